@@ -1,0 +1,94 @@
+"""The plain-data contract between the data stage and the model stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Dataset:
+    """Arrays ready for ``model.fit``, and a JSON-able description for run.json.
+
+    ``x_*`` are int32 token sequences of shape (n, T) when ``vocabulary_size``
+    is set (an Embedding comes first), else float32 of shape (n, T, features).
+    ``y_*`` are int class indices into ``class_names``.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str]
+    vocabulary_size: int | None
+    description: dict = field(default_factory=dict)
+    # Per test sample, the time steps that carry the label (generated tasks
+    # only); the gate figure marks them.
+    important_steps_test: list[list[int]] | None = None
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def sequence_length(self) -> int:
+        return int(self.x_train.shape[1])
+
+    def sizes(self) -> dict:
+        return {"train": int(len(self.y_train)), "validation": int(len(self.y_val)), "test": int(len(self.y_test))}
+
+    def class_counts(self) -> dict:
+        def counts(y):
+            values = np.bincount(np.asarray(y, dtype=np.int64), minlength=self.n_classes)
+            return {name: int(c) for name, c in zip(self.class_names, values)}
+        return {"train": counts(self.y_train), "validation": counts(self.y_val), "test": counts(self.y_test)}
+
+    def summary(self) -> dict:
+        """What run.json records under ``dataset``."""
+        return {
+            **self.description,
+            "sizes": self.sizes(),
+            "class_names": list(self.class_names),
+            "class_counts": self.class_counts(),
+            "sequence_length": self.sequence_length,
+            "vocabulary_size": self.vocabulary_size,
+        }
+
+
+def split_validation(x, y, fraction: float, *, shuffle: bool, seed: int):
+    """Hold out ``fraction`` of (x, y) for validation.
+
+    Without shuffling this is exactly Keras' ``validation_split``: the last
+    ``fraction`` of the samples, split at ``int(n * (1 - fraction))``.
+    """
+    n = len(y)
+    if shuffle:
+        order = np.random.default_rng(seed).permutation(n)
+        x, y = x[order], y[order]
+    split_at = int(n * (1.0 - fraction))
+    if split_at < 1 or split_at >= n:
+        from ..errors import DataError
+        raise DataError(
+            f"training.validation_split {fraction} leaves {split_at} training and {n - split_at} "
+            f"validation samples out of {n}; both must be at least 1."
+        )
+    return x[:split_at], y[:split_at], x[split_at:], y[split_at:]
+
+
+def describe_lengths(lengths, sequence_length: int) -> dict:
+    """Sequence lengths before padding: the numbers of the 'nature of the dataset' answer."""
+    lengths = np.asarray(lengths, dtype=np.float64)
+    if lengths.size == 0:
+        return {}
+    return {
+        "mean": round(float(lengths.mean()), 1),
+        "median": float(np.median(lengths)),
+        "p90": float(np.percentile(lengths, 90)),
+        "p99": float(np.percentile(lengths, 99)),
+        "min": int(lengths.min()),
+        "max": int(lengths.max()),
+        "truncated_share": round(float((lengths > sequence_length).mean()), 4),
+    }

@@ -1,0 +1,131 @@
+"""Model stage: a model spec and a dataset's shape in, a compiled Keras model out.
+
+Keras is imported inside the functions: importing this module is free, so
+`labreport --help` and rendering never load TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUMMARY_WIDTH = 90  # fixed so the summary text in run.json is the same on every terminal
+
+CELL_LAYERS = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
+CELL_TITLES = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
+
+
+@dataclass(frozen=True)
+class InputShape:
+    """What the model needs to know about the data."""
+
+    sequence_length: int
+    vocabulary_size: int | None  # None: numeric features, no embedding
+    n_features: int | None
+    n_classes: int
+
+
+def output_head(n_classes: int) -> tuple[int, str, str]:
+    """(units, activation, loss): sigmoid for two classes, softmax for more."""
+    if n_classes == 2:
+        return 1, "sigmoid", "binary_crossentropy"
+    return n_classes, "softmax", "sparse_categorical_crossentropy"
+
+
+def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | None = None):
+    """Build and compile the spec's model; ``cell`` swaps every recurrent cell (baselines)."""
+    import keras
+
+    layers = [keras.Input(shape=(shape.sequence_length,) if shape.vocabulary_size else
+                          (shape.sequence_length, shape.n_features),
+                          name="tokens" if shape.vocabulary_size else "sequence")]
+    if shape.vocabulary_size:
+        if model_spec.embedding is None:
+            # Token ids without an embedding: one-hot them so the cell sees symbols, not magnitudes.
+            layers.append(keras.layers.CategoryEncoding(num_tokens=shape.vocabulary_size,
+                                                        output_mode="one_hot", name="one_hot"))
+        else:
+            input_dim = model_spec.embedding.input_dim or shape.vocabulary_size
+            layers.append(keras.layers.Embedding(input_dim, model_spec.embedding.output_dim, name="embedding"))
+    recurrent = model_spec.recurrent
+    for index, layer_spec in enumerate(recurrent):
+        cell_name = cell or layer_spec.cell
+        layer_class = getattr(keras.layers, CELL_LAYERS[cell_name])
+        last = index == len(recurrent) - 1
+        rnn = layer_class(
+            layer_spec.units,
+            return_sequences=not last,  # stacked layers pass the whole sequence on
+            dropout=layer_spec.dropout,
+            recurrent_dropout=layer_spec.recurrent_dropout,
+            name=f"{cell_name}" if len(recurrent) == 1 else f"{cell_name}_{index + 1}",
+        )
+        if layer_spec.bidirectional:
+            rnn = keras.layers.Bidirectional(rnn, name=f"bidirectional_{rnn.name}")
+        layers.append(rnn)
+    units, activation, loss = output_head(shape.n_classes)
+    layers.append(keras.layers.Dense(units, activation=activation, name="dense"))
+    model = keras.Sequential(layers, name=(cell or recurrent[0].cell) + "_model")
+
+    optimizer_class = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
+                       "sgd": keras.optimizers.SGD}[training_spec.optimizer]
+    optimizer_args = {"learning_rate": training_spec.learning_rate}
+    if training_spec.clipnorm:
+        optimizer_args["clipnorm"] = training_spec.clipnorm
+    model.compile(optimizer=optimizer_class(**optimizer_args), loss=loss, metrics=["accuracy"])
+    return model
+
+
+def describe_model(model) -> dict:
+    """The model as plain data: layers, parameter counts and Keras' own summary text."""
+    lines: list[str] = []
+    model.summary(line_length=SUMMARY_WIDTH, print_fn=lambda line, *a, **k: lines.append(line))
+    layers = []
+    for layer in model.layers:
+        try:
+            output_shape = tuple(layer.output.shape)
+        except (AttributeError, ValueError):
+            output_shape = None
+        layers.append({
+            "name": layer.name,
+            "type": type(layer).__name__,
+            "output_shape": _shape_text(output_shape),
+            "params": int(layer.count_params()),
+            "units": _units(layer),
+        })
+    trainable = int(sum(_size(w) for w in model.trainable_weights))
+    non_trainable = int(sum(_size(w) for w in model.non_trainable_weights))
+    return {
+        "name": model.name,
+        "layers": layers,
+        "total_params": trainable + non_trainable,
+        "trainable_params": trainable,
+        "non_trainable_params": non_trainable,
+        "summary_text": _strip_markup("\n".join(lines)),
+    }
+
+
+def _units(layer):
+    inner = getattr(layer, "forward_layer", layer)
+    for attr in ("units", "output_dim"):
+        if hasattr(inner, attr):
+            return int(getattr(inner, attr))
+    return None
+
+
+def _size(weight) -> int:
+    count = 1
+    for dim in weight.shape:
+        count *= int(dim)
+    return count
+
+
+def _shape_text(shape) -> str:
+    if shape is None:
+        return ""
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def _strip_markup(text: str) -> str:
+    # Keras 3 prints its summary through rich; with print_fn it may carry
+    # box-drawing characters, which are fine, but no ANSI escapes.
+    import re
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)

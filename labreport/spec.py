@@ -1,0 +1,404 @@
+"""The experiment spec: the YAML a user writes, validated into plain data.
+
+Every field belongs to one of two kinds, recorded in ``TRAINING_SECTIONS`` and
+``REPORT_SECTIONS``: a change to a training field means the model must be
+trained again; a change to a report field only needs the report rendered
+again from the saved run record.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import SpecError
+
+CellName = Literal["lstm", "gru", "simple_rnn"]
+WorksheetName = Literal["exp13", "lab-record", "project-report", "seminar"]
+
+TRAINING_SECTIONS = ("dataset", "model", "training")
+REPORT_SECTIONS = ("name", "description", "header", "report")
+
+
+class _Section(BaseModel):
+    # Unknown keys are errors: a typo such as `epoch:` must not silently
+    # fall back to the default.
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+# --------------------------------------------------------------------------- dataset
+
+
+class GeneratedDataset(_Section):
+    """A long-time-lag task generated from a seed (no download)."""
+
+    source: Literal["generated"] = "generated"
+    task: Literal["temporal_order"] = Field(
+        "temporal_order",
+        description=(
+            "temporal_order: a stream of unimportant tasks with two important ones "
+            "(X or Y) far apart; the class is the order XX, XY, YX or YY "
+            "(Hochreiter & Schmidhuber 1997, experiment 6a)."
+        ),
+    )
+    n_train: int = Field(4000, ge=10, description="Training sequences (validation is split from these).")
+    n_test: int = Field(1000, ge=10, description="Test sequences.")
+    sequence_length: int = Field(60, ge=10, description="Tasks per sequence.")
+    n_unimportant: int = Field(6, ge=1, le=50, description="Kinds of unimportant task (distractor symbols).")
+    seed: Optional[int] = Field(None, description="Seed of the generator; default: training.seed.")
+
+
+class KerasImdbDataset(_Section):
+    """IMDB reviews as word indices, with keras.datasets.imdb.load_data semantics."""
+
+    source: Literal["keras-imdb"]
+    path: Optional[str] = Field(None, description="A local imdb.npz (Keras' layout); default: Keras' download and cache.")
+    num_words: Optional[int] = Field(None, ge=1, description="Keep the num_words most frequent words.")
+    skip_top: int = Field(0, ge=0, description="Skip the most frequent words.")
+    maxlen: Optional[int] = Field(None, ge=1, description="Drop reviews longer than this before padding.")
+    start_char: Optional[int] = Field(1, ge=0)
+    oov_char: Optional[int] = Field(2, ge=0)
+    index_from: int = Field(3, ge=0)
+    shuffle_seed: int = Field(113, description="Keras shuffles with seed 113.")
+    sequence_length: int = Field(300, ge=1, description="Pad/truncate every review to this many tokens.")
+    padding: Literal["pre", "post"] = "pre"
+    truncating: Literal["pre", "post"] = "pre"
+    limit_train: Optional[int] = Field(None, ge=1, description="Use only the first N training reviews (quick runs).")
+    limit_test: Optional[int] = Field(None, ge=1, description="Use only the first N test reviews (quick runs).")
+
+
+class CsvDataset(_Section):
+    """A CSV with a text column and a label column (Kaggle's IMDB layout by default)."""
+
+    source: Literal["csv"]
+    path: str = Field(..., description="The CSV file.")
+    test_path: Optional[str] = Field(None, description="A second CSV for the test set; default: split by test_fraction.")
+    text_column: str = "review"
+    label_column: str = "sentiment"
+    labels: Optional[list[str]] = Field(None, description="Class values in class-index order; default: sorted distinct values.")
+    test_fraction: float = Field(0.2, gt=0, lt=1)
+    split_seed: int = 1337
+    encoding: str = "utf-8"
+    vocabulary_size: int = Field(10000, ge=3)
+    sequence_length: int = Field(200, ge=1)
+
+
+class TextFolderDataset(_Section):
+    """One text file per sample in class folders (the aclImdb layout)."""
+
+    source: Literal["text-folder"]
+    path: str = Field(..., description="The folder holding train/ and test/.")
+    train_dir: str = "train"
+    test_dir: str = "test"
+    class_names: Optional[list[str]] = Field(None, description="Class folders to use (leave out aclImdb's unsup).")
+    encoding: str = "utf-8"
+    vocabulary_size: int = Field(10000, ge=3)
+    sequence_length: int = Field(200, ge=1)
+
+
+DatasetSpec = Annotated[
+    Union[GeneratedDataset, KerasImdbDataset, CsvDataset, TextFolderDataset],
+    Field(discriminator="source"),
+]
+DATASET_SOURCES = ("generated", "keras-imdb", "csv", "text-folder")
+
+
+# --------------------------------------------------------------------------- model
+
+
+class RecurrentLayerSpec(_Section):
+    cell: CellName = "lstm"
+    units: int = Field(32, ge=1)
+    bidirectional: bool = False
+    dropout: float = Field(0.0, ge=0, lt=1)
+    recurrent_dropout: float = Field(0.0, ge=0, lt=1)
+
+
+class EmbeddingSpec(_Section):
+    input_dim: Optional[int] = Field(None, ge=2, description="Vocabulary size; default: the dataset's.")
+    output_dim: int = Field(16, ge=1, description="Embedding vector length.")
+
+
+class ModelSpec(_Section):
+    embedding: Optional[EmbeddingSpec] = Field(
+        default_factory=EmbeddingSpec,
+        description="Embedding layer; null feeds one-hot vectors (numeric sequences).",
+    )
+    recurrent: list[RecurrentLayerSpec] = Field(
+        default_factory=lambda: [RecurrentLayerSpec()], min_length=1,
+        description="Recurrent layers, first to last; return_sequences is set for stacking.",
+    )
+    compare: Optional[list[CellName]] = Field(
+        None,
+        description=(
+            "Baseline cells trained on the same data with everything else equal; "
+            "default: the worksheet's (exp13 compares with simple_rnn)."
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- training
+
+
+class TrainingSpec(_Section):
+    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
+    learning_rate: float = Field(0.001, gt=0)
+    clipnorm: Optional[float] = Field(None, gt=0, description="Clip each gradient to this norm.")
+    batch_size: int = Field(32, ge=1)
+    epochs: int = Field(10, ge=1)
+    validation_split: float = Field(0.2, gt=0, lt=1, description="Fraction of the training data held out for validation.")
+    validation_shuffle: bool = Field(
+        False, description="false: the last fraction, as Keras' validation_split; true: a seeded random fraction."
+    )
+    seed: int = 42
+    backend: Literal["tensorflow", "jax"] = "tensorflow"
+
+
+# --------------------------------------------------------------------------- report
+
+
+class HeaderSpec(_Section):
+    """Fields of the boxed header on every page; empty ones print as blanks to fill by hand."""
+
+    university: str = ""
+    faculty: str = ""
+    department: str = ""
+    subject: str = ""
+    subject_code: str = ""
+    experiment_no: str = ""
+    aim: Optional[str] = Field(None, description="Default: the worksheet's aim.")
+    date: str = ""
+    enrolment_no: str = ""
+    student_name: str = ""
+
+    @field_validator("experiment_no", "date", "enrolment_no", mode="before")
+    @classmethod
+    def _scalar_to_text(cls, value: Any) -> Any:
+        # `experiment_no: 13` or `date: 2026-11-21` are natural to write in YAML.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value
+
+
+class ReportSpec(_Section):
+    worksheet: WorksheetName = "exp13"
+    template: Optional[str] = Field(None, description="Your own Jinja template extending base.html.j2.")
+    smoothing: float = Field(0.6, ge=0, le=1, description="Weight of TensorBoard's debiased moving average.")
+    notes: str = Field("", description="Free text printed in the report as given.")
+
+
+# --------------------------------------------------------------------------- the spec
+
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+
+
+class ExperimentSpec(_Section):
+    name: str = Field(..., description="Experiment name; also the output folder's name.")
+    description: str = ""
+    header: HeaderSpec = Field(default_factory=HeaderSpec)
+    dataset: DatasetSpec = Field(default_factory=GeneratedDataset)
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    training: TrainingSpec = Field(default_factory=TrainingSpec)
+    report: ReportSpec = Field(default_factory=ReportSpec)
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        # The name becomes a folder name: refuse anything that could escape
+        # the output folder or upset a file system.
+        if not _NAME_RE.match(value) or value in {".", ".."} or ".." in value:
+            raise ValueError(
+                "must be 1-80 letters, digits, '_', '-' or '.', starting with a letter or digit"
+            )
+        return value
+
+    def training_fields(self) -> dict:
+        data = self.model_dump(mode="json")
+        return {key: data[key] for key in TRAINING_SECTIONS}
+
+    def baseline_cells(self) -> list[str]:
+        if self.model.compare is not None:
+            return [c for c in self.model.compare if c != self.model.recurrent[0].cell]
+        return ["simple_rnn"] if self.report.worksheet == "exp13" else []
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """SafeLoader that also refuses duplicate keys (a silent overwrite is a bug)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    keys = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in keys:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", mark
+            )
+        keys.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_SafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    """Read YAML safely; errors name the file, line and column."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(path, ["file not found"]) from None
+    except IsADirectoryError:
+        raise SpecError(path, ["is a folder, not a YAML file"]) from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(path, [f"not UTF-8 text (byte {exc.start})"]) from None
+    except OSError as exc:
+        raise SpecError(path, [f"cannot be read: {exc.strerror}"]) from None
+    try:
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = exc.problem or str(exc)
+        if "could not determine a constructor" in (problem or ""):
+            problem += " (tags that build Python objects are not allowed in a spec)"
+        raise SpecError(path, [f"YAML error at {where}{problem}"]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(path, [f"YAML error: {exc}"]) from None
+
+
+def _model_for_loc(loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model that owns the field at ``loc`` (for suggestions)."""
+    model: Any = ExperimentSpec
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if model is None:
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            # a discriminated-union tag, e.g. ('dataset', 'csv', 'colum')
+            dataset_models = {
+                "generated": GeneratedDataset, "keras-imdb": KerasImdbDataset,
+                "csv": CsvDataset, "text-folder": TextFolderDataset,
+            }
+            model = dataset_models.get(part)
+            continue
+        model = _inner_model(field.annotation)
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _key_path(loc: tuple) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts[-1:] = [f"{parts[-1]}[{part}]"] if parts else [f"[{part}]"]
+        elif part in DATASET_SOURCES and parts and parts[-1] == "dataset":
+            continue  # pydantic puts the union tag in the path; users never write it
+        else:
+            parts.append(str(part))
+    return ".".join(parts)
+
+
+def _describe(error: dict) -> str:
+    loc = tuple(error["loc"])
+    key = _key_path(loc) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        owner = _model_for_loc(loc)
+        known = list(owner.model_fields) if owner else []
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        allowed = f" (known keys: {', '.join(known)})" if known and not close else ""
+        return f"{key}: unknown key{hint}{allowed}"
+    if kind == "missing":
+        return f"{key}: required key is missing"
+    if kind in ("union_tag_invalid", "literal_error", "enum"):
+        expected = (error.get("ctx") or {}).get("expected_tags") or (error.get("ctx") or {}).get("expected")
+        got = error.get("input")
+        tag = (error.get("ctx") or {}).get("tag")
+        shown = tag if tag is not None else got
+        return f"{key}: {shown!r} is not allowed; allowed values: {expected}"
+    if kind == "union_tag_not_found":
+        return f"{key}.source: required key is missing; allowed values: {', '.join(DATASET_SOURCES)}"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    got = error.get("input")
+    shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+    return f"{key}: {message[0].lower()}{message[1:]}{shown}"
+
+
+def validate_spec(data: Any, path: Path | str = "<spec>", *, default_name: str | None = None) -> ExperimentSpec:
+    """Validate already-parsed YAML; every problem is reported at once."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SpecError(path, [f"the top level must be a mapping of keys, not {type(data).__name__}"])
+    if "name" not in data and default_name is not None:
+        data = {"name": default_name, **data}
+    try:
+        return ExperimentSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(e) for e in exc.errors(include_url=False)]
+        raise SpecError(path, problems) from None
+
+
+def load_spec(path: Path | str) -> ExperimentSpec:
+    """Read and validate a spec file. Relative data paths are made relative to the spec's folder."""
+    path = Path(path)
+    spec = validate_spec(read_yaml(path), path, default_name=_default_name(path))
+    return resolve_paths(spec, path.parent)
+
+
+def _default_name(path: Path) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", path.stem).strip("._-")
+    return stem or "experiment"
+
+
+def resolve_paths(spec: ExperimentSpec, base: Path) -> ExperimentSpec:
+    """Make the dataset's and the template's relative paths relative to the spec's folder."""
+    updates: dict[str, Any] = {}
+    dataset = spec.dataset
+    data_updates = {}
+    for attr in ("path", "test_path"):
+        value = getattr(dataset, attr, None)
+        if value and not Path(value).expanduser().is_absolute():
+            data_updates[attr] = str((base / value).resolve())
+        elif value:
+            data_updates[attr] = str(Path(value).expanduser())
+    if data_updates:
+        updates["dataset"] = dataset.model_copy(update=data_updates)
+    template = spec.report.template
+    if template and not Path(template).is_absolute():
+        updates["report"] = spec.report.model_copy(update={"template": str((base / template).resolve())})
+    return spec.model_copy(update=updates) if updates else spec
+
+
+def json_schema() -> dict:
+    """The spec's JSON Schema, for editors (yaml-language-server) and `labreport schema`."""
+    schema = ExperimentSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "labreport experiment spec"
+    return schema
