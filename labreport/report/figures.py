@@ -1,0 +1,239 @@
+"""Figures stage: the run record in, PNG files out (matplotlib, no TensorFlow).
+
+Each function draws one figure from plain data and returns its path; the
+alt text that describes it in the report is returned beside it, because an
+accessible PDF needs it and it too must come from this run's numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must precede pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from ..analysis import smooth  # noqa: E402
+
+DPI = 150
+WIDTH = 6.4
+HEIGHT = 3.4
+TRAIN_COLOUR = "#1f77b4"
+VAL_COLOUR = "#d62728"
+CELL_COLOURS = {"lstm": "#1f77b4", "gru": "#2ca02c", "simple_rnn": "#ff7f0e"}
+CELL_TITLES = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
+
+
+@dataclass
+class Figure:
+    key: str
+    path: Path
+    alt: str
+    caption: str
+
+
+def _epochs(values):
+    return list(range(1, len(values) + 1))
+
+
+def _finish(fig, ax, path: Path, *, integer_x=True) -> None:
+    if integer_x:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Metadata pinned so that rendering the same run twice gives the same bytes.
+    fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    plt.close(fig)
+
+
+def _fmt(value: float, digits: int = 4) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title: str) -> Figure:
+    """Training and validation ``metric`` per epoch: raw (faint) and smoothed (bold)."""
+    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
+    for key, colour, label in ((metric, TRAIN_COLOUR, "training"), (f"val_{metric}", VAL_COLOUR, "validation")):
+        values = history.get(key) or []
+        if not values:
+            continue
+        epochs = _epochs(values)
+        ax.plot(epochs, values, color=colour, alpha=0.3, marker="o", markersize=3, linewidth=1,
+                label=f"{label} (raw)")
+        ax.plot(epochs, smooth(values, weight), color=colour, linewidth=2.2,
+                label=f"{label} (smoothed, w={weight:g})")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.set_title(title, fontsize=10)
+    _finish(fig, ax, path)
+    train, val = history.get(metric) or [], history.get(f"val_{metric}") or []
+    alt = (f"Line chart of training and validation {metric} over {len(train)} epochs. "
+           f"Training {metric} goes from {_fmt(train[0])} to {_fmt(train[-1])}"
+           + (f"; validation {metric} from {_fmt(val[0])} to {_fmt(val[-1])}." if val else "."))
+    return Figure(metric, path, alt, title)
+
+
+def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | None:
+    """Loss and accuracy per training batch, raw and smoothed, with epoch boundaries."""
+    losses = batch_history.get("loss") or []
+    if not losses:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, HEIGHT))
+    steps = list(range(1, len(losses) + 1))
+    epochs = batch_history.get("epoch") or []
+    boundaries = [i + 0.5 for i in range(1, len(epochs)) if epochs[i] != epochs[i - 1]]
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        values = batch_history.get(metric) or []
+        ax.plot(steps, values, color=TRAIN_COLOUR, alpha=0.25, linewidth=0.8, label="per batch (raw)")
+        ax.plot(steps, smooth(values, weight), color=TRAIN_COLOUR, linewidth=1.8,
+                label=f"smoothed, w={weight:g}")
+        for boundary in boundaries:
+            ax.axvline(boundary, color="grey", alpha=0.3, linewidth=0.6)
+        ax.set_xlabel("training batch (grey lines: epoch ends)")
+        ax.set_ylabel(f"training {metric}")
+        _finish_axes_only(ax)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    plt.close(fig)
+    alt = (f"Two line charts of training loss and accuracy for each of {len(losses)} batches, raw and "
+           f"smoothed with weight {weight:g}; loss goes from {_fmt(losses[0])} to {_fmt(losses[-1])}.")
+    return Figure("batches", path, alt, "Training loss and accuracy per batch")
+
+
+def _finish_axes_only(ax) -> None:
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=7)
+
+
+def comparison_figure(models: list[dict], metric: str, path: Path) -> Figure:
+    """One figure with every model's training (dashed) and validation (solid) ``metric``."""
+    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
+    for entry in models:
+        colour = CELL_COLOURS.get(entry["cell"], "black")
+        title = CELL_TITLES.get(entry["cell"], entry["cell"])
+        history = entry["history"]
+        ax.plot(_epochs(history[metric]), history[metric], color=colour, linestyle="--", linewidth=1.2,
+                label=f"{title} training")
+        if history.get(f"val_{metric}"):
+            ax.plot(_epochs(history[f"val_{metric}"]), history[f"val_{metric}"], color=colour,
+                    linewidth=2, label=f"{title} validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    names = " vs ".join(CELL_TITLES.get(m["cell"], m["cell"]) for m in models)
+    ax.set_title(f"{names}: {metric} per epoch", fontsize=10)
+    _finish(fig, ax, path)
+    finals = "; ".join(
+        f"{CELL_TITLES.get(m['cell'], m['cell'])} ends at validation {metric} "
+        f"{_fmt((m['history'].get('val_' + metric) or [math.nan])[-1])}" for m in models)
+    return Figure(f"compare_{metric}", path, f"Line chart comparing {names} {metric} per epoch. {finals}.",
+                  f"{names}: {metric} per epoch")
+
+
+def gradient_figure(gradient_norms: dict, path: Path) -> Figure:
+    """Input-gradient norm per time step against the distance from the last step, log scale."""
+    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
+    for phase, style in (("initial", ":"), ("trained", "-")):
+        for cell, norms in (gradient_norms.get(phase) or {}).items():
+            distance = list(range(len(norms) - 1, -1, -1))
+            positive = [n if n > 0 else math.nan for n in norms]
+            ax.plot(distance, positive, linestyle=style, color=CELL_COLOURS.get(cell, "black"), linewidth=1.6,
+                    label=f"{CELL_TITLES.get(cell, cell)}, {phase} weights")
+    ax.set_yscale("log")
+    ax.set_xlabel("distance from the last time step (steps)")
+    ax.set_ylabel("‖∂loss/∂input‖ (mean over batch)")
+    ax.set_title("How much of the error signal reaches each earlier step", fontsize=10)
+    _finish(fig, ax, path)
+    return Figure("gradients", path,
+                  "Line chart, log scale: the norm of the loss gradient with respect to the input at each "
+                  "time step, against the distance from the end of the sequence, for "
+                  + ", ".join(CELL_TITLES.get(c, c) for c in (gradient_norms.get("initial") or {})) + ".",
+                  "Gradient norm per time step (vanishing gradients)")
+
+
+def gates_figure(gates: dict, path: Path) -> Figure:
+    """Input and forget gate (mean over units) along a few test sequences, important tasks marked."""
+    sequences = gates["sequences"]
+    fig, axes = plt.subplots(len(sequences), 1, figsize=(WIDTH, 1.55 * len(sequences) + 0.6), sharex=True)
+    if len(sequences) == 1:
+        axes = [axes]
+    for ax, seq in zip(axes, sequences):
+        steps = list(range(1, len(seq["input_gate_mean"]) + 1))
+        ax.plot(steps, seq["input_gate_mean"], color="#2ca02c", linewidth=1.4, label="input gate")
+        ax.plot(steps, seq["forget_gate_mean"], color="#9467bd", linewidth=1.4, label="forget gate")
+        for k, step in enumerate(seq["important_steps"]):
+            ax.axvline(step + 1, color="#d62728", linestyle="--", linewidth=1,
+                       label="important task" if k == 0 else None)
+            ax.annotate(str(seq["tokens"][step]), (step + 1, 1.02), color="#d62728", fontsize=8,
+                        ha="center", va="bottom", annotation_clip=False)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"class {seq['label']}", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0].legend(frameon=False, fontsize=7, ncol=3, loc="lower right")
+    axes[-1].set_xlabel("time step")
+    axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle("LSTM gates (mean over units) along test sequences", fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    plt.close(fig)
+    summary = gates.get("summary") or {}
+    detail = ""
+    if summary.get("available"):
+        detail = (f" The input gate averages {summary['input_gate_at_important']:.2f} at the important tasks "
+                  f"and {summary['input_gate_elsewhere']:.2f} elsewhere.")
+    return Figure("gates", path,
+                  f"Line charts of the LSTM's mean input and forget gate over the {len(steps)} steps of "
+                  f"{len(sequences)} test sequences, with the important tasks marked.{detail}",
+                  "LSTM input and forget gates along test sequences")
+
+
+def dataset_figure(dataset: dict, path: Path) -> Figure:
+    """Class balance per split, and the sequence-length distribution when lengths vary."""
+    counts = dataset.get("class_counts") or {}
+    classes = dataset.get("class_names") or []
+    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT * 0.85))
+    width = 0.8 / max(len(counts), 1)
+    for k, (split, per_class) in enumerate(counts.items()):
+        xs = [i + k * width for i in range(len(classes))]
+        ax.bar(xs, [per_class.get(c, 0) for c in classes], width=width, label=split)
+    ax.set_xticks([i + width * (len(counts) - 1) / 2 for i in range(len(classes))], classes)
+    ax.set_ylabel("sequences")
+    ax.set_title("Class balance per split", fontsize=10)
+    _finish(fig, ax, path, integer_x=False)
+    text = "; ".join(f"{split}: " + ", ".join(f"{c} {n}" for c, n in per_class.items())
+                     for split, per_class in counts.items())
+    return Figure("dataset", path, f"Bar chart of sequences per class in each split ({text}).",
+                  "Class balance per split")
+
+
+def make_figures(record: dict, figure_dir: Path, weight: float) -> dict[str, Figure]:
+    """Every figure the report can use, from the run record alone."""
+    figures: dict[str, Figure] = {}
+    history = record["history"]
+    figures["dataset"] = dataset_figure(record["dataset"], figure_dir / "dataset.png")
+    figures["accuracy"] = curve_figure(history, "accuracy", weight, figure_dir / "accuracy.png",
+                                       title="Training and validation accuracy vs epochs")
+    figures["loss"] = curve_figure(history, "loss", weight, figure_dir / "loss.png",
+                                   title="Training and validation loss vs epochs")
+    batches = batch_figure(record.get("batch_history") or {}, weight, figure_dir / "batches.png")
+    if batches:
+        figures["batches"] = batches
+    baselines = record.get("baselines") or []
+    if baselines:
+        models = [{"cell": record["spec"]["model"]["recurrent"][0]["cell"], "history": history}, *baselines]
+        figures["compare_accuracy"] = comparison_figure(models, "accuracy", figure_dir / "compare_accuracy.png")
+        figures["compare_loss"] = comparison_figure(models, "loss", figure_dir / "compare_loss.png")
+    diagnostics = record.get("diagnostics") or {}
+    if diagnostics.get("gradient_norms", {}).get("initial"):
+        figures["gradients"] = gradient_figure(diagnostics["gradient_norms"], figure_dir / "gradients.png")
+    if diagnostics.get("gates"):
+        figures["gates"] = gates_figure(diagnostics["gates"], figure_dir / "gates.png")
+    return figures

@@ -1,0 +1,179 @@
+"""Rendering stage: run record → analysis → figures → HTML → PDF.
+
+Reads only the run folder (run.json); never imports TensorFlow, so a report
+can be written again (another worksheet, another student name, another
+smoothing weight) in seconds without training.
+
+Safety: spec and roster strings are data, never template source; Jinja runs
+sandboxed with autoescaping; WeasyPrint may read only files inside the run
+folder and the template folders, and nothing from the network.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..analysis import analyze
+from ..atomic import write_atomic
+from ..errors import RenderError
+from ..resources import templates_dir
+from ..run_record import read_run_record
+from . import answers as answers_module
+from .figures import make_figures
+from .worksheets import load_worksheet
+
+
+@dataclass
+class RenderedReport:
+    run_dir: Path
+    pdf_path: Path
+    html_path: Path
+    figures: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _number(value, digits: int = 4) -> str:
+    """Format a number for prose; NaN reads as 'n/a' rather than 'nan'."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "n/a"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return f"{value:.{digits}f}"
+
+
+def _percent(value, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{100 * value:.{digits}f}%"
+
+
+def make_environment(extra_template_dir: Path | None = None) -> SandboxedEnvironment:
+    search_path = [str(templates_dir())]
+    if extra_template_dir is not None:
+        search_path.insert(0, str(extra_template_dir))
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(search_path),
+        autoescape=select_autoescape(["html", "j2", "xml"], default=True),
+        undefined=StrictUndefined,  # a misspelt variable is an error, not a silent blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["number"] = _number
+    env.filters["percent"] = _percent
+    return env
+
+
+class _LocalOnlyFetcher:
+    """WeasyPrint URL fetcher that serves files inside the allowed folders and nothing else."""
+
+    def __new__(cls, allowed_roots):
+        from weasyprint.urls import URLFetcher
+
+        class Fetcher(URLFetcher):
+            def fetch(self, url, headers=None):
+                parts = urlsplit(url)
+                if parts.scheme == "data":
+                    return super().fetch(url, headers)
+                if parts.scheme != "file":
+                    raise ValueError(f"refused to fetch {url}: only files inside the report folders are read")
+                target = Path(unquote(parts.path)).resolve()
+                if not any(target.is_relative_to(root) for root in self.allowed_roots):
+                    raise ValueError(f"refused to read {target}: outside the run folder and the template folders")
+                if not target.is_file():
+                    raise ValueError(f"{target} is not a file")
+                return super().fetch(url, headers)
+
+        fetcher = Fetcher(fail_on_errors=True, allowed_protocols={"file", "data"})
+        fetcher.allowed_roots = [Path(root).resolve() for root in allowed_roots]
+        return fetcher
+
+
+def build_context(record: dict, *, worksheet, header_overrides: dict | None, smoothing: float | None,
+                  figures, findings) -> dict:
+    spec = record["spec"]
+    header = dict(spec.get("header") or {})
+    header.update({k: v for k, v in (header_overrides or {}).items() if v is not None})
+    if not header.get("aim"):
+        header["aim"] = worksheet.aim
+    return {
+        "record": record,
+        "spec": spec,
+        "header": header,
+        "worksheet": worksheet,
+        "findings": findings,
+        "answers": answers_module.compose(record, findings, figures, worksheet),
+        "figures": {key: {"src": f"figures/{fig.path.name}", "alt": fig.alt, "caption": fig.caption}
+                    for key, fig in figures.items()},
+        "smoothing": smoothing,
+        "notes": (spec.get("report") or {}).get("notes", ""),
+    }
+
+
+def render_report(run_dir: str | Path, *, worksheet: str | None = None, template: str | Path | None = None,
+                  header: dict | None = None, smoothing: float | None = None,
+                  out_dir: str | Path | None = None, pdf_name: str = "report.pdf",
+                  html_name: str = "report.html") -> RenderedReport:
+    """Write report.html and report.pdf for a saved run, without training."""
+    started = time.perf_counter()
+    run_dir = Path(run_dir)
+    record = read_run_record(run_dir)
+    report_spec = record["spec"].get("report") or {}
+    worksheet_name = worksheet or report_spec.get("worksheet", "exp13")
+    format_ = load_worksheet(worksheet_name)
+    template_path = Path(template) if template else (Path(report_spec["template"]) if report_spec.get("template") else None)
+    weight = smoothing if smoothing is not None else float(report_spec.get("smoothing", 0.6))
+
+    target_dir = Path(out_dir) if out_dir else run_dir
+    figure_dir = target_dir / "figures"
+    findings = analyze(record["history"], record.get("batch_history"), smoothing=weight,
+                       chance_accuracy=(record.get("dataset") or {}).get("chance_accuracy"))
+    figures = make_figures(record, figure_dir, weight)
+    context = build_context(record, worksheet=format_, header_overrides=header, smoothing=weight,
+                            figures=figures, findings=findings)
+
+    if template_path is not None and not template_path.is_file():
+        raise RenderError(f"report.template: {template_path} is not a file.")
+    env = make_environment(template_path.parent if template_path else None)
+    template_name = template_path.name if template_path else format_.template
+    try:
+        html_text = env.get_template(template_name).render(**context)
+    except TemplateError as exc:
+        where = f"{template_path or template_name}"
+        raise RenderError(f"{where}: template error: {exc}") from None
+
+    html_path = write_atomic(target_dir / html_name, html_text)
+    pdf_path = target_dir / pdf_name
+    allowed = [target_dir, templates_dir()] + ([template_path.parent] if template_path else [])
+    write_atomic(pdf_path, html_to_pdf(html_text, base_url=target_dir, allowed_roots=allowed))
+    return RenderedReport(run_dir=run_dir, pdf_path=pdf_path, html_path=html_path,
+                          figures={k: f.path for k, f in figures.items()},
+                          seconds=time.perf_counter() - started)
+
+
+def html_to_pdf(html_text: str, *, base_url: Path, allowed_roots) -> bytes:
+    """Tagged (PDF/UA-1) PDF bytes; any refused or missing resource stops the render."""
+    import logging
+
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    # WeasyPrint logs every CSS property it does not know as a warning; the
+    # templates are ours and tested, so only errors are worth a user's eyes.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    fetcher = _LocalOnlyFetcher(allowed_roots)
+    try:
+        document = HTML(string=html_text, base_url=str(Path(base_url).resolve()) + "/", url_fetcher=fetcher)
+        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"labreport")
+    except FatalURLFetchingError as exc:
+        cause = exc.__cause__ or exc
+        raise RenderError(f"Rendering stopped: {cause}",
+                          hint="Reports may only use files inside the run folder and the template folders.") from None
