@@ -224,10 +224,10 @@ class ExperimentSpec(_Section):
         data = self.model_dump(mode="json")
         return {key: data[key] for key in TRAINING_SECTIONS}
 
-    def baseline_cells(self) -> list[str]:
-        if self.model.compare is not None:
-            return [c for c in self.model.compare if c != self.model.recurrent[0].cell]
-        return ["simple_rnn"] if self.report.worksheet == "exp13" else []
+    def baseline_cells(self, worksheet_default: list[str]) -> list[str]:
+        """Cells to train as baselines: the spec's ``model.compare``, else the worksheet's default."""
+        cells = self.model.compare if self.model.compare is not None else worksheet_default
+        return [c for c in dict.fromkeys(cells) if c != self.model.recurrent[0].cell]
 
 
 # --------------------------------------------------------------------------- loading

@@ -1,0 +1,146 @@
+"""The command line: translates arguments into library calls, and errors into exit codes.
+
+Nothing here trains, renders or validates by itself; the library does.  Heavy
+modules (TensorFlow, matplotlib, WeasyPrint) are imported inside the commands
+that need them, so `labreport --help` answers at once.
+
+Exit codes: 0 done; 1 training or rendering failed; 2 bad spec, bad option
+or missing data.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .errors import LabreportError
+
+app = typer.Typer(
+    name="labreport",
+    help="Train the Keras LSTM a YAML spec describes and write the lab worksheet's report as a PDF.",
+    add_completion=True,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_state = {"debug": False}
+
+
+def _fail(error: LabreportError) -> None:
+    if _state["debug"]:
+        traceback.print_exc()
+    typer.echo(f"Error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from . import __version__
+        typer.echo(f"labreport {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command("run")
+def run_command(
+    spec: Optional[str] = typer.Argument(None, help="A spec file or a shipped experiment's name; default: the default experiment."),
+    out: Path = typer.Option(Path("output"), "--out", "-o", help="Output folder; the report goes to OUT/<experiment name>/."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Override training.epochs."),
+    data: Optional[str] = typer.Option(None, "--data", help="Override dataset.path (e.g. ../shared/data/imdb/imdb.npz)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="One line per epoch instead of a progress bar."),
+) -> None:
+    """Train the experiment SPEC describes and write its report."""
+    from .pipeline import run_experiment
+
+    progress = "epoch" if quiet or not sys.stdout.isatty() else "bar"
+    try:
+        result = run_experiment(spec, out_dir=out, epochs=epochs, data=data, progress=progress, log=typer.echo)
+    except LabreportError as error:
+        _fail(error)
+    record = result.run_record
+    typer.echo(
+        f"Done: {result.pdf_path} (test accuracy {record['test']['accuracy']:.4f}, "
+        f"{len(record['history']['loss'])} epochs, {record['timing']['total_seconds']:.1f} s training)"
+    )
+
+
+@app.command("render")
+def render_command(
+    run_dir: Path = typer.Argument(..., help="A run folder holding run.json (or run.json itself)."),
+    worksheet: Optional[str] = typer.Option(None, "--worksheet", "-w", help="exp13, lab-record, project-report or seminar."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report here instead of the run folder."),
+    student: Optional[str] = typer.Option(None, "--student", help="Override header.student_name."),
+    smoothing: Optional[float] = typer.Option(None, "--smoothing", help="Override report.smoothing (0-1)."),
+) -> None:
+    """Write the report again from a saved run, without training."""
+    from .report import render_report
+    from .report.worksheets import WORKSHEETS
+
+    try:
+        if worksheet is not None and worksheet not in WORKSHEETS:
+            from .errors import OptionError
+            raise OptionError(f"--worksheet '{worksheet}' is unknown; allowed values: {', '.join(WORKSHEETS)}.")
+        if smoothing is not None and not 0 <= smoothing <= 1:
+            from .errors import OptionError
+            raise OptionError(f"--smoothing must be between 0 and 1 (got {smoothing}).")
+        folder = run_dir.parent if run_dir.name == "run.json" else run_dir
+        header = {"student_name": student} if student is not None else None
+        rendered = render_report(folder, worksheet=worksheet, header=header, smoothing=smoothing, out_dir=out)
+    except LabreportError as error:
+        _fail(error)
+    typer.echo(f"Done: {rendered.pdf_path} ({rendered.seconds:.1f} s)")
+
+
+@app.command("list")
+def list_command() -> None:
+    """List the shipped experiments."""
+    from .resources import shipped_experiments
+    from .spec import load_spec
+
+    shipped = shipped_experiments()
+    width = max((len(name) for name in shipped), default=0)
+    for name, path in shipped.items():
+        try:
+            description = load_spec(path).description.strip().splitlines()[0]
+        except (LabreportError, IndexError):
+            description = ""
+        typer.echo(f"{name:<{width}}  {description}")
+
+
+@app.command("validate")
+def validate_command(
+    specs: List[Path] = typer.Argument(..., help="Spec files to check."),
+) -> None:
+    """Check specs without training."""
+    from .spec import load_spec
+
+    failed = 0
+    for path in specs:
+        try:
+            spec = load_spec(path)
+        except LabreportError as error:
+            failed += 1
+            typer.echo(f"Error: {error}", err=True)
+            continue
+        typer.echo(f"{path}: valid ({spec.name}: {spec.dataset.source} data, "
+                   f"{' + '.join(layer.cell for layer in spec.model.recurrent)}, "
+                   f"{spec.training.epochs} epochs)")
+    if failed:
+        raise typer.Exit(2)
+
+
+def main() -> None:
+    app()

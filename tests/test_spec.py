@@ -1,0 +1,131 @@
+"""The spec loader: defaults, every problem at once, key paths, safe YAML."""
+
+from __future__ import annotations
+
+import pytest
+
+from labreport.errors import SpecError
+from labreport.resources import shipped_experiments
+from labreport.spec import load_spec, validate_spec
+
+
+def write(tmp_path, text, name="spec.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def problems_of(tmp_path, text):
+    with pytest.raises(SpecError) as caught:
+        load_spec(write(tmp_path, text))
+    return caught.value.problems, str(caught.value)
+
+
+def test_minimal_spec_gets_documented_defaults(tmp_path):
+    spec = load_spec(write(tmp_path, "name: mine\n"))
+    assert spec.dataset.source == "generated"
+    assert spec.model.recurrent[0].cell == "lstm"
+    assert spec.training.epochs == 10
+    assert spec.training.validation_split == 0.2
+    assert spec.report.worksheet == "exp13"
+    assert spec.report.smoothing == 0.6
+
+
+def test_name_defaults_to_the_file_stem(tmp_path):
+    spec = load_spec(write(tmp_path, "training: {epochs: 3}\n", name="my exp.yaml"))
+    assert spec.name == "my_exp"
+
+
+def test_every_problem_is_reported_at_once_with_key_paths(tmp_path):
+    problems, message = problems_of(tmp_path, """
+name: x
+training:
+  epochs: 0
+  batch_size: 0
+  validation_split: 1.5
+  learning_rate: 0
+model:
+  recurrent: [{cell: lstm, units: 0}]
+report:
+  smoothing: 2
+""")
+    keys = [p.split(":")[0] for p in problems]
+    assert sorted(keys) == sorted(["model.recurrent[0].units", "training.batch_size", "training.epochs",
+                                   "training.learning_rate", "training.validation_split", "report.smoothing"])
+    assert "spec.yaml: 6 problems" in message
+
+
+def test_unknown_key_suggests_the_closest(tmp_path):
+    problems, _ = problems_of(tmp_path, "name: x\ntraining:\n  epoch: 3\n")
+    assert problems == ["training.epoch: unknown key; did you mean 'epochs'?"]
+
+
+def test_unknown_dataset_source_lists_allowed_values(tmp_path):
+    problems, _ = problems_of(tmp_path, "name: x\ndataset:\n  source: kaggle\n")
+    assert len(problems) == 1
+    assert problems[0].startswith("dataset: 'kaggle' is not allowed; allowed values:")
+    assert "'keras-imdb'" in problems[0] and "'csv'" in problems[0]
+
+
+def test_unknown_worksheet_lists_allowed_values(tmp_path):
+    problems, _ = problems_of(tmp_path, "name: x\nreport: {worksheet: essay}\n")
+    assert problems[0].startswith("report.worksheet: 'essay' is not allowed; allowed values:")
+    assert "'lab-record'" in problems[0]
+
+
+def test_wrong_type_names_the_key(tmp_path):
+    problems, _ = problems_of(tmp_path, "name: x\ntraining: {epochs: many}\n")
+    assert problems[0].startswith("training.epochs: ")
+    assert "'many'" in problems[0]
+
+
+def test_yaml_syntax_error_gives_line_and_column(tmp_path):
+    problems, _ = problems_of(tmp_path, "name: x\ntraining:\n  epochs: [1, 2\n")
+    assert "YAML error at line" in problems[0] and "column" in problems[0]
+
+
+def test_python_object_tags_are_refused(tmp_path):
+    problems, _ = problems_of(tmp_path, "name: !!python/object/apply:os.system ['echo hacked']\n")
+    assert "tags that build Python objects are not allowed" in problems[0]
+
+
+def test_duplicate_keys_are_refused(tmp_path):
+    problems, _ = problems_of(tmp_path, "name: x\nname: y\n")
+    assert "duplicate key 'name'" in problems[0]
+
+
+@pytest.mark.parametrize("bad_name", ["../escape", "/abs", "a/b", "..", "", "x" * 81, "nul\x00"])
+def test_experiment_name_cannot_escape_the_output_folder(bad_name):
+    with pytest.raises(SpecError) as caught:
+        validate_spec({"name": bad_name})
+    assert caught.value.problems[0].startswith("name: ")
+
+
+def test_top_level_must_be_a_mapping(tmp_path):
+    problems, _ = problems_of(tmp_path, "- a\n- b\n")
+    assert problems == ["the top level must be a mapping of keys, not list"]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SpecError) as caught:
+        load_spec(tmp_path / "missing.yaml")
+    assert str(caught.value) == f"{tmp_path / 'missing.yaml'}: file not found"
+
+
+def test_relative_data_path_is_relative_to_the_spec(tmp_path):
+    (tmp_path / "sub").mkdir()
+    spec = load_spec(write(tmp_path / "sub", "name: x\ndataset: {source: csv, path: data.csv}\n"))
+    assert spec.dataset.path == str((tmp_path / "sub" / "data.csv").resolve())
+
+
+def test_header_scalars_become_text(tmp_path):
+    spec = load_spec(write(tmp_path, "name: x\nheader: {experiment_no: 13, date: 2026-11-21}\n"))
+    assert spec.header.experiment_no == "13"
+    assert spec.header.date == "2026-11-21"
+
+
+def test_shipped_experiments_validate():
+    shipped = shipped_experiments()
+    assert "remember_important_tasks" in shipped
+    for path in shipped.values():
+        load_spec(path)
