@@ -1,5 +1,14 @@
-"""Report stage: everything after run.json. Never imports TensorFlow."""
+"""Report stage: everything after run.json. Never imports TensorFlow.
 
-from .render import RenderedReport, render_report
+``render_report`` is imported lazily so that reading a worksheet format
+(``labreport.report.worksheets``) does not load matplotlib and WeasyPrint.
+"""
 
 __all__ = ["render_report", "RenderedReport"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        from . import render
+        return getattr(render, name)
+    raise AttributeError(f"module 'labreport.report' has no attribute {name!r}")

@@ -284,3 +284,215 @@ def _gradient_verdict(ratios: dict) -> str:
                 f"sequence, the LSTM's cell state carries it back.")
     return (" In this run the SimpleRNN's gradient did not decay faster than the LSTM's, so vanishing gradients do "
             "not explain the difference here.")
+
+
+# --------------------------------------------------------------------------- training observations
+
+
+def _first_epoch_reaching(values, threshold):
+    for index, value in enumerate(values):
+        if value is not None and math.isfinite(value) and value >= threshold:
+            return index + 1
+    return None
+
+
+def during_training(record, findings, figures) -> list[str]:
+    history = record["history"]
+    timing = record["timing"]
+    seconds = timing.get("seconds_per_epoch") or []
+    epochs = len(history["loss"])
+    chance = (record["dataset"] or {}).get("chance_accuracy")
+    paragraphs = [
+        f"Training ran {epochs} epochs at {_f(sum(seconds) / len(seconds), 2) if seconds else 'n/a'} s per epoch "
+        f"({timing['train_seconds']:.1f} s in all). The training loss went from {_f(history['loss'][0])} after "
+        f"epoch 1 to {_f(history['loss'][-1])} after epoch {epochs}, and the training accuracy from "
+        f"{_f(history['accuracy'][0])} to {_f(history['accuracy'][-1])}."
+    ]
+    val_acc = history.get("val_accuracy") or []
+    if chance is not None and val_acc:
+        stuck = 0
+        for value in val_acc:
+            if value is not None and math.isfinite(value) and value < chance + 0.1:
+                stuck += 1
+            else:
+                break
+        if stuck and stuck < epochs:
+            paragraphs.append(
+                f"For the first {stuck} epoch(s) the validation accuracy stayed within 0.1 of chance "
+                f"({_f(chance, 2)}): the model had not yet found the important tasks. At epoch {stuck + 1} it rose to "
+                f"{_f(val_acc[stuck])}, and it reached {_f(max(v for v in val_acc if math.isfinite(v)))} at best."
+            )
+        elif stuck == epochs:
+            paragraphs.append(
+                f"The validation accuracy never rose more than 0.1 above chance ({_f(chance, 2)}) in {epochs} "
+                f"epochs: the model did not find the important tasks in this run."
+            )
+    batch_noise = (findings.get("noise") or {}).get("batch_loss")
+    if batch_noise:
+        paragraphs.append(
+            f"Within epochs the loss moved from batch to batch ({_fig(figures, 'batches')}): its deviation from the "
+            f"smoothed curve was {_pct(batch_noise['relative_residual'])} of its range, which the analysis rates "
+            f"{batch_noise['level']}."
+        )
+    nan_epochs = (findings.get("nan") or {}).get("epochs") or []
+    if nan_epochs:
+        paragraphs.append(f"Some metrics were not finite at epoch(s) {', '.join(map(str, nan_epochs))}; "
+                          f"those values are left out of the analysis.")
+    return paragraphs
+
+
+def after_training(record, findings, figures) -> list[str]:
+    test = record["test"]
+    history = record["history"]
+    best = findings["best_epoch"]
+    gap = findings.get("generalisation_gap") or {}
+    paragraphs = [
+        f"After training, the model was evaluated once on the test set: accuracy {_f(test['accuracy'])}, loss "
+        f"{_f(test['loss'])}. On the validation set it ended at accuracy {_f(history['val_accuracy'][-1])} "
+        f"(loss {_f(history['val_loss'][-1])})"
+        + (f", and its best validation loss was at epoch {best['epoch']}." if best.get("epoch") else ".")
+    ]
+    last_gap = gap.get("last") or {}
+    if last_gap:
+        paragraphs.append(
+            f"At the last epoch training accuracy exceeded validation accuracy by {_f(last_gap['accuracy_gap'])} "
+            f"and the validation loss exceeded the training loss by {_f(last_gap['loss_gap'])}"
+            + (" — a sign the model fits the training data better than it generalises." if last_gap["accuracy_gap"] > 0.05
+               else "; the model generalises about as well as it fits.")
+        )
+    gates = (record.get("diagnostics") or {}).get("gates")
+    if gates:
+        summary = gates.get("summary") or {}
+        check = gates["recomputed_vs_keras_max_abs_difference"]
+        text = (f"{_fig(figures, 'gates')} opens the trained LSTM: its {gates['units']} units' gates were recomputed "
+                f"step by step from the layer's own weights (the recomputed hidden state matches Keras' to "
+                f"{check:.1e}).")
+        if summary.get("available"):
+            opens = summary["input_gate_at_important"] > summary["input_gate_elsewhere"]
+            text += (f" The input gate averaged {_f(summary['input_gate_at_important'], 3)} at the important tasks "
+                     f"and {_f(summary['input_gate_elsewhere'], 3)} at the unimportant ones: it "
+                     + ("opens wider to store the important tasks." if opens else
+                        "does not open wider at the important tasks in this run.")
+                     + f" After the first important task the forget gate averaged "
+                     f"{_f(summary['forget_gate_after_first_important'], 3)}"
+                     + (f" (before it: {_f(summary['forget_gate_before_first_important'], 3)})"
+                        if summary.get("forget_gate_before_first_important") is not None else "")
+                     + ("; values near 1 keep the cell state, so the memory is held across the gap."
+                        if summary["forget_gate_after_first_important"] >= 0.8 else
+                        "; well below 1, so the cell state decays and part of the memory is lost across the gap."))
+        paragraphs.append(text)
+    return paragraphs
+
+
+# --------------------------------------------------------------------------- learning curve and graphs
+
+
+def learning_curve(record, findings, figures) -> list[str]:
+    paragraphs = []
+    trend = findings.get("trend") or {}
+    for curve, label in (("loss", "training loss"), ("val_loss", "validation loss")):
+        if curve in trend:
+            paragraphs.append(f"The {label} (cost function) per epoch was {trend[curve]['description']}.")
+    overfitting = findings.get("overfitting") or {}
+    if overfitting.get("detected"):
+        paragraphs.append(
+            f"Overfitting began at epoch {overfitting['onset_epoch']}: from there the validation loss rose for "
+            f"{overfitting['patience']} or more epochs in a row (from {_f(overfitting['val_loss_at_onset'])} to "
+            f"{_f(overfitting['val_loss_last'])}) while the training loss kept falling. Stopping at epoch "
+            f"{findings['best_epoch']['epoch']}, the lowest validation loss, would have kept the better model."
+        )
+    elif overfitting.get("available", True):
+        paragraphs.append(
+            f"No overfitting was detected: the validation loss never rose for {overfitting.get('patience', 2)} "
+            f"epochs in a row while the training loss fell."
+        )
+    underfitting = findings.get("underfitting") or {}
+    if underfitting.get("detected"):
+        paragraphs.append(
+            f"The model is underfitting: both accuracies are still low ({_f(underfitting['accuracy'])} training, "
+            f"{_f(underfitting['val_accuracy'])} validation) and still rising at the end, so more epochs or a larger "
+            f"model would help."
+        )
+    convergence = findings.get("convergence") or {}
+    if convergence:
+        change = convergence.get("relative_change") or {}
+        paragraphs.append(
+            f"Over the last {convergence['window']} epochs the training loss changed by "
+            f"{_pct(change.get('loss'))} and the validation loss by {_pct(change.get('val_loss'))}: training "
+            + ("had converged" if convergence.get("converged") else "had not yet converged")
+            + f" (threshold {_pct(convergence['tolerance'])})."
+        )
+    return paragraphs
+
+
+def _graph_meaning(record, findings, metric: str) -> str:
+    trend = findings.get("trend") or {}
+    history = record["history"]
+    train, val = history.get(metric) or [], history.get(f"val_{metric}") or []
+    name = "accuracy" if metric == "accuracy" else "loss"
+    parts = [f"The graph plots the {name} on the training data and on the held-out validation data after each of "
+             f"the {len(train)} epochs."]
+    if metric in trend:
+        parts.append(f"In this run the training {name} was {trend[metric]['description']}.")
+    if f"val_{metric}" in trend:
+        parts.append(f"The validation {name} was {trend['val_' + metric]['description']}.")
+    if train and val:
+        parts.append(f"It ended at {_f(train[-1])} (training) and {_f(val[-1])} (validation).")
+    noise = (findings.get("noise") or {})
+    levels = [f"{label} {noise[key]['level']} ({noise[key]['reversals']} reversals of direction)"
+              for key, label in ((metric, "training"), (f"val_{metric}", "validation")) if key in noise]
+    if levels:
+        parts.append("Measured against its smoothed curve, the training curve is " + levels[0]
+                     + (f" and the validation curve {levels[1]}." if len(levels) > 1 else "."))
+    return " ".join(parts)
+
+
+def _smoothing_answer(record, findings, advice, figures, metric: str) -> list[str]:
+    weight = findings.get("smoothing_weight", (record["spec"].get("report") or {}).get("smoothing", 0.6))
+    fig_key = metric
+    paragraphs = [
+        f"For display, {_fig(figures, fig_key)} draws each raw curve faintly and a smoothed one in bold, using "
+        f"TensorBoard's debiased exponential moving average with weight w = {weight:g}: for each value y, "
+        f"last = w·last + (1 − w)·y, n = n + 1, smoothed = last / (1 − wⁿ). This changes only the picture, not "
+        f"the model."
+    ]
+    if "batches" in figures:
+        paragraphs.append(
+            f"With only {len(record['history']['loss'])} points per curve, smoothing matters most for the "
+            f"per-batch curve ({_fig(figures, 'batches')}), where the same formula turns "
+            f"{len((record.get('batch_history') or {}).get('loss') or [])} noisy batch losses into a readable trend."
+        )
+    training_changes = [item["applies"] for item in advice if item["id"] != "display_smoothing"]
+    if training_changes:
+        paragraphs.append("To make the curves themselves smoother, for this run: " + " ".join(training_changes))
+    else:
+        paragraphs.append("The measured curves are already smooth, so no change to training is needed for that.")
+    return paragraphs
+
+
+def compose(record, findings, figures, worksheet) -> dict:
+    """Every answer the templates print, keyed by section."""
+    from ..analysis import smoothing_advice
+
+    spec = record["spec"]
+    advice = smoothing_advice(findings, batch_size=spec["training"]["batch_size"],
+                              n_validation=record["dataset"]["sizes"]["validation"],
+                              learning_rate=spec["training"]["learning_rate"])
+    return {
+        "ide": ide(record),
+        "theory": theory_numbers(record),
+        "methodology": methodology(record, findings, figures),
+        "spec_yaml": spec_yaml(record),
+        "test_result": test_result(record),
+        "nature_of_dataset": nature_of_dataset(record),
+        "during_training": during_training(record, findings, figures),
+        "after_training": after_training(record, findings, figures),
+        "learning_curve": learning_curve(record, findings, figures),
+        "comparison": comparison_rows(record),
+        "lstm_over_rnn": lstm_over_rnn(record, figures),
+        "accuracy_graph": [_graph_meaning(record, findings, "accuracy"),
+                           *_smoothing_answer(record, findings, advice, figures, "accuracy")],
+        "loss_graph": [_graph_meaning(record, findings, "loss"),
+                       *_smoothing_answer(record, findings, advice, figures, "loss")],
+        "advice": advice,
+    }

@@ -34,6 +34,7 @@ class Figure:
     path: Path
     alt: str
     caption: str
+    number: int | None = None  # set by the worksheet's order of appearance
 
 
 def _epochs(values):
@@ -214,26 +215,34 @@ def dataset_figure(dataset: dict, path: Path) -> Figure:
                   "Class balance per split")
 
 
-def make_figures(record: dict, figure_dir: Path, weight: float) -> dict[str, Figure]:
-    """Every figure the report can use, from the run record alone."""
+def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str] | None = None) -> dict[str, Figure]:
+    """The figures a worksheet shows (``wanted``; default all) that this run has data for."""
+    def want(key: str) -> bool:
+        return wanted is None or key in wanted
+
     figures: dict[str, Figure] = {}
     history = record["history"]
-    figures["dataset"] = dataset_figure(record["dataset"], figure_dir / "dataset.png")
-    figures["accuracy"] = curve_figure(history, "accuracy", weight, figure_dir / "accuracy.png",
-                                       title="Training and validation accuracy vs epochs")
-    figures["loss"] = curve_figure(history, "loss", weight, figure_dir / "loss.png",
-                                   title="Training and validation loss vs epochs")
-    batches = batch_figure(record.get("batch_history") or {}, weight, figure_dir / "batches.png")
-    if batches:
-        figures["batches"] = batches
+    if want("dataset"):
+        figures["dataset"] = dataset_figure(record["dataset"], figure_dir / "dataset.png")
+    if want("accuracy"):
+        figures["accuracy"] = curve_figure(history, "accuracy", weight, figure_dir / "accuracy.png",
+                                           title="Training and validation accuracy vs epochs")
+    if want("loss"):
+        figures["loss"] = curve_figure(history, "loss", weight, figure_dir / "loss.png",
+                                       title="Training and validation loss vs epochs")
+    if want("batches"):
+        batches = batch_figure(record.get("batch_history") or {}, weight, figure_dir / "batches.png")
+        if batches:
+            figures["batches"] = batches
     baselines = record.get("baselines") or []
     if baselines:
         models = [{"cell": record["spec"]["model"]["recurrent"][0]["cell"], "history": history}, *baselines]
-        figures["compare_accuracy"] = comparison_figure(models, "accuracy", figure_dir / "compare_accuracy.png")
-        figures["compare_loss"] = comparison_figure(models, "loss", figure_dir / "compare_loss.png")
+        for metric in ("accuracy", "loss"):
+            if want(f"compare_{metric}"):
+                figures[f"compare_{metric}"] = comparison_figure(models, metric, figure_dir / f"compare_{metric}.png")
     diagnostics = record.get("diagnostics") or {}
-    if diagnostics.get("gradient_norms", {}).get("initial"):
+    if want("gradients") and diagnostics.get("gradient_norms", {}).get("initial"):
         figures["gradients"] = gradient_figure(diagnostics["gradient_norms"], figure_dir / "gradients.png")
-    if diagnostics.get("gates"):
+    if want("gates") and diagnostics.get("gates"):
         figures["gates"] = gates_figure(diagnostics["gates"], figure_dir / "gates.png")
     return figures

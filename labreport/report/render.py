@@ -97,6 +97,13 @@ class _LocalOnlyFetcher:
         return fetcher
 
 
+def number_figures(figures: dict, order: list[str]) -> None:
+    """Number the figures the run has, in the worksheet's order of appearance."""
+    shown = [key for key in order if key in figures]
+    for number, key in enumerate(shown, start=1):
+        figures[key].number = number
+
+
 def build_context(record: dict, *, worksheet, header_overrides: dict | None, smoothing: float | None,
                   figures, findings) -> dict:
     spec = record["spec"]
@@ -111,7 +118,8 @@ def build_context(record: dict, *, worksheet, header_overrides: dict | None, smo
         "worksheet": worksheet,
         "findings": findings,
         "answers": answers_module.compose(record, findings, figures, worksheet),
-        "figures": {key: {"src": f"figures/{fig.path.name}", "alt": fig.alt, "caption": fig.caption}
+        "figures": {key: {"src": f"figures/{fig.path.name}", "alt": fig.alt, "caption": fig.caption,
+                          "number": fig.number}
                     for key, fig in figures.items()},
         "smoothing": smoothing,
         "notes": (spec.get("report") or {}).get("notes", ""),
@@ -136,7 +144,8 @@ def render_report(run_dir: str | Path, *, worksheet: str | None = None, template
     figure_dir = target_dir / "figures"
     findings = analyze(record["history"], record.get("batch_history"), smoothing=weight,
                        chance_accuracy=(record.get("dataset") or {}).get("chance_accuracy"))
-    figures = make_figures(record, figure_dir, weight)
+    figures = make_figures(record, figure_dir, weight, wanted=format_.figures)
+    number_figures(figures, format_.figures)
     context = build_context(record, worksheet=format_, header_overrides=header, smoothing=weight,
                             figures=figures, findings=findings)
 

@@ -29,6 +29,7 @@ class Worksheet:
     default_compare: list = field(default_factory=list)
     max_pages: int | None = None
     description: str = ""
+    figures: list = field(default_factory=list)         # keys in order of appearance
 
 
 @lru_cache(maxsize=None)

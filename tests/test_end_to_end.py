@@ -1,0 +1,81 @@
+"""The whole path through the CLI: a tiny default experiment → run.json → PDF read back."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+from pypdf import PdfReader
+
+EXP13_HEADINGS = [
+    "1. Aim", "2. IDE", "3. Theory", "4. Methodology", "5. Program (Code)", "6. Results",
+    "a. Model Summary", "b. Training and Validation accuracy v/s epochs",
+    "c. Training and Validation loss v/s epochs", "7. Observation and Result Analysis",
+    "a. Nature of the dataset", "b. During the training process", "c. After the training process",
+    "d. Observation over the learning curve", "8. Post-Lab Exercise",
+    "a. What is the requirement of LSTM over RNN?",
+]
+
+
+def pdf_text(path) -> str:
+    text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    return re.sub(r"\s+", " ", text)
+
+
+def test_run_writes_every_output(tiny_run):
+    run_dir = tiny_run["run_dir"]
+    for name in ("report.pdf", "report.html", "run.json", "history.csv"):
+        assert (run_dir / name).is_file(), name
+    assert (run_dir / "figures" / "accuracy.png").is_file()
+    assert (run_dir / "figures" / "loss.png").is_file()
+    assert not (run_dir / ".checkpoint").exists()  # removed once training finished
+    assert tiny_run["output"].strip().splitlines()[-1].startswith(f"Done: {run_dir / 'report.pdf'}")
+
+
+def test_run_record_holds_the_contract(tiny_run):
+    record = json.loads((tiny_run["run_dir"] / "run.json").read_text())
+    assert record["experiment"] == "tiny"
+    assert record["spec"]["training"]["epochs"] == 2
+    assert set(record["history"]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == 2 for values in record["history"].values())
+    assert record["model"]["total_params"] == sum(layer["params"] for layer in record["model"]["layers"])
+    assert [layer["type"] for layer in record["model"]["layers"]] == ["Embedding", "LSTM", "Dense"]
+    assert "Total params" in record["model"]["summary_text"]
+    assert 0.0 <= record["test"]["accuracy"] <= 1.0
+    assert record["dataset"]["sizes"] == {"train": 240, "validation": 60, "test": 100}
+    assert len(record["timing"]["seconds_per_epoch"]) == 2
+    assert {"python", "tensorflow", "keras", "labreport"} <= set(record["versions"])
+    assert record["seed"] == 42
+    assert [b["cell"] for b in record["baselines"]] == ["simple_rnn"]
+
+
+def test_history_csv_has_one_row_per_epoch(tiny_run):
+    with open(tiny_run["run_dir"] / "history.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    record = json.loads((tiny_run["run_dir"] / "run.json").read_text())
+    assert [int(row["epoch"]) for row in rows] == [1, 2]
+    assert [float(row["val_loss"]) for row in rows] == record["history"]["val_loss"]
+
+
+def test_pdf_has_the_worksheet_sections_and_the_run_numbers(tiny_run):
+    run_dir = tiny_run["run_dir"]
+    record = json.loads((run_dir / "run.json").read_text())
+    text = pdf_text(run_dir / "report.pdf")
+    for heading in EXP13_HEADINGS:
+        assert heading in text, heading
+    accuracy = f"{record['test']['accuracy']:.4f}"
+    assert f"scored accuracy {accuracy}" in text
+    assert f"{record['model']['total_params']:,}" in text
+    assert "Test Student" in text and "T-001" in text
+
+
+def test_pdf_metadata_and_tagging(tiny_run):
+    reader = PdfReader(tiny_run["run_dir"] / "report.pdf")
+    meta = reader.metadata
+    assert meta.title.startswith("Experiment 13")
+    assert meta.author == "Test Student"
+    assert meta.subject
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root  # tagged PDF (PDF/UA-1)
+    assert root.get("/Lang") == "en"
