@@ -44,6 +44,8 @@ DEFAULT_UNDERFITTING_ACCURACY = 0.6
 # Below chance + this share of the distance from chance to 1.0 counts as "low"
 # accuracy (chance 0.5 gives 0.6, the same as the default).
 UNDERFITTING_MARGIN = 0.2
+# A least-squares slope of a flat stretch comes out as +-1e-17, not 0.
+RISING_SLOPE_ABOVE = 1e-12
 
 # Noise classes, on the residual between the raw and the smoothed curve.
 NOISE_SMOOTH_BELOW = 0.05  # residual std / range below this: smooth
@@ -516,7 +518,8 @@ def _final_window(values: np.ndarray, size: int):
 def _underfitting(curves, chance_accuracy, explicit_threshold, final_epochs) -> dict:
     """Underfitting: accuracy and val_accuracy at their last finite epoch are
     both below the threshold AND both still rising, i.e. the least-squares
-    slope over the last ``final_epochs`` finite epochs is above 0.
+    slope over the last ``final_epochs`` finite epochs is above 0 (above
+    1e-12, so that rounding in a flat stretch does not count as a rise).
 
     Threshold: ``underfitting_threshold`` if given; else, with
     ``chance_accuracy`` c, c + 0.2*(1 - c); else 0.6.  Low and not rising
@@ -530,7 +533,7 @@ def _underfitting(curves, chance_accuracy, explicit_threshold, final_epochs) -> 
     else:
         threshold, source = DEFAULT_UNDERFITTING_ACCURACY, "default"
     base = {"threshold": threshold, "threshold_source": source, "chance_accuracy": chance_accuracy,
-            "final_epochs": final_epochs}
+            "final_epochs": final_epochs, "rising_if_slope_above": RISING_SLOPE_ABOVE}
     missing = [metric for metric in ("accuracy", "val_accuracy") if metric not in curves]
     if missing:
         return _unavailable(f"the history has no {' or '.join(missing)}", **base)
@@ -541,7 +544,9 @@ def _underfitting(curves, chance_accuracy, explicit_threshold, final_epochs) -> 
             return _unavailable(f"{metric} needs at least 2 finite epochs to tell whether it is still "
                                 f"rising, has {window.size}", **base)
         values = curves[metric][window]
-        slope = float(np.polyfit(window + 1.0, values, 1)[0])
+        epochs = window + 1.0
+        centred = epochs - epochs.mean()
+        slope = float(np.sum(centred * (values - values.mean())) / np.sum(centred**2))
         per_metric[metric] = {
             "final_value": float(values[-1]),
             "final_epoch": int(window[-1] + 1),
@@ -549,7 +554,7 @@ def _underfitting(curves, chance_accuracy, explicit_threshold, final_epochs) -> 
             "window_end_epoch": int(window[-1] + 1),
             "slope_per_epoch": slope,
             "below_threshold": bool(values[-1] < threshold),
-            "rising": slope > 0.0,
+            "rising": slope > RISING_SLOPE_ABOVE,
         }
     both_low = all(row["below_threshold"] for row in per_metric.values())
     both_rising = all(row["rising"] for row in per_metric.values())
