@@ -156,6 +156,12 @@ def _number(value):
     return value if math.isfinite(value) else None
 
 
+def _whole_number(value):
+    """An int for a finite number, None otherwise (a NaN epoch label must not crash the NaN report)."""
+    number = _number(value) if not isinstance(value, str) else None
+    return int(number) if number is not None else None
+
+
 def _series(values, where: str) -> np.ndarray:
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
         raise HistoryError(f"{where} must be a list of numbers, got {type(values).__name__}")
@@ -789,8 +795,8 @@ def _trend(name: str, raw: np.ndarray, smoothed: np.ndarray) -> dict:
         labels = ["rising" if step > dead_zone else "falling" if step < -dead_zone else "flat" for step in steps]
         runs = _split_flattening(_absorb_pauses(_merge_noisy(_runs(labels))), steps, mean_step)
         if name in LOSS_CURVES:
-            # A loss that climbs back above where training started is not
-            # overfitting any more; training is falling apart.
+            # A loss that climbs back above where it started has lost all
+            # that training gained: divergence, not a wobble or mild overfitting.
             runs = [["diverging", first, last]
                     if label == "rising" and smoothed_values[last + 1] > smoothed_values[0] else [label, first, last]
                     for label, first, last in runs]
@@ -869,8 +875,8 @@ def _nan_finding(curves, n_epochs: int, batch_history, batch_curves) -> dict:
             epoch_list, batch_list = batch_history.get("epoch"), batch_history.get("batch")
             first = {
                 "step": position + 1,
-                "epoch": int(epoch_list[position]) if epoch_list is not None else None,
-                "batch": int(batch_list[position]) if batch_list is not None else None,
+                "epoch": _whole_number(epoch_list[position]) if epoch_list is not None else None,
+                "batch": _whole_number(batch_list[position]) if batch_list is not None else None,
             }
         batches = {"count": int(bad_positions.size), "first": first}
     return {
