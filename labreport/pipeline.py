@@ -93,6 +93,11 @@ def apply_overrides(spec: ExperimentSpec, *, epochs: int | None = None, data: st
     return spec.model_copy(update=updates) if updates else spec
 
 
+def spec_yaml(spec: ExperimentSpec) -> str:
+    import yaml
+    return yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
 def versions(backend: str) -> dict:
     import sys
     found = {"python": platform.python_version(), "labreport": __version__, "backend": backend}
@@ -165,10 +170,13 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     """
     from .report import render_report
 
-    spec, _ = resolve_spec(spec)
+    spec, spec_path = resolve_spec(spec)
     spec = apply_overrides(spec, epochs=epochs, data=data)
     run_dir = Path(out_dir) / spec.name
     record = train_experiment(spec, run_dir, progress=progress, log=log)
+    # The spec as the student wrote it, comments included, for the report's "Program" section.
+    record["spec_text"] = spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec)
+    record["spec_overrides"] = {k: v for k, v in (("epochs", epochs), ("data", data)) if v is not None}
     write_run_record(run_dir, record)
     rendered = render_report(run_dir)
     return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,

@@ -83,8 +83,12 @@ def _callbacks_module():
         continues it without repeating an epoch.
         """
 
-        def __init__(self, csv_path: Path | None, initial: dict | None = None):
+        def __init__(self, csv_path: Path | None, initial: dict | None = None, *,
+                     batch_size: int, n_samples: int):
             super().__init__()
+            self.batch_size = batch_size
+            self.n_samples = n_samples
+            self._running = {"loss": (0.0, 0), "accuracy": (0.0, 0)}  # (mean so far, samples so far)
             self.csv_path = csv_path
             self.history = {m: list((initial or {}).get(m, [])) for m in METRICS}
             self.seconds_per_epoch = list((initial or {}).get("seconds_per_epoch", []))
@@ -94,15 +98,25 @@ def _callbacks_module():
 
         def on_epoch_begin(self, epoch, logs=None):
             self._epoch = epoch
+            self._running = {"loss": (0.0, 0), "accuracy": (0.0, 0)}
             self._epoch_started = time.perf_counter()
 
         def on_train_batch_end(self, batch, logs=None):
             logs = logs or {}
-            loss = float(logs.get("loss", math.nan))
+            # Keras logs the mean over the epoch so far, weighted by samples;
+            # undo it to record what each batch itself scored.
+            seen = min((batch + 1) * self.batch_size, self.n_samples)
+            values = {}
+            for metric in ("loss", "accuracy"):
+                mean = float(logs.get(metric, math.nan))
+                previous_mean, previous_seen = self._running[metric]
+                values[metric] = (mean * seen - previous_mean * previous_seen) / max(seen - previous_seen, 1)
+                self._running[metric] = (mean, seen)
+            loss = values["loss"]
             self.batch_history["epoch"].append(self._epoch + 1)
             self.batch_history["batch"].append(batch + 1)
             self.batch_history["loss"].append(loss)
-            self.batch_history["accuracy"].append(float(logs.get("accuracy", math.nan)))
+            self.batch_history["accuracy"].append(values["accuracy"])
             if not math.isfinite(loss) and self.nan_at is None:
                 self.nan_at = {"epoch": self._epoch + 1, "batch": batch + 1}
 
@@ -175,7 +189,7 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         elif csv_path.exists():
             csv_path.unlink()  # a finished earlier run's file; this run starts over
     Recorder = _callbacks_module()
-    recorder = Recorder(csv_path, initial)
+    recorder = Recorder(csv_path, initial, batch_size=spec.training.batch_size, n_samples=len(dataset.y_train))
     callbacks = [recorder, keras.callbacks.TerminateOnNaN()]
     if backup_dir is not None:
         # Checkpoint every epoch so a killed run resumes at the last finished one.
@@ -212,7 +226,7 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         cell=cell_name,
         model=describe_model(model),
         history=recorder.history,
-        batch_history={**recorder.batch_history,
+        batch_history={**recorder.batch_history, "values": "per_batch",
                        "batches_per_epoch": math.ceil(len(dataset.y_train) / spec.training.batch_size)},
         test={"loss": float(test_loss), "accuracy": float(test_accuracy)},
         timing={"seconds_per_epoch": recorder.seconds_per_epoch,

@@ -327,8 +327,8 @@ def during_training(record, findings, figures) -> list[str]:
                 f"The validation accuracy never rose more than 0.1 above chance ({_f(chance, 2)}) in {epochs} "
                 f"epochs: the model did not find the important tasks in this run."
             )
-    batch_noise = (findings.get("noise") or {}).get("batch_loss")
-    if batch_noise:
+    batch_noise = ((findings.get("noise") or {}).get("curves") or {}).get("batch_loss") or {}
+    if batch_noise.get("available"):
         paragraphs.append(
             f"Within epochs the loss moved from batch to batch ({_fig(figures, 'batches')}): its deviation from the "
             f"smoothed curve was {_pct(batch_noise['relative_residual'])} of its range, which the analysis rates "
@@ -352,8 +352,8 @@ def after_training(record, findings, figures) -> list[str]:
         f"(loss {_f(history['val_loss'][-1])})"
         + (f", and its best validation loss was at epoch {best['epoch']}." if best.get("epoch") else ".")
     ]
-    last_gap = gap.get("last") or {}
-    if last_gap:
+    last_gap = gap.get("at_last") or {}
+    if gap.get("available") and last_gap.get("accuracy_gap") is not None:
         paragraphs.append(
             f"At the last epoch training accuracy exceeded validation accuracy by {_f(last_gap['accuracy_gap'])} "
             f"and the validation loss exceeded the training loss by {_f(last_gap['loss_gap'])}"
@@ -389,58 +389,78 @@ def after_training(record, findings, figures) -> list[str]:
 
 def learning_curve(record, findings, figures) -> list[str]:
     paragraphs = []
-    trend = findings.get("trend") or {}
+    trend = (findings.get("trend") or {}).get("curves") or {}
     for curve, label in (("loss", "training loss"), ("val_loss", "validation loss")):
-        if curve in trend:
+        if (trend.get(curve) or {}).get("available"):
             paragraphs.append(f"The {label} (cost function) per epoch was {trend[curve]['description']}.")
     overfitting = findings.get("overfitting") or {}
     if overfitting.get("detected"):
         paragraphs.append(
             f"Overfitting began at epoch {overfitting['onset_epoch']}: from there the validation loss rose for "
-            f"{overfitting['patience']} or more epochs in a row (from {_f(overfitting['val_loss_at_onset'])} to "
-            f"{_f(overfitting['val_loss_last'])}) while the training loss kept falling. Stopping at epoch "
-            f"{findings['best_epoch']['epoch']}, the lowest validation loss, would have kept the better model."
+            f"{overfitting['consecutive_rises']} epochs in a row (from {_f(overfitting['val_loss_before_onset'])} at "
+            f"epoch {overfitting['epoch_before_onset']} to {_f(overfitting['val_loss_at_rise_end'])} at epoch "
+            f"{overfitting['rise_end_epoch']}) while the training loss kept falling "
+            f"({_f(overfitting['train_loss_change_over_span'])} over the first {overfitting['patience']} of them). "
+            f"Stopping at epoch {overfitting['best_epoch']}, the lowest validation loss "
+            f"({_f(overfitting['val_loss_at_best'])}), would have kept the better model."
         )
-    elif overfitting.get("available", True):
-        paragraphs.append(
-            f"No overfitting was detected: the validation loss never rose for {overfitting.get('patience', 2)} "
-            f"epochs in a row while the training loss fell."
-        )
+    elif overfitting.get("available"):
+        if overfitting.get("not_detected_because") == "val_loss_never_rose_for_patience_epochs":
+            reason = (f"the validation loss never rose for {overfitting['patience']} epochs in a row (its longest "
+                      f"rise lasted {overfitting['longest_val_loss_rise']} epoch(s))")
+        else:
+            reason = (f"where the validation loss rose (from epoch {overfitting['first_rise_without_falling_train_loss_epoch']}), "
+                      f"the training loss did not keep falling")
+        paragraphs.append(f"No overfitting was detected: {reason}. The validation loss was "
+                          f"{_f(overfitting['val_loss_at_best'])} at its best (epoch {overfitting['best_epoch']}) and "
+                          f"{_f(overfitting['val_loss_at_last'])} at the last epoch.")
+    else:
+        paragraphs.append(f"Overfitting could not be judged: {overfitting.get('reason', 'too few epochs')}")
     underfitting = findings.get("underfitting") or {}
     if underfitting.get("detected"):
         paragraphs.append(
-            f"The model is underfitting: both accuracies are still low ({_f(underfitting['accuracy'])} training, "
-            f"{_f(underfitting['val_accuracy'])} validation) and still rising at the end, so more epochs or a larger "
-            f"model would help."
+            f"The model is underfitting: both accuracies are still below {_f(underfitting['threshold'], 3)} "
+            f"({_f(underfitting['accuracy']['final_value'])} training, {_f(underfitting['val_accuracy']['final_value'])} "
+            f"validation) and still rising at the end (by {_f(underfitting['accuracy']['slope_per_epoch'])} and "
+            f"{_f(underfitting['val_accuracy']['slope_per_epoch'])} per epoch), so more epochs would help."
+        )
+    elif underfitting.get("stalled_below_threshold"):
+        paragraphs.append(
+            f"Both accuracies stalled below {_f(underfitting['threshold'], 3)} "
+            f"({_f(underfitting['accuracy']['final_value'])} training, {_f(underfitting['val_accuracy']['final_value'])} "
+            f"validation) and were no longer rising: more epochs alone would not help; the model or the learning "
+            f"rate must change."
         )
     convergence = findings.get("convergence") or {}
-    if convergence:
-        change = convergence.get("relative_change") or {}
+    if convergence.get("available"):
+        loss, val_loss = convergence.get("loss") or {}, convergence.get("val_loss") or {}
+        span = loss.get("epochs_used") or convergence["final_epochs"]
         paragraphs.append(
-            f"Over the last {convergence['window']} epochs the training loss changed by "
-            f"{_pct(change.get('loss'))} and the validation loss by {_pct(change.get('val_loss'))}: training "
-            + ("had converged" if convergence.get("converged") else "had not yet converged")
+            f"Over the last {span} epochs the training loss moved within {_pct(loss.get('relative_range'))} of its "
+            f"level" + (f" and the validation loss within {_pct(val_loss.get('relative_range'))}" if val_loss.get("available") else "")
+            + ": training " + ("had converged" if convergence.get("converged") else "had not yet converged")
             + f" (threshold {_pct(convergence['tolerance'])})."
         )
     return paragraphs
 
 
 def _graph_meaning(record, findings, metric: str) -> str:
-    trend = findings.get("trend") or {}
+    trend = (findings.get("trend") or {}).get("curves") or {}
     history = record["history"]
     train, val = history.get(metric) or [], history.get(f"val_{metric}") or []
     name = "accuracy" if metric == "accuracy" else "loss"
     parts = [f"The graph plots the {name} on the training data and on the held-out validation data after each of "
              f"the {len(train)} epochs."]
-    if metric in trend:
+    if (trend.get(metric) or {}).get("available"):
         parts.append(f"In this run the training {name} was {trend[metric]['description']}.")
-    if f"val_{metric}" in trend:
+    if (trend.get(f"val_{metric}") or {}).get("available"):
         parts.append(f"The validation {name} was {trend['val_' + metric]['description']}.")
     if train and val:
         parts.append(f"It ended at {_f(train[-1])} (training) and {_f(val[-1])} (validation).")
-    noise = (findings.get("noise") or {})
-    levels = [f"{label} {noise[key]['level']} ({noise[key]['reversals']} reversals of direction)"
-              for key, label in ((metric, "training"), (f"val_{metric}", "validation")) if key in noise]
+    noise = (findings.get("noise") or {}).get("curves") or {}
+    levels = [f"{noise[key]['level']} ({noise[key]['reversals']} reversals of direction in "
+              f"{noise[key]['reversal_opportunities']} chances)"
+              for key in (metric, f"val_{metric}") if (noise.get(key) or {}).get("available")]
     if levels:
         parts.append("Measured against its smoothed curve, the training curve is " + levels[0]
                      + (f" and the validation curve {levels[1]}." if len(levels) > 1 else "."))
@@ -448,7 +468,7 @@ def _graph_meaning(record, findings, metric: str) -> str:
 
 
 def _smoothing_answer(record, findings, advice, figures, metric: str) -> list[str]:
-    weight = findings.get("smoothing_weight", (record["spec"].get("report") or {}).get("smoothing", 0.6))
+    weight = findings["settings"]["smoothing"]
     fig_key = metric
     paragraphs = [
         f"For display, {_fig(figures, fig_key)} draws each raw curve faintly and a smoothed one in bold, using "

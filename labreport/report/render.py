@@ -142,8 +142,10 @@ def render_report(run_dir: str | Path, *, worksheet: str | None = None, template
 
     target_dir = Path(out_dir) if out_dir else run_dir
     figure_dir = target_dir / "figures"
-    findings = analyze(record["history"], record.get("batch_history"), smoothing=weight,
-                       chance_accuracy=(record.get("dataset") or {}).get("chance_accuracy"))
+    batch_history = record.get("batch_history") or None
+    findings = analyze(record["history"], batch_history, smoothing=weight,
+                       chance_accuracy=(record.get("dataset") or {}).get("chance_accuracy"),
+                       batch_values=(batch_history or {}).get("values", "running_mean"))
     figures = make_figures(record, figure_dir, weight, wanted=format_.figures)
     number_figures(figures, format_.figures)
     context = build_context(record, worksheet=format_, header_overrides=header, smoothing=weight,
