@@ -129,13 +129,18 @@ def vectorize(train_texts: list[str], *held_out: list[str], vocabulary_size: int
         output_mode="int",
         output_sequence_length=sequence_length,
     )
-    layer.adapt(standardized[0])
+    # An object array of str converts to a string tensor about twice as fast
+    # as a list does, on every backend.
+    layer.adapt(np.array(standardized[0], dtype=object))
     vocabulary = [str(token) for token in layer.get_vocabulary()]
 
     def ids(texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, sequence_length), dtype=np.int32)
-        parts = [np.asarray(layer(texts[i: i + _CHUNK])) for i in range(0, len(texts), _CHUNK)]
+        parts = [
+            np.asarray(layer(np.array(texts[i: i + _CHUNK], dtype=object)))
+            for i in range(0, len(texts), _CHUNK)
+        ]
         return np.concatenate(parts).astype(np.int32)
 
     encoded = [
