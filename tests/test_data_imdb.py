@@ -184,6 +184,16 @@ def test_labels_other_than_0_and_1_are_refused(tmp_path):
     assert str(path) in str(error.value) and "y_train[1] is 3" in str(error.value)
 
 
+def test_a_negative_word_index_names_its_row_in_the_file(tmp_path):
+    x_train = [[1, 2]] * 20
+    x_train[13] = [4, -1]
+    path = _write_npz(tmp_path / "imdb.npz", x_train, [0, 1] * 10, [[1]], [1])
+    with pytest.raises(DataError) as error:
+        load(_spec(path), TrainingSpec())
+    # Row 13 of the file, although the loader shuffled the reviews first.
+    assert str(path) in str(error.value) and "x_train[13]" in str(error.value)
+
+
 def test_mismatched_lengths_are_refused(tmp_path):
     path = _write_npz(tmp_path / "imdb.npz", [[1], [2]], [0], [[1]], [1])
     with pytest.raises(DataError, match="x_train has shape"):

@@ -126,10 +126,21 @@ def _check_shapes(path: Path, part: str, reviews: np.ndarray, labels: np.ndarray
         )
     if not len(labels):
         raise DataError(f"{path}: x_{part} holds no reviews.")
+    if not np.issubdtype(labels.dtype, np.integer) and not np.issubdtype(labels.dtype, np.bool_):
+        raise DataError(f"{path}: y_{part} must hold integer labels 0 or 1, not {labels.dtype}.")
+    bad = np.flatnonzero((labels != 0) & (labels != 1))
+    if bad.size:
+        raise DataError(
+            f"{path}: y_{part}[{int(bad[0])}] is {int(labels[bad[0]])}; labels must be 0 (negative) or 1 (positive)."
+        )
 
 
-def _flatten(path: Path, part: str, reviews: np.ndarray, labels: np.ndarray):
-    """(tokens of all reviews end to end int64, lengths int64, labels int64)."""
+def _flatten(path: Path, part: str, reviews: np.ndarray, labels: np.ndarray, file_rows: np.ndarray):
+    """(tokens of all reviews end to end int64, lengths int64, labels int64).
+
+    ``file_rows[i]`` is review i's row in the file, for messages (the reviews
+    arrive shuffled).
+    """
     try:
         lengths = np.fromiter(map(len, reviews), dtype=np.int64, count=len(reviews))
         tokens = np.fromiter(itertools.chain.from_iterable(reviews), dtype=np.int64, count=int(lengths.sum()))
@@ -138,17 +149,9 @@ def _flatten(path: Path, part: str, reviews: np.ndarray, labels: np.ndarray):
             f"{path}: x_{part} must hold one list of integer word indices per review."
         ) from None
     if tokens.size and tokens.min() < 0:
-        row = int(np.searchsorted(np.cumsum(lengths), int(np.argmax(tokens < 0)), side="right"))
-        raise DataError(f"{path}: x_{part}[{row}] holds a negative word index.")
-    if not np.issubdtype(labels.dtype, np.integer) and not np.issubdtype(labels.dtype, np.bool_):
-        raise DataError(f"{path}: y_{part} must hold integer labels 0 or 1, not {labels.dtype}.")
-    labels = labels.astype(np.int64)
-    bad = np.flatnonzero((labels != 0) & (labels != 1))
-    if bad.size:
-        raise DataError(
-            f"{path}: y_{part}[{int(bad[0])}] is {int(labels[bad[0]])}; labels must be 0 (negative) or 1 (positive)."
-        )
-    return tokens, lengths, labels
+        review = int(np.searchsorted(np.cumsum(lengths), int(np.argmax(tokens < 0)), side="right"))
+        raise DataError(f"{path}: x_{part}[{int(file_rows[review])}] holds a negative word index.")
+    return tokens, lengths, labels.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- token arrays
@@ -220,7 +223,7 @@ def _shuffled(reviews: np.ndarray, labels: np.ndarray, rng: np.random.RandomStat
     # array moves pointers, not tokens, so it is done before flattening.
     indices = np.arange(len(reviews))
     rng.shuffle(indices)
-    return reviews[indices], labels[indices]
+    return reviews[indices], labels[indices], indices
 
 
 def _add_start_and_offset(part: _Part, start_char, index_from: int) -> _Part:
@@ -368,20 +371,27 @@ def load(spec, training) -> Dataset:
         example["text"] = _decode(first_test, word_index, spec)
 
     kept = f"the {spec.num_words:,} most frequent words" if spec.num_words else f"all {num_words:,} indexed words"
+    if spec.skip_top:
+        kept += f" except the {spec.skip_top:,} most frequent"
+    dropped = f" Reviews of {spec.maxlen} tokens or more were dropped (maxlen)." if spec.maxlen else ""
     used = ""
     if len(train.lengths) < n_train_all or len(test.lengths) < n_test_all:
         used = f" This run uses the first {len(train.lengths):,} training and {len(test.lengths):,} test reviews."
+    summary = (
+        f"{n_train_all:,} training and {n_test_all:,} test movie reviews from IMDB, each labelled "
+        f"negative or positive, as word indices ranked by frequency, keeping {kept}.{dropped} Each review "
+        f"is cut to its {'last' if spec.truncating == 'pre' else 'first'} {length} tokens or padded with 0 "
+        f"at the {'start' if spec.padding == 'pre' else 'end'}.{used}"
+    )
     description = {
         "source": "keras-imdb",
         "name": "IMDB movie reviews",
         "path": str(path),
-        "summary": (
-            f"{n_train_all:,} training and {n_test_all:,} test movie reviews from IMDB, each labelled "
-            f"negative or positive, as word indices ranked by frequency, keeping {kept}; every review is "
-            f"{'pre' if spec.padding == 'pre' else 'post'}-padded or truncated to {length} tokens.{used}"
-        ),
+        "summary": summary,
         "lengths": describe_lengths(all_train_lengths, length),
         "lengths_of": f"all {n_train_all:,} training reviews, before padding",
+        # With oov_char null the out-of-range words are dropped, not replaced;
+        # the share then counts the dropped ones.
         "oov_share": round(out_of_range_train / train_tokens_before_cut, 6) if train_tokens_before_cut else 0.0,
         "example": example,
         "num_words": spec.num_words,
