@@ -238,6 +238,22 @@ def test_undecodable_bytes_name_row_column_and_byte(tmp_path):
     assert f"byte {content.index(0xE9)}" in message and "0xe9" in message
 
 
+@pytest.mark.parametrize("before,row,column", [
+    ("review,sentiment\n", 2, "review"),                    # first byte of a row
+    ("review,sentiment\ngood,positive\ngood,", 3, "sentiment"),
+    ("review,sentiment\n\"two\nlines ", 2, "review"),        # inside a quoted field spanning lines
+    ("review,sentiment\n\"ends in a newline\n", 2, "review"),
+    ("rev", 1, None),                                         # in the header
+])
+def test_undecodable_byte_positions(tmp_path, before, row, column):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(before.encode() + b"\xff rest\",positive\n")
+    message = _load_error(_spec(path))
+    assert f"row {row}" in message and f"byte {len(before.encode())}" in message
+    if column:
+        assert f"column '{column}'" in message
+
+
 def test_every_review_empty(tmp_path):
     path = _write_csv(tmp_path / "blank.csv", [["", "positive"], ["<br />", "negative"], ["...", "positive"]] * 5)
     message = _load_error(_spec(path))

@@ -35,8 +35,8 @@ def _decode(path: Path, raw: bytes, encoding: str) -> str:
             f"{path}: {_locate_bad_bytes(raw, exc, encoding)}: byte {exc.start} "
             f"(0x{raw[exc.start]:02x}) is not valid {encoding}.",
             hint=(
-                f"Save the file as UTF-8, or set dataset.encoding to the file's encoding "
-                f"(cp1252 or latin-1 for files saved by older Excel)."
+                "Save the file as UTF-8, or set dataset.encoding to the file's encoding "
+                "(cp1252 or latin-1 for files saved by older Excel)."
             ),
         ) from None
     # Excel writes a byte-order mark first; it would glue itself to the first column's name.
@@ -47,18 +47,16 @@ def _locate_bad_bytes(raw: bytes, exc: UnicodeDecodeError, encoding: str) -> str
     """'row N, column C' of an undecodable byte, from parsing the text before it."""
     before = raw[: exc.start].decode(encoding, errors="replace")
     try:
-        records = list(csv.reader(io.StringIO(before, newline="")))
+        # A stand-in character where the bad byte is: the last record parsed
+        # is then the one holding it, whether or not a row or field ends just
+        # before it (even inside a quoted field that spans lines).
+        records = list(csv.reader(io.StringIO(before + "?", newline="")))
     except csv.Error:
         return f"line {before.count(chr(10)) + 1}"
-    if not records or before.endswith(("\n", "\r")):
-        row, field_number = len(records) + 1, 1
-    else:
-        row, field_number = len(records), len(records[-1])
+    row, field_number = len(records), len(records[-1])
     where = f"row {row}"
-    if row > 1 and records:
-        header = records[0]
-        if 1 <= field_number <= len(header):
-            where += f", column '{header[field_number - 1].strip()}'"
+    if row > 1 and 1 <= field_number <= len(records[0]):
+        where += f", column '{records[0][field_number - 1].strip()}'"
     return where
 
 
