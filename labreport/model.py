@@ -51,12 +51,17 @@ def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | Non
         cell_name = cell or layer_spec.cell
         layer_class = getattr(keras.layers, CELL_LAYERS[cell_name])
         last = index == len(recurrent) - 1
+        options = {}
+        if cell_name == "lstm" and layer_spec.forget_bias != 1.0:
+            options = {"unit_forget_bias": False,
+                       "bias_initializer": ForgetBiasInitializer(layer_spec.units, layer_spec.forget_bias)}
         rnn = layer_class(
             layer_spec.units,
             return_sequences=not last,  # stacked layers pass the whole sequence on
             dropout=layer_spec.dropout,
             recurrent_dropout=layer_spec.recurrent_dropout,
             name=f"{cell_name}" if len(recurrent) == 1 else f"{cell_name}_{index + 1}",
+            **options,
         )
         if layer_spec.bidirectional:
             rnn = keras.layers.Bidirectional(rnn, name=f"bidirectional_{rnn.name}")
@@ -72,6 +77,26 @@ def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | Non
         optimizer_args["clipnorm"] = training_spec.clipnorm
     model.compile(optimizer=optimizer_class(**optimizer_args), loss=loss, metrics=["accuracy"])
     return model
+
+
+class ForgetBiasInitializer:
+    """LSTM bias: zeros, except ``value`` for the forget gate (Keras' gate order i, f, c, o)."""
+
+    def __init__(self, units: int, value: float):
+        self.units = units
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        import keras
+        units = self.units
+        return keras.ops.concatenate([
+            keras.ops.zeros((units,), dtype=dtype),
+            keras.ops.full((units,), self.value, dtype=dtype),
+            keras.ops.zeros((2 * units,), dtype=dtype),
+        ])
+
+    def get_config(self):
+        return {"units": self.units, "value": self.value}
 
 
 def describe_model(model) -> dict:

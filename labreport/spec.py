@@ -117,6 +117,13 @@ class RecurrentLayerSpec(_Section):
     bidirectional: bool = False
     dropout: float = Field(0.0, ge=0, lt=1)
     recurrent_dropout: float = Field(0.0, ge=0, lt=1)
+    forget_bias: float = Field(
+        1.0,
+        description=(
+            "LSTM only: initial bias of the forget gate (Keras' unit_forget_bias gives 1.0). "
+            "A larger value starts the cell remembering across longer lags (sigmoid(3) = 0.95 per step)."
+        ),
+    )
 
 
 class EmbeddingSpec(_Section):
