@@ -197,10 +197,15 @@ def gates_figure(gates: dict, path: Path) -> Figure:
 
 
 def dataset_figure(dataset: dict, path: Path) -> Figure:
-    """Class balance per split, and the sequence-length distribution when lengths vary."""
+    """Class balance per split; beside it, the length distribution before padding when lengths vary."""
     counts = dataset.get("class_counts") or {}
     classes = dataset.get("class_names") or []
-    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT * 0.85))
+    histogram = (dataset.get("lengths") or {}).get("histogram")
+    if histogram:
+        fig, (ax, ax_lengths) = plt.subplots(1, 2, figsize=(WIDTH, HEIGHT * 0.85),
+                                             gridspec_kw={"width_ratios": [1, 1.3]})
+    else:
+        fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT * 0.85))
     width = 0.8 / max(len(counts), 1)
     for k, (split, per_class) in enumerate(counts.items()):
         xs = [i + k * width for i in range(len(classes))]
@@ -208,11 +213,32 @@ def dataset_figure(dataset: dict, path: Path) -> Figure:
     ax.set_xticks([i + width * (len(counts) - 1) / 2 for i in range(len(classes))], classes)
     ax.set_ylabel("sequences")
     ax.set_title("Class balance per split", fontsize=10)
-    _finish(fig, ax, path, integer_x=False)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(frameon=False, fontsize=8)
+    alt_lengths = ""
+    if histogram:
+        edges, bin_counts = histogram["edges"], histogram["counts"]
+        ax_lengths.stairs(bin_counts, edges, fill=True, color="#7f7f7f", alpha=0.6)
+        cut = dataset.get("sequence_length")
+        lengths = dataset["lengths"]
+        ax_lengths.axvline(cut, color=VAL_COLOUR, linestyle="--", linewidth=1.2,
+                           label=f"padded/truncated to {cut} ({100 * lengths['truncated_share']:.1f}% cut)")
+        ax_lengths.set_xlabel("tokens per training sequence, before padding")
+        ax_lengths.set_ylabel("sequences")
+        ax_lengths.set_title("Sequence lengths", fontsize=10)
+        ax_lengths.grid(alpha=0.3)
+        ax_lengths.legend(frameon=False, fontsize=7)
+        alt_lengths = (f" Histogram of training sequence lengths before padding: median {lengths['median']:g}, "
+                       f"90th percentile {lengths['p90']:g}; {100 * lengths['truncated_share']:.1f}% are longer "
+                       f"than the padded length {cut}.")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    plt.close(fig)
     text = "; ".join(f"{split}: " + ", ".join(f"{c} {n}" for c, n in per_class.items())
                      for split, per_class in counts.items())
-    return Figure("dataset", path, f"Bar chart of sequences per class in each split ({text}).",
-                  "Class balance per split")
+    return Figure("dataset", path, f"Bar chart of sequences per class in each split ({text}).{alt_lengths}",
+                  "Class balance per split" + (" and sequence lengths" if histogram else ""))
 
 
 def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str] | None = None) -> dict[str, Figure]:
