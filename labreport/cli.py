@@ -125,6 +125,7 @@ def validate_command(
     specs: List[Path] = typer.Argument(..., help="Spec files to check."),
 ) -> None:
     """Check specs without training."""
+    from .plan import describe_plan, plan_model
     from .spec import load_spec
 
     failed = 0
@@ -138,8 +139,39 @@ def validate_command(
         typer.echo(f"{path}: valid ({spec.name}: {spec.dataset.source} data, "
                    f"{' + '.join(layer.cell for layer in spec.model.recurrent)}, "
                    f"{spec.training.epochs} epochs)")
+        for line in describe_plan(spec, plan_model(spec)):
+            typer.echo(line)
     if failed:
         raise typer.Exit(2)
+    if len(specs) == 1:
+        typer.echo(f"Next: labreport run {specs[0]}")
+
+
+@app.command("init")
+def init_command(
+    name: str = typer.Argument("my_experiment", help="Name of the experiment; writes NAME.yaml here."),
+    worksheet: str = typer.Option("exp13", "--worksheet", "-w", help="exp13, lab-record, project-report or seminar."),
+    dataset: str = typer.Option("generated", "--dataset", "-d", help="generated, keras-imdb, csv or text-folder."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing NAME.yaml."),
+) -> None:
+    """Write a commented starter spec with every default visible."""
+    from .starter import write_starter
+
+    try:
+        path = write_starter(name, Path.cwd(), worksheet=worksheet, dataset=dataset, force=force)
+    except LabreportError as error:
+        _fail(error)
+    typer.echo(f"Wrote {path.name}. Fill in the header (marked 'fill in')"
+               + (", set dataset.path to your data" if dataset in ("csv", "text-folder") else "")
+               + f", then: labreport validate {path.name}")
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the spec's JSON Schema (for editors and CI checks)."""
+    from .starter import schema_text
+
+    typer.echo(schema_text(), nl=False)
 
 
 def main() -> None:

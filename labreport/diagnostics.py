@@ -49,6 +49,9 @@ def step_gradient_norms(model, x, y) -> list[float]:
     vectors = keras.ops.cast(vectors, "float32")
     loss_fn = keras.losses.get(model.loss)
     targets = keras.ops.convert_to_tensor(y)
+    if model.output_shape[-1] == 1:
+        # A sigmoid head outputs (batch, 1); the binary loss wants targets of the same rank.
+        targets = keras.ops.reshape(keras.ops.cast(targets, "float32"), (-1, 1))
 
     def loss_of(v):
         out = v

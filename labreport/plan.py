@@ -1,0 +1,154 @@
+"""What a spec will do, worked out without TensorFlow: data sizes, layers, parameters, time.
+
+`labreport validate` prints this in well under a second.  The parameter
+counts use the same formulas Keras does (a test builds the Keras models and
+compares); the time is an estimate, and says how it was made.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from dataclasses import dataclass, field
+
+from .model import CELL_TITLES
+
+# Seconds per (batch × time step) on a 2-core x86-64 CPU with TensorFlow 2.21,
+# fitted to two measured runs: Assignment 7 (LSTM 10, batch 128, 7.7 s per
+# epoch of 157 batches × 300 steps) and the default experiment (LSTM 32,
+# batch 64, about 1.15 s per epoch of 50 batches × 100 steps).  A fixed cost
+# per step (kernel launches) plus the recurrent arithmetic at an effective rate.
+STEP_OVERHEAD_SECONDS = 120e-6
+EFFECTIVE_FLOPS_PER_SECOND = 18e9
+# Forward and backward pass together cost about three forward passes.
+TRAINING_PASS_FACTOR = 3
+GATES = {"lstm": 4, "gru": 3, "simple_rnn": 1}
+
+
+@dataclass
+class LayerPlan:
+    name: str
+    type: str
+    output_shape: str
+    params: int
+
+
+@dataclass
+class ModelPlan:
+    layers: list[LayerPlan] = field(default_factory=list)
+    sequence_length: int | None = None
+    vocabulary_size: int | None = None
+    vocabulary_known: bool = True
+    n_train: int | None = None  # after the validation split, when known without reading the data
+    n_validation: int | None = None
+    n_test: int | None = None
+    seconds_per_epoch: float | None = None
+    flops_per_step: int = 0
+
+    @property
+    def total_params(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+
+def recurrent_params(cell: str, units: int, inputs: int) -> int:
+    """Keras' count for one recurrent layer (GRU with reset_after=True, Keras' default)."""
+    if cell == "gru":
+        return 3 * (units * inputs + units * units + 2 * units)
+    return GATES[cell] * (units * inputs + units * units + units)
+
+
+def _known_sizes(dataset, training) -> tuple[int | None, int | None, int | None, int | None, bool]:
+    """(sequence length, vocabulary size, train, test, whether the vocabulary is exact) from the spec alone."""
+    source = dataset.source
+    if source == "generated":
+        from .data.generated import vocabulary
+        return dataset.sequence_length, len(vocabulary(dataset.n_unimportant)), dataset.n_train, dataset.n_test, True
+    if source == "keras-imdb":
+        train = dataset.limit_train or 25000
+        test = dataset.limit_test or 25000
+        if dataset.num_words:
+            return dataset.sequence_length, dataset.num_words, train, test, True
+        return dataset.sequence_length, 88588, train, test, False  # the full IMDB word index + 4 reserved
+    # csv / text-folder: the vocabulary is at most vocabulary_size; the row count needs the file
+    return dataset.sequence_length, dataset.vocabulary_size, None, None, False
+
+
+def plan_model(spec) -> ModelPlan:
+    length, vocabulary, n_total, n_test, exact = _known_sizes(spec.dataset, spec.training)
+    plan = ModelPlan(sequence_length=length, vocabulary_size=vocabulary, vocabulary_known=exact, n_test=n_test)
+    if n_total is not None:
+        plan.n_train = int(n_total * (1.0 - spec.training.validation_split))
+        plan.n_validation = n_total - plan.n_train
+    model = spec.model
+    if model.embedding is not None:
+        input_dim = model.embedding.input_dim or vocabulary
+        width = model.embedding.output_dim
+        plan.layers.append(LayerPlan("embedding", "Embedding", f"(None, {length}, {width})", input_dim * width))
+    else:
+        width = vocabulary
+        plan.layers.append(LayerPlan("one_hot", "CategoryEncoding", f"(None, {length}, {width})", 0))
+    flops = 0
+    for index, layer in enumerate(model.recurrent):
+        last = index == len(model.recurrent) - 1
+        params = recurrent_params(layer.cell, layer.units, width)
+        flops += 2 * GATES[layer.cell] * (layer.units * width + layer.units * layer.units) * (2 if layer.bidirectional else 1)
+        name = layer.cell if len(model.recurrent) == 1 else f"{layer.cell}_{index + 1}"
+        kind = CELL_TITLES[layer.cell]
+        out = layer.units
+        if layer.bidirectional:
+            params *= 2
+            out *= 2
+            name, kind = f"bidirectional_{name}", "Bidirectional"
+        shape = f"(None, {out})" if last else f"(None, {length}, {out})"
+        plan.layers.append(LayerPlan(name, kind, shape, params))
+        width = out
+    n_classes = _n_classes(spec.dataset)
+    outputs = 1 if n_classes == 2 else n_classes
+    plan.layers.append(LayerPlan("dense", "Dense", f"(None, {outputs})", (width + 1) * outputs))
+    plan.flops_per_step = flops
+    if plan.n_train:
+        batches = math.ceil(plan.n_train / spec.training.batch_size)
+        per_batch_step = STEP_OVERHEAD_SECONDS + (
+            TRAINING_PASS_FACTOR * flops * spec.training.batch_size / EFFECTIVE_FLOPS_PER_SECOND)
+        plan.seconds_per_epoch = batches * length * per_batch_step
+    return plan
+
+
+def _n_classes(dataset) -> int:
+    if dataset.source == "generated":
+        return 4
+    names = getattr(dataset, "labels", None) or getattr(dataset, "class_names", None)
+    return len(names) if names else 2
+
+
+def describe_plan(spec, plan: ModelPlan) -> list[str]:
+    """The lines `labreport validate` prints for a valid spec."""
+    data = spec.dataset
+    lines = []
+    where = f" from {data.path}" if getattr(data, "path", None) else ""
+    sizes = (f"{plan.n_train:,} train, {plan.n_validation:,} validation, {plan.n_test:,} test"
+             if plan.n_train is not None else "sizes known once the file is read")
+    lines.append(f"  data: {data.source}{where}; {sizes}; sequences of {plan.sequence_length} steps")
+    for attr in ("path", "test_path"):
+        value = getattr(data, attr, None)
+        if value and not Path(value).exists():
+            lines.append(f"  note: dataset.{attr} {value} does not exist yet; `labreport run` will need it")
+    for layer in plan.layers:
+        lines.append(f"  {layer.name:<24} {layer.type:<16} {layer.output_shape:<18} {layer.params:>10,} params")
+    approx = "" if plan.vocabulary_known else " (at most: the vocabulary is known once the data is read)"
+    lines.append(f"  total: {plan.total_params:,} params{approx}")
+    line = f"  training: {spec.training.epochs} epochs, batch {spec.training.batch_size}, {spec.training.optimizer} lr {spec.training.learning_rate:g}"
+    if plan.seconds_per_epoch is not None:
+        line += (f"; about {_duration(plan.seconds_per_epoch)} per epoch, {_duration(plan.seconds_per_epoch * spec.training.epochs)} "
+                 f"in all on a 2-core CPU")
+    lines.append(line)
+    if plan.seconds_per_epoch is not None:
+        lines.append("  (estimate: batches × steps × (120 µs + 3 × recurrent FLOPs per step ÷ 18 GFLOP/s), "
+                     "fitted to measured runs; each baseline model adds its own training time)")
+    return lines
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min"

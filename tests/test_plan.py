@@ -1,0 +1,55 @@
+"""`labreport validate`'s layer plan: the same parameter counts as the model Keras builds."""
+
+from __future__ import annotations
+
+import pytest
+
+from labreport.model import InputShape, build_model, describe_model
+from labreport.plan import plan_model, recurrent_params
+from labreport.resources import shipped_experiments
+from labreport.spec import load_spec, validate_spec
+
+
+def _spec(model: dict, **dataset):
+    return validate_spec({"name": "plan", "dataset": {"source": "generated", "sequence_length": 12, **dataset},
+                          "model": model})
+
+
+@pytest.mark.parametrize("model", [
+    {"recurrent": [{"cell": "lstm", "units": 5}]},
+    {"recurrent": [{"cell": "gru", "units": 4}]},
+    {"recurrent": [{"cell": "simple_rnn", "units": 3}]},
+    {"recurrent": [{"cell": "lstm", "units": 4, "bidirectional": True}, {"cell": "gru", "units": 3}]},
+    {"embedding": None, "recurrent": [{"cell": "lstm", "units": 4}]},
+    {"embedding": {"input_dim": 20, "output_dim": 6}, "recurrent": [{"cell": "simple_rnn", "units": 2},
+                                                                   {"cell": "lstm", "units": 3}]},
+])
+def test_planned_layers_match_keras(model):
+    spec = _spec(model)
+    plan = plan_model(spec)
+    keras_model = build_model(spec.model, spec.training,
+                              InputShape(spec.dataset.sequence_length, plan.vocabulary_size, None, 4))
+    built = describe_model(keras_model)
+    assert [layer.params for layer in plan.layers] == [layer["params"] for layer in built["layers"]]
+    assert [layer.output_shape for layer in plan.layers] == [layer["output_shape"] for layer in built["layers"]]
+    assert plan.total_params == built["total_params"]
+
+
+def test_assignment7_plan_is_the_handouts_76051():
+    plan = plan_model(load_spec(shipped_experiments()["imdb_assignment7"]))
+    assert [layer.params for layer in plan.layers] == [75000, 1040, 11]
+    assert plan.total_params == 76051
+    assert (plan.n_train, plan.n_validation, plan.n_test) == (20000, 5000, 25000)
+
+
+def test_seminar_formulas():
+    plan = plan_model(load_spec(shipped_experiments()["imdb_seminar"]))
+    assert plan.layers[0].params == 5000 * 32 == 160000
+    assert plan.layers[1].params == 4 * (100 ** 2 + 100 * 32 + 100) == 53200
+    assert recurrent_params("lstm", 100, 32) == 53200
+
+
+def test_time_estimate_grows_with_sequence_length():
+    short = plan_model(_spec({"recurrent": [{"cell": "lstm", "units": 8}]}, sequence_length=20))
+    long = plan_model(_spec({"recurrent": [{"cell": "lstm", "units": 8}]}, sequence_length=200))
+    assert long.seconds_per_epoch == pytest.approx(10 * short.seconds_per_epoch)
