@@ -152,10 +152,13 @@ def gradient_figure(gradient_norms: dict, path: Path) -> Figure:
     ax.set_ylabel("‖∂loss/∂input‖ (mean over batch)")
     ax.set_title("How much of the error signal reaches each earlier step", fontsize=10)
     _finish(fig, ax, path)
+    ratios = "; ".join(
+        f"{CELL_TITLES.get(cell, cell)}: first step {norms[0]:.2e}, last step {norms[-1]:.2e}"
+        for cell, norms in (gradient_norms.get("initial") or {}).items() if norms)
     return Figure("gradients", path,
                   "Line chart, log scale: the norm of the loss gradient with respect to the input at each "
-                  "time step, against the distance from the end of the sequence, for "
-                  + ", ".join(CELL_TITLES.get(c, c) for c in (gradient_norms.get("initial") or {})) + ".",
+                  "time step, against the distance from the end of the sequence, at the initial weights ("
+                  + ratios + ") and after training.",
                   "Gradient norm per time step (vanishing gradients)")
 
 
