@@ -578,7 +578,10 @@ def _convergence(curves, final_epochs: int, tolerance: float) -> dict:
     relative_change = (end - start) / |start| and
     relative_range = (max - min) / |mean|.  Converged when relative_range is
     below the tolerance: the range, not the net change, so that a curve that
-    swings and comes back is not called converged."""
+    swings and comes back is not called converged.  A loss near zero makes
+    any wobble large relative to its level, so a curve whose final range is
+    below the tolerance as a share of everything it moved over the whole run
+    (share_of_total_range) counts as converged too."""
     per_curve = {}
     for metric in ("loss", "val_loss"):
         if metric not in curves:
@@ -591,6 +594,9 @@ def _convergence(curves, final_epochs: int, tolerance: float) -> dict:
         values = curves[metric][window]
         scale = max(abs(float(values.mean())), np.finfo(float).tiny)
         relative_range = float(values.max() - values.min()) / scale
+        finite_values = curves[metric][_finite(curves[metric])]
+        total_range = max(float(finite_values.max() - finite_values.min()), np.finfo(float).tiny)
+        share_of_total_range = float(values.max() - values.min()) / total_range
         per_curve[metric] = {
             "available": True,
             "start_epoch": int(window[0] + 1),
@@ -600,7 +606,8 @@ def _convergence(curves, final_epochs: int, tolerance: float) -> dict:
             "end_value": float(values[-1]),
             "relative_change": float(values[-1] - values[0]) / max(abs(float(values[0])), np.finfo(float).tiny),
             "relative_range": relative_range,
-            "converged": relative_range < tolerance,
+            "share_of_total_range": share_of_total_range,
+            "converged": relative_range < tolerance or share_of_total_range < tolerance,
         }
     judged = [metric for metric, row in per_curve.items() if row["available"]]
     if not judged:

@@ -149,6 +149,8 @@ def gate_activations(model, dataset) -> dict | None:
     max_abs_difference = float(np.max(np.abs(ours - keras_out)))
 
     symbols = dataset.description.get("symbols")
+    unit = most_responsive_unit(traces["input"], dataset.important_steps_test[:len(x)]
+                                if dataset.important_steps_test else None)
     sequences = []
     for index in range(len(x)):
         important = (dataset.important_steps_test[index] if dataset.important_steps_test else [])
@@ -161,6 +163,11 @@ def gate_activations(model, dataset) -> dict | None:
             "forget_gate_mean": traces["forget"][index].mean(axis=1).round(5).tolist(),
             "output_gate_mean": traces["output"][index].mean(axis=1).round(5).tolist(),
             "cell_state_norm": np.linalg.norm(traces["cell"][index], axis=1).round(5).tolist(),
+            # The one unit that reacts most to the important tasks: averages over
+            # all units hide it among units that do other work.
+            "unit_input_gate": traces["input"][index, :, unit].round(5).tolist(),
+            "unit_forget_gate": traces["forget"][index, :, unit].round(5).tolist(),
+            "unit_cell_state": traces["cell"][index, :, unit].round(5).tolist(),
         })
     first_sequence = {
         "input_gate": traces["input"][0].T.round(4).tolist(),   # (units, T) for a heat map
@@ -168,38 +175,75 @@ def gate_activations(model, dataset) -> dict | None:
     }
     return {
         "layer": lstm.name,
+        "unit": unit,
         "units": int(recurrent_kernel.shape[0]),
         "recomputed_vs_keras_max_abs_difference": max_abs_difference,
         "sequences": sequences,
         "first_sequence_per_unit": first_sequence,
-        "summary": summarise_gates(sequences),
+        "summary": summarise_gates(sequences, traces["input"]),
     }
 
 
-def summarise_gates(sequences: list[dict]) -> dict:
-    """Numbers for the observation: do the gates open at the important tasks and hold between them?"""
-    at_important, elsewhere, forget_between, forget_elsewhere = [], [], [], []
+def most_responsive_unit(input_gates: np.ndarray, important_steps) -> int:
+    """The unit whose input gate is most open at the important steps compared with elsewhere.
+
+    Without marked steps (real data), the unit whose input gate varies most over time.
+    """
+    if not important_steps:
+        return int(np.argmax(input_gates.std(axis=1).mean(axis=0)))
+    mask = np.zeros(input_gates.shape[:2], dtype=bool)
+    for row, steps in enumerate(important_steps):
+        mask[row, steps] = True
+    difference = input_gates[mask].mean(axis=0) - input_gates[~mask].mean(axis=0)
+    return int(np.argmax(difference))
+
+
+def summarise_gates(sequences: list[dict], input_gates: np.ndarray | None = None) -> dict:
+    """Numbers for the observation: do the gates open at the important tasks and hold between them?
+
+    Reported for the mean over units and for the most responsive unit.
+    """
+    pools = {key: [] for key in ("mean_in_imp", "mean_in_else", "mean_f_after", "mean_f_before",
+                                 "unit_in_imp", "unit_in_else", "unit_f_after")}
+    opening_units = None
+    masks = []
     for seq in sequences:
         steps = seq["important_steps"]
-        input_gate = np.asarray(seq["input_gate_mean"])
-        forget_gate = np.asarray(seq["forget_gate_mean"])
         if not steps:
             continue
-        mask = np.zeros(len(input_gate), dtype=bool)
-        mask[steps] = True
-        at_important.extend(input_gate[mask].tolist())
-        elsewhere.extend(input_gate[~mask].tolist())
-        between = np.zeros(len(forget_gate), dtype=bool)
-        between[min(steps) + 1:] = True  # after the first important task: the span it must survive
-        between[mask] = False
-        forget_between.extend(forget_gate[between].tolist())
-        forget_elsewhere.extend(forget_gate[:min(steps)].tolist())
-    if not at_important:
+        length = len(seq["input_gate_mean"])
+        important = np.zeros(length, dtype=bool)
+        important[steps] = True
+        after_first = np.zeros(length, dtype=bool)
+        after_first[min(steps) + 1:] = True  # the span the first important task must survive
+        after_first[important] = False
+        masks.append(important)
+        for prefix, in_key, f_key in (("mean", "input_gate_mean", "forget_gate_mean"),
+                                      ("unit", "unit_input_gate", "unit_forget_gate")):
+            input_gate, forget_gate = np.asarray(seq[in_key]), np.asarray(seq[f_key])
+            pools[f"{prefix}_in_imp"].extend(input_gate[important])
+            pools[f"{prefix}_in_else"].extend(input_gate[~important])
+            pools[f"{prefix}_f_after"].extend(forget_gate[after_first])
+            if prefix == "mean":
+                pools["mean_f_before"].extend(forget_gate[:min(steps)])
+    if not masks:
         return {"available": False}
+    if input_gates is not None:
+        mask = np.stack(masks)
+        difference = input_gates[:len(masks)][mask].mean(axis=0) - input_gates[:len(masks)][~mask].mean(axis=0)
+        opening_units = int((difference > 0.2).sum())
+
+    def mean(key):
+        return round(float(np.mean(pools[key])), 4) if pools[key] else None
+
     return {
         "available": True,
-        "input_gate_at_important": round(float(np.mean(at_important)), 4),
-        "input_gate_elsewhere": round(float(np.mean(elsewhere)), 4),
-        "forget_gate_after_first_important": round(float(np.mean(forget_between)), 4),
-        "forget_gate_before_first_important": round(float(np.mean(forget_elsewhere)), 4) if forget_elsewhere else None,
+        "input_gate_at_important": mean("mean_in_imp"),
+        "input_gate_elsewhere": mean("mean_in_else"),
+        "forget_gate_after_first_important": mean("mean_f_after"),
+        "forget_gate_before_first_important": mean("mean_f_before"),
+        "unit_input_gate_at_important": mean("unit_in_imp"),
+        "unit_input_gate_elsewhere": mean("unit_in_else"),
+        "unit_forget_gate_after_first_important": mean("unit_f_after"),
+        "units_opening_at_important": opening_units,
     }

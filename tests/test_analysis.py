@@ -527,3 +527,13 @@ def test_smoothing_advice_rejects_impossible_settings(settings):
 def test_analyze_rejects_bad_settings(settings):
     with pytest.raises(ValueError):
         analyze(CLEAN, **settings)
+
+
+def test_a_loss_flat_near_zero_counts_as_converged():
+    # 1.2 → 0.001: the last wobble is 30% of the tiny level but 0.03% of the fall.
+    history = {"loss": [1.2, 0.4, 0.05, 0.0010, 0.0013, 0.0010],
+               "val_loss": [1.1, 0.5, 0.06, 0.0020, 0.0024, 0.0021]}
+    convergence = analyze(history)["convergence"]
+    assert convergence["loss"]["relative_range"] > 0.2
+    assert convergence["loss"]["share_of_total_range"] < 0.001
+    assert convergence["converged"] is True

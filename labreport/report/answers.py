@@ -209,6 +209,7 @@ def comparison_rows(record) -> list[dict]:
         val_acc = [v for v in entry["history"].get("val_accuracy", []) if v is not None and math.isfinite(v)]
         seconds = entry["timing"].get("seconds_per_epoch") or []
         rows.append({
+            "epoch_reaching_0_9": _first_epoch_reaching(entry["history"].get("val_accuracy") or [], 0.9),
             "cell": entry["cell"], "title": _title(entry["cell"]),
             "test_accuracy": entry["test"]["accuracy"], "test_loss": entry["test"]["loss"],
             "best_val_accuracy": max(val_acc) if val_acc else math.nan,
@@ -251,9 +252,21 @@ def lstm_over_rnn(record, figures) -> list[str]:
             else:
                 verdict = (f"The {_title(cell)} did about as well as the {_title(main)} here (test accuracy "
                            f"{_f(row['test_accuracy'])} against {_f(ours['test_accuracy'])}, within "
-                           f"{SAME_ACCURACY}). The labels of this data can be read from short-range patterns in "
-                           f"sequences of {sequence_length} steps, which an RNN's short-term memory can hold; the "
-                           f"LSTM's advantage shows when the lag between cause and label is long.")
+                           f"{SAME_ACCURACY}).")
+                lag = record["dataset"].get("min_lag")
+                if lag:
+                    verdict += (f" Even the lag of at least {lag} steps in this data was within its reach in this "
+                                f"run, so the final accuracy does not separate the two cells.")
+                else:
+                    verdict += (f" With sequences of {sequence_length} steps the labels of this data can evidently "
+                                f"be read from patterns an RNN's short-term memory holds; the LSTM's advantage "
+                                f"shows when the lag between cause and label is long.")
+            ours_epoch, their_epoch = ours["epoch_reaching_0_9"], row["epoch_reaching_0_9"]
+            if ours_epoch != their_epoch:
+                def reached(epoch):
+                    return f"epoch {epoch}" if epoch else "never, within the run"
+                verdict += (f" The validation accuracy first reached 0.9 at {reached(ours_epoch)} for the "
+                            f"{_title(main)} and at {reached(their_epoch)} for the {_title(cell)}.")
             verdict += (f" The {_title(cell)} has {_n(row['params'])} parameters against {_n(ours['params'])} and "
                         f"took {_f(row['seconds_per_epoch'], 2)} s per epoch against {_f(ours['seconds_per_epoch'], 2)} s.")
             paragraphs.append(verdict)
@@ -354,34 +367,47 @@ def after_training(record, findings, figures) -> list[str]:
     ]
     last_gap = gap.get("at_last") or {}
     if gap.get("available") and last_gap.get("accuracy_gap") is not None:
+        accuracy_gap, loss_gap = last_gap["accuracy_gap"], last_gap["loss_gap"]
         paragraphs.append(
-            f"At the last epoch training accuracy exceeded validation accuracy by {_f(last_gap['accuracy_gap'])} "
-            f"and the validation loss exceeded the training loss by {_f(last_gap['loss_gap'])}"
-            + (" — a sign the model fits the training data better than it generalises." if last_gap["accuracy_gap"] > 0.05
-               else "; the model generalises about as well as it fits.")
+            f"At the last epoch the training accuracy minus the validation accuracy was {accuracy_gap:+.4f}, and the "
+            f"validation loss minus the training loss {loss_gap:+.4f}"
+            + (": the model fits the training data better than it generalises." if accuracy_gap > 0.05
+               else ": the model generalises about as well as it fits.")
         )
     gates = (record.get("diagnostics") or {}).get("gates")
     if gates:
-        summary = gates.get("summary") or {}
-        check = gates["recomputed_vs_keras_max_abs_difference"]
-        text = (f"{_fig(figures, 'gates')} opens the trained LSTM: its {gates['units']} units' gates were recomputed "
-                f"step by step from the layer's own weights (the recomputed hidden state matches Keras' to "
-                f"{check:.1e}).")
-        if summary.get("available"):
-            opens = summary["input_gate_at_important"] > summary["input_gate_elsewhere"]
-            text += (f" The input gate averaged {_f(summary['input_gate_at_important'], 3)} at the important tasks "
-                     f"and {_f(summary['input_gate_elsewhere'], 3)} at the unimportant ones: it "
-                     + ("opens wider to store the important tasks." if opens else
-                        "does not open wider at the important tasks in this run.")
-                     + f" After the first important task the forget gate averaged "
-                     f"{_f(summary['forget_gate_after_first_important'], 3)}"
-                     + (f" (before it: {_f(summary['forget_gate_before_first_important'], 3)})"
-                        if summary.get("forget_gate_before_first_important") is not None else "")
-                     + ("; values near 1 keep the cell state, so the memory is held across the gap."
-                        if summary["forget_gate_after_first_important"] >= 0.8 else
-                        "; well below 1, so the cell state decays and part of the memory is lost across the gap."))
-        paragraphs.append(text)
+        paragraphs.append(gate_observation(gates, figures))
     return paragraphs
+
+
+def gate_observation(gates: dict, figures) -> str:
+    """What the recomputed gates show: does the cell store the important tasks and hold them?"""
+    summary = gates.get("summary") or {}
+    unit = gates.get("unit")
+    text = (f"{_fig(figures, 'gates')} looks inside the trained LSTM: the gates of its {gates['units']} units were "
+            f"recomputed step by step from the layer's own weights (the recomputed hidden state matches Keras' to "
+            f"{gates['recomputed_vs_keras_max_abs_difference']:.1e}).")
+    if not summary.get("available"):
+        return text + (f" This data marks no important steps, so the figure shows unit {unit}, the one whose input "
+                       f"gate varies most along the sequence.")
+    at, elsewhere = summary["unit_input_gate_at_important"], summary["unit_input_gate_elsewhere"]
+    hold = summary["unit_forget_gate_after_first_important"]
+    text += (f" Unit {unit} reacts most to the important tasks: its input gate averages {_f(at, 3)} at them and "
+             f"{_f(elsewhere, 3)} at the unimportant ones, so it "
+             + ("writes the important tasks into its cell and mostly ignores the rest" if at - elsewhere > 0.2 else
+                "opens only slightly more at the important tasks")
+             + f"; {summary['units_opening_at_important']} of the {gates['units']} units open their input gate by more "
+             f"than 0.2 at the important tasks. After the first important task unit {unit}'s forget gate averages "
+             f"{_f(hold, 3)}"
+             + (", close to 1: the cell state keeps what was written across the long gap (the grey line stays level "
+                "between the marks)." if hold >= 0.9 else
+                ", well below 1: the stored value decays across the gap." if hold < 0.7 else
+                ": the stored value is kept, but leaks a little at each step.")
+             + f" Averaged over all units the input gate is {_f(summary['input_gate_at_important'], 3)} at important "
+             f"tasks against {_f(summary['input_gate_elsewhere'], 3)} elsewhere"
+             + (": the remembering is done by a few units, not all." if
+                summary["units_opening_at_important"] <= gates["units"] / 4 else "."))
+    return text
 
 
 # --------------------------------------------------------------------------- learning curve and graphs
@@ -435,11 +461,14 @@ def learning_curve(record, findings, figures) -> list[str]:
     if convergence.get("available"):
         loss, val_loss = convergence.get("loss") or {}, convergence.get("val_loss") or {}
         span = loss.get("epochs_used") or convergence["final_epochs"]
+        def moved(row):
+            return (f"{_pct(row.get('relative_range'))} of its level ({_pct(row.get('share_of_total_range'))} of "
+                    f"its whole fall or rise)")
         paragraphs.append(
-            f"Over the last {span} epochs the training loss moved within {_pct(loss.get('relative_range'))} of its "
-            f"level" + (f" and the validation loss within {_pct(val_loss.get('relative_range'))}" if val_loss.get("available") else "")
+            f"Over the last {span} epochs the training loss moved within {moved(loss)}"
+            + (f" and the validation loss within {moved(val_loss)}" if val_loss.get("available") else "")
             + ": training " + ("had converged" if convergence.get("converged") else "had not yet converged")
-            + f" (threshold {_pct(convergence['tolerance'])})."
+            + f" (threshold {_pct(convergence['tolerance'])} of either)."
         )
     return paragraphs
 
@@ -482,9 +511,11 @@ def _smoothing_answer(record, findings, advice, figures, metric: str) -> list[st
             f"per-batch curve ({_fig(figures, 'batches')}), where the same formula turns "
             f"{len((record.get('batch_history') or {}).get('loss') or [])} noisy batch losses into a readable trend."
         )
-    training_changes = [item["applies"] for item in advice if item["id"] != "display_smoothing"]
+    training_changes = [item for item in advice if item["id"] != "display_smoothing"]
     if training_changes:
-        paragraphs.append("To make the curves themselves smoother, for this run: " + " ".join(training_changes))
+        paragraphs.append(f"To make the curves themselves smoother, {len(training_changes)} change(s) to training "
+                          f"apply to this run:")
+        paragraphs.extend(f"{item['change']}: {item['applies'].rstrip('.')}." for item in training_changes)
     else:
         paragraphs.append("The measured curves are already smooth, so no change to training is needed for that.")
     return paragraphs

@@ -109,7 +109,7 @@ def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | Non
 
 
 def _finish_axes_only(ax) -> None:
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize=7)
 
@@ -163,27 +163,35 @@ def gradient_figure(gradient_norms: dict, path: Path) -> Figure:
 
 
 def gates_figure(gates: dict, path: Path) -> Figure:
-    """Input and forget gate (mean over units) along a few test sequences, important tasks marked."""
+    """The most responsive unit's input and forget gates and cell state along a few test sequences."""
     sequences = gates["sequences"]
-    fig, axes = plt.subplots(len(sequences), 1, figsize=(WIDTH, 1.55 * len(sequences) + 0.6), sharex=True)
+    unit = gates.get("unit")
+    fig, axes = plt.subplots(len(sequences), 1, figsize=(WIDTH, 1.6 * len(sequences) + 0.7), sharex=True)
     if len(sequences) == 1:
         axes = [axes]
     for ax, seq in zip(axes, sequences):
         steps = list(range(1, len(seq["input_gate_mean"]) + 1))
-        ax.plot(steps, seq["input_gate_mean"], color="#2ca02c", linewidth=1.4, label="input gate")
-        ax.plot(steps, seq["forget_gate_mean"], color="#9467bd", linewidth=1.4, label="forget gate")
+        if "unit_input_gate" in seq:
+            ax.plot(steps, seq["unit_input_gate"], color="#2ca02c", linewidth=1.5, label=f"input gate (unit {unit})")
+            ax.plot(steps, seq["unit_forget_gate"], color="#9467bd", linewidth=1.5, label=f"forget gate (unit {unit})")
+            ax.plot(steps, [math.tanh(c) for c in seq["unit_cell_state"]], color="#555555", linewidth=1.2,
+                    label=f"tanh(cell state) (unit {unit})")
+        ax.plot(steps, seq["input_gate_mean"], color="#2ca02c", linewidth=0.8, alpha=0.45, linestyle=":",
+                label="input gate (mean of units)")
+        ax.plot(steps, seq["forget_gate_mean"], color="#9467bd", linewidth=0.8, alpha=0.45, linestyle=":",
+                label="forget gate (mean of units)")
         for k, step in enumerate(seq["important_steps"]):
             ax.axvline(step + 1, color="#d62728", linestyle="--", linewidth=1,
                        label="important task" if k == 0 else None)
-            ax.annotate(str(seq["tokens"][step]), (step + 1, 1.02), color="#d62728", fontsize=8,
+            ax.annotate(str(seq["tokens"][step]), (step + 1, 1.07), color="#d62728", fontsize=8,
                         ha="center", va="bottom", annotation_clip=False)
-        ax.set_ylim(0, 1)
+        ax.set_ylim(-1.05, 1.05)
         ax.set_ylabel(f"class {seq['label']}", fontsize=8)
         ax.grid(alpha=0.3)
-    axes[0].legend(frameon=False, fontsize=7, ncol=3, loc="lower right")
+    axes[-1].legend(frameon=False, fontsize=6.5, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.45))
     axes[-1].set_xlabel("time step")
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle("LSTM gates (mean over units) along test sequences", fontsize=10)
+    fig.suptitle("Inside the trained LSTM along test sequences", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, metadata={"Software": None})
@@ -191,12 +199,13 @@ def gates_figure(gates: dict, path: Path) -> Figure:
     summary = gates.get("summary") or {}
     detail = ""
     if summary.get("available"):
-        detail = (f" The input gate averages {summary['input_gate_at_important']:.2f} at the important tasks "
-                  f"and {summary['input_gate_elsewhere']:.2f} elsewhere.")
+        detail = (f" Unit {unit}'s input gate averages {summary['unit_input_gate_at_important']:.2f} at the important "
+                  f"tasks and {summary['unit_input_gate_elsewhere']:.2f} elsewhere.")
     return Figure("gates", path,
-                  f"Line charts of the LSTM's mean input and forget gate over the {len(steps)} steps of "
-                  f"{len(sequences)} test sequences, with the important tasks marked.{detail}",
-                  "LSTM input and forget gates along test sequences")
+                  f"Line charts over the {len(steps)} steps of {len(sequences)} test sequences: the input gate, "
+                  f"forget gate and cell state of LSTM unit {unit}, and the gates' mean over all units, with the "
+                  f"important tasks marked.{detail}",
+                  f"LSTM gates and cell state of unit {unit} along test sequences")
 
 
 def dataset_figure(dataset: dict, path: Path) -> Figure:
