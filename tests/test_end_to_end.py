@@ -79,3 +79,32 @@ def test_pdf_metadata_and_tagging(tiny_run):
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root  # tagged PDF (PDF/UA-1)
     assert root.get("/Lang") == "en"
+
+
+def test_diagnostics_are_measured(tiny_run):
+    record = json.loads((tiny_run["run_dir"] / "run.json").read_text())
+    diagnostics = record["diagnostics"]
+    gradients = diagnostics["gradient_norms"]
+    assert set(gradients["initial"]) == {"lstm", "simple_rnn"}
+    assert set(gradients["trained"]) == {"lstm", "simple_rnn"}
+    assert all(len(norms) == 20 and all(n >= 0 for n in norms) for norms in gradients["initial"].values())
+    gates = diagnostics["gates"]
+    # The NumPy re-run of the LSTM cell agrees with Keras' own layer.
+    assert gates["recomputed_vs_keras_max_abs_difference"] < 1e-4
+    assert len(gates["sequences"]) == 3
+    first = gates["sequences"][0]
+    assert len(first["input_gate_mean"]) == len(first["unit_cell_state"]) == 20
+    assert len(first["important_steps"]) == 2 and 0 <= gates["unit"] < 8
+    assert gates["summary"]["available"] is True
+
+
+def test_batch_history_holds_per_batch_values(tiny_run):
+    record = json.loads((tiny_run["run_dir"] / "run.json").read_text())
+    batches = record["batch_history"]
+    assert batches["values"] == "per_batch"
+    assert batches["batches_per_epoch"] == 8  # 240 training sequences, batch 32
+    assert len(batches["loss"]) == 16 and batches["epoch"] == [1] * 8 + [2] * 8
+    # The mean of an epoch's per-batch losses, weighted by batch size, is Keras' epoch loss.
+    sizes = [32] * 7 + [16]
+    first_epoch = sum(l * n for l, n in zip(batches["loss"][:8], sizes)) / 240
+    assert abs(first_epoch - record["history"]["loss"][0]) < 1e-4
