@@ -80,6 +80,56 @@ def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title
     return Figure(metric, path, alt, title)
 
 
+def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[dict] | None = None,
+                  main_cell: str = "lstm") -> Figure:
+    """Accuracy and loss side by side in one short figure, for the formats with little room.
+
+    Each panel has the training and validation curve (raw faint, smoothed bold); baselines, if
+    any, add their validation curve dashed, so LSTM-vs-RNN evidence costs no extra figure.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 2.55))
+    main_title = CELL_TITLES.get(main_cell, main_cell)
+    for ax, metric in zip(axes, ("accuracy", "loss")):
+        for key, colour, label in ((metric, TRAIN_COLOUR, "training"), (f"val_{metric}", VAL_COLOUR, "validation")):
+            values = history.get(key) or []
+            if not values:
+                continue
+            epochs = _epochs(values)
+            ax.plot(epochs, values, color=colour, alpha=0.3, marker="o", markersize=2.5, linewidth=1)
+            ax.plot(epochs, smooth(values, weight), color=colour, linewidth=2,
+                    label=f"{main_title} {label} (smoothed, w={weight:g})")
+        for entry in baselines or []:
+            values = entry["history"].get(f"val_{metric}") or []
+            if values:
+                ax.plot(_epochs(values), values, color=CELL_COLOURS.get(entry["cell"], "black"), linestyle="--",
+                        linewidth=1.4, label=f"{CELL_TITLES.get(entry['cell'], entry['cell'])} validation")
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.set_ylabel(metric, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), frameon=False, fontsize=7)
+    fig.tight_layout(rect=(0, 0.1 if len(labels) <= 3 else 0.16, 1, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    plt.close(fig)
+    train_acc, train_loss = history.get("accuracy") or [], history.get("loss") or []
+    val_acc = history.get("val_accuracy") or []
+    alt = (f"Two line charts over {len(train_loss)} epochs, raw and smoothed with weight {weight:g}. Left: accuracy, "
+           f"training from {_fmt(train_acc[0] if train_acc else None)} to {_fmt(train_acc[-1] if train_acc else None)}"
+           + (f", validation from {_fmt(val_acc[0])} to {_fmt(val_acc[-1])}" if val_acc else "")
+           + f". Right: loss, training from {_fmt(train_loss[0] if train_loss else None)} to "
+           f"{_fmt(train_loss[-1] if train_loss else None)}."
+           + "".join(f" Dashed: {CELL_TITLES.get(e['cell'], e['cell'])} validation accuracy ending at "
+                     f"{_fmt((e['history'].get('val_accuracy') or [math.nan])[-1])}." for e in baselines or []))
+    names = " and ".join(CELL_TITLES.get(e["cell"], e["cell"]) for e in baselines or [])
+    caption = (f"{main_title} training and validation accuracy (left) and loss (right) per epoch; "
+               f"{names} validation dashed for comparison" if baselines else
+               f"{main_title} training and validation accuracy (left) and loss (right) per epoch")
+    return Figure("curves", path, alt, caption)
+
+
 def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | None:
     """Loss and accuracy per training batch, raw and smoothed, with epoch boundaries."""
     losses = batch_history.get("loss") or []
@@ -268,6 +318,10 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
     if want("loss"):
         figures["loss"] = curve_figure(history, "loss", weight, figure_dir / "loss.png",
                                        title="Training and validation loss vs epochs")
+    if want("curves") and wanted is not None:  # only where a worksheet asks for it
+        figures["curves"] = curves_figure(history, weight, figure_dir / "curves.png",
+                                          baselines=record.get("baselines") or [],
+                                          main_cell=record["spec"]["model"]["recurrent"][0]["cell"])
     if want("batches"):
         batches = batch_figure(record.get("batch_history") or {}, weight, figure_dir / "batches.png")
         if batches:

@@ -30,6 +30,8 @@ class Worksheet:
     max_pages: int | None = None
     description: str = ""
     figures: list = field(default_factory=list)         # keys in order of appearance
+    headings: dict = field(default_factory=dict)        # section id -> the hand-out's heading
+    objectives: list = field(default_factory=list)      # the hand-out's objectives, in order
 
 
 @lru_cache(maxsize=None)
