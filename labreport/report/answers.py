@@ -521,6 +521,877 @@ def _smoothing_answer(record, findings, advice, figures, metric: str) -> list[st
     return paragraphs
 
 
+# --------------------------------------------------------------------------- other worksheet formats
+# lab-record, project-report and seminar.  Same rule as above: every sentence
+# is built from this run's record and findings.
+
+ACTIVATION_OF_OUTPUT = {True: "sigmoid", False: "softmax"}  # keyed by "two classes?"
+KERAS_LOSS = {True: "binary cross-entropy", False: "sparse categorical cross-entropy"}
+OPTIMIZER_TITLES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}
+# A forget gate below this keeps too little of the cell state across a long lag.
+FORGET_GATE_LOW = 0.8
+# More parameters per training sequence than this is a small data set for the model.
+PARAMS_PER_SAMPLE_HIGH = 10
+
+BIBLIOGRAPHY = {
+    "lstm": "Hochreiter, S. and Schmidhuber, J. (1997). Long short-term memory. Neural Computation, 9(8), 1735-1780.",
+    "forget_gate": ("Gers, F. A., Schmidhuber, J. and Cummins, F. (2000). Learning to forget: continual prediction "
+                    "with LSTM. Neural Computation, 12(10), 2451-2471."),
+    "vanishing": ("Bengio, Y., Simard, P. and Frasconi, P. (1994). Learning long-term dependencies with gradient "
+                  "descent is difficult. IEEE Transactions on Neural Networks, 5(2), 157-166."),
+    "imdb": ("Maas, A. L., Daly, R. E., Pham, P. T., Huang, D., Ng, A. Y. and Potts, C. (2011). Learning word "
+             "vectors for sentiment analysis. Proceedings of ACL 2011, 142-150."),
+    "adam": "Kingma, D. P. and Ba, J. (2015). Adam: a method for stochastic optimization. ICLR 2015.",
+    "rmsprop": "Tieleman, T. and Hinton, G. (2012). Lecture 6.5, RMSprop. Coursera: Neural Networks for Machine Learning.",
+}
+
+
+def _two_classes(record) -> bool:
+    return len(record["dataset"]["class_names"]) == 2
+
+
+def _moved(first, last, *, digits: int = 4, percent: bool = False) -> str:
+    show = (lambda v: _pct(v, 2)) if percent else (lambda v: _f(v, digits))
+    if first is None or last is None or not (math.isfinite(first) and math.isfinite(last)):
+        return f"went from {show(first)} to {show(last)}"
+    if last > first:
+        return f"rose from {show(first)} to {show(last)}"
+    if last < first:
+        return f"fell from {show(first)} to {show(last)}"
+    return f"stayed at {show(first)}"
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power(base: float, exponent: int) -> str:
+    """'0.753¹⁵ = 0.014': a per-step factor compounded over a lag."""
+    return f"{base:.3f}{str(exponent).translate(_SUPERSCRIPT)} = {base ** exponent:.2g}"
+
+
+def _finite(values) -> list:
+    return [v for v in values or [] if v is not None and math.isfinite(v)]
+
+
+def _mean(values):
+    values = _finite(values)
+    return sum(values) / len(values) if values else None
+
+
+def _batches_per_epoch(record) -> int:
+    batches = (record.get("batch_history") or {}).get("batches_per_epoch")
+    if batches:
+        return int(batches)
+    return max(1, math.ceil(record["dataset"]["sizes"]["train"] / record["spec"]["training"]["batch_size"]))
+
+
+def _recurrent_size(cell: str, m: int, n: int) -> tuple[str, str, int]:
+    """(formula, formula with the numbers, value) for one direction of a recurrent layer."""
+    if cell == "lstm":
+        return "4(m² + mn + m)", f"4({m}² + {m}·{n} + {m})", 4 * (m * m + m * n + m)
+    if cell == "gru":  # Keras' GRU (reset_after=True) keeps two bias vectors per gate
+        return "3(m² + mn + 2m)", f"3({m}² + {m}·{n} + 2·{m})", 3 * (m * m + m * n + 2 * m)
+    return "m² + mn + m", f"{m}² + {m}·{n} + {m}", m * m + m * n + m
+
+
+def parameter_rows(record, model: dict | None = None, cell: str | None = None) -> list[dict]:
+    """Each layer's parameter count from its formula with this run's sizes, beside Keras' count."""
+    model = model or record["model"]
+    spec_layers = record["spec"]["model"]["recurrent"]
+    vocabulary = record["dataset"].get("vocabulary_size")
+    rows, n, recurrent_index = [], None, 0
+    for layer in model["layers"]:
+        kind = layer["type"]
+        if kind == "Embedding":
+            v, width = layer["params"] // max(layer["units"] or 1, 1), layer["units"]
+            rows.append({"layer": layer["name"], "type": kind, "symbols": "V × n", "formula": f"{v:,} × {width}",
+                         "value": v * width, "keras": layer["params"]})
+            n = width
+        elif kind in ("CategoryEncoding",):
+            n = vocabulary
+        elif kind in ("LSTM", "GRU", "SimpleRNN", "Bidirectional") and recurrent_index < len(spec_layers):
+            layer_spec = spec_layers[recurrent_index]
+            recurrent_index += 1
+            this_cell = cell or layer_spec["cell"]
+            m = layer_spec["units"]
+            n_in = n if n is not None else (vocabulary or 1)
+            symbols, formula, value = _recurrent_size(this_cell, m, n_in)
+            if layer_spec.get("bidirectional"):
+                symbols, formula, value = f"2 × {symbols}", f"2 × {formula}", 2 * value
+            rows.append({"layer": layer["name"], "type": kind, "symbols": symbols, "formula": formula,
+                         "value": value, "keras": layer["params"], "m": m, "n": n_in})
+            n = m * (2 if layer_spec.get("bidirectional") else 1)
+        elif kind == "Dense" and n is not None:
+            k = layer["units"] or 1
+            rows.append({"layer": layer["name"], "type": kind, "symbols": "(m + 1) × K",
+                         "formula": f"({n} + 1) × {k}", "value": (n + 1) * k, "keras": layer["params"]})
+            n = k
+    return rows
+
+
+def _layer_phrases(record) -> list[tuple[str, int]]:
+    """The model's layers as (phrase, Keras parameter count), first to last."""
+    spec_layers = record["spec"]["model"]["recurrent"]
+    phrases, recurrent_index = [], 0
+    for layer in record["model"]["layers"]:
+        kind = layer["type"]
+        if kind == "Embedding":
+            units = layer["units"] or 1
+            text = f"Embedding({_n(layer['params'] // units)} symbols → vectors of {units})"
+        elif kind == "CategoryEncoding":
+            text = f"one-hot encoding({_n(record['dataset'].get('vocabulary_size') or 0)} symbols)"
+        elif kind in ("LSTM", "GRU", "SimpleRNN", "Bidirectional") and recurrent_index < len(spec_layers):
+            layer_spec = spec_layers[recurrent_index]
+            recurrent_index += 1
+            options = []
+            if layer_spec.get("dropout"):
+                options.append(f"dropout {layer_spec['dropout']:g} on its inputs")
+            if layer_spec.get("recurrent_dropout"):
+                options.append(f"dropout {layer_spec['recurrent_dropout']:g} on h(t−1)")
+            options.append("returns the whole sequence" if recurrent_index < len(spec_layers)
+                           else "returns its last hidden state")
+            text = f"{_title(layer_spec['cell'])}({layer_spec['units']} units; {', '.join(options)})"
+            if layer_spec.get("bidirectional"):
+                text = f"Bidirectional({text}, read forwards and backwards)"
+        elif kind == "Dense":
+            text = f"Dense({layer['units']}, {ACTIVATION_OF_OUTPUT[_two_classes(record)]})"
+        else:
+            text = kind
+        phrases.append((text, layer["params"]))
+    return phrases
+
+
+def model_chain(record) -> str:
+    return " → ".join(phrase for phrase, _ in _layer_phrases(record))
+
+
+def pseudocode(record, figures, curves_key: str = "curves") -> list[str]:
+    """The training program this run executed, as indented pseudocode lines."""
+    spec = record["spec"]
+    training = spec["training"]
+    data = record["dataset"]
+    sizes = data["sizes"]
+    versions = record["versions"]
+    two = _two_classes(record)
+    main = _title(_cell(record))
+    lines = [
+        f"import keras {versions.get('keras', 'n/a')} ({record['backend']} backend), numpy; seed ← {record['seed']}",
+        f"load {data.get('name', data.get('source'))}: {_n(sizes['train'] + sizes['validation'])} labelled "
+        f"training sequences of {data['sequence_length']} steps, {_n(sizes['test'])} test sequences",
+        f"hold out the {'last' if not training.get('validation_shuffle') else 'random'} "
+        f"{_pct(training['validation_split'], 0)} for validation → {_n(sizes['train'])} train, "
+        f"{_n(sizes['validation'])} validation",
+        "model ← Sequential(",
+    ]
+    phrases = _layer_phrases(record)
+    width = max(len(phrase) for phrase, _ in phrases)
+    for phrase, params in phrases:
+        lines.append(f"    {phrase.ljust(width)}   # {_n(params)} weights")
+    lines.append(f")   # {_n(record['model']['total_params'])} weights in all")
+    optimizer = OPTIMIZER_TITLES.get(training["optimizer"], training["optimizer"])
+    lines += [
+        f"compile(loss ← {KERAS_LOSS[two]}, optimiser ← {optimizer}(learning rate {training['learning_rate']:g}), "
+        f"metric ← accuracy)",
+        f"for epoch ← 1 to {len(record['history']['loss'])}:",
+        f"    for each of {_batches_per_epoch(record)} batches of up to {training['batch_size']} training sequences:",
+        f"        ŷ ← model(batch)                  # forward pass over {data['sequence_length']} steps",
+        f"        L ← {KERAS_LOSS[two]}(ŷ, labels)",
+        "        g ← ∂L/∂weights                   # backpropagation through time",
+    ]
+    if training.get("clipnorm"):
+        lines.append(f"        if ‖g‖ > {training['clipnorm']:g}: g ← g · {training['clipnorm']:g}/‖g‖")
+    lines += [
+        f"        weights ← {optimizer} step(weights, g)",
+        "        track the batch's loss and accuracy",
+        f"    loss, accuracy ← on the {_n(sizes['validation'])} validation sequences; append both to history",
+        f"plot training and validation loss and accuracy against epoch"
+        + (f"   # {_fig(figures, curves_key)}" if curves_key in figures else ""),
+        f"test loss, test accuracy ← evaluate(model, {_n(sizes['test'])} test sequences)",
+    ]
+    baselines = [_title(b["cell"]) for b in record.get("baselines") or []]
+    if baselines:
+        lines.append(f"repeat with {' and '.join(baselines)} in place of {main}, all else equal   # the baseline")
+    return lines
+
+
+def _baseline_sentences(record) -> list[str]:
+    """One short, numbers-only comparison per baseline the run trained."""
+    rows = comparison_rows(record)
+    if not rows:
+        return []
+    ours, sentences = rows[0], []
+    for row in rows[1:]:
+        difference = ours["test_accuracy"] - row["test_accuracy"]
+        if difference > SAME_ACCURACY:
+            verdict = f"{100 * difference:.2f} percentage points better than"
+        elif difference < -SAME_ACCURACY:
+            verdict = f"{-100 * difference:.2f} percentage points worse than"
+        else:
+            verdict = "level with"
+        sentences.append(
+            f"With the same data, embedding, units, optimiser, epochs and seed, the {ours['title']} scored test "
+            f"accuracy {_pct(ours['test_accuracy'], 2)} and the {row['title']} {_pct(row['test_accuracy'], 2)}: the "
+            f"{ours['title']} was {verdict} the {row['title']}, with {_n(ours['params'])} parameters against "
+            f"{_n(row['params'])}.")
+    ratios = gradient_ratios(record)
+    if "lstm" in ratios and "simple_rnn" in ratios:
+        stronger = ratios["lstm"] / ratios["simple_rnn"] if ratios["simple_rnn"] else math.inf
+        sentences.append(
+            f"At the initial weights the gradient reaching the first of the {record['dataset']['sequence_length']} "
+            f"steps, relative to the last, was {ratios['lstm']:.2e} in the LSTM and {ratios['simple_rnn']:.2e} in the "
+            f"SimpleRNN"
+            + (f": {stronger:.1e} times more of the error signal survives the trip back through the LSTM's cell "
+               f"state." if stronger > 1 else ": in this run the SimpleRNN's gradient did not fade faster."))
+    return sentences
+
+
+def _gate_sentence(record) -> str | None:
+    gates = (record.get("diagnostics") or {}).get("gates") or {}
+    summary = gates.get("summary") or {}
+    if not summary.get("available"):
+        return None
+    lag = record["dataset"].get("min_lag")
+    after = summary["forget_gate_after_first_important"]
+    text = (f"Inside the trained LSTM the input gate averaged {_f(summary['input_gate_at_important'], 3)} at the "
+            f"important steps and {_f(summary['input_gate_elsewhere'], 3)} elsewhere, and the forget gate averaged "
+            f"{_f(after, 3)} after the first important step")
+    if lag:
+        text += (f"; a value written once and never refreshed would keep {_power(after, lag)} of its size "
+                 f"over the {lag}-step lag")
+    return text + "."
+
+
+def lab_record(record, findings, figures) -> dict:
+    history = record["history"]
+    test = record["test"]
+    epochs = len(history["loss"])
+    sizes = record["dataset"]["sizes"]
+    best = findings.get("best_epoch") or {}
+    trend = (findings.get("trend") or {}).get("curves") or {}
+    observation = [
+        f"The network trained for {epochs} epochs of {_batches_per_epoch(record)} batches each. The training loss "
+        f"{_moved(history['loss'][0], history['loss'][-1])} and the training accuracy "
+        f"{_moved(history['accuracy'][0], history['accuracy'][-1], percent=True)}. On the {_n(sizes['test'])} test "
+        f"sequences, never seen in training, the accuracy was {_pct(test['accuracy'], 2)} (loss {_f(test['loss'])})."
+    ]
+    curve_parts = []
+    for key, label in (("loss", "training loss"), ("val_loss", "validation loss"),
+                       ("val_accuracy", "validation accuracy")):
+        if (trend.get(key) or {}).get("available"):
+            curve_parts.append(f"the {label} was {trend[key]['description']}")
+    text = f"{_fig(figures, 'curves')} plots both curves per epoch"
+    if curve_parts:
+        text += ": " + "; ".join(curve_parts)
+    text += "."
+    if best.get("available") and best.get("epoch"):
+        text += (f" The validation loss was lowest at epoch {best['epoch']} ({_f(best['val_loss'])})"
+                 + (", the last epoch." if best.get("is_last_epoch") else
+                    f", {best['epochs_after_best']} epoch(s) before the end."))
+    observation.append(text)
+    overfitting = findings.get("overfitting") or {}
+    underfitting = findings.get("underfitting") or {}
+    if overfitting.get("detected"):
+        observation.append(
+            f"From epoch {overfitting['onset_epoch']} the validation loss rose while the training loss kept "
+            f"falling: the network began to overfit its {_n(sizes['train'])} training sequences.")
+    elif underfitting.get("detected"):
+        observation.append(
+            f"Both accuracies were still rising at the last epoch and below {_f(underfitting['threshold'], 3)}: "
+            f"{epochs} epochs were not enough for this network.")
+    observation += _baseline_sentences(record)
+    gate = _gate_sentence(record)
+    if gate:
+        observation.append(gate)
+    comparison = comparison_rows(record)
+    result = (f"An {_title(_cell(record))} network ({model_chain(record)}; {_n(record['model']['total_params'])} "
+              f"parameters) was built and trained for {epochs} epochs on {_n(sizes['train'])} sequences of "
+              f"{record['dataset'].get('name', record['dataset'].get('source'))}. It classified the "
+              f"{_n(sizes['test'])} test sequences with accuracy {_pct(test['accuracy'], 2)}")
+    chance = record["dataset"].get("chance_accuracy")
+    if chance:
+        result += f", against {_pct(chance, 0)} by chance"
+    if len(comparison) > 1:
+        result += "; " + ", ".join(f"the {row['title']} scored {_pct(row['test_accuracy'], 2)}" for row in comparison[1:])
+    result += "."
+    return {"observation": observation, "pseudocode": pseudocode(record, figures), "result": result}
+
+
+# ---- project report
+
+
+def _task_sentence(record) -> str:
+    data = record["dataset"]
+    classes = data["class_names"]
+    if data.get("source") == "generated":
+        return (f"each sequence of {data['sequence_length']} tasks contains two important tasks, at least "
+                f"{data.get('min_lag')} steps before the end, whose order ({', '.join(classes)}) is the label; every "
+                f"other task is noise to be forgotten")
+    lengths = data.get("lengths") or {}
+    median = f" (median length {lengths['median']:g} tokens before padding)" if lengths.get("median") else ""
+    return (f"each text{median} is read as {data['sequence_length']} token indices and labelled "
+            f"{' or '.join(classes) if len(classes) == 2 else ', '.join(classes)}")
+
+
+def introduction(record) -> list[str]:
+    data = record["dataset"]
+    sizes = data["sizes"]
+    layer = record["spec"]["model"]["recurrent"][0]
+    bias = layer.get("forget_bias", 1.0)
+    start = 1 / (1 + math.exp(-bias))
+    paragraphs = [
+        f"This project trains an {_title(_cell(record))} network to classify the "
+        f"{_n(sum(sizes.values()))} sequences of {data.get('name', data.get('source'))}: {_task_sentence(record)}. "
+        f"The model, {model_chain(record)}, has {_n(record['model']['total_params'])} parameters.",
+    ]
+    text = (f"A plain RNN multiplies its error signal by the recurrent weight once per step, so over the "
+            f"{data['sequence_length']} steps here it vanishes when that weight is below 1 and explodes when it is "
+            f"above 1. The LSTM's cell state instead carries itself forward with the forget gate as its weight; with "
+            f"this run's initial forget-gate bias of {bias:g}, that weight starts near σ({bias:g}) = {start:.3f}, "
+            f"close to the weight of 1 that passes the signal on unchanged.")
+    ratios = gradient_ratios(record)
+    if "lstm" in ratios and "simple_rnn" in ratios:
+        text += (f" Measured at the initial weights, the gradient at the first step relative to the last was "
+                 f"{ratios['lstm']:.2e} for the LSTM and {ratios['simple_rnn']:.2e} for a SimpleRNN.")
+    paragraphs.append(text)
+    return paragraphs
+
+
+def problem_statement(record) -> str:
+    data = record["dataset"]
+    sizes = data["sizes"]
+    counts = data["class_counts"]["train"]
+    majority = max(counts.values()) / max(sum(counts.values()), 1)
+    return (f"Given a sequence of {data['sequence_length']} tokens from a vocabulary of "
+            f"{_n(data.get('vocabulary_size') or 0)}, predict its class, one of {len(data['class_names'])} "
+            f"({', '.join(data['class_names'])}). The model learns from {_n(sizes['train'])} sequences, is tuned "
+            f"against {_n(sizes['validation'])} and is judged once on {_n(sizes['test'])} held-out ones. Always "
+            f"answering the most frequent training class would score {_pct(majority, 1)}"
+            + (f" and guessing {_pct(data['chance_accuracy'], 0)}" if data.get("chance_accuracy") else "")
+            + ": the network must beat that by reading the sequence in order.")
+
+
+def results_discussion(record, findings) -> list[str]:
+    test = record["test"]
+    history = record["history"]
+    epochs = len(history["loss"])
+    best = findings.get("best_epoch") or {}
+    gap = ((findings.get("generalisation_gap") or {}).get("at_last") or {})
+    paragraphs = [
+        f"After {epochs} epochs ({record['timing']['train_seconds']:.1f} s of training) the {_title(_cell(record))} "
+        f"reached test accuracy {_pct(test['accuracy'], 2)} with test loss {_f(test['loss'])}. Its training "
+        f"accuracy {_moved(history['accuracy'][0], history['accuracy'][-1], percent=True)} and its validation "
+        f"accuracy {_moved(history['val_accuracy'][0], history['val_accuracy'][-1], percent=True)}"
+        + (f"; the validation loss was lowest at epoch {best['epoch']} ({_f(best['val_loss'])})."
+           if best.get("available") and best.get("epoch") else ".")
+    ]
+    overfitting = findings.get("overfitting") or {}
+    underfitting = findings.get("underfitting") or {}
+    convergence = findings.get("convergence") or {}
+    if overfitting.get("detected"):
+        verdict = (f"The network overfitted from epoch {overfitting['onset_epoch']}: validation loss rose from "
+                   f"{_f(overfitting['val_loss_before_onset'])} to {_f(overfitting['val_loss_at_rise_end'])} while "
+                   f"the training loss kept falling.")
+    elif underfitting.get("detected"):
+        verdict = (f"The network underfitted: both accuracies were below {_f(underfitting['threshold'], 3)} and "
+                   f"still rising at epoch {epochs}.")
+    elif underfitting.get("stalled_below_threshold"):
+        verdict = (f"Both accuracies stalled below {_f(underfitting['threshold'], 3)}: the network did not learn "
+                   f"the task in this configuration.")
+    else:
+        verdict = "Neither overfitting nor underfitting was detected"
+        if convergence.get("available"):
+            verdict += (", and training " + ("had converged" if convergence.get("converged") else
+                                            "was still improving") + " at the end")
+        verdict += "."
+    if gap.get("accuracy_gap") is not None:
+        verdict += (f" At the last epoch training accuracy was {_f(gap['accuracy_gap'])} "
+                    + ("above" if gap["accuracy_gap"] >= 0 else "below") + " validation accuracy.")
+    paragraphs.append(verdict)
+    paragraphs += _baseline_sentences(record)[:1]
+    return paragraphs
+
+
+def visualization(record, findings, figures) -> list[str]:
+    trend = (findings.get("trend") or {}).get("curves") or {}
+    noise = (findings.get("noise") or {}).get("curves") or {}
+    weight = findings["settings"]["smoothing"]
+    parts = [f"{_fig(figures, 'curves')} shows accuracy (left) and loss (right) after each epoch, faint dots for the "
+             f"measured values and a bold line smoothed with TensorBoard's moving average (w = {weight:g})."]
+    described = [f"the {label} was {trend[key]['description']}"
+                 for key, label in (("accuracy", "training accuracy"), ("val_accuracy", "validation accuracy"),
+                                    ("loss", "training loss"), ("val_loss", "validation loss"))
+                 if (trend.get(key) or {}).get("available")]
+    if described:
+        parts.append("Read from the curves, " + "; ".join(described) + ".")
+    if record.get("baselines"):
+        parts.append("The dashed lines are the validation curves of "
+                     + " and ".join(f"the {_title(b['cell'])}" for b in record["baselines"])
+                     + ", trained the same way.")
+    noisy = [f"{key.replace('_', ' ')} ({row['level']})" for key, row in noise.items()
+             if row.get("available") and row.get("level") != "smooth" and not key.startswith("batch")]
+    if noisy:
+        parts.append("The curves that zig-zag are " + ", ".join(noisy) + "; the smoothed line shows their trend.")
+    return [" ".join(parts)]
+
+
+def conclusion(record, findings) -> str:
+    test = record["test"]
+    data = record["dataset"]
+    chance = data.get("chance_accuracy")
+    text = (f"The {_title(_cell(record))} with {_n(record['model']['total_params'])} parameters learnt this task to "
+            f"{_pct(test['accuracy'], 2)} test accuracy in {len(record['history']['loss'])} epochs")
+    if chance:
+        text += (f", {abs(100 * (test['accuracy'] - chance)):.2f} percentage points "
+                 + ("above" if test["accuracy"] >= chance else "below") + f" the {_pct(chance, 0)} of chance")
+    rows = comparison_rows(record)
+    if len(rows) > 1:
+        best_row = max(rows, key=lambda row: row["test_accuracy"] if math.isfinite(row["test_accuracy"]) else -1)
+        text += (f"; of the models compared, the {best_row['title']} scored highest "
+                 f"({_pct(best_row['test_accuracy'], 2)})")
+    return text + "."
+
+
+def future_directions(record, findings, advice) -> list[str]:
+    """What to try next, each item grounded in a finding of this run; at least one."""
+    spec = record["spec"]
+    layer = spec["model"]["recurrent"][0]
+    history = record["history"]
+    epochs = len(history["loss"])
+    items = []
+    overfitting = findings.get("overfitting") or {}
+    underfitting = findings.get("underfitting") or {}
+    convergence = findings.get("convergence") or {}
+    best = findings.get("best_epoch") or {}
+    if overfitting.get("detected"):
+        items.append(
+            f"Regularise and stop early: the validation loss was lowest at epoch {overfitting['best_epoch']} "
+            f"({_f(overfitting['val_loss_at_best'])}) and rose from epoch {overfitting['onset_epoch']}, so "
+            f"EarlyStopping(patience={overfitting['patience']}, restore_best_weights=True) would keep epoch "
+            f"{overfitting['best_epoch']}'s weights; dropout (now {layer.get('dropout', 0):g}) would slow the "
+            f"memorising of the {_n(record['dataset']['sizes']['train'])} training sequences.")
+    if underfitting.get("detected"):
+        items.append(
+            f"Train longer: both accuracies were still rising at epoch {epochs} (by "
+            f"{_f(underfitting['accuracy']['slope_per_epoch'])} and {_f(underfitting['val_accuracy']['slope_per_epoch'])} "
+            f"per epoch), so more than {epochs} epochs should help.")
+    elif underfitting.get("stalled_below_threshold"):
+        items.append(
+            f"Change the model, not the epochs: the accuracies stalled at {_f(underfitting['accuracy']['final_value'])} "
+            f"(training) and {_f(underfitting['val_accuracy']['final_value'])} (validation); more units than "
+            f"{layer['units']} or a learning rate other than {spec['training']['learning_rate']:g} are the levers.")
+    elif (convergence.get("available") and not convergence.get("converged") and not overfitting.get("detected")
+          and best.get("is_last_epoch")):
+        loss = convergence.get("loss") or {}
+        items.append(
+            f"Train for more than {epochs} epochs: the validation loss was still at its lowest at the last epoch and "
+            f"the training loss moved {_pct(loss.get('relative_range'))} over the last {loss.get('epochs_used')} "
+            f"epochs, above the {_pct(convergence['tolerance'])} that counts as converged.")
+    for item in advice:
+        if item["id"] in ("larger_batch", "lower_learning_rate", "more_validation_samples"):
+            items.append(f"{item['change']}: {item['applies'].split(';')[0]}.")
+    gates = (record.get("diagnostics") or {}).get("gates") or {}
+    summary = gates.get("summary") or {}
+    if summary.get("available") and summary["forget_gate_after_first_important"] < FORGET_GATE_LOW:
+        items.append(
+            f"Raise the initial forget bias (now {layer.get('forget_bias', 1.0):g}): the forget gate averaged "
+            f"{_f(summary['forget_gate_after_first_important'], 3)} after the first important task, so the cell "
+            f"lets its memory decay across the gap.")
+    rows = comparison_rows(record)
+    sequence_length = record["dataset"]["sequence_length"]
+    if len(rows) > 1 and any(row["test_accuracy"] >= rows[0]["test_accuracy"] - SAME_ACCURACY for row in rows[1:]):
+        items.append(
+            f"Make the dependencies longer: at {sequence_length} steps a "
+            + " and a ".join(row["title"] for row in rows[1:])
+            + f" matched or beat the {rows[0]['title']} ({', '.join(_pct(r['test_accuracy'], 2) for r in rows[1:])} "
+              f"against {_pct(rows[0]['test_accuracy'], 2)}); longer sequences would show where the plain RNN's "
+              f"memory gives out.")
+    if not items:
+        items.append(
+            f"Scale up: this run converged at {_pct(record['test']['accuracy'], 2)} test accuracy with no sign of "
+            f"over- or underfitting, so sequences longer than {sequence_length} steps or more than "
+            f"{_n(record['dataset']['sizes']['train'])} training sequences are the next test of the model.")
+    return items
+
+
+def references(record) -> list[str]:
+    """The works this report's text relies on, and the exact software and data of this run."""
+    spec = record["spec"]
+    data = record["dataset"]
+    versions = record["versions"]
+    entries = [BIBLIOGRAPHY["lstm"], BIBLIOGRAPHY["forget_gate"], BIBLIOGRAPHY["vanishing"]]
+    optimizer = spec["training"]["optimizer"]
+    if optimizer in BIBLIOGRAPHY:
+        entries.append(BIBLIOGRAPHY[optimizer])
+    source = data.get("source")
+    if source == "keras-imdb" or "imdb" in str(data.get("name", "")).lower():
+        entries.append(BIBLIOGRAPHY["imdb"])
+    elif source == "generated":
+        entries.append(f"Data: the temporal-order task of Hochreiter and Schmidhuber (1997, experiment 6a), "
+                       f"generated with seed {data.get('seed')}.")
+    else:
+        entries.append(f"Data: {data.get('name', source)}" + (f" ({data['path']})." if data.get("path") else "."))
+    entries.append(f"Chollet, F. et al. Keras {versions.get('keras', '')}, {record['backend']} backend "
+                   f"{versions.get(record['backend'], '')}. https://keras.io")
+    entries.append(f"labreport {versions.get('labreport', '')}: run record run.json of experiment "
+                   f"'{record['experiment']}', created {record.get('created', '')}.")
+    return entries
+
+
+def project_report(record, findings, figures, advice) -> dict:
+    return {
+        "introduction": introduction(record),
+        "problem_statement": problem_statement(record),
+        "results": results_discussion(record, findings),
+        "visualization": visualization(record, findings, figures),
+        "conclusion": conclusion(record, findings),
+        "future": future_directions(record, findings, advice),
+        "references": references(record),
+    }
+
+
+# ---- seminar
+
+
+def _gate_traces(record) -> dict:
+    """Means over units along the first recorded test sequence, when the run recomputed the gates."""
+    gates = (record.get("diagnostics") or {}).get("gates") or {}
+    sequences = gates.get("sequences") or []
+    return sequences[0] if sequences else {}
+
+
+def activations(record) -> dict:
+    """Where each activation function the hand-out lists works in THIS model (None: not used)."""
+    data = record["dataset"]
+    length = data["sequence_length"]
+    cells = [layer["cell"] for layer in record["spec"]["model"]["recurrent"]]
+    cells += [b["cell"] for b in record.get("baselines") or []]
+    m = record["spec"]["model"]["recurrent"][0]["units"]
+    k = len(data["class_names"])
+    two = k == 2
+    trace = _gate_traces(record)
+    per_unit = ((record.get("diagnostics") or {}).get("gates") or {}).get("first_sequence_per_unit") or {}
+    used = {}
+    sigmoid = []
+    if "lstm" in cells:
+        sigmoid.append(f"the LSTM's input, forget and output gates: 3 × {m} = {3 * m} sigmoids at each of the "
+                       f"{length} steps")
+    if "gru" in cells:
+        sigmoid.append("the GRU's update and reset gates")
+    if two:
+        sigmoid.append("the single output unit, read as the probability of the second class")
+    if per_unit.get("forget_gate") and per_unit.get("input_gate"):
+        values = [v for row in per_unit["forget_gate"] + per_unit["input_gate"] for v in row]
+        sigmoid.append(f"along the first test sequence the gate values ranged from {min(values):.3f} to "
+                       f"{max(values):.3f}, inside (0, 1) as a gate needs")
+    used["sigmoid"] = "; ".join(sigmoid) if sigmoid else None
+    tanh = []
+    if "lstm" in cells:
+        tanh.append(f"the LSTM's candidate C̃ and its output tanh(C), {m} units each")
+    if "simple_rnn" in cells:
+        tanh.append("the SimpleRNN's hidden state, which it squashes into (−1, 1) at every step")
+    used["tanh"] = "; ".join(tanh) if tanh else None
+    used["softmax"] = (None if two else
+                       f"the Dense output: {k} scores turned into probabilities that sum to 1 ({', '.join(data['class_names'])})")
+    gate_blocks = {"lstm": 4, "gru": 3, "simple_rnn": 1}.get(cells[0], 1)
+    used["linear"] = (f"not as an output, but every gate first forms the linear sum W·[h(t−1), x(t)] + b: "
+                      f"{gate_blocks} × {m} = {gate_blocks * m} sums per step here")
+    unbounded = (f"not used: unbounded above, it would let the hidden state grow without limit when fed back over "
+                 f"{length} steps; gates need (0, 1)")
+    used["relu"] = unbounded
+    used["leaky_relu"] = unbounded
+    used["softplus"] = unbounded
+    return used
+
+
+def _dictionary_paragraph(record) -> str:
+    data = record["dataset"]
+    vocabulary = data.get("vocabulary_size") or 0
+    source = data.get("source")
+    if source == "generated" and data.get("symbols"):
+        listing = ", ".join(f"{i} = {symbol}" for i, symbol in enumerate(data["symbols"]))
+        return (f"Dictionary: every symbol gets an integer index, {_n(vocabulary)} in all ({listing}); index 0 is "
+                f"reserved for padding, so the network reads a sequence as {data['sequence_length']} integers.")
+    if source == "keras-imdb":
+        kept = (f"the {_n(data['num_words'])} most frequent words" if data.get("num_words")
+                else f"all {_n(data.get('num_words_effective') or vocabulary)} indexed words")
+        return (f"Dictionary: words are numbered by how often they occur in the training reviews (1 = most "
+                f"frequent), shifted by {data.get('index_from')} to make room for padding (0), the start mark "
+                f"({data.get('start_char')}) and the out-of-vocabulary mark ({data.get('oov_char')}). This run kept "
+                f"{kept}" + (f" after skipping the top {_n(data['skip_top'])}" if data.get("skip_top") else "")
+                + f"; {_pct(data.get('oov_share') or 0, 2)} of the training tokens fell outside and became the "
+                  f"out-of-vocabulary mark. The vocabulary size V is {_n(vocabulary)}.")
+    return (f"Dictionary: the {_n(vocabulary)} most frequent training words, sorted by frequency, get indices; "
+            f"{_pct(data.get('oov_share') or 0, 2)} of the training tokens fell outside it.")
+
+
+def embedding_paragraphs(record) -> list[str]:
+    data = record["dataset"]
+    length = data["sequence_length"]
+    vocabulary = data.get("vocabulary_size") or 0
+    numbers = theory_numbers(record)
+    paragraphs = [_dictionary_paragraph(record)]
+    if vocabulary:
+        paragraphs.append(
+            f"One-hot encoding writes a token as a vector of V = {_n(vocabulary)} numbers, all 0 but a 1 at its "
+            f"index: one sequence becomes a {length} × {_n(vocabulary)} matrix, {_n(length * vocabulary)} numbers of "
+            f"which only {length} are not zero.")
+    if numbers.get("embedding_params"):
+        n = numbers["embedding_output_dim"]
+        paragraphs.append(
+            f"The embedding layer replaces each index by a learnt vector of n = {n} numbers, the index's row of a "
+            f"V × n = {_n(numbers['embedding_input_dim'])} × {n} table: the sequence becomes {length} × {n} = "
+            f"{_n(length * n)} numbers"
+            + (f", {length * vocabulary / (length * n):.1f} times fewer than one-hot" if vocabulary > n else "")
+            + ", and tokens used alike end up with similar vectors.")
+    lengths = data.get("lengths") or {}
+    if lengths and lengths.get("min") != lengths.get("max"):
+        padding = "start" if data.get("padding", "pre") == "pre" else "end"
+        kept = "last" if data.get("truncating", "pre") == "pre" else "first"
+        paragraphs.append(
+            f"Padding: the texts had {lengths['mean']:g} tokens on average (median {lengths['median']:g}, longest "
+            f"{_n(lengths['max'])}); each was padded with 0 at the {padding} to {length} tokens or cut to its {kept} "
+            f"{length}, which shortened {_pct(lengths.get('truncated_share') or 0, 1)} of them.")
+    else:
+        paragraphs.append(f"Padding: every sequence here already has exactly {length} steps, so none was padded or "
+                          f"cut; index 0 stays reserved for padding.")
+    return paragraphs
+
+
+def gate_notes(record) -> dict:
+    """One sentence per gate, from the spec's initial bias and the recomputed gates of the trained LSTM."""
+    layer = record["spec"]["model"]["recurrent"][0]
+    m = layer["units"]
+    bias = layer.get("forget_bias", 1.0)
+    trace = _gate_traces(record)
+    summary = (((record.get("diagnostics") or {}).get("gates") or {}).get("summary")) or {}
+    lag = record["dataset"].get("min_lag")
+    notes = {
+        "forget": (f"The forget gate's bias started at {bias:g}, so before training each of the {m} units "
+                   f"kept σ({bias:g}) = {1 / (1 + math.exp(-bias)):.3f} of its cell per step."),
+        "input": f"The input gate decides, for each of the {m} units, how much of the candidate to write.",
+        "cell": f"The cell state is a vector of {m} numbers, updated by addition rather than by a matrix product.",
+        "output": f"The output gate chooses which of the {m} cells to expose as the hidden state, the layer's output.",
+    }
+    if trace:
+        mean_forget = _mean(trace.get("forget_gate_mean"))
+        notes["forget"] += f" After training it averaged {mean_forget:.3f} along the first test sequence"
+        if summary.get("available"):
+            notes["forget"] += (f" and {summary['forget_gate_after_first_important']:.3f} after its first important "
+                                f"task")
+            if lag:
+                notes["forget"] += (f": over the {lag}-step lag that leaves "
+                                    f"{_power(summary['forget_gate_after_first_important'], lag)} of an unrefreshed "
+                                    f"value")
+        notes["forget"] += "."
+        if summary.get("available"):
+            wider = summary["input_gate_at_important"] - summary["input_gate_elsewhere"]
+            notes["input"] += (f" In the trained model it averaged {summary['input_gate_at_important']:.3f} at the "
+                               f"important tasks and {summary['input_gate_elsewhere']:.3f} elsewhere: "
+                               + ("it opens wider for what must be remembered." if wider >= 0.05 else
+                                  f"only {wider:.3f} wider, so in this run it barely singles them out."
+                                  if wider > 0 else "in this run it did not open wider for the important tasks."))
+        norms = _finite(trace.get("cell_state_norm"))
+        if norms:
+            peak = max(range(len(norms)), key=lambda i: norms[i])
+            notes["cell"] += (f" Along the first test sequence its norm went from {norms[0]:.3f} at step 1 to "
+                              f"{norms[-1]:.3f} at step {len(norms)}, peaking at {norms[peak]:.3f} at step {peak + 1}.")
+        mean_output = _mean(trace.get("output_gate_mean"))
+        if mean_output is not None:
+            notes["output"] += f" Trained, it averaged {mean_output:.3f} over the units and steps of that sequence."
+    return notes
+
+
+def epoch_rows(record) -> list[dict]:
+    history = record["history"]
+    seconds = record["timing"].get("seconds_per_epoch") or []
+    rows = []
+    for index in range(len(history["loss"])):
+        def value(key):
+            values = history.get(key) or []
+            return values[index] if index < len(values) else None
+        rows.append({"epoch": index + 1, "loss": value("loss"), "accuracy": value("accuracy"),
+                     "val_loss": value("val_loss"), "val_accuracy": value("val_accuracy"),
+                     "seconds": seconds[index] if index < len(seconds) else None})
+    return rows
+
+
+def machine_learning(record) -> list[str]:
+    spec = record["spec"]
+    sizes = record["dataset"]["sizes"]
+    epochs = len(record["history"]["loss"])
+    batches = _batches_per_epoch(record)
+    length = record["dataset"]["sequence_length"]
+    optimizer = OPTIMIZER_TITLES.get(spec["training"]["optimizer"], spec["training"]["optimizer"])
+    return [
+        f"Machine learning fits a model to examples instead of writing its rules by hand. Here "
+        f"{_n(record['model']['total_params'])} weights were fitted to {_n(sizes['train'])} labelled sequences by "
+        f"minimising the {KERAS_LOSS[_two_classes(record)]} with {optimizer}; {_n(sizes['validation'])} further "
+        f"sequences were held out to watch for overfitting, and {_n(sizes['test'])} were used once, at the end.",
+        "A neural network is a stack of layers, each a weighted sum of its inputs followed by an activation "
+        "function. This one is " + "; ".join(f"{phrase} with {_n(params)} weights"
+                                             for phrase, params in _layer_phrases(record)) + ".",
+        f"Deep learning trains many such layers together by backpropagation. A recurrent layer is deep in time: "
+        f"unrolled over the {length} steps it is {length} copies of one layer sharing the same weights, and each of "
+        f"the {epochs} × {batches} = {_n(epochs * batches)} weight updates of this run sent its gradient back through "
+        f"all of them.",
+    ]
+
+
+def rnn_paragraphs(record) -> list[str]:
+    baselines = {b["cell"]: b for b in record.get("baselines") or []}
+    layer = record["spec"]["model"]["recurrent"][0]
+    numbers = theory_numbers(record)
+    m, n = layer["units"], numbers.get("lstm_inputs") or (parameter_rows(record) or [{}])[0].get("n") or 1
+    simple = m * m + m * n + m
+    text = (f"A SimpleRNN of m = {m} units reading n = {n} inputs per step has one weight matrix for the input "
+            f"(m·n), one for the previous state (m·m) and a bias (m): m² + mn + m = {_n(simple)} parameters.")
+    paragraphs = [text]
+    if "simple_rnn" in baselines:
+        baseline = baselines["simple_rnn"]
+        rows = [r for r in parameter_rows(record, baseline["model"], cell="simple_rnn") if r["type"] == "SimpleRNN"]
+        if rows:
+            paragraphs[0] += f" Keras counted {_n(rows[0]['keras'])} for this run's SimpleRNN baseline."
+        paragraphs[0] += (f" Trained the same way, it scored test accuracy {_pct(baseline['test']['accuracy'], 2)} "
+                          f"against the {_title(_cell(record))}'s {_pct(record['test']['accuracy'], 2)}.")
+    ratios = gradient_ratios(record)
+    if ratios:
+        paragraphs.append(
+            f"The trouble is the gradient through time. At the initial weights, the gradient of the loss with "
+            f"respect to the input at the first of {record['dataset']['sequence_length']} steps, divided by that at "
+            f"the last step, was " + "; ".join(f"{ratio:.2e} for the {_title(cell)}" for cell, ratio in ratios.items())
+            + ". A ratio far below 1 means the early steps barely influence learning: the vanishing gradient."
+            + _rnn_gradient_verdict(ratios, record["dataset"]["sequence_length"]))
+    return paragraphs
+
+
+def _rnn_gradient_verdict(ratios: dict, length: int) -> str:
+    lstm, rnn = ratios.get("lstm"), ratios.get("simple_rnn")
+    if lstm is None or rnn is None:
+        return ""
+    if rnn < lstm:
+        return (f" Here the SimpleRNN's ratio is {lstm / rnn:.1e} times smaller than the LSTM's: its gradient fades "
+                f"faster over the {length} steps.")
+    return (f" Here the LSTM's ratio is the smaller, so over {length} steps and at these initial weights the "
+            f"vanishing gradient does not favour the LSTM.")
+
+
+def limitations(record, findings) -> list[str]:
+    items = []
+    rows = comparison_rows(record)
+    parameter = {row["type"]: row for row in parameter_rows(record)}
+    main = _cell(record)
+    if main == "lstm" and "LSTM" in parameter:
+        lstm = parameter["LSTM"]
+        simple = lstm["m"] * lstm["m"] + lstm["m"] * lstm["n"] + lstm["m"]
+        text = (f"Cost: the LSTM layer needs {_n(lstm['keras'])} weights where a SimpleRNN of the same size needs "
+                f"{_n(simple)}, four times as many")
+        simple_row = next((row for row in rows if row["cell"] == "simple_rnn"), None)
+        if simple_row and rows and math.isfinite(rows[0]["seconds_per_epoch"]):
+            text += (f"; an epoch took {rows[0]['seconds_per_epoch']:.2f} s against "
+                     f"{simple_row['seconds_per_epoch']:.2f} s for the SimpleRNN")
+        items.append(text + ".")
+    seconds = record["timing"].get("seconds_per_epoch") or []
+    if seconds:
+        items.append(
+            f"Sequential: step t needs the hidden state of step t − 1, so the {record['dataset']['sequence_length']} steps of a sequence "
+            f"cannot run in parallel; the fastest epoch here took {min(seconds):.2f} s for "
+            f"{_n(record['dataset']['sizes']['train'])} sequences.")
+    gates = (record.get("diagnostics") or {}).get("gates") or {}
+    summary = gates.get("summary") or {}
+    lag = record["dataset"].get("min_lag")
+    if summary.get("available") and lag:
+        after = summary["forget_gate_after_first_important"]
+        items.append(f"Memory still fades: a forget gate of {after:.3f} keeps {_power(after, lag)} of an "
+                     f"unrefreshed value over {lag} steps; the cell carries information only as long as the forget "
+                     f"gate stays near 1.")
+    overfitting = findings.get("overfitting") or {}
+    per_sample = record["model"]["total_params"] / max(record["dataset"]["sizes"]["train"], 1)
+    if overfitting.get("detected"):
+        items.append(f"Overfitting: from epoch {overfitting['onset_epoch']} the validation loss rose while the "
+                     f"training loss fell; {_n(record['model']['total_params'])} weights can memorise "
+                     f"{_n(record['dataset']['sizes']['train'])} sequences.")
+    elif per_sample > PARAMS_PER_SAMPLE_HIGH:
+        items.append(f"Data hungry: {_n(record['model']['total_params'])} weights for "
+                     f"{_n(record['dataset']['sizes']['train'])} training sequences, {per_sample:.0f} per sequence.")
+    lengths = record["dataset"].get("lengths") or {}
+    if lengths.get("truncated_share"):
+        items.append(f"Fixed length: cutting every sequence to {record['dataset']['sequence_length']} tokens "
+                     f"shortened {_pct(lengths['truncated_share'], 1)} of them, and whatever was cut never reached "
+                     f"the network.")
+    return items
+
+
+def _lag_sentence(record) -> str:
+    """How far back the evidence for the label can lie in this run's data."""
+    data = record["dataset"]
+    length = data["sequence_length"]
+    if data.get("min_lag"):
+        return (f"That gap is the test: the first important task lies at least {data['min_lag']} steps before the "
+                f"end of the sequence, so the network must carry it through {data['min_lag']} updates of its state "
+                f"while {record['spec']['dataset'].get('n_unimportant') or 'the'} kinds of unimportant task pass "
+                f"by.")
+    lengths = data.get("lengths") or {}
+    text = (f"A text here is read as {length} tokens, so a word near its start sits up to {length} steps before "
+            f"the state the classifier sees")
+    if lengths.get("truncated_share"):
+        kept = "last" if data.get("truncating", "pre") == "pre" else "first"
+        text += (f"; {_pct(lengths['truncated_share'], 1)} of the texts were longer and only their {kept} {length} "
+                 f"tokens were kept")
+    return text + "."
+
+
+def seminar(record, findings, figures) -> dict:
+    numbers = theory_numbers(record)
+    test = record["test"]
+    epochs = len(record["history"]["loss"])
+    rows = comparison_rows(record)
+    data = record["dataset"]
+    abstract = (f"This report explains the Long Short-Term Memory network and measures one on "
+                f"{data.get('name', data.get('source'))}. An {_title(_cell(record))} of "
+                f"{record['spec']['model']['recurrent'][0]['units']} units ({_n(record['model']['total_params'])} "
+                f"parameters in the whole model) was trained for {epochs} epochs on {_n(data['sizes']['train'])} "
+                f"sequences and scored test accuracy {_pct(test['accuracy'], 2)}")
+    if len(rows) > 1:
+        abstract += "; " + ", ".join(f"a {row['title']} trained the same way scored {_pct(row['test_accuracy'], 2)}"
+                                     for row in rows[1:])
+    abstract += "."
+    if numbers.get("lstm_formula_params"):
+        abstract += (f" The formula 4(m² + mn + m) gives {_n(numbers['lstm_formula_params'])} LSTM parameters, "
+                     + ("the same as" if numbers["lstm_formula_params"] == numbers["lstm_keras_params"] else "against")
+                     + f" Keras' count of {_n(numbers['lstm_keras_params'])}.")
+    introduction_text = [
+        f"In a sequence the order carries the meaning. In this run's data {_task_sentence(record)}, so a model "
+        f"that forgets what it read {data['sequence_length']} steps ago cannot find the label.",
+        _lag_sentence(record),
+    ]
+    best = findings.get("best_epoch") or {}
+    results = [test_result(record)]
+    if best.get("available") and best.get("epoch"):
+        results.append(f"The validation loss was lowest at epoch {best['epoch']} ({_f(best['val_loss'])}), where the "
+                       f"validation accuracy was {_f(best['val_accuracy'])}.")
+    results += _baseline_sentences(record)
+    conclusion_text = conclusion(record, findings)
+    if numbers.get("lstm_formula_params"):
+        conclusion_text += (f" The parameter formulas, checked against Keras, account for "
+                            f"{_n(sum(r['value'] for r in parameter_rows(record)))} of the model's "
+                            f"{_n(record['model']['total_params'])} weights.")
+    return {
+        "abstract": abstract,
+        "introduction": introduction_text,
+        "machine_learning": machine_learning(record),
+        "activations": activations(record),
+        "rnn": rnn_paragraphs(record),
+        "embedding": embedding_paragraphs(record),
+        "gates": gate_notes(record),
+        "parameters": parameter_rows(record),
+        "epochs": epoch_rows(record),
+        "results": results,
+        "limitations": limitations(record, findings),
+        "conclusion": conclusion_text,
+        "references": references(record),
+    }
+
+
 def compose(record, findings, figures, worksheet) -> dict:
     """Every answer the templates print, keyed by section."""
     from ..analysis import smoothing_advice
@@ -546,4 +1417,7 @@ def compose(record, findings, figures, worksheet) -> dict:
         "loss_graph": [_graph_meaning(record, findings, "loss"),
                        *_smoothing_answer(record, findings, advice, figures, "loss")],
         "advice": advice,
+        "lab_record": lab_record(record, findings, figures),
+        "project_report": project_report(record, findings, figures, advice),
+        "seminar": seminar(record, findings, figures),
     }
