@@ -1360,8 +1360,10 @@ def seminar(record, findings, figures) -> dict:
                      + ("the same as" if numbers["lstm_formula_params"] == numbers["lstm_keras_params"] else "against")
                      + f" Keras' count of {_n(numbers['lstm_keras_params'])}.")
     introduction_text = [
-        f"In a sequence the order carries the meaning. In this run's data {_task_sentence(record)}, so a model "
-        f"that forgets what it read {data['sequence_length']} steps ago cannot find the label.",
+        f"In a sequence the order carries the meaning. In this run's data {_task_sentence(record)}, so "
+        + (f"a model that forgets what it read {data['min_lag']} steps ago cannot find the label."
+           if data.get("min_lag") else
+           f"the words that decide the label may lie anywhere in the {data['sequence_length']} steps."),
         _lag_sentence(record),
     ]
     best = findings.get("best_epoch") or {}
