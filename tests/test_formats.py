@@ -291,3 +291,33 @@ def test_project_report_future_directions_follow_the_findings(made_up_runs, tmp_
     assert "EarlyStopping" in futures["overfitting"] and "epoch 2" in futures["overfitting"]
     assert "EarlyStopping" not in futures["clean"]
     assert "Train for more than 3 epochs" in futures["clean"]
+
+
+def test_format_prose_survives_a_bare_record(record, tmp_path):
+    """No baselines, diagnostics or per-batch values, a NaN, and markup in a spec-derived string."""
+    bare = copy.deepcopy(record)
+    for key in ("baselines", "diagnostics", "batch_history"):
+        bare.pop(key, None)
+    bare["history"]["val_loss"][-1] = float("nan")
+    bare["dataset"]["name"] = "<b>{{ 7 * 7 }}</b>"
+    composed = answers.compose(bare, _findings(bare), {}, load_worksheet("lab-record"))
+
+    def strings(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+        elif isinstance(value, str):
+            yield value
+
+    for key in ("lab_record", "project_report", "seminar"):
+        for text in strings(composed[key]):
+            assert not re.search(r"\b(None|nan)\b", text), text
+    assert composed["project_report"]["future"]
+    run_dir = tmp_path / "bare"
+    run_dir.mkdir()
+    (run_dir / "run.json").write_text(json.dumps(bare).replace("NaN", "null"))
+    html = render_report(run_dir, worksheet="lab-record").html_path.read_text(encoding="utf-8")
+    assert "&lt;b&gt;{{ 7 * 7 }}&lt;/b&gt;" in html and "<b>{{" not in html
