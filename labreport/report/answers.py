@@ -745,15 +745,34 @@ def _baseline_sentences(record) -> list[str]:
     return sentences
 
 
-def _gate_sentence(record) -> str | None:
+def _memory(record) -> dict | None:
+    """The gate numbers of the unit that does the remembering (or the mean over units, if not recorded).
+
+    ``who`` names it for a sentence; ``input_at``/``input_else`` are its input gate at and away from the
+    important steps, ``forget_after`` its forget gate after the first one.
+    """
     gates = (record.get("diagnostics") or {}).get("gates") or {}
     summary = gates.get("summary") or {}
     if not summary.get("available"):
         return None
+    if summary.get("unit_forget_gate_after_first_important") is not None and gates.get("unit") is not None:
+        return {"who": f"unit {gates['unit']} (the one that reacts most to the important tasks)",
+                "input_at": summary["unit_input_gate_at_important"],
+                "input_else": summary["unit_input_gate_elsewhere"],
+                "forget_after": summary["unit_forget_gate_after_first_important"]}
+    return {"who": f"the mean over its {gates.get('units')} units",
+            "input_at": summary["input_gate_at_important"], "input_else": summary["input_gate_elsewhere"],
+            "forget_after": summary["forget_gate_after_first_important"]}
+
+
+def _gate_sentence(record) -> str | None:
+    memory = _memory(record)
+    if memory is None:
+        return None
     lag = record["dataset"].get("min_lag")
-    after = summary["forget_gate_after_first_important"]
-    text = (f"Inside the trained LSTM the input gate averaged {_f(summary['input_gate_at_important'], 3)} at the "
-            f"important steps and {_f(summary['input_gate_elsewhere'], 3)} elsewhere, and the forget gate averaged "
+    after = memory["forget_after"]
+    text = (f"In the trained LSTM, for {memory['who']}, the input gate was {_f(memory['input_at'], 3)} at the "
+            f"important steps and {_f(memory['input_else'], 3)} elsewhere, and the forget gate averaged "
             f"{_f(after, 3)} after the first important step")
     if lag:
         text += (f"; a value written once and never refreshed would keep {_power(after, lag)} of its size "
@@ -938,8 +957,8 @@ def conclusion(record, findings) -> str:
     test = record["test"]
     data = record["dataset"]
     chance = data.get("chance_accuracy")
-    text = (f"The {_title(_cell(record))} with {_n(record['model']['total_params'])} parameters learnt this task to "
-            f"{_pct(test['accuracy'], 2)} test accuracy in {len(record['history']['loss'])} epochs")
+    text = (f"The {_title(_cell(record))} with {_n(record['model']['total_params'])} parameters reached "
+            f"{_pct(test['accuracy'], 2)} test accuracy on this task in {len(record['history']['loss'])} epochs")
     if chance:
         text += (f", {abs(100 * (test['accuracy'] - chance)):.2f} percentage points "
                  + ("above" if test["accuracy"] >= chance else "below") + f" the {_pct(chance, 0)} of chance")
@@ -989,13 +1008,12 @@ def future_directions(record, findings, advice) -> list[str]:
     for item in advice:
         if item["id"] in ("larger_batch", "lower_learning_rate", "more_validation_samples"):
             items.append(f"{item['change']}: {item['applies'].split(';')[0]}.")
-    gates = (record.get("diagnostics") or {}).get("gates") or {}
-    summary = gates.get("summary") or {}
-    if summary.get("available") and summary["forget_gate_after_first_important"] < FORGET_GATE_LOW:
+    memory = _memory(record)
+    if memory is not None and memory["forget_after"] < FORGET_GATE_LOW:
         items.append(
-            f"Raise the initial forget bias (now {layer.get('forget_bias', 1.0):g}): the forget gate averaged "
-            f"{_f(summary['forget_gate_after_first_important'], 3)} after the first important task, so the cell "
-            f"lets its memory decay across the gap.")
+            f"Raise the initial forget bias (now {layer.get('forget_bias', 1.0):g}): for {memory['who']}, the forget "
+            f"gate averaged {_f(memory['forget_after'], 3)} after the first important task, so the cell lets its "
+            f"memory decay across the gap.")
     rows = comparison_rows(record)
     sequence_length = record["dataset"]["sequence_length"]
     if len(rows) > 1 and any(row["test_accuracy"] >= rows[0]["test_accuracy"] - SAME_ACCURACY for row in rows[1:]):
@@ -1163,7 +1181,6 @@ def gate_notes(record) -> dict:
     m = layer["units"]
     bias = layer.get("forget_bias", 1.0)
     trace = _gate_traces(record)
-    summary = (((record.get("diagnostics") or {}).get("gates") or {}).get("summary")) or {}
     lag = record["dataset"].get("min_lag")
     notes = {
         "forget": (f"The forget gate's bias started at {bias:g}, so before training each of the {m} units "
@@ -1175,18 +1192,19 @@ def gate_notes(record) -> dict:
     if trace:
         mean_forget = _mean(trace.get("forget_gate_mean"))
         notes["forget"] += f" After training it averaged {mean_forget:.3f} along the first test sequence"
-        if summary.get("available"):
-            notes["forget"] += (f" and {summary['forget_gate_after_first_important']:.3f} after its first important "
-                                f"task")
-            if lag:
-                notes["forget"] += (f": over the {lag}-step lag that leaves "
-                                    f"{_power(summary['forget_gate_after_first_important'], lag)} of an unrefreshed "
-                                    f"value")
         notes["forget"] += "."
-        if summary.get("available"):
-            wider = summary["input_gate_at_important"] - summary["input_gate_elsewhere"]
-            notes["input"] += (f" In the trained model it averaged {summary['input_gate_at_important']:.3f} at the "
-                               f"important tasks and {summary['input_gate_elsewhere']:.3f} elsewhere: "
+        memory = _memory(record)
+        if memory is not None:
+            notes["forget"] += (f" For {memory['who']} it averaged {memory['forget_after']:.3f} after the "
+                                f"first important task")
+            if lag:
+                notes["forget"] += (f": over the {lag}-step lag that leaves {_power(memory['forget_after'], lag)} of "
+                                    f"an unrefreshed value")
+            notes["forget"] += "."
+            wider = memory["input_at"] - memory["input_else"]
+            notes["input"] += (f" In the trained model, for {memory['who']}, it was "
+                               f"{memory['input_at']:.3f} at the important tasks and {memory['input_else']:.3f} "
+                               f"elsewhere: "
                                + ("it opens wider for what must be remembered." if wider >= 0.05 else
                                   f"only {wider:.3f} wider, so in this run it barely singles them out."
                                   if wider > 0 else "in this run it did not open wider for the important tasks."))
@@ -1296,12 +1314,11 @@ def limitations(record, findings) -> list[str]:
             f"Sequential: step t needs the hidden state of step t − 1, so the {record['dataset']['sequence_length']} steps of a sequence "
             f"cannot run in parallel; the fastest epoch here took {min(seconds):.2f} s for "
             f"{_n(record['dataset']['sizes']['train'])} sequences.")
-    gates = (record.get("diagnostics") or {}).get("gates") or {}
-    summary = gates.get("summary") or {}
+    memory = _memory(record)
     lag = record["dataset"].get("min_lag")
-    if summary.get("available") and lag:
-        after = summary["forget_gate_after_first_important"]
-        items.append(f"Memory still fades: a forget gate of {after:.3f} keeps {_power(after, lag)} of an "
+    if memory is not None and lag:
+        after = memory["forget_after"]
+        items.append(f"Memory still fades: a forget gate of {after:.3f} (for {memory['who']}) keeps {_power(after, lag)} of an "
                      f"unrefreshed value over {lag} steps; the cell carries information only as long as the forget "
                      f"gate stays near 1.")
     overfitting = findings.get("overfitting") or {}
