@@ -390,6 +390,11 @@ def gate_observation(gates: dict, figures) -> str:
     if not summary.get("available"):
         return text + (f" This data marks no important steps, so the figure shows unit {unit}, the one whose input "
                        f"gate varies most along the sequence.")
+    if "unit_input_gate_at_important" not in summary:
+        # run.json from before per-unit gates were recorded: report the means only.
+        return text + (f" The input gate, averaged over units, was {_f(summary['input_gate_at_important'], 3)} at the "
+                       f"important tasks and {_f(summary['input_gate_elsewhere'], 3)} elsewhere; after the first "
+                       f"important task the forget gate averaged {_f(summary['forget_gate_after_first_important'], 3)}.")
     at, elsewhere = summary["unit_input_gate_at_important"], summary["unit_input_gate_elsewhere"]
     hold = summary["unit_forget_gate_after_first_important"]
     text += (f" Unit {unit} reacts most to the important tasks: its input gate averages {_f(at, 3)} at them and "
