@@ -48,6 +48,7 @@ UNDERFITTING_MARGIN = 0.2
 RISING_SLOPE_ABOVE = 1e-12
 
 # Noise classes, on the residual between the raw and the smoothed curve.
+MIN_OVERFITTING_RISE = 0.01  # val_loss must rise by 1% of its level over the patience span
 NOISE_SMOOTH_BELOW = 0.05  # residual std / range below this: smooth
 NOISE_NOISY_FROM = 0.10  # residual std / range from this ...
 NOISE_NOISY_REVERSAL_FRACTION = 0.5  # ... and direction changes at half the steps or more: noisy
@@ -385,7 +386,9 @@ def _overfitting(curves, best: dict, patience: int) -> dict:
     while the training loss falls at each of those same epochs.
 
     Epochs where loss or val_loss is not finite are skipped: "consecutive"
-    means consecutive among the epochs where both are finite.
+    means consecutive among the epochs where both are finite.  A rise smaller
+    than MIN_OVERFITTING_RISE of the val_loss before it is jitter on a plateau
+    (a model still at chance wobbles by 0.01%), not overfitting.
     """
     missing = [metric for metric in ("loss", "val_loss") if metric not in curves]
     if missing:
@@ -409,6 +412,8 @@ def _overfitting(curves, best: dict, patience: int) -> dict:
     for step in range(len(val_rises) - patience + 1):
         if not val_rises[step:step + patience].all():
             continue
+        if val[step + patience] - val[step] < MIN_OVERFITTING_RISE * abs(val[step]):
+            continue
         if train_falls[step:step + patience].all():
             onset_step = step
             break
@@ -420,8 +425,9 @@ def _overfitting(curves, best: dict, patience: int) -> dict:
         "available": True,
         "detected": onset_step is not None,
         "patience": patience,
-        "rule": f"val_loss above the epoch before for {patience} consecutive epochs while the "
-                "training loss falls at each of them",
+        "rule": f"val_loss above the epoch before for {patience} consecutive epochs, by at least "
+                f"{MIN_OVERFITTING_RISE:.0%} in all, while the training loss falls at each of them",
+        "min_relative_rise": MIN_OVERFITTING_RISE,
         "onset_epoch": None,
         "epoch_before_onset": None,
         "span_end_epoch": None,

@@ -149,7 +149,7 @@ def gate_activations(model, dataset) -> dict | None:
     max_abs_difference = float(np.max(np.abs(ours - keras_out)))
 
     symbols = dataset.description.get("symbols")
-    unit = most_responsive_unit(traces["input"], dataset.important_steps_test[:len(x)]
+    unit = most_responsive_unit(traces["cell"], dataset.important_steps_test[:len(x)]
                                 if dataset.important_steps_test else None)
     sequences = []
     for index in range(len(x)):
@@ -180,22 +180,33 @@ def gate_activations(model, dataset) -> dict | None:
         "recomputed_vs_keras_max_abs_difference": max_abs_difference,
         "sequences": sequences,
         "first_sequence_per_unit": first_sequence,
-        "summary": summarise_gates(sequences, traces["input"]),
+        "summary": {**summarise_gates(sequences, traces["input"]),
+                    **summarise_cell_changes(traces["cell"][:, :, unit], dataset.important_steps_test[:len(x)]
+                                             if dataset.important_steps_test else None)},
     }
 
 
-def most_responsive_unit(input_gates: np.ndarray, important_steps) -> int:
-    """The unit whose input gate is most open at the important steps compared with elsewhere.
+def cell_state_steps(cell_states: np.ndarray) -> np.ndarray:
+    """|C_t - C_{t-1}| per sequence, step and unit (C_0 = 0): how much each step writes into the cell."""
+    previous = np.concatenate([np.zeros_like(cell_states[:, :1]), cell_states[:, :-1]], axis=1)
+    return np.abs(cell_states - previous)
 
-    Without marked steps (real data), the unit whose input gate varies most over time.
+
+def most_responsive_unit(cell_states: np.ndarray, important_steps) -> int:
+    """The unit whose cell state moves most at the important steps compared with elsewhere.
+
+    That is remembering made measurable: the cell is written when an important
+    task arrives and left alone by the unimportant ones.  Without marked steps
+    (real data), the unit whose cell state moves most over the sequence.
     """
+    change = cell_state_steps(cell_states)
     if not important_steps:
-        return int(np.argmax(input_gates.std(axis=1).mean(axis=0)))
-    mask = np.zeros(input_gates.shape[:2], dtype=bool)
+        return int(np.argmax(change.mean(axis=(0, 1))))
+    mask = np.zeros(change.shape[:2], dtype=bool)
     for row, steps in enumerate(important_steps):
         mask[row, steps] = True
-    difference = input_gates[mask].mean(axis=0) - input_gates[~mask].mean(axis=0)
-    return int(np.argmax(difference))
+    ratio = change[mask].mean(axis=0) / (change[~mask].mean(axis=0) + 1e-9)
+    return int(np.argmax(ratio))
 
 
 def summarise_gates(sequences: list[dict], input_gates: np.ndarray | None = None) -> dict:
@@ -246,4 +257,18 @@ def summarise_gates(sequences: list[dict], input_gates: np.ndarray | None = None
         "unit_input_gate_elsewhere": mean("unit_in_else"),
         "unit_forget_gate_after_first_important": mean("unit_f_after"),
         "units_opening_at_important": opening_units,
+    }
+
+
+def summarise_cell_changes(unit_cell_states: np.ndarray, important_steps) -> dict:
+    """How much the chosen unit's cell state changes at important steps and elsewhere."""
+    if not important_steps:
+        return {}
+    change = cell_state_steps(unit_cell_states[:, :, None])[:, :, 0]
+    mask = np.zeros(change.shape, dtype=bool)
+    for row, steps in enumerate(important_steps):
+        mask[row, steps] = True
+    return {
+        "unit_cell_change_at_important": round(float(change[mask].mean()), 4),
+        "unit_cell_change_elsewhere": round(float(change[~mask].mean()), 4),
     }

@@ -537,3 +537,12 @@ def test_a_loss_flat_near_zero_counts_as_converged():
     assert convergence["loss"]["relative_range"] > 0.2
     assert convergence["loss"]["share_of_total_range"] < 0.001
     assert convergence["converged"] is True
+
+
+def test_jitter_on_a_plateau_is_not_overfitting():
+    # A model stuck at chance: val_loss wobbles up by 0.0002 while the training loss creeps down.
+    history = {"loss": [1.386, 1.385, 1.384, 1.383, 1.382],
+               "val_loss": [1.3850, 1.3845, 1.3846, 1.3847, 1.3848]}
+    overfitting = analyze(history)["overfitting"]
+    assert overfitting["detected"] is False
+    assert overfitting["longest_val_loss_rise"] == 3

@@ -263,10 +263,11 @@ def lstm_over_rnn(record, figures) -> list[str]:
                                 f"shows when the lag between cause and label is long.")
             ours_epoch, their_epoch = ours["epoch_reaching_0_9"], row["epoch_reaching_0_9"]
             if ours_epoch != their_epoch:
-                def reached(epoch):
-                    return f"epoch {epoch}" if epoch else "never, within the run"
-                verdict += (f" The validation accuracy first reached 0.9 at {reached(ours_epoch)} for the "
-                            f"{_title(main)} and at {reached(their_epoch)} for the {_title(cell)}.")
+                def reached(epoch, title):
+                    return (f"at epoch {epoch} for the {title}" if epoch else
+                            f"never within the {len(record['history']['loss'])} epochs for the {title}")
+                verdict += (f" The validation accuracy first reached 0.9 {reached(ours_epoch, _title(main))} and "
+                            f"{reached(their_epoch, _title(cell))}.")
             verdict += (f" The {_title(cell)} has {_n(row['params'])} parameters against {_n(ours['params'])} and "
                         f"took {_f(row['seconds_per_epoch'], 2)} s per epoch against {_f(ours['seconds_per_epoch'], 2)} s.")
             paragraphs.append(verdict)
@@ -397,10 +398,17 @@ def gate_observation(gates: dict, figures) -> str:
                        f"important task the forget gate averaged {_f(summary['forget_gate_after_first_important'], 3)}.")
     at, elsewhere = summary["unit_input_gate_at_important"], summary["unit_input_gate_elsewhere"]
     hold = summary["unit_forget_gate_after_first_important"]
-    text += (f" Unit {unit} reacts most to the important tasks: its input gate averages {_f(at, 3)} at them and "
-             f"{_f(elsewhere, 3)} at the unimportant ones, so it "
-             + ("writes the important tasks into its cell and mostly ignores the rest" if at - elsewhere > 0.2 else
-                "opens only slightly more at the important tasks")
+    if "unit_cell_change_at_important" in summary:
+        written, ignored = summary["unit_cell_change_at_important"], summary["unit_cell_change_elsewhere"]
+        ratio = written / ignored if ignored > 0 else float("inf")
+        text += (f" Unit {unit}'s cell state reacts most to the important tasks: it changes by {_f(written, 3)} on "
+                 f"average at an important task and by {_f(ignored, 3)} at an unimportant one"
+                 + (f" ({ratio:.0f} times less): it remembers the important tasks and lets the others pass."
+                    if ratio >= 3 else ": it does not single out the important tasks clearly in this run."))
+    text += (f" Its input gate averages {_f(at, 3)} at the important tasks and "
+             f"{_f(elsewhere, 3)} at the unimportant ones, so the gate "
+             + ("opens to write the important tasks and stays nearly shut for the rest" if at - elsewhere > 0.2 else
+                "is not what singles them out: the candidate value written through it is what differs")
              + f"; {summary['units_opening_at_important']} of the {gates['units']} units open their input gate by more "
              f"than 0.2 at the important tasks. After the first important task unit {unit}'s forget gate averages "
              f"{_f(hold, 3)}"
@@ -432,8 +440,12 @@ def learning_curve(record, findings, figures) -> list[str]:
             f"epoch {overfitting['epoch_before_onset']} to {_f(overfitting['val_loss_at_rise_end'])} at epoch "
             f"{overfitting['rise_end_epoch']}) while the training loss kept falling "
             f"({_f(overfitting['train_loss_change_over_span'])} over the first {overfitting['patience']} of them). "
-            f"Stopping at epoch {overfitting['best_epoch']}, the lowest validation loss "
-            f"({_f(overfitting['val_loss_at_best'])}), would have kept the better model."
+            + (f"Stopping at epoch {overfitting['best_epoch']}, the lowest validation loss "
+               f"({_f(overfitting['val_loss_at_best'])}), would have kept the better model."
+               if overfitting["sustained"] and overfitting["best_epoch"] != overfitting["last_epoch"] else
+               f"The rise did not last: the validation loss came back down to {_f(overfitting['val_loss_at_last'])} "
+               f"by the last epoch (its lowest, {_f(overfitting['val_loss_at_best'])}, at epoch "
+               f"{overfitting['best_epoch']}).")
         )
     elif overfitting.get("available"):
         if overfitting.get("not_detected_because") == "val_loss_never_rose_for_patience_epochs":
