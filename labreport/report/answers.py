@@ -418,8 +418,8 @@ def gate_observation(gates: dict, figures) -> str:
                 ": the stored value is kept, but leaks a little at each step.")
              + f" Averaged over all units the input gate is {_f(summary['input_gate_at_important'], 3)} at important "
              f"tasks against {_f(summary['input_gate_elsewhere'], 3)} elsewhere"
-             + (": the remembering is done by a few units, not all." if
-                summary["units_opening_at_important"] <= gates["units"] / 4 else "."))
+             + (": the writing is done by a few units, not all." if
+                0 < summary["units_opening_at_important"] <= gates["units"] / 4 else "."))
     return text
 
 
