@@ -449,8 +449,9 @@ def learning_curve(record, findings, figures) -> list[str]:
         )
     elif overfitting.get("available"):
         if overfitting.get("not_detected_because") == "val_loss_never_rose_for_patience_epochs":
-            reason = (f"the validation loss never rose for {overfitting['patience']} epochs in a row (its longest "
-                      f"rise lasted {overfitting['longest_val_loss_rise']} epoch(s))")
+            reason = (f"the validation loss never rose for {overfitting['patience']} epochs in a row by "
+                      f"{overfitting.get('min_relative_rise', 0):.0%} or more of its level (its longest rise of any "
+                      f"size lasted {overfitting['longest_val_loss_rise']} epoch(s))")
         else:
             reason = (f"where the validation loss rose (from epoch {overfitting['first_rise_without_falling_train_loss_epoch']}), "
                       f"the training loss did not keep falling")
