@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
 from .errors import OutputError
+
+# OSErrors that say the output cannot be written (as opposed to a bug).
+OUTPUT_ERRNOS = frozenset({
+    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR,
+    errno.EEXIST, errno.ENOENT, errno.EISDIR, errno.ENAMETOOLONG, errno.EIO, errno.EFBIG,
+})
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it; put it straight back.  Read
+    # once, at import, before training starts threads that create files.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def output_error(path: Path, exc: OSError) -> OutputError:
+    """The OutputError for an OSError met while writing ``path``."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "Free some disk space, or choose an output folder on another disk with --out."
+    else:
+        hint = "Choose another output folder with --out."
+    return OutputError(f"Cannot write {path}: {reason}.", hint=hint)
 
 
 def write_atomic(path: Path, data: bytes | str) -> Path:
@@ -17,6 +45,9 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
+            # mkstemp creates the file readable by its owner only; a report
+            # should get the permissions any other new file would.
+            os.fchmod(handle, 0o666 & ~_UMASK)
             with os.fdopen(handle, "wb") as stream:
                 stream.write(payload)
                 stream.flush()
@@ -26,8 +57,5 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
             Path(tmp_name).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise OutputError(
-            f"Cannot write {path}: {exc.strerror or exc}.",
-            hint="Choose another output folder with --out, or free some disk space.",
-        ) from None
+        raise output_error(path, exc) from None
     return path

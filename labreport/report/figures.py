@@ -7,6 +7,7 @@ accessible PDF needs it and it too must come from this run's numbers.
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..analysis import smooth  # noqa: E402
+from ..atomic import write_atomic  # noqa: E402
 
 DPI = 150
 WIDTH = 6.4
@@ -47,10 +49,16 @@ def _finish(fig, ax, path: Path, *, integer_x=True) -> None:
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    save_png(fig, path)
+
+
+def save_png(fig, path: Path) -> None:
+    """Write the figure as a PNG atomically: a killed render leaves no torn image."""
+    buffer = io.BytesIO()
     # Metadata pinned so that rendering the same run twice gives the same bytes.
-    fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)
+    write_atomic(path, buffer.getvalue())
 
 
 def _fmt(value: float, digits: int = 4) -> str:
@@ -150,9 +158,7 @@ def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | Non
         ax.set_ylabel(f"training {metric}")
         _finish_axes_only(ax)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, metadata={"Software": None})
-    plt.close(fig)
+    save_png(fig, path)
     alt = (f"Two line charts of training loss and accuracy for each of {len(losses)} batches, raw and "
            f"smoothed with weight {weight:g}; loss goes from {_fmt(losses[0])} to {_fmt(losses[-1])}.")
     return Figure("batches", path, alt, "Training loss and accuracy per batch")
@@ -243,9 +249,7 @@ def gates_figure(gates: dict, path: Path) -> Figure:
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle("Inside the trained LSTM along test sequences", fontsize=10)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, metadata={"Software": None})
-    plt.close(fig)
+    save_png(fig, path)
     summary = gates.get("summary") or {}
     detail = ""
     if summary.get("available"):
