@@ -13,11 +13,20 @@ from __future__ import annotations
 
 import math
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    select_autoescape,
+)
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..analysis import analyze
@@ -56,12 +65,32 @@ def _percent(value, digits: int = 2) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
+# What a template may load by name (``extends``, ``include``, ``import``): a
+# custom template's folder may be any folder (a home folder, Downloads), so
+# only template and stylesheet files, never a hidden file or folder.
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".html", ".htm", ".css")
+
+
+class _TemplateFilesLoader(FileSystemLoader):
+    """FileSystemLoader that loads template files only (Jinja itself refuses '..')."""
+
+    def get_source(self, environment, template):
+        parts = template.replace("\\", "/").split("/")
+        if any(part.startswith(".") for part in parts) or not template.endswith(TEMPLATE_SUFFIXES):
+            raise TemplateNotFound(
+                template,
+                f"refused to load '{template}': templates may load only non-hidden files ending in "
+                f"{', '.join(TEMPLATE_SUFFIXES)}",
+            )
+        return super().get_source(environment, template)
+
+
 def make_environment(extra_template_dir: Path | None = None) -> SandboxedEnvironment:
     search_path = [str(templates_dir())]
     if extra_template_dir is not None:
         search_path.insert(0, str(extra_template_dir))
     env = SandboxedEnvironment(
-        loader=FileSystemLoader(search_path),
+        loader=_TemplateFilesLoader(search_path),
         autoescape=select_autoescape(["html", "j2", "xml"], default=True),
         undefined=StrictUndefined,  # a misspelt variable is an error, not a silent blank
         trim_blocks=True,
@@ -85,11 +114,17 @@ class _LocalOnlyFetcher:
                     return super().fetch(url, headers)
                 if parts.scheme != "file":
                     raise ValueError(f"refused to fetch {url}: only files inside the report folders are read")
+                # resolve() follows symbolic links, so a link inside the run
+                # folder cannot point the renderer at a file outside it.
                 target = Path(unquote(parts.path)).resolve()
-                if not any(target.is_relative_to(root) for root in self.allowed_roots):
+                root = next((r for r in self.allowed_roots if target.is_relative_to(r)), None)
+                if root is None:
                     raise ValueError(f"refused to read {target}: outside the run folder and the template folders")
+                if any(part.startswith(".") for part in target.relative_to(root).parts):
+                    raise ValueError(f"refused to read {target}: a hidden file or folder")
                 if not target.is_file():
-                    raise ValueError(f"{target} is not a file")
+                    # A device (/dev/...), a pipe or a folder is never a report resource.
+                    raise ValueError(f"refused to read {target}: not a regular file")
                 return super().fetch(url, headers)
 
         fetcher = Fetcher(fail_on_errors=True, allowed_protocols={"file", "data"})
@@ -153,21 +188,52 @@ def render_report(run_dir: str | Path, *, worksheet: str | None = None, template
 
     if template_path is not None and not template_path.is_file():
         raise RenderError(f"report.template: {template_path} is not a file.")
-    env = make_environment(template_path.parent if template_path else None)
-    template_name = template_path.name if template_path else format_.template
-    try:
-        html_text = env.get_template(template_name).render(**context)
-    except TemplateError as exc:
-        where = f"{template_path or template_name}"
-        raise RenderError(f"{where}: template error: {exc}") from None
+    html_text = render_html(template_path, format_.template, context)
 
-    html_path = write_atomic(target_dir / html_name, html_text)
-    pdf_path = target_dir / pdf_name
+    # The PDF is made in memory first: a render that fails leaves neither a
+    # new report.html beside an old report.pdf, nor any part of a PDF.
     allowed = [target_dir, templates_dir()] + ([template_path.parent] if template_path else [])
-    write_atomic(pdf_path, html_to_pdf(html_text, base_url=target_dir, allowed_roots=allowed))
+    pdf_bytes = html_to_pdf(html_text, base_url=target_dir, allowed_roots=allowed)
+    html_path = write_atomic(target_dir / html_name, html_text)
+    pdf_path = write_atomic(target_dir / pdf_name, pdf_bytes)
     return RenderedReport(run_dir=run_dir, pdf_path=pdf_path, html_path=html_path,
                           figures={k: f.path for k, f in figures.items()},
                           seconds=time.perf_counter() - started)
+
+
+def render_html(template_path: Path | None, shipped_name: str, context: dict) -> str:
+    """The report's HTML from the worksheet's template, or from the spec's own ``report.template``.
+
+    Any error in a custom template is the template author's to fix, so it
+    becomes a RenderError naming the file and line; an error in a shipped
+    template is a bug in labreport and keeps its traceback.
+    """
+    env = make_environment(template_path.parent if template_path else None)
+    name = template_path.name if template_path else shipped_name
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateSyntaxError as exc:
+        where = f"{exc.filename or template_path or name}, line {exc.lineno}"
+        raise RenderError(f"{where}: template syntax error: {exc.message}") from None
+    except TemplateNotFound as exc:
+        detail = exc.message if exc.message and exc.message != exc.name else f"template '{exc.name}' not found"
+        raise RenderError(f"{template_path or name}: {detail}.") from None
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        if template_path is None and not isinstance(exc, TemplateError):
+            raise
+        where = _template_line(exc, [Path(p) for p in env.loader.searchpath]) or str(template_path or name)
+        kind = "refused by the sandbox" if isinstance(exc, SecurityError) else "template error"
+        raise RenderError(f"{where}: {kind}: {exc}",
+                          hint="Fix the template, then write the report again with `labreport render RUN_DIR`.") from None
+
+
+def _template_line(exc: BaseException, folders: list[Path]) -> str | None:
+    """'file, line N' of the innermost template frame of ``exc`` (Jinja puts template lines in tracebacks)."""
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if any(Path(frame.filename).is_relative_to(folder) for folder in folders):
+            found = f"{frame.filename}, line {frame.lineno}"
+    return found
 
 
 def html_to_pdf(html_text: str, *, base_url: Path, allowed_roots) -> bytes:
