@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import SpecError
 
@@ -29,6 +29,19 @@ class _Section(BaseModel):
     # Unknown keys are errors: a typo such as `epoch:` must not silently
     # fall back to the default.
     model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+def _not_yes_no(value: Any) -> Any:
+    # YAML reads yes/no/on/off/true/false as booleans, and pydantic would
+    # take `epochs: yes` as 1 epoch without a word.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not a yes/no value")
+    return value
+
+
+# Numbers in the spec: pydantic's int and float, refusing booleans.
+Int = Annotated[int, BeforeValidator(_not_yes_no)]
+Float = Annotated[float, BeforeValidator(_not_yes_no)]
 
 
 # --------------------------------------------------------------------------- dataset
@@ -46,11 +59,11 @@ class GeneratedDataset(_Section):
             "(Hochreiter & Schmidhuber 1997, experiment 6a)."
         ),
     )
-    n_train: int = Field(4000, ge=10, description="Training sequences (validation is split from these).")
-    n_test: int = Field(1000, ge=10, description="Test sequences.")
-    sequence_length: int = Field(60, ge=10, description="Tasks per sequence.")
-    n_unimportant: int = Field(6, ge=1, le=50, description="Kinds of unimportant task (distractor symbols).")
-    seed: Optional[int] = Field(None, description="Seed of the generator; default: training.seed.")
+    n_train: Int = Field(4000, ge=10, description="Training sequences (validation is split from these).")
+    n_test: Int = Field(1000, ge=10, description="Test sequences.")
+    sequence_length: Int = Field(60, ge=10, description="Tasks per sequence.")
+    n_unimportant: Int = Field(6, ge=1, le=50, description="Kinds of unimportant task (distractor symbols).")
+    seed: Optional[Int] = Field(None, description="Seed of the generator; default: training.seed.")
 
 
 class KerasImdbDataset(_Section):
@@ -58,18 +71,18 @@ class KerasImdbDataset(_Section):
 
     source: Literal["keras-imdb"]
     path: Optional[str] = Field(None, description="A local imdb.npz (Keras' layout); default: Keras' download and cache.")
-    num_words: Optional[int] = Field(None, ge=1, description="Keep the num_words most frequent words.")
-    skip_top: int = Field(0, ge=0, description="Skip the most frequent words.")
-    maxlen: Optional[int] = Field(None, ge=1, description="Drop reviews longer than this before padding.")
-    start_char: Optional[int] = Field(1, ge=0)
-    oov_char: Optional[int] = Field(2, ge=0)
-    index_from: int = Field(3, ge=0)
-    shuffle_seed: int = Field(113, description="Keras shuffles with seed 113.")
-    sequence_length: int = Field(300, ge=1, description="Pad/truncate every review to this many tokens.")
+    num_words: Optional[Int] = Field(None, ge=1, description="Keep the num_words most frequent words.")
+    skip_top: Int = Field(0, ge=0, description="Skip the most frequent words.")
+    maxlen: Optional[Int] = Field(None, ge=1, description="Drop reviews longer than this before padding.")
+    start_char: Optional[Int] = Field(1, ge=0)
+    oov_char: Optional[Int] = Field(2, ge=0)
+    index_from: Int = Field(3, ge=0)
+    shuffle_seed: Int = Field(113, description="Keras shuffles with seed 113.")
+    sequence_length: Int = Field(300, ge=1, description="Pad/truncate every review to this many tokens.")
     padding: Literal["pre", "post"] = "pre"
     truncating: Literal["pre", "post"] = "pre"
-    limit_train: Optional[int] = Field(None, ge=1, description="Use only the first N training reviews (quick runs).")
-    limit_test: Optional[int] = Field(None, ge=1, description="Use only the first N test reviews (quick runs).")
+    limit_train: Optional[Int] = Field(None, ge=1, description="Use only the first N training reviews (quick runs).")
+    limit_test: Optional[Int] = Field(None, ge=1, description="Use only the first N test reviews (quick runs).")
 
 
 class CsvDataset(_Section):
@@ -81,11 +94,11 @@ class CsvDataset(_Section):
     text_column: str = "review"
     label_column: str = "sentiment"
     labels: Optional[list[str]] = Field(None, description="Class values in class-index order; default: sorted distinct values.")
-    test_fraction: float = Field(0.2, gt=0, lt=1)
-    split_seed: int = 1337
+    test_fraction: Float = Field(0.2, gt=0, lt=1)
+    split_seed: Int = 1337
     encoding: str = "utf-8"
-    vocabulary_size: int = Field(10000, ge=3)
-    sequence_length: int = Field(200, ge=1)
+    vocabulary_size: Int = Field(10000, ge=3)
+    sequence_length: Int = Field(200, ge=1)
 
 
 class TextFolderDataset(_Section):
@@ -97,8 +110,8 @@ class TextFolderDataset(_Section):
     test_dir: str = "test"
     class_names: Optional[list[str]] = Field(None, description="Class folders to use (leave out aclImdb's unsup).")
     encoding: str = "utf-8"
-    vocabulary_size: int = Field(10000, ge=3)
-    sequence_length: int = Field(200, ge=1)
+    vocabulary_size: Int = Field(10000, ge=3)
+    sequence_length: Int = Field(200, ge=1)
 
 
 DatasetSpec = Annotated[
@@ -113,11 +126,11 @@ DATASET_SOURCES = ("generated", "keras-imdb", "csv", "text-folder")
 
 class RecurrentLayerSpec(_Section):
     cell: CellName = "lstm"
-    units: int = Field(32, ge=1)
+    units: Int = Field(32, ge=1)
     bidirectional: bool = False
-    dropout: float = Field(0.0, ge=0, lt=1)
-    recurrent_dropout: float = Field(0.0, ge=0, lt=1)
-    forget_bias: float = Field(
+    dropout: Float = Field(0.0, ge=0, lt=1)
+    recurrent_dropout: Float = Field(0.0, ge=0, lt=1)
+    forget_bias: Float = Field(
         1.0,
         description=(
             "LSTM only: initial bias of the forget gate (Keras' unit_forget_bias gives 1.0). "
@@ -127,8 +140,8 @@ class RecurrentLayerSpec(_Section):
 
 
 class EmbeddingSpec(_Section):
-    input_dim: Optional[int] = Field(None, ge=2, description="Vocabulary size; default: the dataset's.")
-    output_dim: int = Field(16, ge=1, description="Embedding vector length.")
+    input_dim: Optional[Int] = Field(None, ge=2, description="Vocabulary size; default: the dataset's.")
+    output_dim: Int = Field(16, ge=1, description="Embedding vector length.")
 
 
 class ModelSpec(_Section):
@@ -154,15 +167,15 @@ class ModelSpec(_Section):
 
 class TrainingSpec(_Section):
     optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
-    learning_rate: float = Field(0.001, gt=0)
-    clipnorm: Optional[float] = Field(None, gt=0, description="Clip each gradient to this norm.")
-    batch_size: int = Field(32, ge=1)
-    epochs: int = Field(10, ge=1)
-    validation_split: float = Field(0.2, gt=0, lt=1, description="Fraction of the training data held out for validation.")
+    learning_rate: Float = Field(0.001, gt=0)
+    clipnorm: Optional[Float] = Field(None, gt=0, description="Clip each gradient to this norm.")
+    batch_size: Int = Field(32, ge=1)
+    epochs: Int = Field(10, ge=1)
+    validation_split: Float = Field(0.2, gt=0, lt=1, description="Fraction of the training data held out for validation.")
     validation_shuffle: bool = Field(
         False, description="false: the last fraction, as Keras' validation_split; true: a seeded random fraction."
     )
-    seed: int = 42
+    seed: Int = 42
     backend: Literal["tensorflow", "jax"] = "tensorflow"
 
 
@@ -197,7 +210,7 @@ class HeaderSpec(_Section):
 class ReportSpec(_Section):
     worksheet: WorksheetName = "exp13"
     template: Optional[str] = Field(None, description="Your own Jinja template extending base.html.j2.")
-    smoothing: float = Field(0.6, ge=0, le=1, description="Weight of TensorBoard's debiased moving average.")
+    smoothing: Float = Field(0.6, ge=0, le=1, description="Weight of TensorBoard's debiased moving average.")
     notes: str = Field("", description="Free text printed in the report as given.")
 
 
@@ -275,14 +288,40 @@ def read_yaml(path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = exc.problem or str(exc)
-        if "could not determine a constructor" in (problem or ""):
-            problem += " (tags that build Python objects are not allowed in a spec)"
-        raise SpecError(path, [f"YAML error at {where}{problem}"]) from None
+        raise SpecError(path, [_describe_yaml_error(exc)]) from None
     except yaml.YAMLError as exc:
         raise SpecError(path, [f"YAML error: {exc}"]) from None
+
+
+# PyYAML's wording for the mistakes people make most, and what to do about them.
+_YAML_ADVICE = (
+    ("could not determine a constructor", "tags that build Python objects are not allowed in a spec"),
+    ("mapping values are not allowed here",
+     "a value holding ': ' must be quoted, e.g. \"Dr: A. Student\"; or a key is indented wrongly"),
+    ("expected <block end>",
+     "check the indentation: the keys of one mapping must start in the same column"),
+    ("could not find expected ':'", "a key needs ': ' after it, or a value holding ':' needs quotes"),
+    ("found duplicate anchor", "an anchor (&name) may be defined only once"),
+    ("while scanning a quoted scalar", "a quoted value is missing its closing quote"),
+)
+
+
+def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
+    """'YAML error at line L, column C: problem (context) (advice)' for one parse error."""
+    mark = exc.problem_mark or exc.context_mark
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = exc.problem or str(exc)
+    if "'\\t'" in problem and "cannot start any token" in problem:
+        return f"YAML error{where}: a tab character; indent YAML with spaces, never tabs"
+    if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+        # e.g. an unclosed quote or bracket: the place it was opened is the one to look at.
+        problem += (f" ({exc.context} started at line {exc.context_mark.line + 1}, "
+                    f"column {exc.context_mark.column + 1})")
+    for wording, advice in _YAML_ADVICE:
+        if wording in problem:
+            problem += f"; {advice}"
+            break
+    return f"YAML error{where}: {problem}"
 
 
 def _model_for_loc(loc: tuple) -> type[BaseModel] | None:
@@ -328,11 +367,32 @@ def _key_path(loc: tuple) -> str:
     return ".".join(parts)
 
 
+# Sections of the spec and the pydantic model of each, for "belongs under" suggestions.
+_SECTION_MODELS = {
+    "header": ("HeaderSpec",), "dataset": ("GeneratedDataset", "KerasImdbDataset", "CsvDataset", "TextFolderDataset"),
+    "model": ("ModelSpec",), "training": ("TrainingSpec",), "report": ("ReportSpec",),
+}
+
+
+def _section_of(key: str) -> str | None:
+    """The section a top-level key belongs to, e.g. 'epochs' -> 'training' (a lost indentation)."""
+    for section, model_names in _SECTION_MODELS.items():
+        if any(key in globals()[name].model_fields for name in model_names):
+            return section
+    return None
+
+
 def _describe(error: dict) -> str:
     loc = tuple(error["loc"])
     key = _key_path(loc) or "(top level)"
     kind = error["type"]
+    ctx = error.get("ctx") or {}
+    got = error.get("input")
     if kind == "extra_forbidden":
+        if len(loc) == 1 and _section_of(str(loc[0])):
+            section = _section_of(str(loc[0]))
+            return (f"{key}: unknown key at the top level; did you mean '{section}.{key}'? "
+                    f"(indent it under '{section}:')")
         owner = _model_for_loc(loc)
         known = list(owner.model_fields) if owner else []
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
@@ -342,19 +402,32 @@ def _describe(error: dict) -> str:
     if kind == "missing":
         return f"{key}: required key is missing"
     if kind in ("union_tag_invalid", "literal_error", "enum"):
-        expected = (error.get("ctx") or {}).get("expected_tags") or (error.get("ctx") or {}).get("expected")
-        got = error.get("input")
-        tag = (error.get("ctx") or {}).get("tag")
+        expected = ctx.get("expected_tags") or ctx.get("expected")
+        tag = ctx.get("tag")
+        if kind == "union_tag_invalid":
+            key += ".source"  # pydantic names the union; the user wrote dataset.source
         shown = tag if tag is not None else got
-        return f"{key}: {shown!r} is not allowed; allowed values: {expected}"
+        allowed = re.findall(r"'([^']*)'", str(expected))
+        close = ([v for v in allowed if v.lower() == str(shown).lower()]
+                 or difflib.get_close_matches(str(shown), allowed, n=1, cutoff=0.6))
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{key}: {shown!r} is not allowed; allowed values: {expected}{hint}"
     if kind == "union_tag_not_found":
         return f"{key}.source: required key is missing; allowed values: {', '.join(DATASET_SOURCES)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if got is None:
+            return f"{key}: is empty; its keys must be indented under '{loc[-1]}:'"
+        return f"{key}: must be a mapping of keys indented under '{loc[-1]}:' (got {got!r})"
+    if kind == "list_type":
+        return f"{key}: must be a list, written [a, b] or as one '- item' line each (got {got!r})"
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
-    got = error.get("input")
     shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
-    return f"{key}: {message[0].lower()}{message[1:]}{shown}"
+    advice = ""
+    if loc[-1] in ("validation_split", "test_fraction") and isinstance(got, (int, float)) and got > 1:
+        advice = f"; it is a fraction: {got / 100:g} holds out {got:g}%" if got < 100 else "; it is a fraction, e.g. 0.2"
+    return f"{key}: {message[0].lower()}{message[1:]}{shown}{advice}"
 
 
 def validate_spec(data: Any, path: Path | str = "<spec>", *, default_name: str | None = None) -> ExperimentSpec:

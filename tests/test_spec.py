@@ -63,7 +63,7 @@ def test_unknown_key_suggests_the_closest(tmp_path):
 def test_unknown_dataset_source_lists_allowed_values(tmp_path):
     problems, _ = problems_of(tmp_path, "name: x\ndataset:\n  source: kaggle\n")
     assert len(problems) == 1
-    assert problems[0].startswith("dataset: 'kaggle' is not allowed; allowed values:")
+    assert problems[0].startswith("dataset.source: 'kaggle' is not allowed; allowed values:")
     assert "'keras-imdb'" in problems[0] and "'csv'" in problems[0]
 
 
