@@ -71,6 +71,15 @@ def _column_index(path: Path, header: list[str], name: str, key: str) -> int:
             hint="Rename the duplicates so the column is unambiguous.",
         )
     shown = ", ".join(f"'{c}'" for c in header) or "none"
+    separator = next((sep for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), None)
+    if separator is not None:
+        # Excel in many European locales saves "CSV" with semicolons.
+        shown_separator = "tab" if separator == "\t" else f"'{separator}'"
+        raise DataError(
+            f"{path}: row 1 (header) has no column '{name}'; it is one column, '{header[0]}', which looks "
+            f"separated by {shown_separator}, not by commas.",
+            hint="Save the file as comma-separated CSV (in Excel: CSV UTF-8 (Comma delimited)).",
+        )
     close = difflib.get_close_matches(name, header, n=1, cutoff=0.6)
     close = close or [c for c in header if c.lower() == name.lower()]
     hint = f"Did you mean '{close[0]}'? " if close else ""

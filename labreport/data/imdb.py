@@ -356,6 +356,15 @@ def load(spec, training) -> Dataset:
     length = spec.sequence_length
     x_all = pad_flat(train.tokens, train.lengths, length, padding=spec.padding, truncating=spec.truncating)
     x_test = pad_flat(test.tokens, test.lengths, length, padding=spec.padding, truncating=spec.truncating)
+    marks = [0] + [mark for mark in (spec.start_char, spec.oov_char) if mark is not None]
+    if not np.isin(x_all, marks, invert=True).any():
+        raise DataError(
+            f"{path}: no training review keeps a single word: with dataset.num_words {num_words}, "
+            f"skip_top {spec.skip_top} and sequence_length {length}, every token is padding, the start mark "
+            f"or oov_char.",
+            hint=(f"Raise dataset.num_words (word indices start at index_from + 1 = {spec.index_from + 1}) "
+                  "or lower dataset.skip_top."),
+        )
     x_train, y_train, x_val, y_val = split_validation(
         x_all, train.labels, training.validation_split, shuffle=training.validation_shuffle, seed=training.seed
     )
