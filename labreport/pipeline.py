@@ -7,18 +7,23 @@ folder to ``render_report``, which reads nothing but the run record.
 
 from __future__ import annotations
 
+import errno
+import os
 import platform
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .errors import OptionError, SpecError
+from .atomic import OUTPUT_ERRNOS, output_error
+from .errors import OptionError, OutputError, RenderError, SpecError, TrainingError
 from .resources import shipped_experiments
 from .run_record import RUN_RECORD_NAME, read_run_record, write_run_record
 from .spec import ExperimentSpec, load_spec
+from .training import CHECKPOINT_DIR  # light: training imports Keras inside its functions
 
 DEFAULT_EXPERIMENT = "remember_important_tasks"
 
@@ -139,7 +144,6 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
 
     diagnostics = compute_diagnostics(spec, dataset, main, baselines)
     total_seconds = time.perf_counter() - started
-    shutil.rmtree(run_dir / ".checkpoint", ignore_errors=True)
     return {
         "experiment": spec.name,
         "description": spec.description,
@@ -172,12 +176,94 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
 
     spec, spec_path = resolve_spec(spec)
     spec = apply_overrides(spec, epochs=epochs, data=data)
+    check_template(spec, spec_path)
     run_dir = Path(out_dir) / spec.name
-    record = train_experiment(spec, run_dir, progress=progress, log=log)
-    # The spec as the student wrote it, comments included, for the report's "Program" section.
-    record["spec_text"] = spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec)
-    record["spec_overrides"] = {k: v for k, v in (("epochs", epochs), ("data", data)) if v is not None}
-    write_run_record(run_dir, record)
-    rendered = render_report(run_dir)
+    created = prepare_run_dir(run_dir)
+    record_written = False
+    try:
+        record = train_experiment(spec, run_dir, progress=progress, log=log)
+        # The spec as the student wrote it, comments included, for the report's "Program" section.
+        record["spec_text"] = spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec)
+        record["spec_overrides"] = {k: v for k, v in (("epochs", epochs), ("data", data)) if v is not None}
+        write_run_record(run_dir, record)
+        record_written = True
+        # Only now, with the run record safe, are the checkpoints no longer needed.
+        shutil.rmtree(run_dir / CHECKPOINT_DIR, ignore_errors=True)
+        rendered = render_report(run_dir)
+    except RenderError as error:
+        raise RenderError(error.message, hint=_join(error.hint, _render_again(run_dir))) from None
+    except KeyboardInterrupt:
+        if record_written:
+            raise TrainingError("Interrupted while writing the report.", hint=_render_again(run_dir)) from None
+        raise TrainingError(
+            "Interrupted before training finished.",
+            hint="Run the same command again to resume: finished epochs and finished models are not trained again.",
+        ) from None
+    except OSError as exc:
+        if not _is_output_problem(exc, run_dir):
+            raise
+        raise output_error(Path(exc.filename) if exc.filename else run_dir, exc) from None
+    finally:
+        remove_if_empty(created)
     return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,
                      run_record=read_run_record(run_dir / RUN_RECORD_NAME), figures=rendered.figures)
+
+
+def check_template(spec: ExperimentSpec, spec_path: Path | None) -> None:
+    """A missing report.template is found before training, not after it."""
+    template = spec.report.template
+    if template and not Path(template).is_file():
+        problem = "is a folder, not a template file" if Path(template).is_dir() else "file not found"
+        raise SpecError(spec_path or spec.name, [f"report.template: {template}: {problem}"],
+                        hint="Relative paths are from the spec's folder.")
+
+
+def prepare_run_dir(run_dir: Path) -> list[Path]:
+    """Create the run folder and check a file can be written in it, before any data is read.
+
+    Returns the folders this call created (deepest first), so that a run
+    that fails before writing anything can remove them again.
+    """
+    created = []
+    folder = run_dir
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        created.append(folder)
+        folder = folder.parent
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".write-test.", dir=run_dir)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        remove_if_empty(created)
+        blocking = next((p for p in [run_dir, *(f.parent for f in created)] if p.exists() and not p.is_dir()), None)
+        detail = f" ({blocking} is a file, not a folder)" if blocking is not None else f" ({exc.strerror})"
+        raise OutputError(f"Cannot write to the output folder {run_dir}{detail}.",
+                          hint="Choose a folder you can write to with --out.") from None
+    return created
+
+
+def remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed run created, deepest first, if nothing was written in them."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (a kept history.csv), or already gone
+
+
+def _is_output_problem(exc: OSError, run_dir: Path) -> bool:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return True
+    filename = exc.filename if isinstance(exc.filename, str) else None
+    return (exc.errno in OUTPUT_ERRNOS and filename is not None
+            and Path(filename).resolve().is_relative_to(run_dir.resolve()))
+
+
+def _render_again(run_dir: Path) -> str:
+    return (f"The training is saved in {run_dir / RUN_RECORD_NAME}; `labreport render {run_dir}` writes "
+            "the report from it without training again.")
+
+
+def _join(*lines: str | None) -> str:
+    return "\n".join(line for line in lines if line)

@@ -8,17 +8,26 @@ becomes the heart of run.json; nothing downstream needs the model object.
 from __future__ import annotations
 
 import csv
+import io
+import json
 import math
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_atomic
 from .errors import LabreportError, TrainingError
-from .model import InputShape, build_model, describe_model
+from .model import CELL_TITLES, InputShape, build_model, describe_model
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+BATCH_KEYS = ("epoch", "batch", "loss", "accuracy")
+# Per model, .checkpoint/<main|cell>/ under the run folder holds the last
+# finished epoch's weights and this state file naming them.
+CHECKPOINT_DIR = ".checkpoint"
+CHECKPOINT_STATE = "state.json"
 
 
 def select_backend(backend: str) -> None:
@@ -90,9 +99,11 @@ def _callbacks_module():
             self.n_samples = n_samples
             self._running = {"loss": (0.0, 0), "accuracy": (0.0, 0)}  # (mean so far, samples so far)
             self.csv_path = csv_path
-            self.history = {m: list((initial or {}).get(m, [])) for m in METRICS}
-            self.seconds_per_epoch = list((initial or {}).get("seconds_per_epoch", []))
-            self.batch_history = {"epoch": [], "batch": [], "loss": [], "accuracy": []}
+            initial = initial or {}
+            self.history = {m: list(initial.get("history", {}).get(m, [])) for m in METRICS}
+            self.seconds_per_epoch = list(initial.get("seconds_per_epoch", []))
+            self.batch_history = {key: list(initial.get("batch_history", {}).get(key, []))
+                                  for key in BATCH_KEYS}
             self.nan_at: dict | None = None
             self._epoch = 0
 
@@ -117,8 +128,14 @@ def _callbacks_module():
             self.batch_history["batch"].append(batch + 1)
             self.batch_history["loss"].append(loss)
             self.batch_history["accuracy"].append(values["accuracy"])
-            if not math.isfinite(loss) and self.nan_at is None:
-                self.nan_at = {"epoch": self._epoch + 1, "batch": batch + 1}
+            logged = float(logs.get("loss", math.nan))
+            if not (math.isfinite(loss) and math.isfinite(logged)) and self.nan_at is None:
+                # Stop here rather than with keras.callbacks.TerminateOnNaN:
+                # it prints its own 0-based "Batch N" line, which would
+                # contradict the 1-based batch our message names.
+                value = "NaN" if math.isnan(logged) or math.isnan(loss) else "infinite"
+                self.nan_at = {"epoch": self._epoch + 1, "batch": batch + 1, "value": value}
+                self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
@@ -132,35 +149,128 @@ def _callbacks_module():
             if self.csv_path is not None:
                 write_history_csv(self.csv_path, self.history, self.seconds_per_epoch)
 
-    return HistoryRecorder
+    class EpochCheckpoint(keras.callbacks.BackupAndRestore):
+        """BackupAndRestore with one atomic commit per epoch, carrying the history with the weights.
+
+        Keras' own callback overwrites the weights file, then the epoch number,
+        in place: a kill during or between the two writes leaves a torn file
+        (the next run stops with a traceback) or weights one epoch ahead of
+        their epoch number.  Here each epoch's weights go to a new file, and a
+        small JSON naming that file, the epoch, the history so far and the
+        training fields is renamed into place last: the rename is the commit,
+        so a resumed run always sees a state that was whole.  The weights are
+        restored by ``train_one`` before ``fit`` (so that an unreadable file
+        can fall back to a fresh start); this callback only tells ``fit``
+        where to begin.  Nothing is deleted at the end of training: the
+        pipeline removes the checkpoints once run.json is written, so a run
+        killed while a baseline trains does not train the main model again.
+        """
+
+        def __init__(self, backup_dir: Path, recorder, fingerprint: dict, resume_epoch: int):
+            super().__init__(str(backup_dir), save_freq="epoch", delete_checkpoint=False)
+            self.folder = Path(backup_dir)
+            self.recorder = recorder
+            self.fingerprint = fingerprint
+            self.resume_epoch = resume_epoch
+            self.saved_epoch = resume_epoch  # the last epoch a resumed run would start after
+
+        def _load_model(self):
+            if self.resume_epoch:
+                self.model._initial_epoch = self.resume_epoch
+
+        def _save_model(self):
+            if self.recorder.nan_at is not None:
+                return  # never checkpoint weights that have diverged
+            epoch = self._current_epoch
+            self.folder.mkdir(parents=True, exist_ok=True)
+            weights = f"epoch-{epoch:04d}.weights.h5"
+            self.model.save_weights(str(self.folder / weights), overwrite=True)
+            state = {
+                "epoch": epoch,
+                "weights": weights,
+                "fingerprint": self.fingerprint,
+                "history": self.recorder.history,
+                "seconds_per_epoch": self.recorder.seconds_per_epoch,
+                "batch_history": self.recorder.batch_history,
+            }
+            write_atomic(self.folder / CHECKPOINT_STATE, json.dumps(_json_safe(state)))
+            self.saved_epoch = epoch
+            for old in self.folder.glob("epoch-*.weights.h5"):
+                if old.name != weights:
+                    old.unlink(missing_ok=True)
+
+    return HistoryRecorder, EpochCheckpoint
+
+
+def _json_safe(value):
+    """NaN and infinity as null, so the state file is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _nan_for_null(values: list) -> list:
+    return [math.nan if v is None else v for v in values]
+
+
+def read_checkpoint(folder: Path, fingerprint: dict, epochs: int) -> tuple[dict | None, str | None]:
+    """(the state to resume from, or None; why an existing checkpoint is not used, or None)."""
+    state_path = folder / CHECKPOINT_STATE
+    if not state_path.is_file():
+        return None, None
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        epoch = int(state["epoch"])
+        weights = folder / str(state["weights"])
+        history = {m: _nan_for_null(state["history"][m]) for m in METRICS}
+        batch_history = {key: _nan_for_null(state["batch_history"][key]) for key in BATCH_KEYS}
+        seconds = _nan_for_null(state["seconds_per_epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, "its state file cannot be read"
+    if state.get("fingerprint") != fingerprint:
+        return None, "it was made with different dataset, model or training fields"
+    if not weights.is_file():
+        return None, f"its weights file {weights.name} is missing"
+    if epoch > epochs:
+        return None, f"it holds {epoch} finished epochs, more than training.epochs ({epochs})"
+    if any(len(values) < epoch for values in history.values()):
+        return None, "its history is shorter than its epoch count"
+    # Epochs after the checkpoint (history.csv may have one more) are dropped.
+    return {
+        "epoch": epoch,
+        "weights_path": weights,
+        "history": {m: values[:epoch] for m, values in history.items()},
+        "seconds_per_epoch": seconds[:epoch],
+        "batch_history": batch_history,
+    }, None
+
+
+def training_fingerprint(spec, cell: str) -> dict:
+    """What a checkpoint must have been trained with to be resumed.
+
+    Everything under dataset, model and training except training.epochs
+    (more epochs continue a run; fewer start it over) and model.compare (the
+    baselines to train do not change how any one model trains).
+    """
+    fields = spec.training_fields()
+    fields["training"] = {k: v for k, v in fields["training"].items() if k != "epochs"}
+    fields["model"] = {k: v for k, v in fields["model"].items() if k != "compare"}
+    return {**fields, "cell": cell}
 
 
 def write_history_csv(path: Path, history: dict, seconds_per_epoch: list) -> None:
     """history.csv, one row per epoch; rewritten whole and renamed so it is never torn."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["epoch", *METRICS, "seconds"])
-        for index in range(len(history["loss"])):
-            writer.writerow([index + 1, *(history[m][index] for m in METRICS),
-                             seconds_per_epoch[index] if index < len(seconds_per_epoch) else ""])
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def read_history_csv(path: Path) -> dict:
-    """The history a killed run left behind (empty if none)."""
-    history = {m: [] for m in METRICS}
-    history["seconds_per_epoch"] = []
-    if not path.exists():
-        return history
-    with open(path, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            for metric in METRICS:
-                history[metric].append(float(row[metric]))
-            history["seconds_per_epoch"].append(float(row["seconds"]) if row.get("seconds") else math.nan)
-    return history
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["epoch", *METRICS, "seconds"])
+    for index in range(len(history["loss"])):
+        writer.writerow([index + 1, *(history[m][index] for m in METRICS),
+                         seconds_per_epoch[index] if index < len(seconds_per_epoch) else ""])
+    write_atomic(path, text.getvalue())
 
 
 def _progress_verbosity(progress: str) -> int | str:
@@ -178,23 +288,47 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     keras.utils.set_random_seed(spec.training.seed)
     model = build_model(spec.model, spec.training, input_shape(dataset), cell=cell)
 
+    title = CELL_TITLES.get(cell_name, cell_name)
+    epochs = spec.training.epochs
+    Recorder, Checkpoint = _callbacks_module()
     csv_path = backup_dir = None
-    initial = None
+    state = None
     if work_dir is not None:
         suffix = "" if cell is None else f"_{cell}"
         csv_path = work_dir / f"history{suffix}.csv"
-        backup_dir = work_dir / ".checkpoint" / (cell or "main")
-        if backup_dir.exists():
-            initial = read_history_csv(csv_path)
-        elif csv_path.exists():
-            csv_path.unlink()  # a finished earlier run's file; this run starts over
-    Recorder = _callbacks_module()
-    recorder = Recorder(csv_path, initial, batch_size=spec.training.batch_size, n_samples=len(dataset.y_train))
-    callbacks = [recorder, keras.callbacks.TerminateOnNaN()]
+        backup_dir = work_dir / CHECKPOINT_DIR / (cell or "main")
+        fingerprint = training_fingerprint(spec, cell_name)
+        state, refused = read_checkpoint(backup_dir, fingerprint, epochs)
+        if state is not None:
+            try:
+                _restore_weights(model, state["weights_path"])
+            except Exception as exc:  # noqa: BLE001 - h5py and Keras raise many kinds for a bad file
+                state, refused = None, f"its weights cannot be loaded ({type(exc).__name__})"
+                keras.utils.set_random_seed(spec.training.seed)
+                model = build_model(spec.model, spec.training, input_shape(dataset), cell=cell)
+        if refused:
+            log(f"  Not resuming the {title} model from {backup_dir}: {refused}; starting over.")
+        if state is None:
+            shutil.rmtree(backup_dir, ignore_errors=True)
+            if csv_path.exists():
+                csv_path.unlink()  # an earlier run's file; this run starts over
+        elif state["epoch"] == epochs:
+            log(f"  The {title} model finished all {epochs} epochs in an earlier run "
+                f"(checkpoint in {backup_dir}); not training it again.")
+        else:
+            kept = "epoch 1 is" if state["epoch"] == 1 else f"epochs 1-{state['epoch']} are"
+            log(f"  Resuming from epoch {state['epoch']} (checkpoint in {backup_dir}): the {title} model's "
+                f"{kept} kept; training continues with epoch {state['epoch'] + 1} of {epochs}.")
+    recorder = Recorder(csv_path, state, batch_size=spec.training.batch_size, n_samples=len(dataset.y_train))
+    if state is not None and csv_path is not None:
+        # history.csv may hold an epoch the checkpoint does not (killed between the two writes).
+        write_history_csv(csv_path, recorder.history, recorder.seconds_per_epoch)
+    callbacks = [recorder]
+    checkpoint = None
     if backup_dir is not None:
         # Checkpoint every epoch so a killed run resumes at the last finished one.
-        callbacks.append(keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch",
-                                                          delete_checkpoint=True))
+        checkpoint = Checkpoint(backup_dir, recorder, fingerprint, state["epoch"] if state else 0)
+        callbacks.append(checkpoint)
 
     started = time.perf_counter()
     try:
@@ -202,22 +336,34 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
             dataset.x_train, dataset.y_train,
             validation_data=(dataset.x_val, dataset.y_val),
             batch_size=spec.training.batch_size,
-            epochs=spec.training.epochs,
+            epochs=epochs,
             shuffle=True,
             callbacks=callbacks,
             verbose=_progress_verbosity(progress),
         )
     except KeyboardInterrupt:
+        saved = checkpoint.saved_epoch if checkpoint is not None else 0
+        running = min(len(recorder.history["loss"]) + 1, epochs)
+        if saved:
+            raise TrainingError(
+                f"Training of the {title} model was interrupted in epoch {running} of {epochs}; "
+                f"{saved} finished epoch(s) are saved in {backup_dir}.",
+                hint="Run the same command again to resume from there: finished epochs and finished models "
+                     "are not trained again.",
+            ) from None
         raise TrainingError(
-            f"Training interrupted after {len(recorder.history['loss'])} finished epoch(s).",
-            hint="Run the same command again to resume from the last finished epoch.",
+            f"Training of the {title} model was interrupted in epoch {running} of {epochs}, "
+            "before any epoch of it was saved.",
+            hint="Run the same command again to start it over (models that finished are not trained again).",
         ) from None
     train_seconds = time.perf_counter() - started
+    if state is not None:
+        # Time spent on the restored epochs in the earlier run(s) counts too.
+        train_seconds += sum(s for s in state["seconds_per_epoch"] if math.isfinite(s))
 
-    stopped = None
     if recorder.nan_at is not None:
         stopped = {"reason": "nan_loss", **recorder.nan_at}
-        raise NanLossError(cell_name, recorder, stopped)
+        raise NanLossError(title, recorder, stopped, spec.training, csv_path)
 
     test_loss, test_accuracy = model.evaluate(dataset.x_test, dataset.y_test,
                                               batch_size=max(spec.training.batch_size, 256), verbose=0)
@@ -231,19 +377,40 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         test={"loss": float(test_loss), "accuracy": float(test_accuracy)},
         timing={"seconds_per_epoch": recorder.seconds_per_epoch,
                 "train_seconds": round(train_seconds, 3),
-                "epochs": epochs_run},
+                "epochs": epochs_run,
+                **({"resumed_from_epoch": state["epoch"]} if state is not None else {})},
         keras_model=model,
     )
 
 
-class NanLossError(TrainingError):
-    """The loss became NaN; the history up to that point is kept in history.csv."""
+def _restore_weights(model, weights_path: Path) -> None:
+    """Load a checkpoint's weights, optimizer state included (as BackupAndRestore does)."""
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    model.load_weights(str(weights_path))
 
-    def __init__(self, cell: str, recorder, stopped: dict):
+
+class NanLossError(TrainingError):
+    """The loss became NaN or infinite; the history up to that point is kept in history.csv."""
+
+    def __init__(self, title: str, recorder, stopped: dict, training, csv_path: Path | None):
         self.history = recorder.history
         self.stopped = stopped
+        epoch, batch = stopped["epoch"], stopped["batch"]
+        kept = ""
+        if csv_path is not None:
+            # Keras still ends the epoch it stopped in, so history.csv has its row.
+            epochs_kept = "epoch 1" if epoch == 1 else f"epochs 1-{epoch}"
+            kept = f" {csv_path.name} keeps {epochs_kept}, the last one as it stood at that batch."
+        changes = [f"lower training.learning_rate (now {training.learning_rate:g}; try {training.learning_rate / 10:g})"]
+        if not training.clipnorm:
+            changes.append("set training.clipnorm: 1.0 to clip each gradient's norm")
+        elif training.clipnorm > 1:
+            changes.append(f"lower training.clipnorm (now {training.clipnorm:g})")
+        if training.optimizer == "sgd":
+            changes.append("use training.optimizer: adam")
         super().__init__(
-            f"The {cell} model's loss became NaN at epoch {stopped['epoch']}, batch {stopped['batch']}; "
-            f"training stopped. The {len(recorder.history['loss'])} finished epoch(s) are kept in history.csv.",
-            hint="Lower training.learning_rate (say by 10x) or set training.clipnorm: 1.0, then run again.",
+            f"The {title} model's loss became {stopped.get('value', 'NaN')} at epoch {epoch}, batch {batch}; "
+            f"training stopped and no report was written.{kept}",
+            hint=f"To fix it, {', or '.join(changes)}, then run again.",
         )
