@@ -190,12 +190,13 @@ def render_report(run_dir: str | Path, *, worksheet: str | None = None, template
         raise RenderError(f"report.template: {template_path} is not a file.")
     html_text = render_html(template_path, format_.template, context)
 
-    # The PDF is made in memory first: a render that fails leaves neither a
-    # new report.html beside an old report.pdf, nor any part of a PDF.
+    # The PDF is made in memory, then written before the HTML: a render that
+    # fails leaves no part of a PDF, and no new report.html beside an old
+    # report.pdf.
     allowed = [target_dir, templates_dir()] + ([template_path.parent] if template_path else [])
     pdf_bytes = html_to_pdf(html_text, base_url=target_dir, allowed_roots=allowed)
-    html_path = write_atomic(target_dir / html_name, html_text)
     pdf_path = write_atomic(target_dir / pdf_name, pdf_bytes)
+    html_path = write_atomic(target_dir / html_name, html_text)
     return RenderedReport(run_dir=run_dir, pdf_path=pdf_path, html_path=html_path,
                           figures={k: f.path for k, f in figures.items()},
                           seconds=time.perf_counter() - started)
