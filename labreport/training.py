@@ -342,17 +342,19 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
             verbose=_progress_verbosity(progress),
         )
     except KeyboardInterrupt:
+        finished = len(recorder.history["loss"])
+        # The checkpoint may be an epoch behind history.csv (interrupted while saving).
         saved = checkpoint.saved_epoch if checkpoint is not None else 0
-        running = min(len(recorder.history["loss"]) + 1, epochs)
         if saved:
+            kept = "epoch 1 is" if saved == 1 else f"epochs 1-{saved} are"
             raise TrainingError(
-                f"Training of the {title} model was interrupted in epoch {running} of {epochs}; "
-                f"{saved} finished epoch(s) are saved in {backup_dir}.",
+                f"Training of the {title} model was interrupted after {finished} of {epochs} epochs; "
+                f"{kept} saved in {backup_dir}.",
                 hint="Run the same command again to resume from there: finished epochs and finished models "
                      "are not trained again.",
             ) from None
         raise TrainingError(
-            f"Training of the {title} model was interrupted in epoch {running} of {epochs}, "
+            f"Training of the {title} model was interrupted after {finished} of {epochs} epochs, "
             "before any epoch of it was saved.",
             hint="Run the same command again to start it over (models that finished are not trained again).",
         ) from None
