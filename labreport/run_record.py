@@ -59,6 +59,12 @@ def read_run_record(path: Path) -> dict:
             hint="Train first with `labreport run SPEC`, or point at a folder that holds run.json.",
         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            raise LabreportError(
+                f"{path}: is a spec, not a run record.",
+                hint=(f"Train it with `labreport run {path}`; `labreport render` takes the run folder that "
+                      "`labreport run` wrote (e.g. output/<experiment name>)."),
+            ) from None
         raise LabreportError(f"{path}: not a valid run record ({exc}).") from None
     if not isinstance(record, dict):
         raise LabreportError(f"{path}: not a valid run record (the top level is not an object).")

@@ -258,15 +258,18 @@ class _SafeLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader, node, deep=False):
-    keys = set()
+    first_lines = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if key in keys:
+        if key in first_lines:
             mark = key_node.start_mark
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", mark
+                None, None,
+                f"duplicate key {key!r} (first at line {first_lines[key]}); write each key once, "
+                f"merging what is under both",
+                mark,
             )
-        keys.add(key)
+        first_lines[key] = key_node.start_mark.line + 1
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
 
@@ -425,6 +428,8 @@ def _describe(error: dict) -> str:
         message = message[len("Value error, "):]
     shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
     advice = ""
+    if kind == "float_parsing" and isinstance(got, str) and "," in got:
+        advice = f"; write decimals with a dot ({got.replace(',', '.')})"
     if loc[-1] in ("validation_split", "test_fraction") and isinstance(got, (int, float)) and got > 1:
         advice = f"; it is a fraction: {got / 100:g} holds out {got:g}%" if got < 100 else "; it is a fraction, e.g. 0.2"
     return f"{key}: {message[0].lower()}{message[1:]}{shown}{advice}"
