@@ -343,3 +343,105 @@ def test_run_folder_name_taken_by_a_file(workdir):
     assert assert_clean_failure(result, 1) == (
         "Error: Cannot write to the output folder out/tiny (out/tiny is a file, not a folder).\n"
         "Choose a folder you can write to with --out.\n")
+
+
+# --------------------------------------------------------------------------- a new user's mistakes
+#
+# Each is listed, with this exact message, in the README's Troubleshooting
+# section; a change to a message must change both.
+
+NEW_USER_MISTAKES = [
+    ("typo-in-a-key", {"spec.yaml": "name: x\ntraining:\n  epoch: 5\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: training.epoch: unknown key; did you mean 'epochs'?\n"),
+    ("lost-indentation", {"spec.yaml": "name: x\ntraining:\nepochs: 5\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: 2 problems:\n"
+     "  - training: is empty; its keys must be indented under 'training:'\n"
+     "  - epochs: unknown key at the top level; did you mean 'training.epochs'? (indent it under 'training:')\n"),
+    ("tab-indentation", {"spec.yaml": "name: x\ntraining:\n\tepochs: 5\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: YAML error at line 3, column 1: a tab character; indent YAML with spaces, never tabs\n"),
+    ("unquoted-colon", {"spec.yaml": "name: x\nheader:\n  student_name: Dr: A. Student\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: YAML error at line 3, column 19: mapping values are not allowed here; a value holding "
+     "': ' must be quoted, e.g. \"Dr: A. Student\"; or a key is indented wrongly\n"),
+    ("unclosed-quote", {"spec.yaml": 'name: x\ndescription: "LSTM run\ntraining:\n  epochs: 5\n'}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: YAML error at line 5, column 1: found unexpected end of stream (while scanning a quoted "
+     "scalar started at line 2, column 14); a quoted value is missing its closing quote\n"),
+    ("misaligned-list-item", {"spec.yaml": "name: x\nmodel:\n  recurrent:\n    - cell: lstm\n    units: 32\n"},
+     ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: YAML error at line 5, column 5: expected <block end>, but found '?' (while parsing a "
+     "block collection started at line 4, column 5); check the indentation: the keys of one mapping must start "
+     "in the same column\n"),
+    ("section-written-twice", {"spec.yaml": "name: x\ntraining:\n  epochs: 5\ntraining:\n  batch_size: 16\n"},
+     ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: YAML error at line 4, column 1: duplicate key 'training' (first at line 2); write each "
+     "key once, merging what is under both\n"),
+    ("negative-dropout", {"spec.yaml": "name: x\nmodel:\n  recurrent:\n    - {cell: lstm, dropout: -0.2}\n"},
+     ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: model.recurrent[0].dropout: input should be greater than or equal to 0 (got -0.2)\n"),
+    ("split-as-a-percentage", {"spec.yaml": "name: x\ntraining:\n  validation_split: 20\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: training.validation_split: input should be less than 1 (got 20); it is a fraction: "
+     "0.2 holds out 20%\n"),
+    ("decimal-comma", {"spec.yaml": "name: x\ntraining:\n  learning_rate: 0,001\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: training.learning_rate: input should be a valid number, unable to parse string as a "
+     "number (got '0,001'); write decimals with a dot (0.001)\n"),
+    ("yes-for-a-number", {"spec.yaml": "name: x\ntraining:\n  epochs: yes\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: training.epochs: must be a number, not a yes/no value (got True)\n"),
+    ("upper-case-cell", {"spec.yaml": "name: x\nmodel:\n  recurrent:\n    - cell: LSTM\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: model.recurrent[0].cell: 'LSTM' is not allowed; allowed values: 'lstm', 'gru' or "
+     "'simple_rnn'; did you mean 'lstm'?\n"),
+    ("worksheet-typo", {"spec.yaml": "name: x\nreport:\n  worksheet: exp-13\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: report.worksheet: 'exp-13' is not allowed; allowed values: 'exp13', 'lab-record', "
+     "'project-report' or 'seminar'; did you mean 'exp13'?\n"),
+    ("layer-not-in-a-list", {"spec.yaml": "name: x\nmodel:\n  recurrent:\n    cell: lstm\n    units: 32\n"},
+     ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: model.recurrent: must be a list, written [a, b] or as one '- item' line each "
+     "(got {'cell': 'lstm', 'units': 32})\n"),
+    ("source-without-a-section", {"spec.yaml": "name: x\ndataset: csv\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: dataset: must be a mapping of keys indented under 'dataset:' (got 'csv')\n"),
+    ("spaces-in-the-name", {"spec.yaml": "name: my first experiment\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: name: must be 1-80 letters, digits, '_', '-' or '.', starting with a letter or digit "
+     "(got 'my first experiment')\n"),
+    ("semicolon-csv", {"spec.yaml": "name: x\ndataset: {source: csv, path: reviews.csv}\n",
+                       "reviews.csv": "review;sentiment\ngood;positive\nbad;negative\n"}, ["run", "spec.yaml"], 2,
+     "Error: reviews.csv: row 1 (header) has no column 'review'; it is one column, 'review;sentiment', which "
+     "looks separated by ';', not by commas.\n"
+     "Save the file as comma-separated CSV (in Excel: CSV UTF-8 (Comma delimited)).\n"),
+    ("data-path-from-the-wrong-folder", {"spec.yaml": "name: x\ndataset: {source: csv, path: data/reviews.csv}\n"},
+     ["run", "spec.yaml"], 2,
+     "Error: data/reviews.csv: file not found.\n"
+     "Check dataset.path (relative paths are from the spec's folder).\n"),
+    ("missing-template", {"spec.yaml": "name: x\nreport: {template: my_report.html.j2}\n"}, ["run", "spec.yaml"], 2,
+     "Error: spec.yaml: report.template: my_report.html.j2: file not found\n"
+     "Relative paths are from the spec's folder.\n"),
+    ("spec-path-is-a-folder", {"experiments/": None}, ["run", "experiments"], 2,
+     "Error: experiments: is a folder, not a YAML file\n"),
+    ("misspelt-spec-file", {"spec.yaml": "name: x\n"}, ["run", "spec.yml"], 2,
+     "Error: spec.yml: no such file, and not the name of a shipped experiment\n"
+     "Shipped experiments: remember_important_tasks. `labreport list` describes them.\n"),
+    ("out-is-a-file", {"spec.yaml": "name: x\n", "results": "a file"}, ["run", "spec.yaml", "--out", "results"], 1,
+     "Error: Cannot write to the output folder results/x (results is a file, not a folder).\n"
+     "Choose a folder you can write to with --out.\n"),
+    ("render-a-spec", {"spec.yaml": "name: x\n"}, ["render", "spec.yaml"], 2,
+     "Error: spec.yaml: is a spec, not a run record.\n"
+     "Train it with `labreport run spec.yaml`; `labreport render` takes the run folder that `labreport run` "
+     "wrote (e.g. output/<experiment name>).\n"),
+]
+
+
+@pytest.mark.parametrize("files,args,exit_code,message",
+                         [case[1:] for case in NEW_USER_MISTAKES], ids=[case[0] for case in NEW_USER_MISTAKES])
+def test_a_new_users_mistakes_get_a_clear_message(workdir, files, args, exit_code, message):
+    for name, text in files.items():
+        if text is None:
+            (workdir / name).mkdir()
+        else:
+            (workdir / name).write_text(text)
+    with nothing_written(workdir):
+        result = invoke(*args)
+    assert without(assert_clean_failure(result, exit_code), workdir) == message
+
+
+def test_the_readme_lists_every_mistake_with_its_message():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    for name, _files, _args, _code, message in NEW_USER_MISTAKES:
+        assert message.strip() in section, name

@@ -286,3 +286,38 @@ def test_disk_full_during_training(tmp_path, monkeypatch, disk_full_for):
     assert error_paragraph(result.output) == (
         f"Error: Cannot write {Path('out') / 'full' / 'history.csv'}: No space left on device.\n"
         "Free some disk space, or choose an output folder on another disk with --out.\n")
+
+
+def test_a_checkpoint_from_a_different_spec_is_not_resumed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "changed.yaml"
+    spec.write_text(tiny_spec_text("changed", epochs=3).replace("compare: [simple_rnn]", "compare: []"))
+
+    # Ctrl-C as epoch 2 ends (in-process: the second history.csv write raises it).
+    import labreport.training as training
+    real_write = training.write_history_csv
+    calls = []
+
+    def interrupt_second_write(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(training, "write_history_csv", interrupt_second_write)
+    first = invoke("run", spec, "--out", "out", "--quiet")
+    assert first.exit_code == 1
+    assert error_paragraph(first.output).startswith(
+        "Error: Training of the LSTM model was interrupted after 2 of 3 epochs; epoch 1 is saved in ")
+    monkeypatch.setattr(training, "write_history_csv", real_write)
+
+    # The student changes the model before running again: the checkpoint no longer fits.
+    spec.write_text(spec.read_text().replace("units: 8", "units: 6"))
+    second = invoke("run", spec, "--out", "out", "--quiet")
+    assert second.exit_code == 0, second.output
+    assert (f"Not resuming the LSTM model from {Path('out') / 'changed' / '.checkpoint' / 'main'}: it was made "
+            "with different dataset, model or training fields; starting over.") in second.output
+    assert "Resuming from epoch" not in second.output
+    record = json.loads((tmp_path / "out" / "changed" / "run.json").read_text())
+    assert "resumed_from_epoch" not in record["timing"]
+    assert [int(row["epoch"]) for row in history_rows(tmp_path / "out" / "changed" / "history.csv")] == [1, 2, 3]
