@@ -283,42 +283,23 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     import keras
 
     cell_name = cell or spec.model.recurrent[0].cell
-    # The same seed for the main model and each baseline: the same initial
-    # draws and the same batch order, so only the cell differs.
-    keras.utils.set_random_seed(spec.training.seed)
-    model = build_model(spec.model, spec.training, input_shape(dataset), cell=cell)
 
+    def build():
+        # The same seed for the main model and each baseline: the same initial
+        # draws and the same batch order, so only the cell differs.
+        keras.utils.set_random_seed(spec.training.seed)
+        return build_model(spec.model, spec.training, input_shape(dataset), cell=cell)
+
+    model = build()
     title = CELL_TITLES.get(cell_name, cell_name)
     epochs = spec.training.epochs
     Recorder, Checkpoint = _callbacks_module()
-    csv_path = backup_dir = None
-    state = None
+    csv_path = backup_dir = fingerprint = state = None
     if work_dir is not None:
-        suffix = "" if cell is None else f"_{cell}"
-        csv_path = work_dir / f"history{suffix}.csv"
+        csv_path = work_dir / ("history.csv" if cell is None else f"history_{cell}.csv")
         backup_dir = work_dir / CHECKPOINT_DIR / (cell or "main")
         fingerprint = training_fingerprint(spec, cell_name)
-        state, refused = read_checkpoint(backup_dir, fingerprint, epochs)
-        if state is not None:
-            try:
-                _restore_weights(model, state["weights_path"])
-            except Exception as exc:  # noqa: BLE001 - h5py and Keras raise many kinds for a bad file
-                state, refused = None, f"its weights cannot be loaded ({type(exc).__name__})"
-                keras.utils.set_random_seed(spec.training.seed)
-                model = build_model(spec.model, spec.training, input_shape(dataset), cell=cell)
-        if refused:
-            log(f"  Not resuming the {title} model from {backup_dir}: {refused}; starting over.")
-        if state is None:
-            shutil.rmtree(backup_dir, ignore_errors=True)
-            if csv_path.exists():
-                csv_path.unlink()  # an earlier run's file; this run starts over
-        elif state["epoch"] == epochs:
-            log(f"  The {title} model finished all {epochs} epochs in an earlier run "
-                f"(checkpoint in {backup_dir}); not training it again.")
-        else:
-            kept = "epoch 1 is" if state["epoch"] == 1 else f"epochs 1-{state['epoch']} are"
-            log(f"  Resuming from epoch {state['epoch']} (checkpoint in {backup_dir}): the {title} model's "
-                f"{kept} kept; training continues with epoch {state['epoch'] + 1} of {epochs}.")
+        model, state = _resume_or_start(model, build, backup_dir, csv_path, fingerprint, epochs, title, log)
     recorder = Recorder(csv_path, state, batch_size=spec.training.batch_size, n_samples=len(dataset.y_train))
     if state is not None and csv_path is not None:
         # history.csv may hold an epoch the checkpoint does not (killed between the two writes).
@@ -383,6 +364,35 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
                 **({"resumed_from_epoch": state["epoch"]} if state is not None else {})},
         keras_model=model,
     )
+
+
+def _resume_or_start(model, build, backup_dir: Path, csv_path: Path, fingerprint: dict, epochs: int,
+                     title: str, log) -> tuple[object, dict | None]:
+    """(the model, the checkpoint state it was restored from or None), saying which in the log.
+
+    A checkpoint that cannot be used is removed, with history.csv, and the
+    model starts over (rebuilt, in case a bad weights file loaded in part).
+    """
+    state, refused = read_checkpoint(backup_dir, fingerprint, epochs)
+    if state is not None:
+        try:
+            _restore_weights(model, state["weights_path"])
+        except Exception as exc:  # noqa: BLE001 - h5py and Keras raise many kinds for a bad file
+            state, refused = None, f"its weights cannot be loaded ({type(exc).__name__})"
+            model = build()
+    if refused:
+        log(f"  Not resuming the {title} model from {backup_dir}: {refused}; starting over.")
+    if state is None:
+        shutil.rmtree(backup_dir, ignore_errors=True)
+        csv_path.unlink(missing_ok=True)  # an earlier run's file; this run starts over
+    elif state["epoch"] == epochs:
+        log(f"  The {title} model finished all {epochs} epochs in an earlier run "
+            f"(checkpoint in {backup_dir}); not training it again.")
+    else:
+        kept = "epoch 1 is" if state["epoch"] == 1 else f"epochs 1-{state['epoch']} are"
+        log(f"  Resuming from epoch {state['epoch']} (checkpoint in {backup_dir}): the {title} model's "
+            f"{kept} kept; training continues with epoch {state['epoch'] + 1} of {epochs}.")
+    return model, state
 
 
 def _restore_weights(model, weights_path: Path) -> None:

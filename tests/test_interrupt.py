@@ -288,7 +288,11 @@ def test_disk_full_during_training(tmp_path, monkeypatch, disk_full_for):
         "Free some disk space, or choose an output folder on another disk with --out.\n")
 
 
-def test_a_checkpoint_from_a_different_spec_is_not_resumed(tmp_path, monkeypatch):
+@pytest.mark.parametrize("change,reason", [
+    ("spec", "it was made with different dataset, model or training fields"),
+    ("weights", "its weights cannot be loaded ("),
+])
+def test_a_checkpoint_that_does_not_fit_is_not_resumed(tmp_path, monkeypatch, change, reason):
     monkeypatch.chdir(tmp_path)
     spec = tmp_path / "changed.yaml"
     spec.write_text(tiny_spec_text("changed", epochs=3).replace("compare: [simple_rnn]", "compare: []"))
@@ -311,12 +315,18 @@ def test_a_checkpoint_from_a_different_spec_is_not_resumed(tmp_path, monkeypatch
         "Error: Training of the LSTM model was interrupted after 2 of 3 epochs; epoch 1 is saved in ")
     monkeypatch.setattr(training, "write_history_csv", real_write)
 
-    # The student changes the model before running again: the checkpoint no longer fits.
-    spec.write_text(spec.read_text().replace("units: 8", "units: 6"))
+    checkpoint = Path("out") / "changed" / ".checkpoint" / "main"
+    if change == "spec":
+        # The student changes the model before running again: the checkpoint no longer fits.
+        spec.write_text(spec.read_text().replace("units: 8", "units: 6"))
+    else:
+        # A damaged weights file (a bad disk, a copy cut short).
+        weights = tmp_path / checkpoint / json.loads((tmp_path / checkpoint / "state.json").read_text())["weights"]
+        weights.write_bytes(weights.read_bytes()[:300])
     second = invoke("run", spec, "--out", "out", "--quiet")
     assert second.exit_code == 0, second.output
-    assert (f"Not resuming the LSTM model from {Path('out') / 'changed' / '.checkpoint' / 'main'}: it was made "
-            "with different dataset, model or training fields; starting over.") in second.output
+    assert f"Not resuming the LSTM model from {checkpoint}: {reason}" in second.output
+    assert "; starting over." in second.output
     assert "Resuming from epoch" not in second.output
     record = json.loads((tmp_path / "out" / "changed" / "run.json").read_text())
     assert "resumed_from_epoch" not in record["timing"]
