@@ -39,9 +39,13 @@ def _not_yes_no(value: Any) -> Any:
     return value
 
 
-# Numbers in the spec: pydantic's int and float, refusing booleans.
+# Numbers in the spec: pydantic's int and float, refusing booleans.  The
+# optional ones wrap Optional[...] (not OptionalInt) so that pydantic still
+# writes ge/gt bounds into the JSON Schema as minimum/exclusiveMinimum.
 Int = Annotated[int, BeforeValidator(_not_yes_no)]
 Float = Annotated[float, BeforeValidator(_not_yes_no)]
+OptionalInt = Annotated[Optional[int], BeforeValidator(_not_yes_no)]
+OptionalFloat = Annotated[Optional[float], BeforeValidator(_not_yes_no)]
 
 
 # --------------------------------------------------------------------------- dataset
@@ -63,7 +67,7 @@ class GeneratedDataset(_Section):
     n_test: Int = Field(1000, ge=10, description="Test sequences.")
     sequence_length: Int = Field(60, ge=10, description="Tasks per sequence.")
     n_unimportant: Int = Field(6, ge=1, le=50, description="Kinds of unimportant task (distractor symbols).")
-    seed: Optional[Int] = Field(None, description="Seed of the generator; default: training.seed.")
+    seed: OptionalInt = Field(None, description="Seed of the generator; default: training.seed.")
 
 
 class KerasImdbDataset(_Section):
@@ -71,18 +75,18 @@ class KerasImdbDataset(_Section):
 
     source: Literal["keras-imdb"]
     path: Optional[str] = Field(None, description="A local imdb.npz (Keras' layout); default: Keras' download and cache.")
-    num_words: Optional[Int] = Field(None, ge=1, description="Keep the num_words most frequent words.")
+    num_words: OptionalInt = Field(None, ge=1, description="Keep the num_words most frequent words.")
     skip_top: Int = Field(0, ge=0, description="Skip the most frequent words.")
-    maxlen: Optional[Int] = Field(None, ge=1, description="Drop reviews longer than this before padding.")
-    start_char: Optional[Int] = Field(1, ge=0)
-    oov_char: Optional[Int] = Field(2, ge=0)
+    maxlen: OptionalInt = Field(None, ge=1, description="Drop reviews longer than this before padding.")
+    start_char: OptionalInt = Field(1, ge=0)
+    oov_char: OptionalInt = Field(2, ge=0)
     index_from: Int = Field(3, ge=0)
     shuffle_seed: Int = Field(113, description="Keras shuffles with seed 113.")
     sequence_length: Int = Field(300, ge=1, description="Pad/truncate every review to this many tokens.")
     padding: Literal["pre", "post"] = "pre"
     truncating: Literal["pre", "post"] = "pre"
-    limit_train: Optional[Int] = Field(None, ge=1, description="Use only the first N training reviews (quick runs).")
-    limit_test: Optional[Int] = Field(None, ge=1, description="Use only the first N test reviews (quick runs).")
+    limit_train: OptionalInt = Field(None, ge=1, description="Use only the first N training reviews (quick runs).")
+    limit_test: OptionalInt = Field(None, ge=1, description="Use only the first N test reviews (quick runs).")
 
 
 class CsvDataset(_Section):
@@ -140,7 +144,7 @@ class RecurrentLayerSpec(_Section):
 
 
 class EmbeddingSpec(_Section):
-    input_dim: Optional[Int] = Field(None, ge=2, description="Vocabulary size; default: the dataset's.")
+    input_dim: OptionalInt = Field(None, ge=2, description="Vocabulary size; default: the dataset's.")
     output_dim: Int = Field(16, ge=1, description="Embedding vector length.")
 
 
@@ -168,7 +172,7 @@ class ModelSpec(_Section):
 class TrainingSpec(_Section):
     optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
     learning_rate: Float = Field(0.001, gt=0)
-    clipnorm: Optional[Float] = Field(None, gt=0, description="Clip each gradient to this norm.")
+    clipnorm: OptionalFloat = Field(None, gt=0, description="Clip each gradient to this norm.")
     batch_size: Int = Field(32, ge=1)
     epochs: Int = Field(10, ge=1)
     validation_split: Float = Field(0.2, gt=0, lt=1, description="Fraction of the training data held out for validation.")

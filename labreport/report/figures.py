@@ -119,9 +119,7 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), frameon=False, fontsize=7)
     fig.tight_layout(rect=(0, 0.1 if len(labels) <= 3 else 0.16, 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, metadata={"Software": None})
-    plt.close(fig)
+    save_png(fig, path)
     train_acc, train_loss = history.get("accuracy") or [], history.get("loss") or []
     val_acc = history.get("val_accuracy") or []
     alt = (f"Two line charts over {len(train_loss)} epochs, raw and smoothed with weight {weight:g}. Left: accuracy, "
@@ -298,9 +296,7 @@ def dataset_figure(dataset: dict, path: Path) -> Figure:
                        f"90th percentile {lengths['p90']:g}; {100 * lengths['truncated_share']:.1f}% are longer "
                        f"than the padded length {cut}.")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, metadata={"Software": None})
-    plt.close(fig)
+    save_png(fig, path)
     text = "; ".join(f"{split}: " + ", ".join(f"{c} {n}" for c, n in per_class.items())
                      for split, per_class in counts.items())
     return Figure("dataset", path, f"Bar chart of sequences per class in each split ({text}).{alt_lengths}",
