@@ -40,7 +40,7 @@ def _not_yes_no(value: Any) -> Any:
 
 
 # Numbers in the spec: pydantic's int and float, refusing booleans.  The
-# optional ones wrap Optional[...] (not OptionalInt) so that pydantic still
+# optional ones wrap Optional[...] (not Optional[Int]) so that pydantic still
 # writes ge/gt bounds into the JSON Schema as minimum/exclusiveMinimum.
 Int = Annotated[int, BeforeValidator(_not_yes_no)]
 Float = Annotated[float, BeforeValidator(_not_yes_no)]
