@@ -38,6 +38,10 @@ def _fail(error: LabreportError) -> None:
     raise typer.Exit(error.exit_code)
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _version_callback(value: bool) -> None:
     if value:
         from . import __version__
@@ -73,7 +77,7 @@ def run_command(
     record = result.run_record
     typer.echo(
         f"Done: {result.pdf_path} (test accuracy {record['test']['accuracy']:.4f}, "
-        f"{len(record['history']['loss'])} epochs, {record['timing']['total_seconds']:.1f} s training)"
+        f"{_plural(len(record['history']['loss']), 'epoch')}, {record['timing']['total_seconds']:.1f} s training)"
     )
 
 

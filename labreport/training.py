@@ -53,6 +53,37 @@ def select_backend(backend: str) -> None:
                 "training.backend is 'jax' but JAX is not installed.",
                 hint="Install it with: pip install 'labreport[jax]', or set training.backend: tensorflow.",
             ) from None
+    _import_keras_quietly(backend)
+
+
+def _import_keras_quietly(backend: str) -> None:
+    """Import Keras (and TensorFlow) with the C++ start-up log kept off the terminal.
+
+    TensorFlow's native code prints oneDNN and CUDA notices to file descriptor 2
+    before its logging is set up, so TF_CPP_MIN_LOG_LEVEL cannot silence them;
+    the descriptor is pointed at a temporary file for the import and the first
+    device query.  If the import fails, what it printed is shown after all.
+    """
+    import tempfile
+
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as captured:
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            import keras
+            if backend == "tensorflow":
+                import tensorflow as tf
+                tf.config.list_physical_devices("GPU")
+            keras.ops.zeros((1,))
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 @dataclass
