@@ -64,45 +64,57 @@ def run_command(
     out: Path = typer.Option(Path("output"), "--out", "-o", help="Output folder; the report goes to OUT/<experiment name>/."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Override training.epochs."),
     data: Optional[str] = typer.Option(None, "--data", help="Override dataset.path (e.g. ../shared/data/imdb/imdb.npz)."),
+    force: bool = typer.Option(False, "--force", help="Train even if a saved run has the same training fields."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="One line per epoch instead of a progress bar."),
 ) -> None:
-    """Train the experiment SPEC describes and write its report."""
+    """Train the experiment SPEC describes and write its report (a saved run with the same training fields is reused)."""
     from .pipeline import run_experiment
 
     progress = "epoch" if quiet or not sys.stdout.isatty() else "bar"
     try:
-        result = run_experiment(spec, out_dir=out, epochs=epochs, data=data, progress=progress, log=typer.echo)
+        result = run_experiment(spec, out_dir=out, epochs=epochs, data=data, force=force, progress=progress,
+                                log=typer.echo)
     except LabreportError as error:
         _fail(error)
     record = result.run_record
+    what = "saved run" if result.status == "reused" else f"{record['timing']['total_seconds']:.1f} s training"
     typer.echo(
         f"Done: {result.pdf_path} (test accuracy {record['test']['accuracy']:.4f}, "
-        f"{_plural(len(record['history']['loss']), 'epoch')}, {record['timing']['total_seconds']:.1f} s training)"
+        f"{_plural(len(record['history']['loss']), 'epoch')}, {what})"
     )
 
 
 @app.command("render")
 def render_command(
-    run_dir: Path = typer.Argument(..., help="A run folder holding run.json (or run.json itself)."),
+    source: str = typer.Argument(..., metavar="RUN_DIR_OR_SPEC",
+                                 help="A run folder holding run.json (or run.json itself), or a spec file or shipped "
+                                      "experiment's name: its saved run, with the spec's current report fields."),
     worksheet: Optional[str] = typer.Option(None, "--worksheet", "-w", help="exp13, lab-record, project-report or seminar."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report here instead of the run folder."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="RUN_DIR: write the report here instead of the run folder. "
+                                            "SPEC: the output folder the spec was run with (default ./output)."),
     student: Optional[str] = typer.Option(None, "--student", help="Override header.student_name."),
     smoothing: Optional[float] = typer.Option(None, "--smoothing", help="Override report.smoothing (0-1)."),
 ) -> None:
     """Write the report again from a saved run, without training."""
-    from .report import render_report
+    from .errors import OptionError
     from .report.worksheets import WORKSHEETS
 
     try:
         if worksheet is not None and worksheet not in WORKSHEETS:
-            from .errors import OptionError
             raise OptionError(f"--worksheet '{worksheet}' is unknown; allowed values: {', '.join(WORKSHEETS)}.")
         if smoothing is not None and not 0 <= smoothing <= 1:
-            from .errors import OptionError
             raise OptionError(f"--smoothing must be between 0 and 1 (got {smoothing}).")
-        folder = run_dir.parent if run_dir.name == "run.json" else run_dir
         header = {"student_name": student} if student is not None else None
-        rendered = render_report(folder, worksheet=worksheet, header=header, smoothing=smoothing, out_dir=out)
+        path = Path(source)
+        if path.is_dir() or path.suffix == ".json":
+            from .report import render_report
+            folder = path.parent if path.suffix == ".json" else path
+            rendered = render_report(folder, worksheet=worksheet, header=header, smoothing=smoothing, out_dir=out)
+        else:
+            from .pipeline import render_saved_run
+            rendered = render_saved_run(source, out_dir=out or Path("output"), worksheet=worksheet, header=header,
+                                        smoothing=smoothing, log=typer.echo)
     except LabreportError as error:
         _fail(error)
     typer.echo(f"Done: {rendered.pdf_path} ({rendered.seconds:.1f} s)")

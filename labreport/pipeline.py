@@ -19,7 +19,8 @@ from typing import Callable
 
 from . import __version__
 from .atomic import OUTPUT_ERRNOS, output_error
-from .errors import OptionError, OutputError, RenderError, SpecError, TrainingError
+from .errors import LabreportError, OptionError, OutputError, RenderError, SpecError, TrainingError
+from .fingerprint import report_fingerprint, saved_run_state, training_fingerprint
 from .resources import shipped_experiments
 from .run_record import RUN_RECORD_NAME, read_run_record, write_run_record
 from .spec import ExperimentSpec, load_spec
@@ -37,7 +38,7 @@ class RunResult:
     html_path: Path
     run_record: dict
     figures: dict[str, Path] = field(default_factory=dict)
-    status: str = "trained"  # trained | reused
+    status: str = "trained"  # trained | reused (a saved run with the same training fingerprint)
 
     @property
     def test_accuracy(self) -> float:
@@ -165,12 +166,15 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
 
 
 def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: str | Path = "output",
-                   epochs: int | None = None, data: str | None = None, progress: str = "bar",
-                   log: Callable[[str], None] = print) -> RunResult:
+                   epochs: int | None = None, data: str | None = None, force: bool = False,
+                   progress: str = "bar", log: Callable[[str], None] = print) -> RunResult:
     """Train the experiment a spec describes and write its report.
 
     ``spec`` is a YAML path, a shipped experiment's name, an ``ExperimentSpec``
     or None (the default experiment).  Output goes to ``out_dir/<name>/``.
+    A run saved there with the same training fingerprint is reused: only the
+    report is written again, with the spec's current report fields
+    (``force=True`` trains anyway).
     """
     from .report import render_report
 
@@ -178,13 +182,25 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     spec = apply_overrides(spec, epochs=epochs, data=data)
     check_template(spec, spec_path)
     run_dir = Path(out_dir) / spec.name
+    # The spec as the student wrote it, comments included, for the report's "Program" section.
+    spec_text = spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec)
+    fingerprint = training_fingerprint(spec)
+    if not force and _saved_fingerprint(run_dir) == fingerprint.sha256:
+        log(f"Reusing the saved run in {run_dir} (training fields unchanged); rendering only. "
+            "Use --force to retrain.")
+        rendered = render_report(run_dir, report_fields=spec.report_fields(), spec_text=spec_text)
+        return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,
+                         run_record=read_run_record(run_dir), figures=rendered.figures, status="reused")
+
     created = prepare_run_dir(run_dir)
     record_written = False
     try:
         record = train_experiment(spec, run_dir, progress=progress, log=log)
-        # The spec as the student wrote it, comments included, for the report's "Program" section.
-        record["spec_text"] = spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec)
+        record["spec_text"] = spec_text
         record["spec_overrides"] = {k: v for k, v in (("epochs", epochs), ("data", data)) if v is not None}
+        record["fingerprint"] = fingerprint.sha256
+        record["fingerprint_inputs"] = fingerprint.inputs
+        record["report_fingerprint"] = report_fingerprint(spec.report_fields())
         write_run_record(run_dir, record)
         record_written = True
         # Only now, with the run record safe, are the checkpoints no longer needed.
@@ -267,3 +283,38 @@ def _render_again(run_dir: Path) -> str:
 
 def _join(*lines: str | None) -> str:
     return "\n".join(line for line in lines if line)
+
+
+def _saved_fingerprint(run_dir: Path) -> str | None:
+    """The training fingerprint of the run saved in ``run_dir``; None if there is none to reuse."""
+    if not (run_dir / RUN_RECORD_NAME).is_file():
+        return None
+    try:
+        return read_run_record(run_dir).get("fingerprint")
+    except LabreportError:
+        return None  # a damaged run.json is not worth keeping: train again
+
+
+def render_saved_run(spec: str | Path | ExperimentSpec | None, *, out_dir: str | Path = "output",
+                     worksheet: str | None = None, header: dict | None = None, smoothing: float | None = None,
+                     log: Callable[[str], None] = print):
+    """Write a spec's saved run's report again with the spec's current report fields; never trains.
+
+    The run is the one `labreport run SPEC --out OUT_DIR` saved in ``OUT_DIR/<name>/``.
+    """
+    from .report import render_report
+
+    spec, spec_path = resolve_spec(spec)
+    run_dir = Path(out_dir) / spec.name
+    state = saved_run_state(spec, run_dir, training_fingerprint(spec))
+    if state.record is None:
+        raise LabreportError(
+            f"{run_dir}: no saved run of '{spec.name}' to render ({state.reason}).",
+            hint=f"Train it first with `labreport run {spec_path or spec.name} --out {out_dir}`.",
+        )
+    if state.needs_training:
+        log(f"Note: the saved run in {run_dir} is out of date ({state.reason}); "
+            "the report shows the saved run's numbers. `labreport run` trains again.")
+    spec_text = spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec)
+    return render_report(run_dir, report_fields=spec.report_fields(), spec_text=spec_text,
+                         worksheet=worksheet, header=header, smoothing=smoothing)

@@ -248,6 +248,10 @@ class ExperimentSpec(_Section):
         data = self.model_dump(mode="json")
         return {key: data[key] for key in TRAINING_SECTIONS}
 
+    def report_fields(self) -> dict:
+        data = self.model_dump(mode="json")
+        return {key: data[key] for key in REPORT_SECTIONS}
+
     def baseline_cells(self, worksheet_default: list[str]) -> list[str]:
         """Cells to train as baselines: the spec's ``model.compare``, else the worksheet's default."""
         cells = self.model.compare if self.model.compare is not None else worksheet_default

@@ -32,8 +32,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..analysis import analyze
 from ..atomic import write_atomic
 from ..errors import RenderError
+from ..fingerprint import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
-from ..run_record import read_run_record
+from ..run_record import read_run_record, write_run_record
 from . import answers as answers_module
 from .figures import make_figures
 from .worksheets import load_worksheet
@@ -43,9 +44,10 @@ from .worksheets import load_worksheet
 class RenderedReport:
     run_dir: Path
     pdf_path: Path
-    html_path: Path
+    html_path: Path | None  # None when only the PDF was asked for
     figures: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
+    report_fingerprint: str = ""  # of the report fields this report shows (see fingerprint.py)
 
 
 def _number(value, digits: int = 4) -> str:
@@ -161,55 +163,131 @@ def build_context(record: dict, *, worksheet, header_overrides: dict | None, smo
     }
 
 
-def render_report(run_dir: str | Path, *, worksheet: str | None = None, template: str | Path | None = None,
+def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spec_text: str | None = None,
+                  worksheet: str | None = None, template: str | Path | None = None,
                   header: dict | None = None, smoothing: float | None = None,
                   out_dir: str | Path | None = None, pdf_name: str = "report.pdf",
-                  html_name: str = "report.html") -> RenderedReport:
-    """Write report.html and report.pdf for a saved run, without training."""
+                  html_name: str | None = "report.html") -> RenderedReport:
+    """Write report.html and report.pdf for a saved run, without training.
+
+    ``report_fields`` (a spec's name, description, header and report
+    sections) replace the ones saved in run.json; the other arguments
+    override single fields.  The run's numbers always come from run.json.
+    Rendered in place (the run folder's own report.pdf), run.json is updated
+    to hold the report fields the report shows, so that run.json keeps
+    describing everything the report says.
+    """
     started = time.perf_counter()
+    prepared = prepare_report(run_dir, report_fields=report_fields, spec_text=spec_text, worksheet=worksheet,
+                              template=template, smoothing=smoothing, out_dir=out_dir)
+    rendered = prepared.write(header=header, pdf_name=pdf_name, html_name=html_name)
+    if pdf_name == "report.pdf" and prepared.target_dir.resolve() == prepared.run_dir.resolve():
+        prepared.save_to_run_record(header=header)
+    rendered.seconds = time.perf_counter() - started
+    return rendered
+
+
+def render_roster(run_dir: str | Path, rows: list[tuple[dict, str]], *, report_fields: dict | None = None,
+                  spec_text: str | None = None, out_dir: str | Path | None = None) -> list[RenderedReport]:
+    """One PDF per (header overrides, PDF file name) row, from one analysis and one set of figures."""
+    prepared = prepare_report(run_dir, report_fields=report_fields, spec_text=spec_text, out_dir=out_dir)
+    rendered = []
+    for header, pdf_name in rows:
+        started = time.perf_counter()
+        report = prepared.write(header=header, pdf_name=pdf_name, html_name=None)
+        report.seconds = time.perf_counter() - started
+        rendered.append(report)
+    return rendered
+
+
+@dataclass
+class PreparedReport:
+    """Everything a report needs except the header: analysis, figures, template; written once per header."""
+
+    run_dir: Path
+    target_dir: Path
+    record: dict         # run.json with the report fields to render applied
+    sections: dict       # those report fields (name, description, header, report)
+    worksheet: object
+    smoothing: float
+    findings: object
+    figures: dict
+    template_path: Path | None
+    environment: SandboxedEnvironment
+
+    def write(self, *, header: dict | None, pdf_name: str, html_name: str | None) -> RenderedReport:
+        sections = apply_report_overrides(self.sections, header=header)
+        context = build_context(self.record, worksheet=self.worksheet, header_overrides=header,
+                                smoothing=self.smoothing, figures=self.figures, findings=self.findings)
+        html_text = render_html(self.template_path, self.worksheet.template, context, env=self.environment)
+
+        # The PDF is made in memory, then written before the HTML: a render that
+        # fails leaves no part of a PDF, and no new report.html beside an old
+        # report.pdf.
+        allowed = [self.target_dir, templates_dir()] + ([self.template_path.parent] if self.template_path else [])
+        pdf_bytes = html_to_pdf(html_text, base_url=self.target_dir, allowed_roots=allowed)
+        pdf_path = write_atomic(self.target_dir / pdf_name, pdf_bytes)
+        html_path = write_atomic(self.target_dir / html_name, html_text) if html_name else None
+        return RenderedReport(run_dir=self.run_dir, pdf_path=pdf_path, html_path=html_path,
+                              figures={k: f.path for k, f in self.figures.items()},
+                              report_fingerprint=report_fingerprint(sections))
+
+    def save_to_run_record(self, *, header: dict | None) -> None:
+        """Make run.json hold the report fields its report now shows (written only if they changed)."""
+        saved = read_run_record(self.run_dir)
+        sections = apply_report_overrides(self.sections, header=header)
+        updated = {**saved, "spec": {**saved["spec"], **sections}, "experiment": sections["name"],
+                   "description": sections["description"], "report_fingerprint": report_fingerprint(sections)}
+        if "spec_text" in self.record:
+            updated["spec_text"] = self.record["spec_text"]
+        if updated != saved:
+            write_run_record(self.run_dir, updated)
+
+
+def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, spec_text: str | None = None,
+                   worksheet: str | None = None, template: str | Path | None = None,
+                   smoothing: float | None = None, out_dir: str | Path | None = None) -> PreparedReport:
+    """Read run.json, apply the report fields, analyse the curves and draw the figures."""
     run_dir = Path(run_dir)
     record = read_run_record(run_dir)
-    report_spec = record["spec"].get("report") or {}
-    worksheet_name = worksheet or report_spec.get("worksheet", "exp13")
-    format_ = load_worksheet(worksheet_name)
-    template_path = Path(template) if template else (Path(report_spec["template"]) if report_spec.get("template") else None)
-    weight = smoothing if smoothing is not None else float(report_spec.get("smoothing", 0.6))
+    sections = report_sections_of_record(record)
+    if report_fields:
+        sections.update(report_fields)
+    sections = apply_report_overrides(sections, worksheet=worksheet, template=template, smoothing=smoothing)
+    record = {**record, "spec": {**record["spec"], **sections}, "experiment": sections["name"],
+              "description": sections["description"]}
+    if spec_text is not None:
+        record["spec_text"] = spec_text
+    report_spec = sections["report"]
+    format_ = load_worksheet(report_spec.get("worksheet") or "exp13")
+    template_path = Path(report_spec["template"]) if report_spec.get("template") else None
+    if template_path is not None and not template_path.is_file():
+        raise RenderError(f"report.template: {template_path} is not a file.")
+    weight = float(report_spec.get("smoothing", 0.6))
 
     target_dir = Path(out_dir) if out_dir else run_dir
-    figure_dir = target_dir / "figures"
     batch_history = record.get("batch_history") or None
     findings = analyze(record["history"], batch_history, smoothing=weight,
                        chance_accuracy=(record.get("dataset") or {}).get("chance_accuracy"),
                        batch_values=(batch_history or {}).get("values", "running_mean"))
-    figures = make_figures(record, figure_dir, weight, wanted=format_.figures)
+    figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
     number_figures(figures, format_.figures)
-    context = build_context(record, worksheet=format_, header_overrides=header, smoothing=weight,
-                            figures=figures, findings=findings)
-
-    if template_path is not None and not template_path.is_file():
-        raise RenderError(f"report.template: {template_path} is not a file.")
-    html_text = render_html(template_path, format_.template, context)
-
-    # The PDF is made in memory, then written before the HTML: a render that
-    # fails leaves no part of a PDF, and no new report.html beside an old
-    # report.pdf.
-    allowed = [target_dir, templates_dir()] + ([template_path.parent] if template_path else [])
-    pdf_bytes = html_to_pdf(html_text, base_url=target_dir, allowed_roots=allowed)
-    pdf_path = write_atomic(target_dir / pdf_name, pdf_bytes)
-    html_path = write_atomic(target_dir / html_name, html_text)
-    return RenderedReport(run_dir=run_dir, pdf_path=pdf_path, html_path=html_path,
-                          figures={k: f.path for k, f in figures.items()},
-                          seconds=time.perf_counter() - started)
+    return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
+                          worksheet=format_, smoothing=weight, findings=findings, figures=figures,
+                          template_path=template_path,
+                          environment=make_environment(template_path.parent if template_path else None))
 
 
-def render_html(template_path: Path | None, shipped_name: str, context: dict) -> str:
+def render_html(template_path: Path | None, shipped_name: str, context: dict,
+                env: SandboxedEnvironment | None = None) -> str:
     """The report's HTML from the worksheet's template, or from the spec's own ``report.template``.
 
     Any error in a custom template is the template author's to fix, so it
     becomes a RenderError naming the file and line; an error in a shipped
-    template is a bug in labreport and keeps its traceback.
+    template is a bug in labreport and keeps its traceback.  ``env``: one
+    made earlier with ``make_environment`` (a roster reuses its compiled templates).
     """
-    env = make_environment(template_path.parent if template_path else None)
+    env = env or make_environment(template_path.parent if template_path else None)
     name = template_path.name if template_path else shipped_name
     try:
         return env.get_template(name).render(**context)

@@ -1,0 +1,274 @@
+"""Fingerprints: has anything that decides a run's numbers, or its report, changed since it was saved?
+
+The training fingerprint is the sha256 of the spec's training fields with each
+data path replaced by what the file holds (its size and sha256, so that a
+moved or renamed copy of the same data reuses the run), plus the labreport
+and Keras versions.  Generated data is described by its parameters and seed,
+which are training fields already.
+
+The report fingerprint is the sha256 of the report fields a report was
+rendered with (plus a custom template's content and labreport's version), so
+that `labreport batch --check` can tell a report that only needs rendering
+again from one that is up to date.
+
+Content hashes of data files are cached by path, size and modification time
+in ``$XDG_CACHE_HOME/labreport/hashes.json`` (default ``~/.cache``): a 50 MB
+file is read once, not on every run.  Nothing here imports TensorFlow or Keras.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .atomic import write_atomic
+from .errors import LabreportError
+
+CACHE_FORMAT = 1
+# A file changed twice within one mtime tick keeps its size and mtime; so a
+# file modified this recently is hashed but not cached (git's "racy clean").
+_RACY_SECONDS = 2.0
+_DATA_PATH_FIELDS = ("path", "test_path")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    sha256: str
+    inputs: dict  # what was hashed, kept in run.json to say what changed
+
+
+def _digest(value) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def keras_version() -> str | None:
+    """Keras' installed version, read from package metadata: importing Keras would start TensorFlow."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("keras")
+    except PackageNotFoundError:
+        return None
+
+
+# --------------------------------------------------------------------------- content hashes
+
+
+def cache_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "labreport" / "hashes.json"
+
+
+class HashCache:
+    """sha256 of files (and of folders of files) keyed by path, size and mtime; a JSON file."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path or cache_path()
+        self.entries: dict = {}
+        self.changed = False
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("files"), dict):
+                self.entries = data["files"]
+        except (OSError, ValueError):
+            pass  # no cache yet, or a damaged one: hash again and write a fresh one
+
+    def file_sha256(self, path: Path, stat: os.stat_result) -> str:
+        key = str(path)
+        entry = self.entries.get(key)
+        if (isinstance(entry, dict) and entry.get("size") == stat.st_size
+                and entry.get("mtime_ns") == stat.st_mtime_ns and isinstance(entry.get("sha256"), str)):
+            return entry["sha256"]
+        digest = hashlib.sha256()
+        with open(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        sha = digest.hexdigest()
+        if time.time() - stat.st_mtime > _RACY_SECONDS:
+            self.entries[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha}
+            self.changed = True
+        return sha
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        # Drop entries for files that are gone, so the cache does not grow forever.
+        files = {key: entry for key, entry in self.entries.items() if Path(key).exists()}
+        try:
+            write_atomic(self.path, json.dumps({"format": CACHE_FORMAT, "files": files}, indent=0))
+        except LabreportError:
+            pass  # an unwritable cache only costs hashing again next time
+        self.changed = False
+
+
+def path_identity(path: str | Path, cache: HashCache) -> dict:
+    """What a data file or folder holds: size and sha256 (a folder: of its files' relative paths and hashes)."""
+    path = Path(path).expanduser()
+    try:
+        resolved = path.resolve()
+        stat = resolved.stat()
+    except OSError:
+        return {"missing": str(path)}
+    if resolved.is_file():
+        return {"size": stat.st_size, "sha256": cache.file_sha256(resolved, stat)}
+    if resolved.is_dir():
+        listing = []
+        total = 0
+        for root, dirs, files in os.walk(resolved):
+            dirs.sort()
+            for name in sorted(files):
+                file_path = Path(root) / name
+                try:
+                    file_stat = file_path.stat()
+                except OSError:
+                    continue
+                total += file_stat.st_size
+                listing.append([file_path.relative_to(resolved).as_posix(), cache.file_sha256(file_path, file_stat)])
+        return {"files": len(listing), "size": total, "sha256": _digest(listing)}
+    return {"missing": str(path)}
+
+
+def _dataset_paths(dataset: dict) -> dict[str, str]:
+    """Field → path of the files or folders the dataset reads."""
+    paths = {field: dataset[field] for field in _DATA_PATH_FIELDS if dataset.get(field)}
+    if dataset.get("source") == "text-folder" and "path" in paths:
+        # The loader reads only the train and test folders; hash those, not the whole tree
+        # (aclImdb's 50,000 unlabelled reviews never reach the model).
+        root = Path(paths.pop("path"))
+        for field in ("train_dir", "test_dir"):
+            paths[field] = str(root / dataset.get(field, field.split("_")[0]))
+    return paths
+
+
+# --------------------------------------------------------------------------- the fingerprints
+
+
+def training_fingerprint(spec, cache: HashCache | None = None) -> Fingerprint:
+    """The fingerprint of everything that decides a run's numbers."""
+    owned_cache = cache is None
+    cache = cache or HashCache()
+    fields = copy.deepcopy(spec.training_fields())
+    dataset = fields["dataset"]
+    paths = _dataset_paths(dataset)
+    for field in _DATA_PATH_FIELDS:
+        # Where the data lies is not what it is: a copy elsewhere is the same data.
+        dataset.pop(field, None)
+    if paths:
+        dataset["content"] = {field: path_identity(path, cache) for field, path in paths.items()}
+    inputs = {"training": fields, "versions": {"labreport": __version__, "keras": keras_version()}}
+    if owned_cache:
+        cache.save()
+    return Fingerprint(_digest(inputs), inputs)
+
+
+def report_sections_of_record(record: dict) -> dict:
+    """The report fields (name, description, header, report) a run record's report shows."""
+    from .spec import REPORT_SECTIONS
+    spec = record.get("spec") or {}
+    sections = {key: copy.deepcopy(spec.get(key)) for key in REPORT_SECTIONS}
+    sections["name"] = sections["name"] or record.get("experiment")
+    if sections["description"] is None:
+        sections["description"] = record.get("description", "")
+    return sections
+
+
+def apply_report_overrides(sections: dict, *, worksheet: str | None = None, template: str | Path | None = None,
+                           header: dict | None = None, smoothing: float | None = None) -> dict:
+    """Report fields with command-line (or roster) overrides applied; a new dict."""
+    sections = copy.deepcopy(sections)
+    report = dict(sections.get("report") or {})
+    if worksheet is not None:
+        report["worksheet"] = worksheet
+    if template is not None:
+        report["template"] = str(template)
+    if smoothing is not None:
+        report["smoothing"] = float(smoothing)
+    sections["report"] = report
+    if header:
+        sections["header"] = {**(sections.get("header") or {}),
+                              **{key: value for key, value in header.items() if value is not None}}
+    return sections
+
+
+def report_fingerprint(sections: dict) -> str:
+    """The fingerprint of a report: its fields, a custom template's text, and labreport's version."""
+    template = (sections.get("report") or {}).get("template")
+    template_sha = None
+    if template:
+        try:
+            template_sha = hashlib.sha256(Path(template).read_bytes()).hexdigest()
+        except OSError:
+            template_sha = "unreadable"
+    return _digest({"fields": sections, "template": template_sha, "labreport": __version__})
+
+
+# --------------------------------------------------------------------------- what changed
+
+
+def describe_changes(old, new, prefix: str = "", limit: int = 3) -> list[str]:
+    """'training.epochs: 2 → 3'-style lines for the leaves that differ (at most ``limit``)."""
+    changes: list[str] = []
+
+    def walk(a, b, where):
+        if len(changes) >= limit:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b), key=str):
+                walk(a.get(key), b.get(key), f"{where}.{key}" if where else str(key))
+        elif a != b:
+            if isinstance(a, (dict, list)) or isinstance(b, (dict, list)) or where.endswith("sha256"):
+                changes.append(f"{where} changed")
+            else:
+                changes.append(f"{where}: {json.dumps(a)} → {json.dumps(b)}")
+
+    walk(old, new, prefix)
+    return changes
+
+
+@dataclass(frozen=True)
+class SavedRunState:
+    """How a saved run compares with a spec: what, if anything, must be done again, and why."""
+
+    needs_training: bool
+    needs_render: bool
+    reason: str  # empty when up to date
+    record: dict | None = None
+
+    @property
+    def up_to_date(self) -> bool:
+        return not (self.needs_training or self.needs_render)
+
+
+def saved_run_state(spec, run_dir: Path, fingerprint: Fingerprint, *, report_pdf: str = "report.pdf") -> SavedRunState:
+    """Compare the run saved in ``run_dir`` with ``spec`` (whose training fingerprint is given)."""
+    from .run_record import RUN_RECORD_NAME, read_run_record
+
+    run_dir = Path(run_dir)
+    if not (run_dir / RUN_RECORD_NAME).is_file():
+        return SavedRunState(True, True, f"not run yet (no {RUN_RECORD_NAME} in {run_dir})")
+    try:
+        record = read_run_record(run_dir)
+    except LabreportError as error:
+        return SavedRunState(True, True, f"the saved run cannot be read ({error.message})")
+    saved = record.get("fingerprint")
+    if saved is None:
+        return SavedRunState(True, True, "the saved run has no fingerprint (saved by an older labreport)", record)
+    if saved != fingerprint.sha256:
+        before = record.get("fingerprint_inputs") or {}
+        changes = (describe_changes(before.get("training"), fingerprint.inputs["training"])
+                   + describe_changes(before.get("versions"), fingerprint.inputs["versions"], "versions"))
+        return SavedRunState(True, True, "training changed: " + ("; ".join(changes) or "fingerprint differs"), record)
+    wanted = spec.report_fields()
+    if record.get("report_fingerprint") != report_fingerprint(wanted):
+        changes = describe_changes(report_sections_of_record(record), wanted)
+        detail = "; ".join(changes) or "the template or labreport's version changed"
+        return SavedRunState(False, True, f"report fields changed: {detail}", record)
+    if not (run_dir / report_pdf).is_file():
+        return SavedRunState(False, True, f"{report_pdf} is missing", record)
+    return SavedRunState(False, False, "", record)
