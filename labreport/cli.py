@@ -120,6 +120,34 @@ def render_command(
     typer.echo(f"Done: {rendered.pdf_path} ({rendered.seconds:.1f} s)")
 
 
+@app.command("batch")
+def batch_command(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Spec files, or folders of them (*.yaml, *.yml)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Run up to N specs at once, each in its own process."),
+    out: Path = typer.Option(Path("output"), "--out", "-o", help="Output folder: OUT/<experiment>/, OUT/index.html."),
+    roster: Optional[Path] = typer.Option(None, "--roster", help="A CSV with one student per row: one PDF each."),
+    fail_fast: bool = typer.Option(False, "--fail-fast", help="Start nothing new after the first failure."),
+    check: bool = typer.Option(False, "--check", help="Run nothing; list the specs whose report is out of date."),
+) -> None:
+    """Run many specs, reusing saved runs whose training fields are unchanged; write OUT/index.html."""
+    from . import batch
+
+    try:
+        if check:
+            stale, total = batch.check(paths or [], out_dir=out, roster=roster)
+            for line in stale:
+                typer.echo(line)
+            typer.echo(f"{len(stale)} of {total} spec(s) out of date." if stale else f"All {total} spec(s) up to date.")
+            raise typer.Exit(1 if stale else 0)
+        result = batch.run_batch(paths or [], jobs=jobs, out_dir=out, roster=roster, fail_fast=fail_fast,
+                                 log=typer.echo)
+    except LabreportError as error:
+        _fail(error)
+    typer.echo(batch.format_table(result.outcomes))
+    typer.echo(f"Index: {result.index_html}")
+    raise typer.Exit(0 if result.succeeded else 1)
+
+
 @app.command("list")
 def list_command() -> None:
     """List the shipped experiments."""
