@@ -217,9 +217,9 @@ def _row_report_fingerprint(spec, row: RosterRow) -> str:
 
 def _stale_rows(spec, run_dir: Path, fingerprint: str, rows: list[RosterRow]) -> list[RosterRow]:
     stamps = _roster_stamps(run_dir)
-    wanted = {"fingerprint": fingerprint}
     return [row for row in rows
-            if stamps.get(row.pdf_name) != {**wanted, "report_fingerprint": _row_report_fingerprint(spec, row)}
+            if stamps.get(row.pdf_name) != {"fingerprint": fingerprint,
+                                             "report_fingerprint": _row_report_fingerprint(spec, row)}
             or not (run_dir / row.pdf_name).is_file()]
 
 
@@ -240,8 +240,8 @@ def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow]) -> 
             continue
         if spec.name in owner:
             plans.append(Plan(path, spec.name, "invalid",
-                              f"the experiment name '{spec.name}' is also {owner[spec.name]}'s; "
-                              "both would write the same output folder"))
+                              f"{owner[spec.name]} already has the experiment name '{spec.name}'; "
+                              f"both would write {out_dir / spec.name}"))
             continue
         owner[spec.name] = path
         run_dir = out_dir / spec.name
@@ -500,7 +500,7 @@ def format_table(outcomes: list[Outcome]) -> str:
     def status(outcome: Outcome) -> str:
         if outcome.status in ("failed", "skipped"):
             reason = _first_line(outcome.reason)
-            return f"{outcome.status}: {reason[:77] + '...' if len(reason) > 80 else reason}"
+            return f"{outcome.status}: {reason[:57] + '...' if len(reason) > 60 else reason}"
         return outcome.status
 
     lines = [("experiment", "status", "test accuracy", "seconds")]

@@ -251,7 +251,7 @@ def saved_run_state(spec, run_dir: Path, fingerprint: Fingerprint, *, report_pdf
 
     run_dir = Path(run_dir)
     if not (run_dir / RUN_RECORD_NAME).is_file():
-        return SavedRunState(True, True, f"not run yet (no {RUN_RECORD_NAME} in {run_dir})")
+        return SavedRunState(True, True, f"not run yet: no {RUN_RECORD_NAME} in {run_dir}")
     try:
         record = read_run_record(run_dir)
     except LabreportError as error:

@@ -201,7 +201,7 @@ def test_check_names_training_changes_and_missing_runs(saved, tmp_path):
     result = batch("--check", saved["specs"], "--out", saved["out"])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        f"{saved['specs'] / 'new.yaml'}: new: not run yet (no run.json in {saved['out'] / 'new'})",
+        f"{saved['specs'] / 'new.yaml'}: new: not run yet: no run.json in {saved['out'] / 'new'}",
         f"{saved['spec']}: tiny: training changed: training.epochs: 2 → 4",
         "2 of 2 spec(s) out of date.",
     ]
@@ -246,7 +246,8 @@ def test_two_specs_with_one_name_cannot_share_a_folder(saved):
     reports = json.loads((saved["out"] / "index.json").read_text())["reports"]
     # The first (in path order) is run; the second is refused.
     assert [(Path(r["spec"]).name, r["status"]) for r in reports] == [("copy.yaml", "reused"), ("tiny.yaml", "failed")]
-    assert reports[1]["reason"].startswith(f"the experiment name 'tiny' is also {saved['specs'] / 'copy.yaml'}'s")
+    assert reports[1]["reason"] == (f"{saved['specs'] / 'copy.yaml'} already has the experiment name 'tiny'; "
+                                    f"both would write {saved['run_dir']}")
 
 
 # --------------------------------------------------------------------------- rosters
