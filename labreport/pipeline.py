@@ -308,9 +308,11 @@ def render_saved_run(spec: str | Path | ExperimentSpec | None, *, out_dir: str |
     run_dir = Path(out_dir) / spec.name
     state = saved_run_state(spec, run_dir, training_fingerprint(spec))
     if state.record is None:
+        out_option = "" if Path(out_dir) == Path("output") else f" --out {out_dir}"
         raise LabreportError(
-            f"{run_dir}: no saved run of '{spec.name}' to render ({state.reason}).",
-            hint=f"Train it first with `labreport run {spec_path or spec.name} --out {out_dir}`.",
+            f"{spec_path or spec.name}: no saved run to render ({state.reason}).",
+            hint=f"Train it first with `labreport run {spec_path or spec.name}{out_option}`; "
+                 "`labreport render` then writes its report again without training.",
         )
     if state.needs_training:
         log(f"Note: the saved run in {run_dir} is out of date ({state.reason}); "

@@ -425,9 +425,9 @@ NEW_USER_MISTAKES = [
      "Error: Cannot write to the output folder results/x (results is a file, not a folder).\n"
      "Choose a folder you can write to with --out.\n"),
     ("render-a-spec", {"spec.yaml": "name: x\n"}, ["render", "spec.yaml"], 2,
-     "Error: spec.yaml: is a spec, not a run record.\n"
-     "Train it with `labreport run spec.yaml`; `labreport render` takes the run folder that `labreport run` "
-     "wrote (e.g. output/<experiment name>).\n"),
+     "Error: spec.yaml: no saved run to render (not run yet: no run.json in output/x).\n"
+     "Train it first with `labreport run spec.yaml`; `labreport render` then writes its report again "
+     "without training.\n"),
 ]
 
 

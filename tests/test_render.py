@@ -64,8 +64,10 @@ def test_render_spec_applies_its_current_report_fields_without_tensorflow(saved_
 def test_render_spec_without_a_saved_run_is_exit_2(tiny_spec, tmp_path):
     result = runner.invoke(app, ["render", str(tiny_spec), "--out", str(tmp_path / "none")])
     assert result.exit_code == 2
-    assert result.output.startswith(f"Error: {tmp_path / 'none' / 'tiny'}: no saved run of 'tiny' to render")
-    assert "labreport run" in result.output
+    assert result.output == (
+        f"Error: {tiny_spec}: no saved run to render (not run yet: no run.json in {tmp_path / 'none' / 'tiny'}).\n"
+        f"Train it first with `labreport run {tiny_spec} --out {tmp_path / 'none'}`; "
+        "`labreport render` then writes its report again without training.\n")
 
 
 def test_render_spec_with_changed_training_fields_warns_and_renders_the_saved_numbers(saved_run):
