@@ -40,6 +40,15 @@ training:
 """
 
 
+@pytest.fixture(autouse=True)
+def _test_hash_cache(tmp_path_factory, monkeypatch):
+    """A run in a test caches its data files' hashes in the test session's folder, not the user's ~/.cache."""
+    import labreport.fingerprint
+
+    cache_file = tmp_path_factory.getbasetemp() / "labreport-cache" / "hashes.json"
+    monkeypatch.setattr(labreport.fingerprint, "cache_path", lambda: cache_file)
+
+
 @pytest.fixture
 def tiny_spec(tmp_path) -> Path:
     path = tmp_path / "tiny.yaml"

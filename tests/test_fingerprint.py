@@ -25,6 +25,10 @@ from conftest import tiny_spec_text
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path, monkeypatch):
+    import labreport.fingerprint
+
+    # These tests are about where the cache lives: undo conftest's test-session cache.
+    monkeypatch.setattr(labreport.fingerprint, "cache_path", cache_path)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
