@@ -47,6 +47,8 @@ def _test_hash_cache(tmp_path_factory, monkeypatch):
 
     cache_file = tmp_path_factory.getbasetemp() / "labreport-cache" / "hashes.json"
     monkeypatch.setattr(labreport.fingerprint, "cache_path", lambda: cache_file)
+    # Worker processes (labreport batch) do not see the patch; the variable reaches them.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ from conftest import tiny_spec_text
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 @pytest.fixture
 def saved(tiny_run, tmp_path):
     """specs/tiny.yaml and out/tiny/ as a finished `labreport batch specs --out out` leaves them."""

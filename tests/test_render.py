@@ -16,11 +16,6 @@ from labreport.cli import app
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 @pytest.fixture
 def saved_run(tiny_run, tmp_path):
     """A private copy of the tiny run and its spec: OUT/tiny/ as `labreport run SPEC --out OUT` left it."""
