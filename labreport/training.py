@@ -47,7 +47,7 @@ def select_backend(backend: str) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if backend == "jax":
         try:
-            import jax  # noqa: F401
+            import jax  # noqa: F401 - only to check it is installed
         except ImportError:
             raise LabreportError(
                 "training.backend is 'jax' but JAX is not installed.",

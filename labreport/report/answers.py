@@ -282,8 +282,8 @@ def lstm_over_rnn(record, figures) -> list[str]:
         )
     if not paragraphs:
         paragraphs.append(
-            f"This run trained no baseline, so it gives no direct evidence; add `compare: [simple_rnn]` under "
-            f"`model` in the spec to measure one."
+            "This run trained no baseline, so it gives no direct evidence; add `compare: [simple_rnn]` under "
+            "`model` in the spec to measure one."
         )
     return paragraphs
 
@@ -722,7 +722,7 @@ def pseudocode(record, figures, curves_key: str = "curves") -> list[str]:
         f"        weights ← {optimizer} step(weights, g)",
         "        track the batch's loss and accuracy",
         f"    loss, accuracy ← on the {_n(sizes['validation'])} validation sequences; append both to history",
-        f"plot training and validation loss and accuracy against epoch"
+        "plot training and validation loss and accuracy against epoch"
         + (f"   # {_fig(figures, curves_key)}" if curves_key in figures else ""),
         f"test loss, test accuracy ← evaluate(model, {_n(sizes['test'])} test sequences)",
     ]
@@ -1104,7 +1104,6 @@ def activations(record) -> dict:
     m = record["spec"]["model"]["recurrent"][0]["units"]
     k = len(data["class_names"])
     two = k == 2
-    trace = _gate_traces(record)
     per_unit = ((record.get("diagnostics") or {}).get("gates") or {}).get("first_sequence_per_unit") or {}
     used = {}
     sigmoid = []
