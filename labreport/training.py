@@ -219,8 +219,10 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         stopped = {"reason": "nan_loss", **recorder.nan_at}
         raise NanLossError(cell_name, recorder, stopped)
 
+    started = time.perf_counter()
     test_loss, test_accuracy = model.evaluate(dataset.x_test, dataset.y_test,
                                               batch_size=max(spec.training.batch_size, 256), verbose=0)
+    evaluate_seconds = time.perf_counter() - started
     epochs_run = len(recorder.history["loss"])
     return TrainedModel(
         cell=cell_name,
@@ -231,6 +233,7 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         test={"loss": float(test_loss), "accuracy": float(test_accuracy)},
         timing={"seconds_per_epoch": recorder.seconds_per_epoch,
                 "train_seconds": round(train_seconds, 3),
+                "evaluate_seconds": round(evaluate_seconds, 3),
                 "epochs": epochs_run},
         keras_model=model,
     )
