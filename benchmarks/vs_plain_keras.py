@@ -82,8 +82,21 @@ def plain_worker(args) -> dict:
     os.environ["KERAS_BACKEND"] = args.backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
+    if args.backend == "tensorflow" and (args.intra_threads or args.inter_threads):
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(args.intra_threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.inter_threads)
     import keras
 
+    class EpochTimes(keras.callbacks.Callback):
+        # Epoch boundaries only: no per-batch hook, so Keras' dispatch is unchanged.
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            seconds.append(time.perf_counter() - self.started)
+
+    seconds: list = []
     times = {}
     started = time.perf_counter()
 
@@ -130,13 +143,17 @@ def plain_worker(args) -> dict:
 
     t = time.perf_counter()
     history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=BATCH,
-                        validation_split=VALIDATION_SPLIT, verbose=0)
+                        validation_split=VALIDATION_SPLIT, verbose=0, callbacks=[EpochTimes()],
+                        validation_batch_size=args.val_batch)
     times["fit"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0, batch_size=args.eval_batch)
     times["eval"] = time.perf_counter() - t
     times["whole"] = time.perf_counter() - started
+    times["epoch_1"] = seconds[0]
+    if len(seconds) > 1:
+        times["epoch_later"] = statistics.mean(seconds[1:])
     return {"variant": "plain", "times": times, "peak_rss_mib": _peak_rss_mib(),
             "test_accuracy": float(test_accuracy), "final_loss": float(history.history["loss"][-1])}
 
@@ -154,6 +171,9 @@ def labreport_worker(args) -> dict:
     import keras  # noqa: F401  - imported before timing, as in the plain worker
 
     from labreport.pipeline import run_experiment
+    if args.labreport_jit is not None:
+        import labreport.model
+        labreport.model.XLA = args.labreport_jit
     spec = apply_overrides(spec, epochs=args.epochs, data=str(args.data))
     with tempfile.TemporaryDirectory(prefix="labreport-bench-") as out:
         t = time.perf_counter()
@@ -168,7 +188,10 @@ def labreport_worker(args) -> dict:
         "diagnostics": timing.get("diagnostics_seconds", float("nan")),
         "train_experiment": timing["total_seconds"],
         "report": whole - timing["total_seconds"],
+        "epoch_1": timing["seconds_per_epoch"][0],
     }
+    if len(timing["seconds_per_epoch"]) > 1:
+        times["epoch_later"] = statistics.mean(timing["seconds_per_epoch"][1:])
     for key, value in timing.get("diagnostics_parts_seconds", {}).items():
         times[f"diagnostics.{key}"] = value
     return {"variant": "labreport", "times": times, "peak_rss_mib": _peak_rss_mib(),
@@ -206,7 +229,15 @@ def _run_worker(variant: str, args) -> dict:
                "--spec", args.spec, "--steps-per-execution", str(args.steps_per_execution)]
     if args.jit_compile is not None:
         command += ["--jit-compile", str(args.jit_compile).lower()]
+    if args.labreport_jit is not None:
+        command += ["--labreport-jit", str(args.labreport_jit).lower()]
+    if args.eval_batch:
+        command += ["--eval-batch", str(args.eval_batch)]
+    if args.val_batch:
+        command += ["--val-batch", str(args.val_batch)]
+    command += ["--intra-threads", str(args.intra_threads), "--inter-threads", str(args.inter_threads)]
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    load_before = float(open("/proc/loadavg").read().split()[0])
     t = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, env=env)
     process_wall = time.perf_counter() - t
@@ -215,6 +246,8 @@ def _run_worker(variant: str, args) -> dict:
         raise SystemExit(f"{variant} worker failed (exit {completed.returncode})")
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     result["times"]["process_wall"] = process_wall
+    result["load_1min_before"] = load_before
+    result["load_1min_after"] = float(open("/proc/loadavg").read().split()[0])
     return result
 
 
@@ -234,7 +267,14 @@ def main(argv=None) -> int:
     parser.add_argument("--only", choices=("plain", "labreport"), default=None, help="run one variant only")
     # Variations of the plain script, for trying speed-ups (labreport is not affected).
     parser.add_argument("--jit-compile", type=lambda s: s == "true", default=None)
-    parser.add_argument("--steps-per-execution", type=int, default=1)
+    parser.add_argument("--steps-per-execution", type=int, default=1,
+                        help="(labreport records every batch, which steps_per_execution > 1 would hide)")
+    parser.add_argument("--eval-batch", type=int, default=None, help="plain evaluate's batch size (Keras: 32)")
+    parser.add_argument("--val-batch", type=int, default=None, help="plain fit's validation_batch_size (Keras: batch)")
+    parser.add_argument("--intra-threads", type=int, default=0, help="TensorFlow intra-op threads (0: TF's default)")
+    parser.add_argument("--inter-threads", type=int, default=0, help="TensorFlow inter-op threads (0: TF's default)")
+    parser.add_argument("--labreport-jit", type=lambda s: s == "true", default=None,
+                        help="labreport's XLA switch (labreport.model.XLA); default: as shipped")
     parser.add_argument("--worker", choices=("plain", "labreport"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -261,7 +301,8 @@ def main(argv=None) -> int:
                 results[variant].append(r)
                 shown = ", ".join(f"{k} {v:.2f}" for k, v in r["times"].items())
                 print(f"  [{repeat + 1}/{args.repeats}] {variant:9s} {shown}; peak RSS {r['peak_rss_mib']:.0f} MiB; "
-                      f"test acc {r['test_accuracy']:.4f}", flush=True)
+                      f"test acc {r['test_accuracy']:.4f}; load {r['load_1min_before']:.2f}->{r['load_1min_after']:.2f}",
+                      flush=True)
         load_after = open("/proc/loadavg").read().split()[:3]
 
     print(f"\nmedians over {args.repeats} run(s) (seconds; load after: {load_after}):")

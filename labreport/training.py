@@ -220,8 +220,10 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         raise NanLossError(cell_name, recorder, stopped)
 
     started = time.perf_counter()
+    # The training batch size: validation already compiled the step for that
+    # shape, so only the last, partial batch needs compiling (XLA compiles per shape).
     test_loss, test_accuracy = model.evaluate(dataset.x_test, dataset.y_test,
-                                              batch_size=max(spec.training.batch_size, 256), verbose=0)
+                                              batch_size=spec.training.batch_size, verbose=0)
     evaluate_seconds = time.perf_counter() - started
     epochs_run = len(recorder.history["loss"])
     return TrainedModel(
