@@ -13,16 +13,24 @@ data for run.json, so the report draws its figures without TensorFlow.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 GRADIENT_BATCH = 64
 GATE_SEQUENCES = 3
 
 
-def compute_diagnostics(spec, dataset, main, baselines) -> dict:
+def compute_diagnostics(spec, dataset, main, baselines, *, seconds: dict | None = None) -> dict:
+    """Gradient norms and gate traces; ``seconds``, if given, receives each part's wall time."""
+    seconds = {} if seconds is None else seconds
     diagnostics: dict = {}
+    started = time.perf_counter()
     diagnostics["gradient_norms"] = gradient_norms(spec, dataset, main, baselines)
+    seconds["gradient_norms"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
     gates = gate_activations(main.keras_model, dataset)
+    seconds["gates"] = round(time.perf_counter() - started, 3)
     if gates is not None:
         diagnostics["gates"] = gates
     return diagnostics

@@ -75,8 +75,18 @@ def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | Non
     optimizer_args = {"learning_rate": training_spec.learning_rate}
     if training_spec.clipnorm:
         optimizer_args["clipnorm"] = training_spec.clipnorm
-    model.compile(optimizer=optimizer_class(**optimizer_args), loss=loss, metrics=["accuracy"])
+    model.compile(optimizer=optimizer_class(**optimizer_args), loss=loss, metrics=["accuracy"],
+                  jit_compile=XLA)
     return model
+
+
+# Compile training, validation and evaluation steps with XLA.  Keras' "auto"
+# does so on GPUs but not on CPU-only machines; for these small recurrent
+# models on a CPU, XLA fuses each time step's dozen small ops, and an epoch of
+# Assignment 7 takes about half the time (BENCHMARKS.md).  A model with a layer
+# that cannot be compiled falls back to no XLA (Keras warns).  The JAX backend
+# always compiles with XLA.
+XLA = True
 
 
 class ForgetBiasInitializer:
@@ -125,6 +135,8 @@ def describe_model(model) -> dict:
         "trainable_params": trainable,
         "non_trainable_params": non_trainable,
         "summary_text": _strip_markup("\n".join(lines)),
+        # Whether Keras compiled the training and evaluation steps with XLA (see XLA above).
+        "jit_compile": bool(getattr(model, "jit_compile", False)),
     }
 
 

@@ -143,7 +143,10 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         log(f"  test accuracy {baseline.test['accuracy']:.4f}")
         baselines.append(baseline)
 
-    diagnostics = compute_diagnostics(spec, dataset, main, baselines)
+    diagnostics_started = time.perf_counter()
+    diagnostics_parts: dict = {}
+    diagnostics = compute_diagnostics(spec, dataset, main, baselines, seconds=diagnostics_parts)
+    diagnostics_seconds = time.perf_counter() - diagnostics_started
     total_seconds = time.perf_counter() - started
     return {
         "experiment": spec.name,
@@ -157,6 +160,8 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         "batch_history": main.batch_history,
         "test": main.test,
         "timing": {**main.timing, "data_seconds": round(data_seconds, 3),
+                   "diagnostics_seconds": round(diagnostics_seconds, 3),
+                   "diagnostics_parts_seconds": diagnostics_parts,
                    "total_seconds": round(total_seconds, 3)},
         "baselines": [b.to_record() for b in baselines],
         "diagnostics": diagnostics,

@@ -7,9 +7,12 @@ accessible PDF needs it and it too must come from this run's numbers.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import math
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib
@@ -311,19 +314,19 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
     figures: dict[str, Figure] = {}
     history = record["history"]
     if want("dataset"):
-        figures["dataset"] = dataset_figure(record["dataset"], figure_dir / "dataset.png")
+        figures["dataset"] = _drawn(dataset_figure, record["dataset"], figure_dir / "dataset.png")
     if want("accuracy"):
-        figures["accuracy"] = curve_figure(history, "accuracy", weight, figure_dir / "accuracy.png",
-                                           title="Training and validation accuracy vs epochs")
+        figures["accuracy"] = _drawn(curve_figure, history, "accuracy", weight, figure_dir / "accuracy.png",
+                                     title="Training and validation accuracy vs epochs")
     if want("loss"):
-        figures["loss"] = curve_figure(history, "loss", weight, figure_dir / "loss.png",
-                                       title="Training and validation loss vs epochs")
+        figures["loss"] = _drawn(curve_figure, history, "loss", weight, figure_dir / "loss.png",
+                                 title="Training and validation loss vs epochs")
     if want("curves") and wanted is not None:  # only where a worksheet asks for it
-        figures["curves"] = curves_figure(history, weight, figure_dir / "curves.png",
-                                          baselines=record.get("baselines") or [],
-                                          main_cell=record["spec"]["model"]["recurrent"][0]["cell"])
+        figures["curves"] = _drawn(curves_figure, history, weight, figure_dir / "curves.png",
+                                   baselines=record.get("baselines") or [],
+                                   main_cell=record["spec"]["model"]["recurrent"][0]["cell"])
     if want("batches"):
-        batches = batch_figure(record.get("batch_history") or {}, weight, figure_dir / "batches.png")
+        batches = _drawn(batch_figure, record.get("batch_history") or {}, weight, figure_dir / "batches.png")
         if batches:
             figures["batches"] = batches
     baselines = record.get("baselines") or []
@@ -331,10 +334,49 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
         models = [{"cell": record["spec"]["model"]["recurrent"][0]["cell"], "history": history}, *baselines]
         for metric in ("accuracy", "loss"):
             if want(f"compare_{metric}"):
-                figures[f"compare_{metric}"] = comparison_figure(models, metric, figure_dir / f"compare_{metric}.png")
+                figures[f"compare_{metric}"] = _drawn(comparison_figure, models, metric,
+                                                      figure_dir / f"compare_{metric}.png")
     diagnostics = record.get("diagnostics") or {}
     if want("gradients") and diagnostics.get("gradient_norms", {}).get("initial"):
-        figures["gradients"] = gradient_figure(diagnostics["gradient_norms"], figure_dir / "gradients.png")
+        figures["gradients"] = _drawn(gradient_figure, diagnostics["gradient_norms"], figure_dir / "gradients.png")
     if want("gates") and diagnostics.get("gates"):
-        figures["gates"] = gates_figure(diagnostics["gates"], figure_dir / "gates.png")
+        figures["gates"] = _drawn(gates_figure, diagnostics["gates"], figure_dir / "gates.png")
     return figures
+
+
+# --------------------------------------------------------------------------- drawing each figure once
+
+# Rendering one run for a whole roster (30 students, one process) draws the
+# same figures 30 times: identical data in, identical PNG bytes out (the
+# metadata is pinned).  Each drawn figure is remembered here by a digest of
+# everything it is drawn from; a later request for the same figure writes the
+# remembered bytes instead of drawing again.  Process-local and bounded.
+_DRAWN: "OrderedDict[str, tuple[bytes, Figure | None]]" = OrderedDict()
+_DRAWN_LIMIT = 64
+
+
+def _digest(function, args, kwargs) -> str:
+    text = json.dumps([function.__name__, DPI, WIDTH, HEIGHT, args, kwargs], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _drawn(function, *args, **kwargs):
+    """``function(*args, path, **kwargs)`` (the path comes last), drawn at most once per process for the same data."""
+    *data, path = args
+    key = _digest(function, data, kwargs)
+    cached = _DRAWN.get(key)
+    if cached is not None:
+        png, figure = cached
+        _DRAWN.move_to_end(key)
+        if figure is None:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not (path.is_file() and path.stat().st_size == len(png) and path.read_bytes() == png):
+            write_atomic(path, png)
+        return replace(figure, path=path, number=None)
+    figure = function(*args, **kwargs)
+    png = path.read_bytes() if figure is not None else b""
+    _DRAWN[key] = (png, replace(figure, number=None) if figure is not None else None)
+    while len(_DRAWN) > _DRAWN_LIMIT:
+        _DRAWN.popitem(last=False)
+    return figure

@@ -1,0 +1,58 @@
+"""Rendering one run many times in a process (a class roster) reuses what does not change, and only that."""
+
+from __future__ import annotations
+
+import functools
+
+from labreport.report import figures as figures_module
+from labreport.report import render_report
+
+
+def _pngs(folder):
+    return {path.name: path.read_bytes() for path in sorted((folder / "figures").glob("*.png"))}
+
+
+def test_roster_renders_give_the_same_figures_as_a_fresh_render(tiny_run, tmp_path, monkeypatch):
+    run_dir = tiny_run["run_dir"]
+    figures_module._DRAWN.clear()
+    fresh = render_report(run_dir, out_dir=tmp_path / "fresh")
+    drawn = _pngs(tmp_path / "fresh")
+    assert drawn and len(figures_module._DRAWN) == len(drawn)
+
+    calls = []
+    original = figures_module.curve_figure
+
+    @functools.wraps(original)
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(figures_module, "curve_figure", counting)
+    for name in ("Zelda Quist", "Grace Hopper"):
+        render_report(run_dir, header={"student_name": name}, out_dir=tmp_path / "roster",
+                      pdf_name=f"{name}.pdf", html_name=f"{name}.html")
+    assert calls == []  # nothing redrawn: the same data gives the same figure
+    assert _pngs(tmp_path / "roster") == drawn
+    assert "Grace Hopper" in (tmp_path / "roster" / "Grace Hopper.html").read_text()
+    assert "Zelda" not in (tmp_path / "roster" / "Grace Hopper.html").read_text()
+    assert fresh.pdf_path.is_file() and (tmp_path / "roster" / "Zelda Quist.pdf").is_file()
+
+
+def test_another_smoothing_weight_redraws_the_curves(tiny_run, tmp_path):
+    run_dir = tiny_run["run_dir"]
+    render_report(run_dir, out_dir=tmp_path / "a", smoothing=0.6)
+    render_report(run_dir, out_dir=tmp_path / "a", smoothing=0.0)
+    changed = _pngs(tmp_path / "a")
+    render_report(run_dir, out_dir=tmp_path / "b", smoothing=0.0)
+    assert changed == _pngs(tmp_path / "b")
+    render_report(run_dir, out_dir=tmp_path / "c", smoothing=0.6)
+    assert _pngs(tmp_path / "c")["loss.png"] != changed["loss.png"]
+
+
+def test_a_figure_file_changed_on_disk_is_written_again(tiny_run, tmp_path):
+    run_dir = tiny_run["run_dir"]
+    render_report(run_dir, out_dir=tmp_path)
+    expected = _pngs(tmp_path)
+    (tmp_path / "figures" / "loss.png").write_bytes(b"not a png")
+    render_report(run_dir, out_dir=tmp_path)
+    assert _pngs(tmp_path) == expected
