@@ -76,17 +76,10 @@ def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | Non
     if training_spec.clipnorm:
         optimizer_args["clipnorm"] = training_spec.clipnorm
     model.compile(optimizer=optimizer_class(**optimizer_args), loss=loss, metrics=["accuracy"],
-                  jit_compile=XLA)
+                  jit_compile=training_spec.jit_compile)
     return model
 
 
-# Compile training, validation and evaluation steps with XLA.  Keras' "auto"
-# does so on GPUs but not on CPU-only machines; for these small recurrent
-# models on a CPU, XLA fuses each time step's dozen small ops, and an epoch of
-# Assignment 7 takes about half the time (BENCHMARKS.md).  A model with a layer
-# that cannot be compiled falls back to no XLA (Keras warns).  The JAX backend
-# always compiles with XLA.
-XLA = True
 
 
 class ForgetBiasInitializer:
@@ -135,7 +128,7 @@ def describe_model(model) -> dict:
         "trainable_params": trainable,
         "non_trainable_params": non_trainable,
         "summary_text": _strip_markup("\n".join(lines)),
-        # Whether Keras compiled the training and evaluation steps with XLA (see XLA above).
+        # Whether Keras compiled the training and evaluation steps with XLA (training.jit_compile).
         "jit_compile": bool(getattr(model, "jit_compile", False)),
     }
 
