@@ -15,14 +15,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as MplFigure
+from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
-matplotlib.use("Agg")  # no display; must precede pyplot
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from ..analysis import smooth  # noqa: E402
-from ..atomic import write_atomic  # noqa: E402
+from ..analysis import smooth
+from ..atomic import write_atomic
 
 DPI = 150
 WIDTH = 6.4
@@ -55,12 +55,31 @@ def _finish(fig, ax, path: Path, *, integer_x=True) -> None:
     save_png(fig, path)
 
 
+def _subplots(nrows: int = 1, ncols: int = 1, **kwargs):
+    """A figure and its axes without pyplot.
+
+    pyplot costs a third of a second to import and keeps every figure in a global
+    registry until closed; a figure made directly is freed with its last reference
+    and draws on the Agg canvas when saved, with no display needed.
+    """
+    figsize = kwargs.pop("figsize")
+    fig = MplFigure(figsize=figsize, dpi=DPI)
+    FigureCanvasAgg(fig)  # attaches itself as fig.canvas; tight_layout measures text with it
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
 def save_png(fig, path: Path) -> None:
-    """Write the figure as a PNG atomically: a killed render leaves no torn image."""
+    """Write the figure as an RGB PNG atomically: a killed render leaves no torn image.
+
+    RGB, not matplotlib's RGBA: the background is opaque white anyway, and
+    WeasyPrint splits an alpha channel into a second image (decode, two
+    re-encodes) for every figure of every PDF.  No metadata is written, so the
+    same run renders to the same bytes.
+    """
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
     buffer = io.BytesIO()
-    # Metadata pinned so that rendering the same run twice gives the same bytes.
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    plt.close(fig)
+    Image.fromarray(rgb).save(buffer, format="png", dpi=(DPI, DPI))
     write_atomic(path, buffer.getvalue())
 
 
@@ -70,7 +89,7 @@ def _fmt(value: float, digits: int = 4) -> str:
 
 def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title: str) -> Figure:
     """Training and validation ``metric`` per epoch: raw (faint) and smoothed (bold)."""
-    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
+    fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
     for key, colour, label in ((metric, TRAIN_COLOUR, "training"), (f"val_{metric}", VAL_COLOUR, "validation")):
         values = history.get(key) or []
         if not values:
@@ -98,7 +117,7 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
     Each panel has the training and validation curve (raw faint, smoothed bold); baselines, if
     any, add their validation curve dashed, so LSTM-vs-RNN evidence costs no extra figure.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 2.55))
+    fig, axes = _subplots(1, 2, figsize=(WIDTH, 2.55))
     main_title = CELL_TITLES.get(main_cell, main_cell)
     for ax, metric in zip(axes, ("accuracy", "loss")):
         for key, colour, label in ((metric, TRAIN_COLOUR, "training"), (f"val_{metric}", VAL_COLOUR, "validation")):
@@ -144,7 +163,7 @@ def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | Non
     losses = batch_history.get("loss") or []
     if not losses:
         return None
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, HEIGHT))
+    fig, axes = _subplots(1, 2, figsize=(WIDTH, HEIGHT))
     steps = list(range(1, len(losses) + 1))
     epochs = batch_history.get("epoch") or []
     boundaries = [i + 0.5 for i in range(1, len(epochs)) if epochs[i] != epochs[i - 1]]
@@ -173,7 +192,7 @@ def _finish_axes_only(ax) -> None:
 
 def comparison_figure(models: list[dict], metric: str, path: Path) -> Figure:
     """One figure with every model's training (dashed) and validation (solid) ``metric``."""
-    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
+    fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
     for entry in models:
         colour = CELL_COLOURS.get(entry["cell"], "black")
         title = CELL_TITLES.get(entry["cell"], entry["cell"])
@@ -197,7 +216,7 @@ def comparison_figure(models: list[dict], metric: str, path: Path) -> Figure:
 
 def gradient_figure(gradient_norms: dict, path: Path) -> Figure:
     """Input-gradient norm per time step against the distance from the last step, log scale."""
-    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
+    fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
     for phase, style in (("initial", ":"), ("trained", "-")):
         for cell, norms in (gradient_norms.get(phase) or {}).items():
             distance = list(range(len(norms) - 1, -1, -1))
@@ -223,7 +242,7 @@ def gates_figure(gates: dict, path: Path) -> Figure:
     """The most responsive unit's input and forget gates and cell state along a few test sequences."""
     sequences = gates["sequences"]
     unit = gates.get("unit")
-    fig, axes = plt.subplots(len(sequences), 1, figsize=(WIDTH, 1.6 * len(sequences) + 0.7), sharex=True)
+    fig, axes = _subplots(len(sequences), 1, figsize=(WIDTH, 1.6 * len(sequences) + 0.7), sharex=True)
     if len(sequences) == 1:
         axes = [axes]
     for ax, seq in zip(axes, sequences):
@@ -269,10 +288,10 @@ def dataset_figure(dataset: dict, path: Path) -> Figure:
     classes = dataset.get("class_names") or []
     histogram = (dataset.get("lengths") or {}).get("histogram")
     if histogram:
-        fig, (ax, ax_lengths) = plt.subplots(1, 2, figsize=(WIDTH, HEIGHT * 0.85),
+        fig, (ax, ax_lengths) = _subplots(1, 2, figsize=(WIDTH, HEIGHT * 0.85),
                                              gridspec_kw={"width_ratios": [1, 1.3]})
     else:
-        fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT * 0.85))
+        fig, ax = _subplots(figsize=(WIDTH, HEIGHT * 0.85))
     width = 0.8 / max(len(counts), 1)
     for k, (split, per_class) in enumerate(counts.items()):
         xs = [i + k * width for i in range(len(classes))]
