@@ -70,13 +70,22 @@ def step_gradient_norms(model, x, y) -> list[float]:
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
-        with tf.GradientTape() as tape:
-            tape.watch(vectors)
-            loss = loss_of(vectors)
-        grads = tape.gradient(loss, vectors).numpy()
+
+        # As a graph, not eagerly: the recurrent loop then runs in TensorFlow's
+        # executor instead of one Python round trip per op per step.  Tracing
+        # included, that halved this call on Assignment 7 (0.48 s -> 0.24 s for
+        # the LSTM on 2 cores); the values agree to float32 rounding.
+        @tf.function
+        def input_gradient(v):
+            with tf.GradientTape() as tape:
+                tape.watch(v)
+                loss = loss_of(v)
+            return tape.gradient(loss, v)
+
+        grads = input_gradient(vectors).numpy()
     elif backend == "jax":
         import jax
-        grads = np.asarray(jax.grad(loss_of)(vectors))
+        grads = np.asarray(jax.jit(jax.grad(loss_of))(vectors))
     else:  # pragma: no cover - labreport offers tensorflow and jax only
         raise RuntimeError(f"gradient norms are not implemented for the {backend} backend")
     per_step = np.linalg.norm(grads, axis=-1).mean(axis=0)
