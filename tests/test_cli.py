@@ -77,6 +77,8 @@ def test_help_does_not_import_tensorflow():
         "from typer.testing import CliRunner\nfrom labreport.cli import app\n"
         "r = CliRunner().invoke(app, ['--help'])\nassert r.exit_code == 0, r.output")
     assert "tensorflow" not in modules and "keras" not in modules
+    # Nor the other heavy imports: --help and validate answer in well under a second (BENCHMARKS.md).
+    assert not {"jax", "matplotlib", "weasyprint", "pydantic"} & modules
 
 
 def test_validate_does_not_import_tensorflow(tiny_spec):
@@ -84,6 +86,7 @@ def test_validate_does_not_import_tensorflow(tiny_spec):
         "from typer.testing import CliRunner\nfrom labreport.cli import app\n"
         f"r = CliRunner().invoke(app, ['validate', {str(tiny_spec)!r}])\nassert r.exit_code == 0, r.output")
     assert "tensorflow" not in modules and "keras" not in modules
+    assert not {"jax", "matplotlib", "weasyprint"} & modules
 
 
 def test_python_dash_m_works():
