@@ -181,7 +181,10 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     report is written again, with the spec's current report fields
     (``force=True`` trains anyway).
     """
-    from .report import render_report
+    # render_report is imported where it is used: importing it loads matplotlib
+    # and Jinja, which a training run leaves to the warm-up thread.
+    from .report.warm_up import ReportWarmUp
+    from .training import select_backend
 
     spec, spec_path = resolve_spec(spec)
     spec = apply_overrides(spec, epochs=epochs, data=data)
@@ -193,6 +196,7 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     if not force and _saved_fingerprint(run_dir) == fingerprint.sha256:
         log(f"Reusing the saved run in {run_dir} (training fields unchanged); rendering only. "
             "Use --force to retrain.")
+        from .report import render_report
         rendered = render_report(run_dir, report_fields=spec.report_fields(), spec_text=spec_text)
         return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,
                          run_record=read_run_record(run_dir), figures=rendered.figures, status="reused")
@@ -200,6 +204,10 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     created = prepare_run_dir(run_dir)
     record_written = False
     try:
+        # Keras (and TensorFlow or JAX) first, in this thread, so that no two
+        # threads import at once; then the report's libraries load meanwhile.
+        select_backend(spec.training.backend)
+        report_warm_up = ReportWarmUp.start()
         record = train_experiment(spec, run_dir, progress=progress, log=log)
         record["spec_text"] = spec_text
         record["spec_overrides"] = {k: v for k, v in (("epochs", epochs), ("data", data)) if v is not None}
@@ -210,6 +218,8 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
         record_written = True
         # Only now, with the run record safe, are the checkpoints no longer needed.
         shutil.rmtree(run_dir / CHECKPOINT_DIR, ignore_errors=True)
+        report_warm_up.wait()
+        from .report import render_report
         rendered = render_report(run_dir)
     except RenderError as error:
         raise RenderError(error.message, hint=_join(error.hint, _render_again(run_dir))) from None
