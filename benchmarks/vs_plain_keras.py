@@ -156,7 +156,9 @@ def plain_worker(args) -> dict:
     if len(seconds) > 1:
         times["epoch_later"] = statistics.mean(seconds[1:])
     return {"variant": "plain", "times": times, "peak_rss_mib": _peak_rss_mib(),
-            "test_accuracy": float(test_accuracy), "final_loss": float(history.history["loss"][-1])}
+            "test_accuracy": float(test_accuracy), "test_loss": float(test_loss),
+            "final_loss": float(history.history["loss"][-1]),
+            "final_val_loss": float(history.history["val_loss"][-1])}
 
 
 def labreport_worker(args) -> dict:
@@ -197,8 +199,9 @@ def labreport_worker(args) -> dict:
     for key, value in timing.get("diagnostics_parts_seconds", {}).items():
         times[f"diagnostics.{key}"] = value
     return {"variant": "labreport", "times": times, "peak_rss_mib": _peak_rss_mib(),
-            "test_accuracy": result.test_accuracy,
-            "final_loss": float(result.run_record["history"]["loss"][-1])}
+            "test_accuracy": result.test_accuracy, "test_loss": float(result.run_record["test"]["loss"]),
+            "final_loss": float(result.run_record["history"]["loss"][-1]),
+            "final_val_loss": float(result.run_record["history"]["val_loss"][-1])}
 
 
 # --------------------------------------------------------------------------- generated data
@@ -305,7 +308,7 @@ def main(argv=None) -> int:
                 results[variant].append(r)
                 shown = ", ".join(f"{k} {v:.2f}" for k, v in r["times"].items())
                 print(f"  [{repeat + 1}/{args.repeats}] {variant:9s} {shown}; peak RSS {r['peak_rss_mib']:.0f} MiB; "
-                      f"test acc {r['test_accuracy']:.4f}; load {r['load_1min_before']:.2f}->{r['load_1min_after']:.2f}",
+                      f"test acc {r['test_accuracy']:.4f} loss {r['test_loss']:.6f}; last val_loss {r['final_val_loss']:.6f}; load {r['load_1min_before']:.2f}->{r['load_1min_after']:.2f}",
                       flush=True)
         load_after = open("/proc/loadavg").read().split()[:3]
 
