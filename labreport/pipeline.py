@@ -115,8 +115,13 @@ def versions(backend: str) -> dict:
 
 
 def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "bar",
-                     log: Callable[[str], None] = print) -> dict:
-    """Train the spec's model and its baselines; return the run record (not yet written)."""
+                     log: Callable[[str], None] = print,
+                     on_training_start: Callable[[], object] | None = None) -> dict:
+    """Train the spec's model and its baselines; return the run record (not yet written).
+
+    ``on_training_start``, if given, is called once the data is loaded, just
+    before the first model trains.
+    """
     from .training import select_backend
     select_backend(spec.training.backend)
 
@@ -132,6 +137,8 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         f"{sizes['validation']} validation, {sizes['test']} test sequences of length {dataset.sequence_length}.")
 
     run_dir.mkdir(parents=True, exist_ok=True)
+    if on_training_start is not None:
+        on_training_start()
     log(f"Training the {spec.model.recurrent[0].cell.upper()} model for {spec.training.epochs} epoch(s)...")
     main = train_one(spec, dataset, work_dir=run_dir, progress=progress, log=log)
     log(f"  test accuracy {main.test['accuracy']:.4f}, test loss {main.test['loss']:.4f}")
@@ -184,7 +191,6 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     # render_report is imported where it is used: importing it loads matplotlib
     # and Jinja, which a training run leaves to the warm-up thread.
     from .report.warm_up import ReportWarmUp
-    from .training import select_backend
 
     spec, spec_path = resolve_spec(spec)
     spec = apply_overrides(spec, epochs=epochs, data=data)
@@ -204,11 +210,12 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     created = prepare_run_dir(run_dir)
     record_written = False
     try:
-        # Keras (and TensorFlow or JAX) first, in this thread, so that no two
-        # threads import at once; then the report's libraries load meanwhile.
-        select_backend(spec.training.backend)
-        report_warm_up = ReportWarmUp.start()
-        record = train_experiment(spec, run_dir, progress=progress, log=log)
+        # The report's libraries load on a thread while the models train: after
+        # Keras is imported (no two threads importing at once) and after the
+        # data is loaded (whose NumPy work would compete with it for the GIL).
+        report_warm_up = ReportWarmUp()
+        record = train_experiment(spec, run_dir, progress=progress, log=log,
+                                  on_training_start=report_warm_up.start)
         record["spec_text"] = spec_text
         record["spec_overrides"] = {k: v for k, v in (("epochs", epochs), ("data", data)) if v is not None}
         record["fingerprint"] = fingerprint.sha256

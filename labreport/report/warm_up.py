@@ -24,11 +24,11 @@ class ReportWarmUp:
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="labreport-report-warm-up", daemon=True)
 
-    @classmethod
-    def start(cls) -> "ReportWarmUp":
-        warm_up = cls()
-        warm_up._thread.start()
-        return warm_up
+    def start(self) -> "ReportWarmUp":
+        """Start the imports (once); returns self."""
+        if self._thread.ident is None:
+            self._thread.start()
+        return self
 
     def _run(self) -> None:
         try:
@@ -39,5 +39,6 @@ class ReportWarmUp:
             self.error = error
 
     def wait(self) -> None:
-        """Block until the imports are done (at once if they already are)."""
-        self._thread.join()
+        """Block until the imports are done (at once if they are, or were never started)."""
+        if self._thread.ident is not None:
+            self._thread.join()
