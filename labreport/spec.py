@@ -184,8 +184,9 @@ class TrainingSpec(_Section):
     jit_compile: bool = Field(
         False,
         description=(
-            "Compile the training steps with XLA (TensorFlow backend). On a CPU about twice as fast for small "
-            "LSTMs, but the arithmetic differs, so results differ from a run without it."
+            "Compile the training steps with XLA (TensorFlow backend; the JAX backend always compiles with XLA). "
+            "On a CPU about twice as fast for small LSTMs, but the arithmetic differs, so results differ from a "
+            "run without it."
         ),
     )
 

@@ -42,6 +42,8 @@ def test_tiny_run_on_the_jax_backend(tmp_path):
     assert record["versions"]["backend"] == "jax"
     assert record["versions"]["jax"] == importlib.metadata.version("jax")
     assert record["spec"]["training"]["backend"] == "jax"
+    # Compiled: on JAX, Keras' jit_compile=False would run every step eagerly, op by op.
+    assert record["model"]["jit_compile"] is True
     # The diagnostics ran through the JAX gradient branch and the gate check agrees with Keras.
     norms = record["diagnostics"]["gradient_norms"]
     assert set(norms["initial"]) == {"lstm", "simple_rnn"} and len(norms["initial"]["lstm"]) == 20
