@@ -115,13 +115,8 @@ def versions(backend: str) -> dict:
 
 
 def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "bar",
-                     log: Callable[[str], None] = print,
-                     on_training_start: Callable[[], object] | None = None) -> dict:
-    """Train the spec's model and its baselines; return the run record (not yet written).
-
-    ``on_training_start``, if given, is called once the data is loaded, just
-    before the first model trains.
-    """
+                     log: Callable[[str], None] = print) -> dict:
+    """Train the spec's model and its baselines; return the run record (not yet written)."""
     from .training import select_backend
     select_backend(spec.training.backend)
 
@@ -137,8 +132,6 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         f"{sizes['validation']} validation, {sizes['test']} test sequences of length {dataset.sequence_length}.")
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    if on_training_start is not None:
-        on_training_start()
     log(f"Training the {spec.model.recurrent[0].cell.upper()} model for {spec.training.epochs} epoch(s)...")
     main = train_one(spec, dataset, work_dir=run_dir, progress=progress, log=log)
     log(f"  test accuracy {main.test['accuracy']:.4f}, test loss {main.test['loss']:.4f}")
@@ -188,9 +181,8 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     report is written again, with the spec's current report fields
     (``force=True`` trains anyway).
     """
-    # render_report is imported where it is used: importing it loads matplotlib
-    # and Jinja, which a training run leaves to the warm-up thread.
-    from .report.warm_up import ReportWarmUp
+    # render_report (matplotlib, Jinja) is imported where it is used, so a run
+    # that fails in training has not paid for it.
 
     spec, spec_path = resolve_spec(spec)
     spec = apply_overrides(spec, epochs=epochs, data=data)
@@ -210,12 +202,7 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     created = prepare_run_dir(run_dir)
     record_written = False
     try:
-        # The report's libraries load on a thread while the models train: after
-        # Keras is imported (no two threads importing at once) and after the
-        # data is loaded (whose NumPy work would compete with it for the GIL).
-        report_warm_up = ReportWarmUp()
-        record = train_experiment(spec, run_dir, progress=progress, log=log,
-                                  on_training_start=report_warm_up.start)
+        record = train_experiment(spec, run_dir, progress=progress, log=log)
         record["spec_text"] = spec_text
         record["spec_overrides"] = {k: v for k, v in (("epochs", epochs), ("data", data)) if v is not None}
         record["fingerprint"] = fingerprint.sha256
@@ -225,7 +212,6 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
         record_written = True
         # Only now, with the run record safe, are the checkpoints no longer needed.
         shutil.rmtree(run_dir / CHECKPOINT_DIR, ignore_errors=True)
-        report_warm_up.wait()
         from .report import render_report
         rendered = render_report(run_dir)
     except RenderError as error:

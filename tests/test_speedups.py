@@ -73,34 +73,3 @@ def test_graph_gradient_norms_equal_the_eager_ones(tiny_model_and_data):
     assert np.all(graph > 0)
     np.testing.assert_allclose(graph, eager, rtol=1e-4)
 
-
-def test_report_warm_up_loads_the_report_libraries_and_nothing_of_training():
-    import subprocess
-    import sys
-
-    code = ("import sys\nfrom labreport.report.warm_up import ReportWarmUp\n"
-            "w = ReportWarmUp().start(); w.wait()\nassert w.error is None, w.error\n"
-            "print(' '.join(sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    modules = set(out.stdout.split())
-    assert {"weasyprint", "matplotlib", "jinja2", "labreport.report.render"} <= modules
-    assert not {"tensorflow", "keras", "jax"} & modules
-
-
-def test_a_failing_warm_up_is_kept_for_the_render_not_raised(monkeypatch):
-    import sys
-
-    from labreport.report.warm_up import ReportWarmUp
-
-    monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes `import weasyprint` raise ImportError
-    warm_up = ReportWarmUp().start()
-    warm_up.wait()
-    assert isinstance(warm_up.error, ImportError)
-
-
-def test_waiting_for_a_warm_up_never_started_returns_at_once():
-    from labreport.report.warm_up import ReportWarmUp
-
-    warm_up = ReportWarmUp()
-    warm_up.wait()
-    assert warm_up.error is None
