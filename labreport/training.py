@@ -14,7 +14,6 @@ import math
 import os
 import shutil
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,7 +143,6 @@ def _callbacks_module():
             self.batch_size = batch_size
             self.n_samples = n_samples
             self._logged_batches: list[tuple[int, float, float]] = []
-            self._nan_lock = threading.Lock()
             self.csv_path = csv_path
             initial = initial or {}
             self.history = {m: list(initial.get("history", {}).get(m, [])) for m in METRICS}
@@ -169,17 +167,14 @@ def _callbacks_module():
 
         def on_train_batch_end(self, batch, logs=None):
             logs = logs or {}
-            logged_loss = float(logs.get("loss", math.nan))
-            self._logged_batches.append((batch, logged_loss, float(logs.get("accuracy", math.nan))))
-            if not math.isfinite(logged_loss):
+            logged = (batch, float(logs.get("loss", math.nan)), float(logs.get("accuracy", math.nan)))
+            self._logged_batches.append(logged)
+            if not math.isfinite(logged[1]):
                 # Stop here rather than with keras.callbacks.TerminateOnNaN:
                 # it prints its own 0-based "Batch N" line, which would
-                # contradict the 1-based batch our message names.
-                with self._nan_lock:
-                    if self.nan_at is None or (self.nan_at["epoch"] == self._epoch + 1
-                                               and batch + 1 < self.nan_at["batch"]):
-                        value = "NaN" if math.isnan(logged_loss) else "infinite"
-                        self.nan_at = {"epoch": self._epoch + 1, "batch": batch + 1, "value": value}
+                # contradict the 1-based batch our message names.  Which batch
+                # it was is settled in batch order at epoch end (Keras calls
+                # on_epoch_end after a stop too).
                 self.model.stop_training = True
 
         def _record_batches(self) -> None:
@@ -193,13 +188,14 @@ def _callbacks_module():
                     previous_mean, previous_seen = previous[metric]
                     values[metric] = (mean * seen - previous_mean * previous_seen) / max(seen - previous_seen, 1)
                     previous[metric] = (mean, seen)
+                loss, logged = values["loss"], means[0]
                 self.batch_history["epoch"].append(self._epoch + 1)
                 self.batch_history["batch"].append(batch + 1)
-                self.batch_history["loss"].append(values["loss"])
+                self.batch_history["loss"].append(loss)
                 self.batch_history["accuracy"].append(values["accuracy"])
-                if not math.isfinite(values["loss"]) and self.nan_at is None:
-                    # A finite running mean with a non-finite batch (overflow in the undoing).
-                    self.nan_at = {"epoch": self._epoch + 1, "batch": batch + 1, "value": "infinite"}
+                if not (math.isfinite(loss) and math.isfinite(logged)) and self.nan_at is None:
+                    value = "NaN" if math.isnan(logged) or math.isnan(loss) else "infinite"
+                    self.nan_at = {"epoch": self._epoch + 1, "batch": batch + 1, "value": value}
                     self.model.stop_training = True
             self._logged_batches = []
 

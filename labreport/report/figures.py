@@ -55,14 +55,13 @@ def _finish(fig, ax, path: Path, *, integer_x=True) -> None:
     save_png(fig, path)
 
 
-def _subplots(nrows: int = 1, ncols: int = 1, **kwargs):
+def _subplots(nrows: int = 1, ncols: int = 1, *, figsize, **kwargs):
     """A figure and its axes without pyplot.
 
     pyplot costs a third of a second to import and keeps every figure in a global
     registry until closed; a figure made directly is freed with its last reference
     and draws on the Agg canvas when saved, with no display needed.
     """
-    figsize = kwargs.pop("figsize")
     fig = MplFigure(figsize=figsize, dpi=DPI)
     FigureCanvasAgg(fig)  # attaches itself as fig.canvas; tight_layout measures text with it
     return fig, fig.subplots(nrows, ncols, **kwargs)
