@@ -26,6 +26,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from vs_plain_keras import load_and_pad_like_keras  # noqa: E402 - the plain script's own steps, one copy
+
 SHARED_IMDB = REPO.parent / "shared" / "data" / "imdb" / "imdb.npz"
 
 
@@ -45,29 +48,14 @@ def worker_labreport(data: Path, spec_name: str) -> dict:
 def worker_keras(data: Path, spec_name: str) -> dict:
     import os
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import numpy as np
-    import keras
+    import keras  # noqa: F401 - imported before the clock starts, as in the plain script
 
     sys.path.insert(0, str(REPO))
     from labreport.pipeline import resolve_spec
     spec, _ = resolve_spec(spec_name)
     num_words, maxlen = spec.dataset.num_words, spec.dataset.sequence_length
     t = time.perf_counter()
-    with np.load(data, allow_pickle=True) as f:
-        x_train, y_train, x_test, y_test = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
-    rng = np.random.RandomState(113)
-    indices = np.arange(len(x_train))
-    rng.shuffle(indices)
-    x_train, y_train = x_train[indices], y_train[indices]
-    indices = np.arange(len(x_test))
-    rng.shuffle(indices)
-    x_test, y_test = x_test[indices], y_test[indices]
-    x_train = [[1] + [w + 3 for w in x] for x in x_train]
-    x_test = [[1] + [w + 3 for w in x] for x in x_test]
-    xs = x_train + x_test
-    xs = [[w if w < num_words else 2 for w in x] for x in xs]
-    x_train = keras.utils.pad_sequences(np.array(xs[:25000], dtype=object), maxlen=maxlen)
-    x_test = keras.utils.pad_sequences(np.array(xs[25000:], dtype=object), maxlen=maxlen)
+    x_train, _, x_test, _ = load_and_pad_like_keras(data, num_words, maxlen)
     seconds = time.perf_counter() - t
     return {"seconds": seconds, "shape": list(x_train.shape), "test": list(x_test.shape)}
 

@@ -74,6 +74,36 @@ SEED = 42
 # --------------------------------------------------------------------------- workers
 
 
+def load_and_pad_like_keras(path, num_words: int, maxlen: int):
+    """What the plain notebook does: ``keras.datasets.imdb.load_data(num_words)`` from a
+    local npz, its steps written out (Keras 3.15's list comprehensions), then
+    ``keras.utils.pad_sequences(maxlen)``.  Also timed by benchmarks/data_load.py."""
+    import numpy as np
+    import keras
+
+    with np.load(path, allow_pickle=True) as f:
+        x_train, labels_train = f["x_train"], f["y_train"]
+        x_test, labels_test = f["x_test"], f["y_test"]
+    rng = np.random.RandomState(113)
+    indices = np.arange(len(x_train))
+    rng.shuffle(indices)
+    x_train, labels_train = x_train[indices], labels_train[indices]
+    indices = np.arange(len(x_test))
+    rng.shuffle(indices)
+    x_test, labels_test = x_test[indices], labels_test[indices]
+    start_char, oov_char, index_from = 1, 2, 3
+    x_train = [[start_char] + [w + index_from for w in x] for x in x_train]
+    x_test = [[start_char] + [w + index_from for w in x] for x in x_test]
+    xs = x_train + x_test
+    labels = np.concatenate([labels_train, labels_test])
+    xs = [[w if w < num_words else oov_char for w in x] for x in xs]
+    idx = len(x_train)
+    x_train, y_train = np.array(xs[:idx], dtype="object"), labels[:idx]
+    x_test, y_test = np.array(xs[idx:], dtype="object"), labels[idx:]
+    return (keras.utils.pad_sequences(x_train, maxlen=maxlen), y_train,
+            keras.utils.pad_sequences(x_test, maxlen=maxlen), y_test)
+
+
 def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
@@ -82,7 +112,6 @@ def plain_worker(args) -> dict:
     """The Assignment 7 notebook as a plain script; returns its timings."""
     os.environ["KERAS_BACKEND"] = args.backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import numpy as np
     if args.backend == "tensorflow" and (args.intra_threads or args.inter_threads):
         import tensorflow as tf
         tf.config.threading.set_intra_op_parallelism_threads(args.intra_threads)
@@ -101,29 +130,7 @@ def plain_worker(args) -> dict:
     times = {}
     started = time.perf_counter()
 
-    # --- keras.datasets.imdb.load_data(num_words=5000), from a local path.
-    with np.load(args.data, allow_pickle=True) as f:
-        x_train, labels_train = f["x_train"], f["y_train"]
-        x_test, labels_test = f["x_test"], f["y_test"]
-    rng = np.random.RandomState(113)
-    indices = np.arange(len(x_train))
-    rng.shuffle(indices)
-    x_train, labels_train = x_train[indices], labels_train[indices]
-    indices = np.arange(len(x_test))
-    rng.shuffle(indices)
-    x_test, labels_test = x_test[indices], labels_test[indices]
-    start_char, oov_char, index_from = 1, 2, 3
-    x_train = [[start_char] + [w + index_from for w in x] for x in x_train]
-    x_test = [[start_char] + [w + index_from for w in x] for x in x_test]
-    xs = x_train + x_test
-    labels = np.concatenate([labels_train, labels_test])
-    xs = [[w if w < NUM_WORDS else oov_char for w in x] for x in xs]
-    idx = len(x_train)
-    x_train, y_train = np.array(xs[:idx], dtype="object"), labels[:idx]
-    x_test, y_test = np.array(xs[idx:], dtype="object"), labels[idx:]
-    # --- pad_sequences(maxlen=300)
-    x_train = keras.utils.pad_sequences(x_train, maxlen=MAXLEN)
-    x_test = keras.utils.pad_sequences(x_test, maxlen=MAXLEN)
+    x_train, y_train, x_test, y_test = load_and_pad_like_keras(args.data, NUM_WORDS, MAXLEN)
     times["data"] = time.perf_counter() - started
 
     t = time.perf_counter()

@@ -43,8 +43,7 @@ def tiny_model_and_data():
 def test_evaluating_in_large_batches_gives_the_same_loss_and_accuracy(tiny_model_and_data):
     model, x, y = tiny_model_and_data
     small = model.evaluate(x, y, batch_size=32, verbose=0)
-    large = model.evaluate(x, y, batch_size=inference_batch_size(parse_spec_text(tiny_spec_text()).training),
-                           verbose=0)
+    large = model.evaluate(x, y, batch_size=INFERENCE_BATCH, verbose=0)
     assert large == pytest.approx(small, rel=1e-5, abs=1e-6)
 
 
