@@ -68,6 +68,11 @@ def test_pdf_has_the_worksheet_sections_and_the_run_numbers(tiny_run):
     assert f"scored accuracy {accuracy}" in text
     assert f"{record['model']['total_params']:,}" in text
     assert "Test Student" in text and "T-001" in text
+    # The theory's parameter formula, checked against Keras' count for this run's layer
+    # (the words either side of a template tag once ran together: "equal toKeras'").
+    lstm = next(layer for layer in record["model"]["layers"] if layer["type"] == "LSTM")
+    html = " ".join((run_dir / "report.html").read_text().split())
+    assert f"parameters, equal to Keras' own count of {lstm['params']:,} for the layer." in html
 
 
 def test_pdf_metadata_and_tagging(tiny_run):
