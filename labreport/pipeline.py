@@ -136,8 +136,7 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
     main = train_one(spec, dataset, work_dir=run_dir, progress=progress, log=log)
     log(f"  test accuracy {main.test['accuracy']:.4f}, test loss {main.test['loss']:.4f}")
     baselines = []
-    from .report.worksheets import load_worksheet
-    for cell in spec.baseline_cells(load_worksheet(spec.report.worksheet).default_compare):
+    for cell in spec.baseline_cells():
         log(f"Training the {cell} baseline (same data, embedding, units, optimiser, epochs, seed)...")
         baseline = train_one(spec, dataset, cell=cell, work_dir=run_dir, progress=progress, log=log)
         log(f"  test accuracy {baseline.test['accuracy']:.4f}")

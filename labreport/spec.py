@@ -19,7 +19,24 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from .errors import SpecError
 
 CellName = Literal["lstm", "gru", "simple_rnn"]
-WorksheetName = Literal["exp13", "lab-record", "project-report", "seminar"]
+
+
+def _worksheet_name(value):
+    # The formats are the folders under templates/formats (report/worksheets.py): a new
+    # folder is a new choice here and in the JSON Schema, with no change to this file.
+    from .report.worksheets import worksheet_names
+    names = worksheet_names()
+    if not isinstance(value, str) or value not in names:
+        raise ValueError(f"must be one of: {', '.join(names)}")
+    return value
+
+
+def _worksheet_schema(schema: dict) -> None:
+    from .report.worksheets import worksheet_names
+    schema["enum"] = list(worksheet_names())
+
+
+WorksheetName = Annotated[str, BeforeValidator(_worksheet_name), Field(json_schema_extra=_worksheet_schema)]
 
 TRAINING_SECTIONS = ("dataset", "model", "training")
 REPORT_SECTIONS = ("name", "description", "header", "report")
@@ -157,11 +174,11 @@ class ModelSpec(_Section):
         default_factory=lambda: [RecurrentLayerSpec()], min_length=1,
         description="Recurrent layers, first to last; return_sequences is set for stacking.",
     )
-    compare: Optional[list[CellName]] = Field(
-        None,
+    compare: list[CellName] = Field(
+        default_factory=lambda: ["simple_rnn"],
         description=(
-            "Baseline cells trained on the same data with everything else equal; "
-            "default: the worksheet's (exp13 compares with simple_rnn)."
+            "Baseline cells trained on the same data with everything else equal "
+            "(the evidence for 'why LSTM over RNN'); [] trains none."
         ),
     )
 
@@ -260,9 +277,9 @@ class ExperimentSpec(_Section):
         data = self.model_dump(mode="json")
         return {key: data[key] for key in REPORT_SECTIONS}
 
-    def baseline_cells(self, worksheet_default: list[str]) -> list[str]:
-        """Cells to train as baselines: the spec's ``model.compare``, else the worksheet's default."""
-        cells = self.model.compare if self.model.compare is not None else worksheet_default
+    def baseline_cells(self) -> list[str]:
+        """Cells to train as baselines (``model.compare``), without the main model's own cell."""
+        cells = self.model.compare
         return [c for c in dict.fromkeys(cells) if c != self.model.recurrent[0].cell]
 
 

@@ -89,7 +89,7 @@ def starter_spec(name: str, *, worksheet: str = "exp13", dataset: str = "generat
         "  recurrent:                            # one or more layers, first to last; cell: lstm | gru | simple_rnn",
         *[line.replace("    ", "  - ", 1) if i == 0 else line
           for i, line in enumerate(_section(RecurrentLayerSpec, "    "))],
-        "  compare: null                         # baseline cells, e.g. [simple_rnn]; null: the worksheet's default",
+        "  compare: [simple_rnn]                 # baseline cells trained the same way; [] for none",
         "",
         "training:",
         *_section(TrainingSpec, "  "),

@@ -11,7 +11,6 @@ folder and the template folders, and nothing from the network.
 
 from __future__ import annotations
 
-import math
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -29,13 +28,14 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..analysis import analyze
 from ..atomic import write_atomic
 from ..errors import RenderError
 from ..fingerprint import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
 from ..run_record import read_run_record, write_run_record
-from . import answers as answers_module
+from ..facts import build_facts
+from .filters import FILTERS
+from .program import program_facts
 from .figures import make_figures
 from .worksheets import load_worksheet
 
@@ -48,23 +48,6 @@ class RenderedReport:
     figures: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     report_fingerprint: str = ""  # of the report fields this report shows (see fingerprint.py)
-
-
-def _number(value, digits: int = 4) -> str:
-    """Format a number for prose; NaN reads as 'n/a' rather than 'nan'."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, float) and not math.isfinite(value):
-        return "n/a"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return f"{value:.{digits}f}"
-
-
-def _percent(value, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    return f"{100 * value:.{digits}f}%"
 
 
 # What a template may load by name (``extends``, ``include``, ``import``): a
@@ -98,8 +81,7 @@ def make_environment(extra_template_dir: Path | None = None) -> SandboxedEnviron
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["number"] = _number
-    env.filters["percent"] = _percent
+    env.filters.update(FILTERS)
     return env
 
 
@@ -142,7 +124,8 @@ def number_figures(figures: dict, order: list[str]) -> None:
 
 
 def build_context(record: dict, *, worksheet, header_overrides: dict | None, smoothing: float | None,
-                  figures, findings) -> dict:
+                  figures, facts) -> dict:
+    """What a template sees: the run's facts (``f``), the header, the format and the figures."""
     spec = record["spec"]
     header = dict(spec.get("header") or {})
     header.update({k: v for k, v in (header_overrides or {}).items() if v is not None})
@@ -153,8 +136,8 @@ def build_context(record: dict, *, worksheet, header_overrides: dict | None, smo
         "spec": spec,
         "header": header,
         "worksheet": worksheet,
-        "findings": findings,
-        "answers": answers_module.compose(record, findings, figures, worksheet),
+        "f": facts,
+        "program": program_facts(record),
         "figures": {key: {"src": f"figures/{fig.path.name}", "alt": fig.alt, "caption": fig.caption,
                           "number": fig.number}
                     for key, fig in figures.items()},
@@ -210,7 +193,7 @@ class PreparedReport:
     sections: dict       # those report fields (name, description, header, report)
     worksheet: object
     smoothing: float
-    findings: object
+    facts: dict
     figures: dict
     template_path: Path | None
     environment: SandboxedEnvironment
@@ -218,7 +201,7 @@ class PreparedReport:
     def write(self, *, header: dict | None, pdf_name: str, html_name: str | None) -> RenderedReport:
         sections = apply_report_overrides(self.sections, header=header)
         context = build_context(self.record, worksheet=self.worksheet, header_overrides=header,
-                                smoothing=self.smoothing, figures=self.figures, findings=self.findings)
+                                smoothing=self.smoothing, figures=self.figures, facts=self.facts)
         html_text = render_html(self.template_path, self.worksheet.template, context, env=self.environment)
 
         # The PDF is made in memory, then written before the HTML: a render that
@@ -266,14 +249,11 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     weight = float(report_spec.get("smoothing", 0.6))
 
     target_dir = Path(out_dir) if out_dir else run_dir
-    batch_history = record.get("batch_history") or None
-    findings = analyze(record["history"], batch_history, smoothing=weight,
-                       chance_accuracy=(record.get("dataset") or {}).get("chance_accuracy"),
-                       batch_values=(batch_history or {}).get("values", "running_mean"))
+    facts = build_facts(record)
     figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
     number_figures(figures, format_.figures)
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
-                          worksheet=format_, smoothing=weight, findings=findings, figures=figures,
+                          worksheet=format_, smoothing=weight, facts=facts, figures=figures,
                           template_path=template_path,
                           environment=make_environment(template_path.parent if template_path else None))
 

@@ -1,0 +1,88 @@
+"""Facts stage: a run record in, plain data out — numbers and named verdicts with their evidence.
+
+The report's words live in templates (templates/phrases.html.j2 and one
+folder per worksheet format); they choose a sentence by a verdict's name and
+format the numbers beside it.  Nothing here writes a sentence, and nothing in
+the templates compares numbers.  Every verdict is computed on the raw
+per-epoch and per-batch values of run.json; smoothing only draws figures.
+
+The definitions and thresholds are module constants in curves.py,
+outcome.py, mechanisms.py and diagnosis.py, documented in the README
+("How the report judges a run").
+"""
+
+from __future__ import annotations
+
+from . import curves, describe, diagnosis, mechanisms, outcome
+
+# Part of the report fingerprint: bump when a verdict's definition changes, so saved
+# reports are rendered again (`batch --check` reports them out of date).
+FACTS_VERSION = "2"
+
+CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
+
+
+def build_facts(record: dict) -> dict:
+    """Everything the templates may say about this run, as JSON-able data."""
+    history = record.get("history") or {}
+    result = outcome.outcome(record)
+    verdicts: dict = {"outcome": result}
+    verdicts["trends"] = {name: curves.trend(history.get(name), higher_is_better=higher)
+                          for name, higher in CURVES.items() if history.get(name)}
+    verdicts["overfitting"] = curves.overfitting(history.get("loss"), history.get("val_loss"))
+    verdicts["gap"] = curves.generalisation_gap(history)
+    verdicts["end_state"] = curves.end_state(history.get("loss"), history.get("val_loss"))
+    verdicts["spikes"] = curves.loss_spikes(history.get("loss"))
+    verdicts["left_chance_epoch"] = outcome.left_chance_epoch(history, result.get("floor"), result.get("margin", 0.02))
+    verdicts["comparison"] = outcome.comparison(record, result)
+    learned = result["verdict"] == "learned"
+    verdicts["gradients"] = mechanisms.gradients(record)
+    verdicts["gates"] = mechanisms.gates(record, learned)
+    verdicts["diagnosis"] = diagnosis.diagnose(record, verdicts)
+    verdicts["advice"] = diagnosis.smoothing_advice(record, verdicts)
+    verdicts["batch_noise"] = diagnosis.batch_noise(record)
+    verdicts["initial_forget"] = diagnosis.initial_forget(record)
+    verdicts["aim"] = _aim(result, verdicts["comparison"])
+    n_epochs = len(history.get("loss") or [])
+    late = verdicts["left_chance_epoch"]
+    verdicts["learning_start"] = ("never" if late is None else
+                                  "first_epoch" if late == 1 else "later")
+    timing = record.get("timing") or {}
+    seconds = [s for s in (timing.get("seconds_per_epoch") or []) if curves.finite(s)]
+    return {
+        "version": FACTS_VERSION,
+        "experiment": record.get("experiment"),
+        "dataset": describe.dataset_facts(record),
+        "model": describe.model_facts(record),
+        "comparison_rows": describe.comparison_rows(record),
+        "epochs": curves.epoch_rows(history, timing.get("seconds_per_epoch") or []),
+        "n_epochs": n_epochs,
+        # Test metrics are of the last epoch's weights: best-epoch weights are not restored.
+        "evaluated_epoch": n_epochs if result["verdict"] != "diverged" else None,
+        "stopped": record.get("stopped") or {"reason": "completed", "epoch": n_epochs},
+        "timing": {"total_seconds": timing.get("total_seconds"), "train_seconds": timing.get("train_seconds"),
+                   "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
+                   "fastest_epoch": min(seconds) if seconds else None},
+        "test": record.get("test"),
+        "backend": record.get("backend"),
+        "versions": record.get("versions") or {},
+        **verdicts,
+    }
+
+
+def _aim(result: dict, comparison: list[dict]) -> dict:
+    """Does this run show the worksheet's aim: the LSTM learns what the plain RNN cannot?"""
+    main = result["verdict"]
+    if main == "diverged":
+        verdict = "diverged"
+    elif main != "learned":
+        verdict = "not_shown"
+    elif not comparison:
+        verdict = "learned_no_baseline"
+    elif all(row["verdict"] == "main_ahead" for row in comparison):
+        verdict = "shown"
+    elif any(row["verdict"] == "baseline_ahead" for row in comparison):
+        verdict = "not_shown"
+    else:
+        verdict = "learned_no_contrast"
+    return {"verdict": verdict, "main": main}

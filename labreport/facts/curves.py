@@ -1,0 +1,217 @@
+"""Verdicts about the per-epoch learning curves, on the raw values.
+
+Every verdict here is what a reader holding the run's per-epoch table would
+say: the table prints four decimals, so two values that print the same are
+"level", a step that prints higher is a rise, one that prints lower a fall.
+Smoothing never enters a verdict; it only draws the figures.
+
+Each function takes plain lists (NaN/None allowed) and returns plain data: a
+``verdict`` string from a closed set and the numbers it rests on.  Epochs are
+1-based.
+"""
+
+from __future__ import annotations
+
+import math
+
+# The per-epoch table prints 4 decimals: values equal at that precision are level.
+TABLE_DECIMALS = 4
+# Overfitting: the last validation loss this far above its lowest (relative) while the
+# training loss fell over the same epochs.  Below it, a rise is "slight" and the verdict unclear.
+OVERFITTING_MIN_RISE = 0.05
+# Converged: over the last CONVERGENCE_EPOCHS epochs the curve moved within this share
+# of its level, or within this share of its whole fall from epoch 1.
+CONVERGENCE_EPOCHS = 3
+CONVERGENCE_RELATIVE = 0.02
+CONVERGENCE_SHARE_OF_FALL = 0.02
+# Still improving: the validation loss fell by at least this much (relative) over the last epochs.
+STILL_IMPROVING_MIN_FALL = 0.01
+# Noise: a curve that changes direction at this share of its chances (and at least twice) zig-zags.
+NOISY_REVERSAL_SHARE = 0.4
+NOISY_MIN_REVERSALS = 2
+# A trend with more segments than this is summarised, not listed.
+LISTED_SEGMENTS = 4
+# Generalisation gap at the last epoch: "close" within these margins.
+GAP_ACCURACY = 0.02
+GAP_LOSS_RELATIVE = 0.10
+GAP_LOSS_ABSOLUTE = 0.01
+# A loss spike: an epoch whose training loss is this much above the epoch before.
+SPIKE_RELATIVE = 0.10
+
+
+def finite(value) -> bool:
+    return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _clean(values) -> list:
+    return [float(v) if finite(v) else None for v in (values or [])]
+
+
+def _printed(value: float) -> float:
+    return round(value, TABLE_DECIMALS)
+
+
+def step_direction(before: float, after: float) -> int:
+    """+1, -1 or 0 (level at the table's precision)."""
+    a, b = _printed(before), _printed(after)
+    return 0 if a == b else (1 if b > a else -1)
+
+
+def trend(values, *, higher_is_better: bool) -> dict:
+    """Segments of the raw curve: maximal runs of rises, falls or level steps."""
+    series = _clean(values)
+    if len(series) < 2 or any(v is None for v in series):
+        return {"verdict": "unavailable", "n_epochs": len(series)}
+    segments: list[dict] = []
+    for index in range(len(series) - 1):
+        direction = {1: "rise", -1: "fall", 0: "level"}[step_direction(series[index], series[index + 1])]
+        if segments and segments[-1]["direction"] == direction:
+            segments[-1]["end_epoch"] = index + 2
+            segments[-1]["end_value"] = series[index + 1]
+        else:
+            segments.append({"direction": direction, "start_epoch": index + 1, "end_epoch": index + 2,
+                             "start_value": series[index], "end_value": series[index + 1]})
+    moving = [s["direction"] for s in segments if s["direction"] != "level"]
+    reversals = sum(1 for a, b in zip(moving, moving[1:]) if a != b)
+    chances = max(len(series) - 2, 0)
+    # The best value, earliest on a tie (as the table shows it).
+    if higher_is_better:
+        best_index = max(range(len(series)), key=lambda i: (_printed(series[i]), -i))
+    else:
+        best_index = min(range(len(series)), key=lambda i: (_printed(series[i]), i))
+    rises = sum(1 for s in segments if s["direction"] == "rise")
+    falls = sum(1 for s in segments if s["direction"] == "fall")
+    if not moving:
+        shape = "level"
+    elif len(segments) == 1:
+        shape = "steady"          # one direction all the way
+    elif len(segments) <= LISTED_SEGMENTS:
+        shape = "turns"           # a few segments, each listed
+    else:
+        shape = "zigzag"          # summarised: first, last, best, counts
+    noisy = reversals >= NOISY_MIN_REVERSALS and chances and reversals / chances >= NOISY_REVERSAL_SHARE
+    last_step = segments[-1]["direction"] if segments[-1]["end_epoch"] == len(series) else "level"
+    return {
+        "verdict": shape,
+        "segments": segments,
+        "n_epochs": len(series),
+        "first": series[0], "last": series[-1],
+        "best": series[best_index], "best_epoch": best_index + 1,
+        "best_is_last": best_index == len(series) - 1,
+        "rises": rises, "falls": falls,
+        "reversals": reversals, "reversal_chances": chances,
+        "noise": "zigzag" if noisy else ("some_reversals" if reversals >= NOISY_MIN_REVERSALS else "smooth"),
+        "last_step": last_step,
+        "overall": {1: "rise", -1: "fall", 0: "level"}[step_direction(series[0], series[-1])],
+    }
+
+
+def overfitting(loss, val_loss) -> dict:
+    """Did the validation loss turn up after its lowest epoch while the training loss kept falling?"""
+    train, val = _clean(loss), _clean(val_loss)
+    if len(val) < 3 or any(v is None for v in val) or any(v is None for v in train):
+        return {"verdict": "unavailable"}
+    best = min(range(len(val)), key=lambda i: (_printed(val[i]), i))
+    last = len(val) - 1
+    evidence = {"best_epoch": best + 1, "last_epoch": last + 1, "val_loss_at_best": val[best],
+                "val_loss_at_last": val[last], "train_loss_at_best": train[best], "train_loss_at_last": train[last]}
+    if best == last:
+        return {"verdict": "none", **evidence}
+    rise = (val[last] - val[best]) / val[best] if val[best] > 0 else math.inf
+    train_change = (train[last] - train[best]) / train[best] if train[best] > 0 else 0.0
+    evidence.update({"val_loss_rise": rise, "train_loss_change": train_change,
+                     "epochs_after_best": last - best})
+    if rise < OVERFITTING_MIN_RISE:
+        return {"verdict": "slight", **evidence}
+    if step_direction(train[best], train[last]) < 0:
+        return {"verdict": "onset", "onset_epoch": best + 2, **evidence}
+    return {"verdict": "both_rose", **evidence}
+
+
+def generalisation_gap(history) -> dict:
+    """Training against validation at the last epoch."""
+    acc, val_acc = _clean(history.get("accuracy")), _clean(history.get("val_accuracy"))
+    loss, val_loss = _clean(history.get("loss")), _clean(history.get("val_loss"))
+    if not (acc and val_acc and loss and val_loss) or None in (acc[-1], val_acc[-1], loss[-1], val_loss[-1]):
+        return {"verdict": "unavailable"}
+    accuracy_gap = acc[-1] - val_acc[-1]
+    loss_gap = val_loss[-1] - loss[-1]
+    evidence = {"accuracy": acc[-1], "val_accuracy": val_acc[-1], "loss": loss[-1], "val_loss": val_loss[-1],
+                "accuracy_gap": accuracy_gap, "loss_gap": loss_gap,
+                "loss_gap_relative": loss_gap / loss[-1] if loss[-1] > 0 else None}
+    if accuracy_gap > GAP_ACCURACY or loss_gap > GAP_LOSS_RELATIVE * loss[-1] + GAP_LOSS_ABSOLUTE:
+        verdict = "validation_worse"
+    elif accuracy_gap < -GAP_ACCURACY or loss_gap < -(GAP_LOSS_RELATIVE * loss[-1] + GAP_LOSS_ABSOLUTE):
+        verdict = "validation_better"
+    else:
+        verdict = "close"
+    return {"verdict": verdict, **evidence}
+
+
+def end_state(loss, val_loss) -> dict:
+    """Where training stood at the last epoch: still improving, converged, past its best, or unclear."""
+    train, val = _clean(loss), _clean(val_loss)
+    curve = val if val and None not in val else train
+    if len(curve) < 2 or None in curve or None in train:
+        return {"verdict": "unavailable"}
+    n = len(curve)
+    best = min(range(n), key=lambda i: (_printed(curve[i]), i))
+    window = curve[-min(CONVERGENCE_EPOCHS, n):]
+    spread = max(window) - min(window)
+    level = abs(window[-1]) or 1.0
+    whole_fall = max(curve) - min(curve)
+    relative_spread = spread / level
+    share_of_fall = spread / whole_fall if whole_fall > 0 else 0.0
+    recent_fall = (window[0] - window[-1]) / abs(window[0]) if window[0] else 0.0
+    evidence = {"curve": "val_loss" if curve is val else "loss", "best_epoch": best + 1, "n_epochs": n,
+                "window_epochs": len(window), "window_first": window[0], "window_last": window[-1],
+                "relative_spread": relative_spread, "share_of_whole_fall": share_of_fall,
+                "recent_fall": recent_fall,
+                "train_last_step": {1: "rise", -1: "fall", 0: "level"}[step_direction(train[-2], train[-1])],
+                "val_last_step": {1: "rise", -1: "fall", 0: "level"}[step_direction(curve[-2], curve[-1])]}
+    if best < n - 1 and step_direction(curve[best], curve[-1]) > 0:
+        return {"verdict": "past_best", **evidence}
+    if (best == n - 1 and evidence["val_last_step"] == "fall" and evidence["train_last_step"] == "fall"
+            and recent_fall >= STILL_IMPROVING_MIN_FALL and share_of_fall > CONVERGENCE_SHARE_OF_FALL):
+        return {"verdict": "still_improving", **evidence}
+    if relative_spread <= CONVERGENCE_RELATIVE:
+        return {"verdict": "converged", "basis": "level", **evidence}
+    if share_of_fall <= CONVERGENCE_SHARE_OF_FALL:
+        # A loss near zero still halves from epoch to epoch; against its whole fall it has stopped moving.
+        return {"verdict": "converged", "basis": "share_of_fall", **evidence}
+    return {"verdict": "unclear", **evidence}
+
+
+def loss_spikes(loss) -> dict:
+    """Epochs whose training loss rose by more than SPIKE_RELATIVE over the epoch before."""
+    train = _clean(loss)
+    spikes = []
+    for index in range(1, len(train)):
+        before, after = train[index - 1], train[index]
+        if before is None or after is None or before <= 0:
+            continue
+        if (after - before) / before > SPIKE_RELATIVE and step_direction(before, after) > 0:
+            spikes.append({"epoch": index + 1, "before": before, "after": after,
+                           "relative_rise": (after - before) / before})
+    largest = max(spikes, key=lambda s: s["relative_rise"]) if spikes else None
+    return {"verdict": "spikes" if spikes else "none", "spikes": spikes, "largest": largest,
+            "count": len(spikes)}
+
+
+def first_epoch_at_or_above(values, threshold: float):
+    for index, value in enumerate(_clean(values)):
+        if value is not None and value >= threshold:
+            return index + 1
+    return None
+
+
+def epoch_rows(history, seconds) -> list[dict]:
+    rows = []
+    for index in range(len(history.get("loss") or [])):
+        def value(key):
+            values = history.get(key) or []
+            return values[index] if index < len(values) and finite(values[index]) else None
+        rows.append({"epoch": index + 1, "loss": value("loss"), "accuracy": value("accuracy"),
+                     "val_loss": value("val_loss"), "val_accuracy": value("val_accuracy"),
+                     "seconds": seconds[index] if index < len(seconds or []) and finite(seconds[index]) else None})
+    return rows

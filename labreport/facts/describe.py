@@ -1,0 +1,209 @@
+"""Plain facts about the run's data and model: sizes, shapes, parameter formulas.
+
+Numbers and named values only; the templates turn them into sentences.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import PurePath
+
+from .curves import finite
+
+# The training split is "balanced" while its largest class is at most this many times its smallest.
+BALANCED_RATIO = 1.25
+CELL_TITLES = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
+
+
+def dataset_facts(record: dict) -> dict:
+    data = record.get("dataset") or {}
+    sizes = data.get("sizes") or {}
+    counts = (data.get("class_counts") or {}).get("train") or {}
+    total_train = sum(counts.values())
+    majority_class, majority = max(counts.items(), key=lambda kv: kv[1]) if counts else (None, 0)
+    minority = min(counts.values()) if counts else 0
+    ratio = majority / minority if minority else None
+    lengths = data.get("lengths") or {}
+    fixed = bool(lengths) and lengths.get("min") == lengths.get("max")
+    example = data.get("example") or {}
+    steps = set(example.get("important_steps") or [])
+    tokens = example.get("tokens") or []
+    shown_until = (max(steps) + 3) if steps else 30
+    windows = data.get("important_windows") or []
+    path = data.get("path")
+    return {
+        "source": data.get("source"),
+        "name": data.get("name") or data.get("source"),
+        "summary": data.get("summary"),
+        "task": data.get("task"),
+        "file_name": PurePath(str(path)).name if path else None,  # never the local folder
+        "sizes": {"train": sizes.get("train"), "validation": sizes.get("validation"), "test": sizes.get("test")},
+        "total": sum(v for v in sizes.values() if isinstance(v, int)),
+        "class_names": data.get("class_names") or [],
+        "n_classes": len(data.get("class_names") or []),
+        "two_classes": len(data.get("class_names") or []) == 2,
+        "balance": ("unavailable" if not counts else
+                    "balanced" if ratio is not None and ratio <= BALANCED_RATIO else "imbalanced"),
+        "majority_class": majority_class,
+        "majority_share": majority / total_train if total_train else None,
+        "largest_over_smallest": ratio,
+        "sequence_length": data.get("sequence_length"),
+        "lengths": ({"fixed": True} if fixed else
+                    {"fixed": False, **{k: lengths.get(k) for k in ("mean", "median", "p90", "p99", "min", "max",
+                                                                     "truncated_share")}}) if lengths else None,
+        "padding": data.get("padding"),
+        "truncating": data.get("truncating"),
+        "standardization": data.get("standardization"),
+        "vocabulary_size": data.get("vocabulary_size"),
+        "oov_share": data.get("oov_share"),
+        "chance_accuracy": data.get("chance_accuracy"),
+        "min_lag": data.get("min_lag"),
+        "windows": [{"first": w[0] + 1, "last": w[1] + 1} for w in windows],
+        "seed": data.get("seed"),
+        "example": {
+            "label": example.get("label"),
+            "text": example.get("text"),
+            "tokens": [{"token": str(t), "important": i in steps} for i, t in enumerate(tokens[:shown_until])],
+            "truncated": len(tokens) > shown_until,
+        } if example else None,
+        "symbols": data.get("symbols"),
+        "num_words": data.get("num_words"), "index_from": data.get("index_from"),
+        "start_char": data.get("start_char"), "oov_char": data.get("oov_char"), "skip_top": data.get("skip_top"),
+    }
+
+
+def _recurrent_formula(cell: str, m: int, n: int) -> dict:
+    if cell == "lstm":
+        return {"symbols": "4(m² + mn + m)", "formula": f"4({m}² + {m}·{n} + {m})", "value": 4 * (m * m + m * n + m)}
+    if cell == "gru":  # Keras' GRU (reset_after=True) keeps two bias vectors per gate
+        return {"symbols": "3(m² + mn + 2m)", "formula": f"3({m}² + {m}·{n} + 2·{m})",
+                "value": 3 * (m * m + m * n + 2 * m)}
+    return {"symbols": "m² + mn + m", "formula": f"{m}² + {m}·{n} + {m}", "value": m * m + m * n + m}
+
+
+def parameter_rows(record: dict, model: dict | None = None, cell: str | None = None) -> list[dict]:
+    """Each layer's parameter count from its formula with this run's sizes, beside Keras' count."""
+    model = model or record["model"]
+    spec_layers = record["spec"]["model"]["recurrent"]
+    vocabulary = record["dataset"].get("vocabulary_size")
+    rows, n, recurrent_index = [], None, 0
+    for layer in model["layers"]:
+        kind = layer["type"]
+        if kind == "Embedding":
+            width = layer["units"] or 1
+            v = layer["params"] // width
+            rows.append({"layer": layer["name"], "type": kind, "symbols": "V × n", "formula": f"{v:,} × {width}",
+                         "value": v * width, "keras": layer["params"], "V": v, "n": width})
+            n = width
+        elif kind == "CategoryEncoding":
+            n = vocabulary
+        elif kind in ("LSTM", "GRU", "SimpleRNN", "Bidirectional") and recurrent_index < len(spec_layers):
+            layer_spec = spec_layers[recurrent_index]
+            recurrent_index += 1
+            this_cell = cell or layer_spec["cell"]
+            m = layer_spec["units"]
+            n_in = n if n is not None else (vocabulary or 1)
+            formula = _recurrent_formula(this_cell, m, n_in)
+            if layer_spec.get("bidirectional"):
+                formula = {"symbols": f"2 × {formula['symbols']}", "formula": f"2 × {formula['formula']}",
+                           "value": 2 * formula["value"]}
+            rows.append({"layer": layer["name"], "type": kind, **formula, "keras": layer["params"],
+                         "m": m, "n": n_in, "cell": this_cell})
+            n = m * (2 if layer_spec.get("bidirectional") else 1)
+        elif kind == "Dense" and n is not None:
+            k = layer["units"] or 1
+            rows.append({"layer": layer["name"], "type": kind, "symbols": "(m + 1) × K",
+                         "formula": f"({n} + 1) × {k}", "value": (n + 1) * k, "keras": layer["params"]})
+            n = k
+    for row in rows:
+        row["matches"] = row["value"] == row["keras"]
+    return rows
+
+
+def model_facts(record: dict) -> dict:
+    model = record.get("model") or {}
+    spec = record.get("spec") or {}
+    spec_layers = (spec.get("model") or {}).get("recurrent") or []
+    training = spec.get("training") or {}
+    data = record.get("dataset") or {}
+    n_classes = len(data.get("class_names") or [])
+    layers, recurrent_index = [], 0
+    for layer in model.get("layers") or []:
+        entry = {"name": layer["name"], "type": layer["type"], "params": layer["params"],
+                 "output_shape": layer.get("output_shape"), "units": layer.get("units")}
+        if layer["type"] == "Embedding":
+            width = layer.get("units") or 1
+            entry["input_dim"] = layer["params"] // width
+        if layer["type"] in ("LSTM", "GRU", "SimpleRNN", "Bidirectional") and recurrent_index < len(spec_layers):
+            layer_spec = spec_layers[recurrent_index]
+            recurrent_index += 1
+            entry.update({"cell": layer_spec["cell"], "cell_title": CELL_TITLES.get(layer_spec["cell"]),
+                          "dropout": layer_spec.get("dropout") or 0, "recurrent_dropout":
+                          layer_spec.get("recurrent_dropout") or 0, "bidirectional": bool(layer_spec.get("bidirectional")),
+                          "returns_sequences": recurrent_index < len(spec_layers)})
+        layers.append(entry)
+    rows = parameter_rows(record) if model.get("layers") else []
+    lstm_row = next((row for row in rows if row.get("cell") == "lstm"), None)
+    embedding_row = next((row for row in rows if row["type"] == "Embedding"), None)
+    history = record.get("history") or {}
+    batches = (record.get("batch_history") or {}).get("batches_per_epoch")
+    if not batches and training.get("batch_size"):
+        batches = max(1, math.ceil(((data.get("sizes") or {}).get("train") or 0) / training["batch_size"]))
+    main_cell = spec_layers[0]["cell"] if spec_layers else None
+    return {
+        "name": model.get("name"),
+        "main_cell": main_cell,
+        "main_title": CELL_TITLES.get(main_cell, main_cell),
+        "layers": layers,
+        "total_params": model.get("total_params"),
+        "trainable_params": model.get("trainable_params"),
+        "non_trainable_params": model.get("non_trainable_params"),
+        "parameter_rows": rows,
+        "formula_total": sum(row["value"] for row in rows),
+        "lstm": lstm_row,
+        "embedding": embedding_row,
+        "simple_rnn_same_size": (lstm_row["m"] ** 2 + lstm_row["m"] * lstm_row["n"] + lstm_row["m"])
+        if lstm_row else None,
+        "output": {"units": 1 if n_classes == 2 else n_classes,
+                   "activation": "sigmoid" if n_classes == 2 else "softmax",
+                   "loss": "binary" if n_classes == 2 else "categorical"},
+        "optimizer": training.get("optimizer"),
+        "learning_rate": training.get("learning_rate"),
+        "clipnorm": training.get("clipnorm"),
+        "batch_size": training.get("batch_size"),
+        "validation_split": training.get("validation_split"),
+        "validation_shuffle": bool(training.get("validation_shuffle")),
+        "batches_per_epoch": batches,
+        "epochs_planned": training.get("epochs"),
+        "epochs_run": len(history.get("loss") or []),
+        "updates": (batches or 0) * len(history.get("loss") or []),
+        "forget_bias": spec_layers[0].get("forget_bias") if spec_layers else None,
+        "seed": record.get("seed"),
+    }
+
+
+def comparison_rows(record: dict) -> list[dict]:
+    """The main model and each baseline side by side (test, best validation, speed, size)."""
+    spec_layers = record["spec"]["model"]["recurrent"]
+    entries = [{"cell": spec_layers[0]["cell"], "model": record["model"], "history": record["history"],
+                "test": record.get("test"), "timing": record.get("timing") or {}},
+               *(record.get("baselines") or [])]
+    if len(entries) < 2:
+        return []
+    rows = []
+    for entry in entries:
+        val_acc = [v for v in (entry["history"].get("val_accuracy") or []) if finite(v)]
+        seconds = [v for v in ((entry.get("timing") or {}).get("seconds_per_epoch") or []) if finite(v)]
+        first_09 = next((i + 1 for i, v in enumerate(entry["history"].get("val_accuracy") or [])
+                         if finite(v) and v >= 0.9), None)
+        test = entry.get("test") or {}
+        rows.append({
+            "cell": entry["cell"], "title": CELL_TITLES.get(entry["cell"], entry["cell"]),
+            "test_accuracy": test.get("accuracy") if finite(test.get("accuracy")) else None,
+            "test_loss": test.get("loss") if finite(test.get("loss")) else None,
+            "best_val_accuracy": max(val_acc) if val_acc else None,
+            "epoch_reaching_0_9": first_09,
+            "params": entry["model"]["total_params"],
+            "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
+        })
+    return rows

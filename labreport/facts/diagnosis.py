@@ -1,0 +1,203 @@
+"""What went wrong, what in this run's settings and data likely caused it, and what to change next.
+
+Each problem, cause and next step is a named value with the numbers from
+run.json that back it; the templates word them.  A cause is listed only
+where the run's own settings or data show it, and a next step only where it
+is a change this spec can make with this data.  A run that reached its goal
+with no problem in its numbers gets no advice to change it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .curves import finite
+
+# Retention of the initial forget gate over the lag, σ(b)^lag, below which the error signal
+# from the first important task hardly reaches it at the start of training.
+WEAK_FORGET_RETENTION = 0.01
+# Padding after the text: flagged when the typical text fills less than this share of the sequence.
+PADDING_FILL_BELOW = 0.9
+# Learning rates above which Adam/RMSprop (or SGD) runs are prone to spikes and divergence.
+HIGH_LEARNING_RATE = {"adam": 0.01, "rmsprop": 0.01, "sgd": 0.1}
+# More weights than this per training sequence: a small training set for the model.
+WEIGHTS_PER_SEQUENCE_HIGH = 10.0
+# Batch-to-batch noise: the per-batch training losses of the last epoch vary by more than this
+# share of their mean (coefficient of variation).
+BATCH_NOISE_CV = 0.25
+BATCH_FACTOR = 4
+# A larger batch is only advised while it leaves at least this many batches per epoch.
+MIN_BATCHES_AFTER = 8
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _main_layer(record) -> dict:
+    return ((record.get("spec") or {}).get("model") or {}).get("recurrent", [{}])[0]
+
+
+def initial_forget(record) -> dict | None:
+    """The main LSTM layer's initial forget gate, and what it keeps over the lag."""
+    layer = _main_layer(record)
+    if layer.get("cell") != "lstm":
+        return None
+    bias = layer.get("forget_bias", 1.0)
+    lag = (record.get("dataset") or {}).get("min_lag")
+    if not isinstance(bias, (int, float)):
+        return {"scheme": str(bias), "bias": None, "gate": None, "lag": lag, "retained": None}
+    gate = _sigmoid(float(bias))
+    return {"scheme": "constant", "bias": float(bias), "gate": gate, "lag": lag,
+            "retained": gate ** lag if lag else None}
+
+
+def _padding(record) -> dict | None:
+    data = record.get("dataset") or {}
+    lengths = data.get("lengths") or {}
+    length = data.get("sequence_length")
+    if data.get("padding") != "post" or not lengths.get("median") or not length:
+        return None
+    fill = min(lengths["median"], length) / length
+    if fill >= PADDING_FILL_BELOW:
+        return None
+    return {"median_length": lengths["median"], "sequence_length": length,
+            "padding_steps_after_median_text": length - min(lengths["median"], length), "fill": fill}
+
+
+def batch_noise(record) -> dict | None:
+    """How much the per-batch training loss varies within the last finished epoch."""
+    batches = record.get("batch_history") or {}
+    epochs, losses = batches.get("epoch") or [], batches.get("loss") or []
+    if not epochs or len(epochs) != len(losses):
+        return None
+    last = max(epochs)
+    values = [v for e, v in zip(epochs, losses) if e == last and finite(v)]
+    if len(values) < 4:
+        return None
+    mean = sum(values) / len(values)
+    if mean <= 0:
+        return None
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+    return {"epoch": last, "batches": len(values), "mean": mean, "std": std, "cv": std / mean,
+            "noisy": std / mean > BATCH_NOISE_CV}
+
+
+def diagnose(record: dict, verdicts: dict) -> dict:
+    """Problems with their likely causes and next steps; an empty list for a clean run."""
+    spec = record.get("spec") or {}
+    training = spec.get("training") or {}
+    data = record.get("dataset") or {}
+    sizes = data.get("sizes") or {}
+    epochs = len((record.get("history") or {}).get("loss") or [])
+    outcome = verdicts["outcome"]
+    forget = initial_forget(record)
+    padding = _padding(record)
+    lr = training.get("learning_rate")
+    optimizer = training.get("optimizer", "adam")
+    high_lr = finite(lr) and lr >= HIGH_LEARNING_RATE.get(optimizer, 0.01)
+    weights_per_sequence = (record.get("model") or {}).get("total_params", 0) / max(sizes.get("train") or 1, 1)
+
+    def cause(cause_id, **evidence):
+        return {"id": cause_id, **evidence}
+
+    def step(step_id, **evidence):
+        return {"id": step_id, **evidence}
+
+    problems = []
+    weak_forget = (forget is not None and forget.get("retained") is not None
+                   and forget["retained"] < WEAK_FORGET_RETENTION)
+
+    if outcome["verdict"] == "diverged":
+        causes, steps = [], []
+        if high_lr:
+            causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
+        if not training.get("clipnorm"):
+            causes.append(cause("no_clipping"))
+        steps.append(step("lower_learning_rate", current=lr, suggested=lr / 10 if finite(lr) else None))
+        if not training.get("clipnorm"):
+            steps.append(step("set_clipnorm", suggested=1.0))
+        problems.append({"id": "diverged", "stopped": record.get("stopped"), "causes": causes, "next": steps})
+
+    if outcome["verdict"] in ("chance", "partly_learned"):
+        causes, steps = [], []
+        if padding:
+            causes.append(cause("padding_at_end", **padding))
+            steps.append(step("pad_at_front"))
+        if weak_forget:
+            causes.append(cause("weak_forget_bias", **forget))
+            steps.append(step("raise_forget_bias", current=forget["bias"], suggested_gate=_sigmoid(3.0),
+                              suggested=3.0, retained_after=_sigmoid(3.0) ** forget["lag"]))
+        end = verdicts["end_state"]["verdict"]
+        if end == "still_improving":
+            causes.append(cause("too_few_epochs", epochs=epochs))
+            steps.append(step("more_epochs", current=epochs, suggested=epochs * 2))
+        if high_lr:
+            causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
+            steps.append(step("lower_learning_rate", current=lr, suggested=lr / 10))
+        if not training.get("clipnorm") and verdicts["spikes"]["verdict"] == "spikes":
+            causes.append(cause("no_clipping", spikes=verdicts["spikes"]["count"]))
+            steps.append(step("set_clipnorm", suggested=1.0))
+        if outcome["verdict"] == "chance" and verdicts.get("left_chance_epoch") is None and data.get("source") == "generated":
+            steps.append(step("more_sequences", current=sizes.get("train"), suggested=(sizes.get("train") or 0) * 2))
+        problems.append({"id": outcome["verdict"], "causes": causes, "next": steps})
+
+    for row in verdicts["comparison"]:
+        if row["verdict"] == "baseline_ahead":
+            problems.append({"id": "baseline_ahead", "cell": row["cell"], "difference": -row["difference"],
+                             "main_outcome": outcome["verdict"], "causes": [], "next": []})
+
+    over = verdicts["overfitting"]
+    if over["verdict"] == "onset":
+        causes = [cause("last_epoch_weights", best_epoch=over["best_epoch"], last_epoch=over["last_epoch"])]
+        if weights_per_sequence > WEIGHTS_PER_SEQUENCE_HIGH:
+            causes.append(cause("small_training_set", weights_per_sequence=weights_per_sequence,
+                                train=sizes.get("train")))
+        steps = [step("stop_at_best", best_epoch=over["best_epoch"], current=epochs)]
+        problems.append({"id": "overfitting", "onset_epoch": over["onset_epoch"], "causes": causes, "next": steps})
+
+    if verdicts["end_state"]["verdict"] == "still_improving" and outcome["verdict"] != "learned" \
+            and not any(p["id"] in ("chance", "partly_learned") for p in problems):
+        problems.append({"id": "still_improving", "causes": [cause("too_few_epochs", epochs=epochs)],
+                         "next": [step("more_epochs", current=epochs, suggested=epochs * 2)]})
+
+    spikes = verdicts["spikes"]
+    # A jump in the loss is a problem worth a change only where the settings leave room for it
+    # (no clipping, a high learning rate) or the model did not learn; otherwise the report
+    # mentions it under "during training" and leaves a run that reached its goal alone.
+    if spikes["verdict"] == "spikes" and outcome["verdict"] != "diverged" and (
+            not training.get("clipnorm") or high_lr or outcome["verdict"] != "learned"):
+        causes, steps = [], []
+        if not training.get("clipnorm"):
+            causes.append(cause("no_clipping"))
+            steps.append(step("set_clipnorm", suggested=1.0))
+        if high_lr:
+            causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
+            steps.append(step("lower_learning_rate", current=lr, suggested=lr / 10))
+        problems.append({"id": "loss_spike", "largest": spikes["largest"], "count": spikes["count"],
+                         "causes": causes, "next": steps})
+
+    return {"verdict": "problems" if problems else "clean", "problems": problems}
+
+
+def smoothing_advice(record: dict, verdicts: dict) -> list[dict]:
+    """How the graphs can be made smoother: the display always; training changes only where they apply."""
+    training = (record.get("spec") or {}).get("training") or {}
+    sizes = (record.get("dataset") or {}).get("sizes") or {}
+    items = []
+    noise = batch_noise(record)
+    batch_size = training.get("batch_size") or 0
+    if noise and noise["noisy"] and batch_size:
+        larger = batch_size * BATCH_FACTOR
+        batches_after = math.ceil((sizes.get("train") or 0) / larger)
+        if batches_after >= MIN_BATCHES_AFTER:
+            items.append({"id": "larger_batch", "current": batch_size, "suggested": larger,
+                          "batches_after": batches_after, **noise})
+    val_trend = verdicts["trends"].get("val_loss") or {}
+    if val_trend.get("noise") == "zigzag" and finite(training.get("learning_rate")):
+        items.append({"id": "lower_learning_rate", "current": training["learning_rate"],
+                      "suggested": training["learning_rate"] / 2, "reversals": val_trend["reversals"],
+                      "chances": val_trend["reversal_chances"]})
+    if verdicts["overfitting"]["verdict"] == "onset":
+        items.append({"id": "stop_at_best", "best_epoch": verdicts["overfitting"]["best_epoch"]})
+    return items

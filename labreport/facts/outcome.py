@@ -1,0 +1,92 @@
+"""Verdicts about what the run achieved: learned, at chance, diverged; and the baseline comparison.
+
+"Chance" is the better of guessing uniformly (1/K) and always answering the
+test set's most frequent class: a model has learned something only if it
+beats both by more than the test set's sampling error.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .curves import finite
+
+# A test accuracy within max(CHANCE_MARGIN, 2 standard errors) of chance is "at chance".
+CHANCE_MARGIN = 0.02
+# "Learned": the model closed at least this share of the distance from chance to 100 %.
+LEARNED_SHARE = 0.6
+# Two test accuracies closer than max(SAME_MARGIN, 2 standard errors of the difference) are a tie.
+SAME_MARGIN = 0.02
+
+
+def _standard_error(p: float, n: int) -> float:
+    return math.sqrt(max(p * (1 - p), 0.0) / n) if n > 0 else 0.0
+
+
+def chance_levels(dataset: dict) -> dict:
+    classes = dataset.get("class_names") or []
+    counts = (dataset.get("class_counts") or {}).get("test") or {}
+    total = sum(counts.values())
+    uniform = 1.0 / len(classes) if classes else None
+    majority_class, majority = (max(counts.items(), key=lambda kv: kv[1]) if counts else (None, 0))
+    majority_share = majority / total if total else None
+    floor = max(v for v in (uniform, majority_share) if v is not None) if (uniform or majority_share) else None
+    return {"uniform": uniform, "majority_class": majority_class, "majority_share": majority_share,
+            "floor": floor, "n_test": total or (dataset.get("sizes") or {}).get("test")}
+
+
+def outcome(record: dict) -> dict:
+    """learned | partly_learned | chance | diverged, with the numbers."""
+    stopped = record.get("stopped") or {}
+    levels = chance_levels(record["dataset"])
+    test = record.get("test") or {}
+    accuracy = test.get("accuracy")
+    evidence = {**levels, "test_accuracy": accuracy if finite(accuracy) else None,
+                "test_loss": test.get("loss") if finite(test.get("loss")) else None}
+    if stopped.get("reason") == "nan_loss" or not finite(accuracy):
+        return {"verdict": "diverged", "stopped": stopped or None, **evidence}
+    floor, n = levels["floor"], levels["n_test"] or 0
+    margin = max(CHANCE_MARGIN, 2 * _standard_error(floor, n)) if floor is not None else CHANCE_MARGIN
+    share = (accuracy - floor) / (1 - floor) if floor is not None and floor < 1 else None
+    evidence.update({"margin": margin, "share_of_way_to_perfect": share,
+                     "above_floor": accuracy - floor if floor is not None else None})
+    if floor is not None and accuracy <= floor + margin:
+        verdict = "chance"
+    elif share is not None and share >= LEARNED_SHARE:
+        verdict = "learned"
+    else:
+        verdict = "partly_learned"
+    return {"verdict": verdict, **evidence}
+
+
+def left_chance_epoch(history: dict, floor: float | None, margin: float) -> int | None:
+    """The first epoch whose validation accuracy was clearly above chance."""
+    if floor is None:
+        return None
+    for index, value in enumerate(history.get("val_accuracy") or []):
+        if finite(value) and value > floor + margin:
+            return index + 1
+    return None
+
+
+def comparison(record: dict, main_outcome: dict) -> list[dict]:
+    """The main model against each baseline, by test accuracy, with a margin for sampling error."""
+    rows = []
+    main_accuracy = main_outcome.get("test_accuracy")
+    n = main_outcome.get("n_test") or 0
+    for baseline in record.get("baselines") or []:
+        base_record = {"dataset": record["dataset"], "test": baseline.get("test"),
+                       "stopped": baseline.get("stopped")}
+        base_outcome = outcome(base_record)
+        accuracy = base_outcome.get("test_accuracy")
+        evidence = {"cell": baseline["cell"], "baseline_outcome": base_outcome["verdict"],
+                    "baseline_accuracy": accuracy, "main_accuracy": main_accuracy}
+        if main_accuracy is None or accuracy is None:
+            rows.append({"verdict": "unavailable", **evidence})
+            continue
+        difference = main_accuracy - accuracy
+        se = math.sqrt(_standard_error(main_accuracy, n) ** 2 + _standard_error(accuracy, n) ** 2)
+        margin = max(SAME_MARGIN, 2 * se)
+        verdict = "main_ahead" if difference > margin else ("baseline_ahead" if difference < -margin else "tie")
+        rows.append({"verdict": verdict, "difference": difference, "margin": margin, **evidence})
+    return rows

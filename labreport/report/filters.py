@@ -1,0 +1,135 @@
+"""Jinja filters that format numbers for prose: the templates' only way to show a number.
+
+Each takes the raw value from the facts and returns text; a missing or
+non-finite value reads "n/a", never "nan".  Precision follows what a reader
+needs: accuracies as 86.4 %, ratios as 15×, tiny shares as powers of ten.
+"""
+
+from __future__ import annotations
+
+import math
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+NA = "n/a"
+NBSP = "\u00a0"
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def num(value, digits: int = 4) -> str:
+    """Fixed decimals (the per-epoch table's precision by default); integers with thousands separators."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return f"{value:.{digits}f}" if _finite(value) else NA
+
+
+def count(value) -> str:
+    return f"{int(value):,}" if _finite(value) else NA
+
+
+def pct(value, digits: int = 1) -> str:
+    """A share as a percentage: 0.8643 → '86.4 %'; an exact 0 or 1 without decimals."""
+    if not _finite(value):
+        return NA
+    if value in (0, 1):
+        return f"{100 * value:.0f}{NBSP}%"
+    text = f"{100 * value:.{digits}f}"
+    # 0.99996 must not print as 100.0 % beside a table that says 0.9999x: add digits until it differs.
+    while float(text) in (0.0, 100.0) and digits < 6:
+        digits += 1
+        text = f"{100 * value:.{digits}f}"
+    return f"{text}{NBSP}%"
+
+
+def points(value, digits: int = 1) -> str:
+    """A difference of two accuracies, in percentage points."""
+    if not _finite(value):
+        return NA
+    return f"{100 * abs(value):.{digits}f} percentage points"
+
+
+def power_of_ten(value, digits: int = 2) -> str:
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    exponent = str(int(exponent)).translate(_SUPERSCRIPT)
+    return f"{mantissa}{NBSP}×{NBSP}10{exponent}"
+
+
+def factor(value) -> str:
+    """How many times: 14.93 → '15×', 1.49 → '1.5×', 0.118 → '0.12×', 3.2e-9 → '3.2 × 10⁻⁹×'."""
+    if not _finite(value):
+        return NA
+    if value == 0:
+        return "0×"
+    if value >= 10:
+        return f"{value:,.0f}×"
+    if value >= 0.01:
+        return f"{value:.2g}×"
+    return f"{power_of_ten(value)} times"
+
+
+def share(value) -> str:
+    """A fraction that may be tiny (a value kept over a lag): 0.35 % or 3.5 × 10⁻⁹ or below 10⁻³⁰."""
+    if not _finite(value):
+        return NA
+    if value < 1e-30:
+        return "less than 10⁻³⁰ (nothing)"
+    if value >= 0.001:
+        return pct(value, 2 if value < 0.1 else 1)
+    return power_of_ten(value)
+
+
+def sci(value) -> str:
+    if not _finite(value):
+        return NA
+    return power_of_ten(value) if value != 0 else "0"
+
+
+def g(value) -> str:
+    """A setting as the user wrote it: 0.001, 3, 1e-05."""
+    if isinstance(value, bool) or value is None:
+        return NA if value is None else str(value)
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:g}" if _finite(value) else NA
+
+
+def secs(value) -> str:
+    return f"{value:.2f}{NBSP}s" if _finite(value) else NA
+
+
+def plural(n, singular: str, plural_form: str | None = None) -> str:
+    """'1 epoch', '2 epochs', '0 epochs'."""
+    word = singular if n == 1 else (plural_form or singular + "s")
+    return f"{count(n)} {word}" if _finite(n) else f"{NA} {plural_form or singular + 's'}"
+
+
+def join_num(values, digits: int = 3) -> str:
+    return ", ".join(num(v, digits) for v in values or [])
+
+
+FILTERS = {"num": num, "number": num, "count": count, "pct": pct, "percent": pct, "points": points,
+           "factor": factor, "share": share, "sci": sci, "g": g, "secs": secs, "plural": plural,
+           "join_num": join_num}
+
+
+def upper_first(text) -> str:
+    """Capitalise the first letter only (Jinja's ``capitalize`` lowercases the rest: 'Hochreiter' → 'hochreiter')."""
+    text = str(text).lstrip()
+    return text[:1].upper() + text[1:]
+
+
+def lower_first(text) -> str:
+    text = str(text).lstrip()
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def times(n) -> str:
+    """'once', 'twice', '3 times'."""
+    if not _finite(n):
+        return f"{NA} times"
+    return {0: "no times", 1: "once", 2: "twice"}.get(int(n), f"{count(n)} times")
+
+
+FILTERS.update({"times": times, "upper_first": upper_first, "lower_first": lower_first})
