@@ -18,7 +18,8 @@ import time
 import numpy as np
 
 GRADIENT_BATCH = 64
-GATE_SEQUENCES = 3
+GATE_SEQUENCES_PER_CLASS = 2  # recorded test sequences per class: every class shows, and the final
+# cell states of two sequences per first important task tell whether a unit separates them
 
 
 def compute_diagnostics(spec, dataset, main, baselines, *, seconds: dict | None = None) -> dict:
@@ -156,7 +157,8 @@ def gate_activations(model, dataset) -> dict | None:
     cell = lstm.cell
     if cell.activation is not keras.activations.tanh or cell.recurrent_activation is not keras.activations.sigmoid:
         return None
-    x = dataset.x_test[:GATE_SEQUENCES]
+    chosen = gate_sequence_indices(dataset.y_test, len(dataset.class_names))
+    x = dataset.x_test[chosen]
     vectors = first(keras.ops.convert_to_tensor(x)) if first is not None else x
     vectors = np.asarray(keras.ops.convert_to_numpy(vectors), dtype=np.float64)
     kernel, recurrent_kernel, bias = (np.asarray(w, dtype=np.float64) for w in lstm.get_weights())
@@ -166,15 +168,16 @@ def gate_activations(model, dataset) -> dict | None:
     max_abs_difference = float(np.max(np.abs(ours - keras_out)))
 
     symbols = dataset.description.get("symbols")
-    unit = most_responsive_unit(traces["cell"], dataset.important_steps_test[:len(x)]
-                                if dataset.important_steps_test else None)
+    important_steps = ([dataset.important_steps_test[i] for i in chosen] if dataset.important_steps_test else None)
+    unit = most_responsive_unit(traces["cell"], important_steps)
     sequences = []
-    for index in range(len(x)):
-        important = (dataset.important_steps_test[index] if dataset.important_steps_test else [])
+    for index, test_index in enumerate(chosen):
+        important = important_steps[index] if important_steps else []
         tokens = x[index].tolist()
         sequences.append({
             "tokens": [symbols[t] for t in tokens] if symbols else tokens,
-            "label": dataset.class_names[int(dataset.y_test[index])],
+            "label": dataset.class_names[int(dataset.y_test[test_index])],
+            "test_index": int(test_index),
             "important_steps": [int(s) for s in important],
             "input_gate_mean": traces["input"][index].mean(axis=1).round(5).tolist(),
             "forget_gate_mean": traces["forget"][index].mean(axis=1).round(5).tolist(),
@@ -198,9 +201,24 @@ def gate_activations(model, dataset) -> dict | None:
         "sequences": sequences,
         "first_sequence_per_unit": first_sequence,
         "summary": {**summarise_gates(sequences, traces["input"]),
-                    **summarise_cell_changes(traces["cell"][:, :, unit], dataset.important_steps_test[:len(x)]
-                                             if dataset.important_steps_test else None)},
+                    **summarise_cell_changes(traces["cell"][:, :, unit], important_steps)},
+        # One sequence per class for the figure (the first of each), in class order.
+        "figure_sequences": list(range(min(len(dataset.class_names), len(chosen), 4))),
     }
+
+
+def gate_sequence_indices(y_test, n_classes: int, per_class: int = GATE_SEQUENCES_PER_CLASS) -> list[int]:
+    """Test indices: the first sequence of each class, then the second of each, and so on."""
+    labels = np.asarray(y_test).reshape(-1)
+    if labels.size == 0:
+        return []
+    chosen = []
+    for rank in range(per_class):
+        for label in range(max(n_classes, 1)):
+            where = np.flatnonzero(labels == label)
+            if len(where) > rank:
+                chosen.append(int(where[rank]))
+    return chosen or list(range(min(3, labels.size)))
 
 
 def cell_state_steps(cell_states: np.ndarray) -> np.ndarray:

@@ -52,7 +52,11 @@ def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | Non
         layer_class = getattr(keras.layers, CELL_LAYERS[cell_name])
         last = index == len(recurrent) - 1
         options = {}
-        if cell_name == "lstm" and layer_spec.forget_bias != 1.0:
+        if cell_name == "lstm" and layer_spec.forget_bias == "chrono":
+            options = {"unit_forget_bias": False,
+                       "bias_initializer": ChronoBiasInitializer(layer_spec.units, shape.sequence_length,
+                                                                 seed=training_spec.seed + index)}
+        elif cell_name == "lstm" and layer_spec.forget_bias != 1.0:
             options = {"unit_forget_bias": False,
                        "bias_initializer": ForgetBiasInitializer(layer_spec.units, layer_spec.forget_bias)}
         rnn = layer_class(
@@ -115,6 +119,37 @@ class ForgetBiasInitializer:
 
     def get_config(self):
         return {"units": self.units, "value": self.value}
+
+
+class ChronoBiasInitializer:
+    """Chrono initialisation of an LSTM's biases (Tallec & Ollivier, 2018, "Can recurrent neural networks warp time?").
+
+    Forget-gate biases b_f = log(u), u ~ U(1, T_max - 1), and input-gate biases -b_f; the cell and
+    output biases are zero.  A unit with forget bias b starts with a memory time scale of about
+    1 + e^b steps, so the units cover time scales from 1 to T_max steps, and the input gates of the
+    long-memory units start nearly shut, so the unimportant inputs do not pile up in the cell.
+    Drawn with NumPy from ``seed``: the same on every backend.
+    """
+
+    def __init__(self, units: int, t_max: int, seed: int = 0):
+        self.units = units
+        self.t_max = max(int(t_max), 3)
+        self.seed = int(seed)
+
+    def forget_biases(self):
+        import numpy as np
+        rng = np.random.default_rng(self.seed)
+        return np.log(rng.uniform(1.0, self.t_max - 1, size=self.units))
+
+    def __call__(self, shape, dtype=None):
+        import keras
+        import numpy as np
+        forget = self.forget_biases()
+        bias = np.concatenate([-forget, forget, np.zeros(2 * self.units)])  # Keras' gate order i, f, c, o
+        return keras.ops.convert_to_tensor(bias.astype("float32"), dtype=dtype)
+
+    def get_config(self):
+        return {"units": self.units, "t_max": self.t_max, "seed": self.seed}
 
 
 def describe_model(model) -> dict:

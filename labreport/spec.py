@@ -151,11 +151,14 @@ class RecurrentLayerSpec(_Section):
     bidirectional: bool = False
     dropout: Float = Field(0.0, ge=0, lt=1)
     recurrent_dropout: Float = Field(0.0, ge=0, lt=1)
-    forget_bias: Float = Field(
+    forget_bias: Union[Float, Literal["chrono"]] = Field(
         1.0,
         description=(
             "LSTM only: initial bias of the forget gate (Keras' unit_forget_bias gives 1.0). "
-            "A larger value starts the cell remembering across longer lags (sigmoid(3) = 0.95 per step)."
+            "A larger value starts the cell remembering across longer lags (sigmoid(3) = 0.95 per step). "
+            "'chrono': chrono initialisation (Tallec & Ollivier 2018): forget biases log(u), u ~ U(1, T - 1) "
+            "for T the sequence length, and input biases their negatives, so the units start with memory "
+            "time scales spread from 1 to T steps."
         ),
     )
 

@@ -45,6 +45,14 @@ def initial_forget(record) -> dict | None:
         return None
     bias = layer.get("forget_bias", 1.0)
     lag = (record.get("dataset") or {}).get("min_lag")
+    if bias == "chrono":
+        # Chrono initialisation: forget biases log(u), u ~ U(1, T - 1): per-step keeps from σ(0) = 0.5 up to
+        # σ(log(T - 2)) = (T - 2)/(T - 1) for the longest-memory units.
+        t_max = (record.get("dataset") or {}).get("sequence_length") or 3
+        longest = (t_max - 2) / (t_max - 1) if t_max > 2 else 0.5
+        return {"scheme": "chrono", "bias": None, "t_max": t_max, "gate": None, "lowest_gate": 0.5,
+                "highest_gate": longest, "lag": lag, "retained": None,
+                "retained_longest": longest ** lag if lag else None}
     if not isinstance(bias, (int, float)):
         return {"scheme": str(bias), "bias": None, "gate": None, "lag": lag, "retained": None}
     gate = _sigmoid(float(bias))

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
-from ..analysis import smooth
+from .smoothing import smooth
 from ..atomic import write_atomic
 
 DPI = 150
@@ -239,7 +239,9 @@ def gradient_figure(gradient_norms: dict, path: Path) -> Figure:
 
 def gates_figure(gates: dict, path: Path) -> Figure:
     """The most responsive unit's input and forget gates and cell state along a few test sequences."""
-    sequences = gates["sequences"]
+    # One sequence per class where the run recorded which (every class shows once); older records: all.
+    shown = gates.get("figure_sequences")
+    sequences = [gates["sequences"][i] for i in shown] if shown else gates["sequences"]
     unit = gates.get("unit")
     fig, axes = _subplots(len(sequences), 1, figsize=(WIDTH, 1.6 * len(sequences) + 0.7), sharex=True)
     if len(sequences) == 1:

@@ -1,0 +1,197 @@
+"""The verdicts of labreport.facts on made-up histories: each one what a reader of the table would say.
+
+No TensorFlow: the facts stage reads plain data.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from labreport.facts import build_facts, curves, mechanisms, outcome
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def record(history, *, test_accuracy=0.95, n_test=1000, classes=("A", "B", "C", "D"), baselines=(),
+           spec_overrides=None, dataset_extra=None, stopped=None):
+    per_class = n_test // len(classes)
+    spec = {"model": {"recurrent": [{"cell": "lstm", "units": 8, "forget_bias": 1.0}], "compare": []},
+            "training": {"optimizer": "adam", "learning_rate": 0.001, "clipnorm": None, "batch_size": 32,
+                         "epochs": len(history["loss"]), "validation_split": 0.2}}
+    for section, values in (spec_overrides or {}).items():
+        spec[section].update(values)
+    return {
+        "experiment": "made_up", "spec": spec, "seed": 1, "backend": "tensorflow",
+        "dataset": {"source": "generated", "class_names": list(classes), "sequence_length": 50,
+                    "sizes": {"train": 800, "validation": 200, "test": n_test},
+                    "class_counts": {"train": {c: 200 for c in classes}, "test": {c: per_class for c in classes}},
+                    **(dataset_extra or {})},
+        "model": {"layers": [], "total_params": 500, "trainable_params": 500, "non_trainable_params": 0},
+        "history": history,
+        "batch_history": {},
+        "test": None if test_accuracy is None else {"accuracy": test_accuracy, "loss": 0.3},
+        "baselines": list(baselines),
+        "diagnostics": {},
+        "timing": {"seconds_per_epoch": [1.0] * len(history["loss"]), "train_seconds": 5.0, "total_seconds": 6.0},
+        "versions": {},
+        **({"stopped": stopped} if stopped else {}),
+    }
+
+
+def test_trend_lists_every_segment_of_the_raw_curve():
+    # The reported defect: "rising from epoch 1 to 5" when it fell at epoch 4.
+    t = curves.trend([0.30, 0.40, 0.50, 0.45, 0.60], higher_is_better=True)
+    assert t["verdict"] == "turns"
+    assert [(s["direction"], s["start_epoch"], s["end_epoch"]) for s in t["segments"]] == [
+        ("rise", 1, 3), ("fall", 3, 4), ("rise", 4, 5)]
+    assert t["reversals"] == 2 and t["best_epoch"] == 5
+
+
+def test_values_equal_at_the_table_precision_are_level():
+    # The reported defect: "rising from epoch 5 to 10" when it was 1.0000 from epoch 8 on.
+    t = curves.trend([0.5, 0.8, 0.99, 1.0, 1.0, 1.0, 1.000001], higher_is_better=True)
+    assert [(s["direction"], s["start_epoch"], s["end_epoch"]) for s in t["segments"]] == [
+        ("rise", 1, 4), ("level", 4, 7)]
+
+
+def test_a_small_real_rise_is_a_rise_not_flat():
+    t = curves.trend([0.620, 0.640, 0.662], higher_is_better=True)
+    assert t["verdict"] == "steady" and t["segments"][0]["direction"] == "rise"
+
+
+def test_zigzag_curve_is_summarised_and_called_noisy():
+    t = curves.trend([0.5, 0.6, 0.55, 0.65, 0.6, 0.7, 0.62, 0.72], higher_is_better=True)
+    assert t["verdict"] == "zigzag" and t["noise"] == "zigzag"
+    assert t["reversals"] == 6 and t["overall"] == "rise"
+
+
+def test_overfitting_onset_when_val_loss_ends_well_above_its_lowest_while_train_falls():
+    # The reported defect: "no overfitting" with val loss lowest at epoch 3 and 17 % higher at the end.
+    loss = [1.0, 0.8, 0.6, 0.5, 0.4, 0.3]
+    val = [1.0, 0.85, 0.70, 0.72, 0.78, 0.819]
+    o = curves.overfitting(loss, val)
+    assert o["verdict"] == "onset" and o["best_epoch"] == 3 and o["onset_epoch"] == 4
+    assert o["val_loss_rise"] == pytest.approx(0.17, abs=1e-3)
+
+
+def test_slight_rise_is_unclear_not_overfitting():
+    o = curves.overfitting([1.0, 0.8, 0.6, 0.5], [1.0, 0.7, 0.69, 0.70])
+    assert o["verdict"] == "slight"
+
+
+def test_val_loss_and_train_loss_rising_together_is_not_overfitting():
+    o = curves.overfitting([1.0, 0.8, 0.85, 0.9], [1.0, 0.7, 0.8, 0.9])
+    assert o["verdict"] == "both_rose"
+
+
+def test_gap_is_validation_worse_when_val_loss_is_a_third_above_train_loss():
+    # The reported defect: "generalises about as well as it fits" with val loss 34 % above.
+    g = curves.generalisation_gap({"accuracy": [0.9], "val_accuracy": [0.89], "loss": [0.30], "val_loss": [0.402]})
+    assert g["verdict"] == "validation_worse"
+
+
+def test_still_improving_needs_the_last_training_step_to_fall():
+    # The reported defect: "still improving" when the last epoch's training loss rose.
+    assert curves.end_state([1.0, 0.8, 0.6, 0.5], [1.0, 0.8, 0.65, 0.55])["verdict"] == "still_improving"
+    assert curves.end_state([1.0, 0.8, 0.6, 0.62], [1.0, 0.8, 0.65, 0.55])["verdict"] != "still_improving"
+
+
+def test_a_loss_near_zero_that_stopped_moving_is_converged():
+    e = curves.end_state([1.4, 0.5, 0.01, 0.005, 0.004, 0.0035], [1.4, 0.5, 0.01, 0.005, 0.0045, 0.004])
+    assert e["verdict"] == "converged" and e["basis"] == "share_of_fall"
+
+
+def test_loss_spikes_are_located():
+    s = curves.loss_spikes([1.0, 0.5, 0.8, 0.4])
+    assert s["verdict"] == "spikes" and s["largest"]["epoch"] == 3
+
+
+def test_chance_level_is_judged_against_the_majority_class_too():
+    history = {"loss": [1.39, 1.38], "val_loss": [1.39, 1.39], "accuracy": [0.25, 0.26], "val_accuracy": [0.25, 0.25]}
+    r = record(history, test_accuracy=0.257, n_test=1000)
+    r["dataset"]["class_counts"]["test"] = {"A": 254, "B": 250, "C": 248, "D": 248}
+    o = outcome.outcome(r)
+    assert o["verdict"] == "chance" and o["majority_share"] == pytest.approx(0.254)
+
+
+def test_learned_and_partly_learned():
+    history = {"loss": [1.0, 0.5], "val_loss": [1.0, 0.5], "accuracy": [0.3, 0.9], "val_accuracy": [0.3, 0.9]}
+    assert outcome.outcome(record(history, test_accuracy=0.97))["verdict"] == "learned"
+    assert outcome.outcome(record(history, test_accuracy=0.50))["verdict"] == "partly_learned"
+
+
+def test_diverged_run_has_no_test_accuracy_to_report():
+    history = {"loss": [1.0, math.nan], "val_loss": [1.0, math.nan], "accuracy": [0.3, math.nan],
+               "val_accuracy": [0.3, math.nan]}
+    r = record(history, test_accuracy=None, stopped={"reason": "nan_loss", "epoch": 2, "batch": 7, "value": "NaN"})
+    facts = build_facts(r)
+    assert facts["outcome"]["verdict"] == "diverged"
+    assert facts["diagnosis"]["problems"][0]["id"] == "diverged"
+    assert {c["id"] for c in facts["diagnosis"]["problems"][0]["causes"]} == {"no_clipping"}
+    assert facts["aim"]["verdict"] == "diverged"
+
+
+def test_baseline_ahead_of_a_chance_level_lstm_is_a_failed_lstm_not_a_verdict_on_cells():
+    history = {"loss": [1.39, 1.38], "val_loss": [1.39, 1.39], "accuracy": [0.25, 0.26], "val_accuracy": [0.25, 0.25]}
+    baseline = {"cell": "simple_rnn", "test": {"accuracy": 0.876, "loss": 0.4}, "history": history,
+                "model": {"total_params": 200}, "timing": {"seconds_per_epoch": [0.5, 0.5]}}
+    facts = build_facts(record(history, test_accuracy=0.257, baselines=[baseline]))
+    assert facts["outcome"]["verdict"] == "chance"
+    assert facts["comparison"][0]["verdict"] == "baseline_ahead"
+    assert facts["aim"]["verdict"] == "not_shown"
+    assert [p["id"] for p in facts["diagnosis"]["problems"]][:2] == ["chance", "baseline_ahead"]
+
+
+def test_weak_forget_bias_and_end_padding_are_named_as_causes_with_their_numbers():
+    history = {"loss": [1.39, 1.38], "val_loss": [1.39, 1.39], "accuracy": [0.25, 0.26], "val_accuracy": [0.25, 0.25]}
+    r = record(history, test_accuracy=0.25, dataset_extra={
+        "min_lag": 120, "padding": "post", "sequence_length": 200,
+        "lengths": {"mean": 60, "median": 50, "p90": 150, "p99": 190, "min": 5, "max": 900, "truncated_share": 0.05}})
+    problem = build_facts(r)["diagnosis"]["problems"][0]
+    causes = {c["id"]: c for c in problem["causes"]}
+    assert causes["padding_at_end"]["padding_steps_after_median_text"] == 150
+    assert causes["weak_forget_bias"]["retained"] == pytest.approx((1 / (1 + math.exp(-1))) ** 120)
+    assert {s["id"] for s in problem["next"]} >= {"pad_at_front", "raise_forget_bias"}
+
+
+def test_a_clean_run_gets_no_advice_to_change_training():
+    loss = [1.0, 0.5, 0.2, 0.1, 0.09, 0.088]
+    history = {"loss": loss, "val_loss": [x * 1.05 for x in loss], "accuracy": [0.5, 0.8, 0.95, 0.99, 0.99, 0.99],
+               "val_accuracy": [0.5, 0.8, 0.95, 0.98, 0.98, 0.98]}
+    facts = build_facts(record(history, test_accuracy=0.98, spec_overrides={"training": {"clipnorm": 1.0}}))
+    assert facts["diagnosis"]["verdict"] == "clean"
+    assert facts["advice"] == []
+
+
+@pytest.mark.parametrize("norms, verdict", [
+    ([0.0, 1e-3, 1.0], "underflow"), ([1e-5, 1.0], "vanishes"), ([0.1, 1.0], "fades"),
+    ([0.9, 1.0], "holds"), ([15.0, 1.0], "grows")])
+def test_gradient_ratio_classes(norms, verdict):
+    r = {"diagnostics": {"gradient_norms": {"initial": {"lstm": norms}}}}
+    assert mechanisms.gradients(r)["cells"][0]["verdict"] == verdict
+
+
+def test_gates_of_a_model_that_did_not_learn_tell_no_memory_story():
+    gates = {"units": 8, "unit": 3, "recomputed_vs_keras_max_abs_difference": 1e-7,
+             "summary": {"available": True, "unit_cell_change_at_important": 0.4, "unit_cell_change_elsewhere": 0.05,
+                         "unit_input_gate_at_important": 0.6, "unit_input_gate_elsewhere": 0.6,
+                         "unit_forget_gate_after_first_important": 0.95},
+             "sequences": []}
+    r = {"diagnostics": {"gates": gates}, "dataset": {"min_lag": 119}}
+    assert mechanisms.gates(r, learned=False)["verdict"] == "not_learned"
+    learned = mechanisms.gates(r, learned=True)
+    assert learned["verdict"] == "stores" and learned["input_gate"] == "same"
+    assert learned["retention"] == "decays" and learned["retained_over_lag"] == pytest.approx(0.95 ** 119)
+
+
+def test_facts_are_strict_json_and_need_no_tensorflow():
+    history = {"loss": [1.0, math.nan], "val_loss": [1.0, 0.9], "accuracy": [0.3, 0.4], "val_accuracy": [0.3, 0.4]}
+    facts = build_facts(record(history))
+    json.dumps(facts, allow_nan=True)
+    assert "tensorflow" not in sys.modules and "keras" not in sys.modules
