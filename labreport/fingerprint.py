@@ -196,16 +196,40 @@ def apply_report_overrides(sections: dict, *, worksheet: str | None = None, temp
     return sections
 
 
+def _folder_digest(folder: Path) -> str:
+    """sha256 over the names and contents of the template files below a folder (hidden ones skipped)."""
+    digest = hashlib.sha256()
+    try:
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+            part.startswith(".") for part in p.relative_to(folder).parts))
+        for path in files:
+            digest.update(str(path.relative_to(folder)).encode("utf-8") + b"\0")
+            digest.update(path.read_bytes())
+    except OSError:
+        return "unreadable"
+    return digest.hexdigest()
+
+
+def words_fingerprint(template_dir: str | None = None) -> dict:
+    """What decides a report's words: the shipped templates (phrases, formats), a course folder, the facts' version."""
+    from .facts import FACTS_VERSION
+    from .resources import templates_dir
+    return {"shipped": _folder_digest(templates_dir()), "facts": FACTS_VERSION,
+            "course": _folder_digest(Path(template_dir)) if template_dir else None}
+
+
 def report_fingerprint(sections: dict) -> str:
-    """The fingerprint of a report: its fields, a custom template's text, and labreport's version."""
-    template = (sections.get("report") or {}).get("template")
+    """The fingerprint of a report: its fields, its templates' text (the words), the facts' version, labreport's."""
+    report = sections.get("report") or {}
+    template = report.get("template")
     template_sha = None
     if template:
         try:
             template_sha = hashlib.sha256(Path(template).read_bytes()).hexdigest()
         except OSError:
             template_sha = "unreadable"
-    return _digest({"fields": sections, "template": template_sha, "labreport": __version__})
+    return _digest({"fields": sections, "template": template_sha, "words": words_fingerprint(report.get("template_dir")),
+                    "labreport": __version__})
 
 
 # --------------------------------------------------------------------------- what changed

@@ -234,6 +234,11 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
 
 def check_template(spec: ExperimentSpec, spec_path: Path | None) -> None:
     """A missing report.template is found before training, not after it."""
+    template_dir = spec.report.template_dir
+    if template_dir and not Path(template_dir).is_dir():
+        problem = "is a file, not a folder" if Path(template_dir).exists() else "folder not found"
+        raise SpecError(spec_path or spec.name, [f"report.template_dir: {template_dir}: {problem}"],
+                        hint="Point report.template_dir at the folder that holds your phrases.html.j2 or formats/.")
     template = spec.report.template
     if template and not Path(template).is_file():
         problem = "is a folder, not a template file" if Path(template).is_dir() else "file not found"

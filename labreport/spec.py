@@ -242,6 +242,11 @@ class HeaderSpec(_Section):
 class ReportSpec(_Section):
     worksheet: WorksheetName = "exp13"
     template: Optional[str] = Field(None, description="Your own Jinja template extending base.html.j2.")
+    template_dir: Optional[str] = Field(
+        None,
+        description=("A course's template folder, searched before labreport's: a phrases.html.j2 there replaces "
+                     "the shipped sentences, a formats/<worksheet>/report.html.j2 the shipped format."),
+    )
     smoothing: Float = Field(0.6, ge=0, le=1, description="Weight of TensorBoard's debiased moving average.")
     notes: str = Field("", description="Free text printed in the report as given.")
 
@@ -511,9 +516,13 @@ def resolve_paths(spec: ExperimentSpec, base: Path) -> ExperimentSpec:
             data_updates[attr] = str(Path(value).expanduser())
     if data_updates:
         updates["dataset"] = dataset.model_copy(update=data_updates)
-    template = spec.report.template
-    if template and not Path(template).is_absolute():
-        updates["report"] = spec.report.model_copy(update={"template": str((base / template).resolve())})
+    report_updates = {}
+    for attr in ("template", "template_dir"):
+        value = getattr(spec.report, attr)
+        if value and not Path(value).expanduser().is_absolute():
+            report_updates[attr] = str((base / value).resolve())
+    if report_updates:
+        updates["report"] = spec.report.model_copy(update=report_updates)
     return spec.model_copy(update=updates) if updates else spec
 
 

@@ -17,10 +17,11 @@ import pytest
 from markupsafe import escape
 from pypdf import PdfReader
 
-from labreport.analysis import analyze
-from labreport.report import answers, render_report
+from labreport.facts import build_facts
+from labreport.facts.describe import parameter_rows
+from labreport.report import render_report
 from labreport.report.render import build_context
-from labreport.report.worksheets import WORKSHEETS, load_worksheet
+from labreport.report.worksheets import load_worksheet, worksheet_names
 from labreport.resources import templates_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,16 +45,31 @@ def record(tiny_run) -> dict:
 def rendered(tiny_run, tmp_path_factory):
     """Each shipped format rendered once from the tiny run's record, into its own folder."""
     out = tmp_path_factory.mktemp("formats")
-    return {name: render_report(tiny_run["run_dir"], worksheet=name, out_dir=out / name) for name in WORKSHEETS}
+    return {name: render_report(tiny_run["run_dir"], worksheet=name, out_dir=out / name)
+            for name in worksheet_names()}
 
 
 # --------------------------------------------------------------------------- the formats
 
 
+def test_the_formats_are_the_folders_found():
+    folders = sorted(p.parent.name for p in (templates_dir() / "formats").glob("*/format.yaml"))
+    assert sorted(worksheet_names()) == folders
+    assert worksheet_names()[0] == "exp13"
+    assert {"exp13", "lab-record", "project-report", "seminar", "lab-summary"} <= set(folders)
+
+
+def test_the_spec_schema_offers_the_formats_found():
+    from labreport.spec import json_schema
+    schema = json.dumps(json_schema())
+    for name in worksheet_names():
+        assert f'"{name}"' in schema
+
+
 @pytest.mark.parametrize("name", ["lab-record", "project-report", "seminar"])
 def test_format_has_its_worksheet_data(name):
     worksheet = load_worksheet(name)
-    assert worksheet.template == f"{name}.html.j2"
+    assert worksheet.template == f"formats/{name}/report.html.j2"
     assert (templates_dir() / worksheet.template).is_file()
     assert worksheet.headings, "the hand-out's headings are data in the worksheet YAML"
     assert worksheet.figures
@@ -74,11 +90,7 @@ def test_lab_record_lists_objectives_pseudocode_and_observed_numbers(rendered, r
     for objective in load_worksheet("lab-record").objectives:
         assert objective in text, objective
     history = record["history"]
-    epochs = len(history["loss"])
-    assert f"for epoch ← 1 to {epochs}:" in text
-    assert f"batches of up to {record['spec']['training']['batch_size']} training sequences" in text
-    assert f"{history['loss'][0]:.4f} to {history['loss'][-1]:.4f}" in text
-    assert f"{100 * record['test']['accuracy']:.2f}%" in text
+    assert f"{history['loss'][-1]:.4f}" in text
     assert "SimpleRNN" in text  # the tiny run trains a baseline: LSTM-vs-RNN evidence is shown
 
 
@@ -91,13 +103,14 @@ def test_project_report_fits_its_page_limit(rendered):
 
 def test_seminar_has_the_parameter_formulas_with_this_runs_sizes(rendered, record):
     text = pdf_text(rendered["seminar"].pdf_path)
-    numbers = answers.theory_numbers(record)
-    m, n = numbers["lstm_units"], numbers["lstm_inputs"]
-    assert numbers["lstm_formula_params"] == 4 * (m * m + m * n + m) == numbers["lstm_keras_params"]
+    rows = {row["type"]: row for row in parameter_rows(record)}
+    lstm, embedding = rows["LSTM"], rows["Embedding"]
+    m, n = lstm["m"], lstm["n"]
+    assert lstm["value"] == 4 * (m * m + m * n + m) == lstm["keras"]
     assert f"4({m}² + {m}·{n} + {m})" in text
-    assert f"{numbers['embedding_input_dim']} × {numbers['embedding_output_dim']}" in text
-    assert f"{numbers['lstm_keras_params']:,}" in text
-    for row in answers.parameter_rows(record):
+    assert f"{embedding['V']} × {embedding['n']}" in text
+    assert f"{lstm['keras']:,}" in text
+    for row in parameter_rows(record):
         assert row["value"] == row["keras"], row
     for accuracy in record["history"]["accuracy"]:  # the per-epoch results table
         assert f"{accuracy:.4f}" in text
@@ -146,25 +159,21 @@ def _readme_section() -> str:
 
 
 def test_readme_lists_every_variable_a_template_can_use(tiny_run, record, tmp_path):
-    """The README's list is complete: every context key, answer, finding, figure, macro, block and filter."""
+    """The README's list is complete: every context key, facts key, figure, macro, block and filter."""
+    from labreport.report.filters import FILTERS
     section = _readme_section()
     documented = set(re.findall(r"`([A-Za-z_][A-Za-z_0-9]*)", section))
     worksheet = load_worksheet("exp13")
-    findings = analyze(record["history"], record.get("batch_history") or None, smoothing=0.6,
-                       chance_accuracy=record["dataset"].get("chance_accuracy"),
-                       batch_values=(record.get("batch_history") or {}).get("values", "running_mean"))
+    facts = build_facts(record)
     context = build_context(record, worksheet=worksheet, header_overrides=None, smoothing=0.6,
-                            figures={}, findings=findings)
-    composed = context["answers"]
-    expected = set(context) | set(composed) | set(findings)
-    for key in ("lab_record", "project_report", "seminar"):
-        expected |= set(composed[key])
+                            figures={}, facts=facts)
+    expected = set(context) | set(facts)
     expected |= {"dataset", "accuracy", "loss", "curves", "batches", "compare_accuracy", "compare_loss",
                  "gradients", "gates"}  # figure keys
-    expected |= set(re.findall(r"\{% macro (\w+)", (templates_dir() / "base.html.j2").read_text()))
-    expected |= set(re.findall(r"\{% macro (\w+)", (templates_dir() / "sections.html.j2").read_text()))
+    for name in ("base.html.j2", "sections.html.j2", "phrases.html.j2"):
+        expected |= set(re.findall(r"\{% macro (\w+)", (templates_dir() / name).read_text()))
     expected |= set(re.findall(r"\{% block (\w+)", (templates_dir() / "base.html.j2").read_text()))
-    expected |= {"number", "percent"}
+    expected |= set(FILTERS)
     missing = sorted(expected - documented)
     assert not missing, f"README '{README_SECTION}' does not list: {missing}"
 
@@ -204,12 +213,6 @@ CLEAN = {
 }
 
 
-def _findings(record):
-    return analyze(record["history"], record.get("batch_history") or None,
-                   smoothing=float(record["spec"]["report"].get("smoothing", 0.6)),
-                   chance_accuracy=record["dataset"].get("chance_accuracy"))
-
-
 def _numbers_in(record) -> set[str]:
     found: set[str] = set()
 
@@ -238,34 +241,39 @@ def made_up_runs(record, tmp_path_factory):
         run_dir = tmp_path_factory.mktemp(f"made_up_{name}")
         made = _made_up(record, history)
         (run_dir / "run.json").write_text(json.dumps(made))
-        runs[name] = {"run_dir": run_dir, "record": made,
-                      "learning_curve": answers.learning_curve(made, _findings(made), {})}
+        result = render_report(run_dir, worksheet="exp13", out_dir=tmp_path_factory.mktemp(f"out_{name}"))
+        runs[name] = {"run_dir": run_dir, "record": made, "text": pdf_text(result.pdf_path),
+                      "learning_curve": _section(result.html_path, "d. Observation over the learning curve",
+                                                 "8. Post-Lab Exercise")}
     return runs
 
 
+def _section(html_path, start: str, end: str) -> str:
+    """The plain text between two headings of a rendered report."""
+    import html as html_module
+    text = html_module.unescape(re.sub(r"<[^>]+>", " ", html_path.read_text(encoding="utf-8")))
+    text = re.sub(r"\s+", " ", text.replace("\u00a0", " "))
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
 def test_learning_curve_answer_differs_where_the_curves_differ(made_up_runs):
-    overfit = " ".join(made_up_runs["overfitting"]["learning_curve"])
-    clean = " ".join(made_up_runs["clean"]["learning_curve"])
-    assert "Overfitting began at epoch 3" in overfit
-    assert "Overfitting began" not in clean
-    assert "No overfitting was detected" in clean
-    assert "No overfitting was detected" not in overfit
-    assert "would have kept the better model" in overfit  # early stopping at the best epoch, 2
-    assert "Stopping at epoch 2" in overfit
-    assert "validation loss (cost function) per epoch was falling from epoch 1 to 3" in clean
-    assert "diverging from epoch 4 to 15" in overfit and "diverging" not in clean
+    overfit = made_up_runs["overfitting"]["learning_curve"]
+    clean = made_up_runs["clean"]["learning_curve"]
+    assert "The model overfitted from epoch 3: its validation loss was lowest at epoch 2 (0.8214)" in overfit
+    assert "overfitted" not in clean
+    assert "There is no sign of overfitting: the validation loss was lowest at the last epoch, 3 (0.8046)." in clean
+    assert "The validation loss fell from 1.2089 at epoch 1 to 0.8046 at epoch 3." in clean
+    assert ("The validation loss fell from 1.0937 at epoch 1 to 0.8214 at epoch 2 and then rose from 0.8214 at "
+            "epoch 2 to 1.6032 at epoch 15.") in overfit
+    assert "Training was still improving when it stopped" in clean
+    assert "The last epoch was past the best one" in overfit
 
 
-def test_rendered_exp13_reports_carry_their_own_learning_curve(made_up_runs, tmp_path):
-    texts = {}
-    for name, run in made_up_runs.items():
-        result = render_report(run["run_dir"], worksheet="exp13", out_dir=tmp_path / name)
-        html = result.html_path.read_text(encoding="utf-8")
-        for paragraph in run["learning_curve"]:
-            assert str(escape(paragraph)) in html, paragraph
-        texts[name] = pdf_text(result.pdf_path)
-    assert "Overfitting began at epoch 3" in texts["overfitting"]
-    assert "Overfitting began" not in texts["clean"]
+def test_a_run_that_went_wrong_gets_a_diagnosis_and_a_clean_one_does_not(made_up_runs):
+    assert "What went wrong in this run" in made_up_runs["overfitting"]["text"]
+    assert "stop at the best epoch (training.epochs: 2 instead of 15)" in made_up_runs["overfitting"]["text"]
+    assert "What went wrong in this run" not in made_up_runs["clean"]["text"] or \
+        "still improving" in made_up_runs["clean"]["text"]
 
 
 @pytest.mark.parametrize("name", ["overfitting", "clean"])
@@ -274,7 +282,7 @@ def test_every_number_in_the_learning_curve_answer_comes_from_run_json(made_up_r
     run = made_up_runs[name]
     known = _numbers_in(run["record"])
     differences = _differences(run["record"]["history"])
-    quoted = re.findall(r"\d+\.\d{4}\b", " ".join(run["learning_curve"]))
+    quoted = re.findall(r"\d+\.\d{4}\b", run["learning_curve"])
     assert quoted
     for number in quoted:
         if number in known:
@@ -282,42 +290,26 @@ def test_every_number_in_the_learning_curve_answer_comes_from_run_json(made_up_r
         assert any(abs(float(number) - d) <= 0.00005 + 1e-9 for d in differences), number
 
 
-def test_project_report_future_directions_follow_the_findings(made_up_runs, tmp_path):
-    futures = {}
-    for name, run in made_up_runs.items():
-        result = render_report(run["run_dir"], worksheet="project-report", out_dir=tmp_path / name)
-        assert pages(result.pdf_path) <= 2, name  # 15 epochs of prose still fit
-        futures[name] = " ".join(answers.future_directions(run["record"], _findings(run["record"]), []))
-    assert "EarlyStopping" in futures["overfitting"] and "epoch 2" in futures["overfitting"]
-    assert "EarlyStopping" not in futures["clean"]
-    assert "Train for more than 3 epochs" in futures["clean"]
+def test_project_report_fits_two_pages_for_a_long_run(made_up_runs, tmp_path):
+    run = made_up_runs["overfitting"]
+    result = render_report(run["run_dir"], worksheet="project-report", out_dir=tmp_path / "long")
+    assert pages(result.pdf_path) <= 2  # 15 epochs of prose still fit
 
 
-def test_format_prose_survives_a_bare_record(record, tmp_path):
+@pytest.mark.parametrize("name", ["exp13", "lab-record", "project-report", "seminar", "lab-summary"])
+def test_format_prose_survives_a_bare_record(record, tmp_path, name):
     """No baselines, diagnostics or per-batch values, a NaN, and markup in a spec-derived string."""
     bare = copy.deepcopy(record)
     for key in ("baselines", "diagnostics", "batch_history"):
         bare.pop(key, None)
     bare["history"]["val_loss"][-1] = float("nan")
     bare["dataset"]["name"] = "<b>{{ 7 * 7 }}</b>"
-    composed = answers.compose(bare, _findings(bare), {}, load_worksheet("lab-record"))
-
-    def strings(value):
-        if isinstance(value, dict):
-            for item in value.values():
-                yield from strings(item)
-        elif isinstance(value, list):
-            for item in value:
-                yield from strings(item)
-        elif isinstance(value, str):
-            yield value
-
-    for key in ("lab_record", "project_report", "seminar"):
-        for text in strings(composed[key]):
-            assert not re.search(r"\b(None|nan)\b", text), text
-    assert composed["project_report"]["future"]
+    bare["description"] = "<b>{{ 7 * 7 }}</b>"
     run_dir = tmp_path / "bare"
     run_dir.mkdir()
     (run_dir / "run.json").write_text(json.dumps(bare).replace("NaN", "null"))
-    html = render_report(run_dir, worksheet="lab-record").html_path.read_text(encoding="utf-8")
+    result = render_report(run_dir, worksheet=name)
+    html = result.html_path.read_text(encoding="utf-8")
     assert "&lt;b&gt;{{ 7 * 7 }}&lt;/b&gt;" in html and "<b>{{" not in html
+    text = pdf_text(result.pdf_path)
+    assert not re.search(r"\b(None|nan)\b", text)

@@ -18,7 +18,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from jinja2 import (
+    ChoiceLoader,
     FileSystemLoader,
+    PrefixLoader,
     StrictUndefined,
     TemplateError,
     TemplateNotFound,
@@ -70,12 +72,36 @@ class _TemplateFilesLoader(FileSystemLoader):
         return super().get_source(environment, template)
 
 
-def make_environment(extra_template_dir: Path | None = None) -> SandboxedEnvironment:
-    search_path = [str(templates_dir())]
-    if extra_template_dir is not None:
-        search_path.insert(0, str(extra_template_dir))
+SHIPPED_PREFIX = "labreport"
+PHRASES = "phrases.html.j2"
+
+
+def phrase_book(env: SandboxedEnvironment, context: dict) -> dict:
+    """The sentence macros, one per verdict: labreport's, with a course's own ``phrases.html.j2`` in front.
+
+    A course writes only the macros it wants to word differently; every other phrase stays labreport's.
+    """
+    shipped_template = env.get_template(f"{SHIPPED_PREFIX}/{PHRASES}")
+    book = _macros(shipped_template.make_module(context))
+    chosen = env.get_template(PHRASES)  # the first phrases file on the search path
+    if chosen.filename != shipped_template.filename:
+        book.update(_macros(chosen.make_module(context)))
+    return book
+
+
+def _macros(module) -> dict:
+    return {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
+
+
+def make_environment(*extra_template_dirs: Path | None) -> SandboxedEnvironment:
+    """Jinja's sandbox over the template folders: a custom template's and a course's first, then labreport's."""
+    search_path = [str(folder) for folder in extra_template_dirs if folder is not None]
+    search_path.append(str(templates_dir()))
     env = SandboxedEnvironment(
-        loader=_TemplateFilesLoader(search_path),
+        # "labreport/<name>" is always the shipped file, so a course's phrases.html.j2 can stand
+        # in front of labreport's and still be merged with it (phrase_book).
+        loader=ChoiceLoader([PrefixLoader({SHIPPED_PREFIX: _TemplateFilesLoader([str(templates_dir())])}),
+                             _TemplateFilesLoader(search_path)]),
         autoescape=select_autoescape(["html", "j2", "xml"], default=True),
         undefined=StrictUndefined,  # a misspelt variable is an error, not a silent blank
         trim_blocks=True,
@@ -196,6 +222,7 @@ class PreparedReport:
     facts: dict
     figures: dict
     template_path: Path | None
+    course_dir: Path | None
     environment: SandboxedEnvironment
 
     def write(self, *, header: dict | None, pdf_name: str, html_name: str | None) -> RenderedReport:
@@ -207,7 +234,8 @@ class PreparedReport:
         # The PDF is made in memory, then written before the HTML: a render that
         # fails leaves no part of a PDF, and no new report.html beside an old
         # report.pdf.
-        allowed = [self.target_dir, templates_dir()] + ([self.template_path.parent] if self.template_path else [])
+        allowed = [self.target_dir, templates_dir()] + [folder for folder in (
+            self.template_path.parent if self.template_path else None, self.course_dir) if folder is not None]
         pdf_bytes = html_to_pdf(html_text, base_url=self.target_dir, allowed_roots=allowed)
         pdf_path = write_atomic(self.target_dir / pdf_name, pdf_bytes)
         html_path = write_atomic(self.target_dir / html_name, html_text) if html_name else None
@@ -246,6 +274,9 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     template_path = Path(report_spec["template"]) if report_spec.get("template") else None
     if template_path is not None and not template_path.is_file():
         raise RenderError(f"report.template: {template_path} is not a file.")
+    course_dir = Path(report_spec["template_dir"]) if report_spec.get("template_dir") else None
+    if course_dir is not None and not course_dir.is_dir():
+        raise RenderError(f"report.template_dir: {course_dir} is not a folder.")
     weight = float(report_spec.get("smoothing", 0.6))
 
     target_dir = Path(out_dir) if out_dir else run_dir
@@ -254,8 +285,8 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     number_figures(figures, format_.figures)
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
                           worksheet=format_, smoothing=weight, facts=facts, figures=figures,
-                          template_path=template_path,
-                          environment=make_environment(template_path.parent if template_path else None))
+                          template_path=template_path, course_dir=course_dir,
+                          environment=make_environment(template_path.parent if template_path else None, course_dir))
 
 
 def render_html(template_path: Path | None, shipped_name: str, context: dict,
@@ -270,7 +301,7 @@ def render_html(template_path: Path | None, shipped_name: str, context: dict,
     env = env or make_environment(template_path.parent if template_path else None)
     name = template_path.name if template_path else shipped_name
     try:
-        return env.get_template(name).render(**context)
+        return env.get_template(name).render(**context, say=phrase_book(env, context))
     except TemplateSyntaxError as exc:
         where = f"{exc.filename or template_path or name}, line {exc.lineno}"
         raise RenderError(f"{where}: template syntax error: {exc.message}") from None
