@@ -20,7 +20,7 @@ def test_list_shows_each_shipped_experiment_with_its_description():
     assert len(lines) == len(shipped_experiments())
     default = next(line for line in lines if line.startswith("remember_important_tasks"))
     assert default.split(None, 1)[1] == (
-        "Temporal order task: remember two important tasks among 150 (LSTM vs SimpleRNN), offline.")
+        "Temporal order task: remember two important tasks among 300 (LSTM vs SimpleRNN), offline.")
 
 
 def test_validate_reports_a_valid_spec(tiny_spec):

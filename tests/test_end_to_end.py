@@ -65,14 +65,15 @@ def test_pdf_has_the_worksheet_sections_and_the_run_numbers(tiny_run):
     for heading in EXP13_HEADINGS:
         assert heading in text, heading
     accuracy = f"{record['test']['accuracy']:.4f}"
-    assert f"scored accuracy {accuracy}" in text
+    assert accuracy in text  # the results table
+    assert f"{100 * record['test']['accuracy']:.1f}" in text  # the outcome sentence
     assert f"{record['model']['total_params']:,}" in text
     assert "Test Student" in text and "T-001" in text
     # The theory's parameter formula, checked against Keras' count for this run's layer
     # (the words either side of a template tag once ran together: "equal toKeras'").
     lstm = next(layer for layer in record["model"]["layers"] if layer["type"] == "LSTM")
     html = " ".join((run_dir / "report.html").read_text().split())
-    assert f"parameters, equal to Keras' own count of {lstm['params']:,} for the layer." in html
+    assert f"= {lstm['params']:,} parameters, equal to Keras' own count for the layer." in html
 
 
 def test_pdf_metadata_and_tagging(tiny_run):
@@ -96,7 +97,10 @@ def test_diagnostics_are_measured(tiny_run):
     gates = diagnostics["gates"]
     # The NumPy re-run of the LSTM cell agrees with Keras' own layer.
     assert gates["recomputed_vs_keras_max_abs_difference"] < 1e-4
-    assert len(gates["sequences"]) == 3
+    # Two recorded test sequences per class, the figure showing the first of each class.
+    labels = [sequence["label"] for sequence in gates["sequences"]]
+    assert sorted(set(labels)) == record["dataset"]["class_names"] and len(labels) == 8
+    assert [gates["sequences"][i]["label"] for i in gates["figure_sequences"]] == record["dataset"]["class_names"]
     first = gates["sequences"][0]
     assert len(first["input_gate_mean"]) == len(first["unit_cell_state"]) == 20
     assert len(first["important_steps"]) == 2 and 0 <= gates["unit"] < 8
