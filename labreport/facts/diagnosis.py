@@ -112,8 +112,12 @@ def diagnose(record: dict, verdicts: dict) -> dict:
         return {"id": step_id, **evidence}
 
     problems = []
+    # The measured gradient at the initial weights overrules the estimate: where the first step's
+    # gradient held or grew against the last step's, the signal did reach the early steps.
+    lstm_gradient = ((verdicts.get("gradients") or {}).get("by_cell") or {}).get("lstm") or {}
+    signal_reaches = lstm_gradient.get("verdict") in ("holds", "grows")
     weak_forget = (forget is not None and forget.get("retained") is not None
-                   and forget["retained"] < WEAK_FORGET_RETENTION)
+                   and forget["retained"] < WEAK_FORGET_RETENTION and not signal_reaches)
 
     if outcome["verdict"] == "diverged":
         causes, steps = [], []
@@ -152,8 +156,13 @@ def diagnose(record: dict, verdicts: dict) -> dict:
 
     for row in verdicts["comparison"]:
         if row["verdict"] == "baseline_ahead":
+            causes, steps = [], []
+            # A main model still improving at the last epoch may have been stopped before it caught up.
+            if outcome["verdict"] == "learned" and verdicts["end_state"]["verdict"] == "still_improving":
+                causes.append(cause("too_few_epochs", epochs=epochs))
+                steps.append(step("more_epochs", current=epochs, suggested=epochs * 2))
             problems.append({"id": "baseline_ahead", "cell": row["cell"], "difference": -row["difference"],
-                             "main_outcome": outcome["verdict"], "causes": [], "next": []})
+                             "main_outcome": outcome["verdict"], "causes": causes, "next": steps})
 
     over = verdicts["overfitting"]
     if over["verdict"] == "onset":
