@@ -195,7 +195,7 @@ def loss_spikes(loss) -> dict:
                            "relative_rise": (after - before) / before})
     largest = max(spikes, key=lambda s: s["relative_rise"]) if spikes else None
     return {"verdict": "spikes" if spikes else "none", "spikes": spikes, "largest": largest,
-            "count": len(spikes)}
+            "count": len(spikes), "single": len(spikes) == 1}
 
 
 def first_epoch_at_or_above(values, threshold: float):

@@ -16,6 +16,8 @@ from .curves import finite
 # Retention of the initial forget gate over the lag, σ(b)^lag, below which the error signal
 # from the first important task hardly reaches it at the start of training.
 WEAK_FORGET_RETENTION = 0.01
+# The initial forget bias suggested for such a run (never one at or below the run's own).
+FORGET_BIAS_TO_TRY = 3.0
 # Padding after the text: flagged when the typical text fills less than this share of the sequence.
 PADDING_FILL_BELOW = 0.9
 # Learning rates above which Adam/RMSprop (or SGD) runs are prone to spikes and divergence.
@@ -58,6 +60,11 @@ def initial_forget(record) -> dict | None:
     gate = _sigmoid(float(bias))
     return {"scheme": "constant", "bias": float(bias), "gate": gate, "lag": lag,
             "retained": gate ** lag if lag else None}
+
+
+def suggested_forget_bias(current: float) -> float:
+    """A forget bias to try: FORGET_BIAS_TO_TRY, or one more than the current one where that is not higher."""
+    return FORGET_BIAS_TO_TRY if current < FORGET_BIAS_TO_TRY else float(math.floor(current) + 1)
 
 
 def _padding(record) -> dict | None:
@@ -113,8 +120,12 @@ def diagnose(record: dict, verdicts: dict) -> dict:
         return {"id": step_id, **evidence}
 
     problems = []
+    # The measured gradient at the initial weights overrules the estimate: where the first step's
+    # gradient held or grew against the last step's, the signal did reach the early steps.
+    lstm_gradient = ((verdicts.get("gradients") or {}).get("by_cell") or {}).get("lstm") or {}
+    signal_reaches = lstm_gradient.get("verdict") in ("holds", "grows")
     weak_forget = (forget is not None and forget.get("retained") is not None
-                   and forget["retained"] < WEAK_FORGET_RETENTION)
+                   and forget["retained"] < WEAK_FORGET_RETENTION and not signal_reaches)
 
     if outcome["verdict"] == "diverged":
         causes, steps = [], []
@@ -134,8 +145,9 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             steps.append(step("pad_at_front"))
         if weak_forget:
             causes.append(cause("weak_forget_bias", **forget))
-            steps.append(step("raise_forget_bias", current=forget["bias"], suggested_gate=_sigmoid(3.0),
-                              suggested=3.0, retained_after=_sigmoid(3.0) ** forget["lag"]))
+            bias = suggested_forget_bias(forget["bias"])
+            steps.append(step("raise_forget_bias", current=forget["bias"], suggested_gate=_sigmoid(bias),
+                              suggested=bias, retained_after=_sigmoid(bias) ** forget["lag"]))
         end = verdicts["end_state"]["verdict"]
         if end == "still_improving":
             causes.append(cause("too_few_epochs", epochs=epochs))
@@ -152,8 +164,13 @@ def diagnose(record: dict, verdicts: dict) -> dict:
 
     for row in verdicts["comparison"]:
         if row["verdict"] == "baseline_ahead":
+            causes, steps = [], []
+            # A main model still improving at the last epoch may have been stopped before it caught up.
+            if outcome["verdict"] == "learned" and verdicts["end_state"]["verdict"] == "still_improving":
+                causes.append(cause("too_few_epochs", epochs=epochs))
+                steps.append(step("more_epochs", current=epochs, suggested=epochs * 2))
             problems.append({"id": "baseline_ahead", "cell": row["cell"], "difference": -row["difference"],
-                             "main_outcome": outcome["verdict"], "causes": [], "next": []})
+                             "main_outcome": outcome["verdict"], "causes": causes, "next": steps})
 
     over = verdicts["overfitting"]
     if over["verdict"] == "onset":
