@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import yaml
 
 
@@ -20,11 +22,28 @@ def spec_without_comments(spec_text: str | None, spec: dict) -> str:
             given = None
     if not isinstance(given, dict):
         given = spec
+    given = _without_local_folders(given)
     return yaml.safe_dump(given, sort_keys=False, allow_unicode=True, width=100).rstrip()
 
 
+def _without_local_folders(spec: dict) -> dict:
+    """Data and template paths as file names: a report must not print the student's own folders."""
+    spec = {**spec}
+    for section, keys in (("dataset", ("path", "test_path")), ("report", ("template", "template_dir"))):
+        values = spec.get(section)
+        if isinstance(values, dict):
+            spec[section] = {key: (PurePath(str(value)).name if key in keys and isinstance(value, str)
+                                   and ("/" in value or "\\" in value) else value)
+                             for key, value in values.items()}
+    return spec
+
+
 def program_facts(record: dict) -> dict:
+    overrides = dict(record.get("spec_overrides") or {})
+    if overrides.get("data"):
+        # A data path given on the command line is the student's local folder: the report names the file only.
+        overrides["data"] = PurePath(str(overrides["data"])).name
     return {
         "spec_yaml": spec_without_comments(record.get("spec_text"), record.get("spec") or {}),
-        "overrides": record.get("spec_overrides") or {},
+        "overrides": overrides,
     }
