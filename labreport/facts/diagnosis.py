@@ -16,6 +16,8 @@ from .curves import finite
 # Retention of the initial forget gate over the lag, σ(b)^lag, below which the error signal
 # from the first important task hardly reaches it at the start of training.
 WEAK_FORGET_RETENTION = 0.01
+# The forget-gate bias suggested for a weak one (σ(3) ≈ 0.95).
+SUGGESTED_FORGET_BIAS = 3.0
 # Padding after the text: flagged when the typical text fills less than this share of the sequence.
 PADDING_FILL_BELOW = 0.9
 # Learning rates above which Adam/RMSprop (or SGD) runs are prone to spikes and divergence.
@@ -126,8 +128,10 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             steps.append(step("pad_at_front"))
         if weak_forget:
             causes.append(cause("weak_forget_bias", **forget))
-            steps.append(step("raise_forget_bias", current=forget["bias"], suggested_gate=_sigmoid(3.0),
-                              suggested=3.0, retained_after=_sigmoid(3.0) ** forget["lag"]))
+            if forget["bias"] < SUGGESTED_FORGET_BIAS:  # never "raise" it to the value it already has
+                steps.append(step("raise_forget_bias", current=forget["bias"],
+                                  suggested_gate=_sigmoid(SUGGESTED_FORGET_BIAS), suggested=SUGGESTED_FORGET_BIAS,
+                                  retained_after=_sigmoid(SUGGESTED_FORGET_BIAS) ** forget["lag"]))
         end = verdicts["end_state"]["verdict"]
         if end == "still_improving":
             causes.append(cause("too_few_epochs", epochs=epochs))
