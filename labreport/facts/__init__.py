@@ -13,7 +13,7 @@ outcome.py, mechanisms.py and diagnosis.py, documented in the README
 
 from __future__ import annotations
 
-from . import curves, describe, diagnosis, mechanisms, outcome
+from . import curves, describe, diagnosis, mechanisms, outcome, seminar
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
@@ -49,7 +49,7 @@ def build_facts(record: dict) -> dict:
                                   "first_epoch" if late == 1 else "later")
     timing = record.get("timing") or {}
     seconds = [s for s in (timing.get("seconds_per_epoch") or []) if curves.finite(s)]
-    return {
+    facts = {
         "version": FACTS_VERSION,
         "experiment": record.get("experiment"),
         "dataset": describe.dataset_facts(record),
@@ -68,6 +68,9 @@ def build_facts(record: dict) -> dict:
         "versions": record.get("versions") or {},
         **verdicts,
     }
+    # The seminar write-up's extra facts: activations, encoding, gate traces, limitations, references.
+    facts["seminar"] = seminar.seminar_facts(record, facts)
+    return facts
 
 
 def _aim(result: dict, comparison: list[dict]) -> dict:

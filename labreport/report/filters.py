@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from markupsafe import Markup
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 NA = "n/a"
 NBSP = "\u00a0"
@@ -114,15 +116,20 @@ FILTERS = {"num": num, "number": num, "count": count, "pct": pct, "percent": pct
            "join_num": join_num}
 
 
+def _same_kind(original, text: str):
+    """Markup in, Markup out: a macro's HTML (a <sub>, an escaped apostrophe) is not escaped a second time."""
+    return Markup(text) if isinstance(original, Markup) else text
+
+
 def upper_first(text) -> str:
     """Capitalise the first letter only (Jinja's ``capitalize`` lowercases the rest: 'Hochreiter' → 'hochreiter')."""
-    text = str(text).lstrip()
-    return text[:1].upper() + text[1:]
+    stripped = str(text).lstrip()
+    return _same_kind(text, stripped[:1].upper() + stripped[1:])
 
 
 def lower_first(text) -> str:
-    text = str(text).lstrip()
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    stripped = str(text).lstrip()
+    return _same_kind(text, stripped[:1].lower() + stripped[1:] if stripped[:2] != stripped[:2].upper() else stripped)
 
 
 def times(n) -> str:
