@@ -157,7 +157,7 @@ def test_weak_forget_bias_and_end_padding_are_named_as_causes_with_their_numbers
     causes = {c["id"]: c for c in problem["causes"]}
     assert causes["padding_at_end"]["padding_steps_after_median_text"] == 150
     assert causes["weak_forget_bias"]["retained"] == pytest.approx((1 / (1 + math.exp(-1))) ** 120)
-    assert {s["id"] for s in problem["next"]} >= {"pad_at_front", "raise_forget_bias"}
+    assert {s["id"] for s in problem["next"]} >= {"pad_at_front", "chrono_init"}
 
 
 def test_a_clean_run_gets_no_advice_to_change_training():

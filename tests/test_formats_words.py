@@ -22,7 +22,6 @@ from pypdf import PdfReader
 
 from labreport.facts import build_facts
 from labreport.facts.curves import loss_spikes
-from labreport.facts.diagnosis import suggested_forget_bias
 from labreport.report import render_report
 from labreport.report.worksheets import load_worksheet, worksheet_names
 from labreport.resources import templates_dir
@@ -227,12 +226,6 @@ def test_one_spike_is_single():
     assert loss_spikes([1.0, 0.5, 0.7, 0.4])["single"] is True
     assert loss_spikes([1.0, 0.5, 0.7, 0.4, 0.6])["single"] is False
     assert loss_spikes([1.0, 0.5, 0.4])["single"] is False
-
-
-def test_forget_bias_advice_is_higher_than_the_run_s():
-    assert suggested_forget_bias(1.0) == 3.0
-    assert suggested_forget_bias(3.0) == 4.0
-    assert suggested_forget_bias(4.5) == 5.0
 
 
 def test_weak_forget_gate_is_no_cause_where_the_gradient_reaches():

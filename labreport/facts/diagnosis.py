@@ -16,8 +16,6 @@ from .curves import finite
 # Retention of the initial forget gate over the lag, σ(b)^lag, below which the error signal
 # from the first important task hardly reaches it at the start of training.
 WEAK_FORGET_RETENTION = 0.01
-# The initial forget bias suggested for such a run (never one at or below the run's own).
-FORGET_BIAS_TO_TRY = 3.0
 # Padding after the text: flagged when the typical text fills less than this share of the sequence.
 PADDING_FILL_BELOW = 0.9
 # Learning rates above which Adam/RMSprop (or SGD) runs are prone to spikes and divergence.
@@ -60,11 +58,6 @@ def initial_forget(record) -> dict | None:
     gate = _sigmoid(float(bias))
     return {"scheme": "constant", "bias": float(bias), "gate": gate, "lag": lag,
             "retained": gate ** lag if lag else None}
-
-
-def suggested_forget_bias(current: float) -> float:
-    """A forget bias to try: FORGET_BIAS_TO_TRY, or one more than the current one where that is not higher."""
-    return FORGET_BIAS_TO_TRY if current < FORGET_BIAS_TO_TRY else float(math.floor(current) + 1)
 
 
 def _padding(record) -> dict | None:
@@ -145,9 +138,11 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             steps.append(step("pad_at_front"))
         if weak_forget:
             causes.append(cause("weak_forget_bias", **forget))
-            bias = suggested_forget_bias(forget["bias"])
-            steps.append(step("raise_forget_bias", current=forget["bias"], suggested_gate=_sigmoid(bias),
-                              suggested=bias, retained_after=_sigmoid(bias) ** forget["lag"]))
+            # Any constant bias keeps little over a long lag; chrono initialisation gives some units
+            # time scales as long as the sequence (Tallec & Ollivier 2018), measured on the default experiment.
+            t_max = data.get("sequence_length") or 3
+            steps.append(step("chrono_init", current=forget["bias"], t_max=t_max,
+                              longest_gate=(t_max - 2) / (t_max - 1) if t_max > 2 else 0.5))
         end = verdicts["end_state"]["verdict"]
         if end == "still_improving":
             causes.append(cause("too_few_epochs", epochs=epochs))
