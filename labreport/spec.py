@@ -24,10 +24,15 @@ CellName = Literal["lstm", "gru", "simple_rnn"]
 def _worksheet_name(value):
     # The formats are the folders under templates/formats (report/worksheets.py): a new
     # folder is a new choice here and in the JSON Schema, with no change to this file.
+    from pydantic_core import PydanticCustomError
+
     from .report.worksheets import worksheet_names
     names = worksheet_names()
     if not isinstance(value, str) or value not in names:
-        raise ValueError(f"must be one of: {', '.join(names)}")
+        quoted = [repr(name) for name in names]
+        expected = ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+        # The same error kind as a Literal's, so the message lists the choices and suggests a close one.
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
     return value
 
 

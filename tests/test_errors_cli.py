@@ -105,7 +105,7 @@ def test_unknown_keys_suggest_the_closest(workdir):
 def test_unknown_key_with_no_close_match_lists_the_known_ones(workdir):
     result = run_spec(workdir, "name: x\nreport: {colour: blue}\n")
     assert assert_clean_failure(result, 2) == (
-        "Error: spec.yaml: report.colour: unknown key (known keys: worksheet, template, smoothing, notes)\n")
+        "Error: spec.yaml: report.colour: unknown key (known keys: worksheet, template, template_dir, smoothing, notes)\n")
 
 
 def test_missing_required_key(workdir):
@@ -163,7 +163,7 @@ def test_unknown_worksheet_lists_the_allowed_values(workdir):
     result = run_spec(workdir, "name: x\nreport: {worksheet: essay}\n")
     assert assert_clean_failure(result, 2) == (
         "Error: spec.yaml: report.worksheet: 'essay' is not allowed; "
-        "allowed values: 'exp13', 'lab-record', 'project-report' or 'seminar'\n")
+        "allowed values: 'exp13', 'lab-record', 'lab-summary', 'project-report' or 'seminar'\n")
 
 
 def test_unknown_data_source_lists_the_allowed_values(workdir):
@@ -190,7 +190,7 @@ report: {smoothing: 1.5, worksheet: foo}
         "training.epochs: input should be greater than or equal to 1 (got 0)",
         "training.validation_split: input should be less than 1 (got 1)",
         "training.epoch: unknown key; did you mean 'epochs'?",
-        "report.worksheet: 'foo' is not allowed; allowed values: 'exp13', 'lab-record', 'project-report' or 'seminar'",
+        "report.worksheet: 'foo' is not allowed; allowed values: 'exp13', 'lab-record', 'lab-summary', 'project-report' or 'seminar'",
         "report.smoothing: input should be less than or equal to 1 (got 1.5)",
     ])
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from jinja2 import (
+    BaseLoader,
     ChoiceLoader,
     FileSystemLoader,
     PrefixLoader,
@@ -58,8 +59,14 @@ class RenderedReport:
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".html", ".htm", ".css")
 
 
-class _TemplateFilesLoader(FileSystemLoader):
-    """FileSystemLoader that loads template files only (Jinja itself refuses '..')."""
+class _TemplateFilesOnly(BaseLoader):
+    """A loader that loads template files only (Jinja itself refuses '..'), from the loader it wraps."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def list_templates(self):
+        return self.inner.list_templates()
 
     def get_source(self, environment, template):
         parts = template.replace("\\", "/").split("/")
@@ -69,7 +76,7 @@ class _TemplateFilesLoader(FileSystemLoader):
                 f"refused to load '{template}': templates may load only non-hidden files ending in "
                 f"{', '.join(TEMPLATE_SUFFIXES)}",
             )
-        return super().get_source(environment, template)
+        return self.inner.get_source(environment, template)
 
 
 SHIPPED_PREFIX = "labreport"
@@ -100,14 +107,16 @@ def make_environment(*extra_template_dirs: Path | None) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         # "labreport/<name>" is always the shipped file, so a course's phrases.html.j2 can stand
         # in front of labreport's and still be merged with it (phrase_book).
-        loader=ChoiceLoader([PrefixLoader({SHIPPED_PREFIX: _TemplateFilesLoader([str(templates_dir())])}),
-                             _TemplateFilesLoader(search_path)]),
+        loader=_TemplateFilesOnly(ChoiceLoader([
+            PrefixLoader({SHIPPED_PREFIX: FileSystemLoader([str(templates_dir())])}),
+            FileSystemLoader(search_path)])),
         autoescape=select_autoescape(["html", "j2", "xml"], default=True),
         undefined=StrictUndefined,  # a misspelt variable is an error, not a silent blank
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.template_folders = [Path(folder) for folder in search_path]  # for error messages: file and line
     return env
 
 
@@ -311,7 +320,7 @@ def render_html(template_path: Path | None, shipped_name: str, context: dict,
     except Exception as exc:  # noqa: BLE001 - see the docstring
         if template_path is None and not isinstance(exc, TemplateError):
             raise
-        where = _template_line(exc, [Path(p) for p in env.loader.searchpath]) or str(template_path or name)
+        where = _template_line(exc, env.template_folders) or str(template_path or name)
         kind = "refused by the sandbox" if isinstance(exc, SecurityError) else "template error"
         raise RenderError(f"{where}: {kind}: {exc}",
                           hint="Fix the template, then write the report again with `labreport render RUN_DIR`.") from None
