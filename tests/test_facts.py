@@ -160,6 +160,30 @@ def test_weak_forget_bias_and_end_padding_are_named_as_causes_with_their_numbers
     assert {s["id"] for s in problem["next"]} >= {"pad_at_front", "raise_forget_bias"}
 
 
+def test_next_steps_name_the_settings_as_the_spec_has_them():
+    # Found by the claim check (tests/test_claims.py): "dataset.n_train: 6,400 instead of 3,200" for a spec with
+    # n_train 4000 (3,200 is what the validation split left), and forget_bias 3 suggested to a run that had it.
+    flat = {"loss": [1.39] * 4, "val_loss": [1.39] * 4, "accuracy": [0.25] * 4, "val_accuracy": [0.25] * 4}
+    r = record(flat, test_accuracy=0.25, dataset_extra={"min_lag": 119},
+               spec_overrides={"model": {"recurrent": [{"cell": "lstm", "units": 8, "forget_bias": 3.0}]}})
+    r["spec"]["dataset"] = {"source": "generated", "n_train": 1000}
+    problem = build_facts(r)["diagnosis"]["problems"][0]
+    steps = {s["id"]: s for s in problem["next"]}
+    assert (steps["more_sequences"]["current"], steps["more_sequences"]["suggested"]) == (1000, 2000)
+    assert "weak_forget_bias" in {c["id"] for c in problem["causes"]}  # σ(3)^119 still keeps under 1 %
+    assert "raise_forget_bias" not in steps  # but 3 is the value it would suggest
+
+
+def test_stop_at_best_names_the_spec_epochs():
+    loss = [1.3 * 0.8 ** i for i in range(8)]
+    history = {"loss": loss, "val_loss": [1.2, 1.0, 0.9, 0.95, 1.0, 1.1, 1.2, 1.3],
+               "accuracy": [0.5 + 0.05 * i for i in range(8)], "val_accuracy": [0.6] * 8}
+    r = record(history, test_accuracy=0.9)
+    r["spec"]["training"]["epochs"] = 10  # stopped before the set number of epochs
+    problems = {p["id"]: p for p in build_facts(r)["diagnosis"]["problems"]}
+    assert problems["overfitting"]["next"][0] == {"id": "stop_at_best", "best_epoch": 3, "current": 10}
+
+
 def test_a_clean_run_gets_no_advice_to_change_training():
     loss = [1.0, 0.5, 0.2, 0.1, 0.09, 0.088]
     history = {"loss": loss, "val_loss": [x * 1.05 for x in loss], "accuracy": [0.5, 0.8, 0.95, 0.99, 0.99, 0.99],
