@@ -298,6 +298,14 @@ def kind_of(curve: str) -> str:
     return "accuracy" if curve.endswith("accuracy") else "loss"
 
 
+def finite_prefix(values: list) -> list:
+    """The values up to the last finite one: a diverged run's curve ends in non-finite values."""
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return values[:end]
+
+
 def curve_steps(values: list) -> list[int]:
     return [step(a, b) for a, b in zip(values, values[1:])]
 
@@ -355,10 +363,10 @@ class Checker:
     def check(self, sentence: str) -> None:
         before = sum(self.counts.values())
         subject = re.match(r"The " + CURVE + r"\b", sentence)
-        for method in (self.trend_segments, self.trend_level, self.trend_summary, self.trend_unavailable,
+        for method in (self.trend_segments, self.trend_level, self.trend_summary, self.trend_unavailable, self.non_finite,
                        self.noise, self.best_epoch, self.overfitting, self.end_state, self.spikes,
                        self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed,
-                       self.aim, self.problems, self.gap, self.training_ran, self.went_from, self.not_learned,
+                       self.aim, self.problems, self.gap, self.training_ran, self.went_from, self.outcome_words,
                        self.settings, self.forget_gate, self.stop_at, self.batch_noise, self.value_at_epoch):
             method(sentence)
         if sum(self.counts.values()) == before and self.looks_like_a_claim(sentence):
@@ -427,7 +435,7 @@ class Checker:
         if not m:
             return
         curve = CURVE_WORDS[m.group(1)]
-        values = self.r.curve(curve)
+        values = finite_prefix(self.r.curve(curve))
         overall, x, a, y, b = m.group(2), m.group(3), int(m.group(4)), m.group(5), int(m.group(6))
         rises, falls, z, e = integer(m.group(7)), integer(m.group(8)), m.group(9), int(m.group(10))
         problems = []
@@ -458,10 +466,32 @@ class Checker:
         self.claim("trend summary", s, not problems, "; ".join(problems))
 
     def trend_unavailable(self, s: str) -> None:
-        m = re.match(r"The " + CURVE + r" has too few finite values to describe\.", s)
+        """'The training loss has too few finite values to describe[: it was not finite from epoch k on].'"""
+        m = re.match(r"The " + CURVE + r" has too few finite values to describe(?:: it was not finite from epoch (\d+) on)?\.", s)
         if m:
             values = self.r.curve(CURVE_WORDS[m.group(1)])
-            self.claim("trend unavailable", s, len(values) < 2 or any(v is None for v in values), f"values {values}")
+            finite_values = [v for v in values if v is not None]
+            problems = []
+            if len(finite_values) >= 2:
+                problems.append(f"{len(finite_values)} of its {len(values)} values are finite: {values}")
+            if m.group(2) and not self._not_finite_from(values, int(m.group(2))):
+                problems.append(f"not every value from epoch {m.group(2)} on is non-finite: {values}")
+            self.claim("trend unavailable", s, not problems, "; ".join(problems))
+
+    @staticmethod
+    def _not_finite_from(values: list, epoch: int) -> bool:
+        return 2 <= epoch <= len(values) and values[epoch - 2] is not None and all(v is None for v in values[epoch - 1:])
+
+    # "At epoch 3 it was not finite (training diverged)." after a curve's course.
+    def non_finite(self, s: str) -> None:
+        m = re.match(r"At epoch (\d+) it was not finite \(training diverged\)\.", s)
+        if m:
+            if self.subject is None:
+                self.claim("trend unavailable", s, False, "no curve named before this sentence")
+                return
+            values = self.r.curve(self.subject)
+            ok = self._not_finite_from(values, int(m.group(1))) and self.r.diverged()
+            self.claim("trend unavailable", s, ok, f"{self.subject}: {values}; stopped {self.r.stopped}")
 
     # "It changed direction 4 times in 18 chances to do so[: the curve zig-zags ...]." / "... at most once: a smooth curve."
     def noise(self, s: str) -> None:
@@ -472,7 +502,7 @@ class Checker:
         if self.subject is None:
             self.claim("direction changes", s, False, "no curve named before this sentence")
             return
-        values = self.r.curve(self.subject)
+        values = finite_prefix(self.r.curve(self.subject))
         if any(v is None for v in values):
             self.claim("direction changes", s, False, f"{self.subject} has missing values: {values}")
             return
@@ -952,7 +982,8 @@ class Checker:
         m = re.match(r"The run diverged: the loss became (\S+) at epoch (\d+), batch (\d+)", s)
         if m:
             self._diverged(s, m.group(1), int(m.group(2)), int(m.group(3)))
-        m = re.match(r"The " + MODEL + r" (stayed at chance|learned only part of the task) \((" + V + r") on the test set\)", s)
+        m = re.match(r"The " + MODEL + r" (stayed at chance|learned only part of the task) \((" + V +
+                     r")(?: on the test set| test accuracy)\)", s)
         if m:
             acc = r.test_accuracy
             ok = acc is not None and pct_close(m.group(3), acc) and (
@@ -1031,6 +1062,15 @@ class Checker:
                 problems.append(f"training stopped at batch {r.stopped['batch']} of epoch {r.stopped.get('epoch')}, "
                                 "so not every epoch had all its batches")
             self.claim("epochs", s, not problems, "; ".join(problems))
+        m = re.match(r"Training stopped at batch (\d+) of epoch (\d+) \(an epoch has " + N + r" batch(?:es)?\), when the "
+                     r"loss became (\S+?);", s)
+        if m:
+            self._diverged(s, m.group(4), int(m.group(2)), int(m.group(1)))
+            per_epoch = (self.r.raw.get("batch_history") or {}).get("batches_per_epoch")
+            self.claim("epochs", s, per_epoch is None or integer(m.group(3)) == per_epoch,
+                       f"an epoch has {per_epoch} batches")
+        if s.startswith("Training diverged"):
+            self.claim("diverged", s, self.r.diverged(), f"stopped {self.r.stopped}, test {self.r.test_accuracy}")
 
     # "In the last epoch the per-batch losses varied by P of their mean (M)."
     def batch_noise(self, s: str) -> None:
@@ -1054,13 +1094,34 @@ class Checker:
                 problems.append(f"variation {m.group(1)} is not {population:.4%} (or {sample:.4%})")
         self.claim("batch noise", s, not problems, "; ".join(problems))
 
-    # "The LSTM did not learn the task, so its gates ..." (any sentence saying so).
-    def not_learned(self, s: str) -> None:
-        if re.search(r"\b" + MODEL + r" did not learn the task\b", s):
-            r = self.r
-            ok = r.diverged() or not r.clearly_above_chance(r.test_accuracy)
-            self.claim("test outcome", s, ok, f"test accuracy {r.test_accuracy} is clearly above chance "
-                       f"({r.floor} + {r.margin:.4f}); at most it learned part of the task")
+    # The outcome words wherever they stand ("The LSTM did not learn the task, so its gates ...",
+    # "the SimpleRNN stayed at chance"): about the main model or the baseline they name.
+    OUTCOME_WORDS = re.compile(r"\b(LSTM|GRU|SimpleRNN)(?:'s)? (did not learn the task|learned the task|"
+                               r"learned (?:only )?part of the task|stayed at chance|never left chance)")
+
+    def outcome_words(self, s: str) -> None:
+        r = self.r
+        for m in self.OUTCOME_WORDS.finditer(s):
+            cell = CELL_WORDS[m.group(1)]
+            if cell == r.main_cell:
+                accuracy, diverged = r.test_accuracy, r.diverged()
+            elif cell in r.baselines:
+                accuracy = r.baseline_accuracy(cell)
+                diverged = accuracy is None
+            else:
+                self.claim("outcome words", s, False, f"the run has no {m.group(1)}")
+                continue
+            words = m.group(2)
+            if words == "did not learn the task":
+                ok = diverged or not r.clearly_above_chance(accuracy)
+            elif words == "learned the task":
+                ok = r.clearly_above_chance(accuracy) and r.share_of_way(accuracy) >= 0.5
+            elif words.startswith("learned"):
+                ok = r.clearly_above_chance(accuracy) and r.share_of_way(accuracy) < 0.9
+            else:
+                ok = r.at_chance(accuracy)
+            self.claim("outcome words", s, ok, f"the {m.group(1)} '{words}', but its test accuracy is {accuracy} "
+                       f"(chance {r.floor} + {r.margin:.4f}; {r.share_of_way(accuracy or 0):.1%} of the way to 100 %)")
 
     # "(training.epochs: 3 instead of 12)": the value after "instead of" is the setting in the spec, and a
     # suggested setting ("(training.clipnorm: 1)", "(model.recurrent[0].forget_bias: 3, ...)") is a change from it.

@@ -60,6 +60,18 @@ def test_values_equal_at_the_table_precision_are_level():
         ("rise", 1, 4), ("level", 4, 7)]
 
 
+def test_a_diverged_curve_is_described_up_to_its_last_finite_epoch():
+    # Found by the claim check: "The training loss has too few finite values to describe" for a run with two
+    # finite epochs before the NaN one.
+    t = curves.trend([1.39, 1.38, float("nan")], higher_is_better=False)
+    assert t["verdict"] == "steady" and t["n_epochs"] == 2 and t["non_finite_from"] == 3
+    assert [(s["direction"], s["start_epoch"], s["end_epoch"]) for s in t["segments"]] == [("fall", 1, 2)]
+    assert curves.trend([1.39, 1.38, 1.37], higher_is_better=False)["non_finite_from"] is None
+    unavailable = curves.trend([1.39, None, float("nan")], higher_is_better=False)
+    assert unavailable["verdict"] == "unavailable" and unavailable["non_finite_from"] == 2
+    assert curves.trend([1.39, None, 1.2], higher_is_better=False)["verdict"] == "unavailable"  # a gap inside
+
+
 def test_a_small_real_rise_is_a_rise_not_flat():
     t = curves.trend([0.620, 0.640, 0.662], higher_is_better=True)
     assert t["verdict"] == "steady" and t["segments"][0]["direction"] == "rise"
