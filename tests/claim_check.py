@@ -367,7 +367,7 @@ class Checker:
                        self.noise, self.best_epoch, self.overfitting, self.end_state, self.spikes,
                        self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed,
                        self.aim, self.problems, self.gap, self.training_ran, self.went_from, self.outcome_words,
-                       self.settings, self.forget_gate, self.stop_at, self.batch_noise, self.value_at_epoch):
+                       self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise, self.value_at_epoch):
             method(sentence)
         if sum(self.counts.values()) == before and self.looks_like_a_claim(sentence):
             self.unrecognised.append(sentence)
@@ -722,12 +722,10 @@ class Checker:
         self.claim("loss jumps", s, not problems, "; ".join(problems))
 
     def spikes(self, s: str) -> None:
-        m = re.search(r"The training loss jumped up " + TIMES + r"; the largest jump was at epoch (\d+), from (" + V +
-                      r") to (" + V + r")", s)
-        if m:
-            self._spike(s, times(m.group(1)), int(m.group(2)), m.group(3), m.group(4))
-        m = re.search(r"The training loss jumped up " + TIMES + r" \(largest at epoch (\d+), from (" + V + r") to (" + V +
-                      r")\)", s)
+        """'The training loss jumped up N times; the largest jump was at epoch E, from X to Y' (or '... once, at
+        epoch E, from X to Y', '... (largest at epoch E, from X to Y)')."""
+        m = re.search(r"The training loss jumped up " + TIMES + r"(?:; the largest jump was|,| \(largest)? at epoch (\d+), "
+                      r"from (" + V + r") to (" + V + r")", s)
         if m:
             self._spike(s, times(m.group(1)), int(m.group(2)), m.group(3), m.group(4))
 
@@ -819,11 +817,12 @@ class Checker:
 
     def learning_start(self, s: str) -> None:
         r = self.r
-        m = re.match(r"For the first " + N + r" epochs? the validation accuracy stayed within (" + V +
-                     r" percentage points) of the chance level \((" + V + r")\); it first rose clearly above it at epoch (\d+)",
-                     s)
+        m = re.match(r"(?:For the first " + N + r" epochs?|In epochs? 1(?:-(\d+))?) the validation accuracy (?:stayed|was) "
+                     r"within (" + V + r" percentage points) of the chance level \((" + V + r")\); it first rose clearly "
+                     r"above it at epoch (\d+)", s)
         if m:
-            first, margin, floor, e = integer(m.group(1)), m.group(2), m.group(3), int(m.group(4))
+            first = integer(m.group(1)) if m.group(1) else int(m.group(2) or 1)
+            margin, floor, e = m.group(3), m.group(4), int(m.group(5))
             values = r.curve("val_accuracy")
             problems = []
             if first != e - 1:
@@ -1047,6 +1046,51 @@ class Checker:
                 problems.append("training and validation are not close")
         self.claim("generalisation gap", s, not problems, "; ".join(problems))
 
+    def stopping(self, s: str) -> None:
+        """Where a diverged run stopped: 'it stopped in epoch 3, at batch 17', 'The loss became NaN in epoch 3'."""
+        r = self.r
+        m = re.search(r"Training was planned for " + N + r" epochs? of " + N + r" batch(?:es)? each", s)
+        if m:
+            planned = ((r.raw.get("spec") or {}).get("training") or {}).get("epochs")
+            per_epoch = (r.raw.get("batch_history") or {}).get("batches_per_epoch")
+            ok = integer(m.group(1)) == planned and (per_epoch is None or integer(m.group(2)) == per_epoch)
+            self.claim("epochs", s, ok, f"training.epochs {planned}, {per_epoch} batches per epoch")
+        for m in re.finditer(r"\bstopped in epoch (\d+)(?:, at batch (\d+))?", s):
+            ok = r.stopped.get("reason") == "nan_loss" and r.stopped.get("epoch") == int(m.group(1)) and (
+                m.group(2) is None or r.stopped.get("batch") == int(m.group(2)))
+            self.claim("diverged", s, ok, f"the record's stopped is {r.stopped}")
+        for m in re.finditer(r"\b[Tt]he loss became (NaN|infinite|inf) in epoch (\d+)", s):
+            ok = (r.stopped.get("reason") == "nan_loss" and r.stopped.get("epoch") == int(m.group(2))
+                  and str(r.stopped.get("value", "NaN")).lower() == m.group(1).lower())
+            self.claim("diverged", s, ok, f"the record's stopped is {r.stopped}")
+
+    # "From epoch 4 the validation loss rose while the training loss kept falling[: 5,452 weights can memorise 3,200
+    # training sequences]."
+    def rose_while_falling(self, s: str) -> None:
+        m = re.match(r"From epoch (\d+) the validation loss rose while the training loss kept falling(?:: " + N +
+                     r" weights can memorise " + N + r" training sequences)?", s)
+        if not m:
+            return
+        lowest, val = self._lowest_val()
+        train = self.r.curve("loss")
+        k = int(m.group(1))
+        problems = []
+        if lowest is None or None in train or not 2 <= k <= len(val):
+            problems.append(f"validation loss {val}")
+        else:
+            if r4(val[k - 2]) != lowest:
+                problems.append(f"the validation loss was lowest at {lowest}, not at epoch {k - 1} ({r4(val[k - 2])})")
+            if step(val[k - 2], val[-1]) <= 0:
+                problems.append(f"the validation loss did not rise after epoch {k - 1}")
+            if step(train[k - 2], train[-1]) >= 0:
+                problems.append(f"the training loss did not fall after epoch {k - 1}")
+        if m.group(2):
+            params = (self.r.raw.get("model") or {}).get("total_params")
+            train_size = ((self.r.raw.get("dataset") or {}).get("sizes") or {}).get("train")
+            if integer(m.group(2)) != params or integer(m.group(3)) != train_size:
+                problems.append(f"the model has {params} weights and {train_size} training sequences")
+        self.claim("overfitting", s, not problems, "; ".join(problems))
+
     def training_ran(self, s: str) -> None:
         m = re.match(r"Training ran " + N + r" epochs? of " + N + r" batch(?:es)? each", s)
         if m:
@@ -1228,6 +1272,11 @@ def check_text(text: str, record: dict, *, require_claims: bool = True) -> Count
     return checker.counts
 
 
+def claim_text(html: str) -> str:
+    """The report's prose: every block but program listings and pseudocode (<pre>), whose numbers are code."""
+    return "\n".join(text for tag, text in report_blocks(html) if tag != "pre")
+
+
 def check_report(html: str, record: dict, *, require_claims: bool = True) -> Counter:
     """Check a rendered report.html against its run.json; see the module docstring."""
-    return check_text(report_text(html), record, require_claims=require_claims)
+    return check_text(claim_text(html), record, require_claims=require_claims)

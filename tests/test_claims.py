@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from claim_check import check_report, report_text, section_text
+from claim_check import check_report, check_text, report_text, section_text
 
 TESTS = Path(__file__).resolve().parent
 RUNS = TESTS / "fixtures" / "runs"
@@ -219,6 +219,36 @@ def test_the_checker_catches_a_planted_lie(render, name, truth, lie):
     with pytest.raises(AssertionError) as caught:
         check_report(text.replace(truth, lie, 1), record)
     assert lie in str(caught.value), str(caught.value)
+
+
+# Sentence forms of other formats, checked as text: (record, a true sentence, the same sentence made false).
+SENTENCES = [
+    ("default_experiment",
+     "In epochs 1-5 the validation accuracy was within 2.8 percentage points of the chance level (26.2 %); it first rose clearly above it at epoch 6.",
+     "In epochs 1-4 the validation accuracy was within 2.8 percentage points of the chance level (26.2 %); it first rose clearly above it at epoch 5."),
+    ("default_experiment", "The training loss jumped up once, at epoch 10, from 0.0256 to 0.0406.",
+     "The training loss jumped up once, at epoch 11, from 0.0406 to 0.0083."),
+    ("default_experiment", "The validation loss fell from 1.3883 at epoch 1 to 1.3845 at epoch 2.",
+     "The validation loss fell from 1.3883 at epoch 1 to 1.3845 at epoch 3."),
+    ("default_experiment", "The SimpleRNN stayed at chance.", "The SimpleRNN learned the task."),
+    ("default_diverged", "Training was planned for 20 epochs of 100 batches each; it stopped in epoch 3, at batch 17.",
+     "Training was planned for 20 epochs of 100 batches each; it stopped in epoch 3, at batch 18."),
+    ("default_diverged", "The loss became NaN in epoch 3, so the curves stop there.",
+     "The loss became NaN in epoch 2, so the curves stop there."),
+    ("default_overfitting", "From epoch 4 the validation loss rose while the training loss kept falling: 5,452 weights "
+     "can memorise 3,200 training sequences.", "From epoch 3 the validation loss rose while the training loss kept "
+     "falling: 5,452 weights can memorise 3,200 training sequences."),
+    ("default_overfitting", "To try next: stop at the best epoch (training.epochs: 3 instead of 12).",
+     "To try next: stop at the best epoch (training.epochs: 3 instead of 20)."),
+]
+
+
+@pytest.mark.parametrize("name, truth, lie", SENTENCES)
+def test_the_checker_reads_other_sentence_forms(name, truth, lie):
+    record = RECORDS[name]()
+    assert sum(check_text(truth, record).values()) > 0
+    with pytest.raises(AssertionError):
+        check_text(lie, record)
 
 
 def test_a_report_with_no_claim_fails():
