@@ -34,6 +34,16 @@ Definitions (what a careful reader holding the per-epoch table would accept):
   difference is at most max(0.02, 2 standard errors of the difference); one
   is "ahead" beyond that.
 
+* A diverged run's curve ends in non-finite values; it is read up to its last
+  finite epoch, and "too few finite values to describe" needs fewer than two.
+* A suggested setting ("(training.clipnorm: 1)") must differ from the spec's,
+  and the value after "instead of" must be the spec's.
+
+Program listings (<pre>) are code, not prose, and are not read.  A sentence
+that names an epoch ("epoch 7") or a curve together with a number, but matches
+no form below, fails as "unrecognised": a new sentence form has to be taught
+here before it can ship unchecked.
+
 Every failing claim is collected; ``check_report`` raises one AssertionError
 naming each failing sentence and its numbers, and it also raises when it found
 no claim at all (so a changed sentence form cannot make it silently check
@@ -202,10 +212,6 @@ def printed_matches(printed: str, value, kind: str) -> bool:
     if kind == "accuracy" and d < 2 and not (d == 0 and value in (0.0, 1.0)):
         return False
     return abs(float(number) - 100 * value) <= 0.5 * 10 ** -d + 1e-9
-
-
-def pct_value(printed: str) -> float:
-    return float(printed.rstrip("%").strip().replace(",", "")) / 100
 
 
 def pct_close(printed: str, value: float) -> bool:
