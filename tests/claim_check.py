@@ -554,11 +554,13 @@ class Checker:
         lowest, val = self._lowest_val()
         train = r.curve("loss")
         m = re.match(r"The model overfitted from epoch (\d+): its validation loss was lowest at epoch (\d+) \((" + V +
-                     r")\) and ended (" + V + r") higher \((" + V + r") at epoch (\d+)\), while the training loss kept "
-                     r"falling from (" + V + r") to (" + V + r")\.", s)
+                     r")\) and ended (" + V + r") higher \((" + V + r") at epoch (\d+)\), while the training loss (?:kept "
+                     r"falling from (" + V + r") to (" + V + r")|ended lower than at epoch (\d+), though it did not fall at "
+                     r"every epoch \((" + V + r") to (" + V + r")\))\.", s)
         if m:
-            k, b, v, p, w, n, x, y = (int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), m.group(5),
-                                      int(m.group(6)), m.group(7), m.group(8))
+            kept = m.group(7) is not None
+            k, b, v, p, w, n = (int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), m.group(5), int(m.group(6)))
+            x, y = (m.group(7), m.group(8)) if kept else (m.group(10), m.group(11))
             problems = []
             if lowest is None or any(t is None for t in train):
                 problems.append("missing values")
@@ -579,8 +581,12 @@ class Checker:
                     problems.append(f"a rise of {rise:.2%} is too small to call overfitting")
                 later = train[b - 1:n]
                 falls = sum(1 for t in curve_steps(later) if t < 0)
-                if step(train[b - 1], train[n - 1]) >= 0 or falls * 2 < len(later) - 1:
+                if step(train[b - 1], train[n - 1]) >= 0:
+                    problems.append(f"the training loss did not end lower than at epoch {b}: {[r4(t) for t in later]}")
+                elif kept and falls * 2 < len(later) - 1:
                     problems.append(f"the training loss did not keep falling after epoch {b}: {[r4(t) for t in later]}")
+                elif not kept and (int(m.group(9)) != b or falls == len(later) - 1):
+                    problems.append(f"'did not fall at every epoch' after epoch {m.group(9)}: {[r4(t) for t in later]}")
             self.claim("overfitting", s, not problems, "; ".join(problems))
         m = re.match(r"After epoch (\d+) the validation loss rose by (" + V + r") \(to (" + V + r")\), but the training "
                      r"loss did not fall over the same epochs \((" + V + r") to (" + V + r")\)", s)
@@ -632,9 +638,11 @@ class Checker:
                 if r4(val[-1]) != lowest:
                     problems.append(f"the last validation loss {r4(val[-1])} is not the lowest ({lowest})")
             self.claim("overfitting", s, not problems, "; ".join(problems))
-        if s.startswith("Overfitting cannot be judged"):
-            self.claim("overfitting", s, lowest is None or len(val) < 3 or any(t is None for t in train),
-                       f"validation losses {val}")
+        if s.startswith("Overfitting cannot be judged: the run has too few finite validation losses"):
+            self.claim("overfitting", s, sum(v is not None for v in val) < 3, f"validation losses {val}")
+        m = re.match(r"Overfitting cannot be judged: training diverged in epoch (\d+)", s)
+        if m:
+            self._diverged_in(s, int(m.group(1)))
 
     def end_state(self, s: str) -> None:
         r = self.r
@@ -802,6 +810,10 @@ class Checker:
         if s.startswith("The model was not evaluated on the test set"):
             self.claim("test outcome", s, r.test_accuracy is None, f"test accuracy {r.test_accuracy}")
 
+    def _diverged_in(self, s, epoch):
+        ok = self.r.stopped.get("reason") == "nan_loss" and self.r.stopped.get("epoch") == epoch
+        self.claim("diverged", s, ok, f"the record's stopped is {self.r.stopped}")
+
     def _diverged(self, s, value, epoch, batch):
         stopped = self.r.stopped
         problems = []
@@ -824,11 +836,12 @@ class Checker:
     def learning_start(self, s: str) -> None:
         r = self.r
         m = re.match(r"(?:For the first " + N + r" epochs?|In epochs? 1(?:-(\d+))?) the validation accuracy (?:stayed|was) "
-                     r"within (" + V + r" percentage points) of the chance level \((" + V + r")\); it first rose clearly "
-                     r"above it at epoch (\d+)", s)
+                     r"(within|no more than) (" + V + r" percentage points) (?:of|above) the chance level \((" + V +
+                     r")\); it first rose clearly above it at epoch (\d+)", s)
         if m:
             first = integer(m.group(1)) if m.group(1) else int(m.group(2) or 1)
-            margin, floor, e = m.group(3), m.group(4), int(m.group(5))
+            within = m.group(3) == "within"
+            margin, floor, e = m.group(4), m.group(5), int(m.group(6))
             values = r.curve("val_accuracy")
             problems = []
             if first != e - 1:
@@ -838,9 +851,11 @@ class Checker:
             if not points_close(margin, r.margin):
                 problems.append(f"margin {margin} is not {r.margin:.4f}")
             if r.floor is not None:
-                outside = [(i + 1, v) for i, v in enumerate(values[:e - 1]) if v is None or abs(v - r.floor) > r.margin]
+                outside = [(i + 1, v) for i, v in enumerate(values[:e - 1])
+                           if v is None or (abs(v - r.floor) if within else v - r.floor) > r.margin]
                 if outside:
-                    problems.append(f"epochs not within {r.margin:.4f} of {r.floor:.4f}: {outside}")
+                    where = "within" if within else "no more than above"
+                    problems.append(f"epochs not {where} {r.margin:.4f} of {r.floor:.4f}: {outside}")
                 at_e = r.value("val_accuracy", e)
                 if at_e is None or at_e <= r.floor + r.margin:
                     problems.append(f"epoch {e}: {at_e} is not clearly above chance")

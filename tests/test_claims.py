@@ -181,7 +181,7 @@ def test_exp13_checks_each_kind_of_verdict_on_the_default_run(render):
 
 @pytest.mark.parametrize("name, kinds", [
     ("default_chance", ("trend summary", "direction changes", "test outcome", "baseline comparison", "aim", "setting")),
-    ("default_diverged", ("diverged", "trend unavailable", "overfitting", "aim")),
+    ("default_diverged", ("diverged", "trend segment", "trend unavailable", "epochs", "aim")),
     ("default_overfitting", ("trend segment", "overfitting", "end state", "test outcome", "setting",
                              "lowest validation loss")),
 ])

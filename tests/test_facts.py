@@ -92,6 +92,15 @@ def test_overfitting_onset_when_val_loss_ends_well_above_its_lowest_while_train_
     assert o["val_loss_rise"] == pytest.approx(0.17, abs=1e-3)
 
 
+def test_overfitting_says_whether_the_training_loss_fell_at_every_epoch_after_the_best():
+    # Found by the claim check on the binary_text fixture run: "kept falling from 0.1221 to 0.0985" for a
+    # training loss 0.1221, 0.0798, 0.0849, 0.0985 after the best epoch.
+    steady = curves.overfitting([1.0, 0.5, 0.3, 0.2], [0.9, 0.6, 0.7, 0.8])
+    bumpy = curves.overfitting([1.0, 0.5, 0.3, 0.4], [0.9, 0.6, 0.7, 0.8])
+    assert steady["verdict"] == bumpy["verdict"] == "onset"
+    assert steady["train_fell_every_epoch"] and not bumpy["train_fell_every_epoch"]
+
+
 def test_slight_rise_is_unclear_not_overfitting():
     o = curves.overfitting([1.0, 0.8, 0.6, 0.5], [1.0, 0.7, 0.69, 0.70])
     assert o["verdict"] == "slight"
@@ -147,6 +156,15 @@ def test_diverged_run_has_no_test_accuracy_to_report():
     assert facts["diagnosis"]["problems"][0]["id"] == "diverged"
     assert {c["id"] for c in facts["diagnosis"]["problems"][0]["causes"]} == {"no_clipping"}
     assert facts["aim"]["verdict"] == "diverged"
+
+
+def test_a_diverged_run_has_a_chance_margin_for_its_validation_accuracy():
+    # Found by the claim check on the diverged fixture run: "stayed within n/a of the chance level".
+    history = {"loss": [1.39, math.nan], "val_loss": [1.39, math.nan], "accuracy": [0.25, math.nan],
+               "val_accuracy": [0.25, math.nan]}
+    result = outcome.outcome(record(history, test_accuracy=None,
+                                    stopped={"reason": "nan_loss", "epoch": 2, "batch": 3, "value": "NaN"}))
+    assert result["verdict"] == "diverged" and result["margin"] == pytest.approx(2 * math.sqrt(0.25 * 0.75 / 1000))
 
 
 def test_baseline_ahead_of_a_chance_level_lstm_is_a_failed_lstm_not_a_verdict_on_cells():

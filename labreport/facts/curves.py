@@ -130,8 +130,10 @@ def overfitting(loss, val_loss) -> dict:
         return {"verdict": "none", **evidence}
     rise = (val[last] - val[best]) / val[best] if val[best] > 0 else math.inf
     train_change = (train[last] - train[best]) / train[best] if train[best] > 0 else 0.0
+    # "Kept falling" only where it fell at every epoch after the best one; otherwise it only ended lower.
+    train_fell_every_epoch = all(step_direction(train[i], train[i + 1]) < 0 for i in range(best, last))
     evidence.update({"val_loss_rise": rise, "train_loss_change": train_change,
-                     "epochs_after_best": last - best})
+                     "epochs_after_best": last - best, "train_fell_every_epoch": train_fell_every_epoch})
     if rise < OVERFITTING_MIN_RISE:
         return {"verdict": "slight", **evidence}
     if step_direction(train[best], train[last]) < 0:
