@@ -60,6 +60,18 @@ def test_values_equal_at_the_table_precision_are_level():
         ("rise", 1, 4), ("level", 4, 7)]
 
 
+def test_a_diverged_curve_is_described_up_to_its_last_finite_epoch():
+    # Found by the claim check: "The training loss has too few finite values to describe" for a run with two
+    # finite epochs before the NaN one.
+    t = curves.trend([1.39, 1.38, float("nan")], higher_is_better=False)
+    assert t["verdict"] == "steady" and t["n_epochs"] == 2 and t["non_finite_from"] == 3
+    assert [(s["direction"], s["start_epoch"], s["end_epoch"]) for s in t["segments"]] == [("fall", 1, 2)]
+    assert curves.trend([1.39, 1.38, 1.37], higher_is_better=False)["non_finite_from"] is None
+    unavailable = curves.trend([1.39, None, float("nan")], higher_is_better=False)
+    assert unavailable["verdict"] == "unavailable" and unavailable["non_finite_from"] == 2
+    assert curves.trend([1.39, None, 1.2], higher_is_better=False)["verdict"] == "unavailable"  # a gap inside
+
+
 def test_a_small_real_rise_is_a_rise_not_flat():
     t = curves.trend([0.620, 0.640, 0.662], higher_is_better=True)
     assert t["verdict"] == "steady" and t["segments"][0]["direction"] == "rise"
@@ -78,6 +90,15 @@ def test_overfitting_onset_when_val_loss_ends_well_above_its_lowest_while_train_
     o = curves.overfitting(loss, val)
     assert o["verdict"] == "onset" and o["best_epoch"] == 3 and o["onset_epoch"] == 4
     assert o["val_loss_rise"] == pytest.approx(0.17, abs=1e-3)
+
+
+def test_overfitting_says_whether_the_training_loss_fell_at_every_epoch_after_the_best():
+    # Found by the claim check on the binary_text fixture run: "kept falling from 0.1221 to 0.0985" for a
+    # training loss 0.1221, 0.0798, 0.0849, 0.0985 after the best epoch.
+    steady = curves.overfitting([1.0, 0.5, 0.3, 0.2], [0.9, 0.6, 0.7, 0.8])
+    bumpy = curves.overfitting([1.0, 0.5, 0.3, 0.4], [0.9, 0.6, 0.7, 0.8])
+    assert steady["verdict"] == bumpy["verdict"] == "onset"
+    assert steady["train_fell_every_epoch"] and not bumpy["train_fell_every_epoch"]
 
 
 def test_slight_rise_is_unclear_not_overfitting():
@@ -137,6 +158,15 @@ def test_diverged_run_has_no_test_accuracy_to_report():
     assert facts["aim"]["verdict"] == "diverged"
 
 
+def test_a_diverged_run_has_a_chance_margin_for_its_validation_accuracy():
+    # Found by the claim check on the diverged fixture run: "stayed within n/a of the chance level".
+    history = {"loss": [1.39, math.nan], "val_loss": [1.39, math.nan], "accuracy": [0.25, math.nan],
+               "val_accuracy": [0.25, math.nan]}
+    result = outcome.outcome(record(history, test_accuracy=None,
+                                    stopped={"reason": "nan_loss", "epoch": 2, "batch": 3, "value": "NaN"}))
+    assert result["verdict"] == "diverged" and result["margin"] == pytest.approx(2 * math.sqrt(0.25 * 0.75 / 1000))
+
+
 def test_baseline_ahead_of_a_chance_level_lstm_is_a_failed_lstm_not_a_verdict_on_cells():
     history = {"loss": [1.39, 1.38], "val_loss": [1.39, 1.39], "accuracy": [0.25, 0.26], "val_accuracy": [0.25, 0.25]}
     baseline = {"cell": "simple_rnn", "test": {"accuracy": 0.876, "loss": 0.4}, "history": history,
@@ -158,6 +188,30 @@ def test_weak_forget_bias_and_end_padding_are_named_as_causes_with_their_numbers
     assert causes["padding_at_end"]["padding_steps_after_median_text"] == 150
     assert causes["weak_forget_bias"]["retained"] == pytest.approx((1 / (1 + math.exp(-1))) ** 120)
     assert {s["id"] for s in problem["next"]} >= {"pad_at_front", "chrono_init"}
+
+
+def test_next_steps_name_the_settings_as_the_spec_has_them():
+    # Found by the claim check (tests/test_claims.py): "dataset.n_train: 6,400 instead of 3,200" for a spec with
+    # n_train 4000 (3,200 is what the validation split left), and forget_bias 3 suggested to a run that had it.
+    flat = {"loss": [1.39] * 4, "val_loss": [1.39] * 4, "accuracy": [0.25] * 4, "val_accuracy": [0.25] * 4}
+    r = record(flat, test_accuracy=0.25, dataset_extra={"min_lag": 119},
+               spec_overrides={"model": {"recurrent": [{"cell": "lstm", "units": 8, "forget_bias": 3.0}]}})
+    r["spec"]["dataset"] = {"source": "generated", "n_train": 1000}
+    problem = build_facts(r)["diagnosis"]["problems"][0]
+    steps = {s["id"]: s for s in problem["next"]}
+    assert (steps["more_sequences"]["current"], steps["more_sequences"]["suggested"]) == (1000, 2000)
+    assert "weak_forget_bias" in {c["id"] for c in problem["causes"]}  # σ(3)^119 still keeps under 1 %
+    assert "raise_forget_bias" not in steps  # but 3 is the value it would suggest
+
+
+def test_stop_at_best_names_the_spec_epochs():
+    loss = [1.3 * 0.8 ** i for i in range(8)]
+    history = {"loss": loss, "val_loss": [1.2, 1.0, 0.9, 0.95, 1.0, 1.1, 1.2, 1.3],
+               "accuracy": [0.5 + 0.05 * i for i in range(8)], "val_accuracy": [0.6] * 8}
+    r = record(history, test_accuracy=0.9)
+    r["spec"]["training"]["epochs"] = 10  # stopped before the set number of epochs
+    problems = {p["id"]: p for p in build_facts(r)["diagnosis"]["problems"]}
+    assert problems["overfitting"]["next"][0] == {"id": "stop_at_best", "best_epoch": 3, "current": 10}
 
 
 def test_a_clean_run_gets_no_advice_to_change_training():

@@ -58,10 +58,20 @@ def step_direction(before: float, after: float) -> int:
 
 
 def trend(values, *, higher_is_better: bool) -> dict:
-    """Segments of the raw curve: maximal runs of rises, falls or level steps."""
+    """Segments of the raw curve: maximal runs of rises, falls or level steps.
+
+    A run whose loss became NaN ends in non-finite values: its curve is described up to the last
+    finite epoch, and ``non_finite_from`` names the first epoch after it (None when every value is finite).
+    """
     series = _clean(values)
+    finite_epochs = len(series)
+    while finite_epochs and series[finite_epochs - 1] is None:
+        finite_epochs -= 1
+    non_finite_from = finite_epochs + 1 if finite_epochs < len(series) else None
+    series = series[:finite_epochs]
     if len(series) < 2 or any(v is None for v in series):
-        return {"verdict": "unavailable", "n_epochs": len(series)}
+        return {"verdict": "unavailable", "n_epochs": len(_clean(values)), "finite": sum(v is not None for v in series),
+                "non_finite_from": non_finite_from}
     segments: list[dict] = []
     for index in range(len(series) - 1):
         direction = {1: "rise", -1: "fall", 0: "level"}[step_direction(series[index], series[index + 1])]
@@ -103,6 +113,7 @@ def trend(values, *, higher_is_better: bool) -> dict:
         "noise": "zigzag" if noisy else ("some_reversals" if reversals >= NOISY_MIN_REVERSALS else "smooth"),
         "last_step": last_step,
         "overall": {1: "rise", -1: "fall", 0: "level"}[step_direction(series[0], series[-1])],
+        "non_finite_from": non_finite_from,
     }
 
 
@@ -119,8 +130,10 @@ def overfitting(loss, val_loss) -> dict:
         return {"verdict": "none", **evidence}
     rise = (val[last] - val[best]) / val[best] if val[best] > 0 else math.inf
     train_change = (train[last] - train[best]) / train[best] if train[best] > 0 else 0.0
+    # "Kept falling" only where it fell at every epoch after the best one; otherwise it only ended lower.
+    train_fell_every_epoch = all(step_direction(train[i], train[i + 1]) < 0 for i in range(best, last))
     evidence.update({"val_loss_rise": rise, "train_loss_change": train_change,
-                     "epochs_after_best": last - best})
+                     "epochs_after_best": last - best, "train_fell_every_epoch": train_fell_every_epoch})
     if rise < OVERFITTING_MIN_RISE:
         return {"verdict": "slight", **evidence}
     if step_direction(train[best], train[last]) < 0:

@@ -16,6 +16,8 @@ from .curves import finite
 # Retention of the initial forget gate over the lag, σ(b)^lag, below which the error signal
 # from the first important task hardly reaches it at the start of training.
 WEAK_FORGET_RETENTION = 0.01
+# The initial forget bias suggested for such a run (σ(3) ≈ 0.95); never suggested to a run that already has it.
+SUGGESTED_FORGET_BIAS = 3.0
 # Padding after the text: flagged when the typical text fills less than this share of the sequence.
 PADDING_FILL_BELOW = 0.9
 # Learning rates above which Adam/RMSprop (or SGD) runs are prone to spikes and divergence.
@@ -98,6 +100,10 @@ def diagnose(record: dict, verdicts: dict) -> dict:
     data = record.get("dataset") or {}
     sizes = data.get("sizes") or {}
     epochs = len((record.get("history") or {}).get("loss") or [])
+    # A next step names the setting to change and its value now: the spec's, not what the run got to.
+    set_epochs = training.get("epochs") if isinstance(training.get("epochs"), int) else epochs
+    set_n_train = ((spec.get("dataset") or {}).get("n_train")
+                   or (sizes.get("train") or 0) + (sizes.get("validation") or 0))
     outcome = verdicts["outcome"]
     forget = initial_forget(record)
     padding = _padding(record)
@@ -146,7 +152,7 @@ def diagnose(record: dict, verdicts: dict) -> dict:
         end = verdicts["end_state"]["verdict"]
         if end == "still_improving":
             causes.append(cause("too_few_epochs", epochs=epochs))
-            steps.append(step("more_epochs", current=epochs, suggested=epochs * 2))
+            steps.append(step("more_epochs", current=set_epochs, suggested=set_epochs * 2))
         if high_lr:
             causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
             steps.append(step("lower_learning_rate", current=lr, suggested=lr / 10))
@@ -154,7 +160,8 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             causes.append(cause("no_clipping", spikes=verdicts["spikes"]["count"]))
             steps.append(step("set_clipnorm", suggested=1.0))
         if outcome["verdict"] == "chance" and verdicts.get("left_chance_epoch") is None and data.get("source") == "generated":
-            steps.append(step("more_sequences", current=sizes.get("train"), suggested=(sizes.get("train") or 0) * 2))
+            # dataset.n_train counts the validation split too (sizes.train is what is left after it).
+            steps.append(step("more_sequences", current=set_n_train, suggested=set_n_train * 2))
         problems.append({"id": outcome["verdict"], "causes": causes, "next": steps})
 
     for row in verdicts["comparison"]:
@@ -173,13 +180,13 @@ def diagnose(record: dict, verdicts: dict) -> dict:
         if weights_per_sequence > WEIGHTS_PER_SEQUENCE_HIGH:
             causes.append(cause("small_training_set", weights_per_sequence=weights_per_sequence,
                                 train=sizes.get("train")))
-        steps = [step("stop_at_best", best_epoch=over["best_epoch"], current=epochs)]
+        steps = [step("stop_at_best", best_epoch=over["best_epoch"], current=set_epochs)]
         problems.append({"id": "overfitting", "onset_epoch": over["onset_epoch"], "causes": causes, "next": steps})
 
     if verdicts["end_state"]["verdict"] == "still_improving" and outcome["verdict"] != "learned" \
             and not any(p["id"] in ("chance", "partly_learned") for p in problems):
         problems.append({"id": "still_improving", "causes": [cause("too_few_epochs", epochs=epochs)],
-                         "next": [step("more_epochs", current=epochs, suggested=epochs * 2)]})
+                         "next": [step("more_epochs", current=set_epochs, suggested=set_epochs * 2)]})
 
     spikes = verdicts["spikes"]
     # A jump in the loss is a problem worth a change only where the settings leave room for it

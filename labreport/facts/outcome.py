@@ -41,14 +41,15 @@ def outcome(record: dict) -> dict:
     levels = chance_levels(record["dataset"])
     test = record.get("test") or {}
     accuracy = test.get("accuracy")
-    evidence = {**levels, "test_accuracy": accuracy if finite(accuracy) else None,
+    floor, n = levels["floor"], levels["n_test"] or 0
+    # The chance margin needs no test result: a diverged run's validation accuracy is judged against it too.
+    margin = max(CHANCE_MARGIN, 2 * _standard_error(floor, n)) if floor is not None else CHANCE_MARGIN
+    evidence = {**levels, "margin": margin, "test_accuracy": accuracy if finite(accuracy) else None,
                 "test_loss": test.get("loss") if finite(test.get("loss")) else None}
     if stopped.get("reason") == "nan_loss" or not finite(accuracy):
         return {"verdict": "diverged", "stopped": stopped or None, **evidence}
-    floor, n = levels["floor"], levels["n_test"] or 0
-    margin = max(CHANCE_MARGIN, 2 * _standard_error(floor, n)) if floor is not None else CHANCE_MARGIN
     share = (accuracy - floor) / (1 - floor) if floor is not None and floor < 1 else None
-    evidence.update({"margin": margin, "share_of_way_to_perfect": share,
+    evidence.update({"share_of_way_to_perfect": share,
                      "above_floor": accuracy - floor if floor is not None else None})
     if floor is not None and accuracy <= floor + margin:
         verdict = "chance"

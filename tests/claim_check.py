@@ -1,0 +1,1303 @@
+"""A claim check for rendered reports, independent of the code that writes the words.
+
+``check_report(html, record)`` reads the text of a rendered report.html, finds
+every sentence that claims something about the run (a curve's course, the best
+epoch, overfitting, the end state, the test outcome, the baseline comparison,
+the epoch the model left chance, any "<value> at epoch <n>") and checks it
+against the raw run record (run.json) with its own plain code.  It never
+imports labreport.facts: the definitions below are this module's own reading
+of the words, written from the sentences, not from the code that chose them.
+
+Definitions (what a careful reader holding the per-epoch table would accept):
+
+* A printed loss has 4 decimals and must be the raw value rounded to them
+  (within half a unit of the last printed digit); a printed accuracy is a
+  percentage with at least 2 decimals ("100 %" and "0 %" only for exactly 1
+  and 0); "n/a" or "NaN" only for a missing or non-finite value.
+* A step from one epoch to the next rises, falls or is level when the two
+  values rounded to 4 decimals (the table's precision) compare so.
+* "rose from X at epoch a to Y at epoch b": every step from a to b rises
+  (likewise "fell"); "stayed at X from epoch a to epoch b": every step level.
+* A stretch of rising is a maximal run of rising steps; since a level step
+  may or may not be read as breaking a stretch, a count between "levels
+  ignored" and "levels break stretches" is accepted.
+* Direction changes are counted among the non-level steps (a rise, then
+  any level steps, then a fall is one change); the chances to change are the
+  epochs strictly between the first and the last (n - 2).
+* Chance is the better of guessing (1/K classes) and always answering the
+  test set's most frequent class; a test accuracy is "at chance" within
+  max(0.02, 2 standard errors of that share on the test set) of it, and
+  "clearly above" beyond that.  "Learned the task" needs at least half of the
+  way from chance to 100 %; "learned part of the task" needs clearly above
+  chance and less than 90 % of the way.
+* Two test accuracies are "within a margin of each other" when their
+  difference is at most max(0.02, 2 standard errors of the difference); one
+  is "ahead" beyond that.
+
+* A diverged run's curve ends in non-finite values; it is read up to its last
+  finite epoch, and "too few finite values to describe" needs fewer than two.
+* A suggested setting ("(training.clipnorm: 1)") must differ from the spec's,
+  and the value after "instead of" must be the spec's.
+
+Program listings (<pre>) are code, not prose, and are not read.  A sentence
+that names an epoch ("epoch 7") or a curve together with a number, but matches
+no form below, fails as "unrecognised": a new sentence form has to be taught
+here before it can ship unchecked.
+
+Every failing claim is collected; ``check_report`` raises one AssertionError
+naming each failing sentence and its numbers, and it also raises when it found
+no claim at all (so a changed sentence form cannot make it silently check
+nothing).  It returns a Counter of the claims it checked, by kind.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import math
+import re
+from collections import Counter
+from html.parser import HTMLParser
+
+# --------------------------------------------------------------------------- text
+
+BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "tr", "td", "th", "div", "section",
+              "figcaption", "figure", "pre", "table", "caption", "br", "dt", "dd", "blockquote", "header",
+              "footer", "article", "main"}
+SKIP_TAGS = {"style", "script", "head", "title"}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def normalise(text: str) -> str:
+    """Un-escape entities, turn every kind of space (the non-breaking ones before % and ×) into one space."""
+    text = html_lib.unescape(text)
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+    text = text.replace("\u00ad", "")  # soft hyphens
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class _Blocks(HTMLParser):
+    """The text of each block element (paragraph, heading, cell ...), in document order."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, str]] = []
+        self._tag = "body"
+        self._parts: list[str] = []
+        self._skip = 0
+
+    def _flush(self):
+        text = normalise("".join(self._parts))
+        if text:
+            self.blocks.append((self._tag, text))
+        self._parts = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in SKIP_TAGS:
+            self._skip += 1
+        elif tag in BLOCK_TAGS:
+            self._flush()
+            self._tag = tag
+
+    def handle_endtag(self, tag):
+        if tag in SKIP_TAGS:
+            self._skip = max(self._skip - 1, 0)
+        elif tag in BLOCK_TAGS:
+            self._flush()
+            self._tag = "body"
+
+    def handle_data(self, data):
+        if not self._skip:
+            self._parts.append(data)
+
+
+def report_blocks(html: str) -> list[tuple[str, str]]:
+    parser = _Blocks()
+    parser.feed(html)
+    parser.close()
+    parser._flush()
+    return parser.blocks
+
+
+def report_text(html: str) -> str:
+    """The report's visible text: one block per line, entities un-escaped, spaces normalised."""
+    return "\n".join(text for _, text in report_blocks(html))
+
+
+def section_text(html: str, heading: str) -> str:
+    """The text under the first heading that starts with (or, failing that, contains) ``heading``,
+    up to the next heading of the same or a higher level."""
+    blocks = report_blocks(html)
+    start = next((i for i, (tag, text) in enumerate(blocks) if tag in HEADINGS and text.startswith(heading)), None)
+    if start is None:
+        start = next((i for i, (tag, text) in enumerate(blocks) if tag in HEADINGS and heading in text), None)
+    if start is None:
+        raise AssertionError(f"no heading {heading!r} in the report")
+    level = int(blocks[start][0][1])
+    lines = [blocks[start][1]]
+    for tag, text in blocks[start + 1:]:
+        if tag in HEADINGS and int(tag[1]) <= level:
+            break
+        lines.append(text)
+    return "\n".join(lines) + "\n"
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of every line: split after . ! ? followed by a space and a capital (decimals never are)."""
+    out = []
+    for line in text.split("\n"):
+        out.extend(s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z“\"(])", line) if s.strip())
+    return out
+
+
+# --------------------------------------------------------------------------- numbers
+
+V = r"(?:n/a|NaN|nan|inf|-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?: %)?|-?\d+(?:\.\d+)?(?: %)?)"
+N = r"(\d{1,3}(?:,\d{3})+|\d+)"
+CURVE_WORDS = {"training loss": "loss", "validation loss": "val_loss",
+               "training accuracy": "accuracy", "validation accuracy": "val_accuracy"}
+CURVE = r"(training loss|validation loss|training accuracy|validation accuracy)"
+CELL_WORDS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "simple_rnn"}
+MODEL = r"((?:bidirectional )?(?:LSTM|GRU|SimpleRNN|[\w-]+))"
+TIMES = r"(no times|once|twice|\d[\d,]* times)"
+
+
+def finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def as_float(value):
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    return float(value) if finite(value) else None
+
+
+def integer(text: str) -> int:
+    words = {"no": 0, "once": 1, "twice": 2}
+    return words[text] if text in words else int(text.replace(",", ""))
+
+
+def times(text: str) -> int:
+    text = text.strip()
+    if text == "no times":
+        return 0
+    if text in ("once", "twice"):
+        return integer(text)
+    return int(text.split()[0].replace(",", ""))
+
+
+def _decimals(number: str) -> int:
+    return len(number.split(".")[1]) if "." in number else 0
+
+
+def printed_matches(printed: str, value, kind: str) -> bool:
+    """Is ``printed`` the raw ``value`` written at its precision?  kind: 'loss', 'accuracy' or 'share' (any %)."""
+    printed = printed.strip()
+    if printed in ("n/a", "NaN", "nan"):
+        return as_float(value) is None
+    value = as_float(value)
+    if value is None:
+        return False
+    is_percent = printed.endswith("%")
+    number = printed.rstrip("%").strip().replace(",", "")
+    d = _decimals(number)
+    if kind == "loss":
+        if is_percent or d < 4:
+            return False
+        return abs(float(number) - value) <= 0.5 * 10 ** -d + 1e-12
+    if not is_percent:
+        return False
+    if kind == "accuracy" and d < 2 and not (d == 0 and value in (0.0, 1.0)):
+        return False
+    return abs(float(number) - 100 * value) <= 0.5 * 10 ** -d + 1e-9
+
+
+def pct_close(printed: str, value: float) -> bool:
+    """A share printed as a percentage (any decimals) is ``value`` rounded."""
+    return printed_matches(printed, value, "share")
+
+
+def points_close(printed: str, value: float) -> bool:
+    """'12.3 percentage points' is |value| in points, rounded."""
+    number = printed.split()[0]
+    return abs(float(number) - 100 * abs(value)) <= 0.5 * 10 ** -_decimals(number) + 1e-9
+
+
+def r4(value: float) -> float:
+    return float(f"{value:.4f}")
+
+
+def step(before: float, after: float) -> int:
+    a, b = r4(before), r4(after)
+    return 0 if a == b else (1 if b > a else -1)
+
+
+# --------------------------------------------------------------------------- the record
+
+
+class Record:
+    """The raw numbers of run.json that the sentences speak about."""
+
+    def __init__(self, record: dict):
+        self.raw = record
+        history = record.get("history") or {}
+        self.history = {name: [as_float(v) for v in (history.get(name) or [])] for name in CURVE_WORDS.values()}
+        self.n_epochs = len(self.history["loss"])
+        self.main_cell = (((record.get("spec") or {}).get("model") or {}).get("recurrent") or [{}])[0].get("cell")
+        test = record.get("test") or {}
+        self.test_accuracy = as_float(test.get("accuracy"))
+        self.test_loss = as_float(test.get("loss"))
+        self.stopped = record.get("stopped") or {}
+        dataset = record.get("dataset") or {}
+        classes = dataset.get("class_names") or []
+        counts = (dataset.get("class_counts") or {}).get("test") or {}
+        self.n_test = sum(counts.values()) or (dataset.get("sizes") or {}).get("test") or 0
+        self.uniform = 1 / len(classes) if classes else None
+        if counts:
+            self.majority_class, top = max(counts.items(), key=lambda kv: kv[1])
+            self.majority_share = top / sum(counts.values())
+        else:
+            self.majority_class, self.majority_share = None, None
+        levels = [v for v in (self.uniform, self.majority_share) if v is not None]
+        self.floor = max(levels) if levels else None
+        self.margin = self.chance_margin(self.floor)
+        self.baselines = {b.get("cell"): b for b in record.get("baselines") or []}
+
+    def chance_margin(self, floor):
+        if floor is None or not self.n_test:
+            return 0.02
+        return max(0.02, 2 * math.sqrt(floor * (1 - floor) / self.n_test))
+
+    def baseline_accuracy(self, cell):
+        base = self.baselines.get(cell) or {}
+        return as_float((base.get("test") or {}).get("accuracy"))
+
+    # Judgements, in this module's own terms (see the module docstring).
+    def at_chance(self, accuracy) -> bool:
+        return accuracy is not None and self.floor is not None and accuracy <= self.floor + self.margin
+
+    def clearly_above_chance(self, accuracy) -> bool:
+        return accuracy is not None and self.floor is not None and accuracy > self.floor + self.margin
+
+    def share_of_way(self, accuracy) -> float:
+        return (accuracy - self.floor) / (1 - self.floor) if self.floor is not None and self.floor < 1 else 0.0
+
+    def diverged(self) -> bool:
+        return self.stopped.get("reason") == "nan_loss" or self.test_accuracy is None
+
+    def tie_margin(self, a: float, b: float) -> float:
+        n = self.n_test or 1
+        se = math.sqrt(a * (1 - a) / n + b * (1 - b) / n)
+        return max(0.02, 2 * se)
+
+    def curve(self, name: str) -> list:
+        return self.history[name]
+
+    def value(self, name: str, epoch: int):
+        values = self.history[name]
+        return values[epoch - 1] if 1 <= epoch <= len(values) else None
+
+
+def kind_of(curve: str) -> str:
+    return "accuracy" if curve.endswith("accuracy") else "loss"
+
+
+def finite_prefix(values: list) -> list:
+    """The values up to the last finite one: a diverged run's curve ends in non-finite values."""
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return values[:end]
+
+
+def curve_steps(values: list) -> list[int]:
+    return [step(a, b) for a, b in zip(values, values[1:])]
+
+
+def best_printed(values: list, curve: str) -> float:
+    rounded = [r4(v) for v in values if v is not None]
+    return max(rounded) if kind_of(curve) == "accuracy" else min(rounded)
+
+
+def direction_changes(values: list) -> int:
+    moving = [s for s in curve_steps(values) if s != 0]
+    return sum(1 for a, b in zip(moving, moving[1:]) if a != b)
+
+
+def stretches(values: list, direction: int) -> tuple[int, int]:
+    """(count with level steps ignored, count with level steps breaking a stretch)."""
+    steps = curve_steps(values)
+    moving = [s for s in steps if s != 0]
+    ignored = sum(1 for i, s in enumerate(moving) if s == direction and (i == 0 or moving[i - 1] != direction))
+    broken = sum(1 for i, s in enumerate(steps) if s == direction and (i == 0 or steps[i - 1] != direction))
+    return ignored, broken
+
+
+# --------------------------------------------------------------------------- the checker
+
+
+class Checker:
+    def __init__(self, record: dict):
+        self.r = Record(record)
+        self.counts: Counter = Counter()
+        self.failures: list[str] = []
+        self.subject: str | None = None  # the curve the last "The <curve> ..." sentence was about
+        self.unrecognised: list[str] = []  # sentences that read like a claim about the curves but matched no form
+
+    # -- bookkeeping
+    def claim(self, kind: str, sentence: str, ok: bool, detail: str = "") -> bool:
+        self.counts[kind] += 1
+        if not ok:
+            self.failures.append(f"[{kind}] {sentence!r}: {detail}")
+        return ok
+
+    def value_ok(self, printed: str, curve: str, epoch: int) -> bool:
+        return printed_matches(printed, self.r.value(curve, epoch), kind_of(curve))
+
+    def shown(self, curve: str, epoch: int) -> str:
+        return f"{curve}[epoch {epoch}] = {self.r.value(curve, epoch)!r}"
+
+    @staticmethod
+    def looks_like_a_claim(s: str) -> bool:
+        """A sentence that names an epoch, or a curve with a number, is a claim this checker must understand."""
+        s = re.sub(r"\b(?:Figures?|Tables?|sections?) \d+[a-z]?\b", "", s)
+        return bool(re.search(r"\bepochs? \d", s) or (re.search(CURVE, s, flags=re.IGNORECASE) and re.search(r"\d", s)))
+
+    # -- the sentences
+    def check(self, sentence: str) -> None:
+        before = sum(self.counts.values())
+        subject = re.match(r"The " + CURVE + r"\b", sentence)
+        for method in (self.trend_segments, self.trend_level, self.trend_summary, self.trend_unavailable, self.non_finite,
+                       self.noise, self.best_epoch, self.overfitting, self.end_state, self.spikes,
+                       self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed,
+                       self.aim, self.problems, self.gap, self.training_ran, self.went_from, self.outcome_words,
+                       self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise, self.value_at_epoch):
+            method(sentence)
+        if sum(self.counts.values()) == before and self.looks_like_a_claim(sentence):
+            self.unrecognised.append(sentence)
+        if subject:
+            self.subject = CURVE_WORDS[subject.group(1)]
+
+    # "The training loss fell from X at epoch a to Y at epoch b, rose ... and then stayed at Z from epoch c to epoch d."
+    SEGMENT = re.compile(r"(?:(rose|fell) from (" + V + r") at epoch (\d+) to (" + V + r") at epoch (\d+)"
+                         r"|stayed at (" + V + r") from epoch (\d+) to epoch (\d+))")
+
+    def trend_segments(self, s: str) -> None:
+        m = re.match(r"The " + CURVE + r" (?=rose from|fell from|stayed at " + V + r" from epoch)", s)
+        if not m:
+            return
+        curve = CURVE_WORDS[m.group(1)]
+        values = self.r.curve(curve)
+        previous_end = None
+        segments = list(self.SEGMENT.finditer(s))
+        for seg in segments:
+            if seg.group(1):
+                verb, x, a, y, b = seg.group(1), seg.group(2), int(seg.group(3)), seg.group(4), int(seg.group(5))
+                want = 1 if verb == "rose" else -1
+            else:
+                verb, x, a, b = "stayed", seg.group(6), int(seg.group(7)), int(seg.group(8))
+                y, want = None, 0
+            problems = []
+            if not (1 <= a < b <= len(values)):
+                problems.append(f"epochs {a}-{b} outside 1-{len(values)}")
+            else:
+                if not self.value_ok(x, curve, a):
+                    problems.append(f"{x} is not {self.shown(curve, a)}")
+                if y is not None and not self.value_ok(y, curve, b):
+                    problems.append(f"{y} is not {self.shown(curve, b)}")
+                if y is None and not all(self.value_ok(x, curve, e) for e in range(a, b + 1)):
+                    problems.append(f"not every value of epochs {a}-{b} prints as {x}: "
+                                    f"{[values[e - 1] for e in range(a, b + 1)]}")
+                if any(v is None for v in values[a - 1:b]):
+                    problems.append("a value in between is missing")
+                else:
+                    bad = [(e + 1, e + 2) for e in range(a - 1, b - 1) if step(values[e], values[e + 1]) != want]
+                    if bad:
+                        problems.append(f"not every step {verb}: steps {bad} "
+                                        f"({[r4(values[i - 1]) for i in range(a, b + 1)]} at 4 decimals)")
+            if previous_end is not None and a != previous_end:
+                problems.append(f"starts at epoch {a}, but the segment before ended at epoch {previous_end}")
+            previous_end = b
+            self.claim("trend segment", s, not problems, "; ".join(problems) + f" [{seg.group(0)}]")
+
+    # "The training loss stayed at X in every epoch."
+    def trend_level(self, s: str) -> None:
+        m = re.match(r"The " + CURVE + r" stayed at (" + V + r") in every epoch\.", s)
+        if m:
+            curve = CURVE_WORDS[m.group(1)]
+            values = self.r.curve(curve)
+            ok = bool(values) and all(self.value_ok(m.group(2), curve, e) for e in range(1, len(values) + 1))
+            self.claim("trend level", s, ok, f"values {values}")
+
+    # "The validation loss went up and down: it fell overall from X at epoch 1 to Y at epoch N,
+    #  with k stretches of rising and m stretches of falling; its best value was Z at epoch e."
+    def trend_summary(self, s: str) -> None:
+        m = re.match(r"The " + CURVE + r" went up and down: it (rose overall|fell overall|ended where it started) "
+                     r"from (" + V + r") at epoch (\d+) to (" + V + r") at epoch (\d+), with " + N +
+                     r" stretch(?:es)? of rising and " + N + r" stretch(?:es)? of falling; its best value was (" +
+                     V + r") at epoch (\d+)\.", s)
+        if not m:
+            return
+        curve = CURVE_WORDS[m.group(1)]
+        values = finite_prefix(self.r.curve(curve))
+        overall, x, a, y, b = m.group(2), m.group(3), int(m.group(4)), m.group(5), int(m.group(6))
+        rises, falls, z, e = integer(m.group(7)), integer(m.group(8)), m.group(9), int(m.group(10))
+        problems = []
+        if a != 1 or b != len(values):
+            problems.append(f"epochs {a}-{b}, but the curve has epochs 1-{len(values)}")
+        if any(v is None for v in values):
+            problems.append(f"a value is missing: {values}")
+        else:
+            if not self.value_ok(x, curve, a):
+                problems.append(f"{x} is not {self.shown(curve, a)}")
+            if not self.value_ok(y, curve, b):
+                problems.append(f"{y} is not {self.shown(curve, b)}")
+            direction = step(values[0], values[-1])
+            want = {"rose overall": 1, "fell overall": -1, "ended where it started": 0}[overall]
+            if direction != want:
+                problems.append(f"'{overall}' but first {r4(values[0])}, last {r4(values[-1])}")
+            rise_range, fall_range = stretches(values, 1), stretches(values, -1)
+            if not (min(rise_range) <= rises <= max(rise_range)):
+                problems.append(f"{rises} stretches of rising, counted {rise_range}")
+            if not (min(fall_range) <= falls <= max(fall_range)):
+                problems.append(f"{falls} stretches of falling, counted {fall_range}")
+            if rises == 0 or falls == 0:
+                problems.append("'went up and down' needs both rising and falling")
+            if not self.value_ok(z, curve, e):
+                problems.append(f"best {z} is not {self.shown(curve, e)}")
+            elif r4(values[e - 1]) != best_printed(values, curve):
+                problems.append(f"epoch {e} is not the best: best printed value {best_printed(values, curve)}")
+        self.claim("trend summary", s, not problems, "; ".join(problems))
+
+    def trend_unavailable(self, s: str) -> None:
+        """'The training loss has too few finite values to describe[: it was not finite from epoch k on].'"""
+        m = re.match(r"The " + CURVE + r" has too few finite values to describe(?:: it was not finite from epoch (\d+) on)?\.", s)
+        if m:
+            values = self.r.curve(CURVE_WORDS[m.group(1)])
+            finite_values = [v for v in values if v is not None]
+            problems = []
+            if len(finite_values) >= 2:
+                problems.append(f"{len(finite_values)} of its {len(values)} values are finite: {values}")
+            if m.group(2) and not self._not_finite_from(values, int(m.group(2))):
+                problems.append(f"not every value from epoch {m.group(2)} on is non-finite: {values}")
+            self.claim("trend unavailable", s, not problems, "; ".join(problems))
+
+    @staticmethod
+    def _not_finite_from(values: list, epoch: int) -> bool:
+        return 2 <= epoch <= len(values) and values[epoch - 2] is not None and all(v is None for v in values[epoch - 1:])
+
+    # "At epoch 3 it was not finite (training diverged)." after a curve's course.
+    def non_finite(self, s: str) -> None:
+        m = re.match(r"At epoch (\d+) it was not finite \(training diverged\)\.", s)
+        if m:
+            if self.subject is None:
+                self.claim("trend unavailable", s, False, "no curve named before this sentence")
+                return
+            values = self.r.curve(self.subject)
+            ok = self._not_finite_from(values, int(m.group(1))) and self.r.diverged()
+            self.claim("trend unavailable", s, ok, f"{self.subject}: {values}; stopped {self.r.stopped}")
+
+    # "It changed direction 4 times in 18 chances to do so[: the curve zig-zags ...]." / "... at most once: a smooth curve."
+    def noise(self, s: str) -> None:
+        m = re.match(r"It changed direction " + TIMES + r" in " + N + r" chances? to do so(: the curve zig-zags)?", s)
+        once = re.match(r"It changed direction at most once", s)
+        if not (m or once):
+            return
+        if self.subject is None:
+            self.claim("direction changes", s, False, "no curve named before this sentence")
+            return
+        values = finite_prefix(self.r.curve(self.subject))
+        if any(v is None for v in values):
+            self.claim("direction changes", s, False, f"{self.subject} has missing values: {values}")
+            return
+        changes, chances = direction_changes(values), max(len(values) - 2, 0)
+        if once:
+            self.claim("direction changes", s, changes <= 1, f"{self.subject} changed direction {changes} times")
+            return
+        said, said_chances = times(m.group(1)), integer(m.group(2))
+        problems = []
+        if said != changes:
+            problems.append(f"{self.subject} changed direction {changes} times (among its non-level steps)")
+        if said_chances != chances:
+            problems.append(f"{len(values)} epochs give {chances} chances")
+        if m.group(3) and not (changes >= 2 and changes >= 0.25 * chances):
+            problems.append(f"'zig-zags' with {changes} changes in {chances} chances")
+        self.claim("direction changes", s, not problems, "; ".join(problems))
+
+    def _lowest_val(self):
+        values = self.r.curve("val_loss")
+        if not values or any(v is None for v in values):
+            return None, values
+        return min(r4(v) for v in values), values
+
+    # "The validation loss was lowest at epoch k (v)[, the last epoch]."  (and "... (v) and ended P above that ...")
+    def best_epoch(self, s: str) -> None:
+        for m in re.finditer(r"the validation loss was lowest at epoch (\d+) \((" + V + r")\)(, the last epoch)?", s,
+                             flags=re.IGNORECASE):
+            k, v = int(m.group(1)), m.group(2)
+            lowest, values = self._lowest_val()
+            problems = []
+            if lowest is None:
+                problems.append(f"validation loss has missing values: {values}")
+            elif not self.value_ok(v, "val_loss", k):
+                problems.append(f"{v} is not {self.shown('val_loss', k)}")
+            elif r4(values[k - 1]) != lowest:
+                problems.append(f"the lowest printed validation loss is {lowest}, not {r4(values[k - 1])}")
+            if m.group(3) and k != len(values):
+                problems.append(f"epoch {k} is not the last ({len(values)})")
+            self.claim("lowest validation loss", s, not problems, "; ".join(problems))
+
+    def overfitting(self, s: str) -> None:
+        r = self.r
+        lowest, val = self._lowest_val()
+        train = r.curve("loss")
+        m = re.match(r"The model overfitted from epoch (\d+): its validation loss was lowest at epoch (\d+) \((" + V +
+                     r")\) and ended (" + V + r") higher \((" + V + r") at epoch (\d+)\), while the training loss (?:kept "
+                     r"falling from (" + V + r") to (" + V + r")|ended lower than at epoch (\d+), though it did not fall at "
+                     r"every epoch \((" + V + r") to (" + V + r")\))\.", s)
+        if m:
+            kept = m.group(7) is not None
+            k, b, v, p, w, n = (int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), m.group(5), int(m.group(6)))
+            x, y = (m.group(7), m.group(8)) if kept else (m.group(10), m.group(11))
+            problems = []
+            if lowest is None or any(t is None for t in train):
+                problems.append("missing values")
+            else:
+                if k != b + 1:
+                    problems.append(f"onset {k} is not the epoch after the lowest ({b})")
+                if n != len(val):
+                    problems.append(f"epoch {n} is not the last ({len(val)})")
+                for printed, curve, epoch in ((v, "val_loss", b), (w, "val_loss", n), (x, "loss", b), (y, "loss", n)):
+                    if not self.value_ok(printed, curve, epoch):
+                        problems.append(f"{printed} is not {self.shown(curve, epoch)}")
+                if r4(val[b - 1]) != lowest:
+                    problems.append(f"epoch {b} is not the lowest validation loss ({lowest})")
+                rise = (val[n - 1] - val[b - 1]) / val[b - 1] if val[b - 1] > 0 else math.inf
+                if not pct_close(p, rise):
+                    problems.append(f"rise {p} is not {rise:.4%}")
+                if rise < 0.02:
+                    problems.append(f"a rise of {rise:.2%} is too small to call overfitting")
+                later = train[b - 1:n]
+                falls = sum(1 for t in curve_steps(later) if t < 0)
+                if step(train[b - 1], train[n - 1]) >= 0:
+                    problems.append(f"the training loss did not end lower than at epoch {b}: {[r4(t) for t in later]}")
+                elif kept and falls * 2 < len(later) - 1:
+                    problems.append(f"the training loss did not keep falling after epoch {b}: {[r4(t) for t in later]}")
+                elif not kept and (int(m.group(9)) != b or falls == len(later) - 1):
+                    problems.append(f"'did not fall at every epoch' after epoch {m.group(9)}: {[r4(t) for t in later]}")
+            self.claim("overfitting", s, not problems, "; ".join(problems))
+        m = re.match(r"After epoch (\d+) the validation loss rose by (" + V + r") \(to (" + V + r")\), but the training "
+                     r"loss did not fall over the same epochs \((" + V + r") to (" + V + r")\)", s)
+        if m:
+            b, p, w, x, y = int(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5)
+            n = r.n_epochs
+            problems = []
+            if lowest is None:
+                problems.append("missing values")
+            else:
+                if r4(val[b - 1]) != lowest:
+                    problems.append(f"epoch {b} is not the lowest validation loss ({lowest})")
+                for printed, curve, epoch in ((w, "val_loss", n), (x, "loss", b), (y, "loss", n)):
+                    if not self.value_ok(printed, curve, epoch):
+                        problems.append(f"{printed} is not {self.shown(curve, epoch)}")
+                if not pct_close(p, (val[-1] - val[b - 1]) / val[b - 1]):
+                    problems.append(f"rise {p} is wrong")
+                if step(train[b - 1], train[-1]) < 0:
+                    problems.append("the training loss did fall")
+            self.claim("overfitting", s, not problems, "; ".join(problems))
+        m = re.match(r"The validation loss was lowest at epoch (\d+) \((" + V + r")\) and ended (" + V +
+                     r") above that at epoch (\d+): too small a rise", s)
+        if m:
+            b, p, n = int(m.group(1)), m.group(3), int(m.group(4))
+            problems = []
+            if lowest is None:
+                problems.append("missing values")
+            else:
+                rise = (val[n - 1] - val[b - 1]) / val[b - 1]
+                if n != len(val):
+                    problems.append(f"epoch {n} is not the last")
+                if not pct_close(p, rise):
+                    problems.append(f"rise {p} is not {rise:.4%}")
+                if rise >= 0.10:
+                    problems.append(f"a rise of {rise:.1%} is not small")
+            self.claim("overfitting", s, not problems, "; ".join(problems))
+        m = re.match(r"There is no sign of overfitting: the validation loss was lowest at the last epoch, (\d+) \((" + V +
+                     r")\)", s)
+        if m:
+            n, v = int(m.group(1)), m.group(2)
+            problems = []
+            if lowest is None:
+                problems.append("missing values")
+            else:
+                if n != len(val):
+                    problems.append(f"epoch {n} is not the last ({len(val)})")
+                if not self.value_ok(v, "val_loss", n):
+                    problems.append(f"{v} is not {self.shown('val_loss', n)}")
+                if r4(val[-1]) != lowest:
+                    problems.append(f"the last validation loss {r4(val[-1])} is not the lowest ({lowest})")
+            self.claim("overfitting", s, not problems, "; ".join(problems))
+        if s.startswith("Overfitting cannot be judged: the run has too few finite validation losses"):
+            self.claim("overfitting", s, sum(v is not None for v in val) < 3, f"validation losses {val}")
+        m = re.match(r"Overfitting cannot be judged: training diverged in epoch (\d+)", s)
+        if m:
+            self._diverged_in(s, int(m.group(1)))
+
+    def end_state(self, s: str) -> None:
+        r = self.r
+        train = r.curve("loss")
+        m = re.match(r"Training was still improving when it stopped: the " + CURVE + r" fell by (" + V +
+                     r") over the last " + N + r" epochs? and was lowest at the last one, and the training loss fell "
+                     r"in the last epoch too", s)
+        if m:
+            curve, p, k = CURVE_WORDS[m.group(1)], m.group(2), integer(m.group(3))
+            c = r.curve(curve)
+            problems = []
+            if any(v is None for v in c + train) or len(c) < 2:
+                problems.append("missing values")
+            else:
+                if r4(c[-1]) != min(r4(v) for v in c):
+                    problems.append(f"the last {curve} {r4(c[-1])} is not the lowest ({min(r4(v) for v in c)})")
+                if step(c[-2], c[-1]) >= 0:
+                    problems.append(f"the {curve} did not fall in the last epoch ({r4(c[-2])} to {r4(c[-1])})")
+                if step(train[-2], train[-1]) >= 0:
+                    problems.append(f"the training loss did not fall in the last epoch ({r4(train[-2])} to {r4(train[-1])})")
+                window = c[-k:]
+                if not pct_close(p, (window[0] - window[-1]) / window[0]):
+                    problems.append(f"fall {p} over the last {k} epochs is not {(window[0] - window[-1]) / window[0]:.4%}")
+            self.claim("end state", s, not problems, "; ".join(problems))
+        m = re.match(r"Training had levelled off: over the last " + N + r" epochs? the " + CURVE +
+                     r" (?:stayed within (" + V + r") of its level|moved by (" + V +
+                     r") of its whole fall since epoch 1 \((" + V + r") to (" + V + r")\))", s)
+        if m:
+            k, curve = integer(m.group(1)), CURVE_WORDS[m.group(2)]
+            c = r.curve(curve)
+            problems = []
+            if any(v is None for v in c) or len(c) < k:
+                problems.append("missing values")
+            else:
+                window = c[-k:]
+                spread = max(window) - min(window)
+                if m.group(3):
+                    relative = spread / abs(window[-1]) if window[-1] else math.inf
+                    if not pct_close(m.group(3), relative):
+                        problems.append(f"spread {m.group(3)} is not {relative:.4%} of the level")
+                    if relative > 0.05:
+                        problems.append(f"a spread of {relative:.2%} is not level")
+                else:
+                    whole_fall = c[0] - min(c)
+                    share = spread / whole_fall if whole_fall > 0 else math.inf
+                    if not pct_close(m.group(4), share):
+                        problems.append(f"{m.group(4)} is not {share:.4%} of the fall since epoch 1 "
+                                        f"({r4(c[0])} to the lowest {r4(min(c))})")
+                    if share > 0.05:
+                        problems.append(f"moving {share:.2%} of the whole fall is not levelling off")
+                    if not self.value_ok(m.group(5), curve, len(c) - k + 1):
+                        problems.append(f"{m.group(5)} is not {self.shown(curve, len(c) - k + 1)}")
+                    if not self.value_ok(m.group(6), curve, len(c)):
+                        problems.append(f"{m.group(6)} is not {self.shown(curve, len(c))}")
+            self.claim("end state", s, not problems, "; ".join(problems))
+        m = re.match(r"The last epoch was past the best one: the " + CURVE + r" was lowest at epoch (\d+) and higher "
+                     r"after it", s)
+        if m:
+            curve, b = CURVE_WORDS[m.group(1)], int(m.group(2))
+            c = r.curve(curve)
+            ok = (not any(v is None for v in c) and b < len(c) and r4(c[b - 1]) == min(r4(v) for v in c)
+                  and step(c[b - 1], c[-1]) > 0)
+            self.claim("end state", s, ok, f"{curve} {[r4(v) for v in c if v is not None]}")
+        m = re.match(r"Whether training had settled is unclear: over the last " + N + r" epochs? the " + CURVE +
+                     r" moved by (" + V + r") of its level", s)
+        if m:
+            k, curve = integer(m.group(1)), CURVE_WORDS[m.group(2)]
+            c = r.curve(curve)
+            window = c[-k:]
+            ok = not any(v is None for v in window) and pct_close(m.group(3), (max(window) - min(window)) / abs(window[-1]))
+            self.claim("end state", s, ok, f"last {k} values {window}")
+
+    def _spike(self, s, count, epoch, before, after):
+        train = self.r.curve("loss")
+        problems = []
+        if not self.value_ok(before, "loss", epoch - 1):
+            problems.append(f"{before} is not {self.shown('loss', epoch - 1)}")
+        if not self.value_ok(after, "loss", epoch):
+            problems.append(f"{after} is not {self.shown('loss', epoch)}")
+        rises = [(i + 2, (train[i + 1] - train[i]) / train[i]) for i in range(len(train) - 1)
+                 if train[i] is not None and train[i + 1] is not None and train[i] > 0 and step(train[i], train[i + 1]) > 0]
+        if not rises:
+            problems.append("the training loss never rose")
+        else:
+            largest = max(rises, key=lambda item: item[1])
+            if largest[0] != epoch:
+                problems.append(f"the largest relative rise was at epoch {largest[0]} ({largest[1]:.1%})")
+            big = sum(1 for _, rel in rises if rel > 0.5)
+            if count is not None and not (max(big, 1) <= count <= len(rises)):
+                problems.append(f"{count} jumps, but the loss rose in {len(rises)} epochs ({big} by over 50 %)")
+        self.claim("loss jumps", s, not problems, "; ".join(problems))
+
+    def spikes(self, s: str) -> None:
+        """'The training loss jumped up N times; the largest jump was at epoch E, from X to Y' (or '... once, at
+        epoch E, from X to Y', '... (largest at epoch E, from X to Y)')."""
+        m = re.search(r"The training loss jumped up " + TIMES + r"(?:; the largest jump was|,| \(largest)? at epoch (\d+), "
+                      r"from (" + V + r") to (" + V + r")", s)
+        if m:
+            self._spike(s, times(m.group(1)), int(m.group(2)), m.group(3), m.group(4))
+
+    def _chance_words(self, s: str, problems: list) -> None:
+        """'guessing scores U and always answering the most frequent test class (C) S'."""
+        r = self.r
+        m = re.search(r"guessing scores (" + V + r")(?: and always answering the most frequent test class \(([^)]*)\) (" +
+                      V + r"))?", s)
+        if not m:
+            return
+        if r.uniform is None or not pct_close(m.group(1), r.uniform):
+            problems.append(f"guessing: {m.group(1)} is not 1/K = {r.uniform}")
+        if m.group(2) is not None:
+            if m.group(2) != r.majority_class:
+                problems.append(f"the most frequent test class is {r.majority_class}, not {m.group(2)}")
+            if r.majority_share is None or not pct_close(m.group(3), r.majority_share):
+                problems.append(f"majority share {m.group(3)} is not {r.majority_share}")
+
+    def outcome(self, s: str) -> None:
+        r = self.r
+        acc = r.test_accuracy
+        m = re.match(r"The " + MODEL + r" did not learn the task: its test accuracy, (" + V + r"), is within (" + V +
+                     r" percentage points) of chance", s)
+        if m:
+            problems = []
+            if acc is None or not pct_close(m.group(2), acc):
+                problems.append(f"test accuracy {m.group(2)} is not {acc}")
+            if not r.at_chance(acc):
+                problems.append(f"{acc} is not within {r.margin:.4f} of chance {r.floor}")
+            if not points_close(m.group(3), r.margin):
+                problems.append(f"margin {m.group(3)} is not max(2 %, 2 SE) = {r.margin:.4f}")
+            elif acc is not None and r.floor is not None and abs(acc - r.floor) > r.margin + 1e-9:
+                problems.append(f"{acc} is {abs(acc - r.floor):.4f} from chance {r.floor}")
+            self._chance_words(s, problems)
+            self.claim("test outcome", s, not problems, "; ".join(problems))
+        m = re.match(r"The " + MODEL + r" learned part of the task: its test accuracy, (" + V + r"), is clearly above "
+                     r"chance \((.*)\) but covers only (" + V + r") of the way", s)
+        if m:
+            problems = []
+            if acc is None or not pct_close(m.group(2), acc):
+                problems.append(f"test accuracy {m.group(2)} is not {acc}")
+            if not r.clearly_above_chance(acc):
+                problems.append(f"{acc} is not clearly above chance {r.floor} (margin {r.margin:.4f})")
+            elif not pct_close(m.group(4), r.share_of_way(acc)):
+                problems.append(f"share of the way {m.group(4)} is not {r.share_of_way(acc):.4f}")
+            elif r.share_of_way(acc) >= 0.9:
+                problems.append(f"{r.share_of_way(acc):.1%} of the way is not 'part of the task'")
+            self._chance_words(s, problems)
+            self.claim("test outcome", s, not problems, "; ".join(problems))
+        m = re.match(r"The " + MODEL + r" learned the task: test accuracy (" + V + r") \(loss (" + V + r")\) on " + N +
+                     r" sequences", s)
+        if m:
+            problems = []
+            if acc is None or not pct_close(m.group(2), acc):
+                problems.append(f"test accuracy {m.group(2)} is not {acc}")
+            elif not r.clearly_above_chance(acc) or r.share_of_way(acc) < 0.5:
+                problems.append(f"{acc} is not learning the task (chance {r.floor}, "
+                                f"{r.share_of_way(acc):.1%} of the way to 100 %)")
+            if not printed_matches(m.group(3), r.test_loss, "loss"):
+                problems.append(f"test loss {m.group(3)} is not {r.test_loss}")
+            if integer(m.group(4)) != r.n_test:
+                problems.append(f"{m.group(4)} test sequences, but the record has {r.n_test}")
+            self._chance_words(s, problems)
+            self.claim("test outcome", s, not problems, "; ".join(problems))
+        m = re.match(r"Training failed: the loss became (\S+) at epoch (\d+), batch (\d+)", s)
+        if m:
+            self._diverged(s, m.group(1), int(m.group(2)), int(m.group(3)))
+        if s.startswith("The model was not evaluated on the test set"):
+            self.claim("test outcome", s, r.test_accuracy is None, f"test accuracy {r.test_accuracy}")
+
+    def _diverged_in(self, s, epoch):
+        ok = self.r.stopped.get("reason") == "nan_loss" and self.r.stopped.get("epoch") == epoch
+        self.claim("diverged", s, ok, f"the record's stopped is {self.r.stopped}")
+
+    def _diverged(self, s, value, epoch, batch):
+        stopped = self.r.stopped
+        problems = []
+        if stopped.get("reason") != "nan_loss":
+            problems.append(f"the record's stopped is {stopped}")
+        else:
+            if (stopped.get("epoch"), stopped.get("batch")) != (epoch, batch):
+                problems.append(f"stopped at epoch {stopped.get('epoch')}, batch {stopped.get('batch')}")
+            if str(stopped.get("value", "NaN")).lower() != value.lower():
+                problems.append(f"the value was {stopped.get('value')}")
+        if self.r.test_accuracy is not None:
+            problems.append(f"but the record has a test accuracy, {self.r.test_accuracy}")
+        self.claim("diverged", s, not problems, "; ".join(problems))
+
+    def evaluated(self, s: str) -> None:
+        for m in re.finditer(r"evaluated once, with the weights of the last epoch \((\d+)\)", s):
+            ok = int(m.group(1)) == self.r.n_epochs and self.r.test_accuracy is not None
+            self.claim("evaluated epoch", s, ok, f"the record has {self.r.n_epochs} epochs, test {self.r.test_accuracy}")
+
+    def learning_start(self, s: str) -> None:
+        r = self.r
+        m = re.match(r"(?:For the first " + N + r" epochs?|In epochs? 1(?:-(\d+))?) the validation accuracy (?:stayed|was) "
+                     r"(within|no more than) (" + V + r" percentage points) (?:of|above) the chance level \((" + V +
+                     r")\); it first rose clearly above it at epoch (\d+)", s)
+        if m:
+            first = integer(m.group(1)) if m.group(1) else int(m.group(2) or 1)
+            within = m.group(3) == "within"
+            margin, floor, e = m.group(4), m.group(5), int(m.group(6))
+            values = r.curve("val_accuracy")
+            problems = []
+            if first != e - 1:
+                problems.append(f"the first {first} epochs, but left chance at epoch {e}")
+            if r.floor is None or not pct_close(floor, r.floor):
+                problems.append(f"chance level {floor} is not max(1/K, majority share) = {r.floor}")
+            if not points_close(margin, r.margin):
+                problems.append(f"margin {margin} is not {r.margin:.4f}")
+            if r.floor is not None:
+                outside = [(i + 1, v) for i, v in enumerate(values[:e - 1])
+                           if v is None or (abs(v - r.floor) if within else v - r.floor) > r.margin]
+                if outside:
+                    where = "within" if within else "no more than above"
+                    problems.append(f"epochs not {where} {r.margin:.4f} of {r.floor:.4f}: {outside}")
+                at_e = r.value("val_accuracy", e)
+                if at_e is None or at_e <= r.floor + r.margin:
+                    problems.append(f"epoch {e}: {at_e} is not clearly above chance")
+            self.claim("left chance", s, not problems, "; ".join(problems))
+        m = re.match(r"The validation accuracy never rose clearly above chance in " + N + r" epochs?", s)
+        if m:
+            values = r.curve("val_accuracy")
+            above = [(i + 1, v) for i, v in enumerate(values) if v is not None and v > (r.floor or 0) + r.margin]
+            ok = integer(m.group(1)) == len(values) and not above
+            self.claim("left chance", s, ok, f"{len(values)} epochs; above chance: {above}")
+
+    def _cell(self, title: str):
+        return CELL_WORDS.get(title.replace("bidirectional ", ""), title)
+
+    def comparison(self, s: str) -> None:
+        r = self.r
+        main_acc = r.test_accuracy
+        m = re.match(r"With the same data, .* the " + MODEL + r" reached test accuracy (" + V + r") and the " + MODEL +
+                     r" (" + V + r"): the " + MODEL + r" was (" + V + r" percentage points) ahead(, and the " + MODEL +
+                     r" stayed at chance)?", s)
+        if m:
+            cell = self._cell(m.group(3))
+            base = r.baseline_accuracy(cell)
+            problems = []
+            if main_acc is None or base is None:
+                problems.append(f"accuracies {main_acc}, {base}")
+            else:
+                if not pct_close(m.group(2), main_acc):
+                    problems.append(f"{m.group(2)} is not the test accuracy {main_acc}")
+                if not pct_close(m.group(4), base):
+                    problems.append(f"{m.group(4)} is not the {cell} test accuracy {base}")
+                if not points_close(m.group(6), main_acc - base):
+                    problems.append(f"difference {m.group(6)} is not {main_acc - base:.4f}")
+                if main_acc - base <= r.tie_margin(main_acc, base):
+                    problems.append(f"{main_acc - base:.4f} is not clearly ahead (margin {r.tie_margin(main_acc, base):.4f})")
+                if m.group(7) and not r.at_chance(base):
+                    problems.append(f"{base} is not at chance ({r.floor} + {r.margin:.4f})")
+            self.claim("baseline comparison", s, not problems, "; ".join(problems))
+        m = re.match(r"The " + MODEL + r" baseline did better in this run: test accuracy (" + V + r") against the " +
+                     MODEL + r"'s (" + V + r") \((" + V + r" percentage points) more\)", s)
+        if m:
+            base = r.baseline_accuracy(self._cell(m.group(1)))
+            problems = []
+            if main_acc is None or base is None:
+                problems.append(f"accuracies {main_acc}, {base}")
+            else:
+                if not pct_close(m.group(2), base) or not pct_close(m.group(4), main_acc):
+                    problems.append(f"accuracies are {base} and {main_acc}")
+                if not points_close(m.group(5), base - main_acc):
+                    problems.append(f"difference {m.group(5)} is not {base - main_acc:.4f}")
+                if base - main_acc <= r.tie_margin(main_acc, base):
+                    problems.append(f"{base - main_acc:.4f} is not clearly better")
+            self.claim("baseline comparison", s, not problems, "; ".join(problems))
+        m = re.match(r"The " + MODEL + r" baseline reached test accuracy (" + V + r") against the " + MODEL + r"'s (" +
+                     V + r")\. The " + MODEL + r" (never left chance|learned only part of the task)", s)
+        if m:
+            base = r.baseline_accuracy(self._cell(m.group(1)))
+            problems = []
+            if main_acc is None or base is None:
+                problems.append(f"accuracies {main_acc}, {base}")
+            else:
+                if not pct_close(m.group(2), base) or not pct_close(m.group(4), main_acc):
+                    problems.append(f"accuracies are {base} and {main_acc}")
+                if base - main_acc <= r.tie_margin(main_acc, base):
+                    problems.append(f"the baseline is not clearly ahead ({base - main_acc:.4f})")
+                if m.group(6) == "never left chance" and not r.at_chance(main_acc):
+                    problems.append(f"{main_acc} is not at chance")
+                if m.group(6) != "never left chance" and not r.clearly_above_chance(main_acc):
+                    problems.append(f"{main_acc} did not learn even part of the task")
+            self.claim("baseline comparison", s, not problems, "; ".join(problems))
+        m = re.match(r"The " + MODEL + r" baseline scored (" + V + r") against the " + MODEL + r"'s (" + V +
+                     r"), within (" + V + r" percentage points) of each other: (both stayed at chance|on this data)", s)
+        if m:
+            base = r.baseline_accuracy(self._cell(m.group(1)))
+            problems = []
+            if main_acc is None or base is None:
+                problems.append(f"accuracies {main_acc}, {base}")
+            else:
+                if not pct_close(m.group(2), base) or not pct_close(m.group(4), main_acc):
+                    problems.append(f"accuracies are {base} and {main_acc}")
+                if abs(base - main_acc) > r.tie_margin(main_acc, base):
+                    problems.append(f"{abs(base - main_acc):.4f} apart is more than {r.tie_margin(main_acc, base):.4f}")
+                if not points_close(m.group(5), r.tie_margin(main_acc, base)):
+                    problems.append(f"margin {m.group(5)} is not {r.tie_margin(main_acc, base):.4f}")
+                if m.group(6) == "both stayed at chance" and not (r.at_chance(base) and r.at_chance(main_acc)):
+                    problems.append(f"{base} and {main_acc} are not both at chance")
+            self.claim("baseline comparison", s, not problems, "; ".join(problems))
+        m = re.match(r"The " + MODEL + r" baseline has no test accuracy to compare(: its training diverged)?", s)
+        if m:
+            base = r.baseline_accuracy(self._cell(m.group(1)))
+            ok = base is None or main_acc is None
+            self.claim("baseline comparison", s, ok, f"accuracies {main_acc}, {base}")
+
+    def speed(self, s: str) -> None:
+        m = re.match(r"The " + MODEL + r" has " + N + r" parameters against the " + MODEL + r"'s " + N +
+                     r"(?: parameters)? and took (" + V + r") s per epoch against (" + V + r") s", s)
+        if not m:
+            return
+        def params(model):
+            return sum(layer.get("params") or 0 for layer in (model or {}).get("layers") or [])
+        def per_epoch(timing):
+            seconds = [as_float(x) for x in (timing or {}).get("seconds_per_epoch") or []]
+            seconds = [x for x in seconds if x is not None]
+            return sum(seconds) / len(seconds) if seconds else None
+        base = self.r.baselines.get(self._cell(m.group(1))) or {}
+        main = self.r.raw
+        problems = []
+        if integer(m.group(2)) != params(base.get("model")):
+            problems.append(f"{m.group(2)} parameters, the record has {params(base.get('model'))}")
+        if integer(m.group(4)) != params(main.get("model")):
+            problems.append(f"{m.group(4)} parameters, the record has {params(main.get('model'))}")
+        for printed, value in ((m.group(5), per_epoch(base.get("timing"))), (m.group(6), per_epoch(main.get("timing")))):
+            if value is None or abs(float(printed) - value) > 0.005 + 1e-9:
+                problems.append(f"{printed} s per epoch is not {value}")
+        self.claim("speed", s, not problems, "; ".join(problems))
+
+    def aim(self, s: str) -> None:
+        r = self.r
+        acc = r.test_accuracy
+        m = re.match(r"This run shows the aim: the " + MODEL + r" learned the task \((" + V + r") test accuracy\) while (.*)"
+                     r" with the same data and settings", s)
+        if m:
+            problems = []
+            if acc is None or not pct_close(m.group(2), acc) or r.share_of_way(acc) < 0.5:
+                problems.append(f"test accuracy {acc} ({m.group(2)}) did not learn the task")
+            for other in re.finditer(r"the " + MODEL + r" reached (" + V + r")", m.group(3)):
+                base = r.baseline_accuracy(self._cell(other.group(1)))
+                if base is None or not pct_close(other.group(2), base):
+                    problems.append(f"{other.group(1)}: {other.group(2)} is not {base}")
+                elif acc is not None and acc - base <= r.tie_margin(acc, base):
+                    problems.append(f"{other.group(1)} at {base} is not clearly behind {acc}")
+            self.claim("aim", s, not problems, "; ".join(problems))
+        if s.startswith("This run does not show the aim: training diverged"):
+            self.claim("aim", s, r.diverged(), f"stopped {r.stopped}, test {acc}")
+        m = re.match(r"This run does not show the aim: the " + MODEL + r" (stayed at chance|learned only part of the task)"
+                     r" \((" + V + r")\)", s)
+        if m:
+            ok = acc is not None and pct_close(m.group(3), acc) and (
+                r.at_chance(acc) if m.group(2) == "stayed at chance" else r.clearly_above_chance(acc))
+            self.claim("aim", s, ok, f"test accuracy {acc}, chance {r.floor} + {r.margin:.4f}")
+
+    def problems(self, s: str) -> None:
+        r = self.r
+        m = re.match(r"The run diverged: the loss became (\S+) at epoch (\d+), batch (\d+)", s)
+        if m:
+            self._diverged(s, m.group(1), int(m.group(2)), int(m.group(3)))
+        m = re.match(r"The " + MODEL + r" (stayed at chance|learned only part of the task) \((" + V +
+                     r")(?: on the test set| test accuracy)\)", s)
+        if m:
+            acc = r.test_accuracy
+            ok = acc is not None and pct_close(m.group(3), acc) and (
+                r.at_chance(acc) if m.group(2) == "stayed at chance" else r.clearly_above_chance(acc))
+            self.claim("test outcome", s, ok, f"test accuracy {acc}, chance {r.floor} + {r.margin:.4f}")
+        m = re.match(r"The " + MODEL + r" baseline beat the " + MODEL + r" by (" + V + r" percentage points)", s)
+        if m:
+            base, acc = r.baseline_accuracy(self._cell(m.group(1))), r.test_accuracy
+            ok = base is not None and acc is not None and points_close(m.group(3), base - acc) and base > acc
+            self.claim("baseline comparison", s, ok, f"{base} against {acc}")
+        m = re.match(r"The model overfitted from epoch (\d+)\.", s)
+        if m:
+            lowest, val = self._lowest_val()
+            train = r.curve("loss")
+            b = int(m.group(1)) - 1
+            ok = (lowest is not None and 1 <= b < len(val) and r4(val[b - 1]) == lowest and step(val[b - 1], val[-1]) > 0
+                  and None not in train and step(train[b - 1], train[-1]) < 0)
+            self.claim("overfitting", s, ok, f"validation loss {val}, training loss {train}")
+        if s.startswith("The model was still improving when training stopped"):
+            val, train = r.curve("val_loss"), r.curve("loss")
+            ok = (len(val) >= 2 and None not in val and None not in train and r4(val[-1]) == min(r4(v) for v in val)
+                  and step(val[-2], val[-1]) < 0 and step(train[-2], train[-1]) < 0)
+            self.claim("end state", s, ok, f"validation loss {val}, training loss {train}")
+        # Causes named in the diagnosis.
+        m = re.search(r"the test used the weights of epoch (\d+), not those of epoch (\d+), where the validation loss was lowest", s)
+        if m:
+            lowest, val = self._lowest_val()
+            n, b = int(m.group(1)), int(m.group(2))
+            ok = lowest is not None and n == len(val) and r4(val[b - 1]) == lowest and b != n
+            self.claim("lowest validation loss", s, ok, f"validation loss {val}")
+        m = re.search(N + r" epochs? were not enough: the loss was still falling at the last one", s)
+        if m:
+            val = r.curve("val_loss")
+            c = val if val and None not in val else r.curve("loss")
+            ok = len(c) >= 2 and None not in c[-2:] and step(c[-2], c[-1]) < 0
+            self.claim("end state", s, ok, f"last values {c[-2:]}")
+
+    def gap(self, s: str) -> None:
+        r = self.r
+        m = re.match(r"At the last epoch (?:the model did better on (its training data|the validation data) than on "
+                     r"(?:the validation data|its training data)|training and validation were close)\W+accuracy (" + V +
+                     r") (?:against|and) (" + V + r"), loss (" + V + r") (?:against|and) (" + V + r")", s)
+        if not m:
+            return
+        n = r.n_epochs
+        which = m.group(1)
+        # The printed order: training first, except where validation did better.
+        if which == "the validation data":
+            pairs = ((m.group(2), "val_accuracy"), (m.group(3), "accuracy"), (m.group(4), "val_loss"), (m.group(5), "loss"))
+        else:
+            pairs = ((m.group(2), "accuracy"), (m.group(3), "val_accuracy"), (m.group(4), "loss"), (m.group(5), "val_loss"))
+        problems = [f"{p} is not {self.shown(c, n)}" for p, c in pairs if not printed_matches(p, r.value(c, n), "share"
+                                                                                               if kind_of(c) == "accuracy" else "loss")]
+        a, va, l, vl = (r.value(c, n) for c in ("accuracy", "val_accuracy", "loss", "val_loss"))
+        if not problems and None not in (a, va, l, vl):
+            if which == "its training data" and not (a > va or vl > l):
+                problems.append("the model did not do better on its training data")
+            if which == "the validation data" and not (va > a or l > vl):
+                problems.append("the model did not do better on the validation data")
+            if which is None and (abs(a - va) > 0.05 or abs(l - vl) > 0.25 * max(l, vl) + 0.02):
+                problems.append("training and validation are not close")
+        self.claim("generalisation gap", s, not problems, "; ".join(problems))
+
+    def stopping(self, s: str) -> None:
+        """Where a diverged run stopped: 'it stopped in epoch 3, at batch 17', 'The loss became NaN in epoch 3'."""
+        r = self.r
+        m = re.search(r"Training was planned for " + N + r" epochs? of " + N + r" batch(?:es)? each", s)
+        if m:
+            planned = ((r.raw.get("spec") or {}).get("training") or {}).get("epochs")
+            per_epoch = (r.raw.get("batch_history") or {}).get("batches_per_epoch")
+            ok = integer(m.group(1)) == planned and (per_epoch is None or integer(m.group(2)) == per_epoch)
+            self.claim("epochs", s, ok, f"training.epochs {planned}, {per_epoch} batches per epoch")
+        for m in re.finditer(r"\bstopped in epoch (\d+)(?:, at batch (\d+))?", s):
+            ok = r.stopped.get("reason") == "nan_loss" and r.stopped.get("epoch") == int(m.group(1)) and (
+                m.group(2) is None or r.stopped.get("batch") == int(m.group(2)))
+            self.claim("diverged", s, ok, f"the record's stopped is {r.stopped}")
+        for m in re.finditer(r"\b[Tt]he loss became (NaN|infinite|inf) in epoch (\d+)", s):
+            ok = (r.stopped.get("reason") == "nan_loss" and r.stopped.get("epoch") == int(m.group(2))
+                  and str(r.stopped.get("value", "NaN")).lower() == m.group(1).lower())
+            self.claim("diverged", s, ok, f"the record's stopped is {r.stopped}")
+
+    # "From epoch 4 the validation loss rose while the training loss kept falling[: 5,452 weights can memorise 3,200
+    # training sequences]."
+    def rose_while_falling(self, s: str) -> None:
+        m = re.match(r"From epoch (\d+) the validation loss rose while the training loss kept falling(?:: " + N +
+                     r" weights can memorise " + N + r" training sequences)?", s)
+        if not m:
+            return
+        lowest, val = self._lowest_val()
+        train = self.r.curve("loss")
+        k = int(m.group(1))
+        problems = []
+        if lowest is None or None in train or not 2 <= k <= len(val):
+            problems.append(f"validation loss {val}")
+        else:
+            if r4(val[k - 2]) != lowest:
+                problems.append(f"the validation loss was lowest at {lowest}, not at epoch {k - 1} ({r4(val[k - 2])})")
+            if step(val[k - 2], val[-1]) <= 0:
+                problems.append(f"the validation loss did not rise after epoch {k - 1}")
+            if step(train[k - 2], train[-1]) >= 0:
+                problems.append(f"the training loss did not fall after epoch {k - 1}")
+        if m.group(2):
+            params = (self.r.raw.get("model") or {}).get("total_params")
+            train_size = ((self.r.raw.get("dataset") or {}).get("sizes") or {}).get("train")
+            if integer(m.group(2)) != params or integer(m.group(3)) != train_size:
+                problems.append(f"the model has {params} weights and {train_size} training sequences")
+        self.claim("overfitting", s, not problems, "; ".join(problems))
+
+    def training_ran(self, s: str) -> None:
+        m = re.match(r"Training ran " + N + r" epochs? of " + N + r" batch(?:es)? each", s)
+        if m:
+            r = self.r
+            said_epochs, said_batches = integer(m.group(1)), integer(m.group(2))
+            per_epoch = (r.raw.get("batch_history") or {}).get("batches_per_epoch")
+            problems = []
+            if said_epochs != r.n_epochs:
+                problems.append(f"the history has {r.n_epochs} epochs")
+            if per_epoch is not None and said_batches != per_epoch:
+                problems.append(f"an epoch has {per_epoch} batches")
+            if r.stopped.get("reason") == "nan_loss" and per_epoch and r.stopped.get("batch", per_epoch) < per_epoch:
+                problems.append(f"training stopped at batch {r.stopped['batch']} of epoch {r.stopped.get('epoch')}, "
+                                "so not every epoch had all its batches")
+            self.claim("epochs", s, not problems, "; ".join(problems))
+        m = re.match(r"Training stopped at batch (\d+) of epoch (\d+) \(an epoch has " + N + r" batch(?:es)?\), when the "
+                     r"loss became (\S+?);", s)
+        if m:
+            self._diverged(s, m.group(4), int(m.group(2)), int(m.group(1)))
+            per_epoch = (self.r.raw.get("batch_history") or {}).get("batches_per_epoch")
+            self.claim("epochs", s, per_epoch is None or integer(m.group(3)) == per_epoch,
+                       f"an epoch has {per_epoch} batches")
+        if s.startswith("Training diverged"):
+            self.claim("diverged", s, self.r.diverged(), f"stopped {self.r.stopped}, test {self.r.test_accuracy}")
+
+    # "In the last epoch the per-batch losses varied by P of their mean (M)."
+    def batch_noise(self, s: str) -> None:
+        m = re.search(r"In the last epoch the per-batch losses varied by (" + V + r") of their mean \((" + V + r")\)", s)
+        if not m:
+            return
+        batches = self.r.raw.get("batch_history") or {}
+        epochs, losses = batches.get("epoch") or [], [as_float(v) for v in batches.get("loss") or []]
+        last = max(epochs) if epochs else None
+        values = [v for e, v in zip(epochs, losses) if e == last and v is not None]
+        problems = []
+        if len(values) < 2:
+            problems.append(f"{len(values)} finite batch losses in the last epoch")
+        else:
+            mean = sum(values) / len(values)
+            population = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)) / mean
+            sample = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) / mean
+            if not printed_matches(m.group(2), mean, "loss"):
+                problems.append(f"mean {m.group(2)} is not {mean}")
+            if not (pct_close(m.group(1), population) or pct_close(m.group(1), sample)):
+                problems.append(f"variation {m.group(1)} is not {population:.4%} (or {sample:.4%})")
+        self.claim("batch noise", s, not problems, "; ".join(problems))
+
+    # The outcome words wherever they stand ("The LSTM did not learn the task, so its gates ...",
+    # "the SimpleRNN stayed at chance"): about the main model or the baseline they name.
+    OUTCOME_WORDS = re.compile(r"\b(LSTM|GRU|SimpleRNN)(?:'s)? (did not learn the task|learned the task|"
+                               r"learned (?:only )?part of the task|stayed at chance|never left chance)")
+
+    def outcome_words(self, s: str) -> None:
+        r = self.r
+        for m in self.OUTCOME_WORDS.finditer(s):
+            cell = CELL_WORDS[m.group(1)]
+            if cell == r.main_cell:
+                accuracy, diverged = r.test_accuracy, r.diverged()
+            elif cell in r.baselines:
+                accuracy = r.baseline_accuracy(cell)
+                diverged = accuracy is None
+            else:
+                self.claim("outcome words", s, False, f"the run has no {m.group(1)}")
+                continue
+            words = m.group(2)
+            if words == "did not learn the task":
+                ok = diverged or not r.clearly_above_chance(accuracy)
+            elif words == "learned the task":
+                ok = r.clearly_above_chance(accuracy) and r.share_of_way(accuracy) >= 0.5
+            elif words.startswith("learned"):
+                ok = r.clearly_above_chance(accuracy) and r.share_of_way(accuracy) < 0.9
+            else:
+                ok = r.at_chance(accuracy)
+            self.claim("outcome words", s, ok, f"the {m.group(1)} '{words}', but its test accuracy is {accuracy} "
+                       f"(chance {r.floor} + {r.margin:.4f}; {r.share_of_way(accuracy or 0):.1%} of the way to 100 %)")
+
+    # "(training.epochs: 3 instead of 12)": the value after "instead of" is the setting in the spec, and a
+    # suggested setting ("(training.clipnorm: 1)", "(model.recurrent[0].forget_bias: 3, ...)") is a change from it.
+    SETTING = re.compile(r"\b((?:dataset|model|training|report)(?:\.[a-z_]+|\[\d+\])+): ([\w.+-]+(?:,\d{3})*)"
+                         r"(?: instead of ([\w.+-]+(?:,\d{3})*))?(?=[,;)])")
+
+    def _spec_value(self, path: str):
+        value = self.r.raw.get("spec") or {}
+        for part in re.findall(r"[a-z_]+|\[\d+\]", path):
+            if isinstance(value, list) and part.startswith("["):
+                index = int(part[1:-1])
+                value = value[index] if index < len(value) else None
+            elif isinstance(value, dict):
+                value = value.get(part)
+            else:
+                return None
+        return value
+
+    @staticmethod
+    def _same(said: str, value) -> bool:
+        said = said.replace(",", "")
+        if as_float(said) is not None and as_float(value) is not None:
+            return math.isclose(float(said), float(value), rel_tol=1e-9)
+        return str(value) == said
+
+    def settings(self, s: str) -> None:
+        for m in self.SETTING.finditer(s):
+            path, suggested, current = m.group(1), m.group(2), m.group(3)
+            value = self._spec_value(path)
+            if current is not None:
+                self.claim("setting", s, self._same(current, value), f"{path} is {value!r} in the spec, not {current}")
+            if re.search(r"(To try next|instead of|[Uu]se |[Ll]ower |[Rr]aise |[Ss]top |[Cc]lip |[Ss]tart )", s):
+                self.claim("setting", s, value is None or not self._same(suggested, value),
+                           f"suggests {path}: {suggested}, which is already the spec's setting ({value!r})")
+
+    # "the forget gate starts at σ(3) = 0.953 per step, which keeps 0.31 % of the signal over the 119-step lag"
+    def forget_gate(self, s: str) -> None:
+        m = re.search(r"the forget gate starts at σ\(([\d.e+-]+)\) = ([\d.]+) per step, which keeps (" + V +
+                      r"|[\d.]+ × 10\S+) of the signal over the (\d+)-step lag", s)
+        if not m:
+            return
+        bias, gate, kept, lag = float(m.group(1)), float(m.group(2)), m.group(3), int(m.group(4))
+        layer = self._spec_value("model.recurrent[0]") or {}
+        sigma = 1 / (1 + math.exp(-bias))
+        problems = []
+        if not self._same(m.group(1), layer.get("forget_bias", 1.0)):
+            problems.append(f"the spec's forget_bias is {layer.get('forget_bias', 1.0)!r}")
+        if abs(gate - sigma) > 0.5 * 10 ** -_decimals(m.group(2)) + 1e-12:
+            problems.append(f"σ({bias:g}) = {sigma:.6f}")
+        if lag != (self.r.raw.get("dataset") or {}).get("min_lag"):
+            problems.append(f"the data's lag is {(self.r.raw.get('dataset') or {}).get('min_lag')}")
+        if kept.endswith("%") and not pct_close(kept, sigma ** lag):
+            problems.append(f"σ^{lag} = {sigma ** lag:.6f}")
+        self.claim("forget gate", s, not problems, "; ".join(problems))
+
+    # "Stop at epoch 3 (or with early stopping ...)", "stop at the best epoch (training.epochs: 3 instead of ...)".
+    def stop_at(self, s: str) -> None:
+        for m in re.finditer(r"(?:Stop at epoch (\d+) \(or with early stopping|stop at the best epoch \(training\.epochs: (\d+))", s):
+            epoch = int(m.group(1) or m.group(2))
+            lowest, val = self._lowest_val()
+            ok = lowest is not None and 1 <= epoch <= len(val) and r4(val[epoch - 1]) == lowest
+            self.claim("lowest validation loss", s, ok, f"epoch {epoch}; validation loss {val}")
+
+    def went_from(self, s: str) -> None:
+        for m in re.finditer(r"the " + CURVE + r" went from (" + V + r") to (" + V + r")", s):
+            curve = CURVE_WORDS[m.group(1)]
+            ok = self.value_ok(m.group(2), curve, 1) and self.value_ok(m.group(3), curve, self.r.n_epochs)
+            self.claim("first and last", s, ok, f"{self.shown(curve, 1)}, {self.shown(curve, self.r.n_epochs)}")
+
+    # Any "<value> at epoch N" or "at epoch N (<value>)": the value of the curve the sentence names (the
+    # last curve named before it), or else of some curve of the right kind.
+    def value_at_epoch(self, s: str) -> None:
+        hits = [(m.start(), m.group(1), int(m.group(2))) for m in re.finditer(r"(" + V + r") at epoch (\d+)\b", s)]
+        hits += [(m.start(), m.group(2), int(m.group(1))) for m in re.finditer(r"at epoch (\d+) \((" + V + r")\)", s)]
+        for position, printed, epoch in hits:
+            if printed in ("n/a",) or not re.search(r"\d", printed):
+                continue
+            named = [(m.start(), CURVE_WORDS[m.group(1).lower()]) for m in re.finditer(CURVE, s, flags=re.IGNORECASE)
+                     if m.start() < position]
+            if named:
+                candidates = [named[-1][1]]
+            elif self.subject is not None and s.startswith("It"):
+                candidates = [self.subject]
+            else:
+                candidates = [c for c in CURVE_WORDS.values() if (kind_of(c) == "accuracy") == printed.endswith("%")]
+            ok = any(self.value_ok(printed, c, epoch) for c in candidates)
+            self.claim("value at epoch", s, ok, f"{printed} at epoch {epoch}: "
+                       + ", ".join(self.shown(c, epoch) for c in candidates))
+
+
+def check_text(text: str, record: dict, *, require_claims: bool = True) -> Counter:
+    """Check every claim sentence of ``text`` (a report's extracted text) against ``record`` (run.json)."""
+    checker = Checker(record)
+    for sentence in sentences(text):
+        checker.check(sentence)
+    total = sum(checker.counts.values())
+    checker.failures += [f"[unrecognised] {s!r}: names an epoch or a curve with a number, but matches no claim form "
+                         "this checker knows (teach tests/claim_check.py the new sentence)" for s in checker.unrecognised]
+    if checker.failures:
+        raise AssertionError(f"{len(checker.failures)} of {total} claims do not hold in run.json:\n"
+                             + "\n".join(checker.failures))
+    if require_claims and total == 0:
+        raise AssertionError("the claim check found no claim sentence to check in this report")
+    return checker.counts
+
+
+def claim_text(html: str) -> str:
+    """The report's prose: every block but program listings and pseudocode (<pre>), whose numbers are code."""
+    return "\n".join(text for tag, text in report_blocks(html) if tag != "pre")
+
+
+def check_report(html: str, record: dict, *, require_claims: bool = True) -> Counter:
+    """Check a rendered report.html against its run.json; see the module docstring."""
+    return check_text(claim_text(html), record, require_claims=require_claims)

@@ -1,0 +1,289 @@
+"""Every claim sentence of every format's report, checked against the raw run record (tests/claim_check.py).
+
+The records: the real default experiment (tests/fixtures/runs/default_experiment.json), every other
+run record in tests/fixtures/runs/, and three variants edited here from the default one: a run at
+chance, a run whose loss became NaN, and a run that overfits.  Each is rendered to report.html with
+``render_report`` (the PDF step replaced by a stub: the claims are in the HTML, and WeasyPrint would
+take most of the time), and every sentence the checker recognises is checked; the checker also fails
+on a sentence that names an epoch or a curve with a number in a form it does not know.
+
+Golden texts: tests/golden/*.txt hold the exp13 report's sections 7d, 8b and the conclusion for the
+default record and two failed variants.  After an intended change of wording, rewrite them with
+
+    LABREPORT_UPDATE_GOLDEN=1 pytest tests/test_claims.py -k golden
+
+and read the diff before committing it.  No test here trains or imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from claim_check import check_report, check_text, report_text, section_text
+
+TESTS = Path(__file__).resolve().parent
+RUNS = TESTS / "fixtures" / "runs"
+GOLDEN = TESTS / "golden"
+DEFAULT_RUN = RUNS / "default_experiment.json"
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- variants of the default record
+
+
+def _keep_epochs(record: dict, n: int) -> None:
+    for name in list(record["history"]):
+        record["history"][name] = record["history"][name][:n]
+    timing = record.get("timing") or {}
+    if timing.get("seconds_per_epoch"):
+        timing["seconds_per_epoch"] = timing["seconds_per_epoch"][:n]
+        timing["train_seconds"] = round(sum(timing["seconds_per_epoch"]), 3)
+        timing["epochs"] = n
+    batches = record.get("batch_history") or {}
+    if batches.get("epoch"):
+        keep = [i for i, e in enumerate(batches["epoch"]) if e <= n]
+        for key in ("epoch", "batch", "loss", "accuracy"):
+            if key in batches:
+                batches[key] = [batches[key][i] for i in keep]
+
+
+def chance_variant(record: dict) -> dict:
+    """The main model given the SimpleRNN baseline's own (real) history and test result: it stays at chance."""
+    r = copy.deepcopy(record)
+    baseline = r["baselines"][0]
+    r["history"] = copy.deepcopy(baseline["history"])
+    r["test"] = copy.deepcopy(baseline["test"])
+    return r
+
+
+def diverged_variant(record: dict) -> dict:
+    """The loss became NaN at epoch 3, batch 17: as the recorder writes it (two finished epochs, then a
+    NaN row; batches up to the one that diverged), no test result."""
+    r = copy.deepcopy(record)
+    _keep_epochs(r, 3)
+    for name in r["history"]:
+        r["history"][name][2] = math.nan
+    batches = r["batch_history"]
+    keep = [i for i, (e, b) in enumerate(zip(batches["epoch"], batches["batch"])) if (e, b) <= (3, 17)]
+    for key in ("epoch", "batch", "loss", "accuracy"):
+        batches[key] = [batches[key][i] for i in keep]
+    batches["loss"][-1] = math.nan
+    batches["accuracy"][-1] = math.nan
+    r["stopped"] = {"reason": "nan_loss", "epoch": 3, "batch": 17, "value": "NaN"}
+    r["test"] = None
+    for baseline in r.get("baselines") or []:
+        baseline["stopped"] = {"reason": "completed", "epoch": len(baseline["history"]["loss"])}
+    return r
+
+
+def overfitting_variant(record: dict) -> dict:
+    """12 epochs: the training loss falls all the way, the validation loss is lowest at epoch 3 and rises after."""
+    r = copy.deepcopy(record)
+    n = 12
+    _keep_epochs(r, n)
+    r["spec"]["training"]["epochs"] = n
+    loss = [1.30 * 0.78 ** i for i in range(n)]
+    val_loss = [1.25, 0.98, 0.86] + [0.86 + 0.045 * k * k for k in range(1, n - 2)]
+    accuracy = [min(0.30 + 0.065 * i, 0.995) for i in range(n)]
+    val_accuracy = [0.33, 0.52, 0.61, 0.64, 0.6525, 0.655, 0.6475, 0.64, 0.6375, 0.63, 0.62, 0.6125]
+    r["history"] = {"loss": loss, "accuracy": accuracy, "val_loss": val_loss, "val_accuracy": val_accuracy}
+    r["test"] = {"loss": val_loss[-1] * 1.02, "accuracy": 0.604}
+    return r
+
+
+VARIANTS = {"chance": chance_variant, "diverged": diverged_variant, "overfitting": overfitting_variant}
+
+
+def records() -> dict[str, dict]:
+    """Every record the claims are checked on, by name (loaded lazily: name -> loader)."""
+    found = {path.stem: (lambda path=path: load(path)) for path in sorted(RUNS.glob("*.json"))}
+    for name, make in VARIANTS.items():
+        found[f"default_{name}"] = lambda make=make: make(load(DEFAULT_RUN))
+    return found
+
+
+RECORDS = records()
+
+
+def worksheet_names() -> tuple[str, ...]:
+    from labreport.report.worksheets import worksheet_names as names
+    return names()
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@pytest.fixture(scope="module")
+def render(tmp_path_factory):
+    """render(record_name, worksheet) -> (report.html text, record): each rendered once per module."""
+    import labreport.report.render as render_module
+
+    done: dict = {}
+    folder = tmp_path_factory.mktemp("claims")
+    with pytest.MonkeyPatch.context() as patch:
+        # The claims are in the HTML; the PDF step (WeasyPrint) is most of a render's time.
+        patch.setattr(render_module, "html_to_pdf", lambda html_text, **_: b"%PDF-1.7 stub\n")
+
+        def rendered(name: str, worksheet: str):
+            key = (name, worksheet)
+            if key not in done:
+                record = RECORDS[name]()
+                run_dir = folder / name
+                if not (run_dir / "run.json").exists():
+                    run_dir.mkdir(parents=True, exist_ok=True)
+                    (run_dir / "run.json").write_text(json.dumps(record), encoding="utf-8")
+                tensorflow_before = "tensorflow" in sys.modules
+                try:
+                    result = render_module.render_report(run_dir, worksheet=worksheet, out_dir=run_dir / worksheet)
+                    done[key] = (result.html_path.read_text(encoding="utf-8"), record)
+                except Exception as exc:  # noqa: BLE001 - a format being ported may not render yet
+                    done[key] = exc
+                if not tensorflow_before:
+                    assert "tensorflow" not in sys.modules, "rendering a report imported TensorFlow"
+            if isinstance(done[key], Exception):
+                exc = done[key]
+                pytest.skip(f"format {worksheet!r} does not render yet ({type(exc).__name__}: {exc})".split("\n")[0])
+            return done[key]
+
+        yield rendered
+
+
+# --------------------------------------------------------------------------- the claims
+
+
+@pytest.mark.parametrize("worksheet", worksheet_names())
+@pytest.mark.parametrize("name", sorted(RECORDS))
+def test_every_claim_holds_in_the_run_record(render, name, worksheet):
+    html, record = render(name, worksheet)
+    counts = check_report(html, record)
+    assert sum(counts.values()) > 0
+    print(f"{name} / {worksheet}: {sum(counts.values())} claims: {dict(counts)}")
+
+
+def test_exp13_checks_each_kind_of_verdict_on_the_default_run(render):
+    html, record = render("default_experiment", "exp13")
+    counts = check_report(html, record)
+    for kind in ("trend segment", "trend summary", "direction changes", "lowest validation loss", "overfitting",
+                 "end state", "test outcome", "baseline comparison", "left chance", "loss jumps", "aim",
+                 "value at epoch"):
+        assert counts[kind] > 0, f"no {kind!r} claim found: {dict(counts)}"
+
+
+@pytest.mark.parametrize("name, kinds", [
+    ("default_chance", ("trend summary", "direction changes", "test outcome", "baseline comparison", "aim", "setting")),
+    ("default_diverged", ("diverged", "trend segment", "trend unavailable", "epochs", "aim")),
+    ("default_overfitting", ("trend segment", "overfitting", "end state", "test outcome", "setting",
+                             "lowest validation loss")),
+])
+def test_exp13_checks_the_failed_runs_verdicts(render, name, kinds):
+    html, record = render(name, "exp13")
+    counts = check_report(html, record)
+    for kind in kinds:
+        assert counts[kind] > 0, f"no {kind!r} claim found in {name}: {dict(counts)}"
+
+
+# A planted lie: the rendered HTML edited after rendering; the checker must reject it.
+LIES = [
+    ("default_experiment", "0.0256 at epoch 9", "0.0256 at epoch 8"),
+    ("default_experiment", "fell from 1.3924 at epoch 1", "rose from 1.3924 at epoch 1"),
+    ("default_experiment", "to 0.0256 at epoch 9", "to 0.0265 at epoch 9"),
+    ("default_experiment", "with 2 stretches of rising", "with 1 stretch of rising"),
+    ("default_experiment", "It changed direction 4 times", "It changed direction 3 times"),
+    ("default_experiment", "lowest at the last epoch, 20 (0.0012)", "lowest at the last epoch, 20 (0.0013)"),
+    ("default_experiment", "test accuracy 100 % (loss", "test accuracy 99.0 % (loss"),
+    ("default_experiment", "76.4 percentage points ahead", "66.4 percentage points ahead"),
+    ("default_experiment", "first rose clearly above it at epoch 6", "first rose clearly above it at epoch 7"),
+    ("default_experiment", "The LSTM learned the task:", "The LSTM did not learn the task:"),
+    ("default_chance", "The LSTM did not learn the task", "The LSTM learned the task"),
+    ("default_overfitting", "overfitted from epoch 4", "overfitted from epoch 5"),
+    ("default_diverged", "at epoch 3, batch 17", "at epoch 2, batch 17"),
+]
+
+
+@pytest.mark.parametrize("name, truth, lie", LIES)
+def test_the_checker_catches_a_planted_lie(render, name, truth, lie):
+    html, record = render(name, "exp13")
+    text = html.replace("\u00a0", " ").replace("&nbsp;", " ")
+    assert truth in text, f"the report no longer says {truth!r}: update this test's lie"
+    check_report(text, record)  # the truth passes
+    with pytest.raises(AssertionError) as caught:
+        check_report(text.replace(truth, lie, 1), record)
+    assert lie in str(caught.value), str(caught.value)
+
+
+# Sentence forms of other formats, checked as text: (record, a true sentence, the same sentence made false).
+SENTENCES = [
+    ("default_experiment",
+     "In epochs 1-5 the validation accuracy was within 2.8 percentage points of the chance level (26.2 %); it first rose clearly above it at epoch 6.",
+     "In epochs 1-4 the validation accuracy was within 2.8 percentage points of the chance level (26.2 %); it first rose clearly above it at epoch 5."),
+    ("default_experiment", "The training loss jumped up once, at epoch 10, from 0.0256 to 0.0406.",
+     "The training loss jumped up once, at epoch 11, from 0.0406 to 0.0083."),
+    ("default_experiment", "The validation loss fell from 1.3883 at epoch 1 to 1.3845 at epoch 2.",
+     "The validation loss fell from 1.3883 at epoch 1 to 1.3845 at epoch 3."),
+    ("default_experiment", "The SimpleRNN stayed at chance.", "The SimpleRNN learned the task."),
+    ("default_diverged", "Training was planned for 20 epochs of 100 batches each; it stopped in epoch 3, at batch 17.",
+     "Training was planned for 20 epochs of 100 batches each; it stopped in epoch 3, at batch 18."),
+    ("default_diverged", "The loss became NaN in epoch 3, so the curves stop there.",
+     "The loss became NaN in epoch 2, so the curves stop there."),
+    ("default_overfitting", "From epoch 4 the validation loss rose while the training loss kept falling: 5,452 weights "
+     "can memorise 3,200 training sequences.", "From epoch 3 the validation loss rose while the training loss kept "
+     "falling: 5,452 weights can memorise 3,200 training sequences."),
+    ("default_overfitting", "To try next: stop at the best epoch (training.epochs: 3 instead of 12).",
+     "To try next: stop at the best epoch (training.epochs: 3 instead of 20)."),
+]
+
+
+@pytest.mark.parametrize("name, truth, lie", SENTENCES)
+def test_the_checker_reads_other_sentence_forms(name, truth, lie):
+    record = RECORDS[name]()
+    assert sum(check_text(truth, record).values()) > 0
+    with pytest.raises(AssertionError):
+        check_text(lie, record)
+
+
+def test_a_report_with_no_claim_fails():
+    with pytest.raises(AssertionError, match="no claim"):
+        check_report("<html><body><p>A report with no numbers.</p></body></html>", load(DEFAULT_RUN))
+
+
+def test_text_extraction_unescapes_and_normalises_spaces():
+    html = ("<html><head><style>p {}</style></head><body><p>accuracy 25.22&nbsp;% and 15\u00a0×\n"
+            "  &amp; <b>bold</b></p><p>next</p></body></html>")
+    assert report_text(html) == "accuracy 25.22 % and 15 × & bold\nnext"
+
+
+# --------------------------------------------------------------------------- golden texts
+
+GOLDEN_CASES = ["default_experiment", "default_chance", "default_diverged"]
+GOLDEN_SECTIONS = [("7d", "d. Observation over the learning curve"), ("8b", "b. Interpretation of the accuracy graph"),
+                   ("conclusion", "Conclusion")]
+
+
+def golden_text(html: str) -> str:
+    parts = []
+    for label, heading in GOLDEN_SECTIONS:
+        parts.append(f"## {label}\n{section_text(html, heading)}")
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("name", GOLDEN_CASES)
+def test_golden_text_of_exp13(render, name):
+    html, _ = render(name, "exp13")
+    text = golden_text(html)
+    path = GOLDEN / f"exp13_{name}.txt"
+    if os.environ.get("LABREPORT_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run with LABREPORT_UPDATE_GOLDEN=1 to write it"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"the exp13 text of {name} changed; if intended, rewrite {path.name} with LABREPORT_UPDATE_GOLDEN=1")
