@@ -499,9 +499,11 @@ class Checker:
             ok = self._not_finite_from(values, int(m.group(1))) and self.r.diverged()
             self.claim("trend unavailable", s, ok, f"{self.subject}: {values}; stopped {self.r.stopped}")
 
-    # "It changed direction 4 times in 18 chances to do so[: the curve zig-zags ...]." / "... at most once: a smooth curve."
+    # "It changed direction 4 times in the 18 epochs between its first and last[: the curve zig-zags ...]."
+    # / "... at most once: a smooth curve."
     def noise(self, s: str) -> None:
-        m = re.match(r"It changed direction " + TIMES + r" in " + N + r" chances? to do so(: the curve zig-zags)?", s)
+        m = re.match(r"It changed direction " + TIMES + r" in the " + N + r" epochs? between its first and last"
+                     r"(: the curve zig-zags)?", s)
         once = re.match(r"It changed direction at most once", s)
         if not (m or once):
             return
@@ -554,7 +556,7 @@ class Checker:
         lowest, val = self._lowest_val()
         train = r.curve("loss")
         m = re.match(r"The model overfitted from epoch (\d+): its validation loss was lowest at epoch (\d+) \((" + V +
-                     r")\) and ended (" + V + r") higher \((" + V + r") at epoch (\d+)\), while the training loss (?:kept "
+                     r")\) and ended (?:(" + V + r") higher \(|higher, at )(" + V + r") at epoch (\d+)\)?, while the training loss (?:kept "
                      r"falling from (" + V + r") to (" + V + r")|ended lower than at epoch (\d+), though it did not fall at "
                      r"every epoch \((" + V + r") to (" + V + r")\))\.", s)
         if m:
@@ -575,7 +577,7 @@ class Checker:
                 if r4(val[b - 1]) != lowest:
                     problems.append(f"epoch {b} is not the lowest validation loss ({lowest})")
                 rise = (val[n - 1] - val[b - 1]) / val[b - 1] if val[b - 1] > 0 else math.inf
-                if not pct_close(p, rise):
+                if p is not None and not pct_close(p, rise):
                     problems.append(f"rise {p} is not {rise:.4%}")
                 if rise < 0.02:
                     problems.append(f"a rise of {rise:.2%} is too small to call overfitting")
@@ -588,10 +590,11 @@ class Checker:
                 elif not kept and (int(m.group(9)) != b or falls == len(later) - 1):
                     problems.append(f"'did not fall at every epoch' after epoch {m.group(9)}: {[r4(t) for t in later]}")
             self.claim("overfitting", s, not problems, "; ".join(problems))
-        m = re.match(r"After epoch (\d+) the validation loss rose by (" + V + r") \(to (" + V + r")\), but the training "
+        m = re.match(r"After epoch (\d+) the validation loss rose (?:by (" + V + r") \(to (" + V + r")\)|from " + V +
+                     r" to (" + V + r") at epoch \d+), but the training "
                      r"loss did not fall over the same epochs \((" + V + r") to (" + V + r")\)", s)
         if m:
-            b, p, w, x, y = int(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5)
+            b, p, w, x, y = int(m.group(1)), m.group(2), m.group(3) or m.group(4), m.group(5), m.group(6)
             n = r.n_epochs
             problems = []
             if lowest is None:
@@ -602,7 +605,7 @@ class Checker:
                 for printed, curve, epoch in ((w, "val_loss", n), (x, "loss", b), (y, "loss", n)):
                     if not self.value_ok(printed, curve, epoch):
                         problems.append(f"{printed} is not {self.shown(curve, epoch)}")
-                if not pct_close(p, (val[-1] - val[b - 1]) / val[b - 1]):
+                if p is not None and not pct_close(p, (val[-1] - val[b - 1]) / val[b - 1]):
                     problems.append(f"rise {p} is wrong")
                 if step(train[b - 1], train[-1]) < 0:
                     problems.append("the training loss did fall")
