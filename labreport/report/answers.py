@@ -192,6 +192,11 @@ def nature_of_dataset(record) -> list[str]:
 def test_result(record) -> str:
     test = record["test"]
     sizes = record["dataset"]["sizes"]
+    stopped = record.get("stopped") or {}
+    if stopped.get("reason") == "nan_loss":
+        return (f"The {_title(_cell(record))} model's loss became {stopped.get('value', 'NaN')} at epoch "
+                f"{stopped.get('epoch')}, batch {stopped.get('batch')}; training stopped there and the model "
+                f"was not evaluated on the {_n(sizes['test'])} test sequences.")
     return (f"On the {_n(sizes['test'])} held-out test sequences the trained {_title(_cell(record))} model scored "
             f"accuracy {_f(test['accuracy'])} and loss {_f(test['loss'])}.")
 
@@ -1428,10 +1433,20 @@ def seminar(record, findings, figures) -> dict:
     }
 
 
+def _unevaluated_as_nan(record) -> dict:
+    """A model whose loss diverged has ``test: null``; the prose reads it as NaN (printed "n/a")."""
+    unevaluated = {"accuracy": math.nan, "loss": math.nan}
+    if record.get("test") is not None and all(b.get("test") is not None for b in record.get("baselines") or []):
+        return record
+    return {**record, "test": record.get("test") or unevaluated,
+            "baselines": [{**b, "test": b.get("test") or unevaluated} for b in record.get("baselines") or []]}
+
+
 def compose(record, findings, figures, worksheet) -> dict:
     """Every answer the templates print, keyed by section."""
     from ..analysis import smoothing_advice
 
+    record = _unevaluated_as_nan(record)
     spec = record["spec"]
     advice = smoothing_advice(findings, batch_size=spec["training"]["batch_size"],
                               n_validation=record["dataset"]["sizes"]["validation"],
