@@ -23,12 +23,18 @@ GATE_SEQUENCES_PER_CLASS = 2  # recorded test sequences per class: every class s
 
 
 def compute_diagnostics(spec, dataset, main, baselines, *, seconds: dict | None = None) -> dict:
-    """Gradient norms and gate traces; ``seconds``, if given, receives each part's wall time."""
+    """Gradient norms and gate traces; ``seconds``, if given, receives each part's wall time.
+
+    A model whose loss diverged contributes only what does not need its
+    weights: the initial gradient norms, not the trained ones, and no gates.
+    """
     seconds = {} if seconds is None else seconds
     diagnostics: dict = {}
     started = time.perf_counter()
     diagnostics["gradient_norms"] = gradient_norms(spec, dataset, main, baselines)
     seconds["gradient_norms"] = round(time.perf_counter() - started, 3)
+    if main.keras_model is None:
+        return diagnostics  # the main model diverged: its NaN weights have no gates worth showing
     started = time.perf_counter()
     gates = gate_activations(main.keras_model, dataset)
     seconds["gates"] = round(time.perf_counter() - started, 3)
@@ -102,8 +108,10 @@ def gradient_norms(spec, dataset, main, baselines) -> dict:
 
     x = dataset.x_test[:GRADIENT_BATCH]
     y = dataset.y_test[:GRADIENT_BATCH]
-    trained = {main.cell: main.keras_model, **{b.cell: b.keras_model for b in baselines}}
-    cells = list(dict.fromkeys([main.cell, "simple_rnn", *trained]))
+    models = {main.cell: main.keras_model, **{b.cell: b.keras_model for b in baselines}}
+    cells = list(dict.fromkeys([main.cell, "simple_rnn", *models]))
+    # A model whose loss diverged (keras_model None) has no trained norms: its weights are NaN.
+    trained = {cell: model for cell, model in models.items() if model is not None}
     result = {"batch_size": int(len(y)), "sequence_length": int(dataset.sequence_length),
               "initial": {}, "trained": {}}
     for cell in cells:

@@ -42,7 +42,8 @@ class RunResult:
 
     @property
     def test_accuracy(self) -> float:
-        return float(self.run_record["test"]["accuracy"])
+        test = self.run_record.get("test")  # None when the loss diverged
+        return float(test["accuracy"]) if test else float("nan")
 
     def _repr_html_(self) -> str:  # Jupyter / Colab
         from html import escape
@@ -134,12 +135,22 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
     run_dir.mkdir(parents=True, exist_ok=True)
     log(f"Training the {spec.model.recurrent[0].cell.upper()} model for {spec.training.epochs} epoch(s)...")
     main = train_one(spec, dataset, work_dir=run_dir, progress=progress, log=log)
-    log(f"  test accuracy {main.test['accuracy']:.4f}, test loss {main.test['loss']:.4f}")
+    if main.diverged:
+        # Recorded, not hidden: the baselines still train (independent evidence),
+        # run.json and the report are written, then run_experiment raises.
+        log(f"  loss became {main.stopped['value']} at epoch {main.stopped['epoch']}, batch "
+            f"{main.stopped['batch']}; training stopped, not evaluated on the test set")
+    else:
+        log(f"  test accuracy {main.test['accuracy']:.4f}, test loss {main.test['loss']:.4f}")
     baselines = []
     for cell in spec.baseline_cells():
         log(f"Training the {cell} baseline (same data, embedding, units, optimiser, epochs, seed)...")
         baseline = train_one(spec, dataset, cell=cell, work_dir=run_dir, progress=progress, log=log)
-        log(f"  test accuracy {baseline.test['accuracy']:.4f}")
+        if baseline.diverged:
+            log(f"  loss became {baseline.stopped['value']} at epoch {baseline.stopped['epoch']}, batch "
+                f"{baseline.stopped['batch']}; this baseline stopped there and is not evaluated")
+        else:
+            log(f"  test accuracy {baseline.test['accuracy']:.4f}")
         baselines.append(baseline)
 
     diagnostics_started = time.perf_counter()
@@ -164,6 +175,7 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
                    "total_seconds": round(total_seconds, 3)},
         "baselines": [b.to_record() for b in baselines],
         "diagnostics": diagnostics,
+        "stopped": main.stopped,
         "versions": versions(spec.training.backend),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -195,8 +207,11 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
             "Use --force to retrain.")
         from .report import render_report
         rendered = render_report(run_dir, report_fields=spec.report_fields(), spec_text=spec_text)
+        saved = read_run_record(run_dir)
+        if (saved.get("stopped") or {}).get("reason") == "nan_loss":
+            raise nan_loss_error(spec, saved["stopped"], run_dir)  # the saved run diverged: still a failure
         return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,
-                         run_record=read_run_record(run_dir), figures=rendered.figures, status="reused")
+                         run_record=saved, figures=rendered.figures, status="reused")
 
     created = prepare_run_dir(run_dir)
     record_written = False
@@ -213,6 +228,9 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
         shutil.rmtree(run_dir / CHECKPOINT_DIR, ignore_errors=True)
         from .report import render_report
         rendered = render_report(run_dir)
+        if (record.get("stopped") or {}).get("reason") == "nan_loss":
+            # The main model diverged: its record and report are written; the run still failed.
+            raise nan_loss_error(spec, record["stopped"], run_dir)
     except RenderError as error:
         raise RenderError(error.message, hint=_join(error.hint, _render_again(run_dir))) from None
     except KeyboardInterrupt:
@@ -230,6 +248,14 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
         remove_if_empty(created)
     return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,
                      run_record=read_run_record(run_dir / RUN_RECORD_NAME), figures=rendered.figures)
+
+
+def nan_loss_error(spec: ExperimentSpec, stopped: dict, run_dir: Path) -> TrainingError:
+    from .model import CELL_TITLES
+    from .training import NanLossError
+
+    cell = spec.model.recurrent[0].cell
+    return NanLossError(CELL_TITLES.get(cell, cell), stopped, spec.training, run_dir / "history.csv")
 
 
 def check_template(spec: ExperimentSpec, spec_path: Path | None) -> None:

@@ -108,17 +108,21 @@ class TrainedModel:
     model: dict
     history: dict
     batch_history: dict
-    test: dict
+    test: dict | None  # None when the loss diverged: NaN weights are never evaluated
     timing: dict
     keras_model: object = field(default=None, repr=False)  # kept for diagnostics, never serialised
-    stopped_early: dict | None = None
+    # Why training ended: {"reason": "completed", "epoch": E} or
+    # {"reason": "nan_loss", "epoch": E, "batch": B, "value": "NaN" | "infinite"}.
+    stopped: dict = field(default_factory=dict)
+
+    @property
+    def diverged(self) -> bool:
+        return self.stopped.get("reason") == "nan_loss"
 
     def to_record(self) -> dict:
-        record = {"cell": self.cell, "model": self.model, "history": self.history,
-                  "batch_history": self.batch_history, "test": self.test, "timing": self.timing}
-        if self.stopped_early:
-            record["stopped_early"] = self.stopped_early
-        return record
+        return {"cell": self.cell, "model": self.model, "history": self.history,
+                "batch_history": self.batch_history, "test": self.test, "timing": self.timing,
+                "stopped": self.stopped}
 
 
 def input_shape(dataset) -> InputShape:
@@ -412,9 +416,44 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         # Time spent on the restored epochs in the earlier run(s) counts too.
         train_seconds += sum(s for s in state["seconds_per_epoch"] if math.isfinite(s))
 
+    epochs_run = len(recorder.history["loss"])
     if recorder.nan_at is not None:
+        # Recorded, not hidden: the history up to the NaN batch is the evidence.
+        # The weights are NaN, so the model is neither evaluated (the argmax of
+        # NaN outputs would print a made-up accuracy) nor kept for diagnostics.
         stopped = {"reason": "nan_loss", **recorder.nan_at}
-        raise NanLossError(title, recorder, stopped, spec.training, csv_path)
+        # The run record keeps every finished epoch, then one row for the epoch
+        # it stopped in: its loss non-finite, its accuracies and validation
+        # numbers null, since they come (at least in part) from NaN outputs.
+        # Per batch: every batch up to and including the one that diverged,
+        # whose accuracy is null for the same reason.
+        finished = stopped["epoch"]
+        history = {m: list(values[:finished]) for m, values in recorder.history.items()}
+        if len(history["loss"]) == finished:
+            history["loss"][-1] = math.inf if stopped["value"] == "infinite" else math.nan
+            for metric in ("accuracy", "val_loss", "val_accuracy"):
+                history[metric][-1] = math.nan
+        batch_history = _batch_record(recorder, dataset, spec.training)
+        keep = [i for i, (e, b) in enumerate(zip(batch_history["epoch"], batch_history["batch"]))
+                if (e, b) <= (stopped["epoch"], stopped["batch"])]
+        for key in BATCH_KEYS:
+            batch_history[key] = [batch_history[key][i] for i in keep]
+        if keep:
+            batch_history["accuracy"][-1] = math.nan
+        return TrainedModel(
+            cell=cell_name,
+            model=describe_model(model),
+            history=history,
+            batch_history=batch_history,
+            test=None,
+            timing={"seconds_per_epoch": recorder.seconds_per_epoch[:finished],
+                    "train_seconds": round(train_seconds, 3),
+                    "evaluate_seconds": 0.0,
+                    "epochs": finished,
+                    **({"resumed_from_epoch": state["epoch"]} if state is not None else {})},
+            keras_model=None,
+            stopped=stopped,
+        )
 
     started = time.perf_counter()
     # The validation batch size: validation already compiled the step for that
@@ -422,13 +461,11 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     test_loss, test_accuracy = model.evaluate(dataset.x_test, dataset.y_test,
                                               batch_size=inference_batch_size(spec.training), verbose=0)
     evaluate_seconds = time.perf_counter() - started
-    epochs_run = len(recorder.history["loss"])
     return TrainedModel(
         cell=cell_name,
         model=describe_model(model),
         history=recorder.history,
-        batch_history={**recorder.batch_history, "values": "per_batch",
-                       "batches_per_epoch": math.ceil(len(dataset.y_train) / spec.training.batch_size)},
+        batch_history=_batch_record(recorder, dataset, spec.training),
         test={"loss": float(test_loss), "accuracy": float(test_accuracy)},
         timing={"seconds_per_epoch": recorder.seconds_per_epoch,
                 "train_seconds": round(train_seconds, 3),
@@ -436,7 +473,13 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
                 "epochs": epochs_run,
                 **({"resumed_from_epoch": state["epoch"]} if state is not None else {})},
         keras_model=model,
+        stopped={"reason": "completed", "epoch": epochs_run},
     )
+
+
+def _batch_record(recorder, dataset, training) -> dict:
+    return {**recorder.batch_history, "values": "per_batch",
+            "batches_per_epoch": math.ceil(len(dataset.y_train) / training.batch_size)}
 
 
 def _resume_or_start(model, build, backup_dir: Path, csv_path: Path, fingerprint: dict, epochs: int,
@@ -476,10 +519,13 @@ def _restore_weights(model, weights_path: Path) -> None:
 
 
 class NanLossError(TrainingError):
-    """The loss became NaN or infinite; the history up to that point is kept in history.csv."""
+    """The main model's loss became NaN or infinite.
 
-    def __init__(self, title: str, recorder, stopped: dict, training, csv_path: Path | None):
-        self.history = recorder.history
+    Raised by the pipeline after run.json (with ``stopped``) and the report are
+    written; the history up to that point is also in history.csv.
+    """
+
+    def __init__(self, title: str, stopped: dict, training, csv_path: Path | None):
         self.stopped = stopped
         epoch, batch = stopped["epoch"], stopped["batch"]
         kept = ""
@@ -496,6 +542,6 @@ class NanLossError(TrainingError):
             changes.append("use training.optimizer: adam")
         super().__init__(
             f"The {title} model's loss became {stopped.get('value', 'NaN')} at epoch {epoch}, batch {batch}; "
-            f"training stopped and no report was written.{kept}",
+            f"training stopped and the report shows the run up to that batch.{kept}",
             hint=f"To fix it, {', or '.join(changes)}, then run again.",
         )

@@ -4,7 +4,7 @@
   the last saved epoch, for the main model and for a baseline, and the final
   history has every epoch exactly once.
 - Ctrl-C (SIGINT): exit 1 and a message saying how to resume.
-- A NaN loss: exit 1, the history so far kept, no report.
+- A NaN loss: exit 1, the history so far kept in run.json (``stopped``), the report written.
 - A render that fails, and a disk that fills up: no report.pdf, no temporary
   file, and the message says what to do.
 
@@ -185,7 +185,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
 # --------------------------------------------------------------------------- NaN
 
 
-def test_a_nan_loss_stops_training_and_keeps_the_history(tmp_path, monkeypatch):
+def test_a_nan_loss_stops_training_and_is_recorded(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     # Plain SGD with this step overflows float32 within the first batches.
     (tmp_path / "nan.yaml").write_text(
@@ -198,17 +198,69 @@ def test_a_nan_loss_stops_training_and_keeps_the_history(tmp_path, monkeypatch):
     paragraph = error_paragraph(result.output)
     match = re.fullmatch(
         r"Error: The LSTM model's loss became (NaN|infinite) at epoch (\d+), batch (\d+); training stopped "
-        r"and no report was written\. history\.csv keeps (epoch 1|epochs 1-\d+), the last one as it stood at "
-        r"that batch\.\n"
+        r"and the report shows the run up to that batch\. history\.csv keeps (epoch 1|epochs 1-\d+), the last "
+        r"one as it stood at that batch\.\n"
         r"To fix it, lower training\.learning_rate \(now 1e\+38; try 1e\+37\), or set training\.clipnorm: 1\.0 "
         r"to clip each gradient's norm, or use training\.optimizer: adam, then run again\.\n", paragraph)
     assert match, paragraph
-    epoch = int(match[2])
-    rows = history_rows(tmp_path / "out" / "nan" / "history.csv")
+    value, epoch, batch = match[1], int(match[2]), int(match[3])
+    run_dir = tmp_path / "out" / "nan"
+    rows = history_rows(run_dir / "history.csv")
     assert [int(row["epoch"]) for row in rows] == list(range(1, epoch + 1))
     assert rows[-1]["loss"] in ("nan", "inf")
-    assert not any((tmp_path / "out" / "nan" / name).exists() for name in REPORT_FILES)
+    # Recorded, not hidden: run.json says why training ended, and the report is written.
+    assert all((run_dir / name).exists() for name in REPORT_FILES)
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["stopped"] == {"reason": "nan_loss", "epoch": epoch, "batch": batch, "value": value}
+    assert record["test"] is None  # NaN weights are never evaluated
+    history = record["history"]
+    assert all(len(values) == epoch for values in history.values())
+    # The epoch it stopped in: a non-finite loss (null in JSON) and no accuracy from NaN outputs.
+    assert [history[m][-1] for m in ("loss", "accuracy", "val_loss", "val_accuracy")] == [None] * 4
+    assert all(v is not None for m in history for v in history[m][:-1])
+    per_batch = record["batch_history"]
+    assert (per_batch["epoch"][-1], per_batch["batch"][-1]) == (epoch, batch)
+    assert per_batch["loss"][-1] is None and per_batch["accuracy"][-1] is None
+    assert "gates" not in record["diagnostics"]
+    assert "lstm" not in record["diagnostics"].get("gradient_norms", {}).get("trained", {})
+    assert not (run_dir / ".checkpoint").exists()
     assert no_temp_files(tmp_path) == []
+
+    # The saved run is reused on the same command, and it still fails the same way.
+    again = invoke("run", "nan.yaml", "--out", "out", "--quiet")
+    assert again.exit_code == 1, again.output
+    assert error_paragraph(again.output) == paragraph
+
+
+def test_a_nan_loss_in_a_baseline_is_recorded_and_the_run_carries_on(tmp_path, monkeypatch):
+    """Only the baseline diverges (its optimiser step made huge): it gets its own ``stopped``, the run succeeds."""
+    import labreport.training
+
+    real_train_one = labreport.training.train_one
+
+    def baseline_diverges(spec, dataset, *, cell=None, **kwargs):
+        if cell is not None:
+            training = spec.training.model_copy(update={"optimizer": "sgd", "learning_rate": 1.0e38})
+            spec = spec.model_copy(update={"training": training})
+        return real_train_one(spec, dataset, cell=cell, **kwargs)
+
+    monkeypatch.setattr(labreport.training, "train_one", baseline_diverges)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "b.yaml").write_text(tiny_spec_text("b", epochs=2))
+    result = invoke("run", "b.yaml", "--out", "out", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "this baseline stopped there and is not evaluated" in result.output
+    record = json.loads((tmp_path / "out" / "b" / "run.json").read_text())
+    assert record["stopped"] == {"reason": "completed", "epoch": 2}
+    assert record["test"]["accuracy"] is not None
+    baseline = record["baselines"][0]
+    assert baseline["cell"] == "simple_rnn"
+    assert baseline["stopped"]["reason"] == "nan_loss"
+    assert baseline["test"] is None
+    assert len(baseline["history"]["loss"]) == baseline["stopped"]["epoch"]
+    assert "simple_rnn" not in record["diagnostics"]["gradient_norms"]["trained"]
+    assert "lstm" in record["diagnostics"]["gradient_norms"]["trained"]
+    assert (tmp_path / "out" / "b" / "report.pdf").exists()
 
 
 # --------------------------------------------------------------------------- failed renders, full disks

@@ -1,0 +1,328 @@
+"""The fixture corpus: real run records from tiny trainings, and what a careful reader concludes from each.
+
+tests/fixtures/runs/<case>.json are run.json files written by real trainings
+(tests/fixtures/make_runs.py); tests/fixtures/runs/EXPECTED.yaml holds, per
+case, the verdicts a careful reader holding the per-epoch table gives.  Every
+claim there is checked here against the raw history with plain NumPy, written
+out in this file and independent of labreport.analysis, so a later verdict
+stage can be tested against both the records and these verdicts.
+
+The rules, as applied here:
+
+- outcome: ``diverged`` if training stopped at a NaN/infinite loss; else by
+  test accuracy against the better of chance (1 / classes) and the test set's
+  majority-class share: ``chance`` within 0.05 of it, ``learned`` at 0.9 or
+  more, ``partly_learned`` in between.
+- best_val_loss_epoch: 1-based epoch of the lowest validation loss (finite
+  epochs only).
+- overfitting_onset: the first epoch E, with at least 3 epochs after it, whose
+  validation loss is below every later epoch's, while the last epoch's
+  validation loss is at least 20 % above E's and the last epoch's training loss
+  at least 20 % below E's; null if there is none.
+- still_improving_at_end: training and validation loss both fell at each of the
+  last two epochs (the last one, for a 2-epoch run), by at least 2 % of their
+  value and 5 % of the run's whole range; never for a diverged run.
+- baseline: the first baseline's test accuracy against the main model's: a tie
+  within 0.02, or when both are at chance level (as in ``outcome``: a 0.29
+  against a 0.25 is noise, not a ranking); ``none`` without a baseline or where
+  either was not evaluated.
+- noisy: the validation loss changes direction at least 3 times, counting only
+  moves larger than 5 % of its range.
+
+Nothing here imports TensorFlow (checked last, when this file runs alone).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+TF_LOADED_BEFORE = "tensorflow" in sys.modules
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RUNS = FIXTURES / "runs"
+EXPECTED = yaml.safe_load((RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
+CASES = sorted(EXPECTED)
+REQUIRED_CASES = {"clean_success", "late_success", "overfitting", "too_few_epochs", "chance_level",
+                  "baseline_wins", "diverged", "noisy_small_batch"}
+RECORD_KEYS = ("experiment", "spec", "dataset", "model", "history", "batch_history", "test", "baselines",
+               "diagnostics", "versions", "stopped")
+METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+EXPECTED_KEYS = {"outcome", "best_val_loss_epoch", "overfitting_onset", "still_improving_at_end", "baseline",
+                 "noisy", "note"}
+MAX_BYTES = 300 * 1024
+
+
+def load(case: str) -> dict:
+    return json.loads((RUNS / f"{case}.json").read_text(encoding="utf-8"))
+
+
+def series(values) -> np.ndarray:
+    """A JSON list (null = NaN or infinity when written) as floats."""
+    return np.array([math.nan if v is None else v for v in values], dtype=float)
+
+
+def finite_rows(history: dict) -> dict[str, np.ndarray]:
+    """The epochs whose four numbers are all finite (all of them, except a diverged run's last)."""
+    arrays = {m: series(history[m]) for m in METRICS}
+    keep = np.all([np.isfinite(a) for a in arrays.values()], axis=0)
+    return {m: a[keep] for m, a in arrays.items()}
+
+
+def diverged(record: dict) -> bool:
+    return record["stopped"]["reason"] == "nan_loss"
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def chance_floor(record: dict) -> float:
+    """The better of guessing (1 / classes) and always answering the test set's majority class."""
+    counts = record["dataset"]["class_counts"]["test"]
+    majority = max(counts.values()) / sum(counts.values())
+    return max(1 / len(record["dataset"]["class_names"]), majority)
+
+
+def at_chance(record: dict, accuracy: float) -> bool:
+    return accuracy <= chance_floor(record) + 0.05
+
+
+def outcome_of(record: dict) -> str:
+    if diverged(record):
+        return "diverged"
+    accuracy = record["test"]["accuracy"]
+    if at_chance(record, accuracy):
+        return "chance"
+    return "learned" if accuracy >= 0.9 else "partly_learned"
+
+
+def overfitting_onsets(train: np.ndarray, val: np.ndarray) -> list[int]:
+    onsets = []
+    for index in range(len(val) - 3):
+        rises_for_good = bool(np.all(val[index] < val[index + 1:]))
+        clearly_higher = val[-1] >= 1.2 * val[index]
+        training_falls = train[-1] <= 0.8 * train[index]
+        if rises_for_good and clearly_higher and training_falls:
+            onsets.append(index + 1)
+    return onsets
+
+
+def clearly_falling_at_end(values: np.ndarray) -> bool:
+    if len(values) < 2:
+        return False
+    tail = values[-min(3, len(values)):]
+    steps = -np.diff(tail)
+    span = np.ptp(values)
+    return bool(np.all(steps > 0) and np.all(steps >= 0.02 * tail[:-1]) and np.all(steps >= 0.05 * span))
+
+
+def baseline_verdict(record: dict) -> str:
+    baselines = record.get("baselines") or []
+    if not baselines or record["test"] is None or baselines[0]["test"] is None:
+        return "none"
+    main, baseline = record["test"]["accuracy"], baselines[0]["test"]["accuracy"]
+    difference = main - baseline
+    if abs(difference) <= 0.02 or (at_chance(record, main) and at_chance(record, baseline)):
+        return "tie"  # two models at chance level are not ranked by their noise
+    return "lstm_ahead" if difference > 0 else "baseline_ahead"
+
+
+def direction_changes(values: np.ndarray) -> int:
+    moves = np.diff(values)
+    threshold = 0.05 * np.ptp(values)
+    signs = np.sign(moves[np.abs(moves) > threshold])
+    return int(np.sum(signs[1:] != signs[:-1]))
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+def test_the_corpus_has_every_case_and_only_small_files():
+    files = {path.stem for path in RUNS.glob("*.json")}
+    assert files == set(EXPECTED), "EXPECTED.yaml and the run files must name the same cases"
+    assert REQUIRED_CASES <= files
+    assert len(files) >= 8
+    for path in RUNS.glob("*.json"):
+        assert path.stat().st_size <= MAX_BYTES, f"{path.name} is {path.stat().st_size} bytes"
+    # Run records only: no reports, figures or checkpoints checked in.
+    assert {path.name for path in RUNS.iterdir()} == {f"{case}.json" for case in files} | {"EXPECTED.yaml"}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_case_is_a_complete_run_record(case):
+    record = load(case)
+    assert [key for key in RECORD_KEYS if key not in record] == []
+    assert record["experiment"] == case
+    assert set(EXPECTED[case]) == EXPECTED_KEYS
+    assert EXPECTED[case]["outcome"] in ("learned", "partly_learned", "chance", "diverged")
+    assert EXPECTED[case]["baseline"] in ("lstm_ahead", "baseline_ahead", "tie", "none")
+    assert isinstance(EXPECTED[case]["note"], str) and EXPECTED[case]["note"].strip()
+    stopped = record["stopped"]
+    assert stopped["reason"] in ("completed", "nan_loss")
+    if stopped["reason"] == "completed":
+        assert stopped == {"reason": "completed", "epoch": record["spec"]["training"]["epochs"]}
+        assert 0 <= record["test"]["accuracy"] <= 1 and math.isfinite(record["test"]["loss"])
+    else:
+        assert set(stopped) == {"reason", "epoch", "batch", "value"}
+        assert stopped["value"] in ("NaN", "infinite")
+        assert record["test"] is None  # NaN weights are never evaluated
+
+
+def check_history(entry: dict) -> None:
+    """One model's history (the main model or a baseline) is consistent with how it stopped."""
+    history, stopped = entry["history"], entry["stopped"]
+    lengths = {len(history[m]) for m in METRICS}
+    assert len(lengths) == 1, lengths
+    epochs = lengths.pop()
+    assert epochs == stopped["epoch"] == entry["timing"]["epochs"] == len(entry["timing"]["seconds_per_epoch"])
+    arrays = {m: series(history[m]) for m in METRICS}
+    batches = entry["batch_history"]
+    assert len({len(batches[key]) for key in ("epoch", "batch", "loss", "accuracy")}) == 1
+    batch_epochs = np.array(batches["epoch"])
+    assert np.all(np.diff(batch_epochs) >= 0) and set(batch_epochs) == set(range(1, epochs + 1))
+    if stopped["reason"] == "completed":
+        assert all(np.all(np.isfinite(a)) for a in arrays.values())
+        assert np.all(np.isfinite(series(batches["loss"])))
+        counts = np.bincount(batch_epochs)[1:]
+        assert np.all(counts == batches["batches_per_epoch"])
+    else:
+        # Finished epochs are finite; the epoch it stopped in is a row of nulls.
+        assert all(np.all(np.isfinite(a[:-1])) for a in arrays.values())
+        assert all(np.isnan(a[-1]) for a in arrays.values())
+        assert (batches["epoch"][-1], batches["batch"][-1]) == (stopped["epoch"], stopped["batch"])
+        assert batches["loss"][-1] is None
+        assert np.all(np.isfinite(series(batches["loss"][:-1])))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_history_arrays_are_consistent(case):
+    record = load(case)
+    check_history({**record, "timing": record["timing"]})
+    for baseline in record["baselines"]:
+        check_history(baseline)
+        assert baseline["test"] is None if baseline["stopped"]["reason"] == "nan_loss" else baseline["test"]
+    if diverged(record):
+        assert "gates" not in record["diagnostics"]
+
+
+# --------------------------------------------------------------------------- each verdict, against the numbers
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_outcome(case):
+    assert outcome_of(load(case)) == EXPECTED[case]["outcome"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_best_val_loss_epoch(case):
+    rows = finite_rows(load(case)["history"])
+    assert int(np.argmin(rows["val_loss"])) + 1 == EXPECTED[case]["best_val_loss_epoch"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_overfitting_onset(case):
+    rows = finite_rows(load(case)["history"])
+    onsets = overfitting_onsets(rows["loss"], rows["val_loss"])
+    expected = EXPECTED[case]["overfitting_onset"]
+    assert (onsets[0] if onsets else None) == expected, onsets
+    if expected is not None:
+        # After the onset: validation loss above the onset's every epoch, training loss lower at the end.
+        val, train = rows["val_loss"], rows["loss"]
+        assert np.all(val[expected:] > val[expected - 1])
+        assert train[-1] < train[expected - 1]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_still_improving_at_end(case):
+    record = load(case)
+    rows = finite_rows(record["history"])
+    improving = (not diverged(record)
+                 and clearly_falling_at_end(rows["loss"]) and clearly_falling_at_end(rows["val_loss"]))
+    assert improving == EXPECTED[case]["still_improving_at_end"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_baseline_comparison(case):
+    assert baseline_verdict(load(case)) == EXPECTED[case]["baseline"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_noisy(case):
+    rows = finite_rows(load(case)["history"])
+    assert (direction_changes(rows["val_loss"]) >= 3) == EXPECTED[case]["noisy"]
+
+
+def test_the_corpus_shows_every_property_it_is_meant_to():
+    """Between them the cases show what the corpus is for (so a re-made corpus cannot quietly lose one)."""
+    verdicts = {case: EXPECTED[case] for case in CASES}
+    assert verdicts["clean_success"]["outcome"] == "learned"
+    assert verdicts["clean_success"]["baseline"] == "lstm_ahead"
+    assert verdicts["late_success"]["outcome"] == "learned"
+    assert verdicts["overfitting"]["overfitting_onset"] is not None
+    assert verdicts["too_few_epochs"]["still_improving_at_end"] is True
+    assert verdicts["too_few_epochs"]["outcome"] != "learned"
+    assert verdicts["chance_level"]["outcome"] == "chance"
+    assert verdicts["baseline_wins"]["baseline"] == "baseline_ahead"
+    assert verdicts["diverged"]["outcome"] == "diverged"
+    assert verdicts["noisy_small_batch"]["noisy"] is True
+    assert load("noisy_small_batch")["spec"]["training"]["batch_size"] <= 4
+    # Late success: near chance for several epochs, high at the end.
+    late = finite_rows(load("late_success")["history"])["val_accuracy"]
+    assert np.all(late[:5] <= 0.25 + 0.1) and late[-1] >= 0.95
+    # The clean success stays at the top once there.
+    clean = finite_rows(load("clean_success")["history"])["val_accuracy"]
+    first = int(np.argmax(clean >= 0.99))
+    assert clean[first] >= 0.99 and np.all(clean[first:] >= 0.98)
+    if "binary_text" in verdicts:
+        record = load("binary_text")
+        assert len(record["dataset"]["class_names"]) == 2
+        assert record["model"]["layers"][-1]["units"] == 1  # a sigmoid head
+
+
+# --------------------------------------------------------------------------- slow: the generator and the renderer
+
+
+@pytest.mark.slow
+def test_make_runs_still_makes_a_record_like_the_checked_in_one(tmp_path):
+    """`make_runs.py --only clean_success` trains for real and writes a record with the same keys."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(FIXTURES.parents[1]),
+                                                                      os.environ.get("PYTHONPATH")])),
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    completed = subprocess.run(
+        [sys.executable, str(FIXTURES / "make_runs.py"), "--only", "clean_success", "--out", str(tmp_path / "runs")],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    fresh = json.loads((tmp_path / "runs" / "clean_success.json").read_text(encoding="utf-8"))
+    saved = load("clean_success")
+    assert set(fresh) == set(saved)
+    for section in ("history", "batch_history", "test", "stopped", "timing", "dataset", "diagnostics"):
+        assert set(fresh[section]) == set(saved[section]), section
+    assert [set(b) for b in fresh["baselines"]] == [set(b) for b in saved["baselines"]]
+    assert fresh["stopped"] == saved["stopped"]
+    assert fresh["spec"] == saved["spec"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES)
+def test_each_fixture_renders(case, tmp_path):
+    """The current renderer writes a report from every record (a diverged one included)."""
+    from labreport.report.render import render_report
+
+    run_dir = tmp_path / case
+    run_dir.mkdir()
+    (run_dir / "run.json").write_bytes((RUNS / f"{case}.json").read_bytes())
+    rendered = render_report(run_dir)
+    assert rendered.pdf_path.is_file()
+
+
+def test_no_tensorflow_was_imported():
+    """When this file runs alone nothing above loads TensorFlow (run with others, they may have)."""
+    assert TF_LOADED_BEFORE or "tensorflow" not in sys.modules
