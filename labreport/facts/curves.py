@@ -18,7 +18,7 @@ import math
 TABLE_DECIMALS = 4
 # Overfitting: the last validation loss this far above its lowest (relative) while the
 # training loss fell over the same epochs.  Below it, a rise is "slight" and the verdict unclear.
-OVERFITTING_MIN_RISE = 0.05
+OVERFITTING_MIN_RISE = 0.10
 # Converged: over the last CONVERGENCE_EPOCHS epochs the curve moved within this share
 # of its level, or within this share of its whole fall from epoch 1.
 CONVERGENCE_EPOCHS = 3
@@ -184,6 +184,12 @@ def end_state(loss, val_loss) -> dict:
                 "val_last_step": {1: "rise", -1: "fall", 0: "level"}[step_direction(curve[-2], curve[-1])]}
     if best < n - 1 and step_direction(curve[best], curve[-1]) > 0:
         return {"verdict": "past_best", **evidence}
+    moving = [step_direction(a, b) for a, b in zip(curve, curve[1:])]
+    moving = [d for d in moving if d]
+    reversals = sum(1 for a, b in zip(moving, moving[1:]) if a != b)
+    if reversals >= NOISY_MIN_REVERSALS and n > 2 and reversals / (n - 2) >= NOISY_REVERSAL_SHARE:
+        # A zig-zagging curve that happens to end on a low point is not "still improving".
+        return {"verdict": "noisy", "reversals": reversals, **evidence}
     if (best == n - 1 and evidence["val_last_step"] == "fall" and evidence["train_last_step"] == "fall"
             and recent_fall >= STILL_IMPROVING_MIN_FALL and share_of_fall > CONVERGENCE_SHARE_OF_FALL):
         return {"verdict": "still_improving", **evidence}

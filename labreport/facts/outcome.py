@@ -14,7 +14,7 @@ from .curves import finite
 # A test accuracy within max(CHANCE_MARGIN, 2 standard errors) of chance is "at chance".
 CHANCE_MARGIN = 0.02
 # "Learned": the model closed at least this share of the distance from chance to 100 %.
-LEARNED_SHARE = 0.6
+LEARNED_SHARE = 0.7
 # Two test accuracies closer than max(SAME_MARGIN, 2 standard errors of the difference) are a tie.
 SAME_MARGIN = 0.02
 

@@ -1,0 +1,63 @@
+"""The facts stage's verdicts on the real fixture runs agree with a careful reader's (EXPECTED.yaml).
+
+EXPECTED.yaml was written from the per-epoch tables by hand (and its claims are checked against the raw
+history by test_fixture_corpus.py); here labreport's own verdicts must say the same.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from labreport.facts import build_facts
+
+RUNS = Path(__file__).parent / "fixtures" / "runs"
+EXPECTED = yaml.safe_load((RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
+BASELINE = {"lstm_ahead": "main_ahead", "baseline_ahead": "baseline_ahead", "tie": "tie"}
+
+
+@pytest.fixture(scope="module", params=sorted(EXPECTED))
+def case(request):
+    record = json.loads((RUNS / f"{request.param}.json").read_text(encoding="utf-8"))
+    return request.param, EXPECTED[request.param], build_facts(record)
+
+
+def test_outcome(case):
+    name, expected, facts = case
+    assert facts["outcome"]["verdict"] == expected["outcome"], name
+
+
+def test_best_validation_epoch_and_overfitting(case):
+    name, expected, facts = case
+    over = facts["overfitting"]
+    if expected["outcome"] == "diverged":
+        return  # the curves stop at the divergence; the diverged fixture's verdicts are the outcome's
+    assert over["best_epoch"] == expected["best_val_loss_epoch"], name
+    if expected["overfitting_onset"] is None:
+        assert over["verdict"] != "onset", name
+    else:
+        # The reader's "onset" is the last good epoch; labreport's verdict names the first worse one.
+        assert over["verdict"] == "onset" and over["best_epoch"] == expected["overfitting_onset"], name
+
+
+def test_still_improving_at_the_end(case):
+    name, expected, facts = case
+    assert (facts["end_state"]["verdict"] == "still_improving") == expected["still_improving_at_end"], name
+
+
+def test_baseline_comparison(case):
+    name, expected, facts = case
+    if expected["baseline"] == "none" or expected["outcome"] == "diverged":
+        return
+    assert [row["verdict"] for row in facts["comparison"]] == [BASELINE[expected["baseline"]]], name
+
+
+def test_noise(case):
+    name, expected, facts = case
+    trends = facts["trends"]
+    # The reader's "noisy" is about the validation loss (EXPECTED.yaml).
+    noisy = (trends.get("val_loss") or {}).get("noise") == "zigzag"
+    assert noisy == expected["noisy"], name
