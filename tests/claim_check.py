@@ -151,7 +151,7 @@ def sentences(text: str) -> list[str]:
 
 # --------------------------------------------------------------------------- numbers
 
-V = r"(?:n/a|NaN|nan|inf|-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?: %)?|-?\d+(?:\.\d+)?(?: %)?)"
+V = r"(?:-?\d+(?:\.\d+)? × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|n/a|NaN|nan|inf|-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?: %)?|-?\d+(?:\.\d+)?(?: %)?)"
 N = r"(\d{1,3}(?:,\d{3})+|\d+)"
 CURVE_WORDS = {"training loss": "loss", "validation loss": "val_loss",
                "training accuracy": "accuracy", "validation accuracy": "val_accuracy"}
@@ -200,6 +200,10 @@ def printed_matches(printed: str, value, kind: str) -> bool:
     value = as_float(value)
     if value is None:
         return False
+    power = re.fullmatch(r"(-?\d+(?:\.\d+)?) × 10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", printed)
+    if power:  # 9.07 × 10³⁵: the value to the mantissa's precision
+        exponent = int(power.group(2).translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+        return abs(float(power.group(1)) * 10 ** exponent - value) <= 0.5 * 10 ** (exponent - _decimals(power.group(1))) * 1.0001
     is_percent = printed.endswith("%")
     number = printed.rstrip("%").strip().replace(",", "")
     d = _decimals(number)
@@ -701,13 +705,13 @@ class Checker:
                     if not self.value_ok(m.group(6), curve, len(c)):
                         problems.append(f"{m.group(6)} is not {self.shown(curve, len(c))}")
             self.claim("end state", s, not problems, "; ".join(problems))
-        m = re.match(r"The last epoch was past the best one: the " + CURVE + r" was lowest at epoch (\d+) and higher "
-                     r"after it", s)
+        m = re.match(r"The last epoch was past the best one: the " + CURVE + r" was lowest at epoch (\d+) and ended "
+                     r"higher \((" + V + r") at epoch (\d+)\)", s)
         if m:
-            curve, b = CURVE_WORDS[m.group(1)], int(m.group(2))
+            curve, b, w, n = CURVE_WORDS[m.group(1)], int(m.group(2)), m.group(3), int(m.group(4))
             c = r.curve(curve)
             ok = (not any(v is None for v in c) and b < len(c) and r4(c[b - 1]) == min(r4(v) for v in c)
-                  and step(c[b - 1], c[-1]) > 0)
+                  and step(c[b - 1], c[-1]) > 0 and n == len(c) and self.value_ok(w, curve, n))
             self.claim("end state", s, ok, f"{curve} {[r4(v) for v in c if v is not None]}")
         m = re.match(r"Whether training was still improving at the end is unclear: the " + CURVE + r" changed direction "
                      + TIMES + r" and ended on one of its swings \((" + V + r") to (" + V + r") over the last " + N +

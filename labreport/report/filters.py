@@ -14,6 +14,7 @@ from markupsafe import Markup
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 NA = "n/a"
 NBSP = "\u00a0"
+HUGE = 1e6  # from here a float is printed as a power of ten
 
 
 def _finite(value) -> bool:
@@ -24,6 +25,9 @@ def num(value, digits: int = 4) -> str:
     """Fixed decimals (the per-epoch table's precision by default); integers with thousands separators."""
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
+    if _finite(value) and abs(value) >= HUGE:
+        # A diverging loss of 9.07e35 printed with four decimals is 40 digits of noise.
+        return power_of_ten(value, 3)
     return f"{value:.{digits}f}" if _finite(value) else NA
 
 
