@@ -71,11 +71,10 @@ class GeneratedDataset(_Section):
 
 
 _PADDING_HELP = (
-    "Where shorter sequences get their padding zeros: pre (at the start, keras.utils.pad_sequences' default, "
-    "so the recurrent layer ends on the text's last words) or post (at the end, which a recurrent layer without "
-    "a mask reads through after the text)."
+    "pre: padding zeros before the text, as keras.utils.pad_sequences (the recurrent layer ends on the last "
+    "words); post: after it (read through, with no mask)."
 )
-_TRUNCATING_HELP = "Which end of a longer sequence is cut: pre (the start; the last words are kept) or post (the end)."
+_TRUNCATING_HELP = "pre: cut a longer text's start (keep its last words); post: cut its end."
 
 
 class KerasImdbDataset(_Section):
