@@ -30,8 +30,8 @@ TRAINING_PASS_FACTOR = 3
 GATES = {"lstm": 4, "gru": 3, "simple_rnn": 1}
 # `validate` warns about padding at the end (padding: post) from this many
 # steps on: a recurrent layer without a mask reads the padding after the text
-# and must carry what it read across it (Kaggle's IMDB CSV at length 200:
-# test accuracy 0.67 with post, see BENCHMARKS.md).
+# and must carry what it read across it (the IMDB reviews as Kaggle's CSV at
+# length 200: test accuracy 0.55 with post, 0.85 with pre; BENCHMARKS.md).
 LONG_SEQUENCE_STEPS = 50
 
 
@@ -142,7 +142,7 @@ def plan_warnings(spec) -> list[str]:
             f"dataset.padding is post: a text shorter than {length} steps is followed by its padding zeros, "
             f"and the recurrent layer, which has no mask, reads up to {length - 1} of them after the text and "
             f"must carry what it read across them; learning is slower and accuracy lower "
-            f"(Kaggle's IMDB CSV at length 200: test accuracy 0.67 with post, 0.87 with pre). "
+            f"(IMDB as Kaggle's CSV at length 200: test accuracy 0.55 with post, 0.85 with pre). "
             f"Use padding: pre (the default, as keras.utils.pad_sequences)."
         )
     return warnings
