@@ -92,6 +92,13 @@ class GeneratedDataset(_Section):
     seed: OptionalInt = Field(None, description="Seed of the generator; default: training.seed.")
 
 
+_PADDING_HELP = (
+    "pre: padding zeros before the text, as keras.utils.pad_sequences (the recurrent layer ends on the last "
+    "words); post: after it (read through, with no mask)."
+)
+_TRUNCATING_HELP = "pre: cut a longer text's start (keep its last words); post: cut its end."
+
+
 class KerasImdbDataset(_Section):
     """IMDB reviews as word indices, with keras.datasets.imdb.load_data semantics."""
 
@@ -105,8 +112,8 @@ class KerasImdbDataset(_Section):
     index_from: Int = Field(3, ge=0)
     shuffle_seed: Int = Field(113, description="Keras shuffles with seed 113.")
     sequence_length: Int = Field(300, ge=1, description="Pad/truncate every review to this many tokens.")
-    padding: Literal["pre", "post"] = "pre"
-    truncating: Literal["pre", "post"] = "pre"
+    padding: Literal["pre", "post"] = Field("pre", description=_PADDING_HELP)
+    truncating: Literal["pre", "post"] = Field("pre", description=_TRUNCATING_HELP)
     limit_train: OptionalInt = Field(None, ge=1, description="Use only the first N training reviews (quick runs).")
     limit_test: OptionalInt = Field(None, ge=1, description="Use only the first N test reviews (quick runs).")
 
@@ -125,6 +132,8 @@ class CsvDataset(_Section):
     encoding: str = "utf-8"
     vocabulary_size: Int = Field(10000, ge=3)
     sequence_length: Int = Field(200, ge=1)
+    padding: Literal["pre", "post"] = Field("pre", description=_PADDING_HELP)
+    truncating: Literal["pre", "post"] = Field("pre", description=_TRUNCATING_HELP)
 
 
 class TextFolderDataset(_Section):
@@ -138,6 +147,8 @@ class TextFolderDataset(_Section):
     encoding: str = "utf-8"
     vocabulary_size: Int = Field(10000, ge=3)
     sequence_length: Int = Field(200, ge=1)
+    padding: Literal["pre", "post"] = Field("pre", description=_PADDING_HELP)
+    truncating: Literal["pre", "post"] = Field("pre", description=_TRUNCATING_HELP)
 
 
 DatasetSpec = Annotated[

@@ -78,9 +78,52 @@ def _load_error(spec) -> str:
     ("Café NAÏVE", "café naïve"),
     ("हिंदी फ़िल्म।", "हिंदी फ़िल्म"),  # vowel signs are kept, the danda is punctuation
     ("", ""),
+    ("End.<br/><br/>Next<p>para</p><div class=\"x\">in</div>", "end next para in"),
+    ("Escaped &lt;br /&gt;&lt;br /&gt;tags &lt;i&gt;too&lt;/i&gt;", "escaped tags too"),
+    ("dash\x96and\x85nel\x00nul", "dash and nel nul"),  # control characters (cp1252 read as latin-1)
+    ("soft\u00adhyphen zero\u200bwidth \ufeffbom", "softhyphen zero width bom"),
+    ("10/10, 5* \U0001F600 €20 #1 @you under_score", "10 10 5 20 1 you under score"),
+    ("ÉCOLE Straße ΑΘΗΝΑ", "école straße αθηνα"),
 ])
 def test_standardize(raw, expected):
     assert standardize(raw) == expected
+
+
+MESSY = [
+    ('Great film.<br /><br />"Loved" it, really; <i>great</i>!', "positive"),
+    ("Don\u2019t miss it \u2014 superb&amp;great &lt;br /&gt; 10/10 \U0001F600", "positive"),
+    ("Naïve, charmant: un café CRÈME… très bon ☺", "positive"),
+    ("Awful<br/>boring<BR>plot <a href='x'>link</a> ... waste\x96of time", "negative"),
+    ("शानदार नहीं। बकवास फ़िल्म!!! bad, bad.", "negative"),
+    ("Terrible &quot;acting&quot; (really) — don't <b>watch</b>", "negative"),
+]
+
+
+def test_standardisation_removes_what_the_description_says(tmp_path):
+    """The vocabulary a model sees holds only lower-case letters, marks and digits: no tag names, entities,
+    punctuation, symbols or control characters, whatever the script."""
+    import unicodedata
+
+    from labreport.data.text import STANDARDIZATION, vectorize
+
+    texts = [text for text, _ in MESSY]
+    vocabulary, _ = vectorize(texts, vocabulary_size=1000, sequence_length=8, where="test")
+    words = vocabulary[2:]
+    for word in words:
+        assert word == word.lower(), word
+        assert all(unicodedata.category(c)[0] in "LMN" for c in word), word
+    for gone in ("br", "i", "b", "a", "href", "amp", "lt", "gt", "quot", "x"):
+        assert gone not in words, gone
+    for kept in ("dont", "naïve", "café", "crème", "शानदार", "फ़िल्म", "10", "great", "waste", "of"):
+        assert kept in words, kept
+
+    path = _write_csv(tmp_path / "messy.csv", [list(row) for row in MESSY * 5])
+    data = load(_spec(path, test_fraction=0.2), TrainingSpec(validation_split=0.2))
+    assert data.description["standardization"] == STANDARDIZATION
+    for claim in ("lower-cased", "HTML tags", "<br />", "entities", "punctuation", "control characters",
+                  "apostrophes deleted"):
+        assert claim in STANDARDIZATION
+    assert "br" not in data.description["top_words"]
 
 
 # --------------------------------------------------------------------------- loading
@@ -105,23 +148,56 @@ def test_kaggle_layout_loads(kaggle_csv):
     json.dumps(data.summary())
 
 
-def test_ids_follow_the_standardised_words(tmp_path):
+@pytest.mark.parametrize("padding,truncating", [("pre", "pre"), ("post", "post"), ("pre", "post"), ("post", "pre")])
+def test_ids_follow_the_standardised_words(tmp_path, padding, truncating):
     rows = [["One two three two", "a"], ["three <br /> four", "b"]] * 10
     path = _write_csv(tmp_path / "small.csv", rows)
-    data = load(_spec(path, sequence_length=3, test_fraction=0.1), TrainingSpec(validation_split=0.1))
+    data = load(_spec(path, sequence_length=3, test_fraction=0.1, padding=padding, truncating=truncating),
+                TrainingSpec(validation_split=0.1))
     vocabulary = {}
     for row, label in zip(data.x_train, data.y_train):
-        words = ["one", "two", "three"] if data.class_names[label] == "a" else ["three", "four"]
-        # Padding and truncation are at the end (TextVectorization's output_sequence_length).
-        assert row[len(words):].tolist() == [0] * (3 - len(words[:3]))
-        for word, token in zip(words, row.tolist()):
+        words = ["one", "two", "three", "two"] if data.class_names[label] == "a" else ["three", "four"]
+        # Cut and padded as keras.utils.pad_sequences does it.
+        kept = words[-3:] if truncating == "pre" else words[:3]
+        zeros = 3 - len(kept)
+        ids = row[zeros:] if padding == "pre" else row[: 3 - zeros]
+        pad = row[:zeros] if padding == "pre" else row[3 - zeros:]
+        assert pad.tolist() == [0] * zeros
+        for word, token in zip(kept, ids.tolist()):
             assert vocabulary.setdefault(word, token) == token
-    assert len(set(vocabulary.values())) == 4 and min(vocabulary.values()) >= 2
+    # Distinct words, distinct ids ("one" is cut when truncating at the front).
+    assert len(set(vocabulary.values())) == len(vocabulary) == (3 if truncating == "pre" else 4)
+    assert min(vocabulary.values()) >= 2
     assert data.description["lengths"]["max"] == 4
+    assert (data.description["padding"], data.description["truncating"]) == (padding, truncating)
     # Only class 'a' has more words (4) than sequence_length (3).
     training_labels = np.concatenate([data.y_train, data.y_val])
     share_a = float(np.mean(training_labels == data.class_names.index("a")))
     assert data.description["lengths"]["truncated_share"] == pytest.approx(share_a, abs=1e-4)
+
+
+def test_default_pads_and_truncates_at_the_front_like_pad_sequences(tmp_path):
+    from keras.utils import pad_sequences
+
+    texts = ["w1 w2", "w3 w4 w5 w6 w7 w8", "", "w2 w9 w3", "w5"] * 8
+    path = _write_csv(tmp_path / "front.csv", [[t, "ab"[i % 2]] for i, t in enumerate(texts)])
+    data = load(_spec(path, sequence_length=4, test_fraction=0.25), TrainingSpec(validation_split=0.25))
+    assert (data.description["padding"], data.description["truncating"]) == ("pre", "pre")
+    assert "padded with 0 at the start" in data.description["summary"]
+    assert "last 4 words" in data.description["summary"]
+    for row in np.concatenate([data.x_train, data.x_val, data.x_test]):
+        # Every row is zeros first, then its (last) words: no zero after a word.
+        nonzero = np.flatnonzero(row)
+        assert not nonzero.size or nonzero.tolist() == list(range(nonzero[0], 4))
+    # The same ids as pad_sequences gives on the unpadded ids.
+    from labreport.data.text import vectorize
+    _, (encoded,) = vectorize(texts, vocabulary_size=20, sequence_length=4, where="test")
+    _, (post,) = vectorize(texts, vocabulary_size=20, sequence_length=4, where="test",
+                           padding="post", truncating="post")
+    unpadded = [row[row != 0].tolist() for row in vectorize(texts, vocabulary_size=20, sequence_length=10,
+                                                            where="test")[1][0].x]
+    assert encoded.x.tolist() == pad_sequences(unpadded, maxlen=4).tolist()
+    assert post.x.tolist() == pad_sequences(unpadded, maxlen=4, padding="post", truncating="post").tolist()
 
 
 def test_empty_review_is_all_padding(tmp_path):
@@ -162,8 +238,8 @@ def test_test_path_and_vocabulary_from_training_rows_only(tmp_path):
     data = load(_spec(train, test_path=str(test)), TrainingSpec())
     assert data.sizes() == {"train": 16, "validation": 4, "test": 2}
     assert data.description["test_rows"] == 2
-    # 'zebra' never occurs in training rows: [UNK] is index 1.
-    assert data.x_test[0, 0] == 1 and data.x_test[1, 1] == 1
+    # 'zebra' never occurs in training rows: [UNK] is index 1 (the two words end the padded row).
+    assert data.x_test[0, -2] == 1 and data.x_test[1, -1] == 1
     assert data.description["oov_share_test"] == 0.5
 
 

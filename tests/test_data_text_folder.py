@@ -123,3 +123,21 @@ def test_a_single_shared_class(tmp_path):
     root = _make_tree(tmp_path / "data", {"train": {"neg": 3, "pos": 3}, "test": {"neg": 2}})
     message = _load_error(_spec(root))
     assert str(root / "train") in message and "at least two" in message
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_padding_side_and_description(acl_imdb, padding):
+    from labreport.data.text import STANDARDIZATION
+
+    fields = {} if padding == "pre" else {"padding": "post", "truncating": "post"}
+    data = load(_spec(acl_imdb, sequence_length=12, **fields), TrainingSpec())
+    # Every text has 5-7 words, fewer than 12: the zeros are all on one side.
+    for row in np.concatenate([data.x_train, data.x_val, data.x_test]):
+        nonzero = np.flatnonzero(row)
+        assert 5 <= nonzero.size <= 7
+        assert nonzero[-1 if padding == "pre" else 0] == (11 if padding == "pre" else 0)
+        assert np.all(np.diff(nonzero) == 1)
+    description = data.description
+    assert (description["padding"], description["truncating"]) == (padding, padding)
+    assert description["standardization"] == STANDARDIZATION
+    assert f"padded with 0 at the {'start' if padding == 'pre' else 'end'}" in description["summary"]

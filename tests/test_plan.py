@@ -53,3 +53,36 @@ def test_time_estimate_grows_with_sequence_length():
     short = plan_model(_spec({"recurrent": [{"cell": "lstm", "units": 8}]}, sequence_length=20))
     long = plan_model(_spec({"recurrent": [{"cell": "lstm", "units": 8}]}, sequence_length=200))
     assert long.seconds_per_epoch == pytest.approx(10 * short.seconds_per_epoch)
+
+
+@pytest.mark.parametrize("dataset,warned", [
+    ({"source": "csv", "path": "r.csv", "padding": "post"}, True),
+    ({"source": "text-folder", "path": "r", "padding": "post", "sequence_length": 50}, True),
+    ({"source": "keras-imdb", "padding": "post", "sequence_length": 300}, True),
+    ({"source": "csv", "path": "r.csv"}, False),                                   # pre, the default
+    ({"source": "csv", "path": "r.csv", "truncating": "post"}, False),           # cutting the end is harmless
+    ({"source": "csv", "path": "r.csv", "padding": "post", "sequence_length": 20}, False),  # short
+    ({"source": "generated"}, False),
+])
+def test_validate_warns_about_padding_at_the_end_of_long_sequences(dataset, warned):
+    from labreport.plan import describe_plan, plan_warnings
+
+    spec = validate_spec({"name": "pad", "dataset": dataset})
+    warnings = plan_warnings(spec)
+    assert bool(warnings) == warned
+    lines = describe_plan(spec, plan_model(spec))
+    assert [line for line in lines if line.startswith("  warning:")] == [f"  warning: {w}" for w in warnings]
+    if warned:
+        assert "dataset.padding is post" in warnings[0] and "padding: pre" in warnings[0]
+
+
+def test_validate_command_prints_the_padding_warning_and_exits_0(tmp_path):
+    from typer.testing import CliRunner
+
+    from labreport.cli import app
+
+    path = tmp_path / "post.yaml"
+    path.write_text("name: post\ndataset: {source: csv, path: r.csv, padding: post}\n")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "warning: dataset.padding is post" in result.output

@@ -129,3 +129,17 @@ def test_shipped_experiments_validate():
     assert "remember_important_tasks" in shipped
     for path in shipped.values():
         load_spec(path)
+
+
+@pytest.mark.parametrize("source", ["csv", "text-folder", "keras-imdb"])
+def test_text_sources_pad_and_truncate_at_the_front_by_default(tmp_path, source):
+    path = "" if source == "keras-imdb" else ", path: data"
+    spec = load_spec(write(tmp_path, f"name: x\ndataset: {{source: {source}{path}}}\n"))
+    assert (spec.dataset.padding, spec.dataset.truncating) == ("pre", "pre")
+    spec = load_spec(write(tmp_path, f"name: x\ndataset: {{source: {source}{path}, padding: post, truncating: post}}\n"))
+    assert (spec.dataset.padding, spec.dataset.truncating) == ("post", "post")
+
+
+def test_padding_side_must_be_pre_or_post(tmp_path):
+    problems, _ = problems_of(tmp_path, "name: x\ndataset: {source: csv, path: d.csv, padding: end}\n")
+    assert problems == ["dataset.padding: 'end' is not allowed; allowed values: 'pre' or 'post'"]

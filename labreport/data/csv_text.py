@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from .text import check_encoding, text_dataset
+from .text import check_encoding, padding_sentence, text_dataset
 
 
 @dataclass
@@ -222,8 +222,8 @@ def load(spec, training):
             f"{rows:,} labelled texts from {path.name} (column '{spec.text_column}', classes "
             f"{', '.join(class_names)}); {split}. Texts are lower-cased, HTML tags and punctuation "
             f"removed, words outside a vocabulary of at most {spec.vocabulary_size:,} entries taken from "
-            f"the training rows become [UNK], and each text is padded or truncated at the end to "
-            f"{spec.sequence_length} words."
+            f"the training rows become [UNK], and "
+            f"{padding_sentence(spec.sequence_length, spec.padding, spec.truncating)}."
         ),
     }
     return text_dataset(

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..errors import DataError
 from .dataset import Dataset, describe_lengths, split_validation
+from .imdb import pad_flat
 
 # An HTML tag such as <br />, <i> or </p>; requiring a letter after '<' (or
 # '</') leaves comparisons like "a < b > c" alone.
@@ -58,19 +59,41 @@ def check_encoding(encoding: str, reading) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _punctuation_table() -> dict[int, str | None]:
-    """str.translate table: every Unicode punctuation (P*) or symbol (S*) character -> space."""
-    table: dict[int, str | None] = {
-        cp: " " for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp))[0] in "PS"
-    }
+    """str.translate table: punctuation (P*), symbols (S*) and control characters (Cc) -> space.
+
+    Invisible format characters (Cf: soft hyphens, zero-width joiners,
+    byte-order marks) are deleted, so they neither split nor stick to a word;
+    the zero-width space separates words and becomes a space.
+    """
+    table: dict[int, str | None] = {}
+    for cp in range(sys.maxunicode + 1):
+        category = unicodedata.category(chr(cp))
+        if category[0] in "PS" or category == "Cc":
+            table[cp] = " "
+        elif category == "Cf":
+            table[cp] = None
+    table[0x200B] = " "
     for mark in _APOSTROPHES:
         table[ord(mark)] = None
     return table
 
 
+# What ``standardize`` does, in words: recorded in run.json (dataset.standardization)
+# and kept true by tests/test_data_csv.py.
+STANDARDIZATION = (
+    "lower-cased; HTML tags (e.g. <br />, also when written as &lt;br /&gt;) and HTML entities removed; "
+    "punctuation, symbols (emoji included) and control characters replaced by spaces, apostrophes deleted "
+    "(don't -> dont); invisible format characters deleted; letters and digits of every script kept"
+)
+
+
 def standardize(text: str) -> str:
     """Lower-case words separated by single spaces: HTML tags, entities and punctuation removed."""
     text = _HTML_TAG.sub(" ", text)
-    text = html.unescape(text)
+    if "&" in text:
+        # Entities decoded after the tags are gone; a tag that was written
+        # escaped (&lt;br /&gt;) appears only now and goes too.
+        text = _HTML_TAG.sub(" ", html.unescape(text))
     text = text.lower().translate(_punctuation_table())
     return " ".join(text.split())
 
@@ -79,7 +102,7 @@ def standardize(text: str) -> str:
 class Encoded:
     """One set of texts as token ids, with what the report says about it."""
 
-    x: np.ndarray          # (n, sequence_length) int32, padded or truncated at the end
+    x: np.ndarray          # (n, sequence_length) int32, padded and truncated as the spec says
     lengths: np.ndarray    # words per text, before padding
     oov_share: float       # share of its words mapped to [UNK] (index 1)
 
@@ -103,13 +126,18 @@ def _oov_share(counts: Counter, vocabulary: list[str]) -> float:
 
 
 def vectorize(train_texts: list[str], *held_out: list[str], vocabulary_size: int,
-              sequence_length: int, where: str) -> tuple[list[str], list[Encoded]]:
+              sequence_length: int, where: str, padding: str = "pre",
+              truncating: str = "pre") -> tuple[list[str], list[Encoded]]:
     """Adapt a TextVectorization on ``train_texts`` only; encode them and each held-out set.
 
     Returns the vocabulary (index -> token; 0 is padding, 1 is [UNK]) and one
-    ``Encoded`` per set, training set first.  ``where`` names the data (file
-    and column) in the error raised when every training text is empty after
-    standardisation.
+    ``Encoded`` per set, training set first.  Every text is padded and
+    truncated to ``sequence_length`` as ``keras.utils.pad_sequences`` does it:
+    ``padding``/``truncating`` "pre" put the zeros at the start and cut the
+    start, so a recurrent layer ends on the text's last words (the layer's own
+    ``output_sequence_length`` could only pad and cut at the end).  ``where``
+    names the data (file and column) in the error raised when every training
+    text is empty after standardisation.
     """
     standardized = [[standardize(t) for t in texts] for texts in (train_texts, *held_out)]
     words = [_words_and_counts(texts) for texts in standardized]
@@ -122,32 +150,45 @@ def vectorize(train_texts: list[str], *held_out: list[str], vocabulary_size: int
 
     from keras.layers import TextVectorization
 
+    # No output_sequence_length: each chunk comes back padded at the end to
+    # its longest text, and pad_flat pads and cuts to the spec's length.
     layer = TextVectorization(
         max_tokens=vocabulary_size,
         standardize=None,
         split="whitespace",
         output_mode="int",
-        output_sequence_length=sequence_length,
     )
     # An object array of str converts to a string tensor about twice as fast
     # as a list does, on every backend.
     layer.adapt(np.array(standardized[0], dtype=object))
     vocabulary = [str(token) for token in layer.get_vocabulary()]
 
-    def ids(texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, sequence_length), dtype=np.int32)
-        parts = [
-            np.asarray(layer(np.array(texts[i: i + _CHUNK], dtype=object)))
-            for i in range(0, len(texts), _CHUNK)
-        ]
-        return np.concatenate(parts).astype(np.int32)
+    def ids(texts: list[str], lengths: np.ndarray) -> np.ndarray:
+        # Every text's ids end to end; a text of n words has exactly n ids,
+        # none of them 0 (the padding index), since standardised words are
+        # separated by single spaces.
+        flat = [np.zeros(0, dtype=np.int32)]
+        for i in range(0, len(texts), _CHUNK):
+            chunk_lengths = lengths[i: i + _CHUNK]
+            if not chunk_lengths.any():
+                continue
+            dense = np.asarray(layer(np.array(texts[i: i + _CHUNK], dtype=object)))
+            if not np.array_equal(np.count_nonzero(dense, axis=1), chunk_lengths):
+                raise RuntimeError("TextVectorization split a standardised text into other words than str.split")
+            flat.append(dense[np.arange(dense.shape[1])[None, :] < chunk_lengths[:, None]].astype(np.int32))
+        return pad_flat(np.concatenate(flat), lengths, sequence_length, padding=padding, truncating=truncating)
 
     encoded = [
-        Encoded(x=ids(texts), lengths=lengths, oov_share=_oov_share(counts, vocabulary))
+        Encoded(x=ids(texts, lengths), lengths=lengths, oov_share=_oov_share(counts, vocabulary))
         for texts, (lengths, counts) in zip(standardized, words)
     ]
     return vocabulary, encoded
+
+
+def padding_sentence(sequence_length: int, padding: str, truncating: str) -> str:
+    """How texts are fitted to ``sequence_length`` words, for the dataset summary."""
+    return (f"each text is cut to its {'last' if truncating == 'pre' else 'first'} {sequence_length} words "
+            f"or padded with 0 at the {'start' if padding == 'pre' else 'end'}")
 
 
 def text_dataset(train_texts: list[str], y_train: np.ndarray, test_texts: list[str], y_test: np.ndarray,
@@ -166,6 +207,7 @@ def text_dataset(train_texts: list[str], y_train: np.ndarray, test_texts: list[s
     vocabulary, (fit, val, test) = vectorize(
         [train_texts[i] for i in fit_rows], [train_texts[i] for i in val_rows], list(test_texts),
         vocabulary_size=spec.vocabulary_size, sequence_length=spec.sequence_length, where=where,
+        padding=spec.padding, truncating=spec.truncating,
     )
     # Lengths describe every training row, validation included, as for IMDB.
     train_lengths = np.concatenate([fit.lengths, val.lengths])
@@ -187,6 +229,9 @@ def text_dataset(train_texts: list[str], y_train: np.ndarray, test_texts: list[s
         "oov_share_test": test.oov_share,
         "empty_texts": int(sum(np.count_nonzero(part.lengths == 0) for part in (fit, val, test))),
         "example": example,
+        "standardization": STANDARDIZATION,
+        "padding": spec.padding,
+        "truncating": spec.truncating,
         "vocabulary_size_requested": spec.vocabulary_size,
         "vocabulary_size_used": len(vocabulary),
         "top_words": vocabulary[2:12],

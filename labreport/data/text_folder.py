@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from .text import check_encoding, text_dataset
+from .text import check_encoding, padding_sentence, text_dataset
 
 _LAYOUT_HINT = (
     "dataset.path must hold train/ and test/ folders, each with one folder per class "
@@ -137,7 +137,7 @@ def load(spec, training):
             + (f" ({', '.join(left_out)} left out)" if left_out else "")
             + f". Texts are lower-cased, HTML tags and punctuation removed, words outside a vocabulary "
             f"of at most {spec.vocabulary_size:,} entries taken from the training texts become [UNK], "
-            f"and each text is padded or truncated at the end to {spec.sequence_length} words."
+            f"and {padding_sentence(spec.sequence_length, spec.padding, spec.truncating)}."
         ),
     }
     return text_dataset(
