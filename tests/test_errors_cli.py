@@ -394,7 +394,7 @@ NEW_USER_MISTAKES = [
      "'simple_rnn'; did you mean 'lstm'?\n"),
     ("worksheet-typo", {"spec.yaml": "name: x\nreport:\n  worksheet: exp-13\n"}, ["run", "spec.yaml"], 2,
      "Error: spec.yaml: report.worksheet: 'exp-13' is not allowed; allowed values: 'exp13', 'lab-record', "
-     "'project-report' or 'seminar'; did you mean 'exp13'?\n"),
+     "'lab-summary', 'project-report' or 'seminar'; did you mean 'exp13'?\n"),
     ("layer-not-in-a-list", {"spec.yaml": "name: x\nmodel:\n  recurrent:\n    cell: lstm\n    units: 32\n"},
      ["run", "spec.yaml"], 2,
      "Error: spec.yaml: model.recurrent: must be a list, written [a, b] or as one '- item' line each "
