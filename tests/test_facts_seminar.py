@@ -1,7 +1,6 @@
 """The seminar write-up's facts (labreport/facts/seminar.py), on the default run's record and hand-edited variants.
 
-The record is a copy of a saved default run (/tmp/r1/run.json, or the fixture runs when
-present); no TensorFlow, no training.
+The record is the fixture corpus's real default run (tests/records.py); no TensorFlow, no training.
 """
 
 from __future__ import annotations
@@ -13,18 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from records import default_record
+
 from labreport.facts import build_facts, seminar
 
-RECORDS = [Path("/tmp/r1/run.json"), *sorted((Path(__file__).parent / "fixtures" / "runs").glob("*.json"))]
-
-
 def _default_record() -> dict:
-    for path in RECORDS:
-        if path.is_file():
-            record = json.loads(path.read_text())
-            if record.get("dataset", {}).get("source") == "generated" and record.get("baselines"):
-                return record
-    pytest.skip("no saved default run (/tmp/r1/run.json) to read")
+    return default_record()
 
 
 @pytest.fixture

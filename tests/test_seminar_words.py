@@ -1,6 +1,6 @@
 """The seminar write-up read as an instructor would: the default run and two failed variants.
 
-Rendered from saved run records (a copy of /tmp/r1/run.json, or a fixture run when present);
+Rendered from saved run records (the fixture corpus's real default run);
 no TensorFlow, no training.
 """
 
@@ -16,18 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from records import default_record
+
 from labreport.report.render import build_context, prepare_report, render_html, render_report
 
-RECORDS = [Path("/tmp/r1/run.json"), *sorted((Path(__file__).parent / "fixtures" / "runs").glob("*.json"))]
-
-
 def _default_record() -> dict:
-    for path in RECORDS:
-        if path.is_file():
-            record = json.loads(path.read_text())
-            if record.get("dataset", {}).get("source") == "generated" and record.get("baselines"):
-                return record
-    pytest.skip("no saved default run (/tmp/r1/run.json) to render")
+    return default_record()
 
 
 def _at_chance(record: dict) -> dict:
