@@ -33,9 +33,15 @@ def _at_chance(record: dict) -> dict:
     return record
 
 
-def test_no_tensorflow_needed(record):
-    build_facts(record)
-    assert "tensorflow" not in sys.modules
+def test_no_tensorflow_needed():
+    """In a fresh interpreter (other tests in this session import TensorFlow): the facts stage never does."""
+    import subprocess
+    code = ("import sys; sys.path.insert(0, 'tests'); from records import default_record; "
+            "from labreport.facts import build_facts; build_facts(default_record()); "
+            "sys.exit(1 if 'tensorflow' in sys.modules or 'keras' in sys.modules else 0)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_activations_name_the_cells_that_use_each_function(record):
