@@ -249,3 +249,25 @@ def test_facts_are_strict_json_and_need_no_tensorflow():
     facts = build_facts(record(history))
     json.dumps(facts, allow_nan=True)
     assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+
+
+def test_an_input_gate_several_times_wider_at_the_important_steps_opens():
+    # The default run's unit: 0.212 at the important tasks, 0.018 elsewhere (12 times as wide).
+    assert mechanisms._input_gate_class(0.212, 0.018) == "opens"
+    assert mechanisms._input_gate_class(0.60, 0.62) == "same"
+    assert mechanisms._input_gate_class(0.50, 0.40) == "slightly"
+    assert mechanisms._input_gate_class(0.30, 0.45) == "lower"
+
+
+def test_a_last_epoch_that_ties_the_lowest_validation_loss_is_no_overfitting():
+    # Epochs 11 and 12 both print 0.0005: no rise, whatever the digits below the table's precision.
+    o = curves.overfitting([1.0, 0.1, 0.0006, 0.0005], [1.0, 0.1, 0.00052, 0.00049])
+    assert o["verdict"] == "none" and o["best_epoch"] == 4
+
+
+def test_trained_gradients_are_compared_too():
+    r = {"diagnostics": {"gradient_norms": {"initial": {"lstm": [0.055, 1.0], "simple_rnn": [0.012, 1.0]},
+                                            "trained": {"lstm": [0.138, 1.0], "simple_rnn": [0.00034, 1.0]}}}}
+    g = mechanisms.gradients(r)
+    assert g["verdict"] == "similar"
+    assert g["trained"]["verdict"] == "main_keeps_more" and g["trained"]["main_over_baseline"] == pytest.approx(405.9, rel=1e-3)

@@ -126,8 +126,9 @@ def overfitting(loss, val_loss) -> dict:
     last = len(val) - 1
     evidence = {"best_epoch": best + 1, "last_epoch": last + 1, "val_loss_at_best": val[best],
                 "val_loss_at_last": val[last], "train_loss_at_best": train[best], "train_loss_at_last": train[last]}
-    if best == last:
-        return {"verdict": "none", **evidence}
+    if best == last or _printed(val[last]) == _printed(val[best]):
+        # The last epoch's validation loss prints as the lowest (a tie at the table's precision).
+        return {"verdict": "none", **{**evidence, "best_epoch": last + 1}}
     rise = (val[last] - val[best]) / val[best] if val[best] > 0 else math.inf
     train_change = (train[last] - train[best]) / train[best] if train[best] > 0 else 0.0
     # "Kept falling" only where it fell at every epoch after the best one; otherwise it only ended lower.

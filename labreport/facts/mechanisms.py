@@ -23,6 +23,7 @@ WRITES_SELECTIVELY_FROM = 3.0
 # Input gate at important steps minus elsewhere: "opens" from this difference, "does not single out" below.
 INPUT_GATE_OPENS_FROM = 0.2
 INPUT_GATE_SAME_BELOW = 0.05
+INPUT_GATE_TIMES_WIDER = 3.0
 # Forget gate compounded over the lag: retains ≥ this share → holds; below DECAYS_BELOW → decays.
 RETAINS_FROM = 0.5
 DECAYS_BELOW = 0.1
@@ -42,32 +43,59 @@ def gradient_class(ratio: float | None, first_norm: float | None) -> str:
     return "grows"
 
 
-def gradients(record: dict) -> dict:
-    """Per cell: the gradient norm at the first step over that at the last, at the initial weights."""
-    norms = ((record.get("diagnostics") or {}).get("gradient_norms") or {}).get("initial") or {}
+def _gradient_cells(norms: dict) -> list[dict]:
     cells = []
-    for cell, values in norms.items():
+    for cell, values in (norms or {}).items():
         values = [v for v in values or [] if finite(v)]
         if len(values) < 2 or values[-1] <= 0:
             continue
         ratio = values[0] / values[-1]
         cells.append({"cell": cell, "first": values[0], "last": values[-1], "ratio": ratio,
                       "steps": len(values), "verdict": gradient_class(ratio, values[0])})
-    by_cell = {row["cell"]: row for row in cells}
+    return cells
+
+
+def _compare_cells(by_cell: dict) -> tuple[str, float | None]:
     lstm, rnn = by_cell.get("lstm"), by_cell.get("simple_rnn")
-    if lstm and rnn:
-        if rnn["verdict"] == "underflow" and lstm["verdict"] != "underflow":
-            verdict = "main_keeps_more"
-        elif rnn["ratio"] > 0 and lstm["ratio"] / rnn["ratio"] >= MUCH_MORE:
-            verdict = "main_keeps_more"
-        elif lstm["ratio"] > 0 and rnn["ratio"] / lstm["ratio"] >= MUCH_MORE:
-            verdict = "baseline_keeps_more"
-        else:
-            verdict = "similar"
-        times = lstm["ratio"] / rnn["ratio"] if rnn["ratio"] > 0 else None
-    else:
-        verdict, times = ("unavailable" if not cells else "single"), None
-    return {"verdict": verdict, "cells": cells, "by_cell": by_cell, "main_over_baseline": times}
+    if not (lstm and rnn):
+        return ("unavailable" if not by_cell else "single"), None
+    times = lstm["ratio"] / rnn["ratio"] if rnn["ratio"] > 0 else None
+    if rnn["verdict"] == "underflow" and lstm["verdict"] != "underflow":
+        return "main_keeps_more", times
+    if rnn["ratio"] > 0 and lstm["ratio"] / rnn["ratio"] >= MUCH_MORE:
+        return "main_keeps_more", times
+    if lstm["ratio"] > 0 and rnn["ratio"] / lstm["ratio"] >= MUCH_MORE:
+        return "baseline_keeps_more", times
+    return "similar", times
+
+
+def gradients(record: dict) -> dict:
+    """Per cell: the gradient norm at the first step over that at the last, at the initial and the trained weights."""
+    norms = ((record.get("diagnostics") or {}).get("gradient_norms") or {})
+    cells = _gradient_cells(norms.get("initial"))
+    by_cell = {row["cell"]: row for row in cells}
+    verdict, times = _compare_cells(by_cell)
+    trained = _gradient_cells(norms.get("trained"))
+    trained_by_cell = {row["cell"]: row for row in trained}
+    trained_verdict, trained_times = _compare_cells(trained_by_cell)
+    return {"verdict": verdict, "cells": cells, "by_cell": by_cell, "main_over_baseline": times,
+            "trained": {"verdict": trained_verdict, "cells": trained, "by_cell": trained_by_cell,
+                        "main_over_baseline": trained_times}}
+
+
+def _input_gate_class(at, elsewhere) -> str:
+    """How the chosen unit's input gate treats the important steps: opens, slightly, same or lower."""
+    if not (finite(at) and finite(elsewhere)):
+        return "unavailable"
+    difference = at - elsewhere
+    if abs(difference) < INPUT_GATE_SAME_BELOW:
+        return "same"
+    if difference < 0:
+        return "lower"
+    # Clearly open: by INPUT_GATE_OPENS_FROM, or several times as wide as elsewhere (0.21 against 0.02).
+    if difference >= INPUT_GATE_OPENS_FROM or at >= INPUT_GATE_TIMES_WIDER * elsewhere:
+        return "opens"
+    return "slightly"
 
 
 def _first_symbol(sequence: dict):
@@ -117,9 +145,7 @@ def gates(record: dict, learned: bool) -> dict:
                    "selective" if write_ratio >= WRITES_SELECTIVELY_FROM else "not_selective"),
         "input_gate_at_important": input_at, "input_gate_elsewhere": input_else,
         "input_gate_difference": input_difference,
-        "input_gate": ("unavailable" if input_difference is None else
-                       "opens" if input_difference >= INPUT_GATE_OPENS_FROM else
-                       "same" if abs(input_difference) < INPUT_GATE_SAME_BELOW else "slightly"),
+        "input_gate": _input_gate_class(input_at, input_else),
         "units_opening": summary.get("units_opening_at_important"),
         "mean_input_gate_at_important": summary.get("input_gate_at_important"),
         "mean_input_gate_elsewhere": summary.get("input_gate_elsewhere"),
