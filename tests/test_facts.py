@@ -271,3 +271,9 @@ def test_trained_gradients_are_compared_too():
     g = mechanisms.gradients(r)
     assert g["verdict"] == "similar"
     assert g["trained"]["verdict"] == "main_keeps_more" and g["trained"]["main_over_baseline"] == pytest.approx(405.9, rel=1e-3)
+
+
+def test_an_lstm_gradient_that_underflows_is_not_called_similar():
+    # Assignment 7 at the initial weights: the LSTM's first-step gradient underflowed, the SimpleRNN's 0.07.
+    r = {"diagnostics": {"gradient_norms": {"initial": {"lstm": [0.0, 1e-3], "simple_rnn": [0.07, 1.0]}}}}
+    assert mechanisms.gradients(r)["verdict"] == "baseline_keeps_more"

@@ -62,6 +62,10 @@ def _compare_cells(by_cell: dict) -> tuple[str, float | None]:
     times = lstm["ratio"] / rnn["ratio"] if rnn["ratio"] > 0 else None
     if rnn["verdict"] == "underflow" and lstm["verdict"] != "underflow":
         return "main_keeps_more", times
+    if lstm["verdict"] == "underflow" and rnn["verdict"] != "underflow":
+        return "baseline_keeps_more", times
+    if lstm["verdict"] == "underflow":
+        return "both_underflow", times
     if rnn["ratio"] > 0 and lstm["ratio"] / rnn["ratio"] >= MUCH_MORE:
         return "main_keeps_more", times
     if lstm["ratio"] > 0 and rnn["ratio"] / lstm["ratio"] >= MUCH_MORE:
