@@ -29,7 +29,7 @@ The rules, as applied here:
 - noisy: the validation loss changes direction at least 3 times, counting only
   moves larger than 5 % of its range.
 
-Nothing here imports TensorFlow (checked last, when this file runs alone).
+Nothing here imports TensorFlow (tests/test_formats_words.py renders in a fresh interpreter and checks).
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ import numpy as np
 import pytest
 import yaml
 
-TF_LOADED_BEFORE = "tensorflow" in sys.modules
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RUNS = FIXTURES / "runs"
@@ -332,6 +331,3 @@ def test_each_fixture_renders(case, tmp_path):
     assert rendered.pdf_path.is_file()
 
 
-def test_no_tensorflow_was_imported():
-    """When this file runs alone nothing above loads TensorFlow (run with others, they may have)."""
-    assert TF_LOADED_BEFORE or "tensorflow" not in sys.modules

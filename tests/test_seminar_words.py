@@ -139,4 +139,3 @@ def test_the_pdf_is_written(tmp_path):
     (tmp_path / "run.json").write_text(json.dumps(_default_record()))
     rendered = render_report(tmp_path, worksheet="seminar", html_name=None)
     assert rendered.pdf_path.stat().st_size > 10_000
-    assert "tensorflow" not in sys.modules
