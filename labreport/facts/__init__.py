@@ -35,6 +35,7 @@ def build_facts(record: dict) -> dict:
     verdicts["spikes"] = curves.loss_spikes(history.get("loss"))
     verdicts["left_chance_epoch"] = outcome.left_chance_epoch(history, result.get("floor"), result.get("margin", 0.02))
     verdicts["comparison"] = outcome.comparison(record, result)
+    verdicts["evaluation"] = outcome.evaluation(record, result)
     learned = result["verdict"] == "learned"
     verdicts["gradients"] = mechanisms.gradients(record)
     verdicts["gates"] = mechanisms.gates(record, learned)
@@ -57,8 +58,9 @@ def build_facts(record: dict) -> dict:
         "comparison_rows": describe.comparison_rows(record),
         "epochs": curves.epoch_rows(history, timing.get("seconds_per_epoch") or []),
         "n_epochs": n_epochs,
-        # Test metrics are of the last epoch's weights: best-epoch weights are not restored.
-        "evaluated_epoch": n_epochs if result["verdict"] != "diverged" else None,
+        # The epoch whose weights the test set saw: the restored best one, or the last (evaluation).
+        "evaluated_epoch": verdicts["evaluation"]["epoch"],
+        "restored_best_weights": bool(record.get("restored_best_weights")),
         "stopped": record.get("stopped") or {"reason": "completed", "epoch": n_epochs},
         "timing": {"total_seconds": timing.get("total_seconds"), "train_seconds": timing.get("train_seconds"),
                    "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
