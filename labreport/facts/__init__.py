@@ -48,6 +48,14 @@ def build_facts(record: dict) -> dict:
     late = verdicts["left_chance_epoch"]
     verdicts["learning_start"] = ("never" if late is None else
                                   "first_epoch" if late == 1 else "later")
+    has_validation = ((record.get("dataset") or {}).get("sizes") or {}).get("validation", 1) > 0
+    if not has_validation:
+        # training.validation_split: 0 (all the data for training): no validation curve to judge.
+        verdicts["learning_start"] = "no_validation"
+        for name in ("val_loss", "val_accuracy"):
+            if name in verdicts["trends"]:
+                verdicts["trends"][name] = {**verdicts["trends"][name], "reason": "no_validation"}
+        verdicts["overfitting"] = {**verdicts["overfitting"], "reason": "no_validation"}
     timing = record.get("timing") or {}
     seconds = [s for s in (timing.get("seconds_per_epoch") or []) if curves.finite(s)]
     facts = {
@@ -61,6 +69,7 @@ def build_facts(record: dict) -> dict:
         # The epoch whose weights the test set saw: the restored best one, or the last (evaluation).
         "evaluated_epoch": verdicts["evaluation"]["epoch"],
         "restored_best_weights": bool(record.get("restored_best_weights")),
+        "has_validation": has_validation,
         "stopped": record.get("stopped") or {"reason": "completed", "epoch": n_epochs},
         "timing": {"total_seconds": timing.get("total_seconds"), "train_seconds": timing.get("train_seconds"),
                    "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
