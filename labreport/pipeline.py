@@ -202,8 +202,8 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         "history": main.history,
         "batch_history": main.batch_history,
         "test": main.test,
-        # Which epoch's weights the test set saw (restored best or the last) and why training ended.
-        **main.evaluation_record(),
+        # Which epoch's weights the test set saw (restored best or the last): evaluated_epoch, restored_best_weights.
+        **{k: v for k, v in main.evaluation_record().items() if k != "stopped"},
         "timing": {**main.timing, "data_seconds": round(data_seconds, 3),
                    "diagnostics_seconds": round(diagnostics_seconds, 3),
                    "diagnostics_parts_seconds": diagnostics_parts,
