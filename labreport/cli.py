@@ -65,6 +65,12 @@ def run_command(
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Override training.epochs."),
     data: Optional[str] = typer.Option(None, "--data", help="Override dataset.path (e.g. ../shared/data/imdb/imdb.npz)."),
     force: bool = typer.Option(False, "--force", help="Train even if a saved run has the same training fields."),
+    early_stopping: Optional[bool] = typer.Option(
+        None, "--early-stopping/--no-early-stopping",
+        help="Turn training.early_stopping on (the spec's settings, or: monitor val_loss, patience 2, "
+             "restore_best_weights) or off."),
+    patience: Optional[int] = typer.Option(
+        None, "--patience", help="Override training.early_stopping.patience (turns early stopping on)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="One line per epoch instead of a progress bar."),
 ) -> None:
     """Train the experiment SPEC describes and write its report (a saved run with the same training fields is reused)."""
@@ -72,15 +78,20 @@ def run_command(
 
     progress = "epoch" if quiet or not sys.stdout.isatty() else "bar"
     try:
-        result = run_experiment(spec, out_dir=out, epochs=epochs, data=data, force=force, progress=progress,
+        result = run_experiment(spec, out_dir=out, epochs=epochs, data=data, force=force,
+                                early_stopping=early_stopping, patience=patience, progress=progress,
                                 log=typer.echo)
     except LabreportError as error:
         _fail(error)
     record = result.run_record
     what = "saved run" if result.status == "reused" else f"{record['timing']['total_seconds']:.1f} s training"
+    evaluated = ""
+    if record.get("restored_best_weights") and record.get("evaluated_epoch"):
+        evaluated = f" with epoch {record['evaluated_epoch']}'s weights"
+    stopped = " (stopped early)" if (record.get("stopped") or {}).get("reason") == "early_stopping" else ""
     typer.echo(
-        f"Done: {result.pdf_path} (test accuracy {record['test']['accuracy']:.4f}, "
-        f"{_plural(len(record['history']['loss']), 'epoch')}, {what})"
+        f"Done: {result.pdf_path} (test accuracy {record['test']['accuracy']:.4f}{evaluated}, "
+        f"{_plural(len(record['history']['loss']), 'epoch')}{stopped}, {what})"
     )
 
 

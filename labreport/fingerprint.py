@@ -154,6 +154,9 @@ def training_fingerprint(spec, cache: HashCache | None = None) -> Fingerprint:
     owned_cache = cache is None
     cache = cache or HashCache()
     fields = copy.deepcopy(spec.training_fields())
+    if fields["training"].get("early_stopping", False) is None:
+        # Unset, it trains as before the key existed: runs saved then are still reused.
+        del fields["training"]["early_stopping"]
     dataset = fields["dataset"]
     paths = _dataset_paths(dataset)
     for field in _DATA_PATH_FIELDS:

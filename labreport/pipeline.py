@@ -23,7 +23,7 @@ from .errors import LabreportError, OptionError, OutputError, RenderError, SpecE
 from .fingerprint import report_fingerprint, saved_run_state, training_fingerprint
 from .resources import shipped_experiments
 from .run_record import RUN_RECORD_NAME, read_run_record, write_run_record
-from .spec import ExperimentSpec, load_spec
+from .spec import EarlyStoppingSpec, ExperimentSpec, load_spec
 from .training import CHECKPOINT_DIR  # light: training imports Keras inside its functions
 
 DEFAULT_EXPERIMENT = "remember_important_tasks"
@@ -84,13 +84,39 @@ def resolve_spec(spec_ref: str | Path | ExperimentSpec | None) -> tuple[Experime
     return load_spec(path), path
 
 
-def apply_overrides(spec: ExperimentSpec, *, epochs: int | None = None, data: str | None = None) -> ExperimentSpec:
-    """Command-line overrides, validated like the spec itself."""
+def apply_overrides(spec: ExperimentSpec, *, epochs: int | None = None, data: str | None = None,
+                    early_stopping: bool | None = None, patience: int | None = None) -> ExperimentSpec:
+    """Command-line overrides, validated like the spec itself.
+
+    ``early_stopping`` True turns training.early_stopping on (the spec's own settings if it
+    has them, else the defaults), False turns it off; ``patience`` sets its patience and
+    turns it on.
+    """
     updates = {}
+    training = {}
     if epochs is not None:
         if epochs < 1:
             raise OptionError(f"--epochs must be at least 1 (got {epochs}).")
-        updates["training"] = spec.training.model_copy(update={"epochs": epochs})
+        training["epochs"] = epochs
+    if patience is not None and patience < 0:
+        raise OptionError(f"--patience must be 0 or more (got {patience}).")
+    if early_stopping is False and patience is not None:
+        raise OptionError("--patience sets early stopping's patience; it cannot go with --no-early-stopping.")
+    if early_stopping is False:
+        training["early_stopping"] = None
+    elif early_stopping or patience is not None:
+        stopping = spec.training.early_stopping or EarlyStoppingSpec()
+        if patience is not None:
+            stopping = stopping.model_copy(update={"patience": patience})
+        if stopping.monitor.startswith("val_") and spec.training.validation_split == 0:
+            raise OptionError(
+                f"--early-stopping watches the {stopping.monitor}, but experiment '{spec.name}' has no validation "
+                "set (training.validation_split: 0).",
+                hint="Set training.validation_split (e.g. 0.2), or training.early_stopping.monitor: loss.",
+            )
+        training["early_stopping"] = stopping
+    if training:
+        updates["training"] = spec.training.model_copy(update=training)
     if data is not None:
         if spec.dataset.source == "generated":
             raise OptionError(
@@ -133,7 +159,14 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         f"{sizes['validation']} validation, {sizes['test']} test sequences of length {dataset.sequence_length}.")
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    log(f"Training the {spec.model.recurrent[0].cell.upper()} model for {spec.training.epochs} epoch(s)...")
+    stopping = spec.training.early_stopping
+    plan = f"{spec.training.epochs} epoch(s)"
+    if stopping is not None and stopping.patience is not None:
+        plan = (f"up to {plan}, stopping early when the {stopping.monitor} has not improved for "
+                f"{stopping.patience} epoch(s)")
+    if stopping is not None and stopping.restore_best_weights:
+        plan += f", evaluating the best epoch's weights by the {stopping.monitor}"
+    log(f"Training the {spec.model.recurrent[0].cell.upper()} model for {plan}...")
     main = train_one(spec, dataset, work_dir=run_dir, progress=progress, log=log)
     if main.diverged:
         # Recorded, not hidden: the baselines still train (independent evidence),
@@ -169,6 +202,8 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         "history": main.history,
         "batch_history": main.batch_history,
         "test": main.test,
+        # Which epoch's weights the test set saw (restored best or the last): evaluated_epoch, restored_best_weights.
+        **{k: v for k, v in main.evaluation_record().items() if k != "stopped"},
         "timing": {**main.timing, "data_seconds": round(data_seconds, 3),
                    "diagnostics_seconds": round(diagnostics_seconds, 3),
                    "diagnostics_parts_seconds": diagnostics_parts,
@@ -183,6 +218,7 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
 
 def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: str | Path = "output",
                    epochs: int | None = None, data: str | None = None, force: bool = False,
+                   early_stopping: bool | None = None, patience: int | None = None,
                    progress: str = "bar", log: Callable[[str], None] = print) -> RunResult:
     """Train the experiment a spec describes and write its report.
 
@@ -196,7 +232,7 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     # that fails in training has not paid for it.
 
     spec, spec_path = resolve_spec(spec)
-    spec = apply_overrides(spec, epochs=epochs, data=data)
+    spec = apply_overrides(spec, epochs=epochs, data=data, early_stopping=early_stopping, patience=patience)
     check_template(spec, spec_path)
     run_dir = Path(out_dir) / spec.name
     # The spec as the student wrote it, comments included, for the report's "Program" section.
@@ -218,7 +254,9 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     try:
         record = train_experiment(spec, run_dir, progress=progress, log=log)
         record["spec_text"] = spec_text
-        record["spec_overrides"] = {k: v for k, v in (("epochs", epochs), ("data", data)) if v is not None}
+        record["spec_overrides"] = {k: v for k, v in (("epochs", epochs), ("data", data),
+                                                       ("early-stopping", early_stopping), ("patience", patience))
+                                    if v is not None}
         record["fingerprint"] = fingerprint.sha256
         record["fingerprint_inputs"] = fingerprint.inputs
         record["report_fingerprint"] = report_fingerprint(spec.report_fields())

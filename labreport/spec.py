@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import SpecError
 
@@ -205,13 +205,52 @@ class ModelSpec(_Section):
 # --------------------------------------------------------------------------- training
 
 
+MonitorName = Literal["val_loss", "val_accuracy", "loss", "accuracy"]
+
+
+class EarlyStoppingSpec(_Section):
+    """Stop when the monitored value stops improving, and evaluate the best epoch's weights.
+
+    The semantics of keras.callbacks.EarlyStopping(monitor, patience, min_delta,
+    restore_best_weights): an epoch improves on the best so far when it beats it by more
+    than min_delta (losses lower, accuracies higher); training stops once `patience`
+    epochs in a row have not improved; with restore_best_weights the weights of the
+    best epoch are put back before the test set is evaluated.  The state survives a
+    killed and resumed run.
+    """
+
+    monitor: MonitorName = Field("val_loss", description="The value watched for improvement (val_*: needs a validation set).")
+    patience: OptionalInt = Field(
+        2, ge=0,
+        description=("Epochs in a row without improvement before training stops (Keras' patience). "
+                     "null: never stop early, only track the best epoch (with restore_best_weights: "
+                     "train every epoch, then evaluate the best one)."),
+    )
+    min_delta: Float = Field(0.0, ge=0, description="The least change that counts as an improvement.")
+    restore_best_weights: bool = Field(
+        True, description="Evaluate the weights of the best epoch, not the last (Keras' default is false)."
+    )
+
+
+def _early_stopping_switch(value: Any) -> Any:
+    # `early_stopping: true` turns it on with the defaults, `false` leaves it off.
+    if value is True:
+        return {}
+    if value is False:
+        return None
+    return value
+
+
 class TrainingSpec(_Section):
     optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
     learning_rate: Float = Field(0.001, gt=0)
     clipnorm: OptionalFloat = Field(None, gt=0, description="Clip each gradient to this norm.")
     batch_size: Int = Field(32, ge=1)
     epochs: Int = Field(10, ge=1)
-    validation_split: Float = Field(0.2, gt=0, lt=1, description="Fraction of the training data held out for validation.")
+    validation_split: Float = Field(
+        0.2, ge=0, lt=1,
+        description="Fraction of the training data held out for validation; 0: train on all of it, no validation curve.",
+    )
     validation_shuffle: bool = Field(
         False, description="false: the last fraction, as Keras' validation_split; true: a seeded random fraction."
     )
@@ -225,6 +264,22 @@ class TrainingSpec(_Section):
             "run without it."
         ),
     )
+    early_stopping: Annotated[Optional[EarlyStoppingSpec], BeforeValidator(_early_stopping_switch)] = Field(
+        None,
+        description=("Early stopping and best-epoch weights, e.g. {monitor: val_loss, patience: 2, "
+                     "restore_best_weights: true}; true: those defaults; null (default): train every epoch "
+                     "and evaluate the last."),
+    )
+
+    @model_validator(mode="after")
+    def _monitor_needs_validation(self):
+        stopping = self.early_stopping
+        if stopping is not None and stopping.monitor.startswith("val_") and self.validation_split == 0:
+            raise ValueError(
+                f"early_stopping.monitor: {stopping.monitor} needs a validation set, but validation_split is 0; "
+                f"hold some data out (validation_split: 0.2) or monitor the training {stopping.monitor[4:]}"
+            )
+        return self
 
 
 # --------------------------------------------------------------------------- report
@@ -483,6 +538,10 @@ def _describe(error: dict) -> str:
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
+        # A section's own check names the key it is about: 'training' + 'early_stopping.monitor: ...'.
+        inner = re.match(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", message, flags=re.S)
+        if inner:
+            return f"{key}.{inner.group(1)}: {inner.group(2)}"
     shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
     advice = ""
     if kind == "float_parsing" and isinstance(got, str) and "," in got:

@@ -111,9 +111,13 @@ class TrainedModel:
     test: dict | None  # None when the loss diverged: NaN weights are never evaluated
     timing: dict
     keras_model: object = field(default=None, repr=False)  # kept for diagnostics, never serialised
-    # Why training ended: {"reason": "completed", "epoch": E} or
-    # {"reason": "nan_loss", "epoch": E, "batch": B, "value": "NaN" | "infinite"}.
+    # Why training ended: {"reason": "completed", "epoch": E}, {"reason": "early_stopping", "epoch": E,
+    # "best_epoch": B, "monitor": ..., ...} or {"reason": "nan_loss", "epoch": E, "batch": B, "value": "NaN" | "infinite"}.
     stopped: dict = field(default_factory=dict)
+    # Which epoch's weights the test set was evaluated with (1-based; None when not evaluated), and
+    # whether they were restored from the best epoch (training.early_stopping.restore_best_weights).
+    evaluated_epoch: int | None = None
+    restored_best_weights: bool = False
 
     @property
     def diverged(self) -> bool:
@@ -122,7 +126,14 @@ class TrainedModel:
     def to_record(self) -> dict:
         return {"cell": self.cell, "model": self.model, "history": self.history,
                 "batch_history": self.batch_history, "test": self.test, "timing": self.timing,
-                "stopped": self.stopped}
+                **self.evaluation_record()}
+
+    def evaluation_record(self) -> dict:
+        """The run.json fields that say which weights were evaluated and why training ended."""
+        record = {"stopped": self.stopped, "restored_best_weights": self.restored_best_weights}
+        if self.evaluated_epoch is not None:
+            record["evaluated_epoch"] = self.evaluated_epoch
+        return record
 
 
 def input_shape(dataset) -> InputShape:
@@ -216,6 +227,78 @@ def _callbacks_module():
             if self.csv_path is not None:
                 write_history_csv(self.csv_path, self.history, self.seconds_per_epoch)
 
+    class BestEpochStopping(keras.callbacks.Callback):
+        """keras.callbacks.EarlyStopping's rule, with its state explicit so a checkpoint can carry it.
+
+        An epoch improves when its ``monitor`` value beats the best so far by more
+        than ``min_delta`` (lower for a loss, higher for an accuracy; the first
+        finite value always does).  Every epoch that does not improve adds one to
+        ``wait``; when ``wait`` reaches ``patience`` (None: never) training stops
+        after that epoch.  With ``restore_best_weights`` the best epoch's weights
+        are kept in memory and put back when training ends, so what is evaluated
+        is the best epoch.  Epochs here are 1-based, as in run.json; 0 is "none".
+        ``get_state``/``set_state`` carry the counters through a checkpoint; the
+        best weights travel as a weights file named in it (EpochCheckpoint).
+        """
+
+        async_safe = True  # only epoch hooks
+
+        def __init__(self, monitor: str, patience: int | None, min_delta: float, restore_best_weights: bool):
+            super().__init__()
+            self.monitor = monitor
+            self.patience = patience
+            self.min_delta = abs(float(min_delta))
+            self.restore_best_weights = restore_best_weights
+            self.higher_is_better = monitor.removeprefix("val_") == "accuracy"
+            self.best: float | None = None
+            self.best_epoch = 0
+            self.wait = 0
+            self.stopped_epoch = 0
+            self.best_weights: list | None = None
+            self.best_weights_file: str | None = None  # set by EpochCheckpoint when it saves them
+            self.restored = False
+
+        def improves(self, value: float) -> bool:
+            if not math.isfinite(value):
+                return False
+            if self.best is None:
+                return True
+            if self.higher_is_better:
+                return value - self.min_delta > self.best
+            return value + self.min_delta < self.best
+
+        def on_epoch_end(self, epoch, logs=None):
+            value = (logs or {}).get(self.monitor)
+            if value is None:
+                return  # the spec refuses a val_* monitor without a validation set
+            value = float(value)
+            self.wait += 1
+            if self.improves(value):
+                self.best, self.best_epoch, self.wait = value, epoch + 1, 0
+                if self.restore_best_weights:
+                    self.best_weights = self.model.get_weights()
+                return
+            if self.patience is not None and self.wait >= self.patience and epoch > 0:
+                self.stopped_epoch = epoch + 1
+                self.model.stop_training = True
+
+        def on_train_end(self, logs=None):
+            if self.restore_best_weights and self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+                self.restored = True
+
+        def get_state(self) -> dict:
+            return {"monitor": self.monitor, "best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                    "stopped_epoch": self.stopped_epoch, "best_weights": self.best_weights_file}
+
+        def set_state(self, state: dict, best_weights: list | None) -> None:
+            self.best = state["best"]
+            self.best_epoch = int(state["best_epoch"])
+            self.wait = int(state["wait"])
+            self.stopped_epoch = int(state["stopped_epoch"])
+            self.best_weights_file = state.get("best_weights")
+            self.best_weights = best_weights
+
     class EpochCheckpoint(keras.callbacks.BackupAndRestore):
         """BackupAndRestore with one atomic commit per epoch, carrying the history with the weights.
 
@@ -237,10 +320,11 @@ def _callbacks_module():
         # Keras would give up asynchronous batch callbacks for its sake.
         async_safe = True
 
-        def __init__(self, backup_dir: Path, recorder, fingerprint: dict, resume_epoch: int):
+        def __init__(self, backup_dir: Path, recorder, fingerprint: dict, resume_epoch: int, stopper=None):
             super().__init__(str(backup_dir), save_freq="epoch", delete_checkpoint=False)
             self.folder = Path(backup_dir)
             self.recorder = recorder
+            self.stopper = stopper  # BestEpochStopping, whose on_epoch_end runs before this one's
             self.fingerprint = fingerprint
             self.resume_epoch = resume_epoch
             self.saved_epoch = resume_epoch  # the last epoch a resumed run would start after
@@ -264,13 +348,22 @@ def _callbacks_module():
                 "seconds_per_epoch": self.recorder.seconds_per_epoch,
                 "batch_history": self.recorder.batch_history,
             }
+            keep = {weights}
+            stopper = self.stopper
+            if stopper is not None:
+                if stopper.restore_best_weights and stopper.best_epoch == epoch:
+                    # This epoch is the best so far: its weights file is the best weights' file too.
+                    stopper.best_weights_file = weights
+                state["early_stopping"] = stopper.get_state()
+                if stopper.best_weights_file:
+                    keep.add(stopper.best_weights_file)
             write_atomic(self.folder / CHECKPOINT_STATE, json.dumps(_json_safe(state)))
             self.saved_epoch = epoch
             for old in self.folder.glob("epoch-*.weights.h5"):
-                if old.name != weights:
+                if old.name not in keep:
                     old.unlink(missing_ok=True)
 
-    return HistoryRecorder, EpochCheckpoint
+    return HistoryRecorder, BestEpochStopping, EpochCheckpoint
 
 
 def _json_safe(value):
@@ -310,6 +403,18 @@ def read_checkpoint(folder: Path, fingerprint: dict, epochs: int) -> tuple[dict 
         return None, f"it holds {epoch} finished epochs, more than training.epochs ({epochs})"
     if any(len(values) < epoch for values in history.values()):
         return None, "its history is shorter than its epoch count"
+    stopping = None
+    if (fingerprint.get("training") or {}).get("early_stopping") is not None:
+        stopping = state.get("early_stopping")
+        try:
+            stopping = {"best": None if stopping["best"] is None else float(stopping["best"]),
+                        "best_epoch": int(stopping["best_epoch"]), "wait": int(stopping["wait"]),
+                        "stopped_epoch": int(stopping["stopped_epoch"]),
+                        "best_weights": None if stopping.get("best_weights") is None else str(stopping["best_weights"])}
+        except (KeyError, TypeError, ValueError):
+            return None, "its early-stopping state cannot be read"
+        if stopping["best_weights"] and not (folder / stopping["best_weights"]).is_file():
+            return None, f"its best epoch's weights file {stopping['best_weights']} is missing"
     # Epochs after the checkpoint (history.csv may have one more) are dropped.
     return {
         "epoch": epoch,
@@ -317,6 +422,7 @@ def read_checkpoint(folder: Path, fingerprint: dict, epochs: int) -> tuple[dict 
         "history": {m: values[:epoch] for m, values in history.items()},
         "seconds_per_epoch": seconds[:epoch],
         "batch_history": batch_history,
+        "early_stopping": stopping,
     }, None
 
 
@@ -328,7 +434,9 @@ def training_fingerprint(spec, cell: str) -> dict:
     baselines to train do not change how any one model trains).
     """
     fields = spec.training_fields()
-    fields["training"] = {k: v for k, v in fields["training"].items() if k != "epochs"}
+    # early_stopping left unset is left out, so checkpoints from before the key existed still resume.
+    fields["training"] = {k: v for k, v in fields["training"].items()
+                          if k != "epochs" and not (k == "early_stopping" and v is None)}
     fields["model"] = {k: v for k, v in fields["model"].items() if k != "compare"}
     return {**fields, "cell": cell}
 
@@ -364,7 +472,8 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     model = build()
     title = CELL_TITLES.get(cell_name, cell_name)
     epochs = spec.training.epochs
-    Recorder, Checkpoint = _callbacks_module()
+    Recorder, Stopping, Checkpoint = _callbacks_module()
+    stopping_spec = spec.training.early_stopping
     csv_path = backup_dir = fingerprint = state = None
     if work_dir is not None:
         csv_path = work_dir / ("history.csv" if cell is None else f"history_{cell}.csv")
@@ -376,20 +485,31 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         # history.csv may hold an epoch the checkpoint does not (killed between the two writes).
         write_history_csv(csv_path, recorder.history, recorder.seconds_per_epoch)
     callbacks = [recorder]
+    stopper = None
+    if stopping_spec is not None:
+        # Before the checkpoint: its epoch-end hook saves the stopper's state of the same epoch.
+        stopper = Stopping(stopping_spec.monitor, stopping_spec.patience, stopping_spec.min_delta,
+                           stopping_spec.restore_best_weights)
+        if state is not None and state.get("early_stopping") is not None:
+            stopper.set_state(state["early_stopping"], state.get("best_weights_values"))
+        callbacks.append(stopper)
     checkpoint = None
     if backup_dir is not None:
         # Checkpoint every epoch so a killed run resumes at the last finished one.
-        checkpoint = Checkpoint(backup_dir, recorder, fingerprint, state["epoch"] if state else 0)
+        checkpoint = Checkpoint(backup_dir, recorder, fingerprint, state["epoch"] if state else 0, stopper)
         callbacks.append(checkpoint)
+    # A run that stopped early before it was killed trains no further epoch when resumed.
+    fit_epochs = state["epoch"] if stopper is not None and stopper.stopped_epoch and state is not None else epochs
+    has_validation = len(dataset.y_val) > 0
 
     started = time.perf_counter()
     try:
         model.fit(
             dataset.x_train, dataset.y_train,
-            validation_data=(dataset.x_val, dataset.y_val),
+            validation_data=(dataset.x_val, dataset.y_val) if has_validation else None,
             batch_size=spec.training.batch_size,
             validation_batch_size=inference_batch_size(spec.training),
-            epochs=epochs,
+            epochs=fit_epochs,
             shuffle=True,
             callbacks=callbacks,
             verbose=_progress_verbosity(progress),
@@ -461,6 +581,14 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     test_loss, test_accuracy = model.evaluate(dataset.x_test, dataset.y_test,
                                               batch_size=inference_batch_size(spec.training), verbose=0)
     evaluate_seconds = time.perf_counter() - started
+    evaluated_epoch, restored, stopped = _evaluation(stopper, stopping_spec, epochs_run)
+    if stopper is not None and stopper.stopped_epoch:
+        log(f"  Early stopping after epoch {stopper.stopped_epoch}: the {_monitor_words(stopper.monitor)} had not "
+            f"improved for {_plural(stopper.stopped_epoch - stopper.best_epoch, 'epoch')}, since epoch "
+            f"{stopper.best_epoch}.")
+    if restored:
+        log(f"  Evaluated with the weights of epoch {evaluated_epoch}, the best by the "
+            f"{_monitor_words(stopper.monitor)}.")
     return TrainedModel(
         cell=cell_name,
         model=describe_model(model),
@@ -473,13 +601,39 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
                 "epochs": epochs_run,
                 **({"resumed_from_epoch": state["epoch"]} if state is not None else {})},
         keras_model=model,
-        stopped={"reason": "completed", "epoch": epochs_run},
+        evaluated_epoch=evaluated_epoch,
+        restored_best_weights=restored,
+        stopped=stopped,
     )
 
 
 def _batch_record(recorder, dataset, training) -> dict:
     return {**recorder.batch_history, "values": "per_batch",
             "batches_per_epoch": math.ceil(len(dataset.y_train) / training.batch_size)}
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _monitor_words(monitor: str) -> str:
+    return {"val_loss": "validation loss", "val_accuracy": "validation accuracy",
+            "loss": "training loss", "accuracy": "training accuracy"}.get(monitor, monitor)
+
+
+def _evaluation(stopper, stopping_spec, epochs_run: int) -> tuple[int, bool, dict]:
+    """(the epoch whose weights were evaluated, whether they were the restored best, run.json's ``stopped``)."""
+    if stopper is None:
+        return epochs_run, False, {"reason": "completed", "epoch": epochs_run}
+    restored = bool(stopper.restored and stopper.best_epoch)
+    tracked = {"best_epoch": stopper.best_epoch or None, "monitor": stopper.monitor,
+               "best_value": stopper.best, "patience": stopping_spec.patience,
+               "min_delta": stopping_spec.min_delta}
+    if stopper.stopped_epoch:
+        stopped = {"reason": "early_stopping", "epoch": stopper.stopped_epoch, **tracked}
+    else:
+        stopped = {"reason": "completed", "epoch": epochs_run, **tracked}
+    return (stopper.best_epoch if restored else epochs_run), restored, stopped
 
 
 def _resume_or_start(model, build, backup_dir: Path, csv_path: Path, fingerprint: dict, epochs: int,
@@ -492,6 +646,11 @@ def _resume_or_start(model, build, backup_dir: Path, csv_path: Path, fingerprint
     state, refused = read_checkpoint(backup_dir, fingerprint, epochs)
     if state is not None:
         try:
+            stopping = state.get("early_stopping") or {}
+            if stopping.get("best_weights"):
+                # The best epoch's weights, into memory (as the stopper holds them), then the last epoch's.
+                _restore_weights(model, backup_dir / stopping["best_weights"])
+                state["best_weights_values"] = model.get_weights()
             _restore_weights(model, state["weights_path"])
         except Exception as exc:  # noqa: BLE001 - h5py and Keras raise many kinds for a bad file
             state, refused = None, f"its weights cannot be loaded ({type(exc).__name__})"
@@ -501,6 +660,9 @@ def _resume_or_start(model, build, backup_dir: Path, csv_path: Path, fingerprint
     if state is None:
         shutil.rmtree(backup_dir, ignore_errors=True)
         csv_path.unlink(missing_ok=True)  # an earlier run's file; this run starts over
+    elif (state.get("early_stopping") or {}).get("stopped_epoch"):
+        log(f"  The {title} model stopped early after epoch {state['epoch']} in an earlier run "
+            f"(checkpoint in {backup_dir}); not training it again.")
     elif state["epoch"] == epochs:
         log(f"  The {title} model finished all {epochs} epochs in an earlier run "
             f"(checkpoint in {backup_dir}); not training it again.")

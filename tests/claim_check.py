@@ -377,7 +377,8 @@ class Checker:
                        self.noise, self.best_epoch, self.overfitting, self.end_state, self.spikes,
                        self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed,
                        self.aim, self.problems, self.gap, self.training_ran, self.went_from, self.outcome_words,
-                       self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise, self.value_at_epoch):
+                       self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise,
+                       self.early_stopping, self.no_validation, self.value_at_epoch):
             method(sentence)
         if sum(self.counts.values()) == before and self.looks_like_a_claim(sentence):
             self.unrecognised.append(sentence)
@@ -1277,6 +1278,135 @@ class Checker:
             lowest, val = self._lowest_val()
             ok = lowest is not None and 1 <= epoch <= len(val) and r4(val[epoch - 1]) == lowest
             self.claim("lowest validation loss", s, ok, f"epoch {epoch}; validation loss {val}")
+
+    # Early stopping and best-epoch weights (Keras' EarlyStopping rule, read here from the raw curve): epoch b is
+    # "the best by" a curve when its value beats every earlier one and no later epoch beats it by more than the
+    # spec's training.early_stopping.min_delta; training "stopped early after epoch e" when e is the last epoch,
+    # fewer than planned, and e - b = max(patience, 1).
+    def _stopping_spec(self) -> dict:
+        return ((self.r.raw.get("spec") or {}).get("training") or {}).get("early_stopping") or {}
+
+    def _best_by(self, curve: str, epoch: int) -> bool:
+        values = self.r.curve(curve)
+        if not 1 <= epoch <= len(values) or values[epoch - 1] is None:
+            return False
+        v, delta = values[epoch - 1], float(self._stopping_spec().get("min_delta") or 0.0)
+        higher = kind_of(curve) == "accuracy"
+        earlier = [x for x in values[:epoch - 1] if x is not None]
+        later = [x for x in values[epoch:] if x is not None]
+        if higher:
+            return all(v > x for x in earlier) and not any(x - delta > v for x in later)
+        return all(v < x for x in earlier) and not any(x + delta < v for x in later)
+
+    def _evaluated_epoch(self):
+        return self.r.raw.get("evaluated_epoch") or self.r.n_epochs
+
+    def early_stopping(self, s: str) -> None:
+        r, raw = self.r, self.r.raw
+        restored = bool(raw.get("restored_best_weights"))
+        m = re.search(r"evaluated once, with the weights of epoch (\d+), the best by the " + CURVE + r"(?: \((" + V +
+                      r")\))?, restored at the end of training in place of those of the last epoch \((\d+)\)", s)
+        if m:
+            b, curve, last = int(m.group(1)), CURVE_WORDS[m.group(2)], int(m.group(4))
+            problems = []
+            if not restored or raw.get("evaluated_epoch") != b:
+                problems.append(f"restored {restored}, evaluated epoch {raw.get('evaluated_epoch')}")
+            if not self._best_by(curve, b):
+                problems.append(f"epoch {b} is not the best by the {m.group(2)}: {r.curve(curve)}")
+            if m.group(3) and not self.value_ok(m.group(3), curve, b):
+                problems.append(f"{m.group(3)} is not {self.shown(curve, b)}")
+            if last != r.n_epochs or b >= last:
+                problems.append(f"the last epoch is {r.n_epochs}")
+            self.claim("evaluated epoch", s, not problems, "; ".join(problems))
+        m = re.search(r"evaluated once, with the weights of the last epoch \((\d+)\), which was also the best by the "
+                      + CURVE + r"(?: \((" + V + r")\))?", s)
+        if m:
+            e, curve = int(m.group(1)), CURVE_WORDS[m.group(2)]
+            ok = restored and e == r.n_epochs and self._best_by(curve, e) and (
+                not m.group(3) or self.value_ok(m.group(3), curve, e))
+            self.claim("evaluated epoch", s, ok, f"restored {restored}; {r.curve(curve)}")
+        m = re.search(r"with the weights of the last epoch \((\d+)\), not those of the best, epoch (\d+): best-epoch "
+                      r"weights were not restored", s)
+        if m:
+            b, monitor = int(m.group(2)), self._stopping_spec().get("monitor", "val_loss")
+            ok = not restored and self._best_by(monitor, b) and b != r.n_epochs
+            self.claim("evaluated epoch", s, ok, f"restored {restored}; {monitor} {r.curve(monitor)}")
+        m = re.search(r"Training stopped early, after epoch (\d+) of the " + N + r" planned: the " + CURVE +
+                      r" had not improved(?: by more than (" + V + r"))? on its best, at epoch (\d+), for " + N +
+                      r" epochs? \(early stopping with patience (\d+)\)", s)
+        if m:
+            e, planned, curve = int(m.group(1)), integer(m.group(2)), CURVE_WORDS[m.group(3)]
+            b, k, patience = int(m.group(5)), integer(m.group(6)), int(m.group(7))
+            spec = self._stopping_spec()
+            problems = []
+            if r.stopped.get("reason") != "early_stopping" or r.stopped.get("epoch") != e or e != r.n_epochs:
+                problems.append(f"the record's stopped is {r.stopped}, {r.n_epochs} epochs")
+            if planned != ((raw.get("spec") or {}).get("training") or {}).get("epochs") or e >= planned:
+                problems.append(f"{planned} planned")
+            if spec.get("monitor") != curve or spec.get("patience") != patience:
+                problems.append(f"the spec's early_stopping is {spec}")
+            if m.group(4) and not self._same(m.group(4), spec.get("min_delta")):
+                problems.append(f"min_delta {m.group(4)}")
+            if not self._best_by(curve, b):
+                problems.append(f"epoch {b} is not the best by the {m.group(3)}: {r.curve(curve)}")
+            if k != e - b or k != max(patience, 1):
+                problems.append(f"{k} epochs from {b} to {e} with patience {patience}")
+            self.claim("early stopping", s, not problems, "; ".join(problems))
+        m = re.search(r"Early stopping \(patience (\d+) on the " + CURVE + r"\) did not end training early: it ran all "
+                      + N + r" epochs?", s)
+        if m:
+            spec = self._stopping_spec()
+            planned = ((raw.get("spec") or {}).get("training") or {}).get("epochs")
+            ok = (r.stopped.get("reason", "completed") == "completed" and integer(m.group(3)) == r.n_epochs == planned
+                  and spec.get("patience") == int(m.group(1)) and spec.get("monitor") == CURVE_WORDS[m.group(2)])
+            self.claim("early stopping", s, ok, f"stopped {r.stopped}, {r.n_epochs} of {planned} epochs, spec {spec}")
+        m = re.search(r"the dotted vertical line marks epoch (\d+), whose weights were evaluated on the test set"
+                      r"(?:: (the best epoch by the " + CURVE + r"|the last epoch, and the best by the " + CURVE +
+                      r"|the last epoch))?", s)
+        if m:
+            e = int(m.group(1))
+            problems = []
+            if e != self._evaluated_epoch() or r.test_accuracy is None:
+                problems.append(f"the evaluated epoch is {self._evaluated_epoch()}")
+            which = m.group(2) or ""
+            if which.startswith("the best epoch") and (not restored or not self._best_by(CURVE_WORDS[m.group(3)], e)
+                                                       or e == r.n_epochs):
+                problems.append(f"epoch {e} is not an earlier best epoch (restored {restored})")
+            if which.startswith("the last epoch") and e != r.n_epochs:
+                problems.append(f"the last epoch is {r.n_epochs}")
+            if which.startswith("the last epoch, and") and not (restored and self._best_by(CURVE_WORDS[m.group(4)], e)):
+                problems.append(f"epoch {e} is not the best (restored {restored})")
+            dashed = re.search(r"the dashed line marks epoch (\d+), after which early stopping ended training", s)
+            stop = int(dashed.group(1)) if dashed else (e if "after which early stopping ended training" in s else None)
+            if stop is not None and (r.stopped.get("reason") != "early_stopping" or r.stopped.get("epoch") != stop):
+                problems.append(f"the record's stopped is {r.stopped}")
+            self.claim("evaluated epoch", s, not problems, "; ".join(problems))
+        m = re.search(r"The test used the weights of epoch (\d+), the best by the " + CURVE +
+                      r", restored at the end of training", s)
+        if m:
+            b = int(m.group(1))
+            ok = restored and raw.get("evaluated_epoch") == b and self._best_by(CURVE_WORDS[m.group(2)], b)
+            self.claim("evaluated epoch", s, ok, f"restored {restored}, evaluated {raw.get('evaluated_epoch')}")
+        # The suggestion after overfitting: the epoch of the lowest validation loss, and the last one evaluated now.
+        for m in re.finditer(r"which here would have (?:evaluated epoch (\d+) instead of epoch (\d+)|been epoch "
+                             r"(\d+)'s instead of epoch (\d+)'s)", s):
+            b, last = int(m.group(1) or m.group(3)), int(m.group(2) or m.group(4))
+            lowest, val = self._lowest_val()
+            ok = (not restored and lowest is not None and r4(val[b - 1]) == lowest and last == r.n_epochs
+                  and self._evaluated_epoch() == last)
+            self.claim("lowest validation loss", s, ok, f"epoch {b} of {val}; last {r.n_epochs}; restored {restored}")
+        for m in re.finditer(r"best epoch's weights \(training\.early_stopping[^)]*\)\: the curves after epoch (\d+) "
+                             r"show the overfitting", s):
+            b = int(m.group(1))
+            lowest, val = self._lowest_val()
+            ok = not restored and lowest is not None and r4(val[b - 1]) == lowest
+            self.claim("lowest validation loss", s, ok, f"epoch {b} of {val}; restored {restored}")
+
+    # training.validation_split: 0 holds no data out: "No data was held out for validation ...".
+    def no_validation(self, s: str) -> None:
+        if re.search(r"no data was held out for validation \(training\.validation_split: 0\)", s, flags=re.IGNORECASE):
+            held_out = ((self.r.raw.get("dataset") or {}).get("sizes") or {}).get("validation")
+            self.claim("no validation", s, held_out == 0, f"{held_out} validation sequences")
 
     def went_from(self, s: str) -> None:
         for m in re.finditer(r"the " + CURVE + r" went from (" + V + r") to (" + V + r")", s):

@@ -101,7 +101,52 @@ def overfitting_variant(record: dict) -> dict:
     return r
 
 
-VARIANTS = {"chance": chance_variant, "diverged": diverged_variant, "overfitting": overfitting_variant}
+def _with_early_stopping(record: dict, *, stop: int | None, best: int, patience: int, restore: bool) -> dict:
+    """The overfitting run with training.early_stopping on val_loss: stopped after epoch ``stop`` (None: ran all)."""
+    r = overfitting_variant(record)
+    if stop is not None:
+        _keep_epochs(r, stop)
+    n = len(r["history"]["loss"])
+    r["spec"]["training"]["early_stopping"] = {"monitor": "val_loss", "patience": patience, "min_delta": 0.0,
+                                               "restore_best_weights": restore}
+    r["stopped"] = {"reason": "early_stopping" if stop is not None else "completed", "epoch": n, "best_epoch": best,
+                    "monitor": "val_loss", "best_value": r["history"]["val_loss"][best - 1], "patience": patience,
+                    "min_delta": 0.0}
+    r["restored_best_weights"] = restore
+    r["evaluated_epoch"] = best if restore else n
+    r["test"] = {"loss": r["history"]["val_loss"][r["evaluated_epoch"] - 1] * 1.02, "accuracy": 0.61}
+    return r
+
+
+def early_stopped_variant(record: dict) -> dict:
+    """Lowest validation loss at epoch 3, stopped after epoch 5 (patience 2), epoch 3's weights evaluated."""
+    return _with_early_stopping(record, stop=5, best=3, patience=2, restore=True)
+
+
+def early_stopped_last_weights_variant(record: dict) -> dict:
+    """The same stop, without restore_best_weights: epoch 5's weights evaluated."""
+    return _with_early_stopping(record, stop=5, best=3, patience=2, restore=False)
+
+
+def best_weights_no_stop_variant(record: dict) -> dict:
+    """Patience 10 never reached in 12 epochs: all trained, epoch 3's weights evaluated."""
+    return _with_early_stopping(record, stop=None, best=3, patience=10, restore=True)
+
+
+def no_validation_variant(record: dict) -> dict:
+    """training.validation_split: 0: every training sequence trained on, no validation curve."""
+    r = copy.deepcopy(record)
+    sizes = r["dataset"]["sizes"]
+    sizes["train"], sizes["validation"] = sizes["train"] + sizes["validation"], 0
+    r["spec"]["training"]["validation_split"] = 0.0
+    for name in ("val_loss", "val_accuracy"):
+        r["history"][name] = [None] * len(r["history"][name])
+    return r
+
+
+VARIANTS = {"chance": chance_variant, "diverged": diverged_variant, "overfitting": overfitting_variant,
+            "early_stopped": early_stopped_variant, "early_stopped_last_weights": early_stopped_last_weights_variant,
+            "best_weights_no_stop": best_weights_no_stop_variant, "no_validation": no_validation_variant}
 
 
 def records() -> dict[str, dict]:
@@ -176,8 +221,12 @@ def test_exp13_checks_each_kind_of_verdict_on_the_default_run(render):
 @pytest.mark.parametrize("name, kinds", [
     ("default_chance", ("trend summary", "direction changes", "test outcome", "baseline comparison", "aim", "setting")),
     ("default_diverged", ("diverged", "trend segment", "trend unavailable", "epochs", "aim")),
-    ("default_overfitting", ("trend segment", "overfitting", "end state", "test outcome", "setting",
-                             "lowest validation loss")),
+    ("default_overfitting", ("trend segment", "overfitting", "end state", "test outcome", "lowest validation loss",
+                             "evaluated epoch")),
+    ("default_early_stopped", ("early stopping", "evaluated epoch", "test outcome")),
+    ("default_early_stopped_last_weights", ("early stopping", "evaluated epoch", "lowest validation loss")),
+    ("default_best_weights_no_stop", ("early stopping", "evaluated epoch")),
+    ("default_no_validation", ("no validation", "trend segment", "test outcome")),
 ])
 def test_exp13_checks_the_failed_runs_verdicts(render, name, kinds):
     html, record = render(name, "exp13")
@@ -201,6 +250,16 @@ LIES = [
     ("default_chance", "The LSTM did not learn the task", "The LSTM learned the task"),
     ("default_overfitting", "overfitted from epoch 4", "overfitted from epoch 5"),
     ("default_diverged", "at epoch 3, batch 17", "at epoch 2, batch 17"),
+    ("default_early_stopped", "with the weights of epoch 3, the best", "with the weights of epoch 4, the best"),
+    ("default_early_stopped", "for 2 epochs (early stopping with patience 2)", "for 3 epochs (early stopping with patience 2)"),
+    ("default_early_stopped", "after epoch 5 of the 12 planned", "after epoch 5 of the 5 planned"),
+    ("default_early_stopped", "the dashed line marks epoch 5", "the dashed line marks epoch 4"),
+    ("default_early_stopped_last_weights", "the last epoch (5), not those of the best, epoch 3",
+     "the last epoch (5), not those of the best, epoch 4"),
+    ("default_early_stopped_last_weights", "would have been epoch 3's instead of epoch 5's",
+     "would have been epoch 2's instead of epoch 5's"),
+    ("default_best_weights_no_stop", "it ran all 12 epochs", "it ran all 11 epochs"),
+    ("default_overfitting", "would have evaluated epoch 3 instead of epoch 12", "would have evaluated epoch 4 instead of epoch 12"),
 ]
 
 

@@ -138,7 +138,8 @@ def test_wrong_types_name_the_key_and_the_value(workdir, fragment, problem):
 @pytest.mark.parametrize("fragment,problem", [
     ("training: {epochs: 0}", "training.epochs: input should be greater than or equal to 1 (got 0)"),
     ("training: {batch_size: 0}", "training.batch_size: input should be greater than or equal to 1 (got 0)"),
-    ("training: {validation_split: 0}", "training.validation_split: input should be greater than 0 (got 0)"),
+    ("training: {validation_split: -0.1}",
+     "training.validation_split: input should be greater than or equal to 0 (got -0.1)"),
     ("training: {validation_split: 1}", "training.validation_split: input should be less than 1 (got 1)"),
     ("training: {validation_split: 1.5}",
      "training.validation_split: input should be less than 1 (got 1.5); it is a fraction: 0.015 holds out 1.5%"),
@@ -152,7 +153,7 @@ def test_wrong_types_name_the_key_and_the_value(workdir, fragment, problem):
     ("training: {learning_rate: -0.01}", "training.learning_rate: input should be greater than 0 (got -0.01)"),
     ("report: {smoothing: -0.1}", "report.smoothing: input should be greater than or equal to 0 (got -0.1)"),
     ("report: {smoothing: 1.5}", "report.smoothing: input should be less than or equal to 1 (got 1.5)"),
-], ids=["epochs", "batch-size", "split-0", "split-1", "split-1.5", "units", "csv-length", "generated-length",
+], ids=["epochs", "batch-size", "split-negative", "split-1", "split-1.5", "units", "csv-length", "generated-length",
         "lr-0", "lr-negative", "smoothing-negative", "smoothing-above-1"])
 def test_out_of_range_values_name_the_key_and_the_bound(workdir, fragment, problem):
     result = run_spec(workdir, f"name: x\n{fragment}\n")

@@ -204,14 +204,16 @@ def test_next_steps_name_the_settings_as_the_spec_has_them():
     assert "raise_forget_bias" not in steps  # but 3 is the value it would suggest
 
 
-def test_stop_at_best_names_the_spec_epochs():
+def test_overfitting_suggests_early_stopping_naming_the_best_and_the_evaluated_epoch():
     loss = [1.3 * 0.8 ** i for i in range(8)]
     history = {"loss": loss, "val_loss": [1.2, 1.0, 0.9, 0.95, 1.0, 1.1, 1.2, 1.3],
                "accuracy": [0.5 + 0.05 * i for i in range(8)], "val_accuracy": [0.6] * 8}
     r = record(history, test_accuracy=0.9)
     r["spec"]["training"]["epochs"] = 10  # stopped before the set number of epochs
     problems = {p["id"]: p for p in build_facts(r)["diagnosis"]["problems"]}
-    assert problems["overfitting"]["next"][0] == {"id": "stop_at_best", "best_epoch": 3, "current": 10}
+    # The last epoch trained (8) is the one evaluated, whatever training.epochs says.
+    assert problems["overfitting"]["next"][0] == {"id": "early_stopping", "configured": False, "best_epoch": 3,
+                                                  "current": 8, "monitor": "val_loss", "patience": 2}
 
 
 def test_a_clean_run_gets_no_advice_to_change_training():

@@ -272,7 +272,9 @@ def test_learning_curve_answer_differs_where_the_curves_differ(made_up_runs):
 
 def test_a_run_that_went_wrong_gets_a_diagnosis_and_a_clean_one_does_not(made_up_runs):
     assert "What went wrong in this run" in made_up_runs["overfitting"]["text"]
-    assert "stop at the best epoch (training.epochs: 2 instead of 15)" in made_up_runs["overfitting"]["text"]
+    assert ("stop early and evaluate the best epoch's weights (training.early_stopping: {monitor: val_loss, patience: 2, "
+            "restore_best_weights: true}, or --early-stopping), which here would have evaluated epoch 2 instead of "
+            "epoch 15") in made_up_runs["overfitting"]["text"]
     assert "What went wrong in this run" not in made_up_runs["clean"]["text"] or \
         "still improving" in made_up_runs["clean"]["text"]
 

@@ -52,3 +52,28 @@ training: {{epochs: 1, batch_size: 64}}
         page.extract_text() for page in PdfReader(tmp_path / "out" / "imdb_small" / "report.pdf").pages))
     assert f"median {lengths['median']:g}" in text
     assert "An example (" in text  # a decoded review
+
+
+@pytest.mark.slow
+def test_seminar_reproduction_benchmark_runs_reduced(shared_imdb, tmp_path):
+    """benchmarks/seminar_reproduction.py --quick: the seminar with best-epoch weights and the seminar-faithful
+    variant (all training reviews, no validation set) on 2,000 reviews; the full run is a benchmark."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "seminar_reproduction.py"), "--quick", "--data", str(shared_imdb),
+         "--variants", "seminar_early_stopping,seminar_faithful", "--out", str(tmp_path / "runs"), "--json", str(out)],
+        capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    rows = {row["variant"]: row for row in json.loads(out.read_text())["rows"]}
+    stopping, faithful = rows["seminar_early_stopping"], rows["seminar_faithful"]
+    assert stopping["restored_best_weights"] is True and stopping["stopped"]["monitor"] == "val_loss"
+    assert (stopping["train"], stopping["validation"], stopping["steps_per_epoch"]) == (1600, 400, 25)
+    assert (faithful["train"], faithful["validation"], faithful["steps_per_epoch"]) == (2000, 0, 32)
+    assert faithful["restored_best_weights"] is False and faithful["evaluated_epoch"] == faithful["epochs_run"] == 2
+    assert all(0.0 <= row["test_accuracy"] <= 1.0 for row in rows.values())
+    assert (tmp_path / "runs" / "seminar_faithful" / "report.pdf").is_file()

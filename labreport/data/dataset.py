@@ -62,9 +62,12 @@ def split_validation(x, y, fraction: float, *, shuffle: bool, seed: int):
     """Hold out ``fraction`` of (x, y) for validation.
 
     Without shuffling this is exactly Keras' ``validation_split``: the last
-    ``fraction`` of the samples, split at ``int(n * (1 - fraction))``.
+    ``fraction`` of the samples, split at ``int(n * (1 - fraction))``.  A
+    fraction of 0 keeps every sample for training and an empty validation set.
     """
     n = len(y)
+    if fraction == 0:
+        return x, y, x[:0], y[:0]
     if shuffle:
         order = np.random.default_rng(seed).permutation(n)
         x, y = x[order], y[order]

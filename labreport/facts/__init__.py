@@ -17,7 +17,7 @@ from . import curves, describe, diagnosis, mechanisms, outcome, seminar
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "5"
+FACTS_VERSION = "6"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
@@ -35,6 +35,7 @@ def build_facts(record: dict) -> dict:
     verdicts["spikes"] = curves.loss_spikes(history.get("loss"))
     verdicts["left_chance_epoch"] = outcome.left_chance_epoch(history, result.get("floor"), result.get("margin", 0.02))
     verdicts["comparison"] = outcome.comparison(record, result)
+    verdicts["evaluation"] = outcome.evaluation(record, result)
     learned = result["verdict"] == "learned"
     verdicts["gradients"] = mechanisms.gradients(record)
     verdicts["gates"] = mechanisms.gates(record, learned)
@@ -47,6 +48,14 @@ def build_facts(record: dict) -> dict:
     late = verdicts["left_chance_epoch"]
     verdicts["learning_start"] = ("never" if late is None else
                                   "first_epoch" if late == 1 else "later")
+    has_validation = ((record.get("dataset") or {}).get("sizes") or {}).get("validation", 1) > 0
+    if not has_validation:
+        # training.validation_split: 0 (all the data for training): no validation curve to judge.
+        verdicts["learning_start"] = "no_validation"
+        for name in ("val_loss", "val_accuracy"):
+            if name in verdicts["trends"]:
+                verdicts["trends"][name] = {**verdicts["trends"][name], "reason": "no_validation"}
+        verdicts["overfitting"] = {**verdicts["overfitting"], "reason": "no_validation"}
     timing = record.get("timing") or {}
     seconds = [s for s in (timing.get("seconds_per_epoch") or []) if curves.finite(s)]
     facts = {
@@ -57,8 +66,10 @@ def build_facts(record: dict) -> dict:
         "comparison_rows": describe.comparison_rows(record),
         "epochs": curves.epoch_rows(history, timing.get("seconds_per_epoch") or []),
         "n_epochs": n_epochs,
-        # Test metrics are of the last epoch's weights: best-epoch weights are not restored.
-        "evaluated_epoch": n_epochs if result["verdict"] != "diverged" else None,
+        # The epoch whose weights the test set saw: the restored best one, or the last (evaluation).
+        "evaluated_epoch": verdicts["evaluation"]["epoch"],
+        "restored_best_weights": bool(record.get("restored_best_weights")),
+        "has_validation": has_validation,
         "stopped": record.get("stopped") or {"reason": "completed", "epoch": n_epochs},
         "timing": {"total_seconds": timing.get("total_seconds"), "train_seconds": timing.get("train_seconds"),
                    "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,

@@ -30,6 +30,8 @@ BATCH_NOISE_CV = 0.25
 BATCH_FACTOR = 4
 # A larger batch is only advised while it leaves at least this many batches per epoch.
 MIN_BATCHES_AFTER = 8
+# The patience suggested with early stopping (training.early_stopping's default).
+EARLY_STOPPING_PATIENCE = 2
 
 
 def _sigmoid(x: float) -> float:
@@ -175,12 +177,13 @@ def diagnose(record: dict, verdicts: dict) -> dict:
                              "main_outcome": outcome["verdict"], "causes": causes, "next": steps})
 
     over = verdicts["overfitting"]
-    if over["verdict"] == "onset":
+    # A run that restored its best epoch's weights did not hand in the overfitted model: nothing to fix.
+    if over["verdict"] == "onset" and not record.get("restored_best_weights"):
         causes = [cause("last_epoch_weights", best_epoch=over["best_epoch"], last_epoch=over["last_epoch"])]
         if weights_per_sequence > WEIGHTS_PER_SEQUENCE_HIGH:
             causes.append(cause("small_training_set", weights_per_sequence=weights_per_sequence,
                                 train=sizes.get("train")))
-        steps = [step("stop_at_best", best_epoch=over["best_epoch"], current=set_epochs)]
+        steps = [early_stopping_step(training, over, epochs)]
         problems.append({"id": "overfitting", "onset_epoch": over["onset_epoch"], "causes": causes, "next": steps})
 
     if verdicts["end_state"]["verdict"] == "still_improving" and outcome["verdict"] != "learned" \
@@ -207,6 +210,17 @@ def diagnose(record: dict, verdicts: dict) -> dict:
     return {"verdict": "problems" if problems else "clean", "problems": problems}
 
 
+def early_stopping_step(training: dict, over: dict, epochs: int) -> dict:
+    """Next step for a run that overfitted and evaluated its last epoch: early stopping with the best weights.
+
+    ``configured``: the run had training.early_stopping without restore_best_weights, so only
+    that key needs to change.
+    """
+    configured = training.get("early_stopping") is not None
+    return {"id": "early_stopping", "configured": configured, "best_epoch": over["best_epoch"], "current": epochs,
+            "monitor": "val_loss", "patience": EARLY_STOPPING_PATIENCE}
+
+
 def smoothing_advice(record: dict, verdicts: dict) -> list[dict]:
     """How the graphs can be made smoother: the display always; training changes only where they apply."""
     training = (record.get("spec") or {}).get("training") or {}
@@ -225,6 +239,7 @@ def smoothing_advice(record: dict, verdicts: dict) -> list[dict]:
         items.append({"id": "lower_learning_rate", "current": training["learning_rate"],
                       "suggested": training["learning_rate"] / 2, "reversals": val_trend["reversals"],
                       "chances": val_trend["reversal_chances"]})
-    if verdicts["overfitting"]["verdict"] == "onset":
-        items.append({"id": "stop_at_best", "best_epoch": verdicts["overfitting"]["best_epoch"]})
+    if verdicts["overfitting"]["verdict"] == "onset" and not record.get("restored_best_weights"):
+        epochs = len((record.get("history") or {}).get("loss") or [])
+        items.append(early_stopping_step(training, verdicts["overfitting"], epochs))
     return items

@@ -91,3 +91,59 @@ def comparison(record: dict, main_outcome: dict) -> list[dict]:
         verdict = "main_ahead" if difference > margin else ("baseline_ahead" if difference < -margin else "tie")
         rows.append({"verdict": verdict, "difference": difference, "margin": margin, **evidence})
     return rows
+
+
+def evaluation(record: dict, main_outcome: dict) -> dict:
+    """Which epoch's weights the test set saw, and why training ended.
+
+    verdict: ``none`` (diverged: no test), ``last_epoch`` (the last epoch's weights, not
+    restored), ``best_epoch`` (the best epoch's weights, restored, an earlier epoch than the
+    last) or ``best_is_last`` (restored, and the best epoch was the last).  ``stop``:
+    ``completed``, ``early_stopping`` or ``nan_loss``.  ``tracking``: ``off`` (no
+    training.early_stopping), ``early_stopping`` (with a patience) or ``best_only``
+    (patience null: every epoch trained, the best one kept).  A record from before these
+    fields existed reads as the last epoch, completed, tracking off.
+    """
+    n_epochs = len((record.get("history") or {}).get("loss") or [])
+    stopped = record.get("stopped") or {"reason": "completed", "epoch": n_epochs}
+    stop = stopped.get("reason", "completed")
+    spec_stopping = ((record.get("spec") or {}).get("training") or {}).get("early_stopping")
+    restored = bool(record.get("restored_best_weights"))
+    # Every key always present (the templates' undefined is strict).
+    facts = {"verdict": "none", "epoch": None, "last_epoch": n_epochs, "stop": stop,
+             "planned_epochs": ((record.get("spec") or {}).get("training") or {}).get("epochs"),
+             "tracking": "off", "monitor": None, "patience": None, "min_delta": None, "min_delta_set": False,
+             "best_epoch": None, "best_value": None, "stop_epoch": None, "epochs_without_improvement": None,
+             "restore_best_weights": False, "best_not_evaluated": False, "stop_apart": False,
+             "monitor_is_loss": False}
+    if main_outcome["verdict"] == "diverged":
+        return facts
+    epoch = record.get("evaluated_epoch") or n_epochs
+    if not restored:
+        verdict = "last_epoch"
+    elif epoch == n_epochs:
+        verdict = "best_is_last"
+    else:
+        verdict = "best_epoch"
+    facts.update({"verdict": verdict, "epoch": epoch})
+    if spec_stopping is None:
+        return facts
+    patience = stopped.get("patience", spec_stopping.get("patience"))
+    min_delta = stopped.get("min_delta", spec_stopping.get("min_delta")) or 0.0
+    best_epoch = stopped.get("best_epoch")
+    facts.update({
+        "tracking": "best_only" if patience is None else "early_stopping",
+        "monitor": stopped.get("monitor", spec_stopping.get("monitor", "val_loss")),
+        "patience": patience, "min_delta": min_delta, "min_delta_set": min_delta > 0,
+        "best_epoch": best_epoch, "best_value": stopped.get("best_value"),
+        "stop_epoch": stopped.get("epoch") if stop == "early_stopping" else None,
+        "epochs_without_improvement": (stopped["epoch"] - best_epoch
+                                       if stop == "early_stopping" and best_epoch else None),
+        "restore_best_weights": bool(spec_stopping.get("restore_best_weights")),
+        # The best epoch is not the one evaluated (early stopping without restore_best_weights).
+        "best_not_evaluated": bool(best_epoch) and best_epoch != epoch,
+        # The curves mark the stop apart from the evaluated epoch.
+        "stop_apart": stop == "early_stopping" and stopped.get("epoch") != epoch,
+        "monitor_is_loss": str(stopped.get("monitor", spec_stopping.get("monitor", "val_loss"))).endswith("loss"),
+    })
+    return facts

@@ -86,8 +86,54 @@ def _fmt(value: float, digits: int = 4) -> str:
     return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
-def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title: str) -> Figure:
-    """Training and validation ``metric`` per epoch: raw (faint) and smoothed (bold)."""
+MARK_COLOUR = "#444444"
+
+
+def evaluation_marks(record: dict) -> dict:
+    """The epochs the learning curves mark: the one whose weights were evaluated, and an early stop.
+
+    A run that diverged was not evaluated and gets no mark; a record from before these
+    fields existed was evaluated with its last epoch's weights.
+    """
+    history = record.get("history") or {}
+    stopped = record.get("stopped") or {}
+    accuracy = (record.get("test") or {}).get("accuracy")
+    if stopped.get("reason") == "nan_loss" or not isinstance(accuracy, (int, float)) or not math.isfinite(accuracy):
+        return {}
+    evaluated = record.get("evaluated_epoch") or len(history.get("loss") or [])
+    marks = {"evaluated": evaluated} if evaluated else {}
+    if stopped.get("reason") == "early_stopping" and stopped.get("epoch"):
+        marks["stopped"] = stopped["epoch"]
+    return marks
+
+
+def _mark_epochs(ax, marks: dict | None, *, fontsize: float = 7) -> None:
+    """Vertical lines: dotted at the evaluated epoch, dashed at an early stop elsewhere."""
+    marks = marks or {}
+    evaluated, stopped = marks.get("evaluated"), marks.get("stopped")
+    if evaluated:
+        label = f"evaluated: epoch {evaluated}'s weights" + ("; early stop" if stopped == evaluated else "")
+        ax.axvline(evaluated, color=MARK_COLOUR, linestyle=":", linewidth=1.4, label=label)
+    if stopped and stopped != evaluated:
+        ax.axvline(stopped, color=MARK_COLOUR, linestyle="--", linewidth=1.0, alpha=0.8,
+                   label=f"early stop after epoch {stopped}")
+
+
+def _marks_alt(marks: dict | None) -> str:
+    marks = marks or {}
+    text = ""
+    if marks.get("evaluated"):
+        text += f" A dotted vertical line marks epoch {marks['evaluated']}, whose weights were evaluated on the test set."
+    if marks.get("stopped") and marks.get("stopped") != marks.get("evaluated"):
+        text += f" A dashed vertical line marks epoch {marks['stopped']}, where early stopping ended training."
+    elif marks.get("stopped"):
+        text += " Early stopping ended training there."
+    return text
+
+
+def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title: str,
+                 marks: dict | None = None) -> Figure:
+    """Training and validation ``metric`` per epoch: raw (faint) and smoothed (bold), with the evaluated epoch marked."""
     fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
     for key, colour, label in ((metric, TRAIN_COLOUR, "training"), (f"val_{metric}", VAL_COLOUR, "validation")):
         values = history.get(key) or []
@@ -98,6 +144,7 @@ def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title
                 label=f"{label} (raw)")
         ax.plot(epochs, smooth(values, weight), color=colour, linewidth=2.2,
                 label=f"{label} (smoothed, w={weight:g})")
+    _mark_epochs(ax, marks)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title(title, fontsize=10)
@@ -105,12 +152,13 @@ def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title
     train, val = history.get(metric) or [], history.get(f"val_{metric}") or []
     alt = (f"Line chart of training and validation {metric} over {len(train)} epochs. "
            f"Training {metric} goes from {_fmt(train[0])} to {_fmt(train[-1])}"
-           + (f"; validation {metric} from {_fmt(val[0])} to {_fmt(val[-1])}." if val else "."))
+           + (f"; validation {metric} from {_fmt(val[0])} to {_fmt(val[-1])}." if val else ".")
+           + _marks_alt(marks))
     return Figure(metric, path, alt, title)
 
 
 def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[dict] | None = None,
-                  main_cell: str = "lstm") -> Figure:
+                  main_cell: str = "lstm", marks: dict | None = None) -> Figure:
     """Accuracy and loss side by side in one short figure, for the formats with little room.
 
     Each panel has the training and validation curve (raw faint, smoothed bold); baselines, if
@@ -132,6 +180,7 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
             if values:
                 ax.plot(_epochs(values), values, color=CELL_COLOURS.get(entry["cell"], "black"), linestyle="--",
                         linewidth=1.4, label=f"{CELL_TITLES.get(entry['cell'], entry['cell'])} validation")
+        _mark_epochs(ax, marks)
         ax.set_xlabel("epoch", fontsize=8)
         ax.set_ylabel(metric, fontsize=8)
         ax.tick_params(labelsize=7)
@@ -149,7 +198,8 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
            + f". Right: loss, training from {_fmt(train_loss[0] if train_loss else None)} to "
            f"{_fmt(train_loss[-1] if train_loss else None)}."
            + "".join(f" Dashed: {CELL_TITLES.get(e['cell'], e['cell'])} validation accuracy ending at "
-                     f"{_fmt((e['history'].get('val_accuracy') or [math.nan])[-1])}." for e in baselines or []))
+                     f"{_fmt((e['history'].get('val_accuracy') or [math.nan])[-1])}." for e in baselines or [])
+           + _marks_alt(marks))
     names = " and ".join(CELL_TITLES.get(e["cell"], e["cell"]) for e in baselines or [])
     caption = (f"{main_title} training and validation accuracy (left) and loss (right) per epoch; "
                f"{names} validation dashed for comparison" if baselines else
@@ -333,18 +383,19 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
 
     figures: dict[str, Figure] = {}
     history = record["history"]
+    marks = evaluation_marks(record)
     if want("dataset"):
         figures["dataset"] = _drawn(dataset_figure, record["dataset"], figure_dir / "dataset.png")
     if want("accuracy"):
         figures["accuracy"] = _drawn(curve_figure, history, "accuracy", weight, figure_dir / "accuracy.png",
-                                     title="Training and validation accuracy vs epochs")
+                                     title="Training and validation accuracy vs epochs", marks=marks)
     if want("loss"):
         figures["loss"] = _drawn(curve_figure, history, "loss", weight, figure_dir / "loss.png",
-                                 title="Training and validation loss vs epochs")
+                                 title="Training and validation loss vs epochs", marks=marks)
     if want("curves") and wanted is not None:  # only where a worksheet asks for it
         figures["curves"] = _drawn(curves_figure, history, weight, figure_dir / "curves.png",
                                    baselines=record.get("baselines") or [],
-                                   main_cell=record["spec"]["model"]["recurrent"][0]["cell"])
+                                   main_cell=record["spec"]["model"]["recurrent"][0]["cell"], marks=marks)
     if want("batches"):
         batches = _drawn(batch_figure, record.get("batch_history") or {}, weight, figure_dir / "batches.png")
         if batches:

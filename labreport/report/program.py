@@ -46,4 +46,15 @@ def program_facts(record: dict) -> dict:
     return {
         "spec_yaml": spec_without_comments(record.get("spec_text"), record.get("spec") or {}),
         "overrides": overrides,
+        # As typed on the command line: --epochs 3, --early-stopping, --no-early-stopping.
+        "options": [_option(key, value) for key, value in overrides.items()],
     }
+
+
+def _option(key: str, value) -> str:
+    name = key.replace("_", "-")
+    if value is True:
+        return f"--{name}"
+    if value is False:
+        return f"--no-{name}"
+    return f"--{name} {value}"
