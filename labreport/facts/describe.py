@@ -8,11 +8,11 @@ from __future__ import annotations
 import math
 from pathlib import PurePath
 
+from ..model import CELL_TITLES  # light: model.py imports Keras only inside its functions
 from .curves import finite
 
 # The training split is "balanced" while its largest class is at most this many times its smallest.
 BALANCED_RATIO = 1.25
-CELL_TITLES = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
 
 
 def dataset_facts(record: dict) -> dict:
@@ -72,7 +72,7 @@ def dataset_facts(record: dict) -> dict:
     }
 
 
-def _recurrent_formula(cell: str, m: int, n: int) -> dict:
+def recurrent_formula(cell: str, m: int, n: int) -> dict:
     if cell == "lstm":
         return {"symbols": "4(m² + mn + m)", "formula": f"4({m}² + {m}·{n} + {m})", "value": 4 * (m * m + m * n + m)}
     if cell == "gru":  # Keras' GRU (reset_after=True) keeps two bias vectors per gate
@@ -103,7 +103,7 @@ def parameter_rows(record: dict, model: dict | None = None, cell: str | None = N
             this_cell = cell or layer_spec["cell"]
             m = layer_spec["units"]
             n_in = n if n is not None else (vocabulary or 1)
-            formula = _recurrent_formula(this_cell, m, n_in)
+            formula = recurrent_formula(this_cell, m, n_in)
             if layer_spec.get("bidirectional"):
                 formula = {"symbols": f"2 × {formula['symbols']}", "formula": f"2 × {formula['formula']}",
                            "value": 2 * formula["value"]}
@@ -162,7 +162,7 @@ def model_facts(record: dict) -> dict:
         "formula_total": sum(row["value"] for row in rows),
         "lstm": lstm_row,
         "embedding": embedding_row,
-        "simple_rnn_same_size": (lstm_row["m"] ** 2 + lstm_row["m"] * lstm_row["n"] + lstm_row["m"])
+        "simple_rnn_same_size": recurrent_formula("simple_rnn", lstm_row["m"], lstm_row["n"])["value"]
         if lstm_row else None,
         "output": {"units": 1 if n_classes == 2 else n_classes,
                    "activation": "sigmoid" if n_classes == 2 else "softmax",

@@ -9,7 +9,7 @@ entries.  Numbers and named values only: templates/formats/seminar words them.
 from __future__ import annotations
 
 from .curves import finite
-from .describe import CELL_TITLES, parameter_rows
+from .describe import CELL_TITLES, recurrent_formula, parameter_rows
 from .diagnosis import WEIGHTS_PER_SEQUENCE_HIGH, initial_forget
 
 # An embedding is "much smaller" than one-hot from this factor V / n on, and "larger" from 1 / this.
@@ -178,8 +178,9 @@ def rnn_parameters(record: dict, facts: dict) -> dict | None:
         rows = [row for row in parameter_rows(record, baseline["model"], cell="simple_rnn")
                 if row["type"] == "SimpleRNN"]
         keras = rows[0]["keras"] if rows else None
-    value = m * m + m * n + m
-    return {"m": m, "n": n, "formula": f"{m}² + {m}·{n} + {m}", "value": value, "baseline_keras": keras,
+    formula = recurrent_formula("simple_rnn", m, n)
+    value = formula["value"]
+    return {"m": m, "n": n, "formula": formula["formula"], "value": value, "baseline_keras": keras,
             "baseline": ("none" if keras is None else "matches" if keras == value else "differs")}
 
 

@@ -21,8 +21,9 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
-from .smoothing import smooth
 from ..atomic import write_atomic
+from ..model import CELL_TITLES
+from .smoothing import smooth
 
 DPI = 150
 WIDTH = 6.4
@@ -30,7 +31,6 @@ HEIGHT = 3.4
 TRAIN_COLOUR = "#1f77b4"
 VAL_COLOUR = "#d62728"
 CELL_COLOURS = {"lstm": "#1f77b4", "gru": "#2ca02c", "simple_rnn": "#ff7f0e"}
-CELL_TITLES = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
 
 
 @dataclass
