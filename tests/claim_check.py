@@ -478,6 +478,12 @@ class Checker:
 
     def trend_unavailable(self, s: str) -> None:
         """'The training loss has too few finite values to describe[: it was not finite from epoch k on].'"""
+        m = re.match(r"With a single epoch the " + CURVE + r" is one point, not a curve: (" + V + r") after epoch 1\.", s)
+        if m:
+            curve = CURVE_WORDS[m.group(1)]
+            values = self.r.curve(curve)
+            self.claim("single epoch", s, len(values) == 1 and self.value_ok(m.group(2), curve, 1),
+                       f"{curve}: {values}")
         m = re.match(r"The " + CURVE + r" has too few finite values to describe(?:: it was not finite from epoch (\d+) on)?\.", s)
         if m:
             values = self.r.curve(CURVE_WORDS[m.group(1)])
@@ -646,6 +652,10 @@ class Checker:
                 if r4(val[-1]) != lowest:
                     problems.append(f"the last validation loss {r4(val[-1])} is not the lowest ({lowest})")
             self.claim("overfitting", s, not problems, "; ".join(problems))
+        m = re.match(r"Overfitting cannot be judged from " + N + r" epochs?: it takes at least three", s)
+        if m:
+            self.claim("overfitting", s, integer(m.group(1)) == len(val) < 3 and None not in val,
+                       f"validation losses {val}")
         if s.startswith("Overfitting cannot be judged: the run has too few finite validation losses"):
             self.claim("overfitting", s, sum(v is not None for v in val) < 3, f"validation losses {val}")
         m = re.match(r"Overfitting cannot be judged: training diverged in epoch (\d+)", s)

@@ -144,7 +144,16 @@ def no_validation_variant(record: dict) -> dict:
     return r
 
 
-VARIANTS = {"chance": chance_variant, "diverged": diverged_variant, "overfitting": overfitting_variant,
+def single_epoch_variant(record: dict) -> dict:
+    """The default run cut to its first epoch (`labreport run --epochs 1`): one point, no curve."""
+    r = copy.deepcopy(record)
+    _keep_epochs(r, 1)
+    r["spec"]["training"]["epochs"] = 1
+    r["stopped"] = {"reason": "completed", "epoch": 1}
+    return r
+
+
+VARIANTS = {"single_epoch": single_epoch_variant, "chance": chance_variant, "diverged": diverged_variant, "overfitting": overfitting_variant,
             "early_stopped": early_stopped_variant, "early_stopped_last_weights": early_stopped_last_weights_variant,
             "best_weights_no_stop": best_weights_no_stop_variant, "no_validation": no_validation_variant}
 

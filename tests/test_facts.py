@@ -278,3 +278,12 @@ def test_an_lstm_gradient_that_underflows_is_not_called_similar():
     # Assignment 7 at the initial weights: the LSTM's first-step gradient underflowed, the SimpleRNN's 0.07.
     r = {"diagnostics": {"gradient_norms": {"initial": {"lstm": [0.0, 1e-3], "simple_rnn": [0.07, 1.0]}}}}
     assert mechanisms.gradients(r)["verdict"] == "baseline_keeps_more"
+
+
+def test_a_single_epoch_is_one_point_and_too_few_epochs():
+    # `labreport run --epochs 1`: no curve to describe, and one epoch cannot show whether more would help.
+    history = {"loss": [1.386], "val_loss": [1.385], "accuracy": [0.26], "val_accuracy": [0.43]}
+    facts = build_facts(record(history, test_accuracy=0.43))
+    assert facts["trends"]["loss"]["verdict"] == "single" and facts["end_state"]["verdict"] == "single_epoch"
+    causes = {c["id"]: c for p in facts["diagnosis"]["problems"] for c in p["causes"]}
+    assert causes["too_few_epochs"]["single"] is True

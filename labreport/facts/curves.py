@@ -69,6 +69,9 @@ def trend(values, *, higher_is_better: bool) -> dict:
         finite_epochs -= 1
     non_finite_from = finite_epochs + 1 if finite_epochs < len(series) else None
     series = series[:finite_epochs]
+    if len(series) == 1 and non_finite_from is None:
+        # One epoch, one value: no course to describe, only where it stood.
+        return {"verdict": "single", "n_epochs": 1, "first": series[0], "last": series[0]}
     if len(series) < 2 or any(v is None for v in series):
         return {"verdict": "unavailable", "n_epochs": len(_clean(values)), "finite": sum(v is not None for v in series),
                 "non_finite_from": non_finite_from}
@@ -120,6 +123,8 @@ def trend(values, *, higher_is_better: bool) -> dict:
 def overfitting(loss, val_loss) -> dict:
     """Did the validation loss turn up after its lowest epoch while the training loss kept falling?"""
     train, val = _clean(loss), _clean(val_loss)
+    if len(val) < 3 and val and None not in val and None not in train:
+        return {"verdict": "unavailable", "reason": "few_epochs", "n_epochs": len(val)}
     if len(val) < 3 or any(v is None for v in val) or any(v is None for v in train):
         return {"verdict": "unavailable"}
     best = min(range(len(val)), key=lambda i: (_printed(val[i]), i))
@@ -166,6 +171,9 @@ def end_state(loss, val_loss) -> dict:
     """Where training stood at the last epoch: still improving, converged, past its best, or unclear."""
     train, val = _clean(loss), _clean(val_loss)
     curve = val if val and None not in val else train
+    if len(curve) == 1 and None not in curve and None not in train:
+        # A single epoch cannot show whether more training would help.
+        return {"verdict": "single_epoch", "curve": "val_loss" if curve is val else "loss", "n_epochs": 1}
     if len(curve) < 2 or None in curve or None in train:
         return {"verdict": "unavailable"}
     n = len(curve)

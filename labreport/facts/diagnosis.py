@@ -152,8 +152,8 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             steps.append(step("chrono_init", current=forget["bias"], t_max=t_max,
                               longest_gate=(t_max - 2) / (t_max - 1) if t_max > 2 else 0.5))
         end = verdicts["end_state"]["verdict"]
-        if end == "still_improving":
-            causes.append(cause("too_few_epochs", epochs=epochs))
+        if end in ("still_improving", "single_epoch"):
+            causes.append(cause("too_few_epochs", epochs=epochs, single=end == "single_epoch"))
             steps.append(step("more_epochs", current=set_epochs, suggested=set_epochs * 2))
         if high_lr:
             causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
