@@ -366,6 +366,14 @@ def _callbacks_module():
     return HistoryRecorder, BestEpochStopping, EpochCheckpoint
 
 
+def _committed_epoch(folder: Path, fallback: int) -> int:
+    """The epoch the checkpoint's state file on disk holds (``fallback`` if it cannot be read)."""
+    try:
+        return int(json.loads((folder / CHECKPOINT_STATE).read_text(encoding="utf-8"))["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return fallback
+
+
 def _json_safe(value):
     """NaN and infinity as null, so the state file is strict JSON."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -516,8 +524,9 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         )
     except KeyboardInterrupt:
         finished = len(recorder.history["loss"])
-        # The checkpoint may be an epoch behind history.csv (interrupted while saving).
-        saved = checkpoint.saved_epoch if checkpoint is not None else 0
+        # The checkpoint may be an epoch behind history.csv (interrupted while saving); what it holds
+        # is what its state file on disk says, which Ctrl-C can have committed just before saved_epoch moved.
+        saved = _committed_epoch(backup_dir, checkpoint.saved_epoch) if checkpoint is not None else 0
         if saved:
             kept = "epoch 1 is" if saved == 1 else f"epochs 1-{saved} are"
             raise TrainingError(
