@@ -1414,7 +1414,8 @@ class Checker:
 
     # training.validation_split: 0 holds no data out: "No data was held out for validation ...".
     def no_validation(self, s: str) -> None:
-        if re.search(r"no data was held out for validation \(training\.validation_split: 0\)", s, flags=re.IGNORECASE):
+        if re.search(r"no data was held out for validation \(training\.validation_split: 0\)|with no validation data",
+                     s, flags=re.IGNORECASE):
             held_out = ((self.r.raw.get("dataset") or {}).get("sizes") or {}).get("validation")
             self.claim("no validation", s, held_out == 0, f"{held_out} validation sequences")
 

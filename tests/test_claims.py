@@ -21,6 +21,7 @@ import copy
 import json
 import math
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -349,3 +350,18 @@ def test_golden_text_of_exp13(render, name):
     assert path.exists(), f"{path} is missing: run with LABREPORT_UPDATE_GOLDEN=1 to write it"
     assert text == path.read_text(encoding="utf-8"), (
         f"the exp13 text of {name} changed; if intended, rewrite {path.name} with LABREPORT_UPDATE_GOLDEN=1")
+
+
+@pytest.mark.parametrize("worksheet", worksheet_names())
+def test_a_run_without_validation_shows_no_validation_columns_or_curves(render, worksheet):
+    """validation_split 0: no empty validation columns, no figure titled as if it had a validation curve."""
+    html, _ = render("default_no_validation", worksheet)
+    text = report_text(html)
+    assert "Validation loss</th>" not in html and "Best val. accuracy" not in html
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", html, flags=re.DOTALL)
+    curve_captions = [c for c in captions if "per epoch" in c or "vs epochs" in c]
+    assert curve_captions, captions
+    for caption in curve_captions:
+        if "SimpleRNN" not in caption:
+            assert "validation" not in caption.replace("no validation split", ""), caption
+    assert text.count("training.validation_split: 0") <= 3, worksheet

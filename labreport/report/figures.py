@@ -131,6 +131,12 @@ def _marks_alt(marks: dict | None) -> str:
     return text
 
 
+def shown_history(history: dict) -> dict:
+    """The history without the series that hold no finite value (a run with no validation split)."""
+    return {key: values for key, values in history.items()
+            if any(v is not None and math.isfinite(v) for v in values or [])}
+
+
 def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title: str,
                  marks: dict | None = None) -> Figure:
     """Training and validation ``metric`` per epoch: raw (faint) and smoothed (bold), with the evaluated epoch marked."""
@@ -198,12 +204,15 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
            + f". Right: loss, training from {_fmt(train_loss[0] if train_loss else None)} to "
            f"{_fmt(train_loss[-1] if train_loss else None)}."
            + "".join(f" Dashed: {CELL_TITLES.get(e['cell'], e['cell'])} validation accuracy ending at "
-                     f"{_fmt((e['history'].get('val_accuracy') or [math.nan])[-1])}." for e in baselines or [])
+                     f"{_fmt(e['history']['val_accuracy'][-1])}." for e in baselines or []
+                     if e["history"].get("val_accuracy"))
            + _marks_alt(marks))
-    names = " and ".join(CELL_TITLES.get(e["cell"], e["cell"]) for e in baselines or [])
-    caption = (f"{main_title} training and validation accuracy (left) and loss (right) per epoch; "
-               f"{names} validation dashed for comparison" if baselines else
-               f"{main_title} training and validation accuracy (left) and loss (right) per epoch")
+    compared = [e for e in baselines or [] if e["history"].get("val_accuracy")]
+    names = " and ".join(CELL_TITLES.get(e["cell"], e["cell"]) for e in compared)
+    split = "training and validation" if val_acc else "training (no validation split)"
+    caption = (f"{main_title} {split} accuracy (left) and loss (right) per epoch; "
+               f"{names} validation dashed for comparison" if compared else
+               f"{main_title} {split} accuracy (left) and loss (right) per epoch")
     return Figure("curves", path, alt, caption)
 
 
@@ -246,8 +255,9 @@ def comparison_figure(models: list[dict], metric: str, path: Path) -> Figure:
         colour = CELL_COLOURS.get(entry["cell"], "black")
         title = CELL_TITLES.get(entry["cell"], entry["cell"])
         history = entry["history"]
-        ax.plot(_epochs(history[metric]), history[metric], color=colour, linestyle="--", linewidth=1.2,
-                label=f"{title} training")
+        if history.get(metric):
+            ax.plot(_epochs(history[metric]), history[metric], color=colour, linestyle="--", linewidth=1.2,
+                    label=f"{title} training")
         if history.get(f"val_{metric}"):
             ax.plot(_epochs(history[f"val_{metric}"]), history[f"val_{metric}"], color=colour,
                     linewidth=2, label=f"{title} validation")
@@ -256,9 +266,10 @@ def comparison_figure(models: list[dict], metric: str, path: Path) -> Figure:
     names = " vs ".join(CELL_TITLES.get(m["cell"], m["cell"]) for m in models)
     ax.set_title(f"{names}: {metric} per epoch", fontsize=10)
     _finish(fig, ax, path)
-    finals = "; ".join(
-        f"{CELL_TITLES.get(m['cell'], m['cell'])} ends at validation {metric} "
-        f"{_fmt((m['history'].get('val_' + metric) or [math.nan])[-1])}" for m in models)
+    def final(history: dict) -> str:
+        split, key = ("validation", f"val_{metric}") if history.get(f"val_{metric}") else ("training", metric)
+        return f"{split} {metric} {_fmt((history.get(key) or [math.nan])[-1])}"
+    finals = "; ".join(f"{CELL_TITLES.get(m['cell'], m['cell'])} ends at {final(m['history'])}" for m in models)
     return Figure(f"compare_{metric}", path, f"Line chart comparing {names} {metric} per epoch. {finals}.",
                   f"{names}: {metric} per epoch")
 
@@ -382,25 +393,29 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
         return wanted is None or key in wanted
 
     figures: dict[str, Figure] = {}
-    history = record["history"]
+    # A run without a validation split records NaN validation columns: drawn, they would only add
+    # legend entries for lines that are not there, so the figures leave them out and say so.
+    history = shown_history(record["history"])
+    has_validation = "val_loss" in history or "val_accuracy" in history
+    split = "Training and validation" if has_validation else "Training (no validation split)"
+    baselines = [{**entry, "history": shown_history(entry["history"])} for entry in record.get("baselines") or []]
     marks = evaluation_marks(record)
     if want("dataset"):
         figures["dataset"] = _drawn(dataset_figure, record["dataset"], figure_dir / "dataset.png")
     if want("accuracy"):
         figures["accuracy"] = _drawn(curve_figure, history, "accuracy", weight, figure_dir / "accuracy.png",
-                                     title="Training and validation accuracy vs epochs", marks=marks)
+                                     title=f"{split} accuracy vs epochs", marks=marks)
     if want("loss"):
         figures["loss"] = _drawn(curve_figure, history, "loss", weight, figure_dir / "loss.png",
-                                 title="Training and validation loss vs epochs", marks=marks)
+                                 title=f"{split} loss vs epochs", marks=marks)
     if want("curves") and wanted is not None:  # only where a worksheet asks for it
         figures["curves"] = _drawn(curves_figure, history, weight, figure_dir / "curves.png",
-                                   baselines=record.get("baselines") or [],
+                                   baselines=baselines,
                                    main_cell=record["spec"]["model"]["recurrent"][0]["cell"], marks=marks)
     if want("batches"):
         batches = _drawn(batch_figure, record.get("batch_history") or {}, weight, figure_dir / "batches.png")
         if batches:
             figures["batches"] = batches
-    baselines = record.get("baselines") or []
     if baselines:
         models = [{"cell": record["spec"]["model"]["recurrent"][0]["cell"], "history": history}, *baselines]
         for metric in ("accuracy", "loss"):
