@@ -29,8 +29,8 @@ _CELL_MARK = re.compile(r"^# %%(?P<markdown> \[markdown\])?[ \t]*$")
 _OPTIMIZERS = {"adam": ("Adam", "Adam"), "rmsprop": ("RMSprop", "RMSprop"), "sgd": ("SGD", "stochastic gradient descent")}
 _CELL_LAYERS = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
 # Modules each data source's code needs beyond keras, numpy and matplotlib.
-_DATA_IMPORTS = {"generated": [], "keras-imdb": [], "csv": ["csv", "html", "io", "sys", "unicodedata"],
-                 "text-folder": ["html", "sys", "unicodedata"]}
+_DATA_IMPORTS = {"generated": [], "keras-imdb": [], "csv": ["csv", "html", "io", "re", "sys", "unicodedata"],
+                 "text-folder": ["html", "re", "sys", "unicodedata"]}
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,8 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         "has_validation": training["validation_split"] > 0,
         "validation_percent": f"{training['validation_split'] * 100:g}",
         "example_tokens": 20,
+        "data_name": PurePath(dataset["path"]).name if dataset.get("path") else "",
+        "test_percent": f"{dataset['test_fraction'] * 100:g}" if "test_fraction" in dataset else "",
         "cell_title": cell_title,
         "model_words": f"The layers: {front}, {stack}, and {head_words}.",
         "layer_lines": layer_lines,
@@ -255,3 +257,34 @@ def write_program_files(run_dir: Path, spec: dict) -> list[Path]:
 
     return [write_atomic(Path(run_dir) / PROGRAM_NAME, program_py(spec)),
             write_atomic(Path(run_dir) / NOTEBOOK_NAME, program_notebook(spec))]
+
+
+def export_program(source: str | Path, *, to: str = "py", out: Path | None = None) -> Path:
+    """Write the program of a run folder (its run.json), a run.json, a spec file or a shipped experiment.
+
+    ``out`` defaults to program.<to> in the run folder for a run, and to <experiment name>.<to> in the
+    current folder for a spec.  A spec is only read and validated: nothing is trained or imported.
+    """
+    from ..atomic import write_atomic
+    from ..errors import OptionError
+
+    if to not in FORMATS:
+        raise OptionError(f"--to '{to}' is unknown; allowed values: {', '.join(FORMATS)}.")
+    path = Path(source)
+    if path.is_dir() or path.suffix == ".json":
+        from ..run_record import RUN_RECORD_NAME, read_run_record
+        folder = path.parent if path.suffix == ".json" else path
+        if path.is_dir() and not (folder / RUN_RECORD_NAME).exists():
+            raise OptionError(f"{folder}: holds no {RUN_RECORD_NAME}, so it is not a run folder.",
+                              hint="Give a run folder (OUT/<experiment>/ after `labreport run`) or a spec file.")
+        spec = read_run_record(folder)["spec"]
+        default = folder / (PROGRAM_NAME if to == "py" else NOTEBOOK_NAME)
+    else:
+        from ..pipeline import resolve_spec
+        resolved, _ = resolve_spec(str(source))
+        spec = resolved.model_dump(mode="json")
+        default = Path(f"{resolved.name}.{to}")
+    target = Path(out) if out is not None else default
+    if target.is_dir():
+        target = target / default.name
+    return write_atomic(target, render(spec, to))
