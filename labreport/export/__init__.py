@@ -25,6 +25,7 @@ PROGRAM_NAME = "program.py"
 NOTEBOOK_NAME = "program.ipynb"
 FORMATS = ("py", "ipynb")
 
+_MARKDOWN_HEADING = re.compile(r"^#+ ")
 _CELL_MARK = re.compile(r"^# %%(?P<markdown> \[markdown\])?[ \t]*$")
 _OPTIMIZERS = {"adam": ("Adam", "Adam"), "rmsprop": ("RMSprop", "RMSprop"), "sgd": ("SGD", "stochastic gradient descent")}
 _CELL_LAYERS = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
@@ -220,7 +221,8 @@ def program_py(spec: dict, *, data_path: str = "full") -> str:
     parts = []
     for cell in program_cells(program_source(spec, data_path=data_path)):
         if cell.kind == "markdown":
-            parts.append("\n".join(("# " + line).rstrip() for line in cell.text.splitlines()))
+            # Markdown headings read as plain comment lines in a script.
+            parts.append("\n".join(("# " + _MARKDOWN_HEADING.sub("", line)).rstrip() for line in cell.text.splitlines()))
         else:
             parts.append(cell.text)
     return '"""' + _docstring(spec) + '"""\n\n' + "\n\n".join(parts) + "\n"
