@@ -81,6 +81,14 @@ def test_the_spec_values_reach_the_program(tmp_path):
     assert "keras.layers.LSTM(8, name=\"lstm\")" in text
 
 
+def test_a_jax_run_exports_a_jax_program(tmp_path):
+    spec_path = tmp_path / "tiny.yaml"
+    spec_path.write_text(tiny_spec_text(extra="  backend: jax\n"))
+    text = program_py(_spec(spec_path))
+    assert 'os.environ["KERAS_BACKEND"] = "jax"' in text
+    assert 'jit_compile="auto"' in text  # as the run: JAX's jit_compile=False would run op by op
+
+
 def test_the_report_version_names_the_data_file_only():
     spec = _spec(shipped_experiments()["imdb_csv"])
     full, named = program_py(spec), program_py(spec, data_path="name")

@@ -185,6 +185,11 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
                             + (f", gradients clipped to norm {training['clipnorm']:g}" if training.get("clipnorm") else "")),
         "epochs_words": ("up to " if stopping and stopping["patience"] is not None else "") + _plural(training["epochs"], "epoch"),
         "stopping": stopping, "stopping_words": stopping_words,
+        # As labreport.model._jit_compile: the spec's choice on TensorFlow; JAX always compiles with XLA
+        # ("auto"), its False would mean running op by op.
+        "jit_compile_expr": '"auto"' if training["backend"] == "jax" else _py(bool(training["jit_compile"])),
+        "jit_compile_words": ("JAX compiles with XLA, as the run did" if training["backend"] == "jax" else
+                              "XLA, as the run" if training["jit_compile"] else "no XLA, as the run"),
     }
 
 
