@@ -258,10 +258,24 @@ def render(spec: dict, to: str, *, data_path: str = "full") -> str:
     return program_py(spec, data_path=data_path) if to == "py" else program_notebook(spec, data_path=data_path)
 
 
+def complete_spec(spec: dict) -> dict | None:
+    """The spec with every default filled in (an older run.json may lack keys added since), or None if invalid."""
+    from pydantic import ValidationError
+
+    from ..spec import ExperimentSpec
+    try:
+        return ExperimentSpec.model_validate(spec).model_dump(mode="json")
+    except ValidationError:
+        return None
+
+
 def write_program_files(run_dir: Path, spec: dict) -> list[Path]:
-    """program.py and program.ipynb into the run folder (atomic writes)."""
+    """program.py and program.ipynb into the run folder (atomic writes); none for a spec that no longer validates."""
     from ..atomic import write_atomic
 
+    spec = complete_spec(spec)
+    if spec is None:
+        return []  # a run saved by an older labreport whose spec this one refuses: its report says so
     return [write_atomic(Path(run_dir) / PROGRAM_NAME, program_py(spec)),
             write_atomic(Path(run_dir) / NOTEBOOK_NAME, program_notebook(spec))]
 
@@ -284,7 +298,11 @@ def export_program(source: str | Path, *, to: str = "py", out: Path | None = Non
         if path.is_dir() and not (folder / RUN_RECORD_NAME).exists():
             raise OptionError(f"{folder}: holds no {RUN_RECORD_NAME}, so it is not a run folder.",
                               hint="Give a run folder (OUT/<experiment>/ after `labreport run`) or a spec file.")
-        spec = read_run_record(folder)["spec"]
+        spec = complete_spec(read_run_record(folder)["spec"])
+        if spec is None:
+            raise OptionError(f"{folder / RUN_RECORD_NAME}: its spec does not validate with this labreport, so no "
+                              "program can be written from it.",
+                              hint="Export the spec file it was run from instead, or run it again.")
         default = folder / (PROGRAM_NAME if to == "py" else NOTEBOOK_NAME)
     else:
         from ..pipeline import resolve_spec

@@ -71,9 +71,9 @@ def program_code(record: dict) -> dict:
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
 
-    from ..export import program_py
+    from ..export import complete_spec, program_py
 
-    spec = _complete_spec(record.get("spec") or {})
+    spec = complete_spec(record.get("spec") or {})
     if spec is None:
         return {"lines": [], "style": "", "available": False}
     source = program_py(spec, data_path="name")
@@ -84,14 +84,3 @@ def program_code(record: dict) -> dict:
     # Only the token colours: the table's background and layout come from report.css.
     style = "\n".join(line for line in style.splitlines() if line.startswith(".program .py-"))
     return {"lines": lines, "style": style, "available": True, "line_count": len(lines)}
-
-
-def _complete_spec(spec: dict) -> dict | None:
-    """The spec with every default filled in (an older run.json may lack keys added since), or None."""
-    from pydantic import ValidationError
-
-    from ..spec import ExperimentSpec
-    try:
-        return ExperimentSpec.model_validate(spec).model_dump(mode="json")
-    except ValidationError:
-        return None
