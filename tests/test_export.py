@@ -205,3 +205,56 @@ def test_the_assignment7_programs_repeats_the_run(shared_imdb, tmp_path):
     result = invoke("run", spec_path, "--data", shared_imdb, "--epochs", "2", "--out", tmp_path / "out", "--quiet")
     assert result.exit_code == 0, result.output
     _check_exact(tmp_path / "out" / "imdb_assignment7", tmp_path)
+
+
+def _write_texts(tmp_path: Path) -> None:
+    """A tiny CSV and a tiny aclImdb-style folder: made-up reviews whose last word gives the class."""
+    import csv
+    import random
+
+    rng = random.Random(0)
+    words = "good bad great awful fine movie film plot actor <br /> don't Ünïcode, wow! terrible lovely".split()
+
+    def review(positive: bool) -> str:
+        return " ".join(rng.choice(words) for _ in range(rng.randint(0, 30))) + (" great" if positive else " awful")
+
+    with open(tmp_path / "reviews.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["review", "sentiment"])
+        for _ in range(300):
+            positive = rng.random() < 0.5
+            writer.writerow([review(positive), "positive" if positive else "negative"])
+    for part, count in (("train", 200), ("test", 60)):
+        for i in range(count):
+            positive = rng.random() < 0.5
+            folder = tmp_path / "reviews" / part / ("pos" if positive else "neg")
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{i}.txt").write_text(review(positive), encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["csv", "text-folder"])
+def test_the_text_runs_programs_repeat_the_run(source, tmp_path):
+    _write_texts(tmp_path)
+    data = "path: reviews.csv" if source == "csv" else "path: reviews\n  padding: post"
+    (tmp_path / "texts.yaml").write_text(f"""
+name: texts
+dataset:
+  source: {source}
+  {data}
+  vocabulary_size: 30
+  sequence_length: 25
+model:
+  embedding: {{output_dim: 4}}
+  recurrent: [{{cell: lstm, units: 8, forget_bias: 2.0}}, {{cell: gru, units: 4, dropout: 0.1, bidirectional: true}}]
+  compare: []
+training:
+  batch_size: 32
+  epochs: 2
+  learning_rate: 0.01
+  validation_shuffle: true
+  early_stopping: {{monitor: val_accuracy, patience: null}}
+""")
+    result = invoke("run", tmp_path / "texts.yaml", "--out", tmp_path / "out", "--quiet")
+    assert result.exit_code == 0, result.output
+    _check_exact(tmp_path / "out" / "texts", tmp_path)
