@@ -131,6 +131,26 @@ def render_command(
     typer.echo(f"Done: {rendered.pdf_path} ({rendered.seconds:.1f} s)")
 
 
+@app.command("export")
+def export_command(
+    source: str = typer.Argument(..., metavar="SPEC_OR_RUN_DIR",
+                                 help="A spec file or shipped experiment's name (nothing is trained), or a run folder "
+                                      "holding run.json."),
+    to: str = typer.Option("py", "--to", help="py: a Python script; ipynb: a Jupyter/Colab notebook."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="The file to write (or a folder for it); default: program.<py|ipynb> in "
+                                            "the run folder, or <experiment name>.<py|ipynb> here for a spec."),
+) -> None:
+    """Write the run's program in plain Keras (no labreport needed to run it)."""
+    from .export import export_program
+
+    try:
+        path = export_program(source, to=to, out=out)
+    except LabreportError as error:
+        _fail(error)
+    typer.echo(f"Wrote {path}")
+
+
 @app.command("batch")
 def batch_command(
     paths: Optional[List[Path]] = typer.Argument(None, help="Spec files, or folders of them (*.yaml, *.yml)."),

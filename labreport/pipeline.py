@@ -244,6 +244,8 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
         from .report import render_report
         rendered = render_report(run_dir, report_fields=spec.report_fields(), spec_text=spec_text)
         saved = read_run_record(run_dir)
+        from .export import write_program_files
+        write_program_files(run_dir, saved["spec"])  # a run saved before the program was written has none
         if (saved.get("stopped") or {}).get("reason") == "nan_loss":
             raise nan_loss_error(spec, saved["stopped"], run_dir)  # the saved run diverged: still a failure
         return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,
@@ -262,6 +264,9 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
         record["report_fingerprint"] = report_fingerprint(spec.report_fields())
         write_run_record(run_dir, record)
         record_written = True
+        # The run's program in plain Keras, from the spec run.json holds (no Keras needed to write it).
+        from .export import write_program_files
+        write_program_files(run_dir, record["spec"])
         # Only now, with the run record safe, are the checkpoints no longer needed.
         shutil.rmtree(run_dir / CHECKPOINT_DIR, ignore_errors=True)
         from .report import render_report

@@ -39,7 +39,7 @@ Definitions (what a careful reader holding the per-epoch table would accept):
 * A suggested setting ("(training.clipnorm: 1)") must differ from the spec's,
   and the value after "instead of" must be the spec's.
 
-Program listings (<pre>) are code, not prose, and are not read.  A sentence
+Program listings (<pre>, and the numbered <table class="program">) are code, not prose, and are not read.  A sentence
 that names an epoch ("epoch 7") or a curve together with a number, but matches
 no form below, fails as "unrecognised": a new sentence form has to be taught
 here before it can ship unchecked.
@@ -84,14 +84,18 @@ class _Blocks(HTMLParser):
         self._tag = "body"
         self._parts: list[str] = []
         self._skip = 0
+        self._in_listing = False  # inside <table class="program">: a program listing, read as <pre>
 
     def _flush(self):
         text = normalise("".join(self._parts))
         if text:
-            self.blocks.append((self._tag, text))
+            self.blocks.append(("pre" if self._in_listing else self._tag, text))
         self._parts = []
 
     def handle_starttag(self, tag, attrs):
+        if tag == "table" and "program" in (dict(attrs).get("class") or "").split():
+            self._flush()
+            self._in_listing = True
         if tag in SKIP_TAGS:
             self._skip += 1
         elif tag in BLOCK_TAGS:
@@ -99,6 +103,9 @@ class _Blocks(HTMLParser):
             self._tag = tag
 
     def handle_endtag(self, tag):
+        if tag == "table" and self._in_listing:
+            self._flush()
+            self._in_listing = False
         if tag in SKIP_TAGS:
             self._skip = max(self._skip - 1, 0)
         elif tag in BLOCK_TAGS:

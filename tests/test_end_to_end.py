@@ -25,7 +25,7 @@ def pdf_text(path) -> str:
 
 def test_run_writes_every_output(tiny_run):
     run_dir = tiny_run["run_dir"]
-    for name in ("report.pdf", "report.html", "run.json", "history.csv"):
+    for name in ("report.pdf", "report.html", "run.json", "history.csv", "program.py", "program.ipynb"):
         assert (run_dir / name).is_file(), name
     assert (run_dir / "figures" / "accuracy.png").is_file()
     assert (run_dir / "figures" / "loss.png").is_file()

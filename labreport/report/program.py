@@ -58,3 +58,29 @@ def _option(key: str, value) -> str:
     if value is False:
         return f"--no-{name}"
     return f"--{name} {value}"
+
+
+def program_code(record: dict) -> dict:
+    """The run's exported program for the report: highlighted lines (Pygments) and the style they need.
+
+    The program is written from run.json's spec (labreport.export), with the data file's name only
+    (the run folder's program.py names the full path).  Each line is one table row: the number in
+    its own cell, so that a long line wraps inside the code cell and the numbers stay in step.
+    """
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    from ..export import complete_spec, program_py
+
+    spec = complete_spec(record.get("spec") or {})
+    if spec is None:
+        return {"lines": [], "style": "", "available": False}
+    source = program_py(spec, data_path="name")
+    formatter = HtmlFormatter(nowrap=True, style="default", classprefix="py-")
+    # HtmlFormatter closes and reopens its spans at every line end, so each line is whole HTML.
+    lines = highlight(source, PythonLexer(), formatter).rstrip("\n").split("\n")
+    style = HtmlFormatter(style="default", classprefix="py-").get_style_defs(".program")
+    # Only the token colours: the table's background and layout come from report.css.
+    style = "\n".join(line for line in style.splitlines() if line.startswith(".program .py-"))
+    return {"lines": lines, "style": style, "available": True, "line_count": len(lines)}

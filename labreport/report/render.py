@@ -38,7 +38,7 @@ from ..resources import templates_dir
 from ..run_record import read_run_record, write_run_record
 from ..facts import build_facts
 from .filters import FILTERS
-from .program import program_facts
+from .program import program_code, program_facts
 from .figures import make_figures
 from .worksheets import load_worksheet
 
@@ -172,7 +172,7 @@ def build_context(record: dict, *, worksheet, header_overrides: dict | None, smo
         "header": header,
         "worksheet": worksheet,
         "f": facts,
-        "program": program_facts(record),
+        "program": {**program_facts(record), "code": program_code(record)},
         "figures": {key: {"src": f"figures/{fig.path.name}", "alt": fig.alt, "caption": fig.caption,
                           "number": fig.number}
                     for key, fig in figures.items()},

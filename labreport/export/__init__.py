@@ -1,0 +1,315 @@
+"""The run's program, written out: a plain-Keras program.py and program.ipynb from the spec.
+
+One source for both: ``templates/program/program.py.j2`` (with one template per
+data source under ``templates/program/data/``) renders the program in the
+"percent" cell format (``# %%`` code cells, ``# %% [markdown]`` text cells).
+``program_cells`` splits that text into cells; ``program_py`` writes them as a
+script (the markdown as comments) and ``program_notebook`` as a notebook built
+with nbformat.  Everything here works on the spec as plain data (run.json's
+``spec`` or a validated spec file): no Keras, no TensorFlow.
+
+The data path.  The program reads the data file or folder the run read,
+named once at the top as ``DATA_PATH``.  ``data_path="full"`` writes the path
+the run used (program.py in the run folder, ``labreport export``: the program
+runs as it is on this machine); ``data_path="name"`` writes only the file or
+folder name (the report, which must not print a student's own folders).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+PROGRAM_NAME = "program.py"
+NOTEBOOK_NAME = "program.ipynb"
+FORMATS = ("py", "ipynb")
+
+_MARKDOWN_HEADING = re.compile(r"^#+ ")
+_CELL_MARK = re.compile(r"^# %%(?P<markdown> \[markdown\])?[ \t]*$")
+_OPTIMIZERS = {"adam": ("Adam", "Adam"), "rmsprop": ("RMSprop", "RMSprop"), "sgd": ("SGD", "stochastic gradient descent")}
+_CELL_LAYERS = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
+# Modules each data source's code needs beyond keras, numpy and matplotlib.
+_DATA_IMPORTS = {"generated": [], "keras-imdb": [], "csv": ["csv", "html", "io", "re", "sys", "unicodedata"],
+                 "text-folder": ["html", "re", "sys", "unicodedata"]}
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # "code" or "markdown"
+    text: str
+
+
+def _py(value) -> str:
+    """A value as a Python literal: repr (floats as the shortest text that reads back the same), strings in double quotes."""
+    if isinstance(value, str):
+        import json
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+def _environment():
+    import jinja2
+
+    from ..resources import templates_dir
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "program")),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined, autoescape=False,
+    )
+    env.filters["py"] = _py
+    return env
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _layer_lines(model: dict, dataset: dict, training: dict, head_known: tuple | None) -> tuple[list[str], dict]:
+    """The Sequential model's layers as code lines, and which helper classes they need."""
+    needs = {"chrono": False, "forget_value": False}
+    lines = ['keras.Input(shape=(SEQUENCE_LENGTH,), name="tokens"),']
+    embedding = model.get("embedding")
+    if embedding is None:
+        lines.append('keras.layers.CategoryEncoding(num_tokens=vocabulary_size, output_mode="one_hot", name="one_hot"),')
+    else:
+        input_dim = _py(embedding["input_dim"]) if embedding.get("input_dim") else "vocabulary_size"
+        lines.append(f'keras.layers.Embedding({input_dim}, {_py(embedding["output_dim"])}, name="embedding"),')
+    recurrent = model["recurrent"]
+    for index, layer in enumerate(recurrent):
+        cell = layer["cell"]
+        name = cell if len(recurrent) == 1 else f"{cell}_{index + 1}"
+        args = [_py(layer["units"])]
+        if index < len(recurrent) - 1:
+            args.append("return_sequences=True")  # the next recurrent layer reads the whole sequence
+        if layer.get("dropout"):
+            args.append(f"dropout={_py(layer['dropout'])}")
+        if layer.get("recurrent_dropout"):
+            args.append(f"recurrent_dropout={_py(layer['recurrent_dropout'])}")
+        forget = layer.get("forget_bias", 1.0)
+        if cell == "lstm" and forget == "chrono":
+            needs["chrono"] = True
+            args.append("unit_forget_bias=False")
+            args.append(f"bias_initializer=ChronoBiasInitializer({_py(layer['units'])}, SEQUENCE_LENGTH, "
+                        f"seed=SEED + {index})")
+        elif cell == "lstm" and forget != 1.0:
+            needs["forget_value"] = True
+            args.append("unit_forget_bias=False")
+            args.append(f"bias_initializer=ForgetBiasInitializer({_py(layer['units'])}, {_py(float(forget))})")
+        args.append(f"name={_py(name)}")
+        text = f"keras.layers.{_CELL_LAYERS[cell]}({', '.join(args)})"
+        if layer.get("bidirectional"):
+            text = f"keras.layers.Bidirectional({text}, name={_py('bidirectional_' + name)})"
+        lines.append(text + ",")
+    if head_known:
+        units, activation, _ = head_known
+        lines.append(f'keras.layers.Dense({units}, activation="{activation}", name="dense"),')
+    else:
+        lines.append('keras.layers.Dense(head_units, activation=head_activation, name="dense"),')
+    return lines, needs
+
+
+def _head(spec: dict) -> tuple | None:
+    """(units, activation, loss) when the classes are known from the spec alone."""
+    source = spec["dataset"]["source"]
+    if source == "generated":
+        return 4, "softmax", "sparse_categorical_crossentropy"
+    if source == "keras-imdb":
+        return 1, "sigmoid", "binary_crossentropy"
+    return None  # csv and text-folder: the program counts the classes it reads
+
+
+def _data_path(dataset: dict, mode: str, key: str = "path") -> str | None:
+    value = dataset.get(key)
+    if not value:
+        return None
+    return PurePath(value).name if mode == "name" else str(value)
+
+
+def program_context(spec: dict, *, data_path: str = "full") -> dict:
+    from .. import __version__
+
+    dataset, model, training = spec["dataset"], spec["model"], spec["training"]
+    source = dataset["source"]
+    head = _head(spec)
+    layer_lines, needs = _layer_lines(model, dataset, training, head)
+    optimizer_class, optimizer_words = _OPTIMIZERS[training["optimizer"]]
+    optimizer_args = [f"learning_rate={_py(training['learning_rate'])}"]
+    if training.get("clipnorm"):
+        optimizer_args.append(f"clipnorm={_py(training['clipnorm'])}")
+    cells = [layer["cell"] for layer in model["recurrent"]]
+    cell_title = _CELL_LAYERS[cells[0]]
+    stopping = training.get("early_stopping")
+    if stopping:
+        watched = {"val_loss": "validation loss", "val_accuracy": "validation accuracy",
+                   "loss": "training loss", "accuracy": "training accuracy"}[stopping["monitor"]]
+        stopping_words = (f"Early stopping watches the {watched}: "
+                          + ("training never stops early, " if stopping["patience"] is None else
+                             f"training stops after {_plural(stopping['patience'], 'epoch')} in a row without improvement, ")
+                          + ("and the best epoch's weights are evaluated." if stopping["restore_best_weights"]
+                             else "and the last epoch's weights are evaluated."))
+    else:
+        stopping_words = ""
+    embedding = model.get("embedding")
+    front = ("an embedding of each token id in " + _plural(embedding["output_dim"], "number") if embedding
+             else "each token id as a one-hot vector")
+    stack = " then ".join(
+        ("a bidirectional " if layer.get("bidirectional") else "an " if layer["cell"] == "lstm" else "a ")
+        + f"{_CELL_LAYERS[layer['cell']]} layer of "
+        + _plural(layer["units"], "unit") for layer in model["recurrent"])
+    head_words = ("one sigmoid unit (two classes)" if head and head[0] == 1 else
+                  "one softmax unit per class" if head else "a sigmoid unit for two classes, else softmax units")
+    return {
+        "spec": spec, "dataset": dataset, "model": model, "training": training, "version": __version__,
+        "data_imports": _DATA_IMPORTS[source],
+        "data_path_kind": source != "generated",
+        "data_path": _data_path(dataset, data_path),
+        "test_data_path": _data_path(dataset, data_path, "test_path"),
+        "data_seed": dataset.get("seed") if dataset.get("seed") is not None else training["seed"],
+        "has_validation": training["validation_split"] > 0,
+        "validation_percent": f"{training['validation_split'] * 100:g}",
+        "example_tokens": 20,
+        "data_name": PurePath(dataset["path"]).name if dataset.get("path") else "",
+        "test_percent": f"{dataset['test_fraction'] * 100:g}" if "test_fraction" in dataset else "",
+        "cell_title": cell_title,
+        "model_words": f"The layers: {front}, {stack}, and {head_words}.",
+        "layer_lines": layer_lines,
+        "model_name": cells[0] + "_model",
+        "chrono": needs["chrono"], "forget_value": needs["forget_value"],
+        "head_known": head is not None,
+        "loss_expr": _py(head[2]) if head else "loss",
+        "optimizer_class": optimizer_class,
+        "optimizer_args": ", ".join(optimizer_args),
+        "optimizer_words": (f"{optimizer_words} with learning rate {training['learning_rate']:g}"
+                            + (f", gradients clipped to norm {training['clipnorm']:g}" if training.get("clipnorm") else "")),
+        "epochs_words": ("up to " if stopping and stopping["patience"] is not None else "") + _plural(training["epochs"], "epoch"),
+        "stopping": stopping, "stopping_words": stopping_words,
+        # As labreport.model._jit_compile: the spec's choice on TensorFlow; JAX always compiles with XLA
+        # ("auto"), its False would mean running op by op.
+        "jit_compile_expr": '"auto"' if training["backend"] == "jax" else _py(bool(training["jit_compile"])),
+        "jit_compile_words": ("JAX compiles with XLA, as the run did" if training["backend"] == "jax" else
+                              "XLA, as the run" if training["jit_compile"] else "no XLA, as the run"),
+    }
+
+
+def program_source(spec: dict, *, data_path: str = "full") -> str:
+    """The program in the percent cell format (the one source of both files)."""
+    return _environment().get_template("program.py.j2").render(program_context(spec, data_path=data_path))
+
+
+def program_cells(source: str) -> list[Cell]:
+    """Split percent-format text into cells; a markdown cell's lines lose their '# '."""
+    cells: list[Cell] = []
+    kind, lines = None, []
+
+    def close():
+        text = "\n".join(lines).strip("\n")
+        if kind is not None and text:
+            if kind == "markdown":
+                text = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in text.splitlines())
+            cells.append(Cell(kind, text))
+
+    for line in source.splitlines():
+        mark = _CELL_MARK.match(line)
+        if mark:
+            close()
+            kind, lines = ("markdown" if mark.group("markdown") else "code"), []
+        else:
+            lines.append(line)
+    close()
+    return cells
+
+
+def program_py(spec: dict, *, data_path: str = "full") -> str:
+    """program.py: the code cells, each markdown cell above its code as comments."""
+    parts = []
+    for cell in program_cells(program_source(spec, data_path=data_path)):
+        if cell.kind == "markdown":
+            # Markdown headings read as plain comment lines in a script.
+            parts.append("\n".join(("# " + _MARKDOWN_HEADING.sub("", line)).rstrip() for line in cell.text.splitlines()))
+        else:
+            parts.append(cell.text)
+    return '"""' + _docstring(spec) + '"""\n\n' + "\n\n".join(parts) + "\n"
+
+
+def _docstring(spec: dict) -> str:
+    from .. import __version__
+    return (f"{spec['name']}: the program of the labreport run, in plain Keras.\n\n"
+            f"Written by labreport {__version__} (`labreport export`); runs without labreport.\n")
+
+
+def program_notebook(spec: dict, *, data_path: str = "full") -> str:
+    """program.ipynb as JSON text, built with nbformat (version 4)."""
+    import nbformat
+    from nbformat import v4
+
+    cells = [v4.new_markdown_cell(cell.text) if cell.kind == "markdown" else v4.new_code_cell(cell.text)
+             for cell in program_cells(program_source(spec, data_path=data_path))]
+    notebook = v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    })
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook)
+
+
+def render(spec: dict, to: str, *, data_path: str = "full") -> str:
+    return program_py(spec, data_path=data_path) if to == "py" else program_notebook(spec, data_path=data_path)
+
+
+def complete_spec(spec: dict) -> dict | None:
+    """The spec with every default filled in (an older run.json may lack keys added since), or None if invalid."""
+    from pydantic import ValidationError
+
+    from ..spec import ExperimentSpec
+    try:
+        return ExperimentSpec.model_validate(spec).model_dump(mode="json")
+    except ValidationError:
+        return None
+
+
+def write_program_files(run_dir: Path, spec: dict) -> list[Path]:
+    """program.py and program.ipynb into the run folder (atomic writes); none for a spec that no longer validates."""
+    from ..atomic import write_atomic
+
+    spec = complete_spec(spec)
+    if spec is None:
+        return []  # a run saved by an older labreport whose spec this one refuses: its report says so
+    return [write_atomic(Path(run_dir) / PROGRAM_NAME, program_py(spec)),
+            write_atomic(Path(run_dir) / NOTEBOOK_NAME, program_notebook(spec))]
+
+
+def export_program(source: str | Path, *, to: str = "py", out: Path | None = None) -> Path:
+    """Write the program of a run folder (its run.json), a run.json, a spec file or a shipped experiment.
+
+    ``out`` defaults to program.<to> in the run folder for a run, and to <experiment name>.<to> in the
+    current folder for a spec.  A spec is only read and validated: nothing is trained or imported.
+    """
+    from ..atomic import write_atomic
+    from ..errors import OptionError
+
+    if to not in FORMATS:
+        raise OptionError(f"--to '{to}' is unknown; allowed values: {', '.join(FORMATS)}.")
+    path = Path(source)
+    if path.is_dir() or path.suffix == ".json":
+        from ..run_record import RUN_RECORD_NAME, read_run_record
+        folder = path.parent if path.suffix == ".json" else path
+        if path.is_dir() and not (folder / RUN_RECORD_NAME).exists():
+            raise OptionError(f"{folder}: holds no {RUN_RECORD_NAME}, so it is not a run folder.",
+                              hint="Give a run folder (OUT/<experiment>/ after `labreport run`) or a spec file.")
+        spec = complete_spec(read_run_record(folder)["spec"])
+        if spec is None:
+            raise OptionError(f"{folder / RUN_RECORD_NAME}: its spec does not validate with this labreport, so no "
+                              "program can be written from it.",
+                              hint="Export the spec file it was run from instead, or run it again.")
+        default = folder / (PROGRAM_NAME if to == "py" else NOTEBOOK_NAME)
+    else:
+        from ..pipeline import resolve_spec
+        resolved, _ = resolve_spec(str(source))
+        spec = resolved.model_dump(mode="json")
+        default = Path(f"{resolved.name}.{to}")
+    target = Path(out) if out is not None else default
+    if target.is_dir():
+        target = target / default.name
+    return write_atomic(target, render(spec, to))
