@@ -35,6 +35,8 @@ def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | Non
     """Build and compile the spec's model; ``cell`` swaps every recurrent cell (baselines)."""
     import keras
 
+    _register_initializers()
+
     layers = [keras.Input(shape=(shape.sequence_length,) if shape.vocabulary_size else
                           (shape.sequence_length, shape.n_features),
                           name="tokens" if shape.vocabulary_size else "sequence")]
@@ -101,6 +103,20 @@ def _jit_compile(training_spec):
 
 
 
+def _register_initializers() -> None:
+    """Make the bias initialisers known to Keras' serialisation.
+
+    ``keras.layers.Bidirectional`` rebuilds its wrapped layer from the layer's config, so an
+    initialiser Keras cannot deserialise fails there ("Could not interpret initializer identifier").
+    Registered here, not with a decorator, so that importing this module does not import Keras.
+    """
+    import keras
+
+    for initializer in (ForgetBiasInitializer, ChronoBiasInitializer):
+        if keras.saving.get_registered_object(f"labreport>{initializer.__name__}") is None:
+            keras.saving.register_keras_serializable(package="labreport")(initializer)
+
+
 class ForgetBiasInitializer:
     """LSTM bias: zeros, except ``value`` for the forget gate (Keras' gate order i, f, c, o)."""
 
@@ -119,6 +135,10 @@ class ForgetBiasInitializer:
 
     def get_config(self):
         return {"units": self.units, "value": self.value}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
 
 class ChronoBiasInitializer:
@@ -150,6 +170,10 @@ class ChronoBiasInitializer:
 
     def get_config(self):
         return {"units": self.units, "t_max": self.t_max, "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
 
 def describe_model(model) -> dict:
