@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from ..model import CELL_LAYERS as _CELL_LAYERS  # model.py imports Keras only inside its functions
+
 PROGRAM_NAME = "program.py"
 NOTEBOOK_NAME = "program.ipynb"
 FORMATS = ("py", "ipynb")
@@ -28,7 +30,6 @@ FORMATS = ("py", "ipynb")
 _MARKDOWN_HEADING = re.compile(r"^#+ ")
 _CELL_MARK = re.compile(r"^# %%(?P<markdown> \[markdown\])?[ \t]*$")
 _OPTIMIZERS = {"adam": ("Adam", "Adam"), "rmsprop": ("RMSprop", "RMSprop"), "sgd": ("SGD", "stochastic gradient descent")}
-_CELL_LAYERS = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
 # Modules each data source's code needs beyond keras, numpy and matplotlib.
 _DATA_IMPORTS = {"generated": [], "keras-imdb": [], "csv": ["csv", "html", "io", "re", "sys", "unicodedata"],
                  "text-folder": ["html", "re", "sys", "unicodedata"]}
