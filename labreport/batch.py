@@ -294,7 +294,7 @@ def _render_rows(spec_path: Path, out_dir: Path, rows: list[RosterRow], fingerpr
     stamps = _roster_stamps(run_dir)
     for row in rows:
         stamps[row.pdf_name] = {"fingerprint": fingerprint, "report_fingerprint": _row_report_fingerprint(spec, row)}
-    write_atomic(run_dir / ROSTER_STAMPS, json.dumps({"format": 1, "reports": stamps}, indent=1) + "\n")
+    write_atomic(run_dir / ROSTER_STAMPS, json.dumps({"format": 1, "reports": stamps}, indent=1) + "\n", root=run_dir)
     return [row.pdf_name for row in rows]
 
 
@@ -545,7 +545,8 @@ def write_index(out_dir: Path, outcomes: list[Outcome]) -> tuple[Path, Path]:
     """OUT/index.json and OUT/index.html (sortable by clicking a heading; no network, no server)."""
     generated = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     data = {"generated": generated, "labreport": __version__, "reports": [asdict(o) for o in outcomes]}
-    index_json = write_atomic(out_dir / "index.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    index_json = write_atomic(out_dir / "index.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n",
+                              root=out_dir)
 
     body = []
     for outcome in outcomes:
@@ -590,4 +591,4 @@ td.failed, td.skipped {{ color: #a00; }}
 </body>
 </html>
 """
-    return write_atomic(out_dir / "index.html", page), index_json
+    return write_atomic(out_dir / "index.html", page, root=out_dir), index_json

@@ -106,6 +106,10 @@ def render_command(
                                             "SPEC: the output folder the spec was run with (default ./output)."),
     student: Optional[str] = typer.Option(None, "--student", help="Override header.student_name."),
     smoothing: Optional[float] = typer.Option(None, "--smoothing", help="Override report.smoothing (0-1)."),
+    template: Optional[Path] = typer.Option(None, "--template", help="RUN_DIR: your own template (report.template); "
+                                            "one named only in run.json is not used."),
+    template_dir: Optional[Path] = typer.Option(None, "--template-dir", help="RUN_DIR: a course's template folder "
+                                                "(report.template_dir); one named only in run.json is not used."),
 ) -> None:
     """Write the report again from a saved run, without training."""
     from .errors import OptionError
@@ -121,7 +125,8 @@ def render_command(
         if path.is_dir() or path.suffix == ".json":
             from .report import render_report
             folder = path.parent if path.suffix == ".json" else path
-            rendered = render_report(folder, worksheet=worksheet, header=header, smoothing=smoothing, out_dir=out)
+            rendered = render_report(folder, worksheet=worksheet, header=header, smoothing=smoothing, out_dir=out,
+                                     template=template, template_dir=template_dir)
         else:
             from .pipeline import render_saved_run
             rendered = render_saved_run(source, out_dir=out or Path("output"), worksheet=worksheet, header=header,

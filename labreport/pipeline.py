@@ -265,7 +265,7 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
         # Only now, with the run record safe, are the checkpoints no longer needed.
         shutil.rmtree(run_dir / CHECKPOINT_DIR, ignore_errors=True)
         from .report import render_report
-        rendered = render_report(run_dir)
+        rendered = render_report(run_dir, report_fields=spec.report_fields())  # the spec names its template
         if (record.get("stopped") or {}).get("reason") == "nan_loss":
             # The main model diverged: its record and report are written; the run still failed.
             raise nan_loss_error(spec, record["stopped"], run_dir)

@@ -43,7 +43,7 @@ def write_run_record(run_dir: Path, record: dict) -> Path:
     if missing:
         raise ValueError(f"run record is missing {missing}")  # a bug, not a user error
     text = json.dumps(_json_safe(record), indent=1, ensure_ascii=False, allow_nan=False)
-    return write_atomic(Path(run_dir) / RUN_RECORD_NAME, text + "\n")
+    return write_atomic(Path(run_dir) / RUN_RECORD_NAME, text + "\n", root=Path(run_dir))
 
 
 def read_run_record(path: Path) -> dict:
