@@ -15,6 +15,7 @@ import os
 import re
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -33,7 +34,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..atomic import check_inside, write_atomic
-from ..errors import RenderError
+from ..errors import RenderError, RunRecordError
 from ..fingerprint import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
 from ..safe_io import TEMPLATE_BYTES, UnreadableFile, read_bounded
@@ -428,7 +429,8 @@ class PreparedReport:
         sections = apply_report_overrides(self.sections, header=header)
         context = build_context(self.record, worksheet=self.worksheet, header_overrides=header,
                                 smoothing=self.smoothing, figures=self.figures, facts=self.facts)
-        html_text = render_html(self.template_path, self.worksheet.template, context, env=self.environment)
+        with _record_values(self.run_dir):
+            html_text = render_html(self.template_path, self.worksheet.template, context, env=self.environment)
 
         # The PDF is made in memory, then written before the HTML: a render that
         # fails leaves no part of a PDF, and no new report.html beside an old
@@ -485,13 +487,30 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
 
     target_dir = Path(out_dir) if out_dir else run_dir
     check_inside(target_dir / "figures" / "any.png", target_dir)  # before any drawing: figures/ must not lead out
-    facts = build_facts(record)
-    figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
+    with _record_values(run_dir):
+        facts = build_facts(record)
+        figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
     number_figures(figures, format_.figures)
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
                           worksheet=format_, smoothing=weight, facts=facts, figures=figures,
                           template_path=template_path, course_dir=course_dir,
                           environment=make_environment(template_path.parent if template_path else None, course_dir))
+
+
+@contextmanager
+def _record_values(run_dir: Path):
+    """The last line behind ``check_run_record``: a value of a form labreport never writes, met deep in the
+    analysis (a tampered diagnostics entry), is the run record's problem (exit 2), not a traceback.
+    ``--debug`` still shows where it was met."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, ZeroDivisionError) as exc:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(frame.filename).parent.name}/{Path(frame.filename).name}:{frame.lineno}"
+        raise RunRecordError(
+            run_dir / "run.json",
+            [f"a value has a form that labreport never writes, so the report cannot be made "
+             f"({type(exc).__name__}: {str(exc)[:120]}, met in {where})"]) from exc
 
 
 def _refuse_record_templates(run_dir: Path, report: dict, *, template, template_dir) -> None:
