@@ -23,6 +23,12 @@ MAX_BASELINES = 10
 MAX_TEXT_CHARS = 200_000  # spec_text, summaries, notes
 
 
+def _scaled(limit: int) -> int:
+    """A limit, raised 100-fold for a real large run (the spec's LABREPORT_ALLOW_LARGE_RUNS)."""
+    from .spec import large_runs_allowed
+    return limit * 100 if large_runs_allowed() else limit
+
+
 def _type_name(value) -> str:
     if value is None:
         return "null"
@@ -110,7 +116,7 @@ class _Checker:
             if metric not in history:
                 self.problem(f"{key}.{metric}", "required key is missing")
         for metric, values in history.items():
-            length = self.series(values, f"{key}.{metric}", limit=MAX_EPOCHS)
+            length = self.series(values, f"{key}.{metric}", limit=_scaled(MAX_EPOCHS))
             if length is not None:
                 lengths[metric] = length
         if lengths.get("loss") == 0:
@@ -167,15 +173,15 @@ def check_run_record(record: dict, path) -> None:
         if names is not None:
             if not isinstance(names, list) or not all(isinstance(name, (str, int)) for name in names):
                 check.problem("dataset.class_names", "must be a list of class names")
-            elif len(names) > MAX_CLASSES:
-                check.problem("dataset.class_names", f"holds {len(names):,} classes; at most {MAX_CLASSES:,}")
+            elif len(names) > _scaled(MAX_CLASSES):
+                check.problem("dataset.class_names", f"holds {len(names):,} classes; at most {_scaled(MAX_CLASSES):,}")
         for key in ("sizes", "lengths", "class_counts", "example"):
             check.mapping(record, f"dataset.{key}", required=False)
         check.number(record, "dataset.chance_accuracy", required=False, low=0, high=1)
         check.number(record, "dataset.min_lag", required=False, low=0, high=10**7)
         check.number(record, "dataset.vocabulary_size", required=False, low=0, high=10**9)
         for key in ("symbols", "important_symbols"):
-            check.sequence(record, f"dataset.{key}", required=False, limit=MAX_CLASSES * 100)
+            check.sequence(record, f"dataset.{key}", required=False, limit=_scaled(MAX_CLASSES) * 100)
         windows = check.sequence(record, "dataset.important_windows", required=False, limit=100)
         if windows and not all(isinstance(w, list) and len(w) == 2 and all(
                 isinstance(x, int) and not isinstance(x, bool) for x in w) for w in windows):
@@ -193,7 +199,7 @@ def check_run_record(record: dict, path) -> None:
     timing = check.mapping(record, "timing")
     if timing is not None:
         if "seconds_per_epoch" in timing:
-            check.series(timing["seconds_per_epoch"], "timing.seconds_per_epoch", limit=MAX_EPOCHS)
+            check.series(timing["seconds_per_epoch"], "timing.seconds_per_epoch", limit=_scaled(MAX_EPOCHS))
         for key, value in timing.items():
             if key != "seconds_per_epoch" and not isinstance(value, dict):
                 check.number(record, f"timing.{key}", nullable=True)
@@ -233,6 +239,6 @@ def check_run_record(record: dict, path) -> None:
     for key in ("spec_text", "fingerprint", "report_fingerprint", "created"):
         check.string(record, key, required=False)
     for key in ("evaluated_epoch",):
-        check.number(record, key, required=False, low=1, high=MAX_EPOCHS)
+        check.number(record, key, required=False, low=1, high=_scaled(MAX_EPOCHS))
     if check.problems:
         raise RunRecordError(path, check.problems)
