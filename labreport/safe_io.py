@@ -24,7 +24,7 @@ RUN_RECORD_BYTES = 64 * MB   # run.json: 10,000 epochs of every metric is ~10 MB
 ROSTER_BYTES = 8 * MB        # a roster: a class list
 TEMPLATE_BYTES = 2 * MB      # one template file
 DATA_BYTES = 2048 * MB       # a CSV or one text-folder file
-NPZ_UNPACKED_BYTES = 4096 * MB  # all arrays of an imdb.npz once inflated (Keras' is ~130 MB)
+NPZ_UNPACKED_BYTES = 2048 * MB  # all arrays of an imdb.npz once inflated (Keras' is ~130 MB)
 
 
 class UnreadableFile(Exception):

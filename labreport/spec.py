@@ -51,7 +51,7 @@ def _text_encoding(value: Any) -> Any:
         try:
             info = codecs.lookup(value)
         except LookupError:
-            raise ValueError("is not a text encoding Python knows; use e.g. utf-8, utf-8-sig, latin-1 or cp1252") from None
+            return value  # an unknown name is reported when the data is read, with the file it was for
         if not getattr(info, "_is_text_encoding", True):
             raise ValueError("is a codec, not a text encoding; use e.g. utf-8, latin-1 or cp1252")
     return value
