@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import difflib
 import html
+import io
 import json
 import os
 import re
@@ -31,6 +32,7 @@ from urllib.parse import quote
 from . import __version__
 from .atomic import write_atomic
 from .errors import LabreportError, OptionError
+from .safe_io import ROSTER_BYTES, UnreadableFile, read_bounded
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 ROSTER_STAMPS = "roster.json"
@@ -54,6 +56,8 @@ ROSTER_ALIASES = {
 # Windows refuses, so that a folder copied there still opens.
 _RESERVED_STEMS = {"report", "con", "prn", "aux", "nul",
                    *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+# More roster PDFs than this in one batch are made only with --yes (a 10,000-row file is a mistake or an attack).
+ROSTER_CONFIRM_PDFS = 500
 _MAX_STEM_BYTES = 120  # well under the 255-byte file name limit, with room for a suffix
 
 
@@ -138,17 +142,34 @@ def read_roster(path: Path) -> list[RosterRow]:
     fields = list(HeaderSpec.model_fields)
     known = {**{name: name for name in fields}, **ROSTER_ALIASES}
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise OptionError(f"--roster {path}: file not found.") from None
+        text = read_bounded(path, ROSTER_BYTES).decode("utf-8-sig")
+    except UnreadableFile as exc:
+        raise OptionError(f"--roster {path}: {exc}.") from None
     except UnicodeDecodeError as exc:
         raise OptionError(f"--roster {path}: not UTF-8 text (byte {exc.start}).") from None
-    except OSError as exc:
-        raise OptionError(f"--roster {path}: cannot be read: {exc.strerror}.") from None
     try:
-        table = list(csv.reader(text.splitlines()))
+        # Parsed as one text (not line by line), so that a quote left open is seen, not
+        # silently joined to the next student's row.
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        table, lines = [], []
+        for cells in reader:
+            table.append(cells)
+            lines.append(reader.line_num)
     except csv.Error as exc:
-        raise OptionError(f"--roster {path}: not a valid CSV ({exc}).") from None
+        first = lines[-1] + 1 if lines else 1
+        if "unexpected end of data" in str(exc):
+            raise OptionError(
+                f"--roster {path}: line {first}: a quote is never closed, so every line after it would be read "
+                f"as one cell, joining students' rows.",
+                hint="Close the quote (a name holding a comma is written \"Doe, Jane\"), or remove it.") from None
+        raise OptionError(f"--roster {path}: not a valid CSV at line {first} ({exc}).") from None
+    for number, cells in enumerate(table):
+        if any("\n" in cell or "\r" in cell for cell in cells):
+            first = lines[number - 1] + 1 if number else 1
+            raise OptionError(
+                f"--roster {path}: line {first}: a quoted cell runs on to line {lines[number]}; a quote is not "
+                f"closed, which would join students' rows.",
+                hint="Close the quote (a name holding a comma is written \"Doe, Jane\"), or remove it.")
     if not table or not any(cell.strip() for cell in table[0]):
         raise OptionError(f"--roster {path}: empty; the first line must name the columns.")
     columns: list[str] = []
@@ -165,7 +186,7 @@ def read_roster(path: Path) -> list[RosterRow]:
 
     rows: list[RosterRow] = []
     taken: set[str] = set()
-    for line, cells in enumerate(table[1:], start=2):
+    for line, cells in zip(lines[1:], table[1:]):
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(columns):
@@ -174,8 +195,10 @@ def read_roster(path: Path) -> list[RosterRow]:
         header = {column: _clean_cell(cell) for column, cell in zip(columns, cells) if _clean_cell(cell)}
         stem = (safe_stem(header.get("enrolment_no", "")) or safe_stem(header.get("student_name", ""))
                 or f"row-{line}")
-        if stem.casefold() in _RESERVED_STEMS:
-            stem += "_"
+        # Windows refuses a reserved name with any extension too: nul.txt.pdf is NUL.
+        head, dot, rest = stem.partition(".")
+        if head.casefold() in _RESERVED_STEMS:
+            stem = f"{head}_{dot}{rest}"
         unique, number = stem, 2
         while unique.casefold() in taken:  # case-insensitive: two names must not share a file on macOS
             unique, number = f"{stem}-{number}", number + 1
@@ -379,12 +402,17 @@ def _first_line(text: str) -> str:
 
 def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "output",
               roster: Path | None = None, fail_fast: bool = False,
-              log: Callable[[str], None] = print) -> BatchResult:
+              log: Callable[[str], None] = print, yes: bool = False) -> BatchResult:
     """Bring every spec's report up to date, ``jobs`` at a time; write OUT/index.html and OUT/index.json."""
     if jobs < 1:
         raise OptionError(f"--jobs must be at least 1 (got {jobs}).")
     rows = read_roster(roster) if roster is not None else []
     spec_paths = collect_specs(paths)
+    if rows and len(rows) * len(spec_paths) > ROSTER_CONFIRM_PDFS and not yes:
+        raise OptionError(
+            f"--roster {roster}: {len(rows):,} students x {len(spec_paths)} spec(s) would make "
+            f"{len(rows) * len(spec_paths):,} PDFs, more than {ROSTER_CONFIRM_PDFS} without confirmation.",
+            hint="Check the roster is the class list you meant; then add --yes to make them all.")
     out_dir = Path(out_dir)
     plans = plan_specs(spec_paths, out_dir, rows)
 

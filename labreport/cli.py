@@ -144,6 +144,7 @@ def batch_command(
     roster: Optional[Path] = typer.Option(None, "--roster", help="A CSV with one student per row: one PDF each."),
     fail_fast: bool = typer.Option(False, "--fail-fast", help="Start nothing new after the first failure."),
     check: bool = typer.Option(False, "--check", help="Run nothing; list the specs whose report is out of date."),
+    yes: bool = typer.Option(False, "--yes", help="Make more than 500 roster PDFs without asking."),
 ) -> None:
     """Run many specs, reusing saved runs whose training fields are unchanged; write OUT/index.html."""
     from . import batch
@@ -156,7 +157,7 @@ def batch_command(
             typer.echo(f"{len(stale)} of {total} spec(s) out of date." if stale else f"All {total} spec(s) up to date.")
             raise typer.Exit(1 if stale else 0)
         result = batch.run_batch(paths or [], jobs=jobs, out_dir=out, roster=roster, fail_fast=fail_fast,
-                                 log=typer.echo)
+                                 log=typer.echo, yes=yes)
     except LabreportError as error:
         _fail(error)
     typer.echo(batch.format_table(result.outcomes))
