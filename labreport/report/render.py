@@ -372,7 +372,8 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
                   worksheet: str | None = None, template: str | Path | None = None,
                   header: dict | None = None, smoothing: float | None = None,
                   out_dir: str | Path | None = None, pdf_name: str = "report.pdf",
-                  html_name: str | None = "report.html", template_dir: str | Path | None = None) -> RenderedReport:
+                  html_name: str | None = "report.html", template_dir: str | Path | None = None,
+                  trust_record_templates: bool = False) -> RenderedReport:
     """Write report.html and report.pdf for a saved run, without training.
 
     ``report_fields`` (a spec's name, description, header and report
@@ -381,14 +382,16 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
     A custom template (``report.template``, ``report.template_dir``) is used
     only when the caller names it (``template``, ``template_dir``, or in
     ``report_fields``): one that run.json alone names is refused, since a run
-    folder may come from anyone and a template reads files.
+    folder may come from anyone and a template reads files; a caller that made
+    the run folder itself may pass ``trust_record_templates=True``.
     Rendered in place (the run folder's own report.pdf), run.json is updated
     to hold the report fields the report shows, so that run.json keeps
     describing everything the report says.
     """
     started = time.perf_counter()
     prepared = prepare_report(run_dir, report_fields=report_fields, spec_text=spec_text, worksheet=worksheet,
-                              template=template, smoothing=smoothing, out_dir=out_dir, template_dir=template_dir)
+                              template=template, smoothing=smoothing, out_dir=out_dir, template_dir=template_dir,
+                              trust_record_templates=trust_record_templates)
     rendered = prepared.write(header=header, pdf_name=pdf_name, html_name=html_name)
     if pdf_name == "report.pdf" and prepared.target_dir.resolve() == prepared.run_dir.resolve():
         prepared.save_to_run_record(header=header)
@@ -459,18 +462,19 @@ class PreparedReport:
 def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, spec_text: str | None = None,
                    worksheet: str | None = None, template: str | Path | None = None,
                    smoothing: float | None = None, out_dir: str | Path | None = None,
-                   template_dir: str | Path | None = None) -> PreparedReport:
+                   template_dir: str | Path | None = None, trust_record_templates: bool = False) -> PreparedReport:
     """Read run.json, apply the report fields, analyse the curves and draw the figures."""
     run_dir = Path(run_dir)
     record = read_run_record(run_dir)
     sections = report_sections_of_record(record)
-    if not (report_fields and "report" in report_fields):
+    if not trust_record_templates and not (report_fields and "report" in report_fields):
         _refuse_record_templates(run_dir, sections.get("report") or {}, template=template, template_dir=template_dir)
     if report_fields:
         sections.update(report_fields)
-    sections = apply_report_overrides(sections, worksheet=worksheet, template=template, smoothing=smoothing)
+    sections = apply_report_overrides(sections, worksheet=worksheet, smoothing=smoothing,
+                                      template=Path(template).absolute() if template is not None else None)
     if template_dir is not None:
-        sections["report"]["template_dir"] = str(template_dir)
+        sections["report"]["template_dir"] = str(Path(template_dir).absolute())
     record = {**record, "spec": {**record["spec"], **sections}, "experiment": sections["name"],
               "description": sections["description"]}
     if spec_text is not None:
