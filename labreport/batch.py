@@ -32,7 +32,7 @@ from urllib.parse import quote
 from . import __version__
 from .atomic import write_atomic
 from .errors import LabreportError, OptionError
-from .safe_io import ROSTER_BYTES, UnreadableFile, read_bounded
+from .safe_io import ROSTER_BYTES, UnreadableFile, excerpt, read_bounded
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 ROSTER_STAMPS = "roster.json"
@@ -172,13 +172,21 @@ def read_roster(path: Path) -> list[RosterRow]:
                 hint="Close the quote (a name holding a comma is written \"Doe, Jane\"), or remove it.")
     if not table or not any(cell.strip() for cell in table[0]):
         raise OptionError(f"--roster {path}: empty; the first line must name the columns.")
+    plainly_a_roster = (Path(path).suffix.lower() in (".csv", ".tsv", ".txt") and len(table[0]) <= 50
+                        and all(len(column) <= 60 and column.isprintable() for column in table[0]))
     columns: list[str] = []
     for column in table[0]:
         key = _column_key(column)
+        if key not in known and not plainly_a_roster:
+            # Not a class list someone made (a key file, a config): its first line is never echoed.
+            raise OptionError(
+                f"--roster {path}: the first line does not name roster columns, and the file does not look like "
+                f"a CSV class list ({len(table[0])} column(s); not shown).",
+                hint=f"Accepted columns: {', '.join(sorted(known))}.")
         if key not in known:
             close = difflib.get_close_matches(key, list(known), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise OptionError(f"--roster {path}: unknown column '{column}'{hint}",
+            raise OptionError(f"--roster {path}: unknown column '{excerpt(column)}'{hint}",
                               hint=f"Accepted columns: {', '.join(sorted(known))}.")
         if known[key] in columns:
             raise OptionError(f"--roster {path}: two columns give header.{known[key]} (the second is '{column}').")

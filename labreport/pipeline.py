@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .atomic import OUTPUT_ERRNOS, output_error
+from .atomic import OUTPUT_ERRNOS, check_inside, output_error
 from .errors import LabreportError, OptionError, OutputError, RenderError, SpecError, TrainingError
 from .fingerprint import report_fingerprint, saved_run_state, training_fingerprint
 from .resources import shipped_experiments
@@ -332,6 +332,14 @@ def prepare_run_dir(run_dir: Path) -> list[Path]:
         detail = f" ({blocking} is a file, not a folder)" if blocking is not None else f" ({exc.strerror})"
         raise OutputError(f"Cannot write to the output folder {run_dir}{detail}.",
                           hint="Choose a folder you can write to with --out.") from None
+    # Keras writes the checkpoints itself, not through write_atomic: a checkpoint or figures
+    # folder planted as a link out of the run folder is refused before training starts.
+    try:
+        for folder in (CHECKPOINT_DIR, "figures"):
+            check_inside(run_dir / folder / "file", run_dir)
+    except OutputError:
+        remove_if_empty(created)
+        raise
     return created
 
 

@@ -474,6 +474,11 @@ def read_yaml(path: Path) -> Any:
         raise SpecError(path, [str(exc)]) from None
     except UnicodeDecodeError as exc:
         raise SpecError(path, [f"not UTF-8 text (byte {exc.start})"]) from None
+    return parse_yaml_text(text, path)
+
+
+def parse_yaml_text(text: str, path: Path | str = "<spec>") -> Any:
+    """YAML text parsed safely and within bounds (``YAML_MAX_*``); SpecError naming ``path`` otherwise."""
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()

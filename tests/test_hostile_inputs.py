@@ -211,6 +211,15 @@ def _figures_link(ctx: Ctx) -> list:
     return ["render", run]
 
 
+def _checkpoint_link(ctx: Ctx) -> list:
+    spec = ctx.write("spec.yaml", TINY)
+    run = ctx.work / "out" / "hostile"
+    run.mkdir(parents=True)
+    (run / ".checkpoint").symlink_to(ctx.outside)  # where Keras writes the checkpoints
+    ctx.allowed.append(ctx.work / "out")
+    return ["run", spec, "--out", ctx.work / "out"]
+
+
 def _report_link(ctx: Ctx) -> list:
     # report.pdf is a link to a file outside: the report replaces the link; the file is unchanged.
     run = ctx.run_dir()
@@ -282,10 +291,14 @@ CASES = [
          ["does not look like a CSV", "not shown"]),
     Case("2-binary-csv", data_case("csv", _binary_csv), 2, "is not valid utf-8"),
     Case("2-batch-index-does-not-echo", _batch_leak, 1, "Index:", seconds=60),
+    Case("2-roster-is-a-key-file", roster_case(lambda c: c.secret), 2,
+         ["does not look like a CSV class list", "not shown"], seconds=5),
+    Case("2-spec-is-a-key-file", lambda c: ["validate", c.secret], 2, "the top level must be a mapping", seconds=5),
 
     # ------------------------------------------------------------------ 3. writes outside the run folder
     Case("3-figures-symlink-out", _figures_link, 1, ["figures is a symbolic link that leads out of"]),
     Case("3-report-is-a-link", _report_link, 0, "Done:", seconds=30),
+    Case("3-checkpoint-symlink-out", _checkpoint_link, 1, ".checkpoint is a symbolic link that leads out of"),
 
     # ------------------------------------------------------------------ 4. unbounded resources
     Case("4-alias-bomb", spec_case(_bomb()), 2, "aliases (*name) expand to more than", seconds=5),
@@ -354,6 +367,8 @@ CASES = [
     Case("5-gates-a-string", tampered(_set("diagnostics.gates", "x")), 2, "diagnostics.gates: must be an object"),
     Case("5-gate-summary-tampered", tampered(lambda r: r.setdefault("diagnostics", {}).update(
         gates={"sequences": "x", "summary": "x"})), 2, RECORD),
+    Case("5-spec-text-alias-bomb", tampered(_set("spec_text", _bomb())), 0, "Done:", seconds=30),
+    Case("5-spec-text-deep", tampered(_set("spec_text", "x: " + "[" * 5000 + "]" * 5000)), 0, "Done:", seconds=30),
     Case("5-deep-json", _deep_json, 2, "not a valid run record (nested too deeply)", seconds=10),
     Case("5-5000-digit-json", lambda c: ["render", _raw_record(c, '{"experiment": ' + "9" * 5000 + "}")], 2,
          "not a valid run record", seconds=5),
