@@ -16,7 +16,7 @@ from numbers import Real
 from .errors import RunRecordError, SpecError
 
 # Sizes no real run has; rendering time grows with them.
-MAX_EPOCHS = 10_000
+MAX_EPOCHS = 2_000  # a 2,000-epoch report is ~60 pages and renders in ~30 s
 MAX_CLASSES = 1_000
 MAX_BATCH_POINTS = 1_000_000
 MAX_BASELINES = 10
