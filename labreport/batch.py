@@ -32,7 +32,7 @@ from urllib.parse import quote
 from . import __version__
 from .atomic import write_atomic
 from .errors import LabreportError, OptionError
-from .safe_io import ROSTER_BYTES, UnreadableFile, excerpt, read_bounded
+from .safe_io import ROSTER_BYTES, UnreadableFile, excerpt, read_bounded, resolved
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 ROSTER_STAMPS = "roster.json"
@@ -86,7 +86,7 @@ def collect_specs(paths: list[Path | str]) -> list[Path]:
             raise OptionError(f"{path}: no such file or folder.")
     unique: dict[Path, Path] = {}
     for path in found:
-        unique.setdefault(path.resolve(), path)
+        unique.setdefault(resolved(path), path)
     return list(unique.values())
 
 

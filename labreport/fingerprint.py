@@ -114,7 +114,7 @@ def path_identity(path: str | Path, cache: HashCache) -> dict:
     try:
         resolved = path.resolve()
         stat = resolved.stat()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a link loop (Python before 3.13)
         return {"missing": str(path)}
     if resolved.is_file():
         return {"size": stat.st_size, "sha256": cache.file_sha256(resolved, stat)}

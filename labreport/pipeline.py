@@ -23,7 +23,8 @@ from .errors import LabreportError, OptionError, OutputError, RenderError, SpecE
 from .fingerprint import report_fingerprint, saved_run_state, training_fingerprint
 from .resources import shipped_experiments
 from .run_record import RUN_RECORD_NAME, read_run_record, write_run_record
-from .spec import EarlyStoppingSpec, ExperimentSpec, load_spec
+from .safe_io import resolved
+from .spec import EarlyStoppingSpec, ExperimentSpec, limit_problems, load_spec
 from .training import CHECKPOINT_DIR  # light: training imports Keras inside its functions
 
 DEFAULT_EXPERIMENT = "remember_important_tasks"
@@ -122,8 +123,15 @@ def apply_overrides(spec: ExperimentSpec, *, epochs: int | None = None, data: st
             raise OptionError(
                 f"--data was given, but experiment '{spec.name}' uses generated data (dataset.source: generated)."
             )
-        updates["dataset"] = spec.dataset.model_copy(update={"path": str(Path(data).expanduser().resolve())})
-    return spec.model_copy(update=updates) if updates else spec
+        updates["dataset"] = spec.dataset.model_copy(update={"path": str(resolved(Path(data).expanduser()))})
+    if not updates:
+        return spec
+    spec = spec.model_copy(update=updates)
+    problems = limit_problems(spec)  # --epochs 10**20 must not pass where `epochs: 10**20` would not
+    if problems:
+        raise OptionError(f"--epochs {epochs}: {problems[0].split(': ', 1)[1]}." if epochs is not None
+                          else f"{problems[0]}.")
+    return spec
 
 
 def spec_yaml(spec: ExperimentSpec) -> str:

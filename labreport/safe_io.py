@@ -89,6 +89,14 @@ def read_bounded(path: Path | str, limit: int) -> bytes:
         os.close(fd)
 
 
+def resolved(path: Path | str) -> Path:
+    """``path`` made absolute with links followed; a link loop is left unresolved (its reader reports it)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # RuntimeError: Python before 3.13 on a link loop
+        return Path(os.path.abspath(path))
+
+
 def _size(count: int) -> str:
     if count >= MB:
         return f"{count / MB:,.0f} MB"

@@ -776,13 +776,15 @@ def _default_name(path: Path) -> str:
 
 def resolve_paths(spec: ExperimentSpec, base: Path) -> ExperimentSpec:
     """Make the dataset's and the template's relative paths relative to the spec's folder."""
+    from .safe_io import resolved
+
     updates: dict[str, Any] = {}
     dataset = spec.dataset
     data_updates = {}
     for attr in ("path", "test_path"):
         value = getattr(dataset, attr, None)
         if value and not Path(value).expanduser().is_absolute():
-            data_updates[attr] = str((base / value).resolve())
+            data_updates[attr] = str(resolved(base / value))
         elif value:
             data_updates[attr] = str(Path(value).expanduser())
     if data_updates:
@@ -791,7 +793,7 @@ def resolve_paths(spec: ExperimentSpec, base: Path) -> ExperimentSpec:
     for attr in ("template", "template_dir"):
         value = getattr(spec.report, attr)
         if value and not Path(value).expanduser().is_absolute():
-            report_updates[attr] = str((base / value).resolve())
+            report_updates[attr] = str(resolved(base / value))
     if report_updates:
         updates["report"] = spec.report.model_copy(update=report_updates)
     return spec.model_copy(update=updates) if updates else spec

@@ -331,6 +331,12 @@ CASES = [
          "is more than the 2,000 allowed (raise the limit with LABREPORT_ALLOW_LARGE_RUNS=1)", seconds=5),
     Case("4-epochs-over-the-limit-allowed", spec_case("name: e\ntraining: {epochs: 20000}\n"), 0,
          "valid (e: generated data, lstm, 20000 epochs)", env={"LABREPORT_ALLOW_LARGE_RUNS": "1"}, seconds=10),
+    Case("4-epochs-option-10-to-20", lambda c: ["run", c.write("spec.yaml", TINY), "--epochs", "9" * 20, "--out",
+                                                c.work / "out"], 2, "about 10^19 epochs is more than any run can use",
+         seconds=5),
+    Case("4-epochs-option-over-the-limit", lambda c: ["run", c.write("spec.yaml", TINY), "--epochs", "5000", "--out",
+                                                      c.work / "out"], 2, "--epochs 5000: 5,000 epochs is more than the "
+         "2,000 allowed", seconds=5),
     Case("4-10-to-19-cells", spec_case("name: e\ndataset: {source: generated, n_train: 1000000000, "
                                        "sequence_length: 10000000}\n"), 2, "cells, more than the", seconds=5),
 
@@ -345,6 +351,11 @@ CASES = [
     Case("5-spec-link-loop", lambda c: ["validate", _loop(c, "spec.yaml")], 2, "a link loop", seconds=5),
     Case("5-run-json-link-loop", _run_json_is(lambda c: _loop(c, "loop.json")), 2, "a link loop", seconds=5),
     Case("5-roster-link-loop", roster_case(lambda c: _loop(c, "roster.csv")), 2, "a link loop", seconds=5),
+    Case("5-data-folder-link-loop", data_case("text-folder", lambda c: _loop(c, "reviews")), 2, "reviews: folder not found",
+         seconds=10),
+    Case("5-data-option-link-loop", lambda c: ["run", c.write("spec.yaml", "name: d\ndataset: {source: keras-imdb}\n"),
+                                               "--data", _loop(c, "imdb.npz"), "--out", c.work / "out"], 2,
+         "a symbolic link that leads to itself", seconds=10),
     Case("5-encoding-rot13", data_case("csv", lambda c: c.write("r.csv", "review,sentiment\na,b\n"),
                                        ", encoding: rot13"), 2, "dataset.encoding: is a codec, not a text encoding"),
     Case("5-history-is-a-string", tampered(_set("history", "x")), 2, f"{RECORD}: history: must be an object"),
