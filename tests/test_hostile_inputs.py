@@ -281,6 +281,11 @@ CASES = [
     Case("1-endless-loops", render_with(page(
         "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}")), 1,
         "the template ran for more than 1 s", patch={"labreport.report.render:TEMPLATE_SECONDS": 1.0}),
+    Case("1-endless-loops-over-a-list", render_with(page(
+        "{% set x = [1] * 999999 %}{% for a in x %}{% for b in x %}{% endfor %}{% endfor %}")), 1,
+        "the template ran for more than 1 s", patch={"labreport.report.render:TEMPLATE_SECONDS": 1.0}),
+    Case("1-output-too-large", render_with(page("{% for a in range(100000) %}{{ 'x' * 100 }}{% endfor %}")), 1,
+         "the template wrote more than 5,000,000 characters"),
     Case("1-template-too-large", lambda c: ["render", c.run_dir(), "--template", c.template(
         page("x" * (3 * 1024 * 1024)))], 1, "more than the 2 MB allowed"),
     Case("1-template-is-fifo", lambda c: ["render", c.run_dir(), "--template", c.fifo("t.html.j2")], 1,
@@ -301,6 +306,8 @@ CASES = [
     Case("3-checkpoint-symlink-out", _checkpoint_link, 1, ".checkpoint is a symbolic link that leads out of"),
 
     # ------------------------------------------------------------------ 4. unbounded resources
+    Case("4-pdf-time-limit", lambda c: ["render", c.run_dir()], 1, "laying out the PDF took more than 0.2 s",
+         patch={"labreport.report.render:PDF_SECONDS": 0.2}),
     Case("4-alias-bomb", spec_case(_bomb()), 2, "aliases (*name) expand to more than", seconds=5),
     Case("4-alias-bomb-in-a-value", spec_case(_bomb(6) + "description: *a5\n"), 2,
          "aliases (*name) expand to more than", seconds=5),

@@ -18,6 +18,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from jinja2 import (
@@ -122,7 +123,8 @@ class ContainedLoader(BaseLoader):
 # Bounds on a template's work: the sandbox already refuses attribute escapes;
 # these stop a template that would run for hours or build gigabytes of text.
 TEMPLATE_SECONDS = 30.0        # the template's share of a render
-TEMPLATE_OUTPUT_CHARS = 20_000_000  # 20 M characters of HTML is already ~5,000 pages
+TEMPLATE_OUTPUT_CHARS = 5_000_000  # 5 M characters of HTML is already ~1,000 pages (a report is ~0.1 M)
+PDF_SECONDS = 300.0  # laying out the PDF (a 2,000-epoch report takes ~30 s)
 TEMPLATE_LARGEST_VALUE = 1_000_000  # the longest string/list a template may build with * or **, or pass a filter
 
 
@@ -216,22 +218,67 @@ def _bounded_filter(env: BoundedSandbox, function):
 
 
 def render_bounded(template, env, **context) -> str:
-    """Render with the deadline running and the output capped at TEMPLATE_OUTPUT_CHARS."""
-    if isinstance(env, BoundedSandbox):
-        env.start_clock()
+    """Render with the output capped at TEMPLATE_OUTPUT_CHARS (run it inside ``time_limit``)."""
     chunks, total = [], 0
-    try:
-        for chunk in template.generate(**context):
-            total += len(chunk)
-            if total > TEMPLATE_OUTPUT_CHARS:
-                raise TemplateLimitError(f"the template wrote more than {TEMPLATE_OUTPUT_CHARS:,} characters")
-            if isinstance(env, BoundedSandbox):
-                env.tick()
-            chunks.append(chunk)
-    finally:
+    for chunk in template.generate(**context):
+        total += len(chunk)
+        if total > TEMPLATE_OUTPUT_CHARS:
+            raise TemplateLimitError(f"the template wrote more than {TEMPLATE_OUTPUT_CHARS:,} characters")
         if isinstance(env, BoundedSandbox):
-            env.deadline = None
+            env.tick()
+        chunks.append(chunk)
     return "".join(chunks)
+
+
+@contextmanager
+def time_limit(seconds: float, error: Callable[[], Exception]):
+    """Raise ``error()`` inside the block once ``seconds`` have passed.
+
+    A SIGALRM timer: it stops code that never calls back into labreport (a template's
+    ``for`` over a long list with nothing inside, WeasyPrint laying out a huge page).
+    Only the main thread can take signals; elsewhere (a notebook's worker thread) the
+    block runs unbounded but for the sandbox's own clock.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        # A BaseException, so that no `except Exception` inside a library swallows it.
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Timeout:
+        raise error() from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _Timeout(BaseException):
+    """Raised by time_limit's timer; turned into the caller's error at the end of the block."""
+
+
+@contextmanager
+def _template_clock(env):
+    """The sandbox's deadline and a timer a little after it, around everything a template runs."""
+    if not isinstance(env, BoundedSandbox):
+        yield
+        return
+    env.start_clock()
+    seconds = env.seconds
+    try:
+        with time_limit(seconds + 1, lambda: TemplateLimitError(
+                f"the template ran for more than {seconds:g} s; it may loop too often")):
+            yield
+    finally:
+        env.deadline = None
 
 
 SHIPPED_PREFIX = "labreport"
@@ -544,9 +591,8 @@ def render_html(template_path: Path | None, shipped_name: str, context: dict,
     env = env or make_environment(template_path.parent if template_path else None)
     name = template_path.name if template_path else shipped_name
     try:
-        if isinstance(env, BoundedSandbox):
-            env.start_clock()  # the phrase book's macros run under the same clock
-        return render_bounded(env.get_template(name), env, **context, say=phrase_book(env, context))
+        with _template_clock(env):  # the phrase book's macros run under the same clock
+            return render_bounded(env.get_template(name), env, **context, say=phrase_book(env, context))
     except TemplateSyntaxError as exc:
         where = f"{exc.filename or template_path or name}, line {exc.lineno}"
         raise RenderError(f"{where}: template syntax error: {exc.message}") from None
@@ -597,10 +643,16 @@ def html_to_pdf(html_text: str, *, base_url: Path, allowed_roots) -> bytes:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = _LocalOnlyFetcher(allowed_roots)
     try:
-        html = HTML(string=html_text, base_url=str(Path(base_url).resolve()) + "/", url_fetcher=fetcher)
-        document = html.render(pdf_variant="pdf/ua-1", pdf_identifier=b"labreport")
-        _refuse_attachments(document)
-        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"labreport")
+        from ..spec import large_runs_allowed
+
+        seconds = PDF_SECONDS * (10 if large_runs_allowed() else 1)
+        with time_limit(seconds, lambda: RenderError(
+                f"Rendering stopped: laying out the PDF took more than {seconds:g} s.",
+                hint="The report is far longer than any worksheet; check the template, the notes and run.json.")):
+            html = HTML(string=html_text, base_url=str(Path(base_url).resolve()) + "/", url_fetcher=fetcher)
+            document = html.render(pdf_variant="pdf/ua-1", pdf_identifier=b"labreport")
+            _refuse_attachments(document)
+            return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"labreport")
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         raise RenderError(f"Rendering stopped: {cause}",
