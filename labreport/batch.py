@@ -361,7 +361,8 @@ def run_one(task: dict) -> dict:
         return {"status": "failed", "reason": str(error), "seconds": time.perf_counter() - started}
     except Exception as error:  # noqa: BLE001 - one spec's bug must not stop the batch; the traceback is kept
         import traceback
-        return {"status": "failed", "reason": f"crashed: {type(error).__name__}: {error}",
+        # Shortened: the reason goes into index.json, which CI uploads.
+        return {"status": "failed", "reason": f"crashed: {type(error).__name__}: {excerpt(str(error), 200)}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - started}
 
 
