@@ -278,10 +278,10 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
             # The main model diverged: its record and report are written; the run still failed.
             raise nan_loss_error(spec, record["stopped"], run_dir)
     except RenderError as error:
-        raise RenderError(error.message, hint=_join(error.hint, _render_again(run_dir))) from None
+        raise RenderError(error.message, hint=_join(error.hint, _render_again(run_dir, spec))) from None
     except KeyboardInterrupt:
         if record_written:
-            raise TrainingError("Interrupted while writing the report.", hint=_render_again(run_dir)) from None
+            raise TrainingError("Interrupted while writing the report.", hint=_render_again(run_dir, spec)) from None
         raise TrainingError(
             "Interrupted before training finished.",
             hint="Run the same command again to resume: finished epochs and finished models are not trained again.",
@@ -368,8 +368,16 @@ def _is_output_problem(exc: OSError, run_dir: Path) -> bool:
             and Path(filename).resolve().is_relative_to(run_dir.resolve()))
 
 
-def _render_again(run_dir: Path) -> str:
-    return (f"The training is saved in {run_dir / RUN_RECORD_NAME}; `labreport render {run_dir}` writes "
+def _render_again(run_dir: Path, spec: ExperimentSpec | None = None) -> str:
+    # `render RUN_DIR` uses a template only when it is named on the command line (a run folder may come
+    # from anyone), so the command shown names the spec's own template, if it has one.
+    options = ""
+    if spec is not None:
+        for key in ("template", "template_dir"):
+            value = getattr(spec.report, key)
+            if value:
+                options += f" --{key.replace('_', '-')} {value}"
+    return (f"The training is saved in {run_dir / RUN_RECORD_NAME}; `labreport render {run_dir}{options}` writes "
             "the report from it without training again.")
 
 
