@@ -251,7 +251,8 @@ def time_limit(seconds: float, error: Callable[[], Exception]):
         raise _Timeout()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     except _Timeout:
@@ -259,6 +260,9 @@ def time_limit(seconds: float, error: Callable[[], Exception]):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_delay:  # a caller's own timer: put back what is left of it
+            left = max(outer_delay - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
 
 
 class _Timeout(BaseException):
