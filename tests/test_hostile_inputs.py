@@ -503,3 +503,17 @@ def test_the_catalogue_covers_every_class():
     classes = {case.id.split("-")[0] for case in CASES}
     assert classes == {"1", "2", "3", "4", "5", "6"}
     assert len({case.id for case in CASES}) == len(CASES)
+
+
+def test_the_readme_states_the_limits_the_code_applies():
+    from labreport.batch import ROSTER_CONFIRM_PDFS
+    from labreport.record_check import MAX_CLASSES, MAX_EPOCHS
+    from labreport.spec import LARGE_RUNS_VARIABLE, SPEC_LIMITS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Hostile input and limits", 1)[1].split("\n## ", 1)[0]
+    for key, (limit, _, _) in SPEC_LIMITS.items():
+        assert f"{limit:,}" in section, f"README does not state the limit on {key} ({limit:,})"
+    for limit in (MAX_EPOCHS, MAX_CLASSES, ROSTER_CONFIRM_PDFS):
+        assert f"{limit:,}" in section
+    assert LARGE_RUNS_VARIABLE in section and "--yes" in section and "--template" in readme
