@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from ..safe_io import DATA_BYTES, MB, NPZ_UNPACKED_BYTES, UnreadableFile, check_regular, read_bounded
+from ..safe_io import DATA_BYTES, MB, NPZ_UNPACKED_BYTES, UnreadableFile, check_regular, excerpt, read_bounded
 from .dataset import Dataset, describe_lengths, split_validation
 
 CLASS_NAMES = ["negative", "positive"]
@@ -125,7 +125,7 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
     except zipfile.BadZipFile:
         raise DataError(f"{path}: not an .npz file (not a zip archive).", hint=hint) from None
     except (ValueError, EOFError, pickle.UnpicklingError, OSError) as exc:
-        raise DataError(f"{path}: cannot be read as an .npz of arrays: {exc}", hint=hint) from None
+        raise DataError(f"{path}: cannot be read as an .npz of arrays: {excerpt(str(exc), 100)}", hint=hint) from None
     missing = [key for key in ("x_train", "y_train", "x_test", "y_test") if key not in arrays]
     if missing:
         found = ", ".join(sorted(arrays)) or "no arrays"
