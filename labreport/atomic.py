@@ -37,10 +37,49 @@ def output_error(path: Path, exc: OSError) -> OutputError:
     return OutputError(f"Cannot write {path}: {reason}.", hint=hint)
 
 
-def write_atomic(path: Path, data: bytes | str) -> Path:
-    """Write to a temporary file beside ``path``, fsync, then rename over it."""
+def check_inside(path: Path, root: Path) -> None:
+    """OutputError unless every folder from ``root`` down to ``path`` stays inside ``root`` once links are followed.
+
+    ``root`` itself may be a link (the user named it: an output folder on another
+    disk); a link *below* it that leads out (``figures -> /home/me/.ssh``) is refused.
+    """
+    path, root = Path(path), Path(root)
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        raise OutputError(f"Cannot write {path}: it is outside {root}.") from None
+    if ".." in relative.parts:
+        raise OutputError(f"Cannot write {path}: '..' leads out of {root}.")
+    try:
+        real_root = root.resolve()
+        folder = root
+        for part in relative.parts[:-1]:
+            folder = folder / part
+            if not os.path.lexists(folder):
+                break  # created below, inside the checked folder
+            real = folder.resolve(strict=True)
+            if not real.is_relative_to(real_root):
+                raise OutputError(
+                    f"Refused to write in {path.parent}: {folder} is a symbolic link that leads out of {root} "
+                    f"(to {real}).",
+                    hint="Remove the link (labreport writes only inside the run folder), then run the command again.")
+    except (OSError, RuntimeError) as exc:  # a link loop, a broken link
+        raise OutputError(f"Cannot write in {path.parent}: a folder on the way is a broken symbolic link or a link loop "
+                          f"({getattr(exc, 'strerror', None) or exc}).") from None
+
+
+def write_atomic(path: Path, data: bytes | str, *, root: Path | None = None) -> Path:
+    """Write to a temporary file beside ``path``, fsync, then rename over it.
+
+    With ``root`` (the run folder or output folder the write belongs to), no
+    folder between ``root`` and ``path`` may be a link leading out of ``root``
+    (``check_inside``).  The rename replaces a link at ``path`` itself; it never
+    writes through it.
+    """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if root is not None:
+        check_inside(path, root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

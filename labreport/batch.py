@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import difflib
 import html
+import io
 import json
 import os
 import re
@@ -31,6 +32,7 @@ from urllib.parse import quote
 from . import __version__
 from .atomic import write_atomic
 from .errors import LabreportError, OptionError
+from .safe_io import ROSTER_BYTES, UnreadableFile, excerpt, read_bounded, resolved
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 ROSTER_STAMPS = "roster.json"
@@ -54,6 +56,8 @@ ROSTER_ALIASES = {
 # Windows refuses, so that a folder copied there still opens.
 _RESERVED_STEMS = {"report", "con", "prn", "aux", "nul",
                    *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+# More roster PDFs than this in one batch are made only with --yes (a 10,000-row file is a mistake or an attack).
+ROSTER_CONFIRM_PDFS = 500
 _MAX_STEM_BYTES = 120  # well under the 255-byte file name limit, with room for a suffix
 
 
@@ -82,7 +86,7 @@ def collect_specs(paths: list[Path | str]) -> list[Path]:
             raise OptionError(f"{path}: no such file or folder.")
     unique: dict[Path, Path] = {}
     for path in found:
-        unique.setdefault(path.resolve(), path)
+        unique.setdefault(resolved(path), path)
     return list(unique.values())
 
 
@@ -138,26 +142,51 @@ def read_roster(path: Path) -> list[RosterRow]:
     fields = list(HeaderSpec.model_fields)
     known = {**{name: name for name in fields}, **ROSTER_ALIASES}
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise OptionError(f"--roster {path}: file not found.") from None
+        text = read_bounded(path, ROSTER_BYTES).decode("utf-8-sig")
+    except UnreadableFile as exc:
+        raise OptionError(f"--roster {path}: {exc}.") from None
     except UnicodeDecodeError as exc:
         raise OptionError(f"--roster {path}: not UTF-8 text (byte {exc.start}).") from None
-    except OSError as exc:
-        raise OptionError(f"--roster {path}: cannot be read: {exc.strerror}.") from None
     try:
-        table = list(csv.reader(text.splitlines()))
+        # Parsed as one text (not line by line), so that a quote left open is seen, not
+        # silently joined to the next student's row.
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        table, lines = [], []
+        for cells in reader:
+            table.append(cells)
+            lines.append(reader.line_num)
     except csv.Error as exc:
-        raise OptionError(f"--roster {path}: not a valid CSV ({exc}).") from None
+        first = lines[-1] + 1 if lines else 1
+        if "unexpected end of data" in str(exc):
+            raise OptionError(
+                f"--roster {path}: line {first}: a quote is never closed, so every line after it would be read "
+                f"as one cell, joining students' rows.",
+                hint="Close the quote (a name holding a comma is written \"Doe, Jane\"), or remove it.") from None
+        raise OptionError(f"--roster {path}: not a valid CSV at line {first} ({exc}).") from None
+    for number, cells in enumerate(table):
+        if any("\n" in cell or "\r" in cell for cell in cells):
+            first = lines[number - 1] + 1 if number else 1
+            raise OptionError(
+                f"--roster {path}: line {first}: a quoted cell runs on to line {lines[number]}; a quote is not "
+                f"closed, which would join students' rows.",
+                hint="Close the quote (a name holding a comma is written \"Doe, Jane\"), or remove it.")
     if not table or not any(cell.strip() for cell in table[0]):
         raise OptionError(f"--roster {path}: empty; the first line must name the columns.")
+    plainly_a_roster = (Path(path).suffix.lower() in (".csv", ".tsv", ".txt") and len(table[0]) <= 50
+                        and all(len(column) <= 60 and column.isprintable() for column in table[0]))
     columns: list[str] = []
     for column in table[0]:
         key = _column_key(column)
+        if key not in known and not plainly_a_roster:
+            # Not a class list someone made (a key file, a config): its first line is never echoed.
+            raise OptionError(
+                f"--roster {path}: the first line does not name roster columns, and the file does not look like "
+                f"a CSV class list ({len(table[0])} column(s); not shown).",
+                hint=f"Accepted columns: {', '.join(sorted(known))}.")
         if key not in known:
             close = difflib.get_close_matches(key, list(known), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise OptionError(f"--roster {path}: unknown column '{column}'{hint}",
+            raise OptionError(f"--roster {path}: unknown column '{excerpt(column)}'{hint}",
                               hint=f"Accepted columns: {', '.join(sorted(known))}.")
         if known[key] in columns:
             raise OptionError(f"--roster {path}: two columns give header.{known[key]} (the second is '{column}').")
@@ -165,7 +194,7 @@ def read_roster(path: Path) -> list[RosterRow]:
 
     rows: list[RosterRow] = []
     taken: set[str] = set()
-    for line, cells in enumerate(table[1:], start=2):
+    for line, cells in zip(lines[1:], table[1:]):
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(columns):
@@ -174,8 +203,10 @@ def read_roster(path: Path) -> list[RosterRow]:
         header = {column: _clean_cell(cell) for column, cell in zip(columns, cells) if _clean_cell(cell)}
         stem = (safe_stem(header.get("enrolment_no", "")) or safe_stem(header.get("student_name", ""))
                 or f"row-{line}")
-        if stem.casefold() in _RESERVED_STEMS:
-            stem += "_"
+        # Windows refuses a reserved name with any extension too: nul.txt.pdf is NUL.
+        head, dot, rest = stem.partition(".")
+        if head.casefold() in _RESERVED_STEMS:
+            stem = f"{head}_{dot}{rest}"
         unique, number = stem, 2
         while unique.casefold() in taken:  # case-insensitive: two names must not share a file on macOS
             unique, number = f"{stem}-{number}", number + 1
@@ -294,7 +325,7 @@ def _render_rows(spec_path: Path, out_dir: Path, rows: list[RosterRow], fingerpr
     stamps = _roster_stamps(run_dir)
     for row in rows:
         stamps[row.pdf_name] = {"fingerprint": fingerprint, "report_fingerprint": _row_report_fingerprint(spec, row)}
-    write_atomic(run_dir / ROSTER_STAMPS, json.dumps({"format": 1, "reports": stamps}, indent=1) + "\n")
+    write_atomic(run_dir / ROSTER_STAMPS, json.dumps({"format": 1, "reports": stamps}, indent=1) + "\n", root=run_dir)
     return [row.pdf_name for row in rows]
 
 
@@ -330,7 +361,8 @@ def run_one(task: dict) -> dict:
         return {"status": "failed", "reason": str(error), "seconds": time.perf_counter() - started}
     except Exception as error:  # noqa: BLE001 - one spec's bug must not stop the batch; the traceback is kept
         import traceback
-        return {"status": "failed", "reason": f"crashed: {type(error).__name__}: {error}",
+        # Shortened: the reason goes into index.json, which CI uploads.
+        return {"status": "failed", "reason": f"crashed: {type(error).__name__}: {excerpt(str(error), 200)}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - started}
 
 
@@ -379,12 +411,17 @@ def _first_line(text: str) -> str:
 
 def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "output",
               roster: Path | None = None, fail_fast: bool = False,
-              log: Callable[[str], None] = print) -> BatchResult:
+              log: Callable[[str], None] = print, yes: bool = False) -> BatchResult:
     """Bring every spec's report up to date, ``jobs`` at a time; write OUT/index.html and OUT/index.json."""
     if jobs < 1:
         raise OptionError(f"--jobs must be at least 1 (got {jobs}).")
     rows = read_roster(roster) if roster is not None else []
     spec_paths = collect_specs(paths)
+    if rows and len(rows) * len(spec_paths) > ROSTER_CONFIRM_PDFS and not yes:
+        raise OptionError(
+            f"--roster {roster}: {len(rows):,} students x {len(spec_paths)} spec(s) would make "
+            f"{len(rows) * len(spec_paths):,} PDFs, more than {ROSTER_CONFIRM_PDFS} without confirmation.",
+            hint="Check the roster is the class list you meant; then add --yes to make them all.")
     out_dir = Path(out_dir)
     plans = plan_specs(spec_paths, out_dir, rows)
 
@@ -545,7 +582,8 @@ def write_index(out_dir: Path, outcomes: list[Outcome]) -> tuple[Path, Path]:
     """OUT/index.json and OUT/index.html (sortable by clicking a heading; no network, no server)."""
     generated = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     data = {"generated": generated, "labreport": __version__, "reports": [asdict(o) for o in outcomes]}
-    index_json = write_atomic(out_dir / "index.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    index_json = write_atomic(out_dir / "index.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n",
+                              root=out_dir)
 
     body = []
     for outcome in outcomes:
@@ -590,4 +628,4 @@ td.failed, td.skipped {{ color: #a00; }}
 </body>
 </html>
 """
-    return write_atomic(out_dir / "index.html", page), index_json
+    return write_atomic(out_dir / "index.html", page, root=out_dir), index_json

@@ -106,6 +106,10 @@ def render_command(
                                             "SPEC: the output folder the spec was run with (default ./output)."),
     student: Optional[str] = typer.Option(None, "--student", help="Override header.student_name."),
     smoothing: Optional[float] = typer.Option(None, "--smoothing", help="Override report.smoothing (0-1)."),
+    template: Optional[Path] = typer.Option(None, "--template", help="RUN_DIR: your own template (report.template); "
+                                            "one named only in run.json is not used."),
+    template_dir: Optional[Path] = typer.Option(None, "--template-dir", help="RUN_DIR: a course's template folder "
+                                                "(report.template_dir); one named only in run.json is not used."),
 ) -> None:
     """Write the report again from a saved run, without training."""
     from .errors import OptionError
@@ -121,7 +125,8 @@ def render_command(
         if path.is_dir() or path.suffix == ".json":
             from .report import render_report
             folder = path.parent if path.suffix == ".json" else path
-            rendered = render_report(folder, worksheet=worksheet, header=header, smoothing=smoothing, out_dir=out)
+            rendered = render_report(folder, worksheet=worksheet, header=header, smoothing=smoothing, out_dir=out,
+                                     template=template, template_dir=template_dir)
         else:
             from .pipeline import render_saved_run
             rendered = render_saved_run(source, out_dir=out or Path("output"), worksheet=worksheet, header=header,
@@ -159,6 +164,7 @@ def batch_command(
     roster: Optional[Path] = typer.Option(None, "--roster", help="A CSV with one student per row: one PDF each."),
     fail_fast: bool = typer.Option(False, "--fail-fast", help="Start nothing new after the first failure."),
     check: bool = typer.Option(False, "--check", help="Run nothing; list the specs whose report is out of date."),
+    yes: bool = typer.Option(False, "--yes", help="Make more than 500 roster PDFs without asking."),
 ) -> None:
     """Run many specs, reusing saved runs whose training fields are unchanged; write OUT/index.html."""
     from . import batch
@@ -171,7 +177,7 @@ def batch_command(
             typer.echo(f"{len(stale)} of {total} spec(s) out of date." if stale else f"All {total} spec(s) up to date.")
             raise typer.Exit(1 if stale else 0)
         result = batch.run_batch(paths or [], jobs=jobs, out_dir=out, roster=roster, fail_fast=fail_fast,
-                                 log=typer.echo)
+                                 log=typer.echo, yes=yes)
     except LabreportError as error:
         _fail(error)
     typer.echo(batch.format_table(result.outcomes))

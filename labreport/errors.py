@@ -62,3 +62,20 @@ class OutputError(LabreportError):
     """The output folder cannot be written (permissions, disk full)."""
 
     exit_code = 1
+
+
+class RunRecordError(LabreportError):
+    """run.json cannot be read, or a value in it has the wrong form (tampered, truncated, foreign)."""
+
+    def __init__(self, path, problems: list[str], *, hint: str | None = None):
+        self.path = str(path)
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            message = f"{self.path}: {self.problems[0]}"
+        else:
+            shown = self.problems[:10]
+            more = f"\n  - and {len(self.problems) - 10} more" if len(self.problems) > 10 else ""
+            lines = "\n".join(f"  - {p}" for p in shown)
+            message = f"{self.path}: {len(self.problems)} problems:\n{lines}{more}"
+        super().__init__(message, hint=hint or "run.json is written by `labreport run`; train again, or restore "
+                                                "the file from the run's copy.")

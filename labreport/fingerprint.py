@@ -22,6 +22,7 @@ import copy
 import hashlib
 import json
 import os
+import stat as stat_module
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,7 +114,7 @@ def path_identity(path: str | Path, cache: HashCache) -> dict:
     try:
         resolved = path.resolve()
         stat = resolved.stat()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a link loop (Python before 3.13)
         return {"missing": str(path)}
     if resolved.is_file():
         return {"size": stat.st_size, "sha256": cache.file_sha256(resolved, stat)}
@@ -128,6 +129,8 @@ def path_identity(path: str | Path, cache: HashCache) -> dict:
                     file_stat = file_path.stat()
                 except OSError:
                     continue
+                if not stat_module.S_ISREG(file_stat.st_mode):
+                    continue  # a FIFO or a device would block or never end; the loader refuses it by name
                 total += file_stat.st_size
                 listing.append([file_path.relative_to(resolved).as_posix(), cache.file_sha256(file_path, file_stat)])
         return {"files": len(listing), "size": total, "sha256": _digest(listing)}

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .atomic import OUTPUT_ERRNOS, output_error
+from .atomic import OUTPUT_ERRNOS, check_inside, output_error
 from .errors import LabreportError, OptionError, OutputError, RenderError, SpecError, TrainingError
 from .fingerprint import report_fingerprint, saved_run_state, training_fingerprint
 from .resources import shipped_experiments
 from .run_record import RUN_RECORD_NAME, read_run_record, write_run_record
-from .spec import EarlyStoppingSpec, ExperimentSpec, load_spec
+from .safe_io import resolved
+from .spec import EarlyStoppingSpec, ExperimentSpec, limit_problems, load_spec
 from .training import CHECKPOINT_DIR  # light: training imports Keras inside its functions
 
 DEFAULT_EXPERIMENT = "remember_important_tasks"
@@ -122,8 +123,15 @@ def apply_overrides(spec: ExperimentSpec, *, epochs: int | None = None, data: st
             raise OptionError(
                 f"--data was given, but experiment '{spec.name}' uses generated data (dataset.source: generated)."
             )
-        updates["dataset"] = spec.dataset.model_copy(update={"path": str(Path(data).expanduser().resolve())})
-    return spec.model_copy(update=updates) if updates else spec
+        updates["dataset"] = spec.dataset.model_copy(update={"path": str(resolved(Path(data).expanduser()))})
+    if not updates:
+        return spec
+    spec = spec.model_copy(update=updates)
+    problems = limit_problems(spec)  # --epochs 10**20 must not pass where `epochs: 10**20` would not
+    if problems:
+        raise OptionError(f"--epochs {epochs}: {problems[0].split(': ', 1)[1]}." if epochs is not None
+                          else f"{problems[0]}.")
+    return spec
 
 
 def spec_yaml(spec: ExperimentSpec) -> str:
@@ -270,15 +278,15 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
         # Only now, with the run record safe, are the checkpoints no longer needed.
         shutil.rmtree(run_dir / CHECKPOINT_DIR, ignore_errors=True)
         from .report import render_report
-        rendered = render_report(run_dir)
+        rendered = render_report(run_dir, report_fields=spec.report_fields())  # the spec names its template
         if (record.get("stopped") or {}).get("reason") == "nan_loss":
             # The main model diverged: its record and report are written; the run still failed.
             raise nan_loss_error(spec, record["stopped"], run_dir)
     except RenderError as error:
-        raise RenderError(error.message, hint=_join(error.hint, _render_again(run_dir))) from None
+        raise RenderError(error.message, hint=_join(error.hint, _render_again(run_dir, spec))) from None
     except KeyboardInterrupt:
         if record_written:
-            raise TrainingError("Interrupted while writing the report.", hint=_render_again(run_dir)) from None
+            raise TrainingError("Interrupted while writing the report.", hint=_render_again(run_dir, spec)) from None
         raise TrainingError(
             "Interrupted before training finished.",
             hint="Run the same command again to resume: finished epochs and finished models are not trained again.",
@@ -337,6 +345,14 @@ def prepare_run_dir(run_dir: Path) -> list[Path]:
         detail = f" ({blocking} is a file, not a folder)" if blocking is not None else f" ({exc.strerror})"
         raise OutputError(f"Cannot write to the output folder {run_dir}{detail}.",
                           hint="Choose a folder you can write to with --out.") from None
+    # Keras writes the checkpoints itself, not through write_atomic: a checkpoint or figures
+    # folder planted as a link out of the run folder is refused before training starts.
+    try:
+        for folder in (CHECKPOINT_DIR, "figures"):
+            check_inside(run_dir / folder / "file", run_dir)
+    except OutputError:
+        remove_if_empty(created)
+        raise
     return created
 
 
@@ -357,8 +373,16 @@ def _is_output_problem(exc: OSError, run_dir: Path) -> bool:
             and Path(filename).resolve().is_relative_to(run_dir.resolve()))
 
 
-def _render_again(run_dir: Path) -> str:
-    return (f"The training is saved in {run_dir / RUN_RECORD_NAME}; `labreport render {run_dir}` writes "
+def _render_again(run_dir: Path, spec: ExperimentSpec | None = None) -> str:
+    # `render RUN_DIR` uses a template only when it is named on the command line (a run folder may come
+    # from anyone), so the command shown names the spec's own template, if it has one.
+    options = ""
+    if spec is not None:
+        for key in ("template", "template_dir"):
+            value = getattr(spec.report, key)
+            if value:
+                options += f" --{key.replace('_', '-')} {value}"
+    return (f"The training is saved in {run_dir / RUN_RECORD_NAME}; `labreport render {run_dir}{options}` writes "
             "the report from it without training again.")
 
 

@@ -43,6 +43,28 @@ def _worksheet_schema(schema: dict) -> None:
 
 WorksheetName = Annotated[str, BeforeValidator(_worksheet_name), Field(json_schema_extra=_worksheet_schema)]
 
+def _text_encoding(value: Any) -> Any:
+    # codecs.lookup knows rot13, base64 and zlib too: codecs that are not text encodings.
+    import codecs
+
+    if isinstance(value, str):
+        try:
+            info = codecs.lookup(value)
+        except LookupError:
+            return value  # an unknown name is reported when the data is read, with the file it was for
+        if not getattr(info, "_is_text_encoding", True):
+            raise ValueError("is a codec, not a text encoding; use e.g. utf-8, latin-1 or cp1252")
+    return value
+
+
+def _finite_or_word(value: Any) -> Any:
+    # One message for `forget_bias: .inf`, not one per member of the union.
+    import math
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number or 'chrono'")
+    return value
+
+
 TRAINING_SECTIONS = ("dataset", "model", "training")
 REPORT_SECTIONS = ("name", "description", "header", "report")
 
@@ -50,7 +72,8 @@ REPORT_SECTIONS = ("name", "description", "header", "report")
 class _Section(BaseModel):
     # Unknown keys are errors: a typo such as `epoch:` must not silently
     # fall back to the default.
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # allow_inf_nan=False: `.inf` or `.nan` is never a learning rate, norm or bias.
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 def _not_yes_no(value: Any) -> Any:
@@ -129,7 +152,7 @@ class CsvDataset(_Section):
     labels: Optional[list[str]] = Field(None, description="Class values in class-index order; default: sorted distinct values.")
     test_fraction: Float = Field(0.2, gt=0, lt=1)
     split_seed: Int = 1337
-    encoding: str = "utf-8"
+    encoding: Annotated[str, BeforeValidator(_text_encoding)] = "utf-8"
     vocabulary_size: Int = Field(10000, ge=3)
     sequence_length: Int = Field(200, ge=1)
     padding: Literal["pre", "post"] = Field("pre", description=_PADDING_HELP)
@@ -144,7 +167,7 @@ class TextFolderDataset(_Section):
     train_dir: str = "train"
     test_dir: str = "test"
     class_names: Optional[list[str]] = Field(None, description="Class folders to use (leave out aclImdb's unsup).")
-    encoding: str = "utf-8"
+    encoding: Annotated[str, BeforeValidator(_text_encoding)] = "utf-8"
     vocabulary_size: Int = Field(10000, ge=3)
     sequence_length: Int = Field(200, ge=1)
     padding: Literal["pre", "post"] = Field("pre", description=_PADDING_HELP)
@@ -167,7 +190,7 @@ class RecurrentLayerSpec(_Section):
     bidirectional: bool = False
     dropout: Float = Field(0.0, ge=0, lt=1)
     recurrent_dropout: Float = Field(0.0, ge=0, lt=1)
-    forget_bias: Union[Float, Literal["chrono"]] = Field(
+    forget_bias: Annotated[Union[Float, Literal["chrono"]], BeforeValidator(_finite_or_word)] = Field(
         1.0,
         description=(
             "LSTM only: initial bias of the forget gate (Keras' unit_forget_bias gives 1.0). "
@@ -325,7 +348,7 @@ class ReportSpec(_Section):
 # --------------------------------------------------------------------------- the spec
 
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")  # used with fullmatch: no trailing newline
 
 
 class ExperimentSpec(_Section):
@@ -342,7 +365,7 @@ class ExperimentSpec(_Section):
     def _safe_name(cls, value: str) -> str:
         # The name becomes a folder name: refuse anything that could escape
         # the output folder or upset a file system.
-        if not _NAME_RE.match(value) or value in {".", ".."} or ".." in value:
+        if not _NAME_RE.fullmatch(value) or value in {".", ".."} or ".." in value:
             raise ValueError(
                 "must be 1-80 letters, digits, '_', '-' or '.', starting with a letter or digit"
             )
@@ -388,24 +411,93 @@ def _construct_mapping(loader, node, deep=False):
 _SafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path: Path) -> Any:
-    """Read YAML safely; errors name the file, line and column."""
+# Bounds on a spec's YAML: a page of text needs none of them, a hostile file hits them at once.
+YAML_MAX_NODES = 100_000    # scalars, lists and mappings after aliases are expanded ("billion laughs")
+YAML_MAX_CHARS = 5_000_000  # characters of all scalars after aliases are expanded
+YAML_MAX_DEPTH = 50         # lists and mappings inside each other
+YAML_MAX_DIGITS = 18        # an integer: no spec value needs more digits
+
+
+def _expansion_problem(node) -> str | None:
+    """Why the node graph is too big once aliases are expanded, or None; walked once per distinct node."""
+    sizes: dict[int, tuple[int, int]] = {}
+    int_tag = "tag:yaml.org,2002:int"
+
+    def size(node, depth: int) -> tuple[int, int]:
+        if depth > YAML_MAX_DEPTH:
+            raise _TooBig(f"nested more than {YAML_MAX_DEPTH} levels deep", node)
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == int_tag and len(node.value.lstrip("+-").replace("_", "")) > YAML_MAX_DIGITS:
+                raise _TooBig(f"a number of {len(node.value):,} digits; no spec value needs more than "
+                              f"{YAML_MAX_DIGITS}", node)
+            total = (1, len(node.value))
+        else:
+            children = node.value if isinstance(node, yaml.SequenceNode) else \
+                [child for pair in node.value for child in pair]
+            nodes, chars = 1, 0
+            for child in children:
+                child_nodes, child_chars = size(child, depth + 1)
+                nodes, chars = nodes + child_nodes, chars + child_chars
+                if nodes > YAML_MAX_NODES or chars > YAML_MAX_CHARS:
+                    raise _TooBig("aliases (*name) expand to more than "
+                                  f"{YAML_MAX_NODES:,} values or {YAML_MAX_CHARS:,} characters", node)
+            total = (nodes, chars)
+        sizes[id(node)] = total
+        return total
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(path, ["file not found"]) from None
-    except IsADirectoryError:
-        raise SpecError(path, ["is a folder, not a YAML file"]) from None
+        size(node, 0)
+    except _TooBig as exc:
+        mark = exc.node.start_mark
+        return f"YAML error at line {mark.line + 1}, column {mark.column + 1}: {exc.args[0]}"
+    return None
+
+
+class _TooBig(Exception):
+    def __init__(self, text: str, node):
+        super().__init__(text)
+        self.node = node
+
+
+def read_yaml(path: Path) -> Any:
+    """Read YAML safely and within bounds; errors name the file, line and column."""
+    from .safe_io import SPEC_BYTES, UnreadableFile, read_bounded
+
+    try:
+        text = read_bounded(path, SPEC_BYTES).decode("utf-8")
+    except UnreadableFile as exc:
+        if str(exc) == "is a folder, not a file":
+            raise SpecError(path, ["is a folder, not a YAML file"]) from None
+        raise SpecError(path, [str(exc)]) from None
     except UnicodeDecodeError as exc:
         raise SpecError(path, [f"not UTF-8 text (byte {exc.start})"]) from None
-    except OSError as exc:
-        raise SpecError(path, [f"cannot be read: {exc.strerror}"]) from None
+    return parse_yaml_text(text, path)
+
+
+def parse_yaml_text(text: str, path: Path | str = "<spec>") -> Any:
+    """YAML text parsed safely and within bounds (``YAML_MAX_*``); SpecError naming ``path`` otherwise."""
+    loader = _SafeLoader(text)
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        problem = _expansion_problem(node)
+        if problem:
+            raise SpecError(path, [problem])
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         raise SpecError(path, [_describe_yaml_error(exc)]) from None
     except yaml.YAMLError as exc:
         raise SpecError(path, [f"YAML error: {exc}"]) from None
+    except RecursionError:
+        raise SpecError(path, [f"YAML error: nested too deeply (more than {YAML_MAX_DEPTH} levels)"]) from None
+    except ValueError as exc:  # e.g. a number PyYAML cannot convert
+        raise SpecError(path, [f"YAML error: a value cannot be read ({str(exc)[:100]})"]) from None
+    finally:
+        loader.dispose()
 
 
 # PyYAML's wording for the mistakes people make most, and what to do about them.
@@ -526,15 +618,15 @@ def _describe(error: dict) -> str:
         close = ([v for v in allowed if v.lower() == str(shown).lower()]
                  or difflib.get_close_matches(str(shown), allowed, n=1, cutoff=0.6))
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"{key}: {shown!r} is not allowed; allowed values: {expected}{hint}"
+        return f"{key}: {_short_repr(shown)} is not allowed; allowed values: {expected}{hint}"
     if kind == "union_tag_not_found":
         return f"{key}.source: required key is missing; allowed values: {', '.join(DATASET_SOURCES)}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         if got is None:
             return f"{key}: is empty; its keys must be indented under '{loc[-1]}:'"
-        return f"{key}: must be a mapping of keys indented under '{loc[-1]}:' (got {got!r})"
+        return f"{key}: must be a mapping of keys indented under '{loc[-1]}:' (got {_short_repr(got)})"
     if kind == "list_type":
-        return f"{key}: must be a list, written [a, b] or as one '- item' line each (got {got!r})"
+        return f"{key}: must be a list, written [a, b] or as one '- item' line each (got {_short_repr(got)})"
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
@@ -542,13 +634,21 @@ def _describe(error: dict) -> str:
         inner = re.match(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", message, flags=re.S)
         if inner:
             return f"{key}.{inner.group(1)}: {inner.group(2)}"
-    shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+    shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {_short_repr(got)})"
     advice = ""
     if kind == "float_parsing" and isinstance(got, str) and "," in got:
         advice = f"; write decimals with a dot ({got.replace(',', '.')})"
     if loc[-1] in ("validation_split", "test_fraction") and isinstance(got, (int, float)) and got > 1:
         advice = f"; it is a fraction: {got / 100:g} holds out {got:g}%" if got < 100 else "; it is a fraction, e.g. 0.2"
     return f"{key}: {message[0].lower()}{message[1:]}{shown}{advice}"
+
+
+def _short_repr(value) -> str:
+    """repr of a value for a message: at most 80 characters (a spec value may be a megabyte)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return _amount(value)
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def validate_spec(data: Any, path: Path | str = "<spec>", *, default_name: str | None = None) -> ExperimentSpec:
@@ -560,10 +660,106 @@ def validate_spec(data: Any, path: Path | str = "<spec>", *, default_name: str |
     if "name" not in data and default_name is not None:
         data = {"name": default_name, **data}
     try:
-        return ExperimentSpec.model_validate(data)
+        spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
         problems = [_describe(e) for e in exc.errors(include_url=False)]
         raise SpecError(path, problems) from None
+    problems = limit_problems(spec)
+    if problems:
+        raise SpecError(path, problems)
+    return spec
+
+
+# --------------------------------------------------------------------------- limits
+
+# Values no lab exercise needs; each costs hours, memory or pages beyond them.  A real
+# large run sets LABREPORT_ALLOW_LARGE_RUNS=1, which raises every limit to its hard cap.
+LARGE_RUNS_VARIABLE = "LABREPORT_ALLOW_LARGE_RUNS"
+# key: (limit, hard cap even with LABREPORT_ALLOW_LARGE_RUNS, what one is)
+SPEC_LIMITS = {
+    "training.epochs": (2_000, 1_000_000, "epochs"),  # as many as a report renders by default (record_check)
+    "training.batch_size": (65_536, 10_000_000, "samples per batch"),
+    "dataset.n_train": (10_000_000, 10**9, "sequences"),
+    "dataset.n_test": (10_000_000, 10**9, "sequences"),
+    "dataset.sequence_length": (100_000, 10_000_000, "steps"),
+    "dataset.vocabulary_size": (10_000_000, 10**9, "words"),
+    "dataset.num_words": (10_000_000, 10**9, "words"),
+    "dataset.limit_train": (10_000_000, 10**9, "reviews"),
+    "dataset.limit_test": (10_000_000, 10**9, "reviews"),
+    "dataset.maxlen": (100_000, 10_000_000, "steps"),
+    "model.embedding.input_dim": (10_000_000, 10**9, "words"),
+    "model.embedding.output_dim": (4_096, 1_000_000, "dimensions"),
+    "model.recurrent[].units": (4_096, 1_000_000, "units"),
+    "model.recurrent": (16, 1_000, "layers"),
+    "report.notes": (20_000, 1_000_000, "characters"),
+    "description": (5_000, 1_000_000, "characters"),
+    "header.*": (500, 100_000, "characters"),
+}
+# Cells of generated data (sequences x steps) before the data alone needs gigabytes.
+MAX_GENERATED_CELLS = (10**9, 10**12)
+SEEDS = ("training.seed", "dataset.seed", "dataset.split_seed", "dataset.shuffle_seed")
+
+
+def large_runs_allowed() -> bool:
+    import os
+    return os.environ.get(LARGE_RUNS_VARIABLE, "").strip() not in ("", "0")
+
+
+def limit_problems(spec: "ExperimentSpec") -> list[str]:
+    """'key: value is more than the N allowed' for every value past its limit (its hard cap when allowed)."""
+    large = large_runs_allowed()
+    data = spec.model_dump(mode="python")
+    problems = []
+
+    def check(key: str, value, limit_key: str) -> None:
+        soft, hard, what = SPEC_LIMITS[limit_key]
+        size = len(value) if isinstance(value, (str, list)) else value
+        if not isinstance(size, int) or isinstance(size, bool):
+            return
+        if size > hard:
+            problems.append(f"{key}: {_amount(size)} {what} is more than any run can use (at most {hard:,})")
+        elif size > soft and not large:
+            problems.append(f"{key}: {_amount(size)} {what} is more than the {soft:,} allowed "
+                            f"(raise the limit with {LARGE_RUNS_VARIABLE}=1)")
+
+    for limit_key in SPEC_LIMITS:
+        if "[]" in limit_key:
+            listed, attr = limit_key.split("[].")
+            for index, item in enumerate(_get_path(data, listed) or []):
+                check(f"{listed}[{index}].{attr}", item.get(attr), limit_key)
+        elif limit_key.endswith(".*"):
+            for name, value in (_get_path(data, limit_key[:-2]) or {}).items():
+                check(f"{limit_key[:-2]}.{name}", value or "", limit_key)
+        else:
+            check(limit_key, _get_path(data, limit_key), limit_key)
+    for key in SEEDS:
+        seed = _get_path(data, key)
+        if isinstance(seed, int) and not 0 <= seed < 2**32:
+            problems.append(f"{key}: a seed must be between 0 and {2**32 - 1:,} (got {_amount(seed)})")
+    if spec.dataset.source == "generated":
+        cells = (spec.dataset.n_train + spec.dataset.n_test) * spec.dataset.sequence_length
+        soft, hard = MAX_GENERATED_CELLS
+        if cells > hard or (cells > soft and not large):
+            raise_hint = "" if cells > hard else f" (raise the limit with {LARGE_RUNS_VARIABLE}=1)"
+            problems.append(f"dataset: (n_train + n_test) x sequence_length is {_amount(cells)} cells, more than "
+                            f"the {(hard if cells > hard else soft):,} allowed{raise_hint}")
+    return problems
+
+
+def _get_path(data: dict, dotted: str):
+    value = data
+    for part in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _amount(number: int) -> str:
+    """A number as a person reads it; one of 400 digits as '10^399-ish', not 400 digits."""
+    if abs(number) < 10**15:
+        return f"{number:,}"
+    return f"about 10^{len(str(abs(number))) - 1}"
 
 
 def load_spec(path: Path | str) -> ExperimentSpec:
@@ -580,13 +776,15 @@ def _default_name(path: Path) -> str:
 
 def resolve_paths(spec: ExperimentSpec, base: Path) -> ExperimentSpec:
     """Make the dataset's and the template's relative paths relative to the spec's folder."""
+    from .safe_io import resolved
+
     updates: dict[str, Any] = {}
     dataset = spec.dataset
     data_updates = {}
     for attr in ("path", "test_path"):
         value = getattr(dataset, attr, None)
         if value and not Path(value).expanduser().is_absolute():
-            data_updates[attr] = str((base / value).resolve())
+            data_updates[attr] = str(resolved(base / value))
         elif value:
             data_updates[attr] = str(Path(value).expanduser())
     if data_updates:
@@ -595,7 +793,7 @@ def resolve_paths(spec: ExperimentSpec, base: Path) -> ExperimentSpec:
     for attr in ("template", "template_dir"):
         value = getattr(spec.report, attr)
         if value and not Path(value).expanduser().is_absolute():
-            report_updates[attr] = str((base / value).resolve())
+            report_updates[attr] = str(resolved(base / value))
     if report_updates:
         updates["report"] = spec.report.model_copy(update=report_updates)
     return spec.model_copy(update=updates) if updates else spec

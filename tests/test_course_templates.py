@@ -38,7 +38,7 @@ def test_a_course_rewords_one_phrase_and_keeps_the_others(run_copy, tmp_path):
     (course / "phrases.html.j2").write_text(
         '{% macro overfitting(f) %}OUR COURSE WORDING: verdict {{ f.overfitting.verdict }}.{% endmacro %}')
     _with_course(run_copy, course)
-    text = text_of(render_report(run_copy).pdf_path)
+    text = text_of(render_report(run_copy, template_dir=course).pdf_path)
     assert "OUR COURSE WORDING: verdict" in text
     assert "There is no sign of overfitting" not in text and "overfitted from epoch" not in text
     assert "The LSTM" in text  # the outcome phrase is still labreport's
@@ -51,7 +51,7 @@ def test_a_course_replaces_a_whole_format(run_copy, tmp_path):
         '{% extends "base.html.j2" %}{% block content %}<h1>Course lab sheet</h1>'
         '<p>{{ say.outcome(f) }}</p>{% endblock %}')
     _with_course(run_copy, course)
-    text = text_of(render_report(run_copy).pdf_path)
+    text = text_of(render_report(run_copy, trust_record_templates=True).pdf_path)
     assert "Course lab sheet" in text and "3. Theory" not in text
 
 

@@ -17,6 +17,7 @@ import pytest
 from markupsafe import escape
 from pypdf import PdfReader
 
+from labreport.errors import LabreportError
 from labreport.facts import build_facts
 from labreport.facts.describe import parameter_rows
 from labreport.report import render_report
@@ -136,7 +137,7 @@ def test_custom_template_example_renders(tiny_run, record, tmp_path):
 
 
 def test_custom_template_from_the_spec(tiny_run, tmp_path):
-    """report.template in the run's spec is used when no template is passed."""
+    """report.template in the run's spec is used only when the caller trusts the run folder (or names it)."""
     run_dir = tmp_path / "run"
     shutil.copytree(tiny_run["run_dir"], run_dir)
     course = tmp_path / "course"
@@ -145,7 +146,9 @@ def test_custom_template_from_the_spec(tiny_run, tmp_path):
     record = json.loads((run_dir / "run.json").read_text())
     record["spec"]["report"]["template"] = str(course / "mine.html.j2")
     (run_dir / "run.json").write_text(json.dumps(record))
-    text = pdf_text(render_report(run_dir).pdf_path)
+    with pytest.raises(LabreportError, match="a template named only by a run folder is not used"):
+        render_report(run_dir)
+    text = pdf_text(render_report(run_dir, trust_record_templates=True).pdf_path)
     assert "Deep Learning Lab:" in text
 
 

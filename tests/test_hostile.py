@@ -8,7 +8,6 @@ cases render copies of it with `labreport render`.
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 from pathlib import Path
@@ -115,7 +114,8 @@ def render_copy(hostile_run, tmp_path):
     """A copy of the run at tmp_path/a/b/run, without its report, and a template folder beside it.
 
     Returns ``render(template_source) -> (result, run_dir)``, rendering the copy with
-    report.template set to a file holding ``template_source``.
+    ``--template`` naming a file holding ``template_source`` (a template named only
+    in run.json is refused: see test_hostile_inputs.py).
     """
     run_dir = tmp_path / "a" / "b" / "run"
     shutil.copytree(hostile_run, run_dir)
@@ -127,12 +127,8 @@ def render_copy(hostile_run, tmp_path):
     def render(source: str):
         template = template_dir / "mine.html.j2"
         template.write_text(source, encoding="utf-8")
-        record_path = run_dir / "run.json"
-        record = json.loads(record_path.read_text())
-        record["spec"]["report"]["template"] = str(template)
-        record_path.write_text(json.dumps(record))
         with nothing_written(tmp_path, except_under=run_dir):
-            result = invoke("render", run_dir)
+            result = invoke("render", run_dir, "--template", template)
         return result, run_dir
 
     render.template_dir = template_dir
@@ -214,29 +210,30 @@ def _tag(kind: str, url: str) -> str:
     return f'<a rel="attachment" href="{url}">attached</a>'
 
 
-OUTSIDE = "outside the run folder and the template folders"
+OUTSIDE = "outside the run's figures and the template folders"
+ATTACH = "a report never embeds attachments"
 NOT_LOCAL = "only files inside the report folders are read"
 
 
 @pytest.mark.parametrize("kind,url,refusal", [
     ("img", "file:///etc/passwd", f"refused to read /etc/passwd: {OUTSIDE}"),
     ("stylesheet", "file:///etc/passwd", f"refused to read /etc/passwd: {OUTSIDE}"),
-    ("attachment", "file:///etc/passwd", f"refused to read /etc/passwd: {OUTSIDE}"),
+    ("attachment", "file:///etc/passwd", f"refused to attach file:///etc/passwd: {ATTACH}"),
     ("img", "/dev/urandom", f"refused to read /dev/urandom: {OUTSIDE}"),
     ("stylesheet", "../../something.png", "refused to read {tmp}/a/something.png: " + OUTSIDE),
     ("img", "../../something.png", "refused to read {tmp}/a/something.png: " + OUTSIDE),
     ("img", "http://example.com/x.png", f"refused to fetch http://example.com/x.png: {NOT_LOCAL}"),
     ("stylesheet", "https://example.com/x.css", f"refused to fetch https://example.com/x.css: {NOT_LOCAL}"),
-    ("attachment", "ftp://example.com/x", f"refused to fetch ftp://example.com/x: {NOT_LOCAL}"),
+    ("attachment", "ftp://example.com/x", f"refused to attach ftp://example.com/x: {ATTACH}"),
     ("img", "//example.com/x.png", f"refused to read /x.png: {OUTSIDE}"),
 ], ids=lambda value: value if value in ("img", "stylesheet", "attachment") else None)
 def test_resources_outside_the_report_folders_are_refused(render_copy, no_network, tmp_path, kind, url, refusal):
     # ../../something.png exists and is a real image: only the refusal can stop it.
     shutil.copy(render_copy.run_dir / "figures" / "accuracy.png", tmp_path / "a" / "something.png")
     result, run_dir = render_copy(page(_tag(kind, url)))
-    assert assert_clean_failure(result, 1) == (
-        f"Error: Rendering stopped: {refusal.format(tmp=tmp_path)}\n"
-        "Reports may only use files inside the run folder and the template folders.\n")
+    hint = ('Remove rel="attachment" from the template; link to the file instead.' if kind == "attachment" else
+            "Reports may only use files inside the run folder and the template folders.")
+    assert assert_clean_failure(result, 1) == f"Error: Rendering stopped: {refusal.format(tmp=tmp_path)}\n{hint}\n"
     assert no_network == []
     assert not (run_dir / "report.pdf").exists() and not (run_dir / "report.html").exists()
     assert no_temp_files(run_dir) == []
@@ -245,7 +242,7 @@ def test_resources_outside_the_report_folders_are_refused(render_copy, no_networ
 def test_a_symbolic_link_cannot_lead_outside(render_copy):
     (render_copy.run_dir / "style.css").symlink_to("/etc/passwd")
     result, run_dir = render_copy(page(_tag("stylesheet", "style.css")))
-    assert "refused to read /etc/passwd: outside the run folder" in assert_clean_failure(result, 1)
+    assert f"refused to read /etc/passwd: {OUTSIDE}" in assert_clean_failure(result, 1)
     assert not (run_dir / "report.pdf").exists()
 
 
@@ -253,7 +250,7 @@ def test_hidden_files_in_the_template_folder_are_refused(render_copy):
     hidden = render_copy.template_dir / ".ssh"
     hidden.mkdir()
     (hidden / "id_rsa").write_text("-----BEGIN OPENSSH PRIVATE KEY-----")
-    result, run_dir = render_copy(page(_tag("attachment", f"file://{hidden / 'id_rsa'}")))
+    result, run_dir = render_copy(page(_tag("img", f"file://{hidden / 'id_rsa'}")))
     assert f"refused to read {hidden / 'id_rsa'}: a hidden file or folder" in assert_clean_failure(result, 1)
     assert not (run_dir / "report.pdf").exists()
 

@@ -282,8 +282,8 @@ def test_a_render_that_fails_leaves_no_report_and_says_how_to_render_again(tmp_p
         "Error: Rendering stopped: refused to fetch http://example.com/x.png: only files inside the report "
         "folders are read\n"
         "Reports may only use files inside the run folder and the template folders.\n"
-        f"The training is saved in {run_dir / 'run.json'}; `labreport render {run_dir}` writes the report "
-        "from it without training again.\n")
+        f"The training is saved in {run_dir / 'run.json'}; `labreport render {run_dir} --template {template}` "
+        "writes the report from it without training again.\n")
     assert not (tmp_path / run_dir / "report.pdf").exists() and not (tmp_path / run_dir / "report.html").exists()
     assert (tmp_path / run_dir / "run.json").is_file()
     assert not (tmp_path / run_dir / ".checkpoint").exists()
@@ -291,7 +291,8 @@ def test_a_render_that_fails_leaves_no_report_and_says_how_to_render_again(tmp_p
 
     # As the message says: fix the template, render again, no training.
     template.write_text('{% extends "base.html.j2" %}{% block content %}<p>Fixed</p>{% endblock %}')
-    again = invoke("render", run_dir)
+    assert invoke("render", run_dir).exit_code == 2  # run.json alone names the template: not used
+    again = invoke("render", run_dir, "--template", template)
     assert again.exit_code == 0, again.output
     assert (tmp_path / run_dir / "report.pdf").is_file()
 

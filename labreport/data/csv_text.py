@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..safe_io import DATA_BYTES, UnreadableFile, excerpt, read_bounded
 from .text import check_encoding, padding_sentence, text_dataset
 
 
@@ -32,7 +33,7 @@ def _decode(path: Path, raw: bytes, encoding: str) -> str:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"{path}: {_locate_bad_bytes(raw, exc, encoding)}: byte {exc.start} "
+            f"{path}: {_locate_bad_bytes(raw, exc, encoding, path)}: byte {exc.start} "
             f"(0x{raw[exc.start]:02x}) is not valid {encoding}.",
             hint=(
                 "Save the file as UTF-8, or set dataset.encoding to the file's encoding "
@@ -43,7 +44,7 @@ def _decode(path: Path, raw: bytes, encoding: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _locate_bad_bytes(raw: bytes, exc: UnicodeDecodeError, encoding: str) -> str:
+def _locate_bad_bytes(raw: bytes, exc: UnicodeDecodeError, encoding: str, path: Path) -> str:
     """'row N, column C' of an undecodable byte, from parsing the text before it."""
     before = raw[: exc.start].decode(encoding, errors="replace")
     try:
@@ -55,8 +56,8 @@ def _locate_bad_bytes(raw: bytes, exc: UnicodeDecodeError, encoding: str) -> str
         return f"line {before.count(chr(10)) + 1}"
     row, field_number = len(records), len(records[-1])
     where = f"row {row}"
-    if row > 1 and 1 <= field_number <= len(records[0]):
-        where += f", column '{records[0][field_number - 1].strip()}'"
+    if row > 1 and 1 <= field_number <= len(records[0]) and _plainly_a_header(path, records[0]):
+        where += f", column '{excerpt(records[0][field_number - 1].strip())}'"
     return where
 
 
@@ -70,13 +71,22 @@ def _column_index(path: Path, header: list[str], name: str, key: str) -> int:
             f"(columns {', '.join(str(i + 1) for i in matches)}).",
             hint="Rename the duplicates so the column is unambiguous.",
         )
-    shown = ", ".join(f"'{c}'" for c in header) or "none"
+    if not _plainly_a_header(path, header):
+        # Not a CSV someone made for this (a key file, a config, a binary): its first line is
+        # never echoed, since messages reach terminals, CI logs and batch's index.json.
+        raise DataError(
+            f"{path}: row 1 (header) has no column '{name}', and the file does not look like a CSV of texts "
+            f"and labels (its first line is {len(','.join(header)):,} characters in {len(header)} column(s); "
+            f"not shown).",
+            hint="Check dataset.path: it should be a .csv file whose first line names its columns.",
+        )
+    shown = ", ".join(f"'{excerpt(c)}'" for c in header) or "none"
     separator = next((sep for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), None)
     if separator is not None:
         # Excel in many European locales saves "CSV" with semicolons.
         shown_separator = "tab" if separator == "\t" else f"'{separator}'"
         raise DataError(
-            f"{path}: row 1 (header) has no column '{name}'; it is one column, '{header[0]}', which looks "
+            f"{path}: row 1 (header) has no column '{name}'; it is one column, '{excerpt(header[0])}', which looks "
             f"separated by {shown_separator}, not by commas.",
             hint="Save the file as comma-separated CSV (in Excel: CSV UTF-8 (Comma delimited)).",
         )
@@ -89,16 +99,27 @@ def _column_index(path: Path, header: list[str], name: str, key: str) -> int:
     )
 
 
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def _plainly_a_header(path: Path, header: list[str]) -> bool:
+    """Whether row 1 is plainly a CSV header the user wrote, and so may be quoted (shortened) in a message."""
+    return (Path(path).suffix.lower() in CSV_SUFFIXES and 1 <= len(header) <= 50
+            and all(len(column) <= 60 and column.isprintable() for column in header))
+
+
 def read_table(path: Path, spec) -> _Table:
     """Texts and raw label strings of a CSV; DataError naming the file and row for any problem."""
-    if not path.exists():
-        raise DataError(f"{path}: file not found.", hint="Check dataset.path (relative paths are from the spec's folder).")
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder, not a CSV file.", hint="Point dataset.path at the .csv file.")
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read: {exc.strerror}.") from None
+        raw = read_bounded(path, DATA_BYTES)
+    except UnreadableFile as exc:
+        reason = str(exc)
+        if reason == "file not found":
+            raise DataError(f"{path}: file not found.",
+                            hint="Check dataset.path (relative paths are from the spec's folder).") from None
+        if reason == "is a folder, not a file":
+            raise DataError(f"{path}: is a folder, not a CSV file.", hint="Point dataset.path at the .csv file.") from None
+        raise DataError(f"{path}: {reason}.", hint="dataset.path must name a regular .csv file.") from None
     text = _decode(path, raw, spec.encoding)
     if not text.strip():
         raise DataError(
@@ -157,10 +178,10 @@ def _class_indices(table: _Table, class_names: list[str], spec, *, from_spec: bo
     index = {name: i for i, name in enumerate(class_names)}
     for label, row in zip(table.labels, table.rows):
         if label not in index:
-            allowed = ", ".join(f"'{c}'" for c in class_names)
+            allowed = ", ".join(f"'{excerpt(c)}'" for c in class_names[:20]) + (", ..." if len(class_names) > 20 else "")
             origin = "dataset.labels" if from_spec else "the labels of the training file"
             raise DataError(
-                f"{table.path}: row {row}, column '{spec.label_column}': label '{label}' is not one of "
+                f"{table.path}: row {row}, column '{spec.label_column}': label '{excerpt(label)}' is not one of "
                 f"{origin} ({allowed}).",
                 hint=(
                     "Add it to dataset.labels, or fix or remove the row."

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..safe_io import DATA_BYTES, MB, NPZ_UNPACKED_BYTES, UnreadableFile, check_regular, excerpt, read_bounded
 from .dataset import Dataset, describe_lengths, split_validation
 
 CLASS_NAMES = ["negative", "positive"]
@@ -95,22 +96,36 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
         "dataset.path must be an imdb.npz in Keras' layout: object arrays x_train and x_test "
         "(one list of word indices per review) and integer arrays y_train and y_test (0 or 1)."
     )
-    if not path.exists():
-        raise DataError(f"{path}: file not found.", hint=hint)
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder, not an .npz file.", hint=hint)
+    try:
+        check_regular(path, DATA_BYTES)
+    except UnreadableFile as exc:
+        reason = {"file not found": "file not found", "is a folder, not a file": "is a folder, not an .npz file"}.get(
+            str(exc), str(exc))
+        raise DataError(f"{path}: {reason}.", hint=hint) from None
     arrays: dict[str, np.ndarray] = {}
     try:
         with zipfile.ZipFile(path) as archive:
+            # A zip states each member's size; a small file can state (and inflate to) gigabytes.
+            unpacked = sum(info.file_size for info in archive.infolist() if info.filename.endswith(".npy"))
+            if unpacked > NPZ_UNPACKED_BYTES:
+                raise DataError(
+                    f"{path}: its arrays unpack to {unpacked / MB:,.0f} MB, more than the "
+                    f"{NPZ_UNPACKED_BYTES / MB:,.0f} MB allowed (Keras' imdb.npz unpacks to about 130 MB).",
+                    hint=hint)
             for member in archive.namelist():
                 if not member.endswith(".npy"):
                     continue
                 with archive.open(member) as raw:
-                    arrays[member[: -len(".npy")]] = _read_npy(io.BytesIO(raw.read()))
+                    # read at most the stated size (+1): a member that inflates past what it states is refused
+                    limit = archive.getinfo(member).file_size
+                    data = raw.read(limit + 1)
+                    if len(data) > limit:
+                        raise ValueError(f"{member} unpacks to more than the size it states")
+                    arrays[member[: -len(".npy")]] = _read_npy(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise DataError(f"{path}: not an .npz file (not a zip archive).", hint=hint) from None
     except (ValueError, EOFError, pickle.UnpicklingError, OSError) as exc:
-        raise DataError(f"{path}: cannot be read as an .npz of arrays: {exc}", hint=hint) from None
+        raise DataError(f"{path}: cannot be read as an .npz of arrays: {excerpt(str(exc), 100)}", hint=hint) from None
     missing = [key for key in ("x_train", "y_train", "x_test", "y_test") if key not in arrays]
     if missing:
         found = ", ".join(sorted(arrays)) or "no arrays"
@@ -281,9 +296,8 @@ def _word_index(npz_path: Path, from_keras_cache: bool) -> dict | None:
     else:
         location = npz_path.with_name(_WORD_INDEX_NAME)
     try:
-        with open(location, encoding="utf-8") as handle:
-            index = json.load(handle)
-    except (OSError, ValueError):
+        index = json.loads(read_bounded(location, 64 * MB).decode("utf-8"))
+    except (UnreadableFile, ValueError, RecursionError):
         return None
     return index if isinstance(index, dict) else None
 

@@ -49,7 +49,8 @@ _CHUNK = 4096
 def check_encoding(encoding: str, reading) -> None:
     """DataError unless Python knows ``encoding`` (dataset.encoding is free text in the spec)."""
     try:
-        codecs.lookup(encoding)
+        if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):
+            raise LookupError(encoding)  # rot13, base64, zlib: codecs, not text encodings
     except LookupError:
         raise DataError(
             f"dataset.encoding '{encoding}' is not a text encoding Python knows (reading {reading}).",

@@ -15,6 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..safe_io import MB, UnreadableFile, read_bounded
+
+TEXT_FILE_BYTES = 16 * MB  # one review, one essay: far less
 from .text import check_encoding, padding_sentence, text_dataset
 
 _LAYOUT_HINT = (
@@ -84,7 +87,9 @@ def _read_texts(folder: Path, encoding: str) -> list[str]:
     texts = []
     for file in files:
         try:
-            text = file.read_bytes().decode(encoding)
+            text = read_bounded(file, TEXT_FILE_BYTES).decode(encoding)
+        except UnreadableFile as exc:
+            raise DataError(f"{file}: {exc}.", hint="Each sample is one plain .txt file.") from None
         except UnicodeDecodeError as exc:
             raise DataError(
                 f"{file}: byte {exc.start} is not valid {encoding}.",

@@ -79,7 +79,7 @@ def save_png(fig, path: Path) -> None:
     rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="png", dpi=(DPI, DPI))
-    write_atomic(path, buffer.getvalue())
+    write_atomic(path, buffer.getvalue(), root=path.parent.parent)  # the run folder: figures/ must not lead out
 
 
 def _fmt(value: float, digits: int = 4) -> str:
@@ -456,9 +456,8 @@ def _drawn(function, *args, **kwargs):
         _DRAWN.move_to_end(key)
         if figure is None:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
         if not (path.is_file() and path.stat().st_size == len(png) and path.read_bytes() == png):
-            write_atomic(path, png)
+            write_atomic(path, png, root=path.parent.parent)
         return replace(figure, path=path, number=None)
     figure = function(*args, **kwargs)
     png = path.read_bytes() if figure is not None else b""

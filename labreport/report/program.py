@@ -14,11 +14,14 @@ def spec_without_comments(spec_text: str | None, spec: dict) -> str:
     the user wrote and drops only the comments; a text that does not parse (an
     old run record) falls back to the full spec saved in run.json.
     """
+    from ..errors import LabreportError
+    from ..spec import parse_yaml_text
+
     given = None
     if spec_text:
         try:
-            given = yaml.safe_load(spec_text)
-        except yaml.YAMLError:
+            given = parse_yaml_text(spec_text)  # bounded: run.json's spec_text may be tampered with
+        except LabreportError:
             given = None
     if not isinstance(given, dict):
         given = spec

@@ -11,16 +11,19 @@ folder and the template folders, and nothing from the network.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
-    FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
     TemplateError,
@@ -31,10 +34,11 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..atomic import write_atomic
-from ..errors import RenderError
+from ..atomic import check_inside, write_atomic
+from ..errors import RenderError, RunRecordError
 from ..fingerprint import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
+from ..safe_io import TEMPLATE_BYTES, UnreadableFile, read_bounded
 from ..run_record import read_run_record, write_run_record
 from ..facts import build_facts
 from .filters import FILTERS
@@ -59,24 +63,226 @@ class RenderedReport:
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".html", ".htm", ".css")
 
 
-class _TemplateFilesOnly(BaseLoader):
-    """A loader that loads template files only (Jinja itself refuses '..'), from the loader it wraps."""
+class TemplateRefused(SecurityError):
+    """A template named a file it may not load (not TemplateNotFound: the next loader must not be tried)."""
 
-    def __init__(self, inner):
-        self.inner = inner
 
-    def list_templates(self):
-        return self.inner.list_templates()
+def _refuse(template: str, why: str) -> TemplateRefused:
+    return TemplateRefused(f"refused to load '{template}': {why}")
+
+
+class ContainedLoader(BaseLoader):
+    """Loads template files from folders, and nothing that leads out of them.
+
+    A name is looked up in each folder in turn; the file found is resolved
+    (symbolic links followed) and must still lie inside that folder, be a
+    regular file of at most ``TEMPLATE_BYTES``, have a template suffix and no
+    hidden part.  A link to /etc/passwd named ``leak.html``, or to
+    ``secret.txt`` beside it, is refused, not read.  (Jinja's own
+    ``split_template_path`` refuses '..'.)
+    """
+
+    def __init__(self, searchpath):
+        self.searchpath = [Path(folder) for folder in searchpath]
 
     def get_source(self, environment, template):
-        parts = template.replace("\\", "/").split("/")
+        from jinja2.loaders import split_template_path
+
+        parts = split_template_path(template)
         if any(part.startswith(".") for part in parts) or not template.endswith(TEMPLATE_SUFFIXES):
-            raise TemplateNotFound(
-                template,
-                f"refused to load '{template}': templates may load only non-hidden files ending in "
-                f"{', '.join(TEMPLATE_SUFFIXES)}",
-            )
-        return self.inner.get_source(environment, template)
+            raise _refuse(template, "templates may load only non-hidden files ending in "
+                                    f"{', '.join(TEMPLATE_SUFFIXES)}")
+        for folder in self.searchpath:
+            candidate = folder.joinpath(*parts)
+            if not os.path.lexists(candidate):
+                continue
+            try:
+                root = folder.resolve(strict=True)
+                target = candidate.resolve(strict=True)
+            except (OSError, RuntimeError):
+                raise _refuse(template, "a broken symbolic link or a link loop") from None
+            if not target.is_relative_to(root):
+                raise _refuse(template, f"it leads to {target}, outside the template folder {root}")
+            inside = target.relative_to(root).parts
+            if any(part.startswith(".") for part in inside) or not target.name.endswith(TEMPLATE_SUFFIXES):
+                raise _refuse(template, f"it leads to {target}, not a template file")
+            try:
+                source = read_bounded(target, TEMPLATE_BYTES).decode("utf-8")
+            except UnreadableFile as exc:
+                raise _refuse(template, str(exc)) from None
+            except UnicodeDecodeError as exc:
+                raise _refuse(template, f"not UTF-8 text (byte {exc.start})") from None
+            mtime = os.path.getmtime(target)
+            return source, str(candidate), lambda: os.path.exists(target) and os.path.getmtime(target) == mtime
+        raise TemplateNotFound(template)
+
+    def list_templates(self):
+        return []
+
+
+# Bounds on a template's work: the sandbox already refuses attribute escapes;
+# these stop a template that would run for hours or build gigabytes of text.
+TEMPLATE_SECONDS = 30.0        # the template's share of a render
+TEMPLATE_OUTPUT_CHARS = 5_000_000  # 5 M characters of HTML is already ~1,000 pages (a report is ~0.1 M)
+PDF_SECONDS = 300.0  # laying out the PDF (a 2,000-epoch report takes ~30 s)
+TEMPLATE_LARGEST_VALUE = 1_000_000  # the longest string/list a template may build with * or **, or pass a filter
+
+
+class TemplateLimitError(SecurityError):
+    """A template went past a bound (time, output size, a value's size)."""
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    """Jinja's sandbox with a deadline and size limits on what a template computes."""
+
+    intercepted_binops = frozenset(["*", "**", "%", "+"])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadline = None
+        self.globals["range"] = self._range
+
+    def start_clock(self) -> None:
+        self.seconds = TEMPLATE_SECONDS
+        self.deadline = time.monotonic() + self.seconds
+
+    def tick(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TemplateLimitError(f"the template ran for more than {self.seconds:g} s; "
+                                     "it may loop too often")
+
+    def _range(self, *args):
+        from jinja2.sandbox import safe_range
+
+        for value in safe_range(*args):
+            self.tick()
+            yield value
+
+    def call_binop(self, context, operator, left, right):
+        self.tick()
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) \
+                        and len(sequence) * count > TEMPLATE_LARGEST_VALUE:
+                    raise TemplateLimitError(f"a value of {len(sequence) * count:,} items is too large "
+                                             f"(at most {TEMPLATE_LARGEST_VALUE:,})")
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1 \
+                and right > 0 and right * abs(left).bit_length() > 4096:
+            raise TemplateLimitError("a power too large to compute")
+        if operator == "%" and isinstance(left, str) and any(
+                int(width) > 10_000 for width in re.findall(r"%[-+ #0]*(\d+)", left)):
+            raise TemplateLimitError("a format width too large")
+        result = super().call_binop(context, operator, left, right)
+        if isinstance(result, (str, list, tuple)) and len(result) > TEMPLATE_LARGEST_VALUE:
+            raise TemplateLimitError(f"a value of {len(result):,} items is too large "
+                                     f"(at most {TEMPLATE_LARGEST_VALUE:,})")
+        return result
+
+    def call(self, __context, __obj, *args, **kwargs):
+        self.tick()
+        _check_arguments(args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj, attribute):
+        self.tick()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        self.tick()
+        return super().getitem(obj, argument)
+
+
+def _check_arguments(args, kwargs) -> None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > TEMPLATE_LARGEST_VALUE:
+            raise TemplateLimitError(f"the number {value if abs(value) < 10**30 else 'given'} is too large "
+                                     f"for a template (at most {TEMPLATE_LARGEST_VALUE:,})")
+
+
+def _bounded_filter(env: BoundedSandbox, function):
+    """A filter that refuses huge numeric arguments (``center(10**10)``) and checks the clock."""
+    from functools import wraps
+
+    skip = 2 if hasattr(function, "jinja_pass_arg") else 1  # the context or environment, then the value
+
+    @wraps(function)
+    def bounded(*args, **kwargs):
+        env.tick()
+        _check_arguments(args[skip:], kwargs)
+        result = function(*args, **kwargs)
+        if isinstance(result, (str, list)) and len(result) > TEMPLATE_OUTPUT_CHARS:
+            raise TemplateLimitError("a filter's result is too large")
+        return result
+
+    return bounded
+
+
+def render_bounded(template, env, **context) -> str:
+    """Render with the output capped at TEMPLATE_OUTPUT_CHARS (run it inside ``time_limit``)."""
+    chunks, total = [], 0
+    for chunk in template.generate(**context):
+        total += len(chunk)
+        if total > TEMPLATE_OUTPUT_CHARS:
+            raise TemplateLimitError(f"the template wrote more than {TEMPLATE_OUTPUT_CHARS:,} characters")
+        if isinstance(env, BoundedSandbox):
+            env.tick()
+        chunks.append(chunk)
+    return "".join(chunks)
+
+
+@contextmanager
+def time_limit(seconds: float, error: Callable[[], Exception]):
+    """Raise ``error()`` inside the block once ``seconds`` have passed.
+
+    A SIGALRM timer: it stops code that never calls back into labreport (a template's
+    ``for`` over a long list with nothing inside, WeasyPrint laying out a huge page).
+    Only the main thread can take signals; elsewhere (a notebook's worker thread) the
+    block runs unbounded but for the sandbox's own clock.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        # A BaseException, so that no `except Exception` inside a library swallows it.
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    started = time.monotonic()
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Timeout:
+        raise error() from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_delay:  # a caller's own timer: put back what is left of it
+            left = max(outer_delay - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
+
+
+class _Timeout(BaseException):
+    """Raised by time_limit's timer; turned into the caller's error at the end of the block."""
+
+
+@contextmanager
+def _template_clock(env):
+    """The sandbox's deadline and a timer a little after it, around everything a template runs."""
+    if not isinstance(env, BoundedSandbox):
+        yield
+        return
+    env.start_clock()
+    seconds = env.seconds
+    try:
+        with time_limit(seconds + 1, lambda: TemplateLimitError(
+                f"the template ran for more than {seconds:g} s; it may loop too often")):
+            yield
+    finally:
+        env.deadline = None
 
 
 SHIPPED_PREFIX = "labreport"
@@ -101,27 +307,42 @@ def _macros(module) -> dict:
 
 
 def make_environment(*extra_template_dirs: Path | None) -> SandboxedEnvironment:
-    """Jinja's sandbox over the template folders: a custom template's and a course's first, then labreport's."""
+    """Jinja's sandbox over the template folders: a custom template's and a course's first, then labreport's.
+
+    Bounded (``BoundedSandbox``): a deadline, and limits on output and value sizes;
+    the loader (``ContainedLoader``) reads only template files inside the folders.
+    """
     search_path = [str(folder) for folder in extra_template_dirs if folder is not None]
     search_path.append(str(templates_dir()))
-    env = SandboxedEnvironment(
+    env = BoundedSandbox(
         # "labreport/<name>" is always the shipped file, so a course's phrases.html.j2 can stand
         # in front of labreport's and still be merged with it (phrase_book).
-        loader=_TemplateFilesOnly(ChoiceLoader([
-            PrefixLoader({SHIPPED_PREFIX: FileSystemLoader([str(templates_dir())])}),
-            FileSystemLoader(search_path)])),
+        loader=ChoiceLoader([
+            PrefixLoader({SHIPPED_PREFIX: ContainedLoader([templates_dir()])}),
+            ContainedLoader(search_path)]),
         autoescape=select_autoescape(["html", "j2", "xml"], default=True),
         undefined=StrictUndefined,  # a misspelt variable is an error, not a silent blank
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.filters = {name: _bounded_filter(env, function) for name, function in env.filters.items()}
     env.template_folders = [Path(folder) for folder in search_path]  # for error messages: file and line
     return env
 
 
+# What WeasyPrint may read from the allowed folders: stylesheets, images and fonts.
+RESOURCE_SUFFIXES = (".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".woff", ".woff2", ".ttf", ".otf")
+RESOURCE_BYTES = 32 * 1024 * 1024
+
+
 class _LocalOnlyFetcher:
-    """WeasyPrint URL fetcher that serves files inside the allowed folders and nothing else."""
+    """WeasyPrint URL fetcher that serves resource files inside the allowed folders and nothing else.
+
+    The allowed folders are the template folders and the run's ``figures``
+    folder (not the whole run folder: run.json and checkpoints are not a
+    report's resources).  Paths are resolved (links followed) before the check.
+    """
 
     def __new__(cls, allowed_roots):
         from weasyprint.urls import URLFetcher
@@ -135,20 +356,37 @@ class _LocalOnlyFetcher:
                     raise ValueError(f"refused to fetch {url}: only files inside the report folders are read")
                 # resolve() follows symbolic links, so a link inside the run
                 # folder cannot point the renderer at a file outside it.
-                target = Path(unquote(parts.path)).resolve()
+                try:
+                    target = Path(unquote(parts.path)).resolve()
+                except (OSError, RuntimeError):
+                    raise ValueError(f"refused to read {unquote(parts.path)}: a symbolic link loop") from None
                 root = next((r for r in self.allowed_roots if target.is_relative_to(r)), None)
                 if root is None:
-                    raise ValueError(f"refused to read {target}: outside the run folder and the template folders")
+                    raise ValueError(f"refused to read {target}: outside the run's figures and the template folders")
                 if any(part.startswith(".") for part in target.relative_to(root).parts):
                     raise ValueError(f"refused to read {target}: a hidden file or folder")
-                if not target.is_file():
+                if not target.name.lower().endswith(RESOURCE_SUFFIXES):
+                    raise ValueError(f"refused to read {target}: not a stylesheet, image or font")
+                try:
                     # A device (/dev/...), a pipe or a folder is never a report resource.
-                    raise ValueError(f"refused to read {target}: not a regular file")
-                return super().fetch(url, headers)
+                    data = read_bounded(target, RESOURCE_BYTES)
+                except UnreadableFile as exc:
+                    raise ValueError(f"refused to read {target}: {exc}") from None
+                return _Response(url, data)
 
         fetcher = Fetcher(fail_on_errors=True, allowed_protocols={"file", "data"})
         fetcher.allowed_roots = [Path(root).resolve() for root in allowed_roots]
         return fetcher
+
+
+def _Response(url: str, data: bytes):
+    """What a WeasyPrint fetcher returns for bytes already read (so the file is read once, bounded)."""
+    import mimetypes
+
+    from weasyprint.urls import URLFetcherResponse
+
+    mime_type = mimetypes.guess_type(urlsplit(url).path)[0] or "application/octet-stream"
+    return URLFetcherResponse(url, body=data, headers={"Content-Type": mime_type})
 
 
 def number_figures(figures: dict, order: list[str]) -> None:
@@ -185,19 +423,26 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
                   worksheet: str | None = None, template: str | Path | None = None,
                   header: dict | None = None, smoothing: float | None = None,
                   out_dir: str | Path | None = None, pdf_name: str = "report.pdf",
-                  html_name: str | None = "report.html") -> RenderedReport:
+                  html_name: str | None = "report.html", template_dir: str | Path | None = None,
+                  trust_record_templates: bool = False) -> RenderedReport:
     """Write report.html and report.pdf for a saved run, without training.
 
     ``report_fields`` (a spec's name, description, header and report
     sections) replace the ones saved in run.json; the other arguments
     override single fields.  The run's numbers always come from run.json.
+    A custom template (``report.template``, ``report.template_dir``) is used
+    only when the caller names it (``template``, ``template_dir``, or in
+    ``report_fields``): one that run.json alone names is refused, since a run
+    folder may come from anyone and a template reads files; a caller that made
+    the run folder itself may pass ``trust_record_templates=True``.
     Rendered in place (the run folder's own report.pdf), run.json is updated
     to hold the report fields the report shows, so that run.json keeps
     describing everything the report says.
     """
     started = time.perf_counter()
     prepared = prepare_report(run_dir, report_fields=report_fields, spec_text=spec_text, worksheet=worksheet,
-                              template=template, smoothing=smoothing, out_dir=out_dir)
+                              template=template, smoothing=smoothing, out_dir=out_dir, template_dir=template_dir,
+                              trust_record_templates=trust_record_templates)
     rendered = prepared.write(header=header, pdf_name=pdf_name, html_name=html_name)
     if pdf_name == "report.pdf" and prepared.target_dir.resolve() == prepared.run_dir.resolve():
         prepared.save_to_run_record(header=header)
@@ -238,16 +483,17 @@ class PreparedReport:
         sections = apply_report_overrides(self.sections, header=header)
         context = build_context(self.record, worksheet=self.worksheet, header_overrides=header,
                                 smoothing=self.smoothing, figures=self.figures, facts=self.facts)
-        html_text = render_html(self.template_path, self.worksheet.template, context, env=self.environment)
+        with _record_values(self.run_dir):
+            html_text = render_html(self.template_path, self.worksheet.template, context, env=self.environment)
 
         # The PDF is made in memory, then written before the HTML: a render that
         # fails leaves no part of a PDF, and no new report.html beside an old
         # report.pdf.
-        allowed = [self.target_dir, templates_dir()] + [folder for folder in (
+        allowed = [self.target_dir.resolve() / "figures", templates_dir()] + [folder for folder in (
             self.template_path.parent if self.template_path else None, self.course_dir) if folder is not None]
         pdf_bytes = html_to_pdf(html_text, base_url=self.target_dir, allowed_roots=allowed)
-        pdf_path = write_atomic(self.target_dir / pdf_name, pdf_bytes)
-        html_path = write_atomic(self.target_dir / html_name, html_text) if html_name else None
+        pdf_path = write_atomic(self.target_dir / pdf_name, pdf_bytes, root=self.target_dir)
+        html_path = write_atomic(self.target_dir / html_name, html_text, root=self.target_dir) if html_name else None
         return RenderedReport(run_dir=self.run_dir, pdf_path=pdf_path, html_path=html_path,
                               figures={k: f.path for k, f in self.figures.items()},
                               report_fingerprint=report_fingerprint(sections))
@@ -266,14 +512,20 @@ class PreparedReport:
 
 def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, spec_text: str | None = None,
                    worksheet: str | None = None, template: str | Path | None = None,
-                   smoothing: float | None = None, out_dir: str | Path | None = None) -> PreparedReport:
+                   smoothing: float | None = None, out_dir: str | Path | None = None,
+                   template_dir: str | Path | None = None, trust_record_templates: bool = False) -> PreparedReport:
     """Read run.json, apply the report fields, analyse the curves and draw the figures."""
     run_dir = Path(run_dir)
     record = read_run_record(run_dir)
     sections = report_sections_of_record(record)
+    if not trust_record_templates and not (report_fields and "report" in report_fields):
+        _refuse_record_templates(run_dir, sections.get("report") or {}, template=template, template_dir=template_dir)
     if report_fields:
         sections.update(report_fields)
-    sections = apply_report_overrides(sections, worksheet=worksheet, template=template, smoothing=smoothing)
+    sections = apply_report_overrides(sections, worksheet=worksheet, smoothing=smoothing,
+                                      template=Path(template).absolute() if template is not None else None)
+    if template_dir is not None:
+        sections["report"]["template_dir"] = str(Path(template_dir).absolute())
     record = {**record, "spec": {**record["spec"], **sections}, "experiment": sections["name"],
               "description": sections["description"]}
     if spec_text is not None:
@@ -289,13 +541,46 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     weight = float(report_spec.get("smoothing", 0.6))
 
     target_dir = Path(out_dir) if out_dir else run_dir
-    facts = build_facts(record)
-    figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
+    check_inside(target_dir / "figures" / "any.png", target_dir)  # before any drawing: figures/ must not lead out
+    with _record_values(run_dir):
+        facts = build_facts(record)
+        figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
     number_figures(figures, format_.figures)
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
                           worksheet=format_, smoothing=weight, facts=facts, figures=figures,
                           template_path=template_path, course_dir=course_dir,
                           environment=make_environment(template_path.parent if template_path else None, course_dir))
+
+
+@contextmanager
+def _record_values(run_dir: Path):
+    """The last line behind ``check_run_record``: a value of a form labreport never writes, met deep in the
+    analysis (a tampered diagnostics entry), is the run record's problem (exit 2), not a traceback.
+    ``--debug`` still shows where it was met."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, ZeroDivisionError) as exc:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(frame.filename).parent.name}/{Path(frame.filename).name}:{frame.lineno}"
+        raise RunRecordError(
+            run_dir / "run.json",
+            [f"a value has a form that labreport never writes, so the report cannot be made "
+             f"({type(exc).__name__}: {str(exc)[:120]}, met in {where})"]) from exc
+
+
+def _refuse_record_templates(run_dir: Path, report: dict, *, template, template_dir) -> None:
+    """LabreportError if run.json names a template or template folder the caller did not name."""
+    from ..errors import OptionError
+
+    for key, given in (("template", template), ("template_dir", template_dir)):
+        named = report.get(key)
+        if named and given is None:
+            option = "--" + key.replace("_", "-")
+            raise OptionError(
+                f"{run_dir / 'run.json'}: report.{key} names {named}, and a template named only by a run "
+                f"folder is not used (a run folder may come from anyone; a template reads files).",
+                hint=f"If you trust it, name it yourself: labreport render {run_dir} {option} {named}; "
+                     "or render from your spec: labreport render SPEC.")
 
 
 def render_html(template_path: Path | None, shipped_name: str, context: dict,
@@ -310,7 +595,8 @@ def render_html(template_path: Path | None, shipped_name: str, context: dict,
     env = env or make_environment(template_path.parent if template_path else None)
     name = template_path.name if template_path else shipped_name
     try:
-        return env.get_template(name).render(**context, say=phrase_book(env, context))
+        with _template_clock(env):  # the phrase book's macros run under the same clock
+            return render_bounded(env.get_template(name), env, **context, say=phrase_book(env, context))
     except TemplateSyntaxError as exc:
         where = f"{exc.filename or template_path or name}, line {exc.lineno}"
         raise RenderError(f"{where}: template syntax error: {exc.message}") from None
@@ -335,6 +621,20 @@ def _template_line(exc: BaseException, folders: list[Path]) -> str | None:
     return found
 
 
+def _refuse_attachments(document) -> None:
+    """A report never embeds files: ``<a rel="attachment">`` and ``<link rel="attachment">`` are refused.
+
+    WeasyPrint fetches an attachment only when the PDF is written, as an invisible
+    file annotation; so the rendered document is checked before that.
+    """
+    urls = [attachment.source for attachment in getattr(document.metadata, "attachments", [])]
+    urls += [target for page in document.pages for kind, target, *_ in page.links if kind == "attachment"]
+    if urls:
+        shown = urls[0] if isinstance(urls[0], str) else "a file"
+        raise RenderError(f"Rendering stopped: refused to attach {shown}: a report never embeds attachments",
+                          hint='Remove rel="attachment" from the template; link to the file instead.')
+
+
 def html_to_pdf(html_text: str, *, base_url: Path, allowed_roots) -> bytes:
     """Tagged (PDF/UA-1) PDF bytes; any refused or missing resource stops the render."""
     import logging
@@ -347,8 +647,16 @@ def html_to_pdf(html_text: str, *, base_url: Path, allowed_roots) -> bytes:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = _LocalOnlyFetcher(allowed_roots)
     try:
-        document = HTML(string=html_text, base_url=str(Path(base_url).resolve()) + "/", url_fetcher=fetcher)
-        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"labreport")
+        from ..spec import large_runs_allowed
+
+        seconds = PDF_SECONDS * (10 if large_runs_allowed() else 1)
+        with time_limit(seconds, lambda: RenderError(
+                f"Rendering stopped: laying out the PDF took more than {seconds:g} s.",
+                hint="The report is far longer than any worksheet; check the template, the notes and run.json.")):
+            html = HTML(string=html_text, base_url=str(Path(base_url).resolve()) + "/", url_fetcher=fetcher)
+            document = html.render(pdf_variant="pdf/ua-1", pdf_identifier=b"labreport")
+            _refuse_attachments(document)
+            return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"labreport")
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         raise RenderError(f"Rendering stopped: {cause}",
