@@ -142,7 +142,8 @@ def test_export_of_a_saved_run_fills_in_keys_an_older_record_lacks(tmp_path):
     record["spec"]["training"]["epochs"] = "many"
     (tmp_path / "run.json").write_text(json.dumps(record))
     result = invoke("export", tmp_path)
-    assert result.exit_code == 2 and "its spec does not validate" in result.output
+    # run.json is checked on read: the message names the file and the key.
+    assert result.exit_code == 2 and "run.json: spec.training.epochs" in result.output, result.output
     assert not (tmp_path / "program.py").exists()
 
 
