@@ -24,7 +24,7 @@ from .fingerprint import report_fingerprint, saved_run_state, training_fingerpri
 from .resources import shipped_experiments
 from .run_record import RUN_RECORD_NAME, read_run_record, write_run_record
 from .spec import EarlyStoppingSpec, ExperimentSpec, load_spec
-from .training import CHECKPOINT_DIR  # light: training imports Keras inside its functions
+from .train.run_files import CHECKPOINT_DIR  # no Keras: the pipeline must not import TensorFlow
 
 DEFAULT_EXPERIMENT = "remember_important_tasks"
 
