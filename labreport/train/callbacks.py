@@ -42,6 +42,12 @@ class HistoryRecorder(keras.callbacks.Callback):
                               for key in BATCH_KEYS}
         self.nan_at: dict | None = None
         self._epoch = 0
+        # On JAX the batch hook runs on a worker thread, and a stop set from there can
+        # land while fit has already dispatched the next step, which donates the
+        # buffers fit then reads ("Buffer has been deleted or donated": 6 of 8
+        # diverging fits crashed with Keras 3.15).  There the epoch-end hook
+        # stops training instead, after the rest of the (already NaN) epoch.
+        self.stops_at_the_batch = keras.backend.backend() != "jax"
 
     # Keras may call on_train_batch_end on a worker thread, several batches
     # at once and in any order (its async dispatch, used on JAX, where
@@ -60,7 +66,7 @@ class HistoryRecorder(keras.callbacks.Callback):
         logs = logs or {}
         logged = (batch, float(logs.get("loss", math.nan)), float(logs.get("accuracy", math.nan)))
         self._logged_batches.append(logged)
-        if not math.isfinite(logged[1]):
+        if not math.isfinite(logged[1]) and self.stops_at_the_batch:
             # Stop here rather than with keras.callbacks.TerminateOnNaN:
             # it prints its own 0-based "Batch N" line, which would
             # contradict the 1-based batch our message names.  Which batch
