@@ -62,3 +62,16 @@ class OutputError(LabreportError):
     """The output folder cannot be written (permissions, disk full)."""
 
     exit_code = 1
+
+
+class OutputFolderBusy(OutputError):
+    """Another labreport process holds the output folder's lock (a run or a batch worker writing there)."""
+
+    def __init__(self, folder, holder_pid: int | None):
+        self.folder = str(folder)
+        self.holder_pid = holder_pid
+        holder = f"process {holder_pid}" if holder_pid is not None else "another process"
+        super().__init__(
+            f"Another labreport run ({holder}) is writing to the output folder {self.folder}.",
+            hint="Wait for it to finish, or choose another output folder with --out.",
+        )
