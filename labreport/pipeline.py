@@ -300,7 +300,7 @@ def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, forc
 
 def nan_loss_error(spec: ExperimentSpec, stopped: dict, run_dir: Path) -> TrainingError:
     from .model import CELL_TITLES
-    from .training import NanLossError
+    from .errors import NanLossError
 
     cell = spec.model.recurrent[0].cell
     return NanLossError(CELL_TITLES.get(cell, cell), stopped, spec.training, run_dir / "history.csv")
@@ -389,7 +389,9 @@ def render_saved_run(spec: str | Path | ExperimentSpec | None, *, out_dir: str |
     The run is the one `labreport run SPEC --out OUT_DIR` saved in ``OUT_DIR/<name>/``.
     """
     from .report import render_report
+    from .report.render import check_report_options
 
+    check_report_options(worksheet=worksheet, smoothing=smoothing)  # before "no saved run", as the CLI did
     spec, spec_path = resolve_spec(spec)
     run_dir = Path(out_dir) / spec.name
     state = saved_run_state(spec, run_dir, training_fingerprint(spec))
