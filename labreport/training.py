@@ -22,7 +22,6 @@ from .train import run_files
 from .train.run_files import BATCH_KEYS, CHECKPOINT_DIR, CHECKPOINT_STATE, METRICS
 
 
-
 # Validation and test batches only run the model forward: their size changes no
 # weight and no result (the loss is a mean either way), only the speed.  On the
 # 2-core reference machine, evaluating Assignment 7's 25,000 test reviews took a
