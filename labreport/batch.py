@@ -33,6 +33,7 @@ from . import __version__
 from .atomic import write_atomic
 from .errors import LabreportError, OptionError
 from .safe_io import ROSTER_BYTES, UnreadableFile, excerpt, read_bounded, resolved
+from .output_lock import output_folder_lock
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 ROSTER_STAMPS = "roster.json"
@@ -342,20 +343,25 @@ def run_one(task: dict) -> dict:
 
     try:
         if task["action"] == "train":
+            # run_experiment holds the run folder's lock while it trains and renders.
             run_experiment(spec_path, out_dir=out_dir, force=True, progress="none", log=log)
             status = "trained"
         else:
-            if task["action"] == "render":
-                render_saved_run(spec_path, out_dir=out_dir, log=log)
             status = "rendered"
-        fingerprint = task["fingerprint"]
-        if task["action"] == "train":
-            from .run_record import read_run_record
-            fingerprint = read_run_record(out_dir / name).get("fingerprint")
         rows = [RosterRow(**row) for row in task["rows"]]
-        if rows:
-            log(f"rendering {len(rows)} roster PDF(s)...")
-            _render_rows(spec_path, out_dir, rows, fingerprint)
+        if task["action"] == "render" or rows:
+            # `labreport run`'s lock for the reports written here too, so a run into this
+            # spec's folder meanwhile is refused instead of training underneath them.
+            with output_folder_lock(out_dir / name):
+                if task["action"] == "render":
+                    render_saved_run(spec_path, out_dir=out_dir, log=log)
+                fingerprint = task["fingerprint"]
+                if task["action"] == "train":
+                    from .run_record import read_run_record
+                    fingerprint = read_run_record(out_dir / name).get("fingerprint")
+                if rows:
+                    log(f"rendering {len(rows)} roster PDF(s)...")
+                    _render_rows(spec_path, out_dir, rows, fingerprint)
         return {"status": status, "reason": "", "seconds": time.perf_counter() - started}
     except LabreportError as error:
         return {"status": "failed", "reason": str(error), "seconds": time.perf_counter() - started}

@@ -112,14 +112,7 @@ def render_command(
                                                 "(report.template_dir); one named only in run.json is not used."),
 ) -> None:
     """Write the report again from a saved run, without training."""
-    from .errors import OptionError
-    from .report.worksheets import WORKSHEETS
-
     try:
-        if worksheet is not None and worksheet not in WORKSHEETS:
-            raise OptionError(f"--worksheet '{worksheet}' is unknown; allowed values: {', '.join(WORKSHEETS)}.")
-        if smoothing is not None and not 0 <= smoothing <= 1:
-            raise OptionError(f"--smoothing must be between 0 and 1 (got {smoothing}).")
         header = {"student_name": student} if student is not None else None
         path = Path(source)
         if path.is_dir() or path.suffix == ".json":

@@ -79,3 +79,45 @@ class RunRecordError(LabreportError):
             message = f"{self.path}: {len(self.problems)} problems:\n{lines}{more}"
         super().__init__(message, hint=hint or "run.json is written by `labreport run`; train again, or restore "
                                                 "the file from the run's copy.")
+
+
+class OutputFolderBusy(OutputError):
+    """Another labreport process holds the output folder's lock (a run or a batch worker writing there)."""
+
+    def __init__(self, folder, holder_pid: int | None):
+        self.folder = str(folder)
+        self.holder_pid = holder_pid
+        holder = f"process {holder_pid}" if holder_pid is not None else "another process"
+        super().__init__(
+            f"Another labreport run ({holder}) is writing to the output folder {self.folder}.",
+            hint="Wait for it to finish, or choose another output folder with --out.",
+        )
+
+
+class NanLossError(TrainingError):
+    """The main model's loss became NaN or infinite.
+
+    Raised by the pipeline after run.json (with ``stopped``) and the report are
+    written; the history up to that point is also in history.csv.
+    """
+
+    def __init__(self, title: str, stopped: dict, training, csv_path):
+        self.stopped = stopped
+        epoch, batch = stopped["epoch"], stopped["batch"]
+        kept = ""
+        if csv_path is not None:
+            # Keras still ends the epoch it stopped in, so history.csv has its row.
+            epochs_kept = "epoch 1" if epoch == 1 else f"epochs 1-{epoch}"
+            kept = f" {csv_path.name} keeps {epochs_kept}, the last one as it stood at that batch."
+        changes = [f"lower training.learning_rate (now {training.learning_rate:g}; try {training.learning_rate / 10:g})"]
+        if not training.clipnorm:
+            changes.append("set training.clipnorm: 1.0 to clip each gradient's norm")
+        elif training.clipnorm > 1:
+            changes.append(f"lower training.clipnorm (now {training.clipnorm:g})")
+        if training.optimizer == "sgd":
+            changes.append("use training.optimizer: adam")
+        super().__init__(
+            f"The {title} model's loss became {stopped.get('value', 'NaN')} at epoch {epoch}, batch {batch}; "
+            f"training stopped and the report shows the run up to that batch.{kept}",
+            hint=f"To fix it, {', or '.join(changes)}, then run again.",
+        )

@@ -21,11 +21,12 @@ from . import __version__
 from .atomic import OUTPUT_ERRNOS, check_inside, output_error
 from .errors import LabreportError, OptionError, OutputError, RenderError, SpecError, TrainingError
 from .fingerprint import report_fingerprint, saved_run_state, training_fingerprint
+from .output_lock import output_folder_lock
 from .resources import shipped_experiments
 from .run_record import RUN_RECORD_NAME, read_run_record, write_run_record
 from .safe_io import resolved
 from .spec import EarlyStoppingSpec, ExperimentSpec, limit_problems, load_spec
-from .training import CHECKPOINT_DIR  # light: training imports Keras inside its functions
+from .train.run_files import CHECKPOINT_DIR  # no Keras: the pipeline must not import TensorFlow
 
 DEFAULT_EXPERIMENT = "remember_important_tasks"
 
@@ -245,6 +246,20 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     run_dir = Path(out_dir) / spec.name
     # The spec as the student wrote it, comments included, for the report's "Program" section.
     spec_text = spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec)
+    created = prepare_run_dir(run_dir)
+    try:
+        # Released (its file removed) before the folders this run created are removed if empty.
+        with output_folder_lock(run_dir):
+            return _train_or_reuse(spec, run_dir, spec_text, force=force, progress=progress, log=log,
+                                   overrides={"epochs": epochs, "data": data, "early-stopping": early_stopping,
+                                              "patience": patience})
+    finally:
+        remove_if_empty(created)
+
+
+def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, force: bool, progress: str,
+                    log: Callable[[str], None], overrides: dict) -> RunResult:
+    """``run_experiment``'s work, with the run folder created and locked."""
     fingerprint = training_fingerprint(spec)
     if not force and _saved_fingerprint(run_dir) == fingerprint.sha256:
         log(f"Reusing the saved run in {run_dir} (training fields unchanged); rendering only. "
@@ -259,14 +274,11 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
         return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,
                          run_record=saved, figures=rendered.figures, status="reused")
 
-    created = prepare_run_dir(run_dir)
     record_written = False
     try:
         record = train_experiment(spec, run_dir, progress=progress, log=log)
         record["spec_text"] = spec_text
-        record["spec_overrides"] = {k: v for k, v in (("epochs", epochs), ("data", data),
-                                                       ("early-stopping", early_stopping), ("patience", patience))
-                                    if v is not None}
+        record["spec_overrides"] = {k: v for k, v in overrides.items() if v is not None}
         record["fingerprint"] = fingerprint.sha256
         record["fingerprint_inputs"] = fingerprint.inputs
         record["report_fingerprint"] = report_fingerprint(spec.report_fields())
@@ -295,15 +307,13 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
         if not _is_output_problem(exc, run_dir):
             raise
         raise output_error(Path(exc.filename) if exc.filename else run_dir, exc) from None
-    finally:
-        remove_if_empty(created)
     return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,
                      run_record=read_run_record(run_dir / RUN_RECORD_NAME), figures=rendered.figures)
 
 
 def nan_loss_error(spec: ExperimentSpec, stopped: dict, run_dir: Path) -> TrainingError:
     from .model import CELL_TITLES
-    from .training import NanLossError
+    from .errors import NanLossError
 
     cell = spec.model.recurrent[0].cell
     return NanLossError(CELL_TITLES.get(cell, cell), stopped, spec.training, run_dir / "history.csv")
@@ -408,7 +418,9 @@ def render_saved_run(spec: str | Path | ExperimentSpec | None, *, out_dir: str |
     The run is the one `labreport run SPEC --out OUT_DIR` saved in ``OUT_DIR/<name>/``.
     """
     from .report import render_report
+    from .report.render import check_report_options
 
+    check_report_options(worksheet=worksheet, smoothing=smoothing)  # before "no saved run", as the CLI did
     spec, spec_path = resolve_spec(spec)
     run_dir = Path(out_dir) / spec.name
     state = saved_run_state(spec, run_dir, training_fingerprint(spec))

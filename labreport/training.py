@@ -7,8 +7,6 @@ becomes the heart of run.json; nothing downstream needs the model object.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -18,16 +16,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import write_atomic
 from .errors import LabreportError, TrainingError
 from .model import CELL_TITLES, InputShape, build_model, describe_model
-
-METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
-BATCH_KEYS = ("epoch", "batch", "loss", "accuracy")
-# Per model, .checkpoint/<main|cell>/ under the run folder holds the last
-# finished epoch's weights and this state file naming them.
-CHECKPOINT_DIR = ".checkpoint"
-CHECKPOINT_STATE = "state.json"
+from .train import run_files
+from .train.run_files import BATCH_KEYS, CHECKPOINT_DIR, CHECKPOINT_STATE, METRICS
 
 
 # Validation and test batches only run the model forward: their size changes no
@@ -141,249 +133,6 @@ def input_shape(dataset) -> InputShape:
     return InputShape(dataset.sequence_length, dataset.vocabulary_size, features, dataset.n_classes)
 
 
-def _callbacks_module():
-    import keras
-
-    class HistoryRecorder(keras.callbacks.Callback):
-        """Per-epoch and per-batch history, epoch times, and history.csv as training goes.
-
-        The CSV is appended after every epoch (and flushed) so that a run
-        killed mid-way keeps every finished epoch, and a resumed run
-        continues it without repeating an epoch.
-        """
-
-        def __init__(self, csv_path: Path | None, initial: dict | None = None, *,
-                     batch_size: int, n_samples: int):
-            super().__init__()
-            self.batch_size = batch_size
-            self.n_samples = n_samples
-            self._logged_batches: list[tuple[int, float, float]] = []
-            self.csv_path = csv_path
-            initial = initial or {}
-            self.history = {m: list(initial.get("history", {}).get(m, [])) for m in METRICS}
-            self.seconds_per_epoch = list(initial.get("seconds_per_epoch", []))
-            self.batch_history = {key: list(initial.get("batch_history", {}).get(key, []))
-                                  for key in BATCH_KEYS}
-            self.nan_at: dict | None = None
-            self._epoch = 0
-
-        # Keras may call on_train_batch_end on a worker thread, several batches
-        # at once and in any order (its async dispatch, used on JAX, where
-        # waiting for each batch's numbers would stall the steps queued behind
-        # it: Assignment 7's epochs were 19 % slower).  So the batch hook only
-        # stores what Keras logged; on_epoch_end, which Keras calls after every
-        # batch hook has finished, orders and converts them.
-        async_safe = True
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._epoch = epoch
-            self._logged_batches = []  # (batch, running mean loss, running mean accuracy)
-            self._epoch_started = time.perf_counter()
-
-        def on_train_batch_end(self, batch, logs=None):
-            logs = logs or {}
-            logged = (batch, float(logs.get("loss", math.nan)), float(logs.get("accuracy", math.nan)))
-            self._logged_batches.append(logged)
-            if not math.isfinite(logged[1]):
-                # Stop here rather than with keras.callbacks.TerminateOnNaN:
-                # it prints its own 0-based "Batch N" line, which would
-                # contradict the 1-based batch our message names.  Which batch
-                # it was is settled in batch order at epoch end (Keras calls
-                # on_epoch_end after a stop too).
-                self.model.stop_training = True
-
-        def _record_batches(self) -> None:
-            # Keras logs the mean over the epoch so far, weighted by samples;
-            # undo it to record what each batch itself scored.
-            previous = {"loss": (0.0, 0), "accuracy": (0.0, 0)}  # (mean so far, samples so far)
-            for batch, *means in sorted(self._logged_batches):
-                seen = min((batch + 1) * self.batch_size, self.n_samples)
-                values = {}
-                for metric, mean in zip(("loss", "accuracy"), means):
-                    previous_mean, previous_seen = previous[metric]
-                    values[metric] = (mean * seen - previous_mean * previous_seen) / max(seen - previous_seen, 1)
-                    previous[metric] = (mean, seen)
-                loss, logged = values["loss"], means[0]
-                self.batch_history["epoch"].append(self._epoch + 1)
-                self.batch_history["batch"].append(batch + 1)
-                self.batch_history["loss"].append(loss)
-                self.batch_history["accuracy"].append(values["accuracy"])
-                if not (math.isfinite(loss) and math.isfinite(logged)) and self.nan_at is None:
-                    value = "NaN" if math.isnan(logged) or math.isnan(loss) else "infinite"
-                    self.nan_at = {"epoch": self._epoch + 1, "batch": batch + 1, "value": value}
-                    self.model.stop_training = True
-            self._logged_batches = []
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            self._record_batches()
-            # BackupAndRestore may resume at a later epoch: drop anything at or after it.
-            for metric in METRICS:
-                del self.history[metric][epoch:]
-            del self.seconds_per_epoch[epoch:]
-            for metric in METRICS:
-                self.history[metric].append(float(logs.get(metric, math.nan)))
-            self.seconds_per_epoch.append(round(time.perf_counter() - self._epoch_started, 3))
-            if self.csv_path is not None:
-                write_history_csv(self.csv_path, self.history, self.seconds_per_epoch)
-
-    class BestEpochStopping(keras.callbacks.Callback):
-        """keras.callbacks.EarlyStopping's rule, with its state explicit so a checkpoint can carry it.
-
-        An epoch improves when its ``monitor`` value beats the best so far by more
-        than ``min_delta`` (lower for a loss, higher for an accuracy; the first
-        finite value always does).  Every epoch that does not improve adds one to
-        ``wait``; when ``wait`` reaches ``patience`` (None: never) training stops
-        after that epoch.  With ``restore_best_weights`` the best epoch's weights
-        are kept in memory and put back when training ends, so what is evaluated
-        is the best epoch.  Epochs here are 1-based, as in run.json; 0 is "none".
-        ``get_state``/``set_state`` carry the counters through a checkpoint; the
-        best weights travel as a weights file named in it (EpochCheckpoint).
-        """
-
-        async_safe = True  # only epoch hooks
-
-        def __init__(self, monitor: str, patience: int | None, min_delta: float, restore_best_weights: bool):
-            super().__init__()
-            self.monitor = monitor
-            self.patience = patience
-            self.min_delta = abs(float(min_delta))
-            self.restore_best_weights = restore_best_weights
-            self.higher_is_better = monitor.removeprefix("val_") == "accuracy"
-            self.best: float | None = None
-            self.best_epoch = 0
-            self.wait = 0
-            self.stopped_epoch = 0
-            self.best_weights: list | None = None
-            self.best_weights_file: str | None = None  # set by EpochCheckpoint when it saves them
-            self.restored = False
-
-        def improves(self, value: float) -> bool:
-            if not math.isfinite(value):
-                return False
-            if self.best is None:
-                return True
-            if self.higher_is_better:
-                return value - self.min_delta > self.best
-            return value + self.min_delta < self.best
-
-        def on_epoch_end(self, epoch, logs=None):
-            value = (logs or {}).get(self.monitor)
-            if value is None:
-                return  # the spec refuses a val_* monitor without a validation set
-            value = float(value)
-            self.wait += 1
-            if self.improves(value):
-                self.best, self.best_epoch, self.wait = value, epoch + 1, 0
-                if self.restore_best_weights:
-                    self.best_weights = self.model.get_weights()
-                return
-            if self.patience is not None and self.wait >= self.patience and epoch > 0:
-                self.stopped_epoch = epoch + 1
-                self.model.stop_training = True
-
-        def on_train_end(self, logs=None):
-            if self.restore_best_weights and self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
-                self.restored = True
-
-        def get_state(self) -> dict:
-            return {"monitor": self.monitor, "best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
-                    "stopped_epoch": self.stopped_epoch, "best_weights": self.best_weights_file}
-
-        def set_state(self, state: dict, best_weights: list | None) -> None:
-            self.best = state["best"]
-            self.best_epoch = int(state["best_epoch"])
-            self.wait = int(state["wait"])
-            self.stopped_epoch = int(state["stopped_epoch"])
-            self.best_weights_file = state.get("best_weights")
-            self.best_weights = best_weights
-
-    class EpochCheckpoint(keras.callbacks.BackupAndRestore):
-        """BackupAndRestore with one atomic commit per epoch, carrying the history with the weights.
-
-        Keras' own callback overwrites the weights file, then the epoch number,
-        in place: a kill during or between the two writes leaves a torn file
-        (the next run stops with a traceback) or weights one epoch ahead of
-        their epoch number.  Here each epoch's weights go to a new file, and a
-        small JSON naming that file, the epoch, the history so far and the
-        training fields is renamed into place last: the rename is the commit,
-        so a resumed run always sees a state that was whole.  The weights are
-        restored by ``train_one`` before ``fit`` (so that an unreadable file
-        can fall back to a fresh start); this callback only tells ``fit``
-        where to begin.  Nothing is deleted at the end of training: the
-        pipeline removes the checkpoints once run.json is written, so a run
-        killed while a baseline trains does not train the main model again.
-        """
-
-        # Its batch hook does nothing with save_freq="epoch"; without this flag
-        # Keras would give up asynchronous batch callbacks for its sake.
-        async_safe = True
-
-        def __init__(self, backup_dir: Path, recorder, fingerprint: dict, resume_epoch: int, stopper=None):
-            super().__init__(str(backup_dir), save_freq="epoch", delete_checkpoint=False)
-            self.folder = Path(backup_dir)
-            self.recorder = recorder
-            self.stopper = stopper  # BestEpochStopping, whose on_epoch_end runs before this one's
-            self.fingerprint = fingerprint
-            self.resume_epoch = resume_epoch
-            self.saved_epoch = resume_epoch  # the last epoch a resumed run would start after
-
-        def _load_model(self):
-            if self.resume_epoch:
-                self.model._initial_epoch = self.resume_epoch
-
-        def _save_model(self):
-            if self.recorder.nan_at is not None:
-                return  # never checkpoint weights that have diverged
-            epoch = self._current_epoch
-            self.folder.mkdir(parents=True, exist_ok=True)
-            weights = f"epoch-{epoch:04d}.weights.h5"
-            self.model.save_weights(str(self.folder / weights), overwrite=True)
-            state = {
-                "epoch": epoch,
-                "weights": weights,
-                "fingerprint": self.fingerprint,
-                "history": self.recorder.history,
-                "seconds_per_epoch": self.recorder.seconds_per_epoch,
-                "batch_history": self.recorder.batch_history,
-            }
-            keep = {weights}
-            stopper = self.stopper
-            if stopper is not None:
-                if stopper.restore_best_weights and stopper.best_epoch == epoch:
-                    # This epoch is the best so far: its weights file is the best weights' file too.
-                    stopper.best_weights_file = weights
-                state["early_stopping"] = stopper.get_state()
-                if stopper.best_weights_file:
-                    keep.add(stopper.best_weights_file)
-            write_atomic(self.folder / CHECKPOINT_STATE, json.dumps(_json_safe(state)))
-            self.saved_epoch = epoch
-            for old in self.folder.glob("epoch-*.weights.h5"):
-                if old.name not in keep:
-                    old.unlink(missing_ok=True)
-
-    return HistoryRecorder, BestEpochStopping, EpochCheckpoint
-
-
-def _committed_epoch(folder: Path, fallback: int) -> int:
-    """The epoch the checkpoint's state file on disk holds (``fallback`` if it cannot be read)."""
-    try:
-        return int(json.loads((folder / CHECKPOINT_STATE).read_text(encoding="utf-8"))["epoch"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return fallback
-
-
-def _json_safe(value):
-    """NaN and infinity as null, so the state file is strict JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
-
 
 def _nan_for_null(values: list) -> list:
     return [math.nan if v is None else v for v in values]
@@ -449,17 +198,6 @@ def training_fingerprint(spec, cell: str) -> dict:
     return {**fields, "cell": cell}
 
 
-def write_history_csv(path: Path, history: dict, seconds_per_epoch: list) -> None:
-    """history.csv, one row per epoch; rewritten whole and renamed so it is never torn."""
-    text = io.StringIO(newline="")
-    writer = csv.writer(text)
-    writer.writerow(["epoch", *METRICS, "seconds"])
-    for index in range(len(history["loss"])):
-        writer.writerow([index + 1, *(history[m][index] for m in METRICS),
-                         seconds_per_epoch[index] if index < len(seconds_per_epoch) else ""])
-    write_atomic(path, text.getvalue())
-
-
 def _progress_verbosity(progress: str) -> int | str:
     return {"bar": 1, "epoch": 2, "none": 0}.get(progress, "auto")
 
@@ -468,6 +206,8 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
               progress: str = "bar", log=print) -> TrainedModel:
     """Train the spec's model (or a baseline with every recurrent cell set to ``cell``)."""
     import keras
+
+    from .train.callbacks import BestEpochStopping, EpochCheckpoint, HistoryRecorder
 
     cell_name = cell or spec.model.recurrent[0].cell
 
@@ -480,7 +220,6 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     model = build()
     title = CELL_TITLES.get(cell_name, cell_name)
     epochs = spec.training.epochs
-    Recorder, Stopping, Checkpoint = _callbacks_module()
     stopping_spec = spec.training.early_stopping
     csv_path = backup_dir = fingerprint = state = None
     if work_dir is not None:
@@ -488,26 +227,28 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         backup_dir = work_dir / CHECKPOINT_DIR / (cell or "main")
         fingerprint = training_fingerprint(spec, cell_name)
         model, state = _resume_or_start(model, build, backup_dir, csv_path, fingerprint, epochs, title, log)
-    recorder = Recorder(csv_path, state, batch_size=spec.training.batch_size, n_samples=len(dataset.y_train))
+    recorder = HistoryRecorder(csv_path, state, batch_size=spec.training.batch_size, n_samples=len(dataset.y_train))
     if state is not None and csv_path is not None:
         # history.csv may hold an epoch the checkpoint does not (killed between the two writes).
-        write_history_csv(csv_path, recorder.history, recorder.seconds_per_epoch)
+        run_files.write_history_csv(csv_path, recorder.history, recorder.seconds_per_epoch)
     callbacks = [recorder]
     stopper = None
     if stopping_spec is not None:
         # Before the checkpoint: its epoch-end hook saves the stopper's state of the same epoch.
-        stopper = Stopping(stopping_spec.monitor, stopping_spec.patience, stopping_spec.min_delta,
-                           stopping_spec.restore_best_weights)
+        stopper = BestEpochStopping(stopping_spec.monitor, stopping_spec.patience, stopping_spec.min_delta,
+                                    stopping_spec.restore_best_weights)
         if state is not None and state.get("early_stopping") is not None:
             stopper.set_state(state["early_stopping"], state.get("best_weights_values"))
         callbacks.append(stopper)
+    # Keras numbers epochs on from initial_epoch: the restored epochs are not trained again.
+    initial_epoch = state["epoch"] if state is not None else 0
     checkpoint = None
     if backup_dir is not None:
         # Checkpoint every epoch so a killed run resumes at the last finished one.
-        checkpoint = Checkpoint(backup_dir, recorder, fingerprint, state["epoch"] if state else 0, stopper)
+        checkpoint = EpochCheckpoint(backup_dir, recorder, fingerprint, initial_epoch, stopper)
         callbacks.append(checkpoint)
     # A run that stopped early before it was killed trains no further epoch when resumed.
-    fit_epochs = state["epoch"] if stopper is not None and stopper.stopped_epoch and state is not None else epochs
+    fit_epochs = initial_epoch if stopper is not None and stopper.stopped_epoch else epochs
     has_validation = len(dataset.y_val) > 0
 
     started = time.perf_counter()
@@ -517,6 +258,7 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
             validation_data=(dataset.x_val, dataset.y_val) if has_validation else None,
             batch_size=spec.training.batch_size,
             validation_batch_size=inference_batch_size(spec.training),
+            initial_epoch=initial_epoch,
             epochs=fit_epochs,
             shuffle=True,
             callbacks=callbacks,
@@ -526,7 +268,7 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         finished = len(recorder.history["loss"])
         # The checkpoint may be an epoch behind history.csv (interrupted while saving); what it holds
         # is what its state file on disk says, which Ctrl-C can have committed just before saved_epoch moved.
-        saved = _committed_epoch(backup_dir, checkpoint.saved_epoch) if checkpoint is not None else 0
+        saved = run_files.committed_epoch(backup_dir, checkpoint.saved_epoch) if checkpoint is not None else 0
         if saved:
             kept = "epoch 1 is" if saved == 1 else f"epochs 1-{saved} are"
             raise TrainingError(
@@ -683,36 +425,11 @@ def _resume_or_start(model, build, backup_dir: Path, csv_path: Path, fingerprint
 
 
 def _restore_weights(model, weights_path: Path) -> None:
-    """Load a checkpoint's weights, optimizer state included (as BackupAndRestore does)."""
+    """Load a checkpoint's weights, the optimizer's variables included (its moments and step count).
+
+    ``Model.load_weights`` fills only variables that exist, and an optimizer
+    creates its variables on its first step: ``build`` creates them first.
+    """
     if model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
     model.load_weights(str(weights_path))
-
-
-class NanLossError(TrainingError):
-    """The main model's loss became NaN or infinite.
-
-    Raised by the pipeline after run.json (with ``stopped``) and the report are
-    written; the history up to that point is also in history.csv.
-    """
-
-    def __init__(self, title: str, stopped: dict, training, csv_path: Path | None):
-        self.stopped = stopped
-        epoch, batch = stopped["epoch"], stopped["batch"]
-        kept = ""
-        if csv_path is not None:
-            # Keras still ends the epoch it stopped in, so history.csv has its row.
-            epochs_kept = "epoch 1" if epoch == 1 else f"epochs 1-{epoch}"
-            kept = f" {csv_path.name} keeps {epochs_kept}, the last one as it stood at that batch."
-        changes = [f"lower training.learning_rate (now {training.learning_rate:g}; try {training.learning_rate / 10:g})"]
-        if not training.clipnorm:
-            changes.append("set training.clipnorm: 1.0 to clip each gradient's norm")
-        elif training.clipnorm > 1:
-            changes.append(f"lower training.clipnorm (now {training.clipnorm:g})")
-        if training.optimizer == "sgd":
-            changes.append("use training.optimizer: adam")
-        super().__init__(
-            f"The {title} model's loss became {stopped.get('value', 'NaN')} at epoch {epoch}, batch {batch}; "
-            f"training stopped and the report shows the run up to that batch.{kept}",
-            hint=f"To fix it, {', or '.join(changes)}, then run again.",
-        )

@@ -226,12 +226,11 @@ import numpy as np
 from labreport.training import select_backend
 select_backend(sys.argv[1])
 import keras
-from labreport.training import _callbacks_module
+from labreport.train.callbacks import BestEpochStopping as Stopping
 from labreport.pipeline import run_experiment, train_experiment
 from labreport.spec import validate_spec
 import yaml
 
-_, Stopping, _ = _callbacks_module()
 
 class FakeModel:
     def __init__(self): self.epoch, self.stop_training, self.set_to = 0, False, None

@@ -351,8 +351,8 @@ def test_a_checkpoint_that_does_not_fit_is_not_resumed(tmp_path, monkeypatch, ch
     spec.write_text(tiny_spec_text("changed", epochs=3).replace("compare: [simple_rnn]", "compare: []"))
 
     # Ctrl-C as epoch 2 ends (in-process: the second history.csv write raises it).
-    import labreport.training as training
-    real_write = training.write_history_csv
+    import labreport.train.run_files as run_files
+    real_write = run_files.write_history_csv
     calls = []
 
     def interrupt_second_write(*args, **kwargs):
@@ -361,12 +361,12 @@ def test_a_checkpoint_that_does_not_fit_is_not_resumed(tmp_path, monkeypatch, ch
             raise KeyboardInterrupt
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(training, "write_history_csv", interrupt_second_write)
+    monkeypatch.setattr(run_files, "write_history_csv", interrupt_second_write)
     first = invoke("run", spec, "--out", "out", "--quiet")
     assert first.exit_code == 1
     assert error_paragraph(first.output).startswith(
         "Error: Training of the LSTM model was interrupted after 2 of 3 epochs; epoch 1 is saved in ")
-    monkeypatch.setattr(training, "write_history_csv", real_write)
+    monkeypatch.setattr(run_files, "write_history_csv", real_write)
 
     checkpoint = Path("out") / "changed" / ".checkpoint" / "main"
     if change == "spec":

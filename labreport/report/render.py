@@ -35,7 +35,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..atomic import check_inside, write_atomic
-from ..errors import RenderError, RunRecordError
+from ..errors import OptionError, RenderError, RunRecordError
 from ..fingerprint import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
 from ..safe_io import TEMPLATE_BYTES, UnreadableFile, read_bounded
@@ -44,7 +44,7 @@ from ..facts import build_facts
 from .filters import FILTERS
 from .program import program_code, program_facts
 from .figures import make_figures
-from .worksheets import load_worksheet
+from .worksheets import load_worksheet, worksheet_names
 
 
 @dataclass
@@ -439,6 +439,7 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
     to hold the report fields the report shows, so that run.json keeps
     describing everything the report says.
     """
+    check_report_options(worksheet=worksheet, smoothing=smoothing)
     started = time.perf_counter()
     prepared = prepare_report(run_dir, report_fields=report_fields, spec_text=spec_text, worksheet=worksheet,
                               template=template, smoothing=smoothing, out_dir=out_dir, template_dir=template_dir,
@@ -448,6 +449,23 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
         prepared.save_to_run_record(header=header)
     rendered.seconds = time.perf_counter() - started
     return rendered
+
+
+def check_report_options(*, worksheet: str | None = None, smoothing: float | None = None) -> None:
+    """The worksheet and smoothing a caller overrides, checked before anything is read or drawn.
+
+    Here rather than in the CLI, so that a notebook's ``render_report(run_dir, smoothing=5)``
+    gets the same error `labreport render --smoothing 5` shows.
+    """
+    if worksheet is not None and worksheet not in worksheet_names():
+        raise OptionError(f"--worksheet '{worksheet}' is unknown; allowed values: {', '.join(worksheet_names())}.")
+    if smoothing is not None:
+        try:
+            in_range = 0 <= float(smoothing) <= 1
+        except (TypeError, ValueError):
+            in_range = False
+        if not in_range:
+            raise OptionError(f"--smoothing must be a number between 0 and 1 (got {smoothing!r}).")
 
 
 def render_roster(run_dir: str | Path, rows: list[tuple[dict, str]], *, report_fields: dict | None = None,

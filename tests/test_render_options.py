@@ -1,0 +1,44 @@
+"""render_report checks its worksheet and smoothing itself: a notebook gets the error the CLI shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from cli_checks import assert_clean_failure, invoke
+from labreport.errors import OptionError
+from labreport.pipeline import render_saved_run
+from labreport.report import render_report
+from labreport.report.worksheets import worksheet_names
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("smoothing", 5, "--smoothing must be a number between 0 and 1 (got 5)."),
+    ("smoothing", -0.1, "--smoothing must be a number between 0 and 1 (got -0.1)."),
+    ("smoothing", float("nan"), "--smoothing must be a number between 0 and 1 (got nan)."),
+    ("smoothing", "0.5x", "--smoothing must be a number between 0 and 1 (got '0.5x')."),
+    ("worksheet", "exp99", None),
+])
+def test_render_report_refuses_what_the_cli_refuses(tmp_path, option, value, message):
+    # Checked before run.json is read: the folder need not hold a run.
+    with pytest.raises(OptionError) as refused:
+        render_report(tmp_path, **{option: value})
+    if message is None:
+        message = f"--worksheet 'exp99' is unknown; allowed values: {', '.join(worksheet_names())}."
+    assert str(refused.value) == message
+    with pytest.raises(OptionError) as refused_for_spec:
+        render_saved_run("no_such_spec.yaml", out_dir=tmp_path, **{option: value})
+    assert str(refused_for_spec.value) == message
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--smoothing", "5"], "--smoothing must be a number between 0 and 1 (got 5.0)."),
+    (["--worksheet", "exp99"], None),
+])
+def test_the_cli_shows_the_librarys_error(tmp_path, args, message):
+    if message is None:
+        message = f"--worksheet 'exp99' is unknown; allowed values: {', '.join(worksheet_names())}."
+    result = invoke("render", tmp_path, *args)
+    assert assert_clean_failure(result, 2) == f"Error: {message}\n"
+    with pytest.raises(OptionError) as refused:
+        render_report(tmp_path, **{args[0].lstrip("-"): float(args[1]) if args[0] == "--smoothing" else args[1]})
+    assert str(refused.value) == message
