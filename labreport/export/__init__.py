@@ -277,8 +277,9 @@ def write_program_files(run_dir: Path, spec: dict) -> list[Path]:
     spec = complete_spec(spec)
     if spec is None:
         return []  # a run saved by an older labreport whose spec this one refuses: its report says so
-    return [write_atomic(Path(run_dir) / PROGRAM_NAME, program_py(spec)),
-            write_atomic(Path(run_dir) / NOTEBOOK_NAME, program_notebook(spec))]
+    run_dir = Path(run_dir)
+    return [write_atomic(run_dir / PROGRAM_NAME, program_py(spec), root=run_dir),
+            write_atomic(run_dir / NOTEBOOK_NAME, program_notebook(spec), root=run_dir)]
 
 
 def export_program(source: str | Path, *, to: str = "py", out: Path | None = None) -> Path:
