@@ -132,9 +132,13 @@ def _marks_alt(marks: dict | None) -> str:
 
 
 def shown_history(history: dict) -> dict:
-    """The history without the series that hold no finite value (a run with no validation split)."""
+    """The history without validation series that hold no finite value (a run with no validation split).
+
+    Training series stay even when none of their values is finite (a run that diverged in its first
+    epoch): the figures and their descriptions say what there is.
+    """
     return {key: values for key, values in history.items()
-            if any(v is not None and math.isfinite(v) for v in values or [])}
+            if not key.startswith("val_") or any(v is not None and math.isfinite(v) for v in values or [])}
 
 
 def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title: str,
@@ -156,7 +160,7 @@ def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title
     ax.set_title(title, fontsize=10)
     _finish(fig, ax, path)
     train, val = history.get(metric) or [], history.get(f"val_{metric}") or []
-    alt = (f"Line chart of training and validation {metric} over {len(train)} epochs. "
+    alt = (f"Line chart of training {'and validation ' if val else ''}{metric} over {len(train)} epochs. "
            f"Training {metric} goes from {_fmt(train[0])} to {_fmt(train[-1])}"
            + (f"; validation {metric} from {_fmt(val[0])} to {_fmt(val[-1])}." if val else ".")
            + _marks_alt(marks))
