@@ -69,7 +69,7 @@ def select_backend(backend: str) -> None:
             ) from None
     elif backend == "torch":
         try:
-            import torch  # noqa: F401 - only to check it is installed
+            import torch
         except ImportError:
             raise LabreportError(
                 "training.backend is 'torch' but PyTorch is not installed.",
@@ -77,6 +77,12 @@ def select_backend(backend: str) -> None:
                       "pip install torch --index-url https://download.pytorch.org/whl/cpu first), "
                       "or set training.backend: tensorflow."),
             ) from None
+        if "OMP_NUM_THREADS" not in os.environ:
+            # One thread: these LSTMs' per-step matrix products are too small to share between cores,
+            # and PyTorch's threads wait on each other when the cores are busy.  On the 2-core machine
+            # (load 3-5) one Keras training step of the default model took 163 ms on one thread and
+            # 558 ms on two (BENCHMARKS.md).  OMP_NUM_THREADS set by the user wins.
+            torch.set_num_threads(1)
     _import_keras_quietly(backend)
 
 

@@ -97,6 +97,19 @@ print(json.dumps(step_gradient_norms(model, x, y)))
     np.testing.assert_allclose(found["torch"], found["tensorflow"], rtol=1e-4, atol=1e-7)
 
 
+@_NO_TORCH
+def test_the_torch_backend_trains_on_one_thread_unless_told_otherwise():
+    code = ("from labreport.training import select_backend; select_backend('torch'); "
+            "import torch; print(torch.get_num_threads())")
+    env = _env()
+    env.pop("OMP_NUM_THREADS", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "1"
+    env["OMP_NUM_THREADS"] = "2"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "2"
+
+
 def test_torch_backend_without_torch_says_how_to_install(tmp_path):
     """Where torch cannot be imported, backend torch is refused with the install hint (exit 2)."""
     blocker = tmp_path / "blocker"
