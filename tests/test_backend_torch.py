@@ -62,6 +62,20 @@ def test_tiny_run_on_the_torch_backend(tmp_path):
     assert "on the torch backend" in " ".join(text.split())
     html = (run_dir / "report.html").read_text()
     assert f"<th>Backend</th><td>torch {record['versions']['torch']}</td>" in html
+    # The run's program.py (plain Keras on the torch backend) repeats the run.
+    program = run_dir / "program.py"
+    assert 'os.environ["KERAS_BACKEND"] = "torch"' in program.read_text()
+    runner = ("import json, os, runpy, sys; os.environ['MPLBACKEND'] = 'Agg'; "
+              "found = runpy.run_path(sys.argv[1], run_name='__main__'); "
+              "print(json.dumps({'loss': found['history'].history['loss'], 'test': found['test_accuracy']}))")
+    env = {key: value for key, value in _env().items() if key != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-c", runner, str(program)], capture_output=True, text=True,
+                         cwd=tmp_path, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    computed = json.loads(out.stdout.strip().splitlines()[-1])
+    assert max(abs(a - b) for a, b in zip(computed["loss"], record["history"]["loss"])) <= 1e-5
+    assert len(computed["loss"]) == len(record["history"]["loss"])
+    assert abs(computed["test"] - record["test"]["accuracy"]) <= 1e-5
 
 
 @_NO_TORCH
