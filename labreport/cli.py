@@ -137,13 +137,17 @@ def export_command(
     to: str = typer.Option("py", "--to", help="py: a Python script; ipynb: a Jupyter/Colab notebook."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="The file to write (or a folder for it); default: program.<py|ipynb> in "
-                                            "the run folder, or <experiment name>.<py|ipynb> here for a spec."),
+                                            "the run folder, or <experiment name>.<py|ipynb> here for a spec "
+                                            "(--framework torch: program_torch.<py|ipynb>, <name>_torch.<py|ipynb>)."),
+    framework: str = typer.Option("keras", "--framework",
+                                  help="keras: the run's Keras program; torch: a native PyTorch program (nn.LSTM and "
+                                       "a training loop) with the same data, split and hyper-parameters."),
 ) -> None:
-    """Write the run's program in plain Keras (no labreport needed to run it)."""
+    """Write the run's program in plain Keras, or in native PyTorch (no labreport needed to run it)."""
     from .export import export_program
 
     try:
-        path = export_program(source, to=to, out=out)
+        path = export_program(source, to=to, out=out, framework=framework)
     except LabreportError as error:
         _fail(error)
     typer.echo(f"Wrote {path}")

@@ -93,7 +93,14 @@ def step_gradient_norms(model, x, y) -> list[float]:
     elif backend == "jax":
         import jax
         grads = np.asarray(jax.jit(jax.grad(loss_of))(vectors))
-    else:  # pragma: no cover - labreport offers tensorflow and jax only
+    elif backend == "torch":
+        import torch
+
+        # Keras' torch tensors are torch.Tensor: autograd takes the gradient by the input vectors.
+        leaf = vectors.detach().clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss_of(leaf), leaf)
+        grads = grad.detach().cpu().numpy()
+    else:  # pragma: no cover - labreport offers tensorflow, jax and torch only
         raise RuntimeError(f"gradient norms are not implemented for the {backend} backend")
     per_step = np.linalg.norm(grads, axis=-1).mean(axis=0)
     return [float(v) for v in per_step]

@@ -87,7 +87,7 @@ def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | Non
 
 
 def _jit_compile(training_spec):
-    """Keras' ``jit_compile`` for the spec: the spec's choice on TensorFlow, always XLA on JAX.
+    """Keras' ``jit_compile`` for the spec: the spec's choice on TensorFlow, always XLA on JAX, never on torch.
 
     On the JAX backend ``jit_compile=False`` does not mean "without XLA" but
     "run eagerly, op by op": Assignment 7's first epoch had not finished after
@@ -98,6 +98,11 @@ def _jit_compile(training_spec):
 
     if keras.backend.backend() == "jax":
         return "auto"
+    if keras.backend.backend() == "torch":
+        # Keras' torch backend has no XLA; its jit_compile=True means torch.compile (TorchDynamo),
+        # which Keras documents as experimental and which compiles for minutes on a CPU.  The torch
+        # backend runs eagerly, whatever training.jit_compile says.
+        return False
     return training_spec.jit_compile
 
 

@@ -143,7 +143,7 @@ def spec_yaml(spec: ExperimentSpec) -> str:
 def versions(backend: str) -> dict:
     import sys
     found = {"python": platform.python_version(), "labreport": __version__, "backend": backend}
-    for module in ("tensorflow", "keras", "numpy", "jax"):
+    for module in ("tensorflow", "keras", "numpy", "jax", "torch"):
         loaded = sys.modules.get(module)
         if loaded is not None and hasattr(loaded, "__version__"):
             found[module] = loaded.__version__

@@ -278,11 +278,16 @@ class TrainingSpec(_Section):
         False, description="false: the last fraction, as Keras' validation_split; true: a seeded random fraction."
     )
     seed: Int = 42
-    backend: Literal["tensorflow", "jax"] = "tensorflow"
+    backend: Literal["tensorflow", "jax", "torch"] = Field(
+        "tensorflow",
+        description=("Keras' backend. jax needs pip install 'labreport[jax]', torch (Keras' PyTorch backend) "
+                     "pip install 'labreport[torch]'."),
+    )
     jit_compile: bool = Field(
         False,
         description=(
-            "Compile the training steps with XLA (TensorFlow backend; the JAX backend always compiles with XLA). "
+            "Compile the training steps with XLA (TensorFlow backend; the JAX backend always compiles with XLA; "
+            "the torch backend never does, it runs eagerly). "
             "On a CPU about twice as fast for small LSTMs, but the arithmetic differs, so results differ from a "
             "run without it."
         ),

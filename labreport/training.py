@@ -59,6 +59,22 @@ def select_backend(backend: str) -> None:
                 "training.backend is 'jax' but JAX is not installed.",
                 hint="Install it with: pip install 'labreport[jax]', or set training.backend: tensorflow.",
             ) from None
+    elif backend == "torch":
+        try:
+            import torch
+        except ImportError:
+            raise LabreportError(
+                "training.backend is 'torch' but PyTorch is not installed.",
+                hint=("Install it with: pip install 'labreport[torch]' (CPU only, without the CUDA libraries: "
+                      "pip install torch --index-url https://download.pytorch.org/whl/cpu first), "
+                      "or set training.backend: tensorflow."),
+            ) from None
+        if "OMP_NUM_THREADS" not in os.environ:
+            # One thread: these LSTMs' per-step matrix products are too small to share between cores,
+            # and PyTorch's threads wait on each other when the cores are busy.  On the 2-core machine
+            # (load 3-5) one Keras training step of the default model took 163 ms on one thread and
+            # 558 ms on two (BENCHMARKS.md).  OMP_NUM_THREADS set by the user wins.
+            torch.set_num_threads(1)
     _import_keras_quietly(backend)
 
 
@@ -81,6 +97,12 @@ def _import_keras_quietly(backend: str) -> None:
             if backend == "tensorflow":
                 import tensorflow as tf
                 tf.config.list_physical_devices("GPU")
+            else:
+                # keras.utils.set_random_seed imports TensorFlow on every backend when it is
+                # installed (to seed it too): import it here, while its start-up log is captured.
+                import importlib.util
+                if importlib.util.find_spec("tensorflow") is not None:
+                    import tensorflow  # noqa: F401
             keras.ops.zeros((1,))
         except BaseException:
             os.dup2(saved, 2)

@@ -26,10 +26,13 @@ from ..model import CELL_LAYERS as _CELL_LAYERS  # model.py imports Keras only i
 PROGRAM_NAME = "program.py"
 NOTEBOOK_NAME = "program.ipynb"
 FORMATS = ("py", "ipynb")
+FRAMEWORKS = ("keras", "torch")
 
 _MARKDOWN_HEADING = re.compile(r"^#+ ")
 _CELL_MARK = re.compile(r"^# %%(?P<markdown> \[markdown\])?[ \t]*$")
 _OPTIMIZERS = {"adam": ("Adam", "Adam"), "rmsprop": ("RMSprop", "RMSprop"), "sgd": ("SGD", "stochastic gradient descent")}
+_TORCH_MODULES = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "RNN"}
+_TEMPLATES = {"keras": "program.py.j2", "torch": "program_torch.py.j2"}
 # Modules each data source's code needs beyond keras, numpy and matplotlib.
 _DATA_IMPORTS = {"generated": [], "keras-imdb": [], "csv": ["csv", "html", "io", "re", "sys", "unicodedata"],
                  "text-folder": ["html", "re", "sys", "unicodedata"]}
@@ -188,15 +191,64 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         "stopping": stopping, "stopping_words": stopping_words,
         # As labreport.model._jit_compile: the spec's choice on TensorFlow; JAX always compiles with XLA
         # ("auto"), its False would mean running op by op.
-        "jit_compile_expr": '"auto"' if training["backend"] == "jax" else _py(bool(training["jit_compile"])),
+        # torch: never compiled (Keras' torch jit_compile would be the experimental torch.compile).
+        "pad_sequences": "keras.utils.pad_sequences", "get_file": "keras.utils.get_file",
+        "jit_compile_expr": ('"auto"' if training["backend"] == "jax" else "False" if training["backend"] == "torch"
+                             else _py(bool(training["jit_compile"]))),
         "jit_compile_words": ("JAX compiles with XLA, as the run did" if training["backend"] == "jax" else
+                              "the torch backend runs eagerly, as the run did" if training["backend"] == "torch" else
                               "XLA, as the run" if training["jit_compile"] else "no XLA, as the run"),
     }
 
 
-def program_source(spec: dict, *, data_path: str = "full") -> str:
+def torch_refusals(spec: dict) -> list[str]:
+    """What of the spec the native PyTorch program cannot express (empty: it can write it)."""
+    problems = []
+    source = spec["dataset"]["source"]
+    if source in ("csv", "text-folder"):
+        problems.append(f"dataset.source {source}: its texts become token ids through Keras' TextVectorization, "
+                        "which the PyTorch program does not reimplement (the generated task and keras-imdb it reads)")
+    for index, layer in enumerate(spec["model"]["recurrent"]):
+        if layer.get("recurrent_dropout"):
+            problems.append(f"model.recurrent[{index}].recurrent_dropout {layer['recurrent_dropout']:g}: "
+                            "PyTorch's nn.LSTM, nn.GRU and nn.RNN have no dropout on the recurrent state")
+    return problems
+
+
+def torch_program_context(spec: dict, *, data_path: str = "full") -> dict:
+    """program_context plus what the native PyTorch program needs."""
+    context = program_context(spec, data_path=data_path)
+    model, recurrent = spec["model"], spec["model"]["recurrent"]
+    embedding = model.get("embedding")
+    width = "vocabulary_size" if embedding is None else _py(embedding["output_dim"])
+    layers = []
+    for layer in recurrent:
+        layers.append({"module": _TORCH_MODULES[layer["cell"]], "input": width, "units": layer["units"],
+                       "bidirectional": bool(layer.get("bidirectional")), "dropout": layer.get("dropout") or 0.0})
+        width = _py(layer["units"] * (2 if layer.get("bidirectional") else 1))
+    has_lstm = any(layer["cell"] == "lstm" for layer in recurrent)
+    context.update({
+        "embedding": embedding,
+        "binary": context["head_known"] and _head(spec)[0] == 1,
+        "torch_layers": layers,
+        "head_input": width,
+        "has_dropout": any(layer["dropout"] for layer in layers),
+        "forget_biases": ("[" + ", ".join(_py(layer.get("forget_bias", 1.0) if layer["cell"] == "lstm" else None)
+                                          for layer in recurrent) + "]" if has_lstm else None),
+        "class_name": context["cell_title"].replace("SimpleRNN", "RNN") + "Classifier",
+        "pad_sequences": "pad_sequences", "get_file": "get_file",
+        "downloads": spec["dataset"]["source"] == "keras-imdb" and not spec["dataset"].get("path"),
+    })
+    return context
+
+
+def program_source(spec: dict, *, data_path: str = "full", framework: str = "keras") -> str:
     """The program in the percent cell format (the one source of both files)."""
-    return _environment().get_template("program.py.j2").render(program_context(spec, data_path=data_path))
+    if framework == "torch":
+        context = torch_program_context(spec, data_path=data_path)
+    else:
+        context = program_context(spec, data_path=data_path)
+    return _environment().get_template(_TEMPLATES[framework]).render(context)
 
 
 def program_cells(source: str) -> list[Cell]:
@@ -222,31 +274,31 @@ def program_cells(source: str) -> list[Cell]:
     return cells
 
 
-def program_py(spec: dict, *, data_path: str = "full") -> str:
+def program_py(spec: dict, *, data_path: str = "full", framework: str = "keras") -> str:
     """program.py: the code cells, each markdown cell above its code as comments."""
     parts = []
-    for cell in program_cells(program_source(spec, data_path=data_path)):
+    for cell in program_cells(program_source(spec, data_path=data_path, framework=framework)):
         if cell.kind == "markdown":
             # Markdown headings read as plain comment lines in a script.
             parts.append("\n".join(("# " + _MARKDOWN_HEADING.sub("", line)).rstrip() for line in cell.text.splitlines()))
         else:
             parts.append(cell.text)
-    return '"""' + _docstring(spec) + '"""\n\n' + "\n\n".join(parts) + "\n"
+    return '"""' + _docstring(spec, framework) + '"""\n\n' + "\n\n".join(parts) + "\n"
 
 
-def _docstring(spec: dict) -> str:
+def _docstring(spec: dict, framework: str = "keras") -> str:
     from .. import __version__
-    return (f"{spec['name']}: the program of the labreport run, in plain Keras.\n\n"
+    return (f"{spec['name']}: the program of the labreport run, in plain {'PyTorch' if framework == 'torch' else 'Keras'}.\n\n"
             f"Written by labreport {__version__} (`labreport export`); runs without labreport.\n")
 
 
-def program_notebook(spec: dict, *, data_path: str = "full") -> str:
+def program_notebook(spec: dict, *, data_path: str = "full", framework: str = "keras") -> str:
     """program.ipynb as JSON text, built with nbformat (version 4)."""
     import nbformat
     from nbformat import v4
 
     cells = [v4.new_markdown_cell(cell.text) if cell.kind == "markdown" else v4.new_code_cell(cell.text)
-             for cell in program_cells(program_source(spec, data_path=data_path))]
+             for cell in program_cells(program_source(spec, data_path=data_path, framework=framework))]
     notebook = v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},
@@ -255,8 +307,10 @@ def program_notebook(spec: dict, *, data_path: str = "full") -> str:
     return nbformat.writes(notebook)
 
 
-def render(spec: dict, to: str, *, data_path: str = "full") -> str:
-    return program_py(spec, data_path=data_path) if to == "py" else program_notebook(spec, data_path=data_path)
+def render(spec: dict, to: str, *, data_path: str = "full", framework: str = "keras") -> str:
+    if to == "py":
+        return program_py(spec, data_path=data_path, framework=framework)
+    return program_notebook(spec, data_path=data_path, framework=framework)
 
 
 def complete_spec(spec: dict) -> dict | None:
@@ -282,17 +336,21 @@ def write_program_files(run_dir: Path, spec: dict) -> list[Path]:
             write_atomic(run_dir / NOTEBOOK_NAME, program_notebook(spec), root=run_dir)]
 
 
-def export_program(source: str | Path, *, to: str = "py", out: Path | None = None) -> Path:
+def export_program(source: str | Path, *, to: str = "py", out: Path | None = None,
+                   framework: str = "keras") -> Path:
     """Write the program of a run folder (its run.json), a run.json, a spec file or a shipped experiment.
 
     ``out`` defaults to program.<to> in the run folder for a run, and to <experiment name>.<to> in the
-    current folder for a spec.  A spec is only read and validated: nothing is trained or imported.
+    current folder for a spec (``framework="torch"``: program_torch.<to>, <experiment name>_torch.<to>).
+    A spec is only read and validated: nothing is trained or imported.
     """
     from ..atomic import write_atomic
     from ..errors import OptionError
 
     if to not in FORMATS:
         raise OptionError(f"--to '{to}' is unknown; allowed values: {', '.join(FORMATS)}.")
+    if framework not in FRAMEWORKS:
+        raise OptionError(f"--framework '{framework}' is unknown; allowed values: {', '.join(FRAMEWORKS)}.")
     path = Path(source)
     if path.is_dir() or path.suffix == ".json":
         from ..run_record import RUN_RECORD_NAME, read_run_record
@@ -311,7 +369,14 @@ def export_program(source: str | Path, *, to: str = "py", out: Path | None = Non
         resolved, _ = resolve_spec(str(source))
         spec = resolved.model_dump(mode="json")
         default = Path(f"{resolved.name}.{to}")
+    if framework == "torch":
+        default = default.with_name(f"{default.stem}_torch{default.suffix}")
+        problems = torch_refusals(spec)
+        if problems:
+            listed = "; ".join(problems)
+            raise OptionError(f"The native PyTorch program cannot express this spec: {listed}.",
+                              hint="Export the Keras program instead (--framework keras), or change the spec.")
     target = Path(out) if out is not None else default
     if target.is_dir():
         target = target / default.name
-    return write_atomic(target, render(spec, to))
+    return write_atomic(target, render(spec, to, framework=framework))
