@@ -123,6 +123,16 @@ def test_still_improving_needs_the_last_training_step_to_fall():
     assert curves.end_state([1.0, 0.8, 0.6, 0.62], [1.0, 0.8, 0.65, 0.55])["verdict"] != "still_improving"
 
 
+def test_end_state_is_judged_on_the_end_of_the_curve():
+    # The seminar's all-reviews run (no validation): the training loss zig-zagged in epochs 2-5, then fell
+    # through every later epoch; "ended on one of its swings" misread its last five epochs.
+    loss = [0.5127, 0.3350, 0.3910, 0.3107, 0.3267, 0.2206, 0.1983, 0.1847, 0.1658, 0.1619]
+    assert curves.end_state(loss, [None] * len(loss))["verdict"] == "still_improving"
+    # Still zig-zagging in the last epochs: noisy, whatever its last value.
+    zigzag = [0.5, 0.3, 0.4, 0.3, 0.35, 0.25, 0.3, 0.2]
+    assert curves.end_state(zigzag, [None] * len(zigzag))["verdict"] == "noisy"
+
+
 def test_a_loss_near_zero_that_stopped_moving_is_converged():
     e = curves.end_state([1.4, 0.5, 0.01, 0.005, 0.004, 0.0035], [1.4, 0.5, 0.01, 0.005, 0.0045, 0.004])
     assert e["verdict"] == "converged" and e["basis"] == "share_of_fall"

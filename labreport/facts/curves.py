@@ -196,7 +196,12 @@ def end_state(loss, val_loss) -> dict:
     moving = [step_direction(a, b) for a, b in zip(curve, curve[1:])]
     moving = [d for d in moving if d]
     reversals = sum(1 for a, b in zip(moving, moving[1:]) if a != b)
-    if reversals >= NOISY_MIN_REVERSALS and n > 2 and reversals / (n - 2) >= NOISY_REVERSAL_SHARE:
+    # Whether training was still improving is a question about its end: a curve that zig-zagged early
+    # and then moved one way through the whole last window is judged on that window.
+    window_moves = {d for d in (step_direction(a, b) for a, b in zip(window, window[1:])) if d}
+    steady_end = len(window_moves) <= 1
+    if (not steady_end and reversals >= NOISY_MIN_REVERSALS and n > 2
+            and reversals / (n - 2) >= NOISY_REVERSAL_SHARE):
         # A zig-zagging curve that happens to end on a low point is not "still improving".
         return {"verdict": "noisy", "reversals": reversals, **evidence}
     if (best == n - 1 and evidence["val_last_step"] == "fall" and evidence["train_last_step"] == "fall"
