@@ -692,6 +692,23 @@ class Checker:
                 if not pct_close(p, (window[0] - window[-1]) / window[0]):
                     problems.append(f"fall {p} over the last {k} epochs is not {(window[0] - window[-1]) / window[0]:.4%}")
             self.claim("end state", s, not problems, "; ".join(problems))
+        # Without validation data: the training loss alone, and no promise about new data.
+        m = re.match(r"The training loss was still falling when training stopped: by (" + V + r") over the last " + N +
+                     r" epochs?, lowest at the last one", s)
+        if m:
+            p, k = m.group(1), integer(m.group(2))
+            problems = []
+            if any(v is None for v in train) or len(train) < 2:
+                problems.append("missing values")
+            else:
+                if r4(train[-1]) != min(r4(v) for v in train):
+                    problems.append(f"the last training loss {r4(train[-1])} is not the lowest")
+                if step(train[-2], train[-1]) >= 0:
+                    problems.append(f"the training loss did not fall in the last epoch ({r4(train[-2])} to {r4(train[-1])})")
+                window = train[-k:]
+                if not pct_close(p, (window[0] - window[-1]) / window[0]):
+                    problems.append(f"fall {p} over the last {k} epochs is not {(window[0] - window[-1]) / window[0]:.4%}")
+            self.claim("end state", s, not problems, "; ".join(problems))
         m = re.match(r"Training had levelled off: over the last " + N + r" epochs? the " + CURVE +
                      r" (?:stayed within (" + V + r") of its level|moved by (" + V +
                      r") of its whole fall since epoch 1 \((" + V + r") to (" + V + r")\))", s)
