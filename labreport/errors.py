@@ -24,18 +24,23 @@ class LabreportError(Exception):
         return self.message
 
 
+def problems_message(path: str, problems: list[str], *, shown: int | None = None) -> str:
+    """'path: problem', or 'path: N problems:' and one line each (the first ``shown``, then how many more)."""
+    if len(problems) == 1:
+        return f"{path}: {problems[0]}"
+    listed = problems if shown is None else problems[:shown]
+    more = f"\n  - and {len(problems) - len(listed)} more" if len(listed) < len(problems) else ""
+    lines = "\n".join(f"  - {p}" for p in listed)
+    return f"{path}: {len(problems)} problems:\n{lines}{more}"
+
+
 class SpecError(LabreportError):
     """The YAML spec cannot be read, or does not validate."""
 
     def __init__(self, path, problems: list[str], *, hint: str | None = None):
         self.path = str(path)
         self.problems = list(problems)
-        if len(self.problems) == 1:
-            message = f"{self.path}: {self.problems[0]}"
-        else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            message = f"{self.path}: {len(self.problems)} problems:\n{lines}"
-        super().__init__(message, hint=hint)
+        super().__init__(problems_message(self.path, self.problems), hint=hint)
 
 
 class DataError(LabreportError):
@@ -70,14 +75,8 @@ class RunRecordError(LabreportError):
     def __init__(self, path, problems: list[str], *, hint: str | None = None):
         self.path = str(path)
         self.problems = list(problems)
-        if len(self.problems) == 1:
-            message = f"{self.path}: {self.problems[0]}"
-        else:
-            shown = self.problems[:10]
-            more = f"\n  - and {len(self.problems) - 10} more" if len(self.problems) > 10 else ""
-            lines = "\n".join(f"  - {p}" for p in shown)
-            message = f"{self.path}: {len(self.problems)} problems:\n{lines}{more}"
-        super().__init__(message, hint=hint or "run.json is written by `labreport run`; train again, or restore "
+        # A tampered run.json can be wrong in thousands of places: the first ten say enough.
+        super().__init__(problems_message(self.path, self.problems, shown=10), hint=hint or "run.json is written by `labreport run`; train again, or restore "
                                                 "the file from the run's copy.")
 
 

@@ -14,6 +14,7 @@ import math
 from numbers import Real
 
 from .errors import RunRecordError, SpecError
+from .spec import dotted_get
 
 # Sizes no real run has; rendering time grows with them.
 MAX_EPOCHS = 2_000  # a 2,000-epoch report is ~60 pages and renders in ~30 s
@@ -44,7 +45,7 @@ class _Checker:
         self.problems.append(f"{key}: {text}")
 
     def mapping(self, record, key: str, *, required: bool = True) -> dict | None:
-        value = _get(record, key)
+        value = dotted_get(record, key)
         if value is None and not required:
             return None
         if not isinstance(value, dict):
@@ -53,7 +54,7 @@ class _Checker:
         return value
 
     def number(self, record, key: str, *, required: bool = True, nullable: bool = False, low=None, high=None):
-        value = _get(record, key)
+        value = dotted_get(record, key)
         if value is None and (nullable or not required):
             return value
         if isinstance(value, bool) or not isinstance(value, Real):
@@ -70,7 +71,7 @@ class _Checker:
         return value
 
     def string(self, record, key: str, *, required: bool = True, limit: int = MAX_TEXT_CHARS):
-        value = _get(record, key)
+        value = dotted_get(record, key)
         if value is None and not required:
             return None
         if not isinstance(value, str):
@@ -81,7 +82,7 @@ class _Checker:
         return value
 
     def sequence(self, record, key: str, *, required: bool = True, limit: int = MAX_CLASSES) -> list | None:
-        value = _get(record, key)
+        value = dotted_get(record, key)
         if value is None and not required:
             return None
         if not isinstance(value, list):
@@ -129,15 +130,6 @@ class _Checker:
 def _diverged(section: dict) -> bool:
     stopped = section.get("stopped")
     return isinstance(stopped, dict) and stopped.get("reason") == "nan_loss"
-
-
-def _get(record, dotted: str):
-    value = record
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def check_run_record(record: dict, path) -> None:

@@ -730,15 +730,15 @@ def limit_problems(spec: "ExperimentSpec") -> list[str]:
     for limit_key in SPEC_LIMITS:
         if "[]" in limit_key:
             listed, attr = limit_key.split("[].")
-            for index, item in enumerate(_get_path(data, listed) or []):
+            for index, item in enumerate(dotted_get(data, listed) or []):
                 check(f"{listed}[{index}].{attr}", item.get(attr), limit_key)
         elif limit_key.endswith(".*"):
-            for name, value in (_get_path(data, limit_key[:-2]) or {}).items():
+            for name, value in (dotted_get(data, limit_key[:-2]) or {}).items():
                 check(f"{limit_key[:-2]}.{name}", value or "", limit_key)
         else:
-            check(limit_key, _get_path(data, limit_key), limit_key)
+            check(limit_key, dotted_get(data, limit_key), limit_key)
     for key in SEEDS:
-        seed = _get_path(data, key)
+        seed = dotted_get(data, key)
         if isinstance(seed, int) and not 0 <= seed < 2**32:
             problems.append(f"{key}: a seed must be between 0 and {2**32 - 1:,} (got {_amount(seed)})")
     if spec.dataset.source == "generated":
@@ -751,7 +751,8 @@ def limit_problems(spec: "ExperimentSpec") -> list[str]:
     return problems
 
 
-def _get_path(data: dict, dotted: str):
+def dotted_get(data, dotted: str):
+    """data["a"]["b"] for "a.b"; None where a part is missing or not a mapping."""
     value = data
     for part in dotted.split("."):
         if not isinstance(value, dict):
