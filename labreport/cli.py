@@ -162,19 +162,29 @@ def batch_command(
     fail_fast: bool = typer.Option(False, "--fail-fast", help="Start nothing new after the first failure."),
     check: bool = typer.Option(False, "--check", help="Run nothing; list the specs whose report is out of date."),
     yes: bool = typer.Option(False, "--yes", help="Make more than 500 roster PDFs without asking."),
+    output_format: str = typer.Option("text", "--format", help="With --check: text (a line per stale spec), or "
+                                      "markdown (a pull-request comment: stale specs, and each finished run's "
+                                      "test result against the run before it)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on the Dask cluster whose scheduler is "
+                                            "at this address (tcp://HOST:8786); needs labreport[dask]."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="local: run on a Dask LocalCluster of --jobs "
+                                          "worker processes on this machine; needs labreport[dask]."),
+    worker_cpus: Optional[int] = typer.Option(None, "--worker-cpus", help="Dask: cores (TensorFlow threads) for "
+                                              "each spec, asked of workers that advertise a CPU resource."),
+    worker_gpus: int = typer.Option(0, "--worker-gpus", help="Dask: GPUs for each spec (the workers' GPU resource)."),
 ) -> None:
     """Run many specs, reusing saved runs whose training fields are unchanged; write OUT/index.html."""
     from . import batch
 
     try:
         if check:
-            stale, total = batch.check(paths or [], out_dir=out, roster=roster)
-            for line in stale:
-                typer.echo(line)
-            typer.echo(f"{len(stale)} of {total} spec(s) out of date." if stale else f"All {total} spec(s) up to date.")
+            text, stale = batch.check_summary(paths or [], out_dir=out, roster=roster, output_format=output_format)
+            typer.echo(text)
             raise typer.Exit(1 if stale else 0)
+        executor = batch.ExecutorOptions(scheduler=scheduler, cluster=cluster, worker_cpus=worker_cpus,
+                                         worker_gpus=worker_gpus)
         result = batch.run_batch(paths or [], jobs=jobs, out_dir=out, roster=roster, fail_fast=fail_fast,
-                                 log=typer.echo, yes=yes)
+                                 log=typer.echo, yes=yes, executor=executor, output_format=output_format)
     except LabreportError as error:
         _fail(error)
     typer.echo(batch.format_table(result.outcomes))

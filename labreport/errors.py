@@ -120,3 +120,15 @@ class NanLossError(TrainingError):
             f"training stopped and the report shows the run up to that batch.{kept}",
             hint=f"To fix it, {', or '.join(changes)}, then run again.",
         )
+
+
+class BatchCancelled(LabreportError):
+    """Ctrl-C stopped a batch; the specs that finished keep their reports, and the index lists them all."""
+
+    exit_code = 130  # the shell's code for a process stopped by SIGINT
+
+
+class ClusterError(LabreportError):
+    """The Dask scheduler cannot be reached, or the cluster cannot run the batch as asked."""
+
+    exit_code = 1

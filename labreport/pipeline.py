@@ -228,14 +228,16 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
 def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: str | Path = "output",
                    epochs: int | None = None, data: str | None = None, force: bool = False,
                    early_stopping: bool | None = None, patience: int | None = None,
-                   progress: str = "bar", log: Callable[[str], None] = print) -> RunResult:
+                   progress: str = "bar", log: Callable[[str], None] = print,
+                   spec_text: str | None = None) -> RunResult:
     """Train the experiment a spec describes and write its report.
 
     ``spec`` is a YAML path, a shipped experiment's name, an ``ExperimentSpec``
     or None (the default experiment).  Output goes to ``out_dir/<name>/``.
     A run saved there with the same training fingerprint is reused: only the
     report is written again, with the spec's current report fields
-    (``force=True`` trains anyway).
+    (``force=True`` trains anyway).  ``spec_text`` is the YAML an ``ExperimentSpec``
+    was read from, for the report's appendix (a spec file's own text is used otherwise).
     """
     # render_report (matplotlib, Jinja) is imported where it is used, so a run
     # that fails in training has not paid for it.
@@ -245,7 +247,7 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     check_template(spec, spec_path)
     run_dir = Path(out_dir) / spec.name
     # The spec as the student wrote it, comments included, for the report's "Program" section.
-    spec_text = spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec)
+    spec_text = spec_text or (spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec))
     created = prepare_run_dir(run_dir)
     try:
         # Released (its file removed) before the folders this run created are removed if empty.
@@ -412,10 +414,11 @@ def _saved_fingerprint(run_dir: Path) -> str | None:
 
 def render_saved_run(spec: str | Path | ExperimentSpec | None, *, out_dir: str | Path = "output",
                      worksheet: str | None = None, header: dict | None = None, smoothing: float | None = None,
-                     log: Callable[[str], None] = print):
+                     log: Callable[[str], None] = print, spec_text: str | None = None):
     """Write a spec's saved run's report again with the spec's current report fields; never trains.
 
-    The run is the one `labreport run SPEC --out OUT_DIR` saved in ``OUT_DIR/<name>/``.
+    The run is the one `labreport run SPEC --out OUT_DIR` saved in ``OUT_DIR/<name>/``; ``spec_text``
+    as for ``run_experiment``.
     """
     from .report import render_report
     from .report.render import check_report_options
@@ -434,6 +437,6 @@ def render_saved_run(spec: str | Path | ExperimentSpec | None, *, out_dir: str |
     if state.needs_training:
         log(f"Note: the saved run in {run_dir} is out of date ({state.reason}); "
             "the report shows the saved run's numbers. `labreport run` trains again.")
-    spec_text = spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec)
+    spec_text = spec_text or (spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec))
     return render_report(run_dir, report_fields=spec.report_fields(), spec_text=spec_text,
                          worksheet=worksheet, header=header, smoothing=smoothing)

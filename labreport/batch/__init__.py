@@ -1,0 +1,152 @@
+"""Many specs at once: train what changed, render what only needs rendering, skip the rest.
+
+For each spec the saved run in ``OUT/<name>/`` is compared with the spec
+(``planner.plan_specs``, through ``fingerprint.saved_run_state``): a run whose
+training fingerprint differs is trained, one whose report fields differ is
+rendered again, and one that is up to date is left untouched.  The specs that
+need work go to an executor (``executors.py``): the local process pool by
+default (``local_pool``), or a Dask cluster (``dask_cluster``, the ``[dask]``
+extra) for a course that outgrows one machine.  Either way each spec runs in
+a fresh process, so one spec's crash fails only that spec.
+
+A roster (a CSV with one student per row, ``roster.py``) adds one personalised
+PDF per row to each experiment, rendered from the one training.
+``OUT/index.html`` and ``OUT/index.json`` list every report of the batch
+(``index.py``); ``summary.py`` describes the output folder for a pull request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+from ..errors import BatchCancelled, LabreportError, OptionError
+from .executors import ExecutorOptions, get_executor
+from .index import SUCCEEDED, BatchResult, Outcome, format_table, write_index
+from .planner import Plan, collect_specs, plan_specs
+from .previous import remember_previous, saved_test_result
+from .roster import ROSTER_CONFIRM_PDFS, RosterRow, read_roster, safe_stem
+from .summary import check_format, check_summary
+from .worker import run_one
+
+__all__ = ["BatchResult", "ExecutorOptions", "Outcome", "Plan", "ROSTER_CONFIRM_PDFS", "RosterRow", "SUCCEEDED",
+           "check_summary", "collect_specs", "format_table", "plan_specs", "read_roster", "run_batch", "run_one",
+           "safe_stem", "write_index"]
+
+_VERBS = {"train": "training", "render": "rendering", "roster": "rendering roster PDFs"}
+
+
+def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "output",
+              roster: Path | None = None, fail_fast: bool = False,
+              log: Callable[[str], None] = print, yes: bool = False,
+              executor: ExecutorOptions | None = None, output_format: str = "text") -> BatchResult:
+    """Bring every spec's report up to date, ``jobs`` at a time; write OUT/index.html and OUT/index.json.
+
+    ``executor`` chooses where the work runs (default: local processes); Ctrl-C stops it, writes the
+    index of what finished and raises ``BatchCancelled``.
+    """
+    if jobs < 1:
+        raise OptionError(f"--jobs must be at least 1 (got {jobs}).")
+    check_format(output_format)
+    if output_format != "text":
+        raise OptionError(f"--format {output_format} is the form of --check's summary; add --check.")
+    executor = executor or ExecutorOptions()
+    execute = get_executor(executor)  # a missing Dask is said before any spec is read
+    rows = read_roster(roster) if roster is not None else []
+    spec_paths = collect_specs(paths)
+    if rows and len(rows) * len(spec_paths) > ROSTER_CONFIRM_PDFS and not yes:
+        raise OptionError(
+            f"--roster {roster}: {len(rows):,} students x {len(spec_paths)} spec(s) would make "
+            f"{len(rows) * len(spec_paths):,} PDFs, more than {ROSTER_CONFIRM_PDFS} without confirmation.",
+            hint="Check the roster is the class list you meant; then add --yes to make them all.")
+    out_dir = Path(out_dir)
+    plans = plan_specs(spec_paths, out_dir, rows)
+
+    outcomes: dict[int, Outcome] = {}
+    tasks: list[dict] = []
+    previous: dict[int, dict | None] = {}
+    for index, plan in enumerate(plans):
+        name = plan.name or plan.spec_path.stem
+        if plan.action == "invalid":
+            outcomes[index] = Outcome(name, str(plan.spec_path), "failed", plan.reason)
+            log(f"{name}: failed: {plan.reason}")
+        elif plan.action == "none":
+            outcomes[index] = Outcome(name, str(plan.spec_path), "reused", seconds=round(plan.seconds, 2))
+            log(f"{name}: up to date (reused)")
+        else:
+            if plan.action == "train":
+                # The test result of the run about to be replaced, for `batch --check --format markdown`.
+                previous[index] = saved_test_result(out_dir / plan.name)
+            tasks.append({"index": index, "name": plan.name, "spec_path": str(plan.spec_path),
+                          "out_dir": str(out_dir), "action": plan.action, "fingerprint": plan.fingerprint,
+                          "rows": [asdict(row) for row in plan.stale_rows]})
+
+    def on_start(task: dict) -> None:
+        plan = plans[task["index"]]
+        log(f"{plan.name}: {_VERBS[plan.action]} ({plan.reason})")
+
+    def on_result(task: dict, result: dict) -> bool:
+        index = task["index"]
+        plan = plans[index]
+        # A success keeps the plan's reason (why it was trained or rendered) for the index.
+        outcome = Outcome(plan.name, str(plan.spec_path), result["status"],
+                          result.get("reason") or plan.reason, round(result["seconds"], 2))
+        outcomes[index] = outcome
+        if outcome.status == "failed":
+            log(f"{plan.name}: failed: {outcome.reason}")
+            if result.get("traceback"):
+                log(result["traceback"])
+            return not fail_fast
+        if plan.action == "train":
+            remember_previous(out_dir / plan.name, previous.get(index))
+        log(f"{plan.name}: {outcome.status} in {outcome.seconds:.1f} s")
+        return True
+
+    stopped = fail_fast and any(outcome.status == "failed" for outcome in outcomes.values())
+    cancelled = False
+    if tasks and not stopped:
+        try:
+            execute(tasks, on_start=on_start, on_result=on_result, jobs=jobs, out_dir=out_dir, plans=plans,
+                    options=executor, log=log)
+        except KeyboardInterrupt:
+            cancelled = True
+    for task in tasks:  # left by --fail-fast or Ctrl-C
+        index = task["index"]
+        if index not in outcomes:
+            plan = plans[index]
+            reason = ("cancelled (Ctrl-C): not finished" if cancelled
+                      else "not started: --fail-fast after a failure")
+            outcomes[index] = Outcome(plan.name or plan.spec_path.stem, str(plan.spec_path), "skipped", reason)
+
+    ordered = [outcomes[index] for index in range(len(plans))]
+    for outcome in ordered:
+        _add_numbers(outcome, out_dir, rows)
+    index_html, index_json = write_index(out_dir, ordered)
+    if cancelled:
+        finished = sum(outcome.status in SUCCEEDED for outcome in ordered)
+        raise BatchCancelled(
+            f"Cancelled: {finished} of {len(ordered)} spec(s) finished; their reports are in {out_dir}.",
+            hint=f"The rest were stopped or not started. Run the same command again to do only those; "
+                 f"the index is {index_html}.")
+    return BatchResult(ordered, index_html, index_json)
+
+
+def _add_numbers(outcome: Outcome, out_dir: Path, rows: list[RosterRow]) -> None:
+    """The saved run's key numbers and the PDFs, for the table and the index."""
+    if outcome.status not in SUCCEEDED:
+        return
+    from ..run_record import read_run_record
+
+    run_dir = out_dir / outcome.experiment
+    try:
+        record = read_run_record(run_dir)
+    except LabreportError:
+        return
+    outcome.test_accuracy = (record.get("test") or {}).get("accuracy")
+    outcome.epochs = len((record.get("history") or {}).get("loss", []))
+    outcome.params = (record.get("model") or {}).get("total_params")
+    outcome.train_seconds = (record.get("timing") or {}).get("total_seconds")
+    links = [("report", "report.pdf")] + [(row.label, row.pdf_name) for row in rows]
+    outcome.pdfs = [{"label": label, "href": f"{outcome.experiment}/{name}"}
+                    for label, name in links if (run_dir / name).is_file()]

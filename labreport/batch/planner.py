@@ -1,0 +1,119 @@
+"""What each spec needs (train, render, roster PDFs, nothing), found by comparing it with its saved run."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import LabreportError, OptionError
+from ..safe_io import resolved
+from .roster import RosterRow
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+ROSTER_STAMPS = "roster.json"
+
+
+
+
+def collect_specs(paths: list[Path | str]) -> list[Path]:
+    """Spec files named, or found (*.yaml, *.yml, not recursing) in folders named; each once, in order."""
+    if not paths:
+        raise OptionError("No specs given.", hint="Name spec files or folders of them, e.g. `labreport batch experiments/`.")
+    from ..resources import shipped_experiments
+
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            specs = sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
+            if not specs:
+                raise OptionError(f"{path}: holds no spec files (*.yaml, *.yml).")
+            found.extend(specs)
+        elif path.is_file():
+            found.append(path)
+        elif str(given) in shipped_experiments():
+            found.append(shipped_experiments()[str(given)])
+        else:
+            raise OptionError(f"{path}: no such file or folder.")
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(resolved(path), path)
+    return list(unique.values())
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass
+class Plan:
+    """What a spec needs: train, render (the report and/or roster PDFs), nothing, or it cannot run."""
+
+    spec_path: Path
+    name: str | None
+    action: str  # train | render (the report, and stale roster PDFs) | roster (only those) | none | invalid
+    reason: str
+    fingerprint: str | None = None
+    stale_rows: list[RosterRow] = field(default_factory=list)
+    seconds: float = 0.0  # spent comparing
+
+
+def _roster_stamps(run_dir: Path) -> dict:
+    try:
+        data = json.loads((run_dir / ROSTER_STAMPS).read_text(encoding="utf-8"))
+        return data.get("reports", {}) if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _row_report_fingerprint(spec, row: RosterRow) -> str:
+    from ..fingerprint import apply_report_overrides, report_fingerprint
+    return report_fingerprint(apply_report_overrides(spec.report_fields(), header=row.header))
+
+
+def _stale_rows(spec, run_dir: Path, fingerprint: str, rows: list[RosterRow]) -> list[RosterRow]:
+    stamps = _roster_stamps(run_dir)
+    return [row for row in rows
+            if stamps.get(row.pdf_name) != {"fingerprint": fingerprint,
+                                             "report_fingerprint": _row_report_fingerprint(spec, row)}
+            or not (run_dir / row.pdf_name).is_file()]
+
+
+def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow]) -> list[Plan]:
+    """Compare every spec with its saved run; no training, no rendering."""
+    from ..fingerprint import HashCache, saved_run_state, training_fingerprint
+    from ..spec import load_spec
+
+    cache = HashCache()
+    plans: list[Plan] = []
+    owner: dict[str, Path] = {}
+    for path in spec_paths:
+        started = time.perf_counter()
+        try:
+            spec = load_spec(path)
+        except LabreportError as error:
+            plans.append(Plan(path, None, "invalid", str(error)))
+            continue
+        if spec.name in owner:
+            plans.append(Plan(path, spec.name, "invalid",
+                              f"{owner[spec.name]} already has the experiment name '{spec.name}'; "
+                              f"both would write {out_dir / spec.name}"))
+            continue
+        owner[spec.name] = path
+        run_dir = out_dir / spec.name
+        fingerprint = training_fingerprint(spec, cache)
+        state = saved_run_state(spec, run_dir, fingerprint)
+        if state.needs_training:
+            plans.append(Plan(path, spec.name, "train", state.reason, fingerprint.sha256, list(rows)))
+            continue
+        stale = _stale_rows(spec, run_dir, fingerprint.sha256, rows) if rows else []
+        if state.needs_render:
+            plans.append(Plan(path, spec.name, "render", state.reason, fingerprint.sha256, stale))
+        elif stale:
+            plans.append(Plan(path, spec.name, "roster", f"{len(stale)} roster PDF(s) out of date",
+                              fingerprint.sha256, stale))
+        else:
+            plans.append(Plan(path, spec.name, "none", "", fingerprint.sha256))
+        plans[-1].seconds = time.perf_counter() - started
+    cache.save()
+    return plans
