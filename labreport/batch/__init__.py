@@ -71,6 +71,10 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
         if plan.action == "invalid":
             outcomes[index] = Outcome(name, str(plan.spec_path), "failed", plan.reason)
             log(f"{name}: failed: {plan.reason}")
+        elif plan.action == "none" and plan.saved_failure:
+            outcomes[index] = Outcome(name, str(plan.spec_path), "failed", plan.saved_failure,
+                                      seconds=round(plan.seconds, 2))
+            log(f"{name}: up to date, and failed (its saved run's loss diverged): {plan.saved_failure}")
         elif plan.action == "none":
             outcomes[index] = Outcome(name, str(plan.spec_path), "reused", seconds=round(plan.seconds, 2))
             log(f"{name}: up to date (reused)")

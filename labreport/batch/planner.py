@@ -56,6 +56,8 @@ class Plan:
     fingerprint: str | None = None
     stale_rows: list[RosterRow] = field(default_factory=list)
     seconds: float = 0.0  # spent comparing
+    # An up-to-date saved run whose loss diverged is still a failed run (as `labreport run` says): why.
+    saved_failure: str | None = None
 
 
 def _roster_stamps(run_dir: Path) -> dict:
@@ -114,6 +116,10 @@ def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow]) -> 
                               fingerprint.sha256, stale))
         else:
             plans.append(Plan(path, spec.name, "none", "", fingerprint.sha256))
+        stopped = (state.record or {}).get("stopped") or {}
+        if stopped.get("reason") == "nan_loss":
+            from ..pipeline import nan_loss_error
+            plans[-1].saved_failure = str(nan_loss_error(spec, stopped, run_dir))
         plans[-1].seconds = time.perf_counter() - started
     cache.save()
     return plans

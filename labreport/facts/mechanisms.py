@@ -7,7 +7,6 @@ told for a model that learned the task: gates of a model at chance store nothing
 
 from __future__ import annotations
 
-import math
 
 from .curves import finite
 
