@@ -156,7 +156,8 @@ def export_command(
 @app.command("batch")
 def batch_command(
     paths: Optional[List[Path]] = typer.Argument(None, help="Spec files, or folders of them (*.yaml, *.yml)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Run up to N specs at once, each in its own process."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Run up to N specs at once, each in its own process "
+                             "(--cluster local: N Dask workers; --scheduler: the cluster's workers decide)."),
     out: Path = typer.Option(Path("output"), "--out", "-o", help="Output folder: OUT/<experiment>/, OUT/index.html."),
     roster: Optional[Path] = typer.Option(None, "--roster", help="A CSV with one student per row: one PDF each."),
     fail_fast: bool = typer.Option(False, "--fail-fast", help="Start nothing new after the first failure."),

@@ -22,6 +22,10 @@ MB = 1024 * 1024
 SPEC_BYTES = 1 * MB          # a spec is a page of YAML
 RUN_RECORD_BYTES = 64 * MB   # run.json: 10,000 epochs of every metric is ~10 MB
 ROSTER_BYTES = 8 * MB        # a roster: a class list
+# Names Windows refuses for a file or folder, with any extension (nul.txt is NUL): an experiment or a roster
+# PDF must not take one, so that an output folder copied there still opens.
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                              *(f"lpt{i}" for i in range(1, 10))})
 TEMPLATE_BYTES = 2 * MB      # one template file
 DATA_BYTES = 2048 * MB       # a CSV or one text-folder file
 NPZ_UNPACKED_BYTES = 2048 * MB  # all arrays of an imdb.npz once inflated (Keras' is ~130 MB)
@@ -109,3 +113,8 @@ def excerpt(text: str, limit: int = 40) -> str:
     """A short, printable excerpt of text that is plainly the user's data, for a message."""
     shown = "".join(ch if ch.isprintable() else " " for ch in text[: limit + 1])
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def reserved_on_windows(name: str) -> bool:
+    """Whether Windows refuses ``name`` as a file or folder name (CON, nul.txt, LPT1.pdf, a trailing dot)."""
+    return name.partition(".")[0].casefold() in WINDOWS_RESERVED or name.endswith((".", " "))

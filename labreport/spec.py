@@ -374,6 +374,10 @@ class ExperimentSpec(_Section):
             raise ValueError(
                 "must be 1-80 letters, digits, '_', '-' or '.', starting with a letter or digit"
             )
+        from .safe_io import reserved_on_windows
+        if reserved_on_windows(value):
+            raise ValueError(f"'{value}' cannot be a folder name on Windows (CON, PRN, AUX, NUL, COM1-9 and "
+                             "LPT1-9, with any extension, and names ending in '.'); choose another name")
         return value
 
     def training_fields(self) -> dict:

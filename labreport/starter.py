@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel
 
 from .errors import OptionError
+from .safe_io import reserved_on_windows
 from .spec import (
     CsvDataset,
     EmbeddingSpec,
@@ -105,8 +106,11 @@ def write_starter(name: str, folder: Path, *, worksheet: str, dataset: str, forc
     from .atomic import write_atomic
     from .spec import _NAME_RE
 
-    if not _NAME_RE.match(name) or ".." in name:
+    if not _NAME_RE.fullmatch(name) or ".." in name:
         raise OptionError(f"NAME '{name}' must be letters, digits, '_', '-' or '.', starting with a letter or digit.")
+    if reserved_on_windows(name):
+        raise OptionError(f"NAME '{name}' cannot be a file or folder name on Windows (CON, PRN, AUX, NUL, COM1-9 "
+                          "and LPT1-9, with any extension, and names ending in '.'); choose another name.")
     path = folder / f"{name}.yaml"
     if path.exists() and not force:
         raise OptionError(f"{path} already exists; choose another NAME or pass --force to overwrite it.")

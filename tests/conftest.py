@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,13 @@ def tiny_run(tmp_path_factory):
     result = CliRunner().invoke(app, ["run", str(spec_path), "--out", str(workdir / "out"), "--quiet"])
     assert result.exit_code == 0, result.output
     return {"run_dir": workdir / "out" / "tiny", "output": result.output, "spec_path": spec_path}
+
+
+@pytest.fixture
+def saved(tiny_run, tmp_path):
+    """specs/tiny.yaml and out/tiny/ as a finished `labreport batch specs --out out` leaves them."""
+    specs, out = tmp_path / "specs", tmp_path / "out"
+    specs.mkdir()
+    shutil.copy(tiny_run["spec_path"], specs / "tiny.yaml")
+    shutil.copytree(tiny_run["run_dir"], out / "tiny")
+    return {"specs": specs, "out": out, "run_dir": out / "tiny", "spec": specs / "tiny.yaml"}

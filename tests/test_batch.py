@@ -20,16 +20,6 @@ from conftest import tiny_spec_text
 runner = CliRunner()
 
 
-@pytest.fixture
-def saved(tiny_run, tmp_path):
-    """specs/tiny.yaml and out/tiny/ as a finished `labreport batch specs --out out` leaves them."""
-    specs, out = tmp_path / "specs", tmp_path / "out"
-    specs.mkdir()
-    shutil.copy(tiny_run["spec_path"], specs / "tiny.yaml")
-    shutil.copytree(tiny_run["run_dir"], out / "tiny")
-    return {"specs": specs, "out": out, "run_dir": out / "tiny", "spec": specs / "tiny.yaml"}
-
-
 def batch(*args):
     return runner.invoke(app, ["batch", *map(str, args)])
 

@@ -7,6 +7,7 @@ The clusters are Dask LocalClusters spawned by the test process, on loopback onl
 from __future__ import annotations
 
 import _thread
+import re
 import json
 import os
 import signal
@@ -240,3 +241,47 @@ def test_an_unreachable_scheduler_is_one_paragraph_and_exit_1(tmp_path, monkeypa
     assert f"--scheduler tcp://127.0.0.1:{port}: cannot reach the Dask scheduler" in result.output
     assert "Traceback" not in result.output
     assert time.monotonic() - started < 60
+
+
+# --------------------------------------------------------------------------- the README's cluster section
+
+
+def _readme_section() -> str:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    return readme.split("### A course on a cluster (Dask)", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_s_slurm_example_uses_the_library_as_it_is():
+    import ast
+    import inspect
+
+    import labreport.batch
+    from labreport.batch import ExecutorOptions
+
+    section = _readme_section()
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    tree = ast.parse(code)
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                and node.module == "labreport.batch" for alias in node.names}
+    assert imported and all(hasattr(labreport.batch, name) for name in imported)
+    calls = {node.func.id: {keyword.arg for keyword in node.keywords} for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    assert calls["ExecutorOptions"] <= set(inspect.signature(ExecutorOptions).parameters)
+    assert calls["run_batch"] <= set(inspect.signature(labreport.batch.run_batch).parameters)
+
+
+def test_every_batch_option_the_readme_and_the_workflow_use_exists():
+    import typer.main
+
+    command = typer.main.get_command(app).commands["batch"]
+    known = {option for parameter in command.params for option in parameter.opts}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    workflow = (Path(__file__).resolve().parents[1] / ".github" / "workflows" / "reports.yml").read_text(
+        encoding="utf-8")
+    used = set()
+    for text in (readme, workflow):
+        for line in text.splitlines():
+            if "labreport batch" in line:
+                used.update(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", line.split("labreport batch", 1)[1]))
+    assert "--scheduler" in used and "--format" in used
+    assert used <= known, used - known

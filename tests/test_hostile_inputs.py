@@ -391,6 +391,12 @@ CASES = [
 
     # ------------------------------------------------------------------ 6. small ones
     Case("6-name-trailing-newline", spec_case('name: "abc\\n"\n'), 2, "name: must be 1-80 letters", seconds=5),
+    Case("6-name-nul", spec_case("name: nul\n"), 2, "name: 'nul' cannot be a folder name on Windows", seconds=5),
+    Case("6-name-aux-with-extension", spec_case("name: AUX.run1\n"), 2,
+         "name: 'AUX.run1' cannot be a folder name on Windows", seconds=5),
+    Case("6-name-trailing-dot", spec_case('name: "abc."\n'), 2, "cannot be a folder name on Windows", seconds=5),
+    Case("6-init-nul", lambda ctx: ["init", "nul"], 2,
+         "NAME 'nul' cannot be a file or folder name on Windows", seconds=5),
     Case("6-inf-learning-rate", spec_case("name: i\ntraining: {learning_rate: .inf}\n"), 2,
          "training.learning_rate: input should be a finite number", seconds=5),
     Case("6-inf-clipnorm", spec_case("name: i\ntraining: {clipnorm: .inf}\n"), 2,

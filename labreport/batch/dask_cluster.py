@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Callable
 
 from ..atomic import write_atomic
-from ..errors import ClusterError, DataError, LabreportError
+from ..errors import ClusterError, DataError, LabreportError, OutputError
 from ..output_lock import output_folder_lock
-from ..safe_io import UnreadableFile, read_bounded
+from ..safe_io import RUN_RECORD_BYTES, SPEC_BYTES, UnreadableFile, read_bounded
 from .executors import ExecutorOptions
 from .remote import PATH_FIELDS, run_bundle, versions
 from .roster import RosterRow
@@ -129,7 +129,7 @@ def _bundle(client, task: dict, plan, out_dir: Path, options: ExecutorOptions, s
     from ..spec import load_spec
 
     spec = load_spec(plan.spec_path)
-    spec_text = read_bounded(plan.spec_path, 1_000_000).decode("utf-8")
+    spec_text = read_bounded(plan.spec_path, SPEC_BYTES).decode("utf-8")
     dumped = spec.model_dump(mode="json")
     inputs = []
     for section, key in PATH_FIELDS:
@@ -144,7 +144,10 @@ def _bundle(client, task: dict, plan, out_dir: Path, options: ExecutorOptions, s
     run_dir = out_dir / plan.name
     run_files = {}
     if task["action"] != "train":
-        run_files["run.json"] = (run_dir / "run.json").read_bytes()
+        try:
+            run_files["run.json"] = read_bounded(run_dir / "run.json", RUN_RECORD_BYTES)
+        except (UnreadableFile, OSError) as error:
+            raise OutputError(f"{run_dir / 'run.json'}: cannot be sent to the Dask workers ({error}).") from None
     return {"task": task, "spec": dumped, "spec_text": spec_text, "inputs": inputs, "run_files": run_files,
             "report_fingerprint": report_fingerprint(spec.report_fields()), "versions": versions(),
             "client_run_dir": str(run_dir), "threads": _threads(options, jobs), "cancel_event": cancel_event}

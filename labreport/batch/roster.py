@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import OptionError
-from ..safe_io import ROSTER_BYTES, UnreadableFile, excerpt, read_bounded
+from ..safe_io import ROSTER_BYTES, WINDOWS_RESERVED, UnreadableFile, excerpt, read_bounded
 
 # Roster column → header field.  Column names are compared after lower-casing
 # and turning spaces, hyphens and dots into underscores ("Enrolment No." →
@@ -28,11 +28,8 @@ ROSTER_ALIASES = {
     "enrollment_number": "enrolment_no",
     "roll_no": "enrolment_no",
 }
-# Names a roster PDF must not take: the run folder's own report, and names
-# Windows refuses, so that a folder copied there still opens.
-_RESERVED_STEMS = {"report", "con", "prn", "aux", "nul",
-                   *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
-# More roster PDFs than this in one batch are made only with --yes (a 10,000-row file is a mistake or an attack).
+# The run folder's own report's name, and names Windows refuses (safe_io.WINDOWS_RESERVED).
+_RESERVED_STEMS = {"report", *WINDOWS_RESERVED}
 ROSTER_CONFIRM_PDFS = 500
 _MAX_STEM_BYTES = 120  # well under the 255-byte file name limit, with room for a suffix
 

@@ -55,9 +55,9 @@ def markdown_summary(plans: list, out_dir: Path) -> str:
         name = plan.name or plan.spec_path.stem
         state = _STATES.get(plan.action, "up to date")
         if plan.action != "none":
-            state = f"**{state}**: {plan.reason}"
-        accuracy, change = _test_columns(out_dir / name) if plan.name else ("", "")
-        lines.append(f"| {_cell(name)} | {_cell(state)} | {accuracy} | {change} |")
+            state = f"**{state}**: {_cell(plan.reason)}"
+        accuracy, change = _test_columns(out_dir / name) if plan.name else ("-", "-")
+        lines.append(f"| {_cell(name)} | {state} | {accuracy} | {change} |")
     lines += ["", "_Made by `labreport batch --check --format markdown`: nothing was trained or rendered. "
                   "Test accuracy is the saved run's (run.json); an out-of-date report's run is trained again "
                   "after the merge._"]
@@ -88,5 +88,6 @@ def _cell(text: str) -> str:
     text = " ".join(str(text).split())
     if len(text) > 300:
         text = text[:297] + "..."
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
-    return re.sub(r"([\\`*_\[\]|#~!])", r"\\\1", text)
+    # Markdown's characters first; then HTML's, whose entities hold '&', '#' and ';' of their own.
+    text = re.sub(r"([\\`*_\[\]|#~!])", r"\\\1", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
