@@ -72,6 +72,15 @@ _, cbs = callbacks(work / "best", stopper=stopper)
 fit(tiny_model(), cbs, epochs=3)
 best_state = json.loads((work / "best" / "state.json").read_text())
 
+# A link planted at a weights file's name is replaced by the file, never written through.
+outside = work / "outside.txt"
+outside.write_text("keep")
+(work / "linked").mkdir()
+(work / "linked" / "epoch-0001.weights.h5").symlink_to(outside)
+_, cbs = callbacks(work / "linked")
+fit(tiny_model(), cbs, epochs=1)
+linked = work / "linked" / "epoch-0001.weights.h5"
+
 # A diverged run commits nothing.
 _, cbs = callbacks(work / "nan")
 fit(tiny_model(), cbs, epochs=2, nan_in_batch=2)
@@ -89,6 +98,7 @@ print("RESULT " + json.dumps({
     "final_epoch": final_state["epoch"], "final_files": sorted(p.name for p in (work / "split").iterdir()),
     "best_state": best_state["early_stopping"], "best_files": sorted(p.name for p in (work / "best").iterdir()),
     "nan_written": (work / "nan").exists(),
+    "outside_kept": outside.read_text() == "keep", "linked_replaced": linked.is_file() and not linked.is_symlink(),
 }))
 """
 
@@ -120,3 +130,4 @@ def test_a_resume_from_the_checkpoint_trains_as_if_never_interrupted(backend, tm
     assert found["best_state"]["best_epoch"] == 1 and found["best_state"]["best_weights"] == "epoch-0001.weights.h5"
     assert found["best_files"] == ["epoch-0001.weights.h5", "epoch-0003.weights.h5", "state.json"]
     assert found["nan_written"] is False
+    assert found["outside_kept"] and found["linked_replaced"]

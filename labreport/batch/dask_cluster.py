@@ -95,8 +95,12 @@ def _connect(options: ExecutorOptions, *, jobs: int):
 
     if options.cluster == "local":
         # Loopback only, no dashboard; single-threaded workers, so each runs one spec at a time.
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        try:
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+        except (OSError, TimeoutError, RuntimeError) as error:
+            raise ClusterError(f"--cluster local: Dask's LocalCluster did not start ({error}).",
+                               hint="Without --cluster, the batch runs on the local process pool.") from None
         return Client(cluster), cluster
     try:
         return Client(options.scheduler, timeout=CONNECT_SECONDS), None

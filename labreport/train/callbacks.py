@@ -11,11 +11,14 @@ checkpoint's weights.
 from __future__ import annotations
 
 import math
+import os
 import time
+import uuid
 from pathlib import Path
 
 import keras
 
+from ..atomic import check_inside
 from . import run_files
 from .run_files import BATCH_KEYS, METRICS
 
@@ -222,7 +225,16 @@ class EpochCheckpoint(keras.callbacks.Callback):
         """Commit finished epoch ``epoch`` (1-based), then remove the weights files no state names."""
         self.folder.mkdir(parents=True, exist_ok=True)
         weights = f"epoch-{epoch:04d}.weights.h5"
-        self.model.save_weights(str(self.folder / weights), overwrite=True)
+        # Keras writes the file itself, so the guard of write_atomic is done here: the checkpoint folder must
+        # not have become a link out of the run folder, and the weights go to a new, unguessable name that
+        # is then renamed over the final one (a link planted at that name is replaced, never written through).
+        check_inside(self.folder / weights, self.folder.parent)
+        partial = self.folder / f".{uuid.uuid4().hex}.{weights}"
+        try:
+            self.model.save_weights(str(partial), overwrite=True)
+            os.replace(partial, self.folder / weights)
+        finally:
+            partial.unlink(missing_ok=True)
         state = {
             "epoch": epoch,
             "weights": weights,

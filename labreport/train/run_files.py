@@ -35,7 +35,7 @@ def write_history_csv(path: Path, history: dict, seconds_per_epoch: list) -> Non
 
 def write_checkpoint_state(folder: Path, state: dict) -> None:
     """The checkpoint's state file, renamed into place: the rename commits the epoch it names."""
-    write_atomic(folder / CHECKPOINT_STATE, json.dumps(json_safe(state)))
+    write_atomic(folder / CHECKPOINT_STATE, json.dumps(json_safe(state)), root=folder.parent)
 
 
 def committed_epoch(folder: Path, fallback: int) -> int:
