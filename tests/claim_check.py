@@ -748,6 +748,12 @@ class Checker:
             ok = (not any(v is None for v in c) and b < len(c) and r4(c[b - 1]) == min(r4(v) for v in c)
                   and step(c[b - 1], c[-1]) > 0 and n == len(c) and self.value_ok(w, curve, n))
             self.claim("end state", s, ok, f"{curve} {[r4(v) for v in c if v is not None]}")
+        m = re.match(r"Training ended past its best epoch \(epoch (\d+), by the validation loss\)\.", s)
+        if m:
+            b, c = int(m.group(1)), r.curve("val_loss")
+            ok = (not any(v is None for v in c) and b < len(c) and r4(c[b - 1]) == min(r4(v) for v in c)
+                  and step(c[b - 1], c[-1]) > 0)
+            self.claim("end state", s, ok, f"val_loss {[r4(v) for v in c if v is not None]}")
         m = re.match(r"Whether training was still improving at the end is unclear: the " + CURVE + r" changed direction "
                      + TIMES + r" and ended on one of its swings \((" + V + r") to (" + V + r") over the last " + N +
                      r" epochs?\)", s)

@@ -297,3 +297,17 @@ def test_a_single_epoch_is_one_point_and_too_few_epochs():
     assert facts["trends"]["loss"]["verdict"] == "single" and facts["end_state"]["verdict"] == "single_epoch"
     causes = {c["id"]: c for p in facts["diagnosis"]["problems"] for c in p["causes"]}
     assert causes["too_few_epochs"]["single"] is True
+
+
+@pytest.mark.parametrize("end, over, repeats", [
+    ({"verdict": "past_best", "curve": "val_loss", "best_epoch": 2}, {"verdict": "onset", "best_epoch": 2}, True),
+    ({"verdict": "past_best", "curve": "val_loss", "best_epoch": 2}, {"verdict": "slight", "best_epoch": 2}, True),
+    ({"verdict": "past_best", "curve": "val_loss", "best_epoch": 2}, {"verdict": "both_rose", "best_epoch": 2}, True),
+    # Without validation data the end is judged on the training loss, which the overfitting sentence never gives.
+    ({"verdict": "past_best", "curve": "loss", "best_epoch": 2}, {"verdict": "unavailable"}, False),
+    ({"verdict": "past_best", "curve": "val_loss", "best_epoch": 2}, {"verdict": "none", "best_epoch": 5}, False),
+    ({"verdict": "converged", "curve": "val_loss", "best_epoch": 2}, {"verdict": "onset", "best_epoch": 2}, False),
+])
+def test_the_end_of_training_repeats_the_overfitting_sentence_only_when_it_is_the_same_rise(end, over, repeats):
+    from labreport.facts.curves import end_repeats_overfitting
+    assert end_repeats_overfitting(end, over) is repeats

@@ -17,7 +17,7 @@ from . import curves, describe, diagnosis, mechanisms, outcome, seminar
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "8"
+FACTS_VERSION = "9"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
@@ -32,6 +32,8 @@ def build_facts(record: dict) -> dict:
     verdicts["overfitting"] = curves.overfitting(history.get("loss"), history.get("val_loss"))
     verdicts["gap"] = curves.generalisation_gap(history)
     verdicts["end_state"] = curves.end_state(history.get("loss"), history.get("val_loss"))
+    verdicts["end_state"]["repeats_overfitting"] = curves.end_repeats_overfitting(verdicts["end_state"],
+                                                                                  verdicts["overfitting"])
     verdicts["spikes"] = curves.loss_spikes(history.get("loss"))
     verdicts["left_chance_epoch"] = outcome.left_chance_epoch(history, result.get("floor"), result.get("margin", 0.02))
     verdicts["comparison"] = outcome.comparison(record, result)

@@ -147,6 +147,17 @@ def overfitting(loss, val_loss) -> dict:
     return {"verdict": "both_rose", **evidence}
 
 
+def end_repeats_overfitting(end: dict, over: dict) -> bool:
+    """Whether 'past its best' is the rise the overfitting verdict already states (same curve, same best epoch).
+
+    The reports say the two one after the other; the second then only names the best epoch, so a
+    reader is not told the same numbers twice.
+    """
+    return (end.get("verdict") == "past_best" and end.get("curve") == "val_loss"
+            and over.get("verdict") in ("onset", "both_rose", "slight")
+            and over.get("best_epoch") == end.get("best_epoch"))
+
+
 def generalisation_gap(history) -> dict:
     """Training against validation at the last epoch."""
     acc, val_acc = _clean(history.get("accuracy")), _clean(history.get("val_accuracy"))
