@@ -6,7 +6,6 @@ The clusters are Dask LocalClusters spawned by the test process, on loopback onl
 
 from __future__ import annotations
 
-import _thread
 import re
 import json
 import os
@@ -181,7 +180,9 @@ def test_ctrl_c_stops_the_specs_on_the_workers_and_keeps_what_finished(cluster, 
         while not spec_processes() and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(1)
-        _thread.interrupt_main()
+        # A real SIGINT, as Ctrl-C sends: it also wakes a main thread blocked waiting on the cluster
+        # (_thread.interrupt_main only sets a flag that such a thread may not look at for minutes).
+        os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=interrupt_when_running, daemon=True).start()
     with pytest.raises(BatchCancelled, match=r"Cancelled: 0 of 1 spec\(s\) finished"):

@@ -58,6 +58,10 @@ def execute(tasks: list[dict], *, on_start: Callable[[dict], None], on_result: C
             future = client.submit(run_bundle, bundle, key=f"labreport-{task['name']}-{uuid.uuid4().hex[:8]}",
                                    pure=False, retries=0, resources=resources or None)
             futures[future] = (task, bundle)
+        if futures:
+            info = client.scheduler_info()
+            log(f"Sent {len(futures)} spec(s) to the Dask scheduler at {info.get('address')} "
+                f"({len(info.get('workers', {}))} worker(s) now); a line follows as each finishes.")
         stop = False
         for future in as_completed(list(futures)):
             task, bundle = futures.pop(future)
@@ -73,6 +77,10 @@ def execute(tasks: list[dict], *, on_start: Callable[[dict], None], on_result: C
                     _write_back(out_dir / task["name"], reply["files"], task, bundle)
                 except LabreportError as error:
                     result = {**result, "status": "failed", "reason": str(error)}
+                except OSError as error:  # a full disk, a permission: this spec's output is not whole
+                    result = {**result, "status": "failed",
+                              "reason": f"its files could not be written into {out_dir / task['name']}: "
+                                        f"{error.strerror or error}"}
             if not on_result(task, result):
                 stop = True
                 # --fail-fast: what has not started is not started; what is running finishes.
