@@ -166,8 +166,17 @@ def test_a_killed_worker_is_retried_and_leaves_no_training_behind(cluster, tmp_p
     assert not spec_processes()
 
 
+@pytest.fixture
+def terminal_sigint():
+    """Python's own Ctrl-C handler, as in a terminal: a test run started in the background by a shell without
+    job control inherits SIGINT ignored, and then neither Ctrl-C nor this test's SIGINT would arrive."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.slow
-def test_ctrl_c_stops_the_specs_on_the_workers_and_keeps_what_finished(cluster, tmp_path):
+def test_ctrl_c_stops_the_specs_on_the_workers_and_keeps_what_finished(cluster, tmp_path, terminal_sigint):
     from labreport.batch import ExecutorOptions, run_batch
     from labreport.errors import BatchCancelled
 
@@ -195,6 +204,36 @@ def test_ctrl_c_stops_the_specs_on_the_workers_and_keeps_what_finished(cluster, 
         time.sleep(0.2)
     assert not spec_processes()
     assert not (tmp_path / "out" / "long" / "run.json").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_terminal_is_one_message_and_exit_130(tmp_path):
+    """Ctrl-C reaches every process of the terminal's foreground group, the LocalCluster's workers too:
+    only the batch answers, with its message, and no worker prints a traceback."""
+    import subprocess
+    import sys
+
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "long.yaml").write_text(tiny_spec_text("long", epochs=300))
+    batch_process = subprocess.Popen(
+        [sys.executable, "-c", "from labreport.cli import main; main()", "batch", str(specs), "--cluster", "local",
+         "--out", str(tmp_path / "out")], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while not spec_processes() and time.monotonic() < deadline and batch_process.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1)
+    os.killpg(batch_process.pid, signal.SIGINT)
+    output, _ = batch_process.communicate(timeout=120)
+    assert batch_process.returncode == 130, output
+    assert "Error: Cancelled: 0 of 1 spec(s) finished" in output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output
+    deadline = time.monotonic() + 30
+    while spec_processes() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not spec_processes()
 
 
 # --------------------------------------------------------------------------- mistakes: exit 2 or 1, nothing run

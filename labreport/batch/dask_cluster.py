@@ -16,7 +16,10 @@ finished (the specs' processes on the workers are stopped) and keeps what has.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -104,8 +107,9 @@ def _connect(options: ExecutorOptions, *, jobs: int):
     if options.cluster == "local":
         # Loopback only, no dashboard; single-threaded workers, so each runs one spec at a time.
         try:
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+            with _workers_ignore_ctrl_c():
+                cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None, silence_logs=logging.ERROR)
         except (OSError, TimeoutError, RuntimeError) as error:
             raise ClusterError(f"--cluster local: Dask's LocalCluster did not start ({error}).",
                                hint="Without --cluster, the batch runs on the local process pool.") from None
@@ -116,6 +120,22 @@ def _connect(options: ExecutorOptions, *, jobs: int):
         raise ClusterError(f"--scheduler {options.scheduler}: cannot reach the Dask scheduler ({error}).",
                            hint="Check the address (tcp://HOST:8786) and that the scheduler is running "
                                 "and reachable from this machine.") from None
+
+
+@contextmanager
+def _workers_ignore_ctrl_c():
+    """SIGINT ignored while the LocalCluster starts its worker processes, which inherit that (and so do the
+    specs' processes they start).  Ctrl-C in a terminal reaches every process of the foreground group: this
+    process handles it (cancel, index, exit 130) and closes the cluster, instead of each worker printing a
+    KeyboardInterrupt traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change signal handlers; a library caller's thread keeps them
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _resources(client, options: ExecutorOptions, log: Callable[[str], None]) -> dict:
