@@ -135,6 +135,14 @@ def apply_overrides(spec: ExperimentSpec, *, epochs: int | None = None, data: st
     return spec
 
 
+def _spec_text(spec: ExperimentSpec, spec_path: Path | None, given: str | None) -> str:
+    """The spec as the student wrote it, comments included, for the report's "Program" section: the text given,
+    else the spec file's, else the spec dumped as YAML."""
+    if given:
+        return given
+    return spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec)
+
+
 def spec_yaml(spec: ExperimentSpec) -> str:
     import yaml
     return yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
@@ -246,8 +254,7 @@ def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: 
     spec = apply_overrides(spec, epochs=epochs, data=data, early_stopping=early_stopping, patience=patience)
     check_template(spec, spec_path)
     run_dir = Path(out_dir) / spec.name
-    # The spec as the student wrote it, comments included, for the report's "Program" section.
-    spec_text = spec_text or (spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec))
+    spec_text = _spec_text(spec, spec_path, spec_text)
     created = prepare_run_dir(run_dir)
     try:
         # Released (its file removed) before the folders this run created are removed if empty.
@@ -437,6 +444,6 @@ def render_saved_run(spec: str | Path | ExperimentSpec | None, *, out_dir: str |
     if state.needs_training:
         log(f"Note: the saved run in {run_dir} is out of date ({state.reason}); "
             "the report shows the saved run's numbers. `labreport run` trains again.")
-    spec_text = spec_text or (spec_path.read_text(encoding="utf-8") if spec_path else spec_yaml(spec))
+    spec_text = _spec_text(spec, spec_path, spec_text)
     return render_report(run_dir, report_fields=spec.report_fields(), spec_text=spec_text,
                          worksheet=worksheet, header=header, smoothing=smoothing)

@@ -323,6 +323,19 @@ def finite_prefix(values: list) -> list:
     return values[:end]
 
 
+def falling_end_problems(c: list, curve: str, fall: str, k: int) -> list[str]:
+    """What is wrong with 'the <curve> fell by <fall> over the last <k> epochs and was lowest at the last one'."""
+    problems = []
+    if r4(c[-1]) != min(r4(v) for v in c):
+        problems.append(f"the last {curve} {r4(c[-1])} is not the lowest ({min(r4(v) for v in c)})")
+    if step(c[-2], c[-1]) >= 0:
+        problems.append(f"the {curve} did not fall in the last epoch ({r4(c[-2])} to {r4(c[-1])})")
+    window = c[-k:]
+    if not pct_close(fall, (window[0] - window[-1]) / window[0]):
+        problems.append(f"fall {fall} over the last {k} epochs is not {(window[0] - window[-1]) / window[0]:.4%}")
+    return problems
+
+
 def curve_steps(values: list) -> list[int]:
     return [step(a, b) for a, b in zip(values, values[1:])]
 
@@ -678,36 +691,22 @@ class Checker:
         if m:
             curve, p, k = CURVE_WORDS[m.group(1)], m.group(2), integer(m.group(3))
             c = r.curve(curve)
-            problems = []
             if any(v is None for v in c + train) or len(c) < 2:
-                problems.append("missing values")
+                problems = ["missing values"]
             else:
-                if r4(c[-1]) != min(r4(v) for v in c):
-                    problems.append(f"the last {curve} {r4(c[-1])} is not the lowest ({min(r4(v) for v in c)})")
-                if step(c[-2], c[-1]) >= 0:
-                    problems.append(f"the {curve} did not fall in the last epoch ({r4(c[-2])} to {r4(c[-1])})")
+                problems = falling_end_problems(c, curve, p, k)
                 if step(train[-2], train[-1]) >= 0:
                     problems.append(f"the training loss did not fall in the last epoch ({r4(train[-2])} to {r4(train[-1])})")
-                window = c[-k:]
-                if not pct_close(p, (window[0] - window[-1]) / window[0]):
-                    problems.append(f"fall {p} over the last {k} epochs is not {(window[0] - window[-1]) / window[0]:.4%}")
             self.claim("end state", s, not problems, "; ".join(problems))
         # Without validation data: the training loss alone, and no promise about new data.
         m = re.match(r"The training loss was still falling when training stopped: by (" + V + r") over the last " + N +
                      r" epochs?, lowest at the last one", s)
         if m:
             p, k = m.group(1), integer(m.group(2))
-            problems = []
             if any(v is None for v in train) or len(train) < 2:
-                problems.append("missing values")
+                problems = ["missing values"]
             else:
-                if r4(train[-1]) != min(r4(v) for v in train):
-                    problems.append(f"the last training loss {r4(train[-1])} is not the lowest")
-                if step(train[-2], train[-1]) >= 0:
-                    problems.append(f"the training loss did not fall in the last epoch ({r4(train[-2])} to {r4(train[-1])})")
-                window = train[-k:]
-                if not pct_close(p, (window[0] - window[-1]) / window[0]):
-                    problems.append(f"fall {p} over the last {k} epochs is not {(window[0] - window[-1]) / window[0]:.4%}")
+                problems = falling_end_problems(train, "loss", p, k)
             self.claim("end state", s, not problems, "; ".join(problems))
         m = re.match(r"Training had levelled off: over the last " + N + r" epochs? the " + CURVE +
                      r" (?:stayed within (" + V + r") of its level|moved by (" + V +

@@ -25,7 +25,7 @@ from ..errors import BatchCancelled, LabreportError, OptionError
 from .executors import ExecutorOptions, get_executor
 from .index import SUCCEEDED, BatchResult, Outcome, format_table, write_index
 from .planner import Plan, collect_specs, plan_specs
-from .previous import remember_previous, saved_test_result
+from .previous import remember_previous
 from .roster import ROSTER_CONFIRM_PDFS, RosterRow, read_roster, safe_stem
 from .summary import check_format, check_summary
 from .worker import run_one
@@ -65,7 +65,6 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
 
     outcomes: dict[int, Outcome] = {}
     tasks: list[dict] = []
-    previous: dict[int, dict | None] = {}
     for index, plan in enumerate(plans):
         name = plan.name or plan.spec_path.stem
         if plan.action == "invalid":
@@ -79,9 +78,6 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
             outcomes[index] = Outcome(name, str(plan.spec_path), "reused", seconds=round(plan.seconds, 2))
             log(f"{name}: up to date (reused)")
         else:
-            if plan.action == "train":
-                # The test result of the run about to be replaced, for `batch --check --format markdown`.
-                previous[index] = saved_test_result(out_dir / plan.name)
             tasks.append({"index": index, "name": plan.name, "spec_path": str(plan.spec_path),
                           "out_dir": str(out_dir), "action": plan.action, "fingerprint": plan.fingerprint,
                           "rows": [asdict(row) for row in plan.stale_rows]})
@@ -103,7 +99,7 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
                 log(result["traceback"])
             return not fail_fast
         if plan.action == "train":
-            remember_previous(out_dir / plan.name, previous.get(index))
+            remember_previous(out_dir / plan.name, plan.previous_test)
         log(f"{plan.name}: {outcome.status} in {outcome.seconds:.1f} s")
         return True
 

@@ -158,9 +158,8 @@ def _bundle(client, task: dict, plan, out_dir: Path, options: ExecutorOptions, s
             cancel_event: str, jobs: int) -> dict:
     """What the worker needs for one spec, as plain data; files are scattered once each."""
     from ..fingerprint import report_fingerprint
-    from ..spec import load_spec
 
-    spec = load_spec(plan.spec_path)
+    spec = plan.spec
     spec_text = read_bounded(plan.spec_path, SPEC_BYTES).decode("utf-8")
     dumped = spec.model_dump(mode="json")
     inputs = []
@@ -221,9 +220,7 @@ def _write_back(run_dir: Path, files: dict, task: dict, bundle: dict) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     with output_folder_lock(run_dir):
         for name in sorted(files, key=lambda name: name == "run.json"):
-            if Path(name).is_absolute() or ".." in Path(name).parts:
-                raise ClusterError(f"{run_dir}: a worker sent back the file name {name!r}, which would leave the "
-                                   "run folder; nothing more of it was written.")
+            # write_atomic refuses a name from the worker that would leave the run folder ('..', absolute, links).
             write_atomic(run_dir / name, files[name], root=run_dir)
         rows = [RosterRow(**row) for row in task["rows"]]
         if rows:

@@ -6,10 +6,15 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import LabreportError, OptionError
 from ..safe_io import resolved
+from .previous import test_result_of
 from .roster import RosterRow
+
+if TYPE_CHECKING:
+    from ..spec import ExperimentSpec
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 ROSTER_STAMPS = "roster.json"
@@ -58,9 +63,12 @@ class Plan:
     seconds: float = 0.0  # spent comparing
     # An up-to-date saved run whose loss diverged is still a failed run (as `labreport run` says): why.
     saved_failure: str | None = None
+    spec: ExperimentSpec | None = None  # as read while planning (None when it did not validate)
+    # A spec to train again: its saved run's test result, kept for `--check --format markdown` (previous.py).
+    previous_test: dict | None = None
 
 
-def _roster_stamps(run_dir: Path) -> dict:
+def roster_stamps(run_dir: Path) -> dict:
     try:
         data = json.loads((run_dir / ROSTER_STAMPS).read_text(encoding="utf-8"))
         return data.get("reports", {}) if isinstance(data, dict) else {}
@@ -68,16 +76,16 @@ def _roster_stamps(run_dir: Path) -> dict:
         return {}
 
 
-def _row_report_fingerprint(spec, row: RosterRow) -> str:
+def row_report_fingerprint(spec, row: RosterRow) -> str:
     from ..fingerprint import apply_report_overrides, report_fingerprint
     return report_fingerprint(apply_report_overrides(spec.report_fields(), header=row.header))
 
 
 def _stale_rows(spec, run_dir: Path, fingerprint: str, rows: list[RosterRow]) -> list[RosterRow]:
-    stamps = _roster_stamps(run_dir)
+    stamps = roster_stamps(run_dir)
     return [row for row in rows
             if stamps.get(row.pdf_name) != {"fingerprint": fingerprint,
-                                             "report_fingerprint": _row_report_fingerprint(spec, row)}
+                                             "report_fingerprint": row_report_fingerprint(spec, row)}
             or not (run_dir / row.pdf_name).is_file()]
 
 
@@ -106,7 +114,8 @@ def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow]) -> 
         fingerprint = training_fingerprint(spec, cache)
         state = saved_run_state(spec, run_dir, fingerprint)
         if state.needs_training:
-            plans.append(Plan(path, spec.name, "train", state.reason, fingerprint.sha256, list(rows)))
+            plans.append(Plan(path, spec.name, "train", state.reason, fingerprint.sha256, list(rows), spec=spec,
+                              previous_test=test_result_of(state.record)))
             continue
         stale = _stale_rows(spec, run_dir, fingerprint.sha256, rows) if rows else []
         if state.needs_render:
@@ -116,6 +125,7 @@ def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow]) -> 
                               fingerprint.sha256, stale))
         else:
             plans.append(Plan(path, spec.name, "none", "", fingerprint.sha256))
+        plans[-1].spec = spec
         stopped = (state.record or {}).get("stopped") or {}
         if stopped.get("reason") == "nan_loss":
             from ..pipeline import nan_loss_error

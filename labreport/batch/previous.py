@@ -13,22 +13,13 @@ import json
 from pathlib import Path
 
 from ..atomic import write_atomic
-from ..errors import LabreportError
 
 PREVIOUS_NAME = "previous_test.json"
 
 
-def saved_test_result(run_dir: Path) -> dict | None:
-    """The saved run's test result, fingerprint and date, or None when there is no readable run."""
-    from ..run_record import read_run_record
-
-    if not (Path(run_dir) / "run.json").is_file():
-        return None
-    try:
-        record = read_run_record(run_dir)
-    except LabreportError:
-        return None
-    test = record.get("test")
+def test_result_of(record: dict | None) -> dict | None:
+    """A saved run's test result, fingerprint and date (the planner has read its run.json); None without one."""
+    test = (record or {}).get("test")
     if not isinstance(test, dict):
         return None
     return {"test": {key: value for key, value in test.items() if isinstance(value, (int, float))},

@@ -39,8 +39,6 @@ from ..fingerprint import keras_version
 
 # The spec fields that name files: (section, key).  Their client values go to the worker as copies.
 PATH_FIELDS = (("dataset", "path"), ("dataset", "test_path"), ("report", "template"), ("report", "template_dir"))
-# Not sent back: Keras' resume checkpoints (large, and only for the process that wrote them), the lock.
-_NOT_RETURNED = (".checkpoint", ".labreport.lock")
 CANCEL_POLL_SECONDS = 2.0
 
 
@@ -218,7 +216,9 @@ def _collect(run_dir: Path) -> dict:
     files = {}
     for path in sorted(run_dir.rglob("*")):
         relative = path.relative_to(run_dir)
-        if relative.parts[0] in _NOT_RETURNED or any(part.startswith(".") for part in relative.parts):
+        # Hidden files are not sent back: Keras' resume checkpoints (.checkpoint/, large, and only for the
+        # process that wrote them) and the lock.
+        if any(part.startswith(".") for part in relative.parts):
             continue
         if path.is_file() and not path.is_symlink():
             files[relative.as_posix()] = path.read_bytes()

@@ -11,7 +11,7 @@ from ..atomic import write_atomic
 from ..errors import LabreportError
 from ..output_lock import output_folder_lock
 from ..safe_io import excerpt
-from .planner import ROSTER_STAMPS, _roster_stamps, _row_report_fingerprint
+from .planner import ROSTER_STAMPS, roster_stamps, row_report_fingerprint
 from .roster import RosterRow
 
 
@@ -40,9 +40,9 @@ def task_spec(task: dict):
 
 def stamp_rows(spec, run_dir: Path, rows: list[RosterRow], fingerprint: str) -> None:
     """Record in roster.json which training and report fields each roster PDF was made from."""
-    stamps = _roster_stamps(run_dir)
+    stamps = roster_stamps(run_dir)
     for row in rows:
-        stamps[row.pdf_name] = {"fingerprint": fingerprint, "report_fingerprint": _row_report_fingerprint(spec, row)}
+        stamps[row.pdf_name] = {"fingerprint": fingerprint, "report_fingerprint": row_report_fingerprint(spec, row)}
     write_atomic(run_dir / ROSTER_STAMPS, json.dumps({"format": 1, "reports": stamps}, indent=1) + "\n", root=run_dir)
 
 

@@ -7,7 +7,6 @@ told for a model that learned the task: gates of a model at chance store nothing
 
 from __future__ import annotations
 
-
 from .curves import finite
 
 # Gradient ratio (first step / last step, at the initial weights) classes.
