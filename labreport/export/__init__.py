@@ -17,11 +17,17 @@ folder name (the report, which must not print a student's own folders).
 
 from __future__ import annotations
 
+import ast
+import copy
+import io
 import re
+import tokenize
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from ..model import CELL_LAYERS as _CELL_LAYERS  # model.py imports Keras only inside its functions
+from .code_text import Code, comment_text, markdown_text, py_literal
 
 PROGRAM_NAME = "program.py"
 NOTEBOOK_NAME = "program.ipynb"
@@ -44,26 +50,42 @@ class Cell:
     text: str
 
 
-def _py(value) -> str:
-    """A value as a Python literal: repr (floats as the shortest text that reads back the same), strings in double quotes."""
-    if isinstance(value, str):
-        import json
-        return json.dumps(value, ensure_ascii=False)
-    return repr(value)
+_py = py_literal
+
+# Text interpolated by a template is not put into the program while the template renders: each value
+# becomes a slot, "\x00N\x00", and only after the program has been split into cells is each slot
+# filled, as one line of comment or markdown text (labreport.export.code_text).  So no value can
+# start a cell or a line, whatever characters it holds.  Code (literals via the `py` filter, lines
+# labreport built from literals) and numbers are printed as they are.
+_SLOT = re.compile("\x00([0-9]+)\x00")
+_slots: ContextVar[list] = ContextVar("labreport_program_slots")
+
+
+def _finalize(value):
+    if isinstance(value, Code) or value is None or isinstance(value, (bool, int, float)):
+        return value
+    slots = _slots.get()
+    slots.append(value)
+    return f"\x00{len(slots) - 1}\x00"
+
+
+_ENVIRONMENT = None
 
 
 def _environment():
-    import jinja2
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        import jinja2
 
-    from ..resources import templates_dir
+        from ..resources import templates_dir
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / "program")),
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined, autoescape=False,
-    )
-    env.filters["py"] = _py
-    return env
+        _ENVIRONMENT = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates_dir() / "program")),
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            undefined=jinja2.StrictUndefined, autoescape=False, finalize=_finalize,
+        )
+        _ENVIRONMENT.filters["py"] = py_literal
+    return _ENVIRONMENT
 
 
 def _plural(count: int, noun: str) -> str:
@@ -111,7 +133,7 @@ def _layer_lines(model: dict, dataset: dict, training: dict, head_known: tuple |
         lines.append(f'keras.layers.Dense({units}, activation="{activation}", name="dense"),')
     else:
         lines.append('keras.layers.Dense(head_units, activation=head_activation, name="dense"),')
-    return lines, needs
+    return [Code(line) for line in lines], needs
 
 
 def _head(spec: dict) -> tuple | None:
@@ -166,7 +188,7 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
                   "one softmax unit per class" if head else "a sigmoid unit for two classes, else softmax units")
     return {
         "spec": spec, "dataset": dataset, "model": model, "training": training, "version": __version__,
-        "data_imports": _DATA_IMPORTS[source],
+        "data_imports": [Code(module) for module in _DATA_IMPORTS[source]],
         "data_path_kind": source != "generated",
         "data_path": _data_path(dataset, data_path),
         "test_data_path": _data_path(dataset, data_path, "test_path"),
@@ -182,9 +204,9 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         "model_name": cells[0] + "_model",
         "chrono": needs["chrono"], "forget_value": needs["forget_value"],
         "head_known": head is not None,
-        "loss_expr": _py(head[2]) if head else "loss",
-        "optimizer_class": optimizer_class,
-        "optimizer_args": ", ".join(optimizer_args),
+        "loss_expr": _py(head[2]) if head else Code("loss"),
+        "optimizer_class": Code(optimizer_class),
+        "optimizer_args": Code(", ".join(optimizer_args)),
         "optimizer_words": (f"{optimizer_words} with learning rate {training['learning_rate']:g}"
                             + (f", gradients clipped to norm {training['clipnorm']:g}" if training.get("clipnorm") else "")),
         "epochs_words": ("up to " if stopping and stopping["patience"] is not None else "") + _plural(training["epochs"], "epoch"),
@@ -192,8 +214,8 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         # As labreport.model._jit_compile: the spec's choice on TensorFlow; JAX always compiles with XLA
         # ("auto"), its False would mean running op by op.
         # torch: never compiled (Keras' torch jit_compile would be the experimental torch.compile).
-        "pad_sequences": "keras.utils.pad_sequences", "get_file": "keras.utils.get_file",
-        "jit_compile_expr": ('"auto"' if training["backend"] == "jax" else "False" if training["backend"] == "torch"
+        "pad_sequences": Code("keras.utils.pad_sequences"), "get_file": Code("keras.utils.get_file"),
+        "jit_compile_expr": (_py("auto") if training["backend"] == "jax" else _py(False) if training["backend"] == "torch"
                              else _py(bool(training["jit_compile"]))),
         "jit_compile_words": ("JAX compiles with XLA, as the run did" if training["backend"] == "jax" else
                               "the torch backend runs eagerly, as the run did" if training["backend"] == "torch" else
@@ -220,10 +242,10 @@ def torch_program_context(spec: dict, *, data_path: str = "full") -> dict:
     context = program_context(spec, data_path=data_path)
     model, recurrent = spec["model"], spec["model"]["recurrent"]
     embedding = model.get("embedding")
-    width = "vocabulary_size" if embedding is None else _py(embedding["output_dim"])
+    width = Code("vocabulary_size") if embedding is None else _py(embedding["output_dim"])
     layers = []
     for layer in recurrent:
-        layers.append({"module": _TORCH_MODULES[layer["cell"]], "input": width, "units": layer["units"],
+        layers.append({"module": Code(_TORCH_MODULES[layer["cell"]]), "input": width, "units": layer["units"],
                        "bidirectional": bool(layer.get("bidirectional")), "dropout": layer.get("dropout") or 0.0})
         width = _py(layer["units"] * (2 if layer.get("bidirectional") else 1))
     has_lstm = any(layer["cell"] == "lstm" for layer in recurrent)
@@ -233,26 +255,67 @@ def torch_program_context(spec: dict, *, data_path: str = "full") -> dict:
         "torch_layers": layers,
         "head_input": width,
         "has_dropout": any(layer["dropout"] for layer in layers),
-        "forget_biases": ("[" + ", ".join(_py(layer.get("forget_bias", 1.0) if layer["cell"] == "lstm" else None)
-                                          for layer in recurrent) + "]" if has_lstm else None),
-        "class_name": context["cell_title"].replace("SimpleRNN", "RNN") + "Classifier",
-        "pad_sequences": "pad_sequences", "get_file": "get_file",
+        "forget_biases": (_py([layer.get("forget_bias", 1.0) if layer["cell"] == "lstm" else None
+                                   for layer in recurrent]) if has_lstm else None),
+        "class_name": Code(context["cell_title"].replace("SimpleRNN", "RNN") + "Classifier"),
+        "pad_sequences": Code("pad_sequences"), "get_file": Code("get_file"),
         "downloads": spec["dataset"]["source"] == "keras-imdb" and not spec["dataset"].get("path"),
     })
     return context
 
 
-def program_source(spec: dict, *, data_path: str = "full", framework: str = "keras") -> str:
-    """The program in the percent cell format (the one source of both files)."""
+def _skeleton(spec: dict, data_path: str, framework: str) -> tuple[list[Cell], list]:
+    """The program's cells with every interpolated text still a slot, and the slots' values."""
     if framework == "torch":
         context = torch_program_context(spec, data_path=data_path)
     else:
         context = program_context(spec, data_path=data_path)
-    return _environment().get_template(_TEMPLATES[framework]).render(context)
+    token = _slots.set([])
+    try:
+        source = _environment().get_template(_TEMPLATES[framework]).render(context)
+        values = _slots.get()
+    finally:
+        _slots.reset(token)
+    cells = program_cells(source)
+    for cell in cells:
+        if cell.kind == "code":
+            _check_slots_in_comments(cell.text)
+    return cells, values
+
+
+def _check_slots_in_comments(code: str) -> None:
+    """A text slot in a code cell must lie in a comment: anywhere else, it would be code (a template bug)."""
+    marked = _SLOT.sub(lambda m: f"labreport_text_slot_{m.group(1)}_", code)
+    if marked == code:
+        return
+    for token in tokenize.generate_tokens(io.StringIO(marked + "\n").readline):
+        if token.type != tokenize.COMMENT and "labreport_text_slot_" in token.string:
+            raise RuntimeError(f"labreport bug: a program template prints text outside a comment, in: {token.line!r}; "
+                               "print values in code with the `py` filter")
+
+
+def _fill(text: str, values: list, as_text) -> str:
+    return _SLOT.sub(lambda m: as_text(values[int(m.group(1))]), text)
+
+
+def program_source(spec: dict, *, data_path: str = "full", framework: str = "keras") -> str:
+    """The program in the percent cell format, every interpolated text as one comment line."""
+    cells, values = _skeleton(spec, data_path, framework)
+    parts = []
+    for cell in cells:
+        if cell.kind == "markdown":
+            parts.append("# %% [markdown]\n" + "\n".join(("# " + line).rstrip() for line in cell.text.split("\n")))
+        else:
+            parts.append("# %%\n" + cell.text)
+    return _fill("\n\n".join(parts) + "\n", values, comment_text)
 
 
 def program_cells(source: str) -> list[Cell]:
-    """Split percent-format text into cells; a markdown cell's lines lose their '# '."""
+    """Split percent-format text into cells; a markdown cell's lines lose their '# '.
+
+    Only "\\n" ends a line here: the program's own text has no other line break, and a value's text
+    is a slot (or one comment line) while this runs.
+    """
     cells: list[Cell] = []
     kind, lines = None, []
 
@@ -260,10 +323,10 @@ def program_cells(source: str) -> list[Cell]:
         text = "\n".join(lines).strip("\n")
         if kind is not None and text:
             if kind == "markdown":
-                text = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in text.splitlines())
+                text = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in text.split("\n"))
             cells.append(Cell(kind, text))
 
-    for line in source.splitlines():
+    for line in source.split("\n"):
         mark = _CELL_MARK.match(line)
         if mark:
             close()
@@ -276,20 +339,31 @@ def program_cells(source: str) -> list[Cell]:
 
 def program_py(spec: dict, *, data_path: str = "full", framework: str = "keras") -> str:
     """program.py: the code cells, each markdown cell above its code as comments."""
+    cells, values = _skeleton(spec, data_path, framework)
     parts = []
-    for cell in program_cells(program_source(spec, data_path=data_path, framework=framework)):
+    for cell in cells:
         if cell.kind == "markdown":
             # Markdown headings read as plain comment lines in a script.
-            parts.append("\n".join(("# " + _MARKDOWN_HEADING.sub("", line)).rstrip() for line in cell.text.splitlines()))
+            parts.append("\n".join(("# " + _MARKDOWN_HEADING.sub("", line)).rstrip() for line in cell.text.split("\n")))
         else:
             parts.append(cell.text)
-    return '"""' + _docstring(spec, framework) + '"""\n\n' + "\n\n".join(parts) + "\n"
+    body = _fill("\n\n".join(parts), values, comment_text)
+    return '"""' + _docstring(spec, framework) + '"""\n\n' + body + "\n"
 
 
 def _docstring(spec: dict, framework: str = "keras") -> str:
     from .. import __version__
-    return (f"{spec['name']}: the program of the labreport run, in plain {'PyTorch' if framework == 'torch' else 'Keras'}.\n\n"
+    # The name is validated to letters, digits, '_', '-' and '.'; escaped all the same, as any value.
+    name = py_literal(comment_text(spec["name"]))[1:-1]
+    return (f"{name}: the program of the labreport run, in plain {'PyTorch' if framework == 'torch' else 'Keras'}.\n\n"
             f"Written by labreport {__version__} (`labreport export`); runs without labreport.\n")
+
+
+def notebook_cells(spec: dict, *, data_path: str = "full", framework: str = "keras") -> list[Cell]:
+    """The notebook's cells: values as markdown-escaped text in markdown cells, as comment text in code cells."""
+    cells, values = _skeleton(spec, data_path, framework)
+    return [Cell(cell.kind, _fill(cell.text, values, markdown_text if cell.kind == "markdown" else comment_text))
+            for cell in cells]
 
 
 def program_notebook(spec: dict, *, data_path: str = "full", framework: str = "keras") -> str:
@@ -298,7 +372,7 @@ def program_notebook(spec: dict, *, data_path: str = "full", framework: str = "k
     from nbformat import v4
 
     cells = [v4.new_markdown_cell(cell.text) if cell.kind == "markdown" else v4.new_code_cell(cell.text)
-             for cell in program_cells(program_source(spec, data_path=data_path, framework=framework))]
+             for cell in notebook_cells(spec, data_path=data_path, framework=framework)]
     notebook = v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},
@@ -307,7 +381,20 @@ def program_notebook(spec: dict, *, data_path: str = "full", framework: str = "k
     return nbformat.writes(notebook)
 
 
-def render(spec: dict, to: str, *, data_path: str = "full", framework: str = "keras") -> str:
+def check_program_shape(spec: dict, *, data_path: str = "full", framework: str = "keras", origin: str = "spec") -> None:
+    """Refuse (SpecError naming the key) a spec whose text would change the program's statements or cells."""
+    from ..errors import SpecError
+    from .shape import shape_problems
+
+    problems = shape_problems(spec, data_path=data_path, framework=framework)
+    if problems:
+        raise SpecError(origin, problems, hint="Text from a spec enters the program only as a literal or a one-line "
+                                               "comment; please report this as a labreport bug.")
+
+
+def render(spec: dict, to: str, *, data_path: str = "full", framework: str = "keras", origin: str = "spec") -> str:
+    """The program file's text, after checking that no value in the spec changed its structure."""
+    check_program_shape(spec, data_path=data_path, framework=framework, origin=origin)
     if to == "py":
         return program_py(spec, data_path=data_path, framework=framework)
     return program_notebook(spec, data_path=data_path, framework=framework)
@@ -332,8 +419,9 @@ def write_program_files(run_dir: Path, spec: dict) -> list[Path]:
     if spec is None:
         return []  # a run saved by an older labreport whose spec this one refuses: its report says so
     run_dir = Path(run_dir)
-    return [write_atomic(run_dir / PROGRAM_NAME, program_py(spec), root=run_dir),
-            write_atomic(run_dir / NOTEBOOK_NAME, program_notebook(spec), root=run_dir)]
+    origin = f"{run_dir / 'run.json'}: spec"
+    return [write_atomic(run_dir / PROGRAM_NAME, render(spec, "py", origin=origin), root=run_dir),
+            write_atomic(run_dir / NOTEBOOK_NAME, render(spec, "ipynb", origin=origin), root=run_dir)]
 
 
 def export_program(source: str | Path, *, to: str = "py", out: Path | None = None,
@@ -364,11 +452,13 @@ def export_program(source: str | Path, *, to: str = "py", out: Path | None = Non
                               "program can be written from it.",
                               hint="Export the spec file it was run from instead, or run it again.")
         default = folder / (PROGRAM_NAME if to == "py" else NOTEBOOK_NAME)
+        origin = f"{folder / RUN_RECORD_NAME}: spec"
     else:
         from ..pipeline import resolve_spec
         resolved, _ = resolve_spec(str(source))
         spec = resolved.model_dump(mode="json")
         default = Path(f"{resolved.name}.{to}")
+        origin = str(source)
     if framework == "torch":
         default = default.with_name(f"{default.stem}_torch{default.suffix}")
         problems = torch_refusals(spec)
@@ -379,4 +469,4 @@ def export_program(source: str | Path, *, to: str = "py", out: Path | None = Non
     target = Path(out) if out is not None else default
     if target.is_dir():
         target = target / default.name
-    return write_atomic(target, render(spec, to, framework=framework))
+    return write_atomic(target, render(spec, to, framework=framework, origin=origin))
