@@ -19,6 +19,7 @@ from pathlib import Path
 from .errors import LabreportError, TrainingError
 from .model import CELL_TITLES, InputShape, build_model, describe_model
 from .train import run_files
+from .train.predictions import test_predictions
 from .train.run_files import BATCH_KEYS, CHECKPOINT_DIR, CHECKPOINT_STATE, METRICS
 
 
@@ -353,6 +354,9 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     # shape, so only the last, partial batch needs compiling (XLA compiles per shape).
     test_loss, test_accuracy = model.evaluate(dataset.x_test, dataset.y_test,
                                               batch_size=inference_batch_size(spec.training), verbose=0)
+    # Each test example's predicted class, for the paired comparison of models and the confusion matrix.
+    outputs = model.predict(dataset.x_test, batch_size=inference_batch_size(spec.training), verbose=0)
+    per_example = test_predictions(outputs, dataset.y_test, dataset.n_classes)
     evaluate_seconds = time.perf_counter() - started
     evaluated_epoch, restored, stopped = _evaluation(stopper, stopping_spec, epochs_run)
     if stopper is not None and stopper.stopped_epoch:
@@ -367,7 +371,7 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
         model=describe_model(model),
         history=recorder.history,
         batch_history=_batch_record(recorder, dataset, spec.training),
-        test={"loss": float(test_loss), "accuracy": float(test_accuracy)},
+        test={"loss": float(test_loss), "accuracy": float(test_accuracy), **per_example},
         timing={"seconds_per_epoch": recorder.seconds_per_epoch,
                 "train_seconds": round(train_seconds, 3),
                 "evaluate_seconds": round(evaluate_seconds, 3),

@@ -25,14 +25,15 @@ Definitions (what a careful reader holding the per-epoch table would accept):
   any level steps, then a fall is one change); the chances to change are the
   epochs strictly between the first and the last (n - 2).
 * Chance is the better of guessing (1/K classes) and always answering the
-  test set's most frequent class; a test accuracy is "at chance" within
-  max(0.02, 2 standard errors of that share on the test set) of it, and
-  "clearly above" beyond that.  "Learned the task" needs at least half of the
-  way from chance to 100 %; "learned part of the task" needs clearly above
-  chance and less than 90 % of the way.
-* Two test accuracies are "within a margin of each other" when their
-  difference is at most max(0.02, 2 standard errors of the difference); one
-  is "ahead" beyond that.
+  training split's most frequent class (a tie: the best of the tied classes),
+  scored on the test set; a test accuracy is "at chance" unless a one-sided
+  exact binomial test at 5 % rejects guessing at that level, and "above"
+  otherwise.  "Learned the task" needs at least half of the way from chance
+  to 100 %; "learned part of the task" needs above chance and less than 90 %
+  of the way.  A stated 95 % interval is Wilson's.
+* Two test accuracies are told apart when a two-sided test at 5 % says so:
+  McNemar's exact test where the record keeps both models' per-example
+  predictions and the test labels, else the unpaired two-proportion z-test.
 
 * A diverged run's curve ends in non-finite values; it is read up to its last
   finite epoch, and "too few finite values to describe" needs fewer than two.
@@ -225,6 +226,28 @@ def printed_matches(printed: str, value, kind: str) -> bool:
     return abs(float(number) - 100 * value) <= 0.5 * 10 ** -d + 1e-9
 
 
+def binomial_critical(n: int, p: float | None) -> float | None:
+    """The lowest share k/n with P(X >= k) < 0.05 for X ~ Binomial(n, p) (None: no k reaches it)."""
+    if not n or p is None:
+        return None
+    terms = [math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+             + (k * math.log(p) if p > 0 else (0 if k == 0 else -math.inf))
+             + ((n - k) * math.log(1 - p) if p < 1 else (0 if k == n else -math.inf)) for k in range(n + 1)]
+    tail = 0.0
+    for k in range(n, -1, -1):
+        tail += math.exp(terms[k]) if terms[k] > -math.inf else 0.0
+        if tail >= 0.05:
+            return (k + 1) / n if k < n else None
+    return None
+
+
+def wilson(share: float, n: int) -> tuple[float, float]:
+    z = 1.959963984540054
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def pct_close(printed: str, value: float) -> bool:
     """A share printed as a percentage (any decimals) is ``value`` rounded."""
     return printed_matches(printed, value, "share")
@@ -264,22 +287,23 @@ class Record:
         dataset = record.get("dataset") or {}
         classes = dataset.get("class_names") or []
         counts = (dataset.get("class_counts") or {}).get("test") or {}
+        train = (dataset.get("class_counts") or {}).get("train") or {}
         self.n_test = sum(counts.values()) or (dataset.get("sizes") or {}).get("test") or 0
+        self.n_validation = (dataset.get("sizes") or {}).get("validation") or 0
         self.uniform = 1 / len(classes) if classes else None
-        if counts:
-            self.majority_class, top = max(counts.items(), key=lambda kv: kv[1])
-            self.majority_share = top / sum(counts.values())
-        else:
-            self.majority_class, self.majority_share = None, None
+        top = max(train.values()) if train else None
+        self.majority_classes = [name for name, count in train.items() if count == top] if top else []
+        self.majority_class = self.majority_classes[0] if len(self.majority_classes) == 1 else None
+        total = sum(counts.values())
+        self.majority_share = (max(counts.get(c, 0) for c in self.majority_classes) / total
+                               if self.majority_classes and total else None)
         levels = [v for v in (self.uniform, self.majority_share) if v is not None]
         self.floor = max(levels) if levels else None
-        self.margin = self.chance_margin(self.floor)
+        self.critical = binomial_critical(self.n_test, self.floor)
+        self.margin = self.critical - self.floor if self.critical is not None else 0.0
+        self.validation_critical = binomial_critical(self.n_validation, self.floor)
         self.baselines = {b.get("cell"): b for b in record.get("baselines") or []}
-
-    def chance_margin(self, floor):
-        if floor is None or not self.n_test:
-            return 0.02
-        return max(0.02, 2 * math.sqrt(floor * (1 - floor) / self.n_test))
+        self.test_labels = dataset.get("test_labels")
 
     def baseline_accuracy(self, cell):
         base = self.baselines.get(cell) or {}
@@ -287,10 +311,11 @@ class Record:
 
     # Judgements, in this module's own terms (see the module docstring).
     def at_chance(self, accuracy) -> bool:
-        return accuracy is not None and self.floor is not None and accuracy <= self.floor + self.margin
+        return (accuracy is not None and self.floor is not None
+                and (self.critical is None or round(accuracy * self.n_test) < round(self.critical * self.n_test)))
 
     def clearly_above_chance(self, accuracy) -> bool:
-        return accuracy is not None and self.floor is not None and accuracy > self.floor + self.margin
+        return accuracy is not None and self.floor is not None and not self.at_chance(accuracy)
 
     def share_of_way(self, accuracy) -> float:
         return (accuracy - self.floor) / (1 - self.floor) if self.floor is not None and self.floor < 1 else 0.0
@@ -298,10 +323,23 @@ class Record:
     def diverged(self) -> bool:
         return self.stopped.get("reason") == "nan_loss" or self.test_accuracy is None
 
-    def tie_margin(self, a: float, b: float) -> float:
+    def apart(self, a: float, b: float, cell) -> bool:
+        """Whether the two test accuracies (main a, baseline b) are told apart at 5 %."""
+        labels = self.test_labels
+        main_predictions = (self.raw.get("test") or {}).get("predictions")
+        base_predictions = ((self.baselines.get(cell) or {}).get("test") or {}).get("predictions")
+        if labels and main_predictions and base_predictions and len(labels) == len(main_predictions) == len(base_predictions):
+            b_only = sum(1 for y, p, q in zip(labels, main_predictions, base_predictions) if p == y and q != y)
+            c_only = sum(1 for y, p, q in zip(labels, main_predictions, base_predictions) if q == y and p != y)
+            if b_only + c_only == 0:
+                return False
+            low = min(b_only, c_only)
+            p_value = min(1.0, 2 * sum(math.comb(b_only + c_only, i) for i in range(low + 1)) / 2 ** (b_only + c_only))
+            return p_value < 0.05
         n = self.n_test or 1
-        se = math.sqrt(a * (1 - a) / n + b * (1 - b) / n)
-        return max(0.02, 2 * se)
+        pooled = (a + b) / 2
+        se = math.sqrt(pooled * (1 - pooled) * 2 / n)
+        return se > 0 and math.erfc(abs(a - b) / se / math.sqrt(2)) < 0.05 if se > 0 else a != b
 
     def curve(self, name: str) -> list:
         return self.history[name]
@@ -398,12 +436,35 @@ class Checker:
                        self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed,
                        self.aim, self.problems, self.gap, self.training_ran, self.went_from, self.outcome_words,
                        self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise,
-                       self.early_stopping, self.no_validation, self.value_at_epoch):
+                       self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings):
             method(sentence)
         if sum(self.counts.values()) == before and self.looks_like_a_claim(sentence):
             self.unrecognised.append(sentence)
         if subject:
             self.subject = CURVE_WORDS[subject.group(1)]
+
+    def same_settings(self, s: str) -> None:
+        """A sentence that sets the models side by side "with the same data ..." names every setting that differed:
+        an LSTM's chrono or non-default forget-gate initialisation, which a baseline of another cell cannot have."""
+        if not re.search(r"same data(, embedding| and settings)|with the same settings", s):
+            return
+        layers = ((self.r.raw.get("spec") or {}).get("model") or {}).get("recurrent") or []
+        other_cells = [cell for cell in self.r.baselines if cell != "lstm"]
+        if not other_cells:
+            return
+        lstm = [layer for layer in layers if layer.get("cell") == "lstm"]
+        chrono = any(layer.get("forget_bias") == "chrono" for layer in lstm)
+        custom = [layer.get("forget_bias") for layer in lstm if layer.get("forget_bias") not in ("chrono", 1.0, None)]
+        problems = []
+        if chrono and "chrono" not in s:
+            problems.append("the LSTM started from chrono initialisation, which the baseline did not, and the sentence "
+                            "does not say so")
+        if not chrono and "chrono" in s:
+            problems.append("no layer used chrono initialisation")
+        stated = [float(v) for v in re.findall(r"forget-gate biases started at (-?\d+(?:\.\d+)?)", s)]
+        if sorted(stated) != sorted(float(v) for v in custom):
+            problems.append(f"the LSTM's forget-gate biases started at {custom}, the sentence says {stated}")
+        self.claim("same settings", s, not problems, "; ".join(problems))
 
     # "The training loss fell from X at epoch a to Y at epoch b, rose ... and then stayed at Z from epoch c to epoch d."
     SEGMENT = re.compile(r"(?:(rose|fell) from (" + V + r") at epoch (\d+) to (" + V + r") at epoch (\d+)"
@@ -812,38 +873,46 @@ class Checker:
             self._spike(s, times(m.group(1)), int(m.group(2)), m.group(3), m.group(4))
 
     def _chance_words(self, s: str, problems: list) -> None:
-        """'guessing scores U and always answering the most frequent test class (C) S'."""
+        """'guessing scores U and always answering the training split's most frequent class (C) scores S on the
+        test set' (or 'one of the classes tied as most frequent in the training split (A, B) at most S')."""
         r = self.r
-        m = re.search(r"guessing scores (" + V + r")(?: and always answering the most frequent test class \(([^)]*)\) (" +
-                      V + r"))?", s)
+        m = re.search(r"guessing scores (" + V + r")(?: and always answering (?:the training split's most frequent class"
+                      r"|one of the classes tied as most frequent in the training split) \(([^)]*)\)(?: at most)? scores (" +
+                      V + r") on the test set)?", s)
         if not m:
             return
         if r.uniform is None or not pct_close(m.group(1), r.uniform):
             problems.append(f"guessing: {m.group(1)} is not 1/K = {r.uniform}")
         if m.group(2) is not None:
-            if m.group(2) != r.majority_class:
-                problems.append(f"the most frequent test class is {r.majority_class}, not {m.group(2)}")
+            if m.group(2).split(", ") != r.majority_classes:
+                problems.append(f"the training split's most frequent classes are {r.majority_classes}, not {m.group(2)}")
             if r.majority_share is None or not pct_close(m.group(3), r.majority_share):
                 problems.append(f"majority share {m.group(3)} is not {r.majority_share}")
+        self._interval(s, problems)
+
+    def _interval(self, s: str, problems: list) -> None:
+        """A test accuracy's '95 % interval L–H %' is Wilson's."""
+        r = self.r
+        m = re.search(r"test accuracy,? (" + V + r"),? \(95 % interval (\d+\.\d)–(\d+\.\d) %", s)
+        if m and r.test_accuracy is not None and r.n_test:
+            low, high = wilson(r.test_accuracy, r.n_test)
+            if abs(float(m.group(2)) - 100 * low) > 0.051 or abs(float(m.group(3)) - 100 * high) > 0.051:
+                problems.append(f"interval {m.group(2)}–{m.group(3)} is not Wilson's {100 * low:.2f}–{100 * high:.2f}")
 
     def outcome(self, s: str) -> None:
         r = self.r
         acc = r.test_accuracy
-        m = re.match(r"The " + MODEL + r" did not learn the task: its test accuracy, (" + V + r"), is within (" + V +
-                     r" percentage points) of chance", s)
+        m = re.match(r"The " + MODEL + r" did not learn the task: its test accuracy, (" + V + r") \([^)]*\), is not "
+                     r"significantly above chance", s)
         if m:
             problems = []
             if acc is None or not pct_close(m.group(2), acc):
                 problems.append(f"test accuracy {m.group(2)} is not {acc}")
             if not r.at_chance(acc):
-                problems.append(f"{acc} is not within {r.margin:.4f} of chance {r.floor}")
-            if not points_close(m.group(3), r.margin):
-                problems.append(f"margin {m.group(3)} is not max(2 %, 2 SE) = {r.margin:.4f}")
-            elif acc is not None and r.floor is not None and abs(acc - r.floor) > r.margin + 1e-9:
-                problems.append(f"{acc} is {abs(acc - r.floor):.4f} from chance {r.floor}")
+                problems.append(f"{acc} is above chance {r.floor} by a binomial test (needs {r.critical})")
             self._chance_words(s, problems)
             self.claim("test outcome", s, not problems, "; ".join(problems))
-        m = re.match(r"The " + MODEL + r" learned part of the task: its test accuracy, (" + V + r"), is clearly above "
+        m = re.match(r"The " + MODEL + r" learned part of the task: its test accuracy, (" + V + r") \([^)]*\), is above "
                      r"chance \((.*)\) but covers only (" + V + r") of the way", s)
         if m:
             problems = []
@@ -857,7 +926,7 @@ class Checker:
                 problems.append(f"{r.share_of_way(acc):.1%} of the way is not 'part of the task'")
             self._chance_words(s, problems)
             self.claim("test outcome", s, not problems, "; ".join(problems))
-        m = re.match(r"The " + MODEL + r" learned the task: test accuracy (" + V + r") \(loss (" + V + r")\) on " + N +
+        m = re.match(r"The " + MODEL + r" learned the task: test accuracy (" + V + r") \([^;]*; loss (" + V + r")\) on " + N +
                      r" sequences", s)
         if m:
             problems = []
@@ -903,35 +972,35 @@ class Checker:
 
     def learning_start(self, s: str) -> None:
         r = self.r
-        m = re.match(r"(?:For the first " + N + r" epochs?|In epochs? 1(?:-(\d+))?) the validation accuracy (?:stayed|was) "
-                     r"(within|no more than) (" + V + r" percentage points) (?:of|above) the chance level \((" + V +
-                     r")\); it first rose clearly above it at epoch (\d+)", s)
+        m = re.match(r"In epochs? 1(?:-(\d+))? the validation accuracy stayed below (" + V + r"), the lowest that a "
+                     r"one-sided binomial test on " + N + r" validation sequences tells from the chance level \((" + V +
+                     r")\); it first reached it at epoch (\d+)", s)
         if m:
-            first = integer(m.group(1)) if m.group(1) else int(m.group(2) or 1)
-            within = m.group(3) == "within"
-            margin, floor, e = m.group(4), m.group(5), int(m.group(6))
+            first = int(m.group(1) or 1)
+            critical, n, floor, e = m.group(2), integer(m.group(3)), m.group(4), int(m.group(5))
             values = r.curve("val_accuracy")
             problems = []
             if first != e - 1:
-                problems.append(f"the first {first} epochs, but left chance at epoch {e}")
+                problems.append(f"epochs 1-{first}, but left chance at epoch {e}")
             if r.floor is None or not pct_close(floor, r.floor):
-                problems.append(f"chance level {floor} is not max(1/K, majority share) = {r.floor}")
-            if not points_close(margin, r.margin):
-                problems.append(f"margin {margin} is not {r.margin:.4f}")
-            if r.floor is not None:
-                outside = [(i + 1, v) for i, v in enumerate(values[:e - 1])
-                           if v is None or (abs(v - r.floor) if within else v - r.floor) > r.margin]
-                if outside:
-                    where = "within" if within else "no more than above"
-                    problems.append(f"epochs not {where} {r.margin:.4f} of {r.floor:.4f}: {outside}")
+                problems.append(f"chance level {floor} is not max(1/K, training majority share) = {r.floor}")
+            if n != r.n_validation:
+                problems.append(f"{n} validation sequences, but the record has {r.n_validation}")
+            if r.validation_critical is None or not pct_close(critical, r.validation_critical):
+                problems.append(f"threshold {critical} is not the binomial test's {r.validation_critical}")
+            else:
+                below = [(i + 1, v) for i, v in enumerate(values[:e - 1]) if v is None or v >= r.validation_critical]
+                if below:
+                    problems.append(f"epochs not below {r.validation_critical:.4f}: {below}")
                 at_e = r.value("val_accuracy", e)
-                if at_e is None or at_e <= r.floor + r.margin:
-                    problems.append(f"epoch {e}: {at_e} is not clearly above chance")
+                if at_e is None or at_e < r.validation_critical:
+                    problems.append(f"epoch {e}: {at_e} is below {r.validation_critical:.4f}")
             self.claim("left chance", s, not problems, "; ".join(problems))
-        m = re.match(r"The validation accuracy never rose clearly above chance in " + N + r" epochs?", s)
+        m = re.match(r"The validation accuracy never rose significantly above chance in " + N + r" epochs?", s)
         if m:
             values = r.curve("val_accuracy")
-            above = [(i + 1, v) for i, v in enumerate(values) if v is not None and v > (r.floor or 0) + r.margin]
+            threshold = r.validation_critical
+            above = [(i + 1, v) for i, v in enumerate(values) if v is not None and threshold is not None and v >= threshold]
             ok = integer(m.group(1)) == len(values) and not above
             self.claim("left chance", s, ok, f"{len(values)} epochs; above chance: {above}")
 
@@ -957,15 +1026,16 @@ class Checker:
                     problems.append(f"{m.group(4)} is not the {cell} test accuracy {base}")
                 if not points_close(m.group(6), main_acc - base):
                     problems.append(f"difference {m.group(6)} is not {main_acc - base:.4f}")
-                if main_acc - base <= r.tie_margin(main_acc, base):
-                    problems.append(f"{main_acc - base:.4f} is not clearly ahead (margin {r.tie_margin(main_acc, base):.4f})")
+                if not (main_acc > base and r.apart(main_acc, base, cell)):
+                    problems.append(f"{main_acc - base:.4f} ahead is not told apart from {base} by a test at 5 %")
                 if m.group(7) and not r.at_chance(base):
                     problems.append(f"{base} is not at chance ({r.floor} + {r.margin:.4f})")
             self.claim("baseline comparison", s, not problems, "; ".join(problems))
         m = re.match(r"The " + MODEL + r" baseline did better in this run: test accuracy (" + V + r") against the " +
-                     MODEL + r"'s (" + V + r") \((" + V + r" percentage points) more\)", s)
+                     MODEL + r"'s (" + V + r") \((" + V + r" percentage points) more;", s)
         if m:
-            base = r.baseline_accuracy(self._cell(m.group(1)))
+            cell = self._cell(m.group(1))
+            base = r.baseline_accuracy(cell)
             problems = []
             if main_acc is None or base is None:
                 problems.append(f"accuracies {main_acc}, {base}")
@@ -974,40 +1044,43 @@ class Checker:
                     problems.append(f"accuracies are {base} and {main_acc}")
                 if not points_close(m.group(5), base - main_acc):
                     problems.append(f"difference {m.group(5)} is not {base - main_acc:.4f}")
-                if base - main_acc <= r.tie_margin(main_acc, base):
-                    problems.append(f"{base - main_acc:.4f} is not clearly better")
+                if not (base > main_acc and r.apart(main_acc, base, cell)):
+                    problems.append(f"{base - main_acc:.4f} better is not told apart by a test at 5 %")
             self.claim("baseline comparison", s, not problems, "; ".join(problems))
         m = re.match(r"The " + MODEL + r" baseline reached test accuracy (" + V + r") against the " + MODEL + r"'s (" +
-                     V + r")\. The " + MODEL + r" (never left chance|learned only part of the task)", s)
+                     V + r") \([^)]*\)\. The " + MODEL + r" (never left chance|learned only part of the task)", s)
         if m:
-            base = r.baseline_accuracy(self._cell(m.group(1)))
+            cell = self._cell(m.group(1))
+            base = r.baseline_accuracy(cell)
             problems = []
             if main_acc is None or base is None:
                 problems.append(f"accuracies {main_acc}, {base}")
             else:
                 if not pct_close(m.group(2), base) or not pct_close(m.group(4), main_acc):
                     problems.append(f"accuracies are {base} and {main_acc}")
-                if base - main_acc <= r.tie_margin(main_acc, base):
-                    problems.append(f"the baseline is not clearly ahead ({base - main_acc:.4f})")
+                if not (base > main_acc and r.apart(main_acc, base, cell)):
+                    problems.append(f"the baseline is not told apart as ahead ({base - main_acc:.4f})")
                 if m.group(6) == "never left chance" and not r.at_chance(main_acc):
                     problems.append(f"{main_acc} is not at chance")
                 if m.group(6) != "never left chance" and not r.clearly_above_chance(main_acc):
                     problems.append(f"{main_acc} did not learn even part of the task")
             self.claim("baseline comparison", s, not problems, "; ".join(problems))
         m = re.match(r"The " + MODEL + r" baseline scored (" + V + r") against the " + MODEL + r"'s (" + V +
-                     r"), within (" + V + r" percentage points) of each other: (both stayed at chance|on this data)", s)
+                     r"): the difference, (" + V + r" percentage points), is within what sampling noise gives on this "
+                     r"test set \(.*\), so (both stayed at chance|this test set cannot tell)", s)
         if m:
-            base = r.baseline_accuracy(self._cell(m.group(1)))
+            cell = self._cell(m.group(1))
+            base = r.baseline_accuracy(cell)
             problems = []
             if main_acc is None or base is None:
                 problems.append(f"accuracies {main_acc}, {base}")
             else:
                 if not pct_close(m.group(2), base) or not pct_close(m.group(4), main_acc):
                     problems.append(f"accuracies are {base} and {main_acc}")
-                if abs(base - main_acc) > r.tie_margin(main_acc, base):
-                    problems.append(f"{abs(base - main_acc):.4f} apart is more than {r.tie_margin(main_acc, base):.4f}")
-                if not points_close(m.group(5), r.tie_margin(main_acc, base)):
-                    problems.append(f"margin {m.group(5)} is not {r.tie_margin(main_acc, base):.4f}")
+                if r.apart(main_acc, base, cell):
+                    problems.append(f"{main_acc} and {base} are told apart by a test at 5 %")
+                if not points_close(m.group(5), main_acc - base):
+                    problems.append(f"difference {m.group(5)} is not {main_acc - base:.4f}")
                 if m.group(6) == "both stayed at chance" and not (r.at_chance(base) and r.at_chance(main_acc)):
                     problems.append(f"{base} and {main_acc} are not both at chance")
             self.claim("baseline comparison", s, not problems, "; ".join(problems))
@@ -1043,8 +1116,8 @@ class Checker:
     def aim(self, s: str) -> None:
         r = self.r
         acc = r.test_accuracy
-        m = re.match(r"This run shows the aim: the " + MODEL + r" learned the task \((" + V + r") test accuracy\) while (.*)"
-                     r" with the same data and settings", s)
+        m = re.match(r"This run shows the aim: the " + MODEL + r" learned the task \((" + V + r") test accuracy\) while "
+                     r"(.* with the same data.*)", s)
         if m:
             problems = []
             if acc is None or not pct_close(m.group(2), acc) or r.share_of_way(acc) < 0.5:
@@ -1053,7 +1126,7 @@ class Checker:
                 base = r.baseline_accuracy(self._cell(other.group(1)))
                 if base is None or not pct_close(other.group(2), base):
                     problems.append(f"{other.group(1)}: {other.group(2)} is not {base}")
-                elif acc is not None and acc - base <= r.tie_margin(acc, base):
+                elif acc is not None and not (acc > base and r.apart(acc, base, self._cell(other.group(1)))):
                     problems.append(f"{other.group(1)} at {base} is not clearly behind {acc}")
             self.claim("aim", s, not problems, "; ".join(problems))
         if s.startswith("This run does not show the aim: training diverged"):

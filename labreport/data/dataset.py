@@ -53,6 +53,8 @@ class Dataset:
             "sizes": self.sizes(),
             "class_names": list(self.class_names),
             "class_counts": self.class_counts(),
+            # The test labels in order, so that models' per-example predictions can be compared.
+            "test_labels": np.asarray(self.y_test, dtype=np.int64).reshape(-1).tolist(),
             "sequence_length": self.sequence_length,
             "vocabulary_size": self.vocabulary_size,
         }

@@ -17,7 +17,7 @@ from . import curves, describe, diagnosis, mechanisms, outcome, seminar
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "9"
+FACTS_VERSION = "10"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
@@ -35,7 +35,8 @@ def build_facts(record: dict) -> dict:
     verdicts["end_state"]["repeats_overfitting"] = curves.end_repeats_overfitting(verdicts["end_state"],
                                                                                   verdicts["overfitting"])
     verdicts["spikes"] = curves.loss_spikes(history.get("loss"))
-    verdicts["left_chance_epoch"] = outcome.left_chance_epoch(history, result.get("floor"), result.get("margin", 0.02))
+    verdicts["validation_chance"] = outcome.validation_chance(record, result.get("floor"))
+    verdicts["left_chance_epoch"] = outcome.left_chance_epoch(history, verdicts["validation_chance"])
     verdicts["comparison"] = outcome.comparison(record, result)
     verdicts["evaluation"] = outcome.evaluation(record, result)
     learned = result["verdict"] == "learned"

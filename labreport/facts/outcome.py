@@ -1,38 +1,47 @@
 """Verdicts about what the run achieved: learned, at chance, diverged; and the baseline comparison.
 
 "Chance" is the better of guessing uniformly (1/K) and always answering the
-test set's most frequent class: a model has learned something only if it
-beats both by more than the test set's sampling error.
+training split's most frequent class (what a model that learned only the class
+shares would answer), scored on the test set: a model has learned something
+only if a one-sided binomial test tells its test accuracy from that level
+(facts/statistics.py).  Two models are told apart by McNemar's test on their
+per-example test predictions, or by the unpaired two-proportion test where a
+record has none.
 """
 
 from __future__ import annotations
 
-import math
-
+from . import statistics
 from .curves import finite
 
-# A test accuracy within max(CHANCE_MARGIN, 2 standard errors) of chance is "at chance".
-CHANCE_MARGIN = 0.02
 # "Learned": the model closed at least this share of the distance from chance to 100 %.
 LEARNED_SHARE = 0.7
-# Two test accuracies closer than max(SAME_MARGIN, 2 standard errors of the difference) are a tie.
-SAME_MARGIN = 0.02
-
-
-def _standard_error(p: float, n: int) -> float:
-    return math.sqrt(max(p * (1 - p), 0.0) / n) if n > 0 else 0.0
 
 
 def chance_levels(dataset: dict) -> dict:
     classes = dataset.get("class_names") or []
-    counts = (dataset.get("class_counts") or {}).get("test") or {}
-    total = sum(counts.values())
+    counts = dataset.get("class_counts") or {}
+    test_counts, train_counts = counts.get("test") or {}, counts.get("train") or {}
+    total = sum(test_counts.values())
     uniform = 1.0 / len(classes) if classes else None
-    majority_class, majority = (max(counts.items(), key=lambda kv: kv[1]) if counts else (None, 0))
-    majority_share = majority / total if total else None
+    # The majority guess is made from the training labels (the test labels are unknown to a guesser);
+    # classes tied there are all named, and the guess is scored by the best of them on the test set.
+    most = max(train_counts.values()) if train_counts else None
+    majority_classes = [name for name, count in train_counts.items() if count == most] if most else []
+    shares = [test_counts.get(name, 0) / total for name in majority_classes] if total else []
+    majority_share = max(shares) if shares else None
     floor = max(v for v in (uniform, majority_share) if v is not None) if (uniform or majority_share) else None
-    return {"uniform": uniform, "majority_class": majority_class, "majority_share": majority_share,
+    return {"uniform": uniform, "majority_class": majority_classes[0] if len(majority_classes) == 1 else None,
+            "majority_classes": majority_classes, "majority_tie": len(majority_classes) > 1,
+            "majority_share": majority_share,
             "floor": floor, "n_test": total or (dataset.get("sizes") or {}).get("test")}
+
+
+def chance_threshold(floor: float | None, n: int | None) -> dict:
+    """The lowest accuracy on ``n`` examples that the binomial test calls above ``floor``."""
+    critical = statistics.critical_accuracy(n, floor) if floor is not None and n else None
+    return {"critical": critical, "margin": critical - floor if critical is not None else None,
+            "alpha": statistics.ALPHA}
 
 
 def outcome(record: dict) -> dict:
@@ -42,16 +51,18 @@ def outcome(record: dict) -> dict:
     test = record.get("test") or {}
     accuracy = test.get("accuracy")
     floor, n = levels["floor"], levels["n_test"] or 0
-    # The chance margin needs no test result: a diverged run's validation accuracy is judged against it too.
-    margin = max(CHANCE_MARGIN, 2 * _standard_error(floor, n)) if floor is not None else CHANCE_MARGIN
-    evidence = {**levels, "margin": margin, "test_accuracy": accuracy if finite(accuracy) else None,
-                "test_loss": test.get("loss") if finite(test.get("loss")) else None}
+    # The threshold needs no test result: a diverged run's validation accuracy is judged against chance too.
+    evidence = {**levels, **chance_threshold(floor, n), "test_accuracy": accuracy if finite(accuracy) else None,
+                "test_loss": test.get("loss") if finite(test.get("loss")) else None,
+                "p_value": None, "interval": None}
     if stopped.get("reason") == "nan_loss" or not finite(accuracy):
         return {"verdict": "diverged", "stopped": stopped or None, **evidence}
     share = (accuracy - floor) / (1 - floor) if floor is not None and floor < 1 else None
+    p_value = statistics.above_chance_p(accuracy, n, floor) if floor is not None and n else None
     evidence.update({"share_of_way_to_perfect": share,
-                     "above_floor": accuracy - floor if floor is not None else None})
-    if floor is not None and accuracy <= floor + margin:
+                     "above_floor": accuracy - floor if floor is not None else None,
+                     "p_value": p_value, "interval": statistics.wilson_interval(accuracy, n) if n else None})
+    if p_value is not None and p_value >= statistics.ALPHA:
         verdict = "chance"
     elif share is not None and share >= LEARNED_SHARE:
         verdict = "learned"
@@ -60,36 +71,76 @@ def outcome(record: dict) -> dict:
     return {"verdict": verdict, **evidence}
 
 
-def left_chance_epoch(history: dict, floor: float | None, margin: float) -> int | None:
-    """The first epoch whose validation accuracy was clearly above chance."""
-    if floor is None:
+def validation_chance(record: dict, floor: float | None) -> dict:
+    """The chance threshold for the validation split's size (the binomial test's, as for the test set)."""
+    n = ((record.get("dataset") or {}).get("sizes") or {}).get("validation")
+    return {"floor": floor, "n": n, **chance_threshold(floor, n)}
+
+
+def left_chance_epoch(history: dict, threshold: dict) -> int | None:
+    """The first epoch whose validation accuracy the binomial test calls above chance."""
+    if threshold.get("critical") is None:
         return None
     for index, value in enumerate(history.get("val_accuracy") or []):
-        if finite(value) and value > floor + margin:
+        if finite(value) and value >= threshold["critical"]:
             return index + 1
     return None
 
 
+def _correct(test: dict | None, labels: list | None) -> list[bool] | None:
+    predictions = (test or {}).get("predictions")
+    if not predictions or not labels or len(predictions) != len(labels):
+        return None
+    return [p == y for p, y in zip(predictions, labels)]
+
+
+def setting_differences(spec: dict, cell: str) -> list[dict]:
+    """How a baseline built with ``cell`` differs from the main model, beyond the cell itself.
+
+    Baselines swap every recurrent cell and keep every other setting; what the main model's cell
+    had and the baseline's cannot (an LSTM's forget-gate initialisation) is a difference to state.
+    """
+    differences = []
+    for index, layer in enumerate(((spec or {}).get("model") or {}).get("recurrent") or []):
+        if layer.get("cell") != "lstm" or cell == "lstm":
+            continue
+        forget = layer.get("forget_bias", 1.0)
+        if forget == "chrono":
+            differences.append({"kind": "chrono", "layer": index + 1})
+        elif forget != 1.0:  # 1.0 is Keras' own unit_forget_bias: the standard LSTM's start
+            differences.append({"kind": "forget_bias", "layer": index + 1, "value": forget})
+    return differences
+
+
 def comparison(record: dict, main_outcome: dict) -> list[dict]:
-    """The main model against each baseline, by test accuracy, with a margin for sampling error."""
+    """The main model against each baseline, by test accuracy, with the test that tells them apart."""
     rows = []
     main_accuracy = main_outcome.get("test_accuracy")
     n = main_outcome.get("n_test") or 0
+    labels = (record.get("dataset") or {}).get("test_labels")
+    main_correct = _correct(record.get("test"), labels)
     for baseline in record.get("baselines") or []:
         base_record = {"dataset": record["dataset"], "test": baseline.get("test"),
                        "stopped": baseline.get("stopped")}
         base_outcome = outcome(base_record)
         accuracy = base_outcome.get("test_accuracy")
         evidence = {"cell": baseline["cell"], "baseline_outcome": base_outcome["verdict"],
-                    "baseline_accuracy": accuracy, "main_accuracy": main_accuracy}
+                    "baseline_accuracy": accuracy, "main_accuracy": main_accuracy, "n_test": n,
+                    "differences": setting_differences(record.get("spec"), baseline["cell"])}
         if main_accuracy is None or accuracy is None:
             rows.append({"verdict": "unavailable", **evidence})
             continue
+        base_correct = _correct(baseline.get("test"), labels)
+        if main_correct is not None and base_correct is not None:
+            test = statistics.mcnemar(main_correct, base_correct)
+        else:
+            test = statistics.two_proportions(main_accuracy, accuracy, n)
         difference = main_accuracy - accuracy
-        se = math.sqrt(_standard_error(main_accuracy, n) ** 2 + _standard_error(accuracy, n) ** 2)
-        margin = max(SAME_MARGIN, 2 * se)
-        verdict = "main_ahead" if difference > margin else ("baseline_ahead" if difference < -margin else "tie")
-        rows.append({"verdict": verdict, "difference": difference, "margin": margin, **evidence})
+        if test["p_value"] < statistics.ALPHA:
+            verdict = "main_ahead" if difference > 0 else "baseline_ahead"
+        else:
+            verdict = "tie"
+        rows.append({"verdict": verdict, **test, "difference": difference, **evidence})
     return rows
 
 

@@ -143,4 +143,37 @@ def times(n) -> str:
     return {0: "no times", 1: "once", 2: "twice"}.get(int(n), f"{count(n)} times")
 
 
-FILTERS.update({"times": times, "upper_first": upper_first, "lower_first": lower_first})
+def pvalue(value) -> str:
+    """A test's p-value as a reader quotes it: 'p = 0.21', 'p = 0.003', 'p < 0.001'."""
+    if not _finite(value):
+        return f"p {NA}"
+    if value < 0.001:
+        return "p < 0.001"
+    return f"p = {value:.3f}" if value < 0.01 else f"p = {value:.2f}"
+
+
+def _pair(value) -> tuple | None:
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(_finite(v) for v in value):
+        return tuple(value)
+    return None
+
+
+def pct_interval(value) -> str:
+    """An accuracy's interval: '83.2–86.4 %' (the decimals of pct)."""
+    pair = _pair(value)
+    if pair is None:
+        return NA
+    return f"{100 * pair[0]:.1f}–{100 * pair[1]:.1f}{NBSP}%"
+
+
+def points_interval(value) -> str:
+    """A difference's interval in signed percentage points: '−0.4 to +3.6 percentage points'."""
+    pair = _pair(value)
+    if pair is None:
+        return NA
+    signed = [f"{100 * v:+.1f}".replace("-", "\u2212") for v in pair]
+    return f"{signed[0]} to {signed[1]} percentage points"
+
+
+FILTERS.update({"times": times, "upper_first": upper_first, "lower_first": lower_first,
+                "pvalue": pvalue, "pct_interval": pct_interval, "points_interval": points_interval})
