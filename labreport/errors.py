@@ -93,6 +93,17 @@ class OutputFolderBusy(OutputError):
         )
 
 
+class LockFileRefused(OutputError):
+    """The run folder's lock file is not a regular file (a planted link, a FIFO, a folder): nothing is written."""
+
+    def __init__(self, path, kind: str):
+        self.path = str(path)
+        super().__init__(
+            f"{self.path}: the output folder's lock file is {kind}, not a regular file; labreport will not "
+            f"write through it.",
+            hint="Remove it (it is not labreport's), then run again.")
+
+
 class NanLossError(TrainingError):
     """The main model's loss became NaN or infinite.
 
