@@ -130,8 +130,13 @@ def apply_overrides(spec: ExperimentSpec, *, epochs: int | None = None, data: st
     spec = spec.model_copy(update=updates)
     problems = limit_problems(spec)  # --epochs 10**20 must not pass where `epochs: 10**20` would not
     if problems:
-        raise OptionError(f"--epochs {epochs}: {problems[0].split(': ', 1)[1]}." if epochs is not None
-                          else f"{problems[0]}.")
+        key, _, problem = problems[0].partition(": ")
+        option = {"training.epochs": ("--epochs", epochs),
+                  "training.early_stopping.patience": ("--patience", patience)}.get(key)
+        if option is not None and option[1] is not None:
+            shown = f"{option[1]}" if len(str(option[1])) <= 18 else f"(a number of {len(str(option[1])):,} digits)"
+            raise OptionError(f"{option[0]} {shown}: {problem}.")
+        raise OptionError(f"{problems[0]}.")
     return spec
 
 
