@@ -9,6 +9,7 @@ again from the saved run record.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
@@ -890,7 +891,9 @@ def resolve_paths(spec: ExperimentSpec, base: Path) -> ExperimentSpec:
     for attr in ("template", "template_dir"):
         value = getattr(spec.report, attr)
         if value and not Path(value).expanduser().is_absolute():
-            report_updates[attr] = str(resolved(base / value))
+            # Made absolute, but a link is not followed: a template that is a link must still lie in the
+            # folder it is named in (containment.py), not in the folder the link leads to.
+            report_updates[attr] = str(Path(os.path.normpath(Path(base).absolute() / value)))
     if report_updates:
         updates["report"] = spec.report.model_copy(update=report_updates)
     return spec.model_copy(update=updates) if updates else spec
