@@ -173,19 +173,24 @@ def batch_command(
     worker_cpus: Optional[int] = typer.Option(None, "--worker-cpus", help="Dask: cores (TensorFlow threads) for "
                                               "each spec, asked of workers that advertise a CPU resource."),
     worker_gpus: int = typer.Option(0, "--worker-gpus", help="Dask: GPUs for each spec (the workers' GPU resource)."),
+    data_root: Optional[List[Path]] = typer.Option(
+        None, "--data-root", help="A folder whose files every spec may read (repeatable); otherwise a spec's data "
+                                  "and templates must lie in its own folder."),
 ) -> None:
     """Run many specs, reusing saved runs whose training fields are unchanged; write OUT/index.html."""
     from . import batch
 
     try:
         if check:
-            text, stale = batch.check_summary(paths or [], out_dir=out, roster=roster, output_format=output_format)
+            text, stale = batch.check_summary(paths or [], out_dir=out, roster=roster, output_format=output_format,
+                                              data_roots=data_root or [])
             typer.echo(text)
             raise typer.Exit(1 if stale else 0)
         executor = batch.ExecutorOptions(scheduler=scheduler, cluster=cluster, worker_cpus=worker_cpus,
                                          worker_gpus=worker_gpus)
         result = batch.run_batch(paths or [], jobs=jobs, out_dir=out, roster=roster, fail_fast=fail_fast,
-                                 log=typer.echo, yes=yes, executor=executor, output_format=output_format)
+                                 log=typer.echo, yes=yes, executor=executor, output_format=output_format,
+                                 data_roots=data_root or [])
     except LabreportError as error:
         _fail(error)
     typer.echo(batch.format_table(result.outcomes))
@@ -214,6 +219,8 @@ def validate_command(
     specs: List[Path] = typer.Argument(..., help="Spec files to check."),
 ) -> None:
     """Check specs without training."""
+    from .data import check_data
+    from .pipeline import check_template
     from .plan import describe_plan, plan_model
     from .spec import load_spec
 
@@ -221,6 +228,8 @@ def validate_command(
     for path in specs:
         try:
             spec = load_spec(path)
+            check_template(spec, path)  # what `run` checks before training
+            missing = check_data(spec.dataset)  # and what it refuses in the data, with the same messages
         except LabreportError as error:
             failed += 1
             typer.echo(f"Error: {error}", err=True)
@@ -230,6 +239,8 @@ def validate_command(
                    f"{spec.training.epochs} epochs)")
         for line in describe_plan(spec, plan_model(spec)):
             typer.echo(line)
+        for path in missing:
+            typer.echo(f"  note: {path}: not there yet; `labreport run` reads it")
     if failed:
         raise typer.Exit(2)
     if len(specs) == 1:

@@ -93,6 +93,17 @@ class OutputFolderBusy(OutputError):
         )
 
 
+class LockFileRefused(OutputError):
+    """The run folder's lock file is not a regular file (a planted link, a FIFO, a folder): nothing is written."""
+
+    def __init__(self, path, kind: str):
+        self.path = str(path)
+        super().__init__(
+            f"{self.path}: the output folder's lock file is {kind}, not a regular file; labreport will not "
+            f"write through it.",
+            hint="Remove it (it is not labreport's), then run again.")
+
+
 class NanLossError(TrainingError):
     """The main model's loss became NaN or infinite.
 
@@ -102,9 +113,15 @@ class NanLossError(TrainingError):
 
     def __init__(self, title: str, stopped: dict, training, csv_path):
         self.stopped = stopped
-        epoch, batch = stopped["epoch"], stopped["batch"]
+        epoch, batch = stopped.get("epoch"), stopped.get("batch")
+        # A run.json edited by hand may lack either (or hold nonsense): the sentence then leaves it out.
+        epoch = epoch if isinstance(epoch, int) and not isinstance(epoch, bool) and 0 < epoch < 10**9 else None
+        batch = batch if isinstance(batch, int) and not isinstance(batch, bool) and 0 <= batch < 10**12 else None
+        value = stopped.get("value", "NaN")
+        value = value if isinstance(value, str) and len(value) <= 20 and value.isprintable() else "NaN"
+        where = "" if epoch is None else f" at epoch {epoch}" + ("" if batch is None else f", batch {batch}")
         kept = ""
-        if csv_path is not None:
+        if csv_path is not None and epoch is not None:
             # Keras still ends the epoch it stopped in, so history.csv has its row.
             epochs_kept = "epoch 1" if epoch == 1 else f"epochs 1-{epoch}"
             kept = f" {csv_path.name} keeps {epochs_kept}, the last one as it stood at that batch."
@@ -116,7 +133,7 @@ class NanLossError(TrainingError):
         if training.optimizer == "sgd":
             changes.append("use training.optimizer: adam")
         super().__init__(
-            f"The {title} model's loss became {stopped.get('value', 'NaN')} at epoch {epoch}, batch {batch}; "
+            f"The {title} model's loss became {value}{where}; "
             f"training stopped and the report shows the run up to that batch.{kept}",
             hint=f"To fix it, {', or '.join(changes)}, then run again.",
         )

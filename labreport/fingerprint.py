@@ -30,6 +30,8 @@ from pathlib import Path
 from . import __version__
 from .atomic import write_atomic
 from .errors import LabreportError
+from .containment import DATA_FOLDER_ENTRIES
+from .safe_io import DATA_BYTES, UnreadableFile
 
 CACHE_FORMAT = 1
 # A file changed twice within one mtime tick keeps its size and mtime; so a
@@ -74,10 +76,11 @@ class HashCache:
         self.entries: dict = {}
         self.changed = False
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            from .safe_io import read_bounded
+            data = json.loads(read_bounded(self.path, 64 * 1024 * 1024))
             if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("files"), dict):
                 self.entries = data["files"]
-        except (OSError, ValueError):
+        except (OSError, ValueError, UnreadableFile):
             pass  # no cache yet, or a damaged one: hash again and write a fresh one
 
     def file_sha256(self, path: Path, stat: os.stat_result) -> str:
@@ -87,9 +90,20 @@ class HashCache:
                 and entry.get("mtime_ns") == stat.st_mtime_ns and isinstance(entry.get("sha256"), str)):
             return entry["sha256"]
         digest = hashlib.sha256()
-        with open(path, "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
+        # Non-blocking, regular files only: a file swapped for a FIFO after the stat must not hang the plan.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        try:
+            if not stat_module.S_ISREG(os.fstat(fd).st_mode):
+                return "not a regular file"
+            read = 0
+            while read <= DATA_BYTES:
+                block = os.read(fd, 1 << 20)
+                if not block:
+                    break
+                read += len(block)
                 digest.update(block)
+        finally:
+            os.close(fd)
         sha = digest.hexdigest()
         if time.time() - stat.st_mtime > _RACY_SECONDS:
             self.entries[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha}
@@ -120,9 +134,13 @@ def path_identity(path: str | Path, cache: HashCache) -> dict:
         return {"size": stat.st_size, "sha256": cache.file_sha256(resolved, stat)}
     if resolved.is_dir():
         listing = []
-        total = 0
+        total = entries = 0
         for root, dirs, files in os.walk(resolved):
             dirs.sort()
+            entries += len(dirs) + len(files)
+            if entries > DATA_FOLDER_ENTRIES:
+                # Not a data folder (a home folder, /usr): the loader refuses it; hashing it would take minutes.
+                return {"refused": f"more than {DATA_FOLDER_ENTRIES:,} files and folders"}
             for name in sorted(files):
                 file_path = Path(root) / name
                 try:
@@ -202,17 +220,23 @@ def apply_report_overrides(sections: dict, *, worksheet: str | None = None, temp
     return sections
 
 
-def _folder_digest(folder: Path) -> str:
-    """sha256 over the names and contents of the template files below a folder (hidden ones skipped)."""
+def _folder_digest(folder: Path, suffixes: tuple[str, ...] | None = None) -> str:
+    """sha256 over the names and contents of the template files below a folder (hidden ones skipped).
+
+    The files are those a render may read (containment.py: inside the folder, regular, bounded in number
+    and size), so a FIFO, /dev/zero or /usr named as a template folder is refused in a second, not hashed
+    for minutes; the render itself then refuses it by name.
+    """
+    from .containment import FOLDER_BYTES, FOLDER_SUFFIXES, Refused, read_folder_files, template_folder_files
+
     digest = hashlib.sha256()
     try:
-        files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
-            part.startswith(".") for part in p.relative_to(folder).parts))
-        for path in files:
-            digest.update(str(path.relative_to(folder)).encode("utf-8") + b"\0")
-            digest.update(path.read_bytes())
-    except OSError:
-        return "unreadable"
+        files = read_folder_files(template_folder_files(folder, suffixes=suffixes or FOLDER_SUFFIXES), FOLDER_BYTES)
+    except (Refused, OSError) as exc:
+        return f"unreadable: {exc}"
+    for name, data in files.items():
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(data)
     return digest.hexdigest()
 
 
@@ -220,7 +244,8 @@ def words_fingerprint(template_dir: str | None = None) -> dict:
     """What decides a report's words: the shipped templates (phrases, formats), a course folder, the facts' version."""
     from .facts import FACTS_VERSION
     from .resources import templates_dir
-    return {"shipped": _folder_digest(templates_dir()), "facts": FACTS_VERSION,
+    # Every shipped file (a format.yaml chooses the figures); a course's: the files a render can read.
+    return {"shipped": _folder_digest(templates_dir(), suffixes=("",)), "facts": FACTS_VERSION,
             "course": _folder_digest(Path(template_dir)) if template_dir else None}
 
 
@@ -230,10 +255,13 @@ def report_fingerprint(sections: dict) -> str:
     template = report.get("template")
     template_sha = None
     if template:
+        from .containment import Refused, template_file
+        from .safe_io import TEMPLATE_BYTES, read_bounded
         try:
-            template_sha = hashlib.sha256(Path(template).read_bytes()).hexdigest()
-        except OSError:
-            template_sha = "unreadable"
+            # Bounded as the loader reads it: a FIFO never hangs, /dev/zero never fills memory.
+            template_sha = hashlib.sha256(read_bounded(template_file(template), TEMPLATE_BYTES)).hexdigest()
+        except (Refused, UnreadableFile, OSError) as exc:
+            template_sha = f"unreadable: {exc}"
     return _digest({"fields": sections, "template": template_sha, "words": words_fingerprint(report.get("template_dir")),
                     "labreport": __version__})
 

@@ -8,15 +8,23 @@ flock when its process ends however it ends (a crash, SIGKILL), so a lock
 file left by a killed run is not a held lock: the next run takes it, and
 removes the file when done.  Where ``fcntl`` does not exist (Windows) no
 lock is taken.
+
+The lock file is opened without following a link (``O_NOFOLLOW``) and without
+waiting (``O_NONBLOCK``), and must be a regular file: a link planted at
+``.labreport.lock`` would otherwise make the run create or truncate a file
+outside the run folder, and a FIFO would block the run forever.  Anything else
+(a link, a link loop, a FIFO, a folder, a device) is ``LockFileRefused``.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import OutputFolderBusy
+from .errors import LockFileRefused, OutputError, OutputFolderBusy
 
 try:
     import fcntl
@@ -42,9 +50,52 @@ def output_folder_lock(run_dir: str | Path):
         os.close(handle)
 
 
+_OPEN_FLAGS = (os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file, opened as a regular file inside the run folder, never through a link; or LockFileRefused."""
+    try:
+        handle = os.open(path, _OPEN_FLAGS, 0o644)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW on a link (a loop, or one leading anywhere)
+            raise LockFileRefused(path, "a symbolic link") from None
+        if exc.errno == errno.EISDIR:
+            raise LockFileRefused(path, "a folder") from None
+        if exc.errno in (errno.ENXIO, errno.ENODEV, errno.EOPNOTSUPP):  # a FIFO with no reader, a socket
+            try:
+                kind = _kind(os.lstat(path).st_mode)
+            except OSError:
+                kind = "not a regular file"
+            raise LockFileRefused(path, kind) from None
+        raise OutputError(f"Cannot open the output folder's lock file {path} ({exc.strerror}).",
+                          hint="Choose a folder you can write to with --out.") from None
+    try:
+        mode = os.fstat(handle).st_mode
+    except OSError:
+        os.close(handle)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(handle)
+        raise LockFileRefused(path, _kind(mode))
+    # Opened non-blocking only so that a FIFO could not hang the open; a regular file's reads never block.
+    os.set_blocking(handle, True)
+    return handle
+
+
 def _acquire(path: Path, run_dir) -> int:
     while True:
-        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        handle = _open_lock(path)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -57,7 +108,7 @@ def _acquire(path: Path, run_dir) -> int:
         # The run before us may have removed the file between our open and our lock:
         # then this lock is on a file no one else can open, and we start again.
         try:
-            current = os.stat(path)
+            current = os.lstat(path)
         except FileNotFoundError:
             current = None
         opened = os.fstat(handle)

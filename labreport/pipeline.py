@@ -130,8 +130,13 @@ def apply_overrides(spec: ExperimentSpec, *, epochs: int | None = None, data: st
     spec = spec.model_copy(update=updates)
     problems = limit_problems(spec)  # --epochs 10**20 must not pass where `epochs: 10**20` would not
     if problems:
-        raise OptionError(f"--epochs {epochs}: {problems[0].split(': ', 1)[1]}." if epochs is not None
-                          else f"{problems[0]}.")
+        key, _, problem = problems[0].partition(": ")
+        option = {"training.epochs": ("--epochs", epochs),
+                  "training.early_stopping.patience": ("--patience", patience)}.get(key)
+        if option is not None and option[1] is not None:
+            shown = f"{option[1]}" if len(str(option[1])) <= 18 else f"(a number of {len(str(option[1])):,} digits)"
+            raise OptionError(f"{option[0]} {shown}: {problem}.")
+        raise OptionError(f"{problems[0]}.")
     return spec
 
 
@@ -329,17 +334,27 @@ def nan_loss_error(spec: ExperimentSpec, stopped: dict, run_dir: Path) -> Traini
 
 
 def check_template(spec: ExperimentSpec, spec_path: Path | None) -> None:
-    """A missing report.template is found before training, not after it."""
+    """report.template and report.template_dir, checked before training (and by `validate`, `render` and
+    batch's planner) with the rules every reader of them applies (containment.py): a FIFO, a device, a
+    file too large, a link leading out of its folder or a folder the size of /usr is refused by key."""
+    from .containment import Refused, template_file, template_folder_files
+
     template_dir = spec.report.template_dir
-    if template_dir and not Path(template_dir).is_dir():
-        problem = "is a file, not a folder" if Path(template_dir).exists() else "folder not found"
-        raise SpecError(spec_path or spec.name, [f"report.template_dir: {template_dir}: {problem}"],
-                        hint="Point report.template_dir at the folder that holds your phrases.html.j2 or formats/.")
+    if template_dir:
+        try:
+            template_folder_files(template_dir)
+        except Refused as exc:
+            raise SpecError(spec_path or spec.name, [f"report.template_dir: {template_dir}: {exc}"],
+                            hint="Point report.template_dir at the folder that holds your phrases.html.j2 or "
+                                 "formats/.") from None
     template = spec.report.template
-    if template and not Path(template).is_file():
-        problem = "is a folder, not a template file" if Path(template).is_dir() else "file not found"
-        raise SpecError(spec_path or spec.name, [f"report.template: {template}: {problem}"],
-                        hint="Relative paths are from the spec's folder.")
+    if template:
+        try:
+            template_file(template)
+        except Refused as exc:
+            problem = "is a folder, not a template file" if Path(template).is_dir() else str(exc)
+            raise SpecError(spec_path or spec.name, [f"report.template: {template}: {problem}"],
+                            hint="Relative paths are from the spec's folder.") from None
 
 
 def prepare_run_dir(run_dir: Path) -> list[Path]:
@@ -432,6 +447,7 @@ def render_saved_run(spec: str | Path | ExperimentSpec | None, *, out_dir: str |
 
     check_report_options(worksheet=worksheet, smoothing=smoothing)  # before "no saved run", as the CLI did
     spec, spec_path = resolve_spec(spec)
+    check_template(spec, spec_path)  # before the fingerprint reads it
     run_dir = Path(out_dir) / spec.name
     state = saved_run_state(spec, run_dir, training_fingerprint(spec))
     if state.record is None:

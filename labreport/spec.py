@@ -9,6 +9,7 @@ again from the saved run record.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
@@ -228,6 +229,7 @@ class ModelSpec(_Section):
 # --------------------------------------------------------------------------- training
 
 
+MAX_MIN_DELTA = 1_000  # an epoch's loss changes by far less; more means no epoch ever improves
 MonitorName = Literal["val_loss", "val_accuracy", "loss", "accuracy"]
 
 
@@ -250,6 +252,14 @@ class EarlyStoppingSpec(_Section):
                      "train every epoch, then evaluate the best one)."),
     )
     min_delta: Float = Field(0.0, ge=0, description="The least change that counts as an improvement.")
+
+    @field_validator("min_delta")
+    @classmethod
+    def _min_delta_bounded(cls, value: float) -> float:
+        if value > MAX_MIN_DELTA:
+            raise ValueError(f"{value:g} is more than any loss or accuracy changes by in an epoch "
+                             f"(at most {MAX_MIN_DELTA:,}); it would count no epoch as an improvement")
+        return value
     restore_best_weights: bool = Field(
         True, description="Evaluate the weights of the best epoch, not the last (Keras' default is false)."
     )
@@ -488,6 +498,9 @@ def read_yaml(path: Path) -> Any:
 
 def parse_yaml_text(text: str, path: Path | str = "<spec>") -> Any:
     """YAML text parsed safely and within bounds (``YAML_MAX_*``); SpecError naming ``path`` otherwise."""
+    control = _control_character(text)
+    if control:
+        raise SpecError(path, [control])
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -507,6 +520,28 @@ def parse_yaml_text(text: str, path: Path | str = "<spec>") -> Any:
         raise SpecError(path, [f"YAML error: a value cannot be read ({str(exc)[:100]})"]) from None
     finally:
         loader.dispose()
+
+
+def _control_character(text: str) -> str | None:
+    """'YAML error at line L, column C: ...' for the first character YAML does not allow (NUL, DEL, a lone
+    surrogate, other control characters), or None.  PyYAML's reader refuses them before parsing, as an
+    exception without a line (and before ``parse_yaml_text``'s handlers would see it)."""
+    match = _NOT_YAML.search(text)
+    if match is None:
+        return None
+    character = match.group()
+    line = text.count("\n", 0, match.start()) + 1
+    column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    name = _CONTROL_NAMES.get(character, "a control character")
+    return (f"YAML error at line {line}, column {column}: {name} (U+{ord(character):04X}) is not allowed in YAML; "
+            "remove it (a file saved by a word processor or an editor's binary mode can hold one)")
+
+
+# What PyYAML's reader refuses: everything outside YAML's printable set (tab, LF, CR, NEL and the
+# printable ranges), a lone surrogate included.
+_NOT_YAML = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_CONTROL_NAMES = {"\x00": "a NUL byte", "\x7f": "a DEL character", "\x1b": "an escape character",
+                  "\x0c": "a form feed", "\x0b": "a vertical tab", "\x08": "a backspace"}
 
 
 # PyYAML's wording for the mistakes people make most, and what to do about them.
@@ -652,6 +687,48 @@ def _describe(error: dict) -> str:
     return f"{key}: {message[0].lower()}{message[1:]}{shown}{advice}"
 
 
+def _plainly_a_spec(data: dict) -> bool:
+    """Whether a mapping is plainly meant as a spec: empty, or a top-level key that is (or is close to) a spec's."""
+    if not data:
+        return True
+    known = list(ExperimentSpec.model_fields)
+    for key in list(data)[:200]:
+        if not isinstance(key, str) or len(key) > 40:
+            continue
+        if key in known or difflib.get_close_matches(key, known, n=1, cutoff=0.75) or _section_of(key):
+            return True
+    return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_problems(data, where: str = "") -> list[str]:
+    """A YAML escape such as "\\ud800" makes a lone surrogate: not text, so no file, PDF or notebook can hold it."""
+    problems: list[str] = []
+
+    def walk(value, key: str) -> None:
+        if len(problems) >= 10:
+            return
+        if isinstance(value, str):
+            found = _SURROGATE.search(value)
+            if found:
+                problems.append(f"{key or '(top level)'}: holds a lone surrogate (U+{ord(found.group()):04X}, "
+                                f"written as an escape such as \"\\u{ord(found.group()):04x}\"), which is not text; "
+                                "remove it")
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                label = name if isinstance(name, str) and not _SURROGATE.search(name) else "(a key)"
+                walk(name, f"{key}.{label}" if key else label) if isinstance(name, str) else None
+                walk(item, f"{key}.{label}" if key else label)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{key}[{index}]")
+
+    walk(data, where)
+    return problems
+
+
 def _short_repr(value) -> str:
     """repr of a value for a message: at most 80 characters (a spec value may be a megabyte)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
@@ -666,8 +743,18 @@ def validate_spec(data: Any, path: Path | str = "<spec>", *, default_name: str |
         data = {}
     if not isinstance(data, dict):
         raise SpecError(path, [f"the top level must be a mapping of keys, not {type(data).__name__}"])
+    if not _plainly_a_spec(data):
+        # Not a spec someone wrote (a key file, a config, /etc/passwd through a link): its lines would come
+        # back as "unknown key" problems, which reach terminals, CI logs and batch's index.json.  Not shown.
+        raise SpecError(path, [f"none of its {len(data):,} top-level keys is a spec's key, so it does not look "
+                               f"like a labreport spec (its keys are not shown)"],
+                        hint=f"A spec's top-level keys are {', '.join(ExperimentSpec.model_fields)}; "
+                             "`labreport init NAME` writes one to start from.")
     if "name" not in data and default_name is not None:
         data = {"name": default_name, **data}
+    problems = _surrogate_problems(data)
+    if problems:
+        raise SpecError(path, problems)
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
@@ -687,6 +774,7 @@ LARGE_RUNS_VARIABLE = "LABREPORT_ALLOW_LARGE_RUNS"
 # key: (limit, hard cap even with LABREPORT_ALLOW_LARGE_RUNS, what one is)
 SPEC_LIMITS = {
     "training.epochs": (2_000, 1_000_000, "epochs"),  # as many as a report renders by default (record_check)
+    "training.early_stopping.patience": (2_000, 1_000_000, "epochs"),  # beyond training.epochs it never stops
     "training.batch_size": (65_536, 10_000_000, "samples per batch"),
     "dataset.n_train": (10_000_000, 10**9, "sequences"),
     "dataset.n_test": (10_000_000, 10**9, "sequences"),
@@ -803,7 +891,9 @@ def resolve_paths(spec: ExperimentSpec, base: Path) -> ExperimentSpec:
     for attr in ("template", "template_dir"):
         value = getattr(spec.report, attr)
         if value and not Path(value).expanduser().is_absolute():
-            report_updates[attr] = str(resolved(base / value))
+            # Made absolute, but a link is not followed: a template that is a link must still lie in the
+            # folder it is named in (containment.py), not in the folder the link leads to.
+            report_updates[attr] = str(Path(os.path.normpath(Path(base).absolute() / value)))
     if report_updates:
         updates["report"] = spec.report.model_copy(update=report_updates)
     return spec.model_copy(update=updates) if updates else spec

@@ -93,8 +93,10 @@ def cluster():
 @pytest.mark.slow
 def test_a_local_cluster_gives_the_local_pool_s_output_and_a_rerun_trains_nothing(tmp_path):
     specs = write_specs(tmp_path)
-    local = batch(specs, "--jobs", "2", "--out", tmp_path / "local")
-    dask = batch(specs, "--cluster", "local", "--jobs", "2", "--out", tmp_path / "dask")
+    # The CSV lies beside the specs' folder: named as a root the specs may read (--data-root).
+    local = batch(specs, "--jobs", "2", "--out", tmp_path / "local", "--data-root", tmp_path / "data")
+    dask = batch(specs, "--cluster", "local", "--jobs", "2", "--out", tmp_path / "dask", "--data-root",
+                 tmp_path / "data")
     assert local.exit_code == dask.exit_code == 1, (local.output, dask.output)  # the NaN spec failed
     assert sorted(p.name for p in (tmp_path / "local").iterdir()) == \
         sorted(p.name for p in (tmp_path / "dask").iterdir()) == ["index.html", "index.json", "nan", "reviews", "tiny"]
@@ -118,7 +120,8 @@ def test_a_local_cluster_gives_the_local_pool_s_output_and_a_rerun_trains_nothin
         (tmp_path / "dask" / "reviews" / "program.py").read_text(encoding="utf-8")
 
     before = {name: mtimes(tmp_path / "dask" / name) for name in ("tiny", "reviews")}
-    again = batch(specs, "--cluster", "local", "--jobs", "2", "--out", tmp_path / "dask")
+    again = batch(specs, "--cluster", "local", "--jobs", "2", "--out", tmp_path / "dask", "--data-root",
+                  tmp_path / "data")
     assert again.exit_code == local.exit_code
     statuses = {name: row["status"] for name, row in index(tmp_path / "dask").items()}
     assert statuses["tiny"] == statuses["reviews"] == "reused" and "trained" not in statuses.values()

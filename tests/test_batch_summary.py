@@ -65,7 +65,10 @@ def test_text_from_specs_and_messages_cannot_add_markup_links_or_mentions(saved)
     ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
     ("ping @org/team", "ping &#64;org/team"),
     ("**bold** _it_ `code` ~~x~~", "\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\~\\~x\\~\\~"),
-    ("![img](http://x)", "\\!\\[img\\](http://x)"),
+    ("![img](http://x)", "`![img](http://x)`"),  # a word with a URL is code: GitHub neither links nor shows it
+    ("see www.example.com", "see `www.example.com`"),
+    ("https://example.com/a|b", "`https://example.com/a?b`"),
+    ("write to a@b.org", "write to `a@b.org`"),
     ("x" * 400, "x" * 297 + "..."),
 ])
 def test_a_cell_is_one_line_of_plain_text(text, shown):

@@ -408,7 +408,177 @@ CASES = [
     Case("6-roster-unclosed-quote", roster_case(lambda c: c.write(
         "roster.csv", 'student_name,enrolment_no\n"Doe, Jane,1\nSmith,2\n')), 2,
         ["line 2: a quote is never closed", "joining students' rows"], seconds=5),
+
+    # ------------------------------------------------------------------ round two (issue 26, section 2)
+    # 3. the run folder's lock file: never created, truncated or followed outside the run folder
+    Case("3-lock-is-a-link-out", lambda c: _planted_lock(c, lambda lock: lock.symlink_to(c.secret)), 1,
+         ["the output folder's lock file is a symbolic link", ".labreport.lock"], seconds=10),
+    Case("3-lock-is-a-dangling-link-out", lambda c: _planted_lock(c, lambda lock: lock.symlink_to(
+        c.outside / "created")), 1, "the output folder's lock file is a symbolic link", seconds=10),
+    Case("3-lock-is-a-fifo", lambda c: _planted_lock(c, os.mkfifo), 1,
+         "the output folder's lock file is a FIFO", seconds=10),
+    Case("3-lock-is-a-folder", lambda c: _planted_lock(c, os.mkdir), 1,
+         "the output folder's lock file is a folder", seconds=10),
+    Case("3-lock-is-a-link-loop", lambda c: _planted_lock(c, lambda lock: (
+        lock.symlink_to(lock.parent / "loop.b"), (lock.parent / "loop.b").symlink_to(lock))), 1,
+        "the output folder's lock file is a symbolic link", seconds=10),
+
+    # 2. leaks: a file that is plainly not the user's spec or CSV is never quoted
+    Case("2-spec-links-to-a-config", lambda c: ["validate", _linked_config(c)], 2,
+         "does not look like a labreport spec (its keys are not shown)", seconds=5),
+    Case("2-one-line-txt-named-as-csv", data_case("csv", lambda c: c.write("notes.txt", f"{SECRET}\n")), 2,
+         ["does not look like a CSV", "not shown"]),
+    Case("2-one-line-csv", data_case("csv", lambda c: c.write("data.csv", f"{SECRET}\n")), 2,
+         ["does not look like a CSV", "not shown"]),
+
+    # 4. unbounded: every read of a template bounded, the fingerprint's included
+    Case("4-template-fifo-validate", lambda c: ["validate", _template_spec(c, template=c.fifo("t.html.j2"))], 2,
+         "report.template: ", seconds=5),
+    Case("4-template-fifo-render-spec", lambda c: ["render", _template_spec(c, template=c.fifo("t.html.j2")),
+                                                   "--out", c.work / "out"], 2, "not a regular file (a FIFO)",
+         seconds=5),
+    Case("4-template-fifo-batch-check", lambda c: ["batch", "--check", _template_spec(
+        c, template=c.fifo("t.html.j2")), "--out", c.work / "out"], 1, "not a regular file (a FIFO)", seconds=5),
+    Case("4-template-links-to-dev-zero", lambda c: ["validate", _template_spec(c, template=_link_at(
+        c.work / "t.html.j2", Path("/dev/zero")))], 2, "it leads to /dev/zero, outside the template's folder",
+         seconds=5),
+    Case("4-template-3-mb", lambda c: ["validate", _template_spec(c, template=c.write(
+        "t.html.j2", "x" * (3 * 1024 * 1024)))], 2, "more than the 2 MB allowed", seconds=5),
+    Case("4-template-dir-usr", lambda c: ["validate", _template_spec(c, template_dir=Path("/usr"))], 2,
+         "holds more than 2,000 files and folders", seconds=5),
+    Case("4-template-dir-usr-batch-check", lambda c: ["batch", "--check", _template_spec(
+        c, template_dir=Path("/usr")), "--out", c.work / "out"], 1, "holds more than 2,000 files", seconds=5),
+    Case("4-template-dir-holds-a-fifo", lambda c: ["validate", _template_spec(c, template_dir=_course(
+        c, lambda folder: os.mkfifo(folder / "phrases.html.j2")))], 2,
+        "phrases.html.j2: not a regular file (a FIFO)", seconds=5),
+    Case("4-roster-json-fifo", lambda c: _saved_batch(c, ["--check", "--roster", _roster_rows(2)(c)],
+                                                      plant=lambda run: os.mkfifo(run / "roster.json")), 1,
+         "1 of 1 spec(s) out of date", seconds=10),
+    Case("4-roster-json-dev-zero", lambda c: _saved_batch(c, ["--check", "--roster", _roster_rows(2)(c)],
+                                                          plant=lambda run: (run / "roster.json").symlink_to(
+                                                              "/dev/zero")), 1, "1 of 1 spec(s) out of date",
+         seconds=10),
+    Case("4-previous-test-fifo", lambda c: _saved_batch(c, ["--check", "--format", "markdown"], plant=lambda run:
+                                                        os.mkfifo(run / "previous_test.json")), 1, "first run",
+         seconds=10),
+    Case("4-previous-test-dev-zero", lambda c: _saved_batch(c, ["--check", "--format", "markdown"], plant=lambda run:
+                                                            (run / "previous_test.json").symlink_to("/dev/zero")),
+         1, "first run", seconds=10),
+
+    # 5. tracebacks
+    Case("5-nul-byte-in-spec", lambda c: ["validate", _raw_spec(c, b"name: a\x00b\n")], 2,
+         "YAML error at line 1, column 8: a NUL byte (U+0000) is not allowed in YAML", seconds=5),
+    Case("5-del-byte-in-spec", lambda c: ["run", _raw_spec(c, b"name: x\ndescription: a\x7f\n"), "--out",
+                                          c.work / "out"], 2,
+         "YAML error at line 2, column 15: a DEL character (U+007F) is not allowed in YAML", seconds=5),
+    Case("5-escape-byte-in-spec", spec_case("name: x\ndescription: a\x1bb\n"), 2,
+         "an escape character (U+001B) is not allowed", seconds=5),
+    Case("5-lone-surrogate-in-spec", spec_case('name: x\ndescription: "Lab \\ud800"\n', "run"), 2,
+         "description: holds a lone surrogate (U+D800", seconds=5),
+    Case("5-lone-surrogate-in-run-json", tampered(lambda r: (r.update(description="Lab \ud800"), r["dataset"].update(
+        class_names=["neg\udfff", "pos"]))), 0, "Done:", seconds=90),
+    Case("5-previous-test-400-digits", lambda c: _saved_batch(c, ["--check", "--format", "markdown"], previous={
+        "accuracy": 10 ** 400}), 1, "accuracy is not a fraction between 0 and 1 (not compared)", seconds=10),
+    Case("5-nan-loss-without-its-epoch", lambda c: _saved_batch(c, ["--check"], change=lambda r: r.update(
+        stopped={"reason": "nan_loss"})), 1, "spec(s) out of date", seconds=10),
+
+    # 6. small ones
+    Case("6-markdown-www-name", lambda c: _saved_batch(c, ["--check", "--format", "markdown"], name="www.evil.com"),
+         1, "| `www.evil.com` |", seconds=10),
+    Case("6-markdown-www-in-a-reason", lambda c: ["batch", "--check", "--format", "markdown", c.write(
+        "www.evil.com.yaml", "name: 'see http://evil.example'\n"), "--out", c.work / "out"], 1,
+        ["| `www.evil.com` | **cannot run**: `", "`http://evil.example')`"], seconds=10),
+    Case("6-previous-test-nan", lambda c: _saved_batch(c, ["--check", "--format", "markdown"], previous={
+        "accuracy": float("nan")}), 1, "not compared", seconds=10),
+    Case("6-previous-test-true", lambda c: _saved_batch(c, ["--check", "--format", "markdown"], previous={
+        "accuracy": True}), 1, "not compared", seconds=10),
+    Case("6-patience-option-400-digits", lambda c: ["run", c.write("spec.yaml", TINY), "--patience", "9" * 400,
+                                                    "--out", c.work / "out"], 2,
+         "--patience (a number of 400 digits): about 10^399 epochs is more than any run can use", seconds=5),
+    Case("6-patience-option-over-the-limit", lambda c: ["run", c.write("spec.yaml", TINY), "--patience", "5000",
+                                                        "--out", c.work / "out"], 2,
+         "--patience 5000: 5,000 epochs is more than the 2,000 allowed", seconds=5),
+    Case("6-patience-in-spec", spec_case("name: p\ntraining: {early_stopping: {patience: 99999999}}\n", "run"), 2,
+         "training.early_stopping.patience: 99,999,999 epochs is more than any run can use", seconds=5),
+    Case("6-min-delta-in-spec", spec_case("name: p\ntraining: {early_stopping: {min_delta: 1.0e+300}}\n", "run"),
+         2, "training.early_stopping.min_delta: 1e+300 is more than any loss or accuracy changes by", seconds=5),
+    Case("6-run-json-problem-in-labreport-s-template", tampered(_set("dataset.important_windows", [])), 2,
+         ["run.json: a value has a form that labreport's own template cannot show"]),
+    Case("6-data-root-not-a-folder", lambda c: ["batch", "--check", c.write("spec.yaml", TINY), "--data-root",
+                                                c.work / "gone", "--out", c.work / "out"], 2,
+         "--data-root", seconds=5),
 ]
+
+
+def _planted_lock(ctx: Ctx, plant: Callable[[Path], None]) -> list:
+    """`run` into a run folder whose .labreport.lock was planted (a link out, a FIFO, a folder, a loop)."""
+    spec = ctx.write("spec.yaml", TINY)
+    run = ctx.work / "out" / "hostile"
+    run.mkdir(parents=True)
+    plant(run / ".labreport.lock")
+    ctx.allowed.append(ctx.work / "out")
+    ctx.guarded.append(ctx.secret)
+    return ["run", spec, "--out", ctx.work / "out"]
+
+
+def _linked_config(ctx: Ctx) -> Path:
+    config = ctx.outside / "config.yaml"
+    config.write_text(f"API_TOKEN: {SECRET}\nDB_PASSWORD: {SECRET}\n")
+    return _link_at(ctx.work / "spec.yaml", config)
+
+
+def _link_at(link: Path, target: Path) -> Path:
+    link.symlink_to(target)
+    return link
+
+
+def _raw_spec(ctx: Ctx, data: bytes) -> Path:
+    path = ctx.work / "spec.yaml"
+    path.write_bytes(data)
+    return path
+
+
+def _template_spec(ctx: Ctx, *, template: Path | None = None, template_dir: Path | None = None) -> Path:
+    report = {key: str(value) for key, value in (("template", template), ("template_dir", template_dir)) if value}
+    return ctx.write("spec.yaml", TINY + f"report: {json.dumps(report)}\n")
+
+
+def _course(ctx: Ctx, make: Callable[[Path], None]) -> Path:
+    folder = ctx.work / "course"
+    folder.mkdir()
+    make(folder)
+    return folder
+
+
+def _saved_batch(ctx: Ctx, options: list, *, name: str = "hostile", plant: Callable[[Path], None] | None = None,
+                 previous: dict | None = None, change: Callable[[dict], None] | None = None) -> list:
+    """`batch SPEC OPTIONS` over a saved run of the spec (the fixture record, stamped with the spec's training
+    fingerprint: the spec needs only rendering, and nothing trains)."""
+    spec = ctx.write("spec.yaml", TINY.replace("name: hostile", f"name: {name}"))
+    run = saved_run(spec, ctx.work / "out", change=change)
+    if previous is not None:
+        (run / "previous_test.json").write_text(json.dumps({"format": 1, "test": previous}))
+    if plant is not None:
+        plant(run)
+    ctx.allowed.append(ctx.work / "out")
+    return ["batch", spec, *options, "--out", ctx.work / "out"]
+
+
+def saved_run(spec: Path, out: Path, *, change: Callable[[dict], None] | None = None) -> Path:
+    """OUT/<name>/run.json: the fixture record with the spec's name and training fingerprint."""
+    from labreport.fingerprint import training_fingerprint
+    from labreport.spec import load_spec
+
+    loaded = load_spec(spec)
+    record = json.loads(FIXTURE_RUN.read_text())
+    record["fingerprint"] = training_fingerprint(loaded).sha256
+    record["experiment"] = record["spec"]["name"] = loaded.name
+    if change is not None:
+        change(record)
+    run = out / loaded.name
+    run.mkdir(parents=True, exist_ok=True)
+    (run / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    return run
 
 
 def _linked_template(ctx: Ctx) -> Path:
@@ -524,3 +694,263 @@ def test_the_readme_states_the_limits_the_code_applies():
     for limit in (MAX_EPOCHS, MAX_CLASSES, ROSTER_CONFIRM_PDFS):
         assert f"{limit:,}" in section
     assert LARGE_RUNS_VARIABLE in section and "--yes" in section and "--template" in readme
+
+
+# --------------------------------------------------------------------------- validate refuses what run, render and export refuse
+
+# Options `validate` does not have: a case refused for one of them is not the spec's to validate.
+_RUN_ONLY_OPTIONS = ("--epochs", "--data", "--patience", "--template", "--template-dir")
+
+
+def _spec_refusals() -> list[Case]:
+    return [case for case in CASES if case.code != 0 and case.id not in _NOT_THE_SPEC]
+
+
+# Cases where run refuses the run folder, not the spec (a planted lock or checkpoint link): validate has no folder.
+_NOT_THE_SPEC = {"3-checkpoint-symlink-out", "3-lock-is-a-link-out", "3-lock-is-a-dangling-link-out",
+                 "3-lock-is-a-fifo", "3-lock-is-a-folder", "3-lock-is-a-link-loop"}
+
+
+@pytest.mark.parametrize("case", _spec_refusals(), ids=[case.id for case in _spec_refusals()])
+def test_validate_refuses_what_run_render_and_export_refuse_with_the_same_message(case: Case, tmp_path, monkeypatch):
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    work.mkdir()
+    outside.mkdir()
+    secret = outside / "secret.env"
+    secret.write_text(f"{SECRET}\n")
+    ctx = Ctx(work=work, outside=outside, secret=secret)
+    monkeypatch.chdir(work)
+    for key, value in case.env.items():
+        monkeypatch.setenv(key, value)
+    for target, value in case.patch.items():
+        module, attr = target.split(":")
+        monkeypatch.setattr(f"{module}.{attr}", value)
+    args = [str(arg) for arg in case.build(ctx)]
+    if args[0] not in ("run", "render", "export") or any(option in args for option in _RUN_ONLY_OPTIONS):
+        pytest.skip("not a spec refused by run, render or export")
+    spec = Path(args[1])
+    if not (spec.suffix in (".yaml", ".yml") or str(spec).startswith("/dev/")) or spec.is_dir():
+        pytest.skip("a run folder, not a spec")
+    refused = invoke(*args)
+    validated = invoke("validate", spec)
+    assert refused.exit_code == case.code and validated.exit_code == 2, (refused.output, validated.output)
+    assert validated.output.strip() == refused.output.strip(), "validate says something else than " + args[0]
+
+
+def test_the_parity_test_covers_spec_cases_of_every_kind():
+    ids = {case.id for case in _spec_refusals()}
+    assert {"5-del-byte-in-spec", "2-one-line-txt-named-as-csv", "4-template-fifo-render-spec",
+            "6-patience-in-spec", "6-min-delta-in-spec", "5-lone-surrogate-in-spec", "4-data-fifo"} <= ids
+
+
+# --------------------------------------------------------------------------- batch: the local pool and Dask alike
+
+distributed_installed = True
+try:
+    import distributed  # noqa: F401
+except ImportError:
+    distributed_installed = False
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    """A Dask LocalCluster (two single-threaded workers on loopback), as `--cluster local --jobs 2` starts."""
+    if not distributed_installed:
+        pytest.skip("Dask's distributed scheduler is the [dask] extra")
+    import logging
+
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, silence_logs=logging.ERROR) as local:
+        yield local.scheduler_address
+
+
+def _course_template(ctx: Ctx, specs: Path) -> None:
+    """A course folder beside the specs whose exp13 report links to a template file outside."""
+    (ctx.outside / "evil.html.j2").write_text(page(SECRET))
+    folder = specs / "course" / "formats" / "exp13"
+    folder.mkdir(parents=True)
+    (folder / "report.html.j2").symlink_to(ctx.outside / "evil.html.j2")
+
+
+def _batch_lock_link(ctx: Ctx, specs: Path, out: Path) -> dict:
+    spec = specs / "s.yaml"
+    spec.write_text(TINY)
+    run = saved_run(spec, out)
+    (run / ".labreport.lock").symlink_to(ctx.secret)
+    return {"code": 1, "reason": "the output folder's lock file is a symbolic link"}
+
+
+def _batch_lock_fifo(ctx: Ctx, specs: Path, out: Path) -> dict:
+    spec = specs / "s.yaml"
+    spec.write_text(TINY)
+    os.mkfifo(saved_run(spec, out) / ".labreport.lock")
+    return {"code": 1, "reason": "the output folder's lock file is a FIFO"}
+
+
+def _batch_course_link(ctx: Ctx, specs: Path, out: Path) -> dict:
+    _course_template(ctx, specs)
+    spec = specs / "s.yaml"
+    spec.write_text(TINY + "report: {template_dir: course}\n")
+    saved_run(spec, out)
+    return {"code": 1, "reason": "outside the template folder"}
+
+
+def _batch_spec_link(ctx: Ctx, specs: Path, out: Path) -> dict:
+    config = ctx.outside / "config.yaml"
+    config.write_text(f"name: leak\nAPI_TOKEN: {SECRET}\n")
+    (specs / "s.yaml").symlink_to(config)
+    return {"code": 1, "reason": "a symbolic link: it leads to"}
+
+
+def _batch_data_outside(ctx: Ctx, specs: Path, out: Path) -> dict:
+    data = ctx.outside / "grades.csv"
+    data.write_text(f"review,sentiment\n{SECRET},a\n{SECRET},b\n")
+    (specs / "s.yaml").write_text(TINY.replace("name: hostile", f"name: hostile\ndataset: {{source: csv, "
+                                                                 f"path: '{data}'}}"))
+    return {"code": 1, "reason": "lies outside the spec's folder and the --data-root folders"}
+
+
+def _batch_text_folder_link_out(ctx: Ctx, specs: Path, out: Path) -> dict:
+    for split in ("train", "test"):
+        for label in ("neg", "pos"):
+            folder = specs / "texts" / split / label
+            folder.mkdir(parents=True)
+            (folder / "1.txt").write_text("a short text")
+    (specs / "texts" / "train" / "pos" / "2.txt").symlink_to(ctx.secret)
+    (specs / "s.yaml").write_text(TINY.replace("name: hostile", "name: hostile\ndataset: {source: text-folder, "
+                                                                 "path: texts}"))
+    return {"code": 1, "reason": "lies outside the spec's folder and the --data-root folders"}
+
+
+def _batch_template_link_out(ctx: Ctx, specs: Path, out: Path) -> dict:
+    (ctx.outside / "evil.html.j2").write_text(page(SECRET))
+    (specs / "mine.html.j2").symlink_to(ctx.outside / "evil.html.j2")
+    spec = specs / "s.yaml"
+    spec.write_text(TINY + "report: {template: mine.html.j2}\n")
+    saved_run(spec, out)
+    return {"code": 1, "reason": "outside the template's folder"}
+
+
+BATCH_CASES = {
+    "3-batch-lock-is-a-link-out": _batch_lock_link,
+    "3-batch-lock-is-a-fifo": _batch_lock_fifo,
+    "2-batch-course-template-links-out": _batch_course_link,
+    "2-batch-template-links-out": _batch_template_link_out,
+    "2-batch-spec-links-to-a-config": _batch_spec_link,
+    "2-batch-data-outside-the-roots": _batch_data_outside,
+    "2-batch-text-folder-links-out": _batch_text_folder_link_out,
+}
+
+
+@pytest.mark.parametrize("executor", ["pool", "dask"])
+@pytest.mark.parametrize("name", list(BATCH_CASES))
+def test_hostile_batch_on_every_executor(name, executor, tmp_path, monkeypatch, request):
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    specs, out = work / "specs", work / "out"
+    for folder in (work, outside, specs):
+        folder.mkdir()
+    secret = outside / "secret.env"
+    secret.write_text(f"{SECRET}\n")
+    monkeypatch.chdir(work)
+    ctx = Ctx(work=work, outside=outside, secret=secret)
+    expected = BATCH_CASES[name](ctx, specs, out)
+    options = ["--scheduler", request.getfixturevalue("dask_scheduler")] if executor == "dask" else []
+    before = tree(outside)
+    secret_bytes = secret.read_bytes()
+
+    started = time.perf_counter()
+    result = invoke("batch", specs, "--out", out, *options)
+    seconds = time.perf_counter() - started
+
+    assert result.exit_code == expected["code"], result.output
+    assert "Traceback" not in result.output
+    reports = json.loads((out / "index.json").read_text(encoding="utf-8"))["reports"]
+    assert len(reports) == 1 and reports[0]["status"] == "failed", reports
+    assert expected["reason"] in reports[0]["reason"], reports[0]["reason"]
+    assert SECRET not in result.output and SECRET not in _files_text(out)
+    assert tree(outside) == before and secret.read_bytes() == secret_bytes
+    slack = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    assert seconds < 60 * slack, f"took {seconds:.1f} s"
+
+
+def test_a_data_root_lets_a_batch_read_a_shared_file(tmp_path):
+    shared, specs = tmp_path / "shared", tmp_path / "specs"
+    shared.mkdir()
+    specs.mkdir()
+    (shared / "reviews.csv").write_text("review,sentiment\ngood,pos\nbad,neg\n")
+    (specs / "s.yaml").write_text(TINY.replace("name: hostile", "name: hostile\ndataset: {source: csv, "
+                                                                 "path: ../shared/reviews.csv}"))
+    refused = invoke("batch", "--check", specs, "--out", tmp_path / "out")
+    assert "lies outside the spec's folder and the --data-root folders" in refused.output
+    assert "--data-root DIR" in refused.output
+    allowed = invoke("batch", "--check", specs, "--out", tmp_path / "out", "--data-root", shared)
+    assert "not run yet" in allowed.output and "outside" not in allowed.output
+    # a student's own run is not restricted: validate (what run checks first) accepts the spec
+    assert invoke("validate", specs / "s.yaml").exit_code == 0
+
+
+def test_the_dask_client_ships_a_template_folder_only_as_the_local_pool_reads_it(tmp_path):
+    """The one containment function: what the Dask client would ship is what the local loader may read."""
+    from labreport.batch.dask_cluster import _read_input
+    from labreport.errors import DataError
+
+    course = tmp_path / "course"
+    (course / "formats" / "exp13").mkdir(parents=True)
+    (course / "phrases.html.j2").write_text("{# phrases #}")
+    (course / "notes.txt").write_text(SECRET)  # never loaded by a template, so never sent
+    (course / ".git").mkdir()
+    (course / ".git" / "config.css").write_text(SECRET)
+    shipped = _read_input(course, "report.template_dir", tmp_path / "s.yaml")
+    assert shipped == {"phrases.html.j2": b"{# phrases #}"}
+    (tmp_path / "secret.html.j2").write_text(SECRET)
+    (course / "formats" / "exp13" / "report.html.j2").symlink_to(tmp_path / "secret.html.j2")
+    with pytest.raises(DataError, match="formats/exp13/report.html.j2: it leads to .*outside the template folder"):
+        _read_input(course, "report.template_dir", tmp_path / "s.yaml")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "mine.html.j2").symlink_to("/etc/passwd")
+    with pytest.raises(DataError, match="it leads to /etc/passwd"):
+        _read_input(tmp_path / "t" / "mine.html.j2", "report.template", tmp_path / "s.yaml")
+
+
+def test_the_fingerprint_reads_templates_within_bounds(tmp_path):
+    from labreport.fingerprint import report_fingerprint
+
+    fifo = tmp_path / "t.html.j2"
+    os.mkfifo(fifo)
+    started = time.perf_counter()
+    report_fingerprint({"report": {"template": str(fifo)}})
+    report_fingerprint({"report": {"template": "/dev/zero"}})
+    report_fingerprint({"report": {"template_dir": "/usr"}})
+    assert time.perf_counter() - started < 5
+
+
+# --------------------------------------------------------------------------- bounded figures; the markdown summary
+
+
+def test_a_figure_draws_a_bounded_number_of_panels_and_says_so(tmp_path):
+    from labreport.report.figures import MAX_GATE_PANELS, batch_figure, gates_figure
+
+    record = json.loads((FIXTURE_RUN.parent / "baseline_wins.json").read_text())
+    gates = record["diagnostics"]["gates"]
+    gates = {**gates, "sequences": gates["sequences"] * 334}  # 1,002 sequences
+    started = time.perf_counter()
+    figure = gates_figure(gates, tmp_path / "gates.png")
+    assert f"The first {MAX_GATE_PANELS} of the 1,002 sequences" in figure.alt
+    drawn = batch_figure({"loss": [0.5] * 20_000, "accuracy": [0.5] * 20_000, "epoch": list(range(20_000))}, 0.6,
+                         tmp_path / "batches.png")
+    assert "epochs' ends are not marked" in drawn.alt
+    assert time.perf_counter() - started < 60
+
+
+@pytest.mark.parametrize("text", ["www.evil.com", "see http://evil.example/x now", "HTTPS://A.B", "mail a@b.co",
+                                  "x(www.a.org)", "mailto:a", "ftp://h/p|q"])
+def test_the_markdown_summary_links_nothing(text):
+    import re
+
+    from labreport.batch.summary import _cell
+
+    cell = _cell(text)
+    outside_code = re.sub(r"`[^`]*`", "", cell)
+    assert not re.search(r"(?i)www\.|://|@|mailto:", outside_code), cell
+    assert "|" not in cell.replace("\\|", "")

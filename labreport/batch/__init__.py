@@ -24,7 +24,7 @@ from typing import Callable
 from ..errors import BatchCancelled, LabreportError, OptionError
 from .executors import ExecutorOptions, get_executor
 from .index import SUCCEEDED, BatchResult, Outcome, format_table, write_index
-from .planner import Plan, collect_specs, plan_specs
+from .planner import Plan, check_data_roots, collect_specs, plan_specs
 from .previous import remember_previous
 from .roster import ROSTER_CONFIRM_PDFS, RosterRow, read_roster, safe_stem
 from .summary import check_format, check_summary
@@ -40,11 +40,13 @@ _VERBS = {"train": "training", "render": "rendering", "roster": "rendering roste
 def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "output",
               roster: Path | None = None, fail_fast: bool = False,
               log: Callable[[str], None] = print, yes: bool = False,
-              executor: ExecutorOptions | None = None, output_format: str = "text") -> BatchResult:
+              executor: ExecutorOptions | None = None, output_format: str = "text",
+              data_roots: list[Path] | tuple = ()) -> BatchResult:
     """Bring every spec's report up to date, ``jobs`` at a time; write OUT/index.html and OUT/index.json.
 
     ``executor`` chooses where the work runs (default: local processes); Ctrl-C stops it, writes the
-    index of what finished and raises ``BatchCancelled``.
+    index of what finished and raises ``BatchCancelled``.  ``data_roots``: folders besides each spec's own
+    that its data and templates may lie in (``--data-root``; see containment.py), on every executor alike.
     """
     if jobs < 1:
         raise OptionError(f"--jobs must be at least 1 (got {jobs}).")
@@ -53,6 +55,7 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
         raise OptionError(f"--format {output_format} is the form of --check's summary; add --check.")
     executor = executor or ExecutorOptions()
     execute = get_executor(executor)  # a missing Dask is said before any spec is read
+    data_roots = check_data_roots(data_roots)
     rows = read_roster(roster) if roster is not None else []
     spec_paths = collect_specs(paths)
     if rows and len(rows) * len(spec_paths) > ROSTER_CONFIRM_PDFS and not yes:
@@ -61,7 +64,7 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
             f"{len(rows) * len(spec_paths):,} PDFs, more than {ROSTER_CONFIRM_PDFS} without confirmation.",
             hint="Check the roster is the class list you meant; then add --yes to make them all.")
     out_dir = Path(out_dir)
-    plans = plan_specs(spec_paths, out_dir, rows)
+    plans = plan_specs(spec_paths, out_dir, rows, data_roots)
 
     outcomes: dict[int, Outcome] = {}
     tasks: list[dict] = []

@@ -196,19 +196,36 @@ def _threads(options: ExecutorOptions, jobs: int) -> int | None:
 
 
 def _read_input(path: Path, field: str, spec_path: Path):
-    """A data or template file's bytes, or a folder's {relative path: bytes}, within SEND_BYTES."""
+    """A data or template file's bytes, or a folder's {relative path: bytes}, within SEND_BYTES.
+
+    Templates are read with the rules every other reader of them applies (containment.py): the file or the
+    folder's files inside their folder once links are followed, regular, bounded.  The worker gets plain
+    files and could no longer tell a link from a file, so what the local pool would refuse is refused here.
+    """
+    from ..containment import DATA_FOLDER_ENTRIES, Refused, read_folder_files, template_file, template_folder_files
+    from ..safe_io import TEMPLATE_BYTES
+
     try:
+        if field == "report.template":
+            return read_bounded(template_file(path), TEMPLATE_BYTES)
+        if field == "report.template_dir":
+            return read_folder_files(template_folder_files(path), SEND_BYTES)
         if path.is_file():
             return read_bounded(path, SEND_BYTES)
         if path.is_dir():
-            files, total = {}, 0
+            files, total, entries = {}, 0, 0
             for member in sorted(path.rglob("*")):
+                entries += 1
+                if entries > DATA_FOLDER_ENTRIES:
+                    raise Refused(f"holds more than {DATA_FOLDER_ENTRIES:,} files and folders")
                 relative = member.relative_to(path)
                 if any(part.startswith(".") for part in relative.parts) or not member.is_file():
                     continue
                 files[relative.as_posix()] = read_bounded(member, SEND_BYTES - total)
                 total += len(files[relative.as_posix()])
             return files
+    except Refused as error:
+        raise DataError(f"{spec_path}: {field}: {path}: {error}; not sent to the Dask workers.") from None
     except UnreadableFile as error:
         raise DataError(f"{spec_path}: {field}: {path}: cannot be sent to the Dask workers ({error}).",
                         hint=f"A spec sends at most {SEND_BYTES / 1024**3:.0f} GB of data and templates.") from None

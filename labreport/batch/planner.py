@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LabreportError, OptionError
-from ..safe_io import resolved
+from ..safe_io import UnreadableFile, resolved
 from .previous import test_result_of
 from .roster import RosterRow
 
@@ -47,6 +47,17 @@ def collect_specs(paths: list[Path | str]) -> list[Path]:
         unique.setdefault(resolved(path), path)
     return list(unique.values())
 
+def check_data_roots(data_roots: list[Path | str] | tuple) -> list[Path]:
+    """The --data-root folders, each an existing folder (OptionError otherwise)."""
+    roots = []
+    for given in data_roots or ():
+        root = Path(given).expanduser()
+        if not root.is_dir():
+            raise OptionError(f"--data-root {given}: {'not a folder' if root.exists() else 'folder not found'}.",
+                              hint="Name a folder whose files every spec of the batch may read.")
+        roots.append(root)
+    return roots
+
 # --------------------------------------------------------------------------- planning
 
 
@@ -68,12 +79,18 @@ class Plan:
     previous_test: dict | None = None
 
 
+ROSTER_STAMPS_BYTES = 8 * 1024 * 1024  # a stamp per PDF: ~200 bytes each
+
+
 def roster_stamps(run_dir: Path) -> dict:
+    """roster.json's stamps; {} when absent or not as written (a FIFO or /dev/zero there is read as neither)."""
+    from ..safe_io import UnreadableFile, read_bounded
     try:
-        data = json.loads((run_dir / ROSTER_STAMPS).read_text(encoding="utf-8"))
-        return data.get("reports", {}) if isinstance(data, dict) else {}
-    except (OSError, ValueError):
+        data = json.loads(read_bounded(run_dir / ROSTER_STAMPS, ROSTER_STAMPS_BYTES))
+    except (OSError, ValueError, UnreadableFile):
         return {}
+    reports = data.get("reports") if isinstance(data, dict) else None
+    return reports if isinstance(reports, dict) else {}
 
 
 def row_report_fingerprint(spec, row: RosterRow) -> str:
@@ -89,10 +106,36 @@ def _stale_rows(spec, run_dir: Path, fingerprint: str, rows: list[RosterRow]) ->
             or not (run_dir / row.pdf_name).is_file()]
 
 
-def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow]) -> list[Plan]:
+def check_batch_spec(path: Path, data_roots: list[Path] | tuple = ()) -> "ExperimentSpec":
+    """A batch's spec, read and checked as every executor runs it: the spec file inside its folder, its
+    templates as `labreport run` checks them, and every data and template path below the spec's folder or
+    a --data-root folder (containment.py).  A LabreportError says why not."""
+    from ..containment import check_batch_roots, inside
+    from ..errors import DataError, SpecError
+    from ..pipeline import check_template
+    from ..spec import load_spec
+
+    if Path(path).is_symlink():
+        try:
+            inside(Path(path).absolute().parent, path, what="its folder")
+        except UnreadableFile as exc:
+            # A link to a system file or another course's spec: not read, so none of its lines is echoed.
+            raise SpecError(path, [f"a symbolic link: {exc}; a batch reads only specs inside the folders "
+                                   "named"]) from None
+    spec = load_spec(path)
+    check_template(spec, path)
+    where = check_batch_roots(spec, Path(path), data_roots)
+    if where is not None:
+        raise DataError(f"{path}: {where}; a batch reads a spec's data and templates only there.",
+                        hint="If the file is meant to be shared, add --data-root DIR (the folder holding it) to the "
+                             "batch command (README: 'What a batch of specs may read').")
+    return spec
+
+
+def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow],
+               data_roots: list[Path] | tuple = ()) -> list[Plan]:
     """Compare every spec with its saved run; no training, no rendering."""
     from ..fingerprint import HashCache, saved_run_state, training_fingerprint
-    from ..spec import load_spec
 
     cache = HashCache()
     plans: list[Plan] = []
@@ -100,7 +143,7 @@ def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow]) -> 
     for path in spec_paths:
         started = time.perf_counter()
         try:
-            spec = load_spec(path)
+            spec = check_batch_spec(path, data_roots)
         except LabreportError as error:
             plans.append(Plan(path, None, "invalid", str(error)))
             continue
@@ -126,8 +169,8 @@ def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow]) -> 
         else:
             plans.append(Plan(path, spec.name, "none", "", fingerprint.sha256))
         plans[-1].spec = spec
-        stopped = (state.record or {}).get("stopped") or {}
-        if stopped.get("reason") == "nan_loss":
+        stopped = (state.record or {}).get("stopped")
+        if isinstance(stopped, dict) and stopped.get("reason") == "nan_loss":
             from ..pipeline import nan_loss_error
             plans[-1].saved_failure = str(nan_loss_error(spec, stopped, run_dir))
         plans[-1].seconds = time.perf_counter() - started

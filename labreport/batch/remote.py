@@ -35,10 +35,10 @@ import time
 from pathlib import Path, PurePath
 
 from .. import __version__
+# The spec fields that name files: (section, key).  Their client values go to the worker as copies.
+from ..containment import PATH_FIELDS
 from ..fingerprint import keras_version
 
-# The spec fields that name files: (section, key).  Their client values go to the worker as copies.
-PATH_FIELDS = (("dataset", "path"), ("dataset", "test_path"), ("report", "template"), ("report", "template_dir"))
 CANCEL_POLL_SECONDS = 2.0
 
 

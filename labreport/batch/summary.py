@@ -11,12 +11,13 @@ add markup, links or mentions to the comment.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
 from ..errors import LabreportError, OptionError
-from .planner import collect_specs, plan_specs
-from .previous import read_previous
+from .planner import check_data_roots, collect_specs, plan_specs
+from .previous import PREVIOUS_NAME, read_previous
 from .roster import read_roster
 
 FORMATS = ("text", "markdown")
@@ -30,11 +31,12 @@ def check_format(output_format: str) -> None:
 
 
 def check_summary(paths: list[Path | str], *, out_dir: Path | str = "output", roster: Path | None = None,
-                  output_format: str = "text") -> tuple[str, int]:
+                  output_format: str = "text", data_roots: list[Path] | tuple = ()) -> tuple[str, int]:
     """(the summary, how many specs are out of date); runs nothing."""
     check_format(output_format)
+    roots = check_data_roots(data_roots)
     rows = read_roster(roster) if roster is not None else []
-    plans = plan_specs(collect_specs(paths), Path(out_dir), rows)
+    plans = plan_specs(collect_specs(paths), Path(out_dir), rows, roots)
     stale = [plan for plan in plans if plan.action != "none"]
     if output_format == "text":
         lines = [f"{plan.spec_path}: {plan.name or '?'}: {plan.reason}" for plan in stale]
@@ -76,18 +78,49 @@ def _test_columns(run_dir: Path) -> tuple[str, str]:
     accuracy = (record.get("test") or {}).get("accuracy")
     if not isinstance(accuracy, (int, float)):
         return "-", "no test result (the run failed)"
+    if _accuracy(accuracy) is None:
+        return "-", "run.json's test accuracy is not a fraction between 0 and 1"
     previous = read_previous(run_dir)
-    before = (previous or {}).get("test", {}).get("accuracy")
-    if not isinstance(before, (int, float)):
+    if previous is None:
         return f"{accuracy:.4f}", "first run"
+    before = _accuracy(previous["test"].get("accuracy"))
+    if before is None:
+        # true, NaN, 400 digits or 7: not as the batch writes it; said, not computed with.
+        return f"{accuracy:.4f}", f"{PREVIOUS_NAME}'s accuracy is not a fraction between 0 and 1 (not compared)"
     return f"{accuracy:.4f}", f"{accuracy - before:+.4f} (was {before:.4f})"
 
 
+def _accuracy(value) -> float | None:
+    """A test accuracy as run.json and previous_test.json hold it (a number from 0 to 1), or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of 400 digits
+        return None
+    return number if math.isfinite(number) and 0 <= number <= 1 else None
+
+
+# What GitHub turns into a link by itself (its "extended autolinks"): www. names, any scheme://, mailto: and
+# xmpp:, and e-mail addresses.  Such a word is put in a code span, where GitHub links nothing.
+_AUTOLINK = re.compile(r"(?i)(?:www\.|[a-z][a-z0-9+.-]*://|mailto:|xmpp:|[^\s@]+@[^\s@]+\.)")
+# A code span's content is shown as it is: it must hold no backtick (which would end it), no '|' (which GFM
+# still reads as a cell's end) and no '<', '>' or '&' (shown raw, not as entities).
+_CODE_UNSAFE = re.compile(r"[`|<>&\\]")
+
+
 def _cell(text: str) -> str:
-    """Text safe inside one markdown table cell: one line, no markup, no HTML, no @mentions, at most 300 characters."""
+    """Text safe inside one markdown table cell: one line, no markup, no HTML, no @mentions, no links (nothing
+    GitHub links by itself: www. names and URLs become code), at most 300 characters."""
     text = " ".join(str(text).split())
     if len(text) > 300:
         text = text[:297] + "..."
+    return " ".join(_word(word) for word in text.split(" "))
+
+
+def _word(word: str) -> str:
+    if _AUTOLINK.search(word):
+        return "`" + _CODE_UNSAFE.sub("?", word) + "`"
     # Markdown's characters first; then HTML's, whose entities hold '&', '#' and ';' of their own.
-    text = re.sub(r"([\\`*_\[\]|#~!])", r"\\\1", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
+    word = re.sub(r"([\\`*_\[\]|#~!])", r"\\\1", word)
+    return word.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")

@@ -11,7 +11,7 @@ from typing import Callable
 
 from .dataset import Dataset, describe_lengths, split_validation
 
-__all__ = ["Dataset", "load_dataset", "describe_lengths", "split_validation", "LOADERS"]
+__all__ = ["Dataset", "check_data", "load_dataset", "describe_lengths", "split_validation", "LOADERS"]
 
 
 def _generated(spec, training):
@@ -45,3 +45,31 @@ LOADERS: dict[str, Callable] = {
 def load_dataset(dataset_spec, training_spec) -> Dataset:
     """Load the data a spec names, already split into train, validation and test."""
     return LOADERS[dataset_spec.source](dataset_spec, training_spec)
+
+
+def check_data(dataset_spec) -> list[str]:
+    """What `labreport run` refuses in the data before training, checked the same way (the same readers, so
+    the same messages) without tokenising or training: for `labreport validate`.  Returns the data paths not
+    there yet (a spec may be written before its data is downloaded; `run` says so then); Keras' own IMDB
+    cache is not downloaded here."""
+    import os
+    from pathlib import Path
+
+    source = dataset_spec.source
+    paths = [getattr(dataset_spec, key, None) for key in ("path", "test_path")]
+    missing = [str(path) for path in paths if path and not os.path.lexists(Path(path).expanduser())]
+    if source == "csv":
+        from .csv_text import read_table
+        for path in paths:
+            if path and str(path) not in missing:
+                read_table(Path(path).expanduser(), dataset_spec)
+    elif source == "text-folder" and not missing:
+        from .text_folder import check_layout
+        check_layout(dataset_spec)
+    elif source == "keras-imdb" and dataset_spec.path and not missing:
+        from .imdb import _check_shapes, read_npz
+        path = Path(dataset_spec.path).expanduser()
+        arrays = read_npz(path)
+        for part in ("train", "test"):
+            _check_shapes(path, part, arrays[f"x_{part}"], arrays[f"y_{part}"])
+    return missing

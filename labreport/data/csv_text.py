@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def _locate_bad_bytes(raw: bytes, exc: UnicodeDecodeError, encoding: str, path: 
     return where
 
 
-def _column_index(path: Path, header: list[str], name: str, key: str) -> int:
+def _column_index(path: Path, header: list[str], name: str, key: str, *, lines: int = 2) -> int:
     matches = [i for i, column in enumerate(header) if column == name]
     if len(matches) == 1:
         return matches[0]
@@ -71,7 +72,7 @@ def _column_index(path: Path, header: list[str], name: str, key: str) -> int:
             f"(columns {', '.join(str(i + 1) for i in matches)}).",
             hint="Rename the duplicates so the column is unambiguous.",
         )
-    if not _plainly_a_header(path, header):
+    if not _plainly_a_header(path, header, lines=lines):
         # Not a CSV someone made for this (a key file, a config, a binary): its first line is
         # never echoed, since messages reach terminals, CI logs and batch's index.json.
         raise DataError(
@@ -102,10 +103,23 @@ def _column_index(path: Path, header: list[str], name: str, key: str) -> int:
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
-def _plainly_a_header(path: Path, header: list[str]) -> bool:
-    """Whether row 1 is plainly a CSV header the user wrote, and so may be quoted (shortened) in a message."""
-    return (Path(path).suffix.lower() in CSV_SUFFIXES and 1 <= len(header) <= 50
-            and all(len(column) <= 60 and column.isprintable() for column in header))
+def _plainly_a_header(path: Path, header: list[str], *, lines: int = 2) -> bool:
+    """Whether row 1 is plainly a CSV header the user wrote, and so may be quoted (shortened) in a message.
+
+    Plainly a CSV: named .csv, .tsv or .txt, more than one line, and a first line of 2 to 50 short printable
+    columns (one column is allowed only when it is plainly columns joined by ';', tab or '|', as Excel in many
+    locales saves).  A one-line file (a token, a password, a key) is never quoted, whatever its name.
+    """
+    if Path(path).suffix.lower() not in CSV_SUFFIXES or lines < 2 or not header:
+        return False
+    columns = header
+    if len(header) == 1:
+        separator = next((sep for sep in (";", "\t", "|") if sep in header[0]), None)
+        if separator is None:
+            return False
+        columns = header[0].split(separator)
+    return (2 <= len(columns) <= 50
+            and all(0 < len(column.strip()) <= 60 and column.isprintable() for column in columns))
 
 
 def read_table(path: Path, spec) -> _Table:
@@ -133,8 +147,9 @@ def read_table(path: Path, spec) -> _Table:
     try:
         header = [name.strip() for name in next(reader)]
         row = 1
-        text_index = _column_index(path, header, spec.text_column, "text_column")
-        label_index = _column_index(path, header, spec.label_column, "label_column")
+        lines = 2 if re.search(r"[\r\n]\s*\S", text) else 1  # a one-line file is never quoted
+        text_index = _column_index(path, header, spec.text_column, "text_column", lines=lines)
+        label_index = _column_index(path, header, spec.label_column, "label_column", lines=lines)
         needed = max(text_index, label_index) + 1
         for row, record in enumerate(reader, start=2):
             if not record:

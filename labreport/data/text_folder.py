@@ -116,7 +116,8 @@ def _read_split(split_dir: Path, classes: list[str], encoding: str, rng: np.rand
     return [texts[i] for i in order], np.asarray(labels, dtype=np.int32)[order], counts
 
 
-def load(spec, training):
+def check_layout(spec) -> tuple[Path, Path, Path, list[str], list[str]]:
+    """(root, train folder, test folder, classes, folders left out): the layout checks `load` starts with."""
     root = Path(spec.path).expanduser()
     if not root.is_dir():
         problem = "is a file, not a folder" if root.exists() else "folder not found"
@@ -125,6 +126,11 @@ def load(spec, training):
     train_dir = _split_folder(root, spec.train_dir, "train_dir")
     test_dir = _split_folder(root, spec.test_dir, "test_dir")
     classes, left_out = _choose_classes(spec, train_dir, test_dir)
+    return root, train_dir, test_dir, classes, left_out
+
+
+def load(spec, training):
+    root, train_dir, test_dir, classes, left_out = check_layout(spec)
 
     rng = np.random.default_rng(training.seed)
     train_texts, y_train, train_counts = _read_split(train_dir, classes, spec.encoding, rng)

@@ -32,6 +32,15 @@ TRAIN_COLOUR = "#1f77b4"
 VAL_COLOUR = "#d62728"
 CELL_COLOURS = {"lstm": "#1f77b4", "gru": "#2ca02c", "simple_rnn": "#ff7f0e"}
 
+# Bounds on what one figure draws: a run writes a few of each; a run.json edited to hold thousands would
+# take minutes and a page of panels no one reads.  Past a bound the figure draws the first ones and its
+# alternative text says how many there were.
+MAX_GATE_PANELS = 8        # test sequences in the gates figure (a run records one per class, usually 2)
+MAX_GRADIENT_LINES = 8     # models per phase in the gradient figure (a run records 1-3)
+MAX_CLASS_BARS = 50        # classes in the class-balance figure
+MAX_SPLITS = 6             # splits in the class-balance figure (train, validation, test)
+MAX_EPOCH_LINES = 300      # epoch boundaries drawn in the per-batch figure
+
 
 @dataclass
 class Figure:
@@ -229,6 +238,10 @@ def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | Non
     steps = list(range(1, len(losses) + 1))
     epochs = batch_history.get("epoch") or []
     boundaries = [i + 0.5 for i in range(1, len(epochs)) if epochs[i] != epochs[i - 1]]
+    unmarked = ""
+    if len(boundaries) > MAX_EPOCH_LINES:  # a line per epoch would be a grey wall, drawn for minutes
+        unmarked = f" The {len(boundaries) + 1:,} epochs' ends are not marked (more than {MAX_EPOCH_LINES})."
+        boundaries = []
     for ax, metric in zip(axes, ("loss", "accuracy")):
         values = batch_history.get(metric) or []
         ax.plot(steps, values, color=TRAIN_COLOUR, alpha=0.25, linewidth=0.8, label="per batch (raw)")
@@ -242,7 +255,7 @@ def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | Non
     fig.tight_layout()
     save_png(fig, path)
     alt = (f"Two line charts of training loss and accuracy for each of {len(losses)} batches, raw and "
-           f"smoothed with weight {weight:g}; loss goes from {_fmt(losses[0])} to {_fmt(losses[-1])}.")
+           f"smoothed with weight {weight:g}; loss goes from {_fmt(losses[0])} to {_fmt(losses[-1])}.{unmarked}")
     return Figure("batches", path, alt, "Training loss and accuracy per batch")
 
 
@@ -281,8 +294,12 @@ def comparison_figure(models: list[dict], metric: str, path: Path) -> Figure:
 def gradient_figure(gradient_norms: dict, path: Path) -> Figure:
     """Input-gradient norm per time step against the distance from the last step, log scale."""
     fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
+    capped = ""
     for phase, style in (("initial", ":"), ("trained", "-")):
-        for cell, norms in (gradient_norms.get(phase) or {}).items():
+        models = list((gradient_norms.get(phase) or {}).items())
+        if len(models) > MAX_GRADIENT_LINES:
+            capped = f" The first {MAX_GRADIENT_LINES} of the {len(models):,} models run.json lists are shown."
+        for cell, norms in models[:MAX_GRADIENT_LINES]:
             distance = list(range(len(norms) - 1, -1, -1))
             positive = [n if n > 0 else math.nan for n in norms]
             ax.plot(distance, positive, linestyle=style, color=CELL_COLOURS.get(cell, "black"), linewidth=1.6,
@@ -294,11 +311,11 @@ def gradient_figure(gradient_norms: dict, path: Path) -> Figure:
     _finish(fig, ax, path)
     ratios = "; ".join(
         f"{CELL_TITLES.get(cell, cell)}: first step {norms[0]:.2e}, last step {norms[-1]:.2e}"
-        for cell, norms in (gradient_norms.get("initial") or {}).items() if norms)
+        for cell, norms in list((gradient_norms.get("initial") or {}).items())[:MAX_GRADIENT_LINES] if norms)
     return Figure("gradients", path,
                   "Line chart, log scale: the norm of the loss gradient with respect to the input at each "
                   "time step, against the distance from the end of the sequence, at the initial weights ("
-                  + ratios + ") and after training.",
+                  + ratios + ") and after training." + capped,
                   "Gradient norm per time step (vanishing gradients)")
 
 
@@ -307,6 +324,10 @@ def gates_figure(gates: dict, path: Path) -> Figure:
     # One sequence per class where the run recorded which (every class shows once); older records: all.
     shown = gates.get("figure_sequences")
     sequences = [gates["sequences"][i] for i in shown] if shown else gates["sequences"]
+    recorded = len(sequences)
+    sequences = sequences[:MAX_GATE_PANELS]
+    capped = (f" The first {len(sequences)} of the {recorded:,} sequences run.json lists are shown."
+              if recorded > len(sequences) else "")
     unit = gates.get("unit")
     fig, axes = _subplots(len(sequences), 1, figsize=(WIDTH, 1.6 * len(sequences) + 0.7), sharex=True)
     if len(sequences) == 1:
@@ -344,14 +365,17 @@ def gates_figure(gates: dict, path: Path) -> Figure:
     return Figure("gates", path,
                   f"Line charts over the {len(steps)} steps of {len(sequences)} test sequences: the input gate, "
                   f"forget gate and cell state of LSTM unit {unit}, and the gates' mean over all units, with the "
-                  f"important tasks marked.{detail}",
+                  f"important tasks marked.{detail}{capped}",
                   f"LSTM gates and cell state of unit {unit} along test sequences")
 
 
 def dataset_figure(dataset: dict, path: Path) -> Figure:
     """Class balance per split; beside it, the length distribution before padding when lengths vary."""
-    counts = dataset.get("class_counts") or {}
-    classes = dataset.get("class_names") or []
+    counts = dict(list((dataset.get("class_counts") or {}).items())[:MAX_SPLITS])
+    all_classes = dataset.get("class_names") or []
+    classes = all_classes[:MAX_CLASS_BARS]
+    capped = (f" The first {len(classes)} of the {len(all_classes):,} classes are shown."
+              if len(all_classes) > len(classes) else "")
     histogram = (dataset.get("lengths") or {}).get("histogram")
     if histogram:
         fig, (ax, ax_lengths) = _subplots(1, 2, figsize=(WIDTH, HEIGHT * 0.85),
@@ -385,9 +409,9 @@ def dataset_figure(dataset: dict, path: Path) -> Figure:
                        f"than the padded length {cut}.")
     fig.tight_layout()
     save_png(fig, path)
-    text = "; ".join(f"{split}: " + ", ".join(f"{c} {n}" for c, n in per_class.items())
+    text = "; ".join(f"{split}: " + ", ".join(f"{c} {n}" for c, n in list(per_class.items())[:MAX_CLASS_BARS])
                      for split, per_class in counts.items())
-    return Figure("dataset", path, f"Bar chart of sequences per class in each split ({text}).{alt_lengths}",
+    return Figure("dataset", path, f"Bar chart of sequences per class in each split ({text}).{alt_lengths}{capped}",
                   "Class balance per split" + (" and sequence lengths" if histogram else ""))
 
 

@@ -35,6 +35,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..atomic import check_inside, write_atomic
+from ..containment import RESOURCE_SUFFIXES, TEMPLATE_SUFFIXES, Refused
+from ..containment import inside as contained_in
 from ..errors import OptionError, RenderError, RunRecordError
 from ..fingerprint import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
@@ -59,8 +61,8 @@ class RenderedReport:
 
 # What a template may load by name (``extends``, ``include``, ``import``): a
 # custom template's folder may be any folder (a home folder, Downloads), so
-# only template and stylesheet files, never a hidden file or folder.
-TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".html", ".htm", ".css")
+# only template and stylesheet files, never a hidden file or folder.  The rules
+# (and the suffixes) are containment.py's, shared with the Dask client and the fingerprint.
 
 
 class TemplateRefused(SecurityError):
@@ -96,13 +98,13 @@ class ContainedLoader(BaseLoader):
             candidate = folder.joinpath(*parts)
             if not os.path.lexists(candidate):
                 continue
+            root = folder.resolve()
             try:
-                root = folder.resolve(strict=True)
-                target = candidate.resolve(strict=True)
-            except (OSError, RuntimeError):
+                target = contained_in(folder, candidate, what="the template folder")
+            except Refused as exc:
+                if str(exc).startswith("it leads to"):
+                    raise _refuse(template, str(exc)) from None
                 raise _refuse(template, "a broken symbolic link or a link loop") from None
-            if not target.is_relative_to(root):
-                raise _refuse(template, f"it leads to {target}, outside the template folder {root}")
             inside = target.relative_to(root).parts
             if any(part.startswith(".") for part in inside) or not target.name.endswith(TEMPLATE_SUFFIXES):
                 raise _refuse(template, f"it leads to {target}, not a template file")
@@ -331,8 +333,7 @@ def make_environment(*extra_template_dirs: Path | None) -> SandboxedEnvironment:
     return env
 
 
-# What WeasyPrint may read from the allowed folders: stylesheets, images and fonts.
-RESOURCE_SUFFIXES = (".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".woff", ".woff2", ".ttf", ".otf")
+# What WeasyPrint may read from the allowed folders: stylesheets, images and fonts (RESOURCE_SUFFIXES).
 RESOURCE_BYTES = 32 * 1024 * 1024
 
 
@@ -502,7 +503,8 @@ class PreparedReport:
         context = build_context(self.record, worksheet=self.worksheet, header_overrides=header,
                                 smoothing=self.smoothing, figures=self.figures, facts=self.facts)
         with _record_values(self.run_dir):
-            html_text = render_html(self.template_path, self.worksheet.template, context, env=self.environment)
+            html_text = render_html(self.template_path, self.worksheet.template, context, env=self.environment,
+                                    record_path=self.run_dir / "run.json")
 
         # The PDF is made in memory, then written before the HTML: a render that
         # fails leaves no part of a PDF, and no new report.html beside an old
@@ -518,7 +520,7 @@ class PreparedReport:
 
     def save_to_run_record(self, *, header: dict | None) -> None:
         """Make run.json hold the report fields its report now shows (written only if they changed)."""
-        saved = read_run_record(self.run_dir)
+        saved = without_surrogates(read_run_record(self.run_dir))  # written back as UTF-8, which has none
         sections = apply_report_overrides(self.sections, header=header)
         updated = {**saved, "spec": {**saved["spec"], **sections}, "experiment": sections["name"],
                    "description": sections["description"], "report_fingerprint": report_fingerprint(sections)}
@@ -534,7 +536,7 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
                    template_dir: str | Path | None = None, trust_record_templates: bool = False) -> PreparedReport:
     """Read run.json, apply the report fields, analyse the curves and draw the figures."""
     run_dir = Path(run_dir)
-    record = read_run_record(run_dir)
+    record = without_surrogates(read_run_record(run_dir))
     sections = report_sections_of_record(record)
     if not trust_record_templates and not (report_fields and "report" in report_fields):
         _refuse_record_templates(run_dir, sections.get("report") or {}, template=template, template_dir=template_dir)
@@ -570,6 +572,21 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
                           environment=make_environment(template_path.parent if template_path else None, course_dir))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(value):
+    """``value`` with every lone surrogate in its strings (JSON's "\\ud800") replaced by U+FFFD: such a
+    string cannot be drawn, written as HTML or put in a PDF, so a run.json holding one still renders."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {without_surrogates(key): without_surrogates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_surrogates(item) for item in value]
+    return value
+
+
 @contextmanager
 def _record_values(run_dir: Path):
     """The last line behind ``check_run_record``: a value of a form labreport never writes, met deep in the
@@ -602,7 +619,7 @@ def _refuse_record_templates(run_dir: Path, report: dict, *, template, template_
 
 
 def render_html(template_path: Path | None, shipped_name: str, context: dict,
-                env: SandboxedEnvironment | None = None) -> str:
+                env: SandboxedEnvironment | None = None, record_path: Path | None = None) -> str:
     """The report's HTML from the worksheet's template, or from the spec's own ``report.template``.
 
     Any error in a custom template is the template author's to fix, so it
@@ -626,8 +643,37 @@ def render_html(template_path: Path | None, shipped_name: str, context: dict,
             raise
         where = _template_line(exc, env.template_folders) or str(template_path or name)
         kind = "refused by the sandbox" if isinstance(exc, SecurityError) else "template error"
+        if record_path is not None and _in_shipped_template(exc):
+            # labreport's own templates are tested: what they cannot show came from run.json (a value of a form
+            # labreport never writes), which is the one to fix, not the template.
+            shipped = _template_line(exc, [templates_dir()]) or name
+            raise RunRecordError(record_path, [
+                f"a value has a form that labreport's own template cannot show ({kind} at "
+                f"{Path(shipped).name if ', line' not in shipped else _short_place(shipped)}: "
+                f"{str(exc)[:160]})"]) from None
         raise RenderError(f"{where}: {kind}: {exc}",
                           hint="Fix the template, then write the report again with `labreport render RUN_DIR`.") from None
+
+
+def _in_shipped_template(exc: BaseException) -> bool:
+    """Whether the innermost template frame of ``exc`` is one of labreport's own templates."""
+    shipped = templates_dir().resolve()
+    innermost = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(TEMPLATE_SUFFIXES) or "<template>" in frame.filename:
+            innermost = frame.filename
+    if innermost is None:
+        return False
+    try:
+        return Path(innermost).resolve().is_relative_to(shipped)
+    except (OSError, RuntimeError):
+        return False
+
+
+def _short_place(where: str) -> str:
+    """'templates/phrases.html.j2, line 506' for a shipped template's 'file, line N'."""
+    file, _, line = where.partition(", line ")
+    return f"{Path(file).name}, line {line}"
 
 
 def _template_line(exc: BaseException, folders: list[Path]) -> str | None:
