@@ -3,8 +3,9 @@
 The training fingerprint is the sha256 of the spec's training fields with each
 data path replaced by what the file holds (its size and sha256, so that a
 moved or renamed copy of the same data reuses the run), plus the labreport
-and Keras versions.  Generated data is described by its parameters and seed,
-which are training fields already.
+and Keras versions and the order of the training batches (``BATCH_ORDER``: a run
+trained in another order has other numbers).  Generated data is described by its
+parameters and seed, which are training fields already.
 
 The report fingerprint is the sha256 of the report fields a report was
 rendered with (plus a custom template's content and labreport's version), so
@@ -38,6 +39,9 @@ CACHE_FORMAT = 1
 # file modified this recently is hashed but not cached (git's "racy clean").
 _RACY_SECONDS = 2.0
 _DATA_PATH_FIELDS = ("path", "test_path")
+# How the training batches are ordered (train/batches.py): a run trained another way has other numbers, so
+# runs saved before this order (Keras' fit(shuffle=True), one order repeated every epoch on TensorFlow) train again.
+BATCH_ORDER = "numpy default_rng([training.seed, epoch]).permutation, every epoch"
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,8 @@ def training_fingerprint(spec, cache: HashCache | None = None) -> Fingerprint:
         dataset.pop(field, None)
     if paths:
         dataset["content"] = {field: path_identity(path, cache) for field, path in paths.items()}
-    inputs = {"training": fields, "versions": {"labreport": __version__, "keras": keras_version()}}
+    inputs = {"training": fields, "versions": {"labreport": __version__, "keras": keras_version()},
+              "procedure": {"batch_order": BATCH_ORDER}}
     if owned_cache:
         cache.save()
     return Fingerprint(_digest(inputs), inputs)
@@ -320,7 +325,8 @@ def saved_run_state(spec, run_dir: Path, fingerprint: Fingerprint, *, report_pdf
     if saved != fingerprint.sha256:
         before = record.get("fingerprint_inputs") or {}
         changes = (describe_changes(before.get("training"), fingerprint.inputs["training"])
-                   + describe_changes(before.get("versions"), fingerprint.inputs["versions"], "versions"))
+                   + describe_changes(before.get("versions"), fingerprint.inputs["versions"], "versions")
+                   + describe_changes(before.get("procedure"), fingerprint.inputs["procedure"], "procedure"))
         return SavedRunState(True, True, "training changed: " + ("; ".join(changes) or "fingerprint differs"), record)
     wanted = spec.report_fields()
     if record.get("report_fingerprint") != report_fingerprint(wanted):

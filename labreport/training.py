@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import LabreportError, TrainingError
+from .fingerprint import BATCH_ORDER
 from .model import CELL_TITLES, InputShape, build_model, describe_model
 from .train import run_files
 from .train.predictions import test_predictions
@@ -175,7 +176,10 @@ def read_checkpoint(folder: Path, fingerprint: dict, epochs: int) -> tuple[dict 
         seconds = _nan_for_null(state["seconds_per_epoch"])
     except (OSError, ValueError, KeyError, TypeError):
         return None, "its state file cannot be read"
-    if state.get("fingerprint") != fingerprint:
+    saved = state.get("fingerprint")
+    if saved != fingerprint:
+        if isinstance(saved, dict) and saved.get("batch_order") != fingerprint.get("batch_order"):
+            return None, "its epochs were trained with another batch order (an older labreport)"
         return None, "it was made with different dataset, model or training fields"
     if not weights.is_file():
         return None, f"its weights file {weights.name} is missing"
@@ -218,7 +222,8 @@ def training_fingerprint(spec, cell: str) -> dict:
     fields["training"] = {k: v for k, v in fields["training"].items()
                           if k != "epochs" and not (k == "early_stopping" and v is None)}
     fields["model"] = {k: v for k, v in fields["model"].items() if k != "compare"}
-    return {**fields, "cell": cell}
+    # A checkpoint of a run whose batches came in another order (before train/batches.py) is not resumed.
+    return {**fields, "cell": cell, "batch_order": BATCH_ORDER}
 
 
 def _progress_verbosity(progress: str) -> int | str:
@@ -230,13 +235,14 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     """Train the spec's model (or a baseline with every recurrent cell set to ``cell``)."""
     import keras
 
+    from .train.batches import fit_arguments
     from .train.callbacks import BestEpochStopping, EpochCheckpoint, HistoryRecorder
 
     cell_name = cell or spec.model.recurrent[0].cell
 
     def build():
         # The same seed for the main model and each baseline: the same initial
-        # draws and the same batch order, so only the cell differs.
+        # draws (and the batch order is drawn from the same seed), so only the cell differs.
         keras.utils.set_random_seed(spec.training.seed)
         return build_model(spec.model, spec.training, input_shape(dataset), cell=cell)
 
@@ -277,13 +283,13 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     started = time.perf_counter()
     try:
         model.fit(
-            dataset.x_train, dataset.y_train,
+            # A new order every epoch, from the seed and the epoch number (train/batches.py).
+            **fit_arguments(dataset.x_train, dataset.y_train, batch_size=spec.training.batch_size,
+                            seed=spec.training.seed, initial_epoch=initial_epoch, epochs=fit_epochs),
             validation_data=(dataset.x_val, dataset.y_val) if has_validation else None,
-            batch_size=spec.training.batch_size,
             validation_batch_size=inference_batch_size(spec.training),
             initial_epoch=initial_epoch,
             epochs=fit_epochs,
-            shuffle=True,
             callbacks=callbacks,
             verbose=_progress_verbosity(progress),
         )

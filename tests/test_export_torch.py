@@ -61,7 +61,9 @@ def test_shipped_experiments_export_a_native_torch_program(name):
     assert "nn.Embedding(vocabulary_size, " in text and "batch_first=True" in text and "self.head = nn.Linear(" in text
     assert "nn.CrossEntropyLoss()" in text and "torch.optim.Adam(model.parameters(), lr=LEARNING_RATE" in text
     assert "torch.set_num_threads(1)" in text
-    assert "torch.manual_seed(SEED)" in text and "torch.Generator().manual_seed(SEED)" in text
+    assert "torch.manual_seed(SEED)" in text
+    # The run's batch order: epoch E's permutation drawn from (SEED, E), as labreport's training draws it.
+    assert "np.random.default_rng([SEED, epoch]).permutation(len(y_train_t))" in text
     assert f"EPOCHS = {spec['training']['epochs']}" in text and f"BATCH_SIZE = {spec['training']['batch_size']}" in text
     assert "loss.backward()" in text and "evaluate(x_test_t, y_test_t)" in text and "plt.plot(" in text
     assert "in plain PyTorch" in text
