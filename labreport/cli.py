@@ -219,8 +219,7 @@ def validate_command(
     specs: List[Path] = typer.Argument(..., help="Spec files to check."),
 ) -> None:
     """Check specs without training."""
-    from .data import check_data
-    from .pipeline import check_template
+    from .pipeline import check_spec
     from .plan import describe_plan, plan_model
     from .spec import load_spec
 
@@ -228,8 +227,7 @@ def validate_command(
     for path in specs:
         try:
             spec = load_spec(path)
-            check_template(spec, path)  # what `run` checks before training
-            missing = check_data(spec.dataset)  # and what it refuses in the data, with the same messages
+            missing = check_spec(spec, path)  # what `run` checks before training, with the same messages
         except LabreportError as error:
             failed += 1
             typer.echo(f"Error: {error}", err=True)

@@ -357,6 +357,19 @@ def check_template(spec: ExperimentSpec, spec_path: Path | None) -> None:
                             hint="Relative paths are from the spec's folder.") from None
 
 
+def check_spec(spec: ExperimentSpec, spec_path: Path | None) -> list[Path]:
+    """What `run` checks of a spec before training, for `validate`: its templates, its data (the loaders'
+    own checks, with their messages) and the exported program's structure.  Returns the data paths
+    that are not there yet (a note, not an error: `run` reads them)."""
+    from .data import check_data
+    from .export import check_program_shape
+
+    check_template(spec, spec_path)
+    missing = check_data(spec.dataset)
+    check_program_shape(spec.model_dump(mode="json"), origin=str(spec_path or spec.name))
+    return missing
+
+
 def prepare_run_dir(run_dir: Path) -> list[Path]:
     """Create the run folder and check a file can be written in it, before any data is read.
 
