@@ -21,6 +21,7 @@ import ast
 import fcntl
 import hashlib
 import inspect
+import json
 import os
 import re
 import shutil
@@ -170,6 +171,32 @@ def tiny_run(tmp_path_factory, request):
             (partial / "output.txt").write_text(result.output.replace(str(workdir), _WORKDIR_MARK), encoding="utf-8")
             partial.rename(cached)
     return {"run_dir": run_dir, "output": result.output, "spec_path": spec_path, "cached": False}
+
+
+@pytest.fixture(scope="session")
+def html_report(tmp_path_factory):
+    """html_report(name, worksheet, make_record) -> report.html's text, without a PDF.
+
+    Each (name, worksheet) is rendered once per test session, by ``render_report(..., pdf=False)``,
+    from the record ``make_record()`` returns: tests/test_claims.py and tests/test_no_repeats.py read
+    the same reports of the same fixture records, so they share them.
+    """
+    from labreport.report import render_report
+
+    done: dict = {}
+    folder = tmp_path_factory.mktemp("html_reports")
+
+    def rendered(name: str, worksheet: str, make_record) -> str:
+        if (name, worksheet) not in done:
+            run_dir = folder / name
+            if not (run_dir / "run.json").exists():
+                run_dir.mkdir(parents=True, exist_ok=True)
+                (run_dir / "run.json").write_text(json.dumps(make_record()), encoding="utf-8")
+            result = render_report(run_dir, worksheet=worksheet, out_dir=run_dir / worksheet, pdf=False)
+            done[name, worksheet] = result.html_path.read_text(encoding="utf-8")
+        return done[name, worksheet]
+
+    return rendered
 
 
 @pytest.fixture

@@ -179,29 +179,15 @@ def worksheet_names() -> tuple[str, ...]:
 
 
 @pytest.fixture(scope="module")
-def render(tmp_path_factory):
-    """render(record_name, worksheet) -> (report.html text, record): each rendered once per module."""
-    import labreport.report.render as render_module
-
-    done: dict = {}
-    folder = tmp_path_factory.mktemp("claims")
-
+def render(html_report):
+    """render(record_name, worksheet) -> (report.html text, record): each rendered once per session
+    (``html_report`` in conftest.py, shared with test_no_repeats.py), without a PDF."""
     def rendered(name: str, worksheet: str):
-        key = (name, worksheet)
-        if key not in done:
-            record = RECORDS[name]()
-            run_dir = folder / name
-            if not (run_dir / "run.json").exists():
-                run_dir.mkdir(parents=True, exist_ok=True)
-                (run_dir / "run.json").write_text(json.dumps(record), encoding="utf-8")
-            tensorflow_before = "tensorflow" in sys.modules
-            # The claims are in the HTML; the PDF step (WeasyPrint) is most of a render's time.
-            result = render_module.render_report(run_dir, worksheet=worksheet, out_dir=run_dir / worksheet,
-                                                 pdf=False)
-            done[key] = (result.html_path.read_text(encoding="utf-8"), record)
-            if not tensorflow_before:
-                assert "tensorflow" not in sys.modules, "rendering a report imported TensorFlow"
-        return done[key]
+        tensorflow_before = "tensorflow" in sys.modules
+        text = html_report(name, worksheet, RECORDS[name])
+        if not tensorflow_before:
+            assert "tensorflow" not in sys.modules, "rendering a report imported TensorFlow"
+        return text, RECORDS[name]()
 
     return rendered
 
