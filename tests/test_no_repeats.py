@@ -29,3 +29,12 @@ def test_no_paragraph_is_printed_twice(case, worksheet, html_report):
     report = html_report(case, worksheet, lambda: json.loads((RUNS / f"{case}.json").read_text(encoding="utf-8")))
     repeated = [text for text, n in Counter(paragraphs(report)).items() if n > 1]
     assert not repeated, repeated
+
+
+@pytest.mark.parametrize("worksheet", worksheet_names())
+def test_a_diverged_run_renders_to_pdf_in_every_format(worksheet, tmp_path):
+    """The PDF step these reports skip above, kept for the most abnormal record (pdf tier)."""
+    from labreport.report import render_report
+
+    (tmp_path / "run.json").write_bytes((RUNS / "diverged.json").read_bytes())
+    assert render_report(tmp_path, worksheet=worksheet, out_dir=tmp_path / "out").pdf_path.is_file()
