@@ -239,6 +239,7 @@ DECLARED_TIERS: dict[str, set[str]] = {
     "test_interrupt.py::test_a_render_that_fails_leaves_no_report_and_says_how_to_render_again": {"trains", "pdf"},
     "test_interrupt.py::test_disk_full_during_training": {"trains", "pdf"},
     "test_output_lock.py::test_a_second_run_into_the_same_folder_exits_with_a_clear_message": {"trains", "pdf"},
+    "test_imdb_reproduction.py::test_small_imdb_run_reports_the_nature_of_the_data": {"trains", "pdf"},
 }
 
 _PATTERNS = {
