@@ -3,7 +3,7 @@
 The records: the real default experiment (tests/fixtures/runs/default_experiment.json), every other
 run record in tests/fixtures/runs/, and three variants edited here from the default one: a run at
 chance, a run whose loss became NaN, and a run that overfits.  Each is rendered to report.html with
-``render_report`` (the PDF step replaced by a stub: the claims are in the HTML, and WeasyPrint would
+``render_report(..., pdf=False)`` (no PDF: the claims are in the HTML, and WeasyPrint would
 take most of the time), and every sentence the checker recognises is checked; the checker also fails
 on a sentence that names an epoch or a curve with a number in a form it does not know.
 
@@ -179,32 +179,17 @@ def worksheet_names() -> tuple[str, ...]:
 
 
 @pytest.fixture(scope="module")
-def render(tmp_path_factory):
-    """render(record_name, worksheet) -> (report.html text, record): each rendered once per module."""
-    import labreport.report.render as render_module
+def render(html_report):
+    """render(record_name, worksheet) -> (report.html text, record): each rendered once per session
+    (``html_report`` in conftest.py, shared with test_no_repeats.py), without a PDF."""
+    def rendered(name: str, worksheet: str):
+        tensorflow_before = "tensorflow" in sys.modules
+        text = html_report(name, worksheet, RECORDS[name])
+        if not tensorflow_before:
+            assert "tensorflow" not in sys.modules, "rendering a report imported TensorFlow"
+        return text, RECORDS[name]()
 
-    done: dict = {}
-    folder = tmp_path_factory.mktemp("claims")
-    with pytest.MonkeyPatch.context() as patch:
-        # The claims are in the HTML; the PDF step (WeasyPrint) is most of a render's time.
-        patch.setattr(render_module, "html_to_pdf", lambda html_text, **_: b"%PDF-1.7 stub\n")
-
-        def rendered(name: str, worksheet: str):
-            key = (name, worksheet)
-            if key not in done:
-                record = RECORDS[name]()
-                run_dir = folder / name
-                if not (run_dir / "run.json").exists():
-                    run_dir.mkdir(parents=True, exist_ok=True)
-                    (run_dir / "run.json").write_text(json.dumps(record), encoding="utf-8")
-                tensorflow_before = "tensorflow" in sys.modules
-                result = render_module.render_report(run_dir, worksheet=worksheet, out_dir=run_dir / worksheet)
-                done[key] = (result.html_path.read_text(encoding="utf-8"), record)
-                if not tensorflow_before:
-                    assert "tensorflow" not in sys.modules, "rendering a report imported TensorFlow"
-            return done[key]
-
-        yield rendered
+    return rendered
 
 
 # --------------------------------------------------------------------------- the claims

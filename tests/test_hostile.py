@@ -2,12 +2,15 @@
 strings, sandbox escapes and file or network access from custom templates, and
 experiment names that try to leave the output folder.
 
-One tiny run is trained (its spec carries the hostile strings); the template
-cases render copies of it with `labreport render`.
+No training: the hostile strings go through the spec's validation into a fixture run record
+(tests/fixtures/runs/too_few_epochs.json), which `labreport render` turns into the report, as
+`labreport run` does after training; the template cases render copies of it.  The catalogue of
+hostile inputs by class is tests/test_hostile_inputs.py.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 from pathlib import Path
@@ -40,15 +43,46 @@ def hostile_spec() -> dict:
     }
 
 
+FIXTURE_RUN = Path(__file__).parent / "fixtures" / "runs" / "too_few_epochs.json"
+
+
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory) -> Path:
+def hostile_record(tmp_path_factory) -> Path:
+    """A run folder holding only run.json: a fixture record with the hostile spec's report fields."""
+    from labreport.spec import validate_spec
+
+    spec = yaml.safe_load(yaml.safe_dump(hostile_spec(), sort_keys=False))  # the strings through YAML
+    fields = validate_spec(spec).report_fields()  # and through the spec's validation, as `run` takes them
+    record = json.loads(FIXTURE_RUN.read_text(encoding="utf-8"))
+    record["spec"].update(fields)
+    record["experiment"], record["description"] = fields["name"], fields["description"]
+    run_dir = tmp_path_factory.mktemp("hostile_record") / "hostile"
+    run_dir.mkdir()
+    (run_dir / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def hostile_html(hostile_record, tmp_path_factory) -> Path:
+    """The run folder with its report.html and figures (no PDF)."""
+    from labreport.report import render_report
+
+    run_dir = tmp_path_factory.mktemp("hostile_html") / "hostile"
+    shutil.copytree(hostile_record, run_dir)
+    render_report(run_dir, pdf=False)
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def hostile_run(hostile_record, tmp_path_factory) -> Path:
+    """The run folder rendered by `labreport render`, report.pdf included."""
     workdir = tmp_path_factory.mktemp("hostile")
-    spec = workdir / "hostile.yaml"
-    spec.write_text(yaml.safe_dump(hostile_spec(), sort_keys=False), encoding="utf-8")
-    with nothing_written(workdir, except_under=workdir / "out"):
-        result = invoke("run", spec, "--out", workdir / "out", "--quiet")
+    run_dir = workdir / "out" / "hostile"
+    shutil.copytree(hostile_record, run_dir)
+    with nothing_written(workdir, except_under=run_dir):
+        result = invoke("render", run_dir)
     assert result.exit_code == 0, result.output
-    return workdir / "out" / "hostile"
+    return run_dir
 
 
 def squeezed(text: str) -> str:
@@ -82,8 +116,8 @@ def test_python_tags_are_refused_and_never_run(tmp_path, monkeypatch, tag):
 # --------------------------------------------------------------------------- spec strings are data
 
 
-def test_spec_strings_are_escaped_in_the_html(hostile_run):
-    html = (hostile_run / "report.html").read_text(encoding="utf-8")
+def test_spec_strings_are_escaped_in_the_html(hostile_html):
+    html = (hostile_html / "report.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>" not in html
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
@@ -91,8 +125,8 @@ def test_spec_strings_are_escaped_in_the_html(hostile_run):
     assert "&lt;/style&gt;&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
 
 
-def test_spec_text_is_never_compiled_as_a_template(hostile_run):
-    html = (hostile_run / "report.html").read_text(encoding="utf-8")
+def test_spec_text_is_never_compiled_as_a_template(hostile_html):
+    html = (hostile_html / "report.html").read_text(encoding="utf-8")
     assert "{{ 7*7 }} and {{ record.__class__ }}" in html
     assert "{% include &#34;/etc/passwd&#34; %}" in html
     assert "root:x:0:0" not in html
@@ -110,7 +144,7 @@ def test_spec_strings_appear_literally_in_the_pdf(hostile_run):
 
 
 @pytest.fixture
-def render_copy(hostile_run, tmp_path):
+def render_copy(hostile_html, tmp_path):
     """A copy of the run at tmp_path/a/b/run, without its report, and a template folder beside it.
 
     Returns ``render(template_source) -> (result, run_dir)``, rendering the copy with
@@ -118,9 +152,8 @@ def render_copy(hostile_run, tmp_path):
     in run.json is refused: see test_hostile_inputs.py).
     """
     run_dir = tmp_path / "a" / "b" / "run"
-    shutil.copytree(hostile_run, run_dir)
-    for name in ("report.pdf", "report.html"):
-        (run_dir / name).unlink()
+    shutil.copytree(hostile_html, run_dir)
+    (run_dir / "report.html").unlink()
     template_dir = tmp_path / "tpl"
     template_dir.mkdir()
 

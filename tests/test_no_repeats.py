@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from labreport.report import render_report
 from labreport.report.worksheets import worksheet_names
 
 RUNS = Path(__file__).parent / "fixtures" / "runs"
@@ -25,8 +24,17 @@ def paragraphs(report_html: str) -> list[str]:
 
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("worksheet", worksheet_names())
-def test_no_paragraph_is_printed_twice(case, worksheet, tmp_path):
-    (tmp_path / "run.json").write_bytes((RUNS / f"{case}.json").read_bytes())
-    rendered = render_report(tmp_path, worksheet=worksheet, out_dir=tmp_path / "out")
-    repeated = [text for text, n in Counter(paragraphs(rendered.html_path.read_text(encoding="utf-8"))).items() if n > 1]
+def test_no_paragraph_is_printed_twice(case, worksheet, html_report):
+    # report.html without a PDF, shared with test_claims.py (conftest.py's html_report)
+    report = html_report(case, worksheet, lambda: json.loads((RUNS / f"{case}.json").read_text(encoding="utf-8")))
+    repeated = [text for text, n in Counter(paragraphs(report)).items() if n > 1]
     assert not repeated, repeated
+
+
+@pytest.mark.parametrize("worksheet", worksheet_names())
+def test_a_diverged_run_renders_to_pdf_in_every_format(worksheet, tmp_path):
+    """The PDF step these reports skip above, kept for the most abnormal record (pdf tier)."""
+    from labreport.report import render_report
+
+    (tmp_path / "run.json").write_bytes((RUNS / "diverged.json").read_bytes())
+    assert render_report(tmp_path, worksheet=worksheet, out_dir=tmp_path / "out").pdf_path.is_file()

@@ -42,3 +42,37 @@ def test_the_cli_shows_the_librarys_error(tmp_path, args, message):
     with pytest.raises(OptionError) as refused:
         render_report(tmp_path, **{args[0].lstrip("-"): float(args[1]) if args[0] == "--smoothing" else args[1]})
     assert str(refused.value) == message
+
+
+def test_pdf_false_writes_the_html_and_figures_only(tmp_path, monkeypatch):
+    """render_report(..., pdf=False): the public seam for callers that read only the HTML (tests)."""
+    import json
+
+    import labreport.report.render as render_module
+    from records import default_record
+
+    def no_weasyprint(*args, **kwargs):
+        raise AssertionError("pdf=False called WeasyPrint")
+
+    monkeypatch.setattr(render_module, "html_to_pdf", no_weasyprint)
+    (tmp_path / "run.json").write_text(json.dumps(default_record()), encoding="utf-8")
+    before = (tmp_path / "run.json").read_bytes()
+    rendered = render_report(tmp_path, header={"student_name": "Someone Else"}, pdf=False)
+    assert rendered.pdf_path is None and not (tmp_path / "report.pdf").exists()
+    assert "Someone Else" in rendered.html_path.read_text(encoding="utf-8")
+    assert rendered.figures and all(path.is_file() for path in rendered.figures.values())
+    assert (tmp_path / "run.json").read_bytes() == before  # run.json describes report.pdf, not rewritten
+    with pytest.raises(ValueError, match="needs an html_name"):
+        render_report(tmp_path, pdf=False, html_name=None)
+
+
+def test_pdf_false_gives_the_html_a_full_render_gives(tmp_path):
+    import json
+
+    from records import default_record
+
+    (tmp_path / "run.json").write_text(json.dumps(default_record()), encoding="utf-8")
+    full = render_report(tmp_path, out_dir=tmp_path / "full")
+    html_only = render_report(tmp_path, out_dir=tmp_path / "html", pdf=False)
+    assert full.pdf_path.is_file()
+    assert html_only.html_path.read_text(encoding="utf-8") == full.html_path.read_text(encoding="utf-8")

@@ -52,7 +52,7 @@ from .worksheets import load_worksheet, worksheet_names
 @dataclass
 class RenderedReport:
     run_dir: Path
-    pdf_path: Path
+    pdf_path: Path | None   # None when only the HTML was asked for (render_report(..., pdf=False))
     html_path: Path | None  # None when only the PDF was asked for
     figures: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
@@ -425,8 +425,13 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
                   header: dict | None = None, smoothing: float | None = None,
                   out_dir: str | Path | None = None, pdf_name: str = "report.pdf",
                   html_name: str | None = "report.html", template_dir: str | Path | None = None,
-                  trust_record_templates: bool = False) -> RenderedReport:
+                  trust_record_templates: bool = False, pdf: bool = True) -> RenderedReport:
     """Write report.html and report.pdf for a saved run, without training.
+
+    ``pdf=False`` writes report.html (and the figures) only, skipping the PDF
+    step (WeasyPrint, most of a render's time): for a caller that reads only
+    the HTML, such as a test.  The result's ``pdf_path`` is then None, and
+    run.json is left as it is (it describes report.pdf, which is not rewritten).
 
     ``report_fields`` (a spec's name, description, header and report
     sections) replace the ones saved in run.json; the other arguments
@@ -441,12 +446,14 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
     describing everything the report says.
     """
     check_report_options(worksheet=worksheet, smoothing=smoothing)
+    if not pdf and not html_name:
+        raise ValueError("render_report(pdf=False) needs an html_name: it writes only the HTML")
     started = time.perf_counter()
     prepared = prepare_report(run_dir, report_fields=report_fields, spec_text=spec_text, worksheet=worksheet,
                               template=template, smoothing=smoothing, out_dir=out_dir, template_dir=template_dir,
                               trust_record_templates=trust_record_templates)
-    rendered = prepared.write(header=header, pdf_name=pdf_name, html_name=html_name)
-    if pdf_name == "report.pdf" and prepared.target_dir.resolve() == prepared.run_dir.resolve():
+    rendered = prepared.write(header=header, pdf_name=pdf_name if pdf else None, html_name=html_name)
+    if pdf and pdf_name == "report.pdf" and prepared.target_dir.resolve() == prepared.run_dir.resolve():
         prepared.save_to_run_record(header=header)
     rendered.seconds = time.perf_counter() - started
     return rendered
@@ -498,7 +505,8 @@ class PreparedReport:
     course_dir: Path | None
     environment: SandboxedEnvironment
 
-    def write(self, *, header: dict | None, pdf_name: str, html_name: str | None) -> RenderedReport:
+    def write(self, *, header: dict | None, pdf_name: str | None, html_name: str | None) -> RenderedReport:
+        """Write the PDF (unless ``pdf_name`` is None) and the HTML (unless ``html_name`` is None)."""
         sections = apply_report_overrides(self.sections, header=header)
         context = build_context(self.record, worksheet=self.worksheet, header_overrides=header,
                                 smoothing=self.smoothing, figures=self.figures, facts=self.facts)
@@ -511,8 +519,10 @@ class PreparedReport:
         # report.pdf.
         allowed = [self.target_dir.resolve() / "figures", templates_dir()] + [folder for folder in (
             self.template_path.parent if self.template_path else None, self.course_dir) if folder is not None]
-        pdf_bytes = html_to_pdf(html_text, base_url=self.target_dir, allowed_roots=allowed)
-        pdf_path = write_atomic(self.target_dir / pdf_name, pdf_bytes, root=self.target_dir)
+        pdf_path = None
+        if pdf_name is not None:
+            pdf_bytes = html_to_pdf(html_text, base_url=self.target_dir, allowed_roots=allowed)
+            pdf_path = write_atomic(self.target_dir / pdf_name, pdf_bytes, root=self.target_dir)
         html_path = write_atomic(self.target_dir / html_name, html_text, root=self.target_dir) if html_name else None
         return RenderedReport(run_dir=self.run_dir, pdf_path=pdf_path, html_path=html_path,
                               figures={k: f.path for k, f in self.figures.items()},
