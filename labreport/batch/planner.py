@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import LabreportError, OptionError
 from ..safe_io import resolved
+from ..record import main_run
 from .previous import test_result_of
 from .roster import RosterRow
 
@@ -126,7 +127,7 @@ def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow]) -> 
         else:
             plans.append(Plan(path, spec.name, "none", "", fingerprint.sha256))
         plans[-1].spec = spec
-        stopped = (state.record or {}).get("stopped") or {}
+        stopped = (main_run(state.record).get("stopped") if state.record else None) or {}
         if stopped.get("reason") == "nan_loss":
             from ..pipeline import nan_loss_error
             plans[-1].saved_failure = str(nan_loss_error(spec, stopped, run_dir))

@@ -39,7 +39,7 @@ from ..errors import OptionError, RenderError, RunRecordError
 from ..fingerprint import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
 from ..safe_io import TEMPLATE_BYTES, UnreadableFile, read_bounded
-from ..run_record import read_run_record, write_run_record
+from ..record import read_run_record, write_run_record
 from ..facts import build_facts
 from .filters import FILTERS
 from .program import program_code, program_facts
