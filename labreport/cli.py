@@ -259,9 +259,14 @@ def init_command(
 
 
 @app.command("schema")
-def schema_command() -> None:
-    """Print the spec's JSON Schema (for editors and CI checks)."""
-    from .starter import schema_text
+def schema_command(
+    run_record: bool = typer.Option(False, "--run-record", help="Print run.json's JSON Schema instead of the spec's."),
+) -> None:
+    """Print the spec's JSON Schema (for editors and CI checks), or with --run-record run.json's."""
+    if run_record:
+        from .record import run_record_schema_text as schema_text
+    else:
+        from .starter import schema_text
 
     typer.echo(schema_text(), nl=False)
 
