@@ -213,6 +213,13 @@ class ModelSummary(BaseModel):
     total_params: Annotated[Any, PlainValidator(_bounded_number(0)), WithJsonSchema({"type": "integer", "minimum": 0})]
     summary_text: Text = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _count_required(cls, data):
+        if isinstance(data, dict) and "total_params" not in data:
+            return {**data, "total_params": None}  # told as "must be a number (got null)"
+        return data
+
 
 def _raise(error):
     raise error
@@ -432,13 +439,50 @@ class DatasetSummary(BaseModel):
                                  WithJsonSchema({"anyOf": [{"type": "array"}, {"type": "null"}]})] = None
 
 
+def _objects(limit: int):
+    def check(value):
+        if value is None:
+            return None
+        _list_of(limit)(value)
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise _problem(f"must be an object (got {_type_name(item)})", f"[{index}]")
+        return value
+    return check
+
+
+class Gates(BaseModel):
+    """The trained LSTM's gate activations along a few test sequences (diagnostics.gates)."""
+
+    model_config = Strict
+
+    layer: Text = None
+    unit: Annotated[Any, PlainValidator(_optional(lambda v: _whole(v, low=0))),
+                    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "null"}]})] = None
+    units: Annotated[Any, PlainValidator(_optional(lambda v: _whole(v, low=0))),
+                     WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "null"}]})] = None
+    sequences: Annotated[Any, PlainValidator(_objects(100)),
+                         WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "object"}}, {"type": "null"}]})] = None
+    first_sequence_per_unit: Mapping = None
+    summary: Mapping = None
+
+
+class GradientNorms(BaseModel):
+    """Gradient norms through time, per model, before and after training (diagnostics.gradient_norms)."""
+
+    model_config = Strict
+
+    initial: Mapping = None
+    trained: Mapping = None
+
+
 class Diagnostics(BaseModel):
     """Probes of the trained models: gradient norms through time, the LSTM's gates."""
 
     model_config = Strict
 
-    gradient_norms: Mapping = None
-    gates: Mapping = None
+    gradient_norms: GradientNorms | None = None
+    gates: Gates | None = None
 
 
 class RunRecord(BaseModel):
@@ -541,7 +585,7 @@ def _migrate_1_to_2(raw: dict) -> dict:
     is classification by accuracy (the only kind format 1 knew)."""
     record = {key: value for key, value in raw.items()
               if key not in V1_MODEL_KEYS and key not in ("baselines", "format_version")}
-    main = {"role": "main", "cell": _first_cell(raw)}
+    main = {"role": "main", "cell": _first_cell(raw) or ""}  # no cell: the spec's own problem is reported
     main.update({key: raw[key] for key in V1_MODEL_KEYS if key in raw})
     timing = raw.get("timing")
     if isinstance(timing, dict):
@@ -583,6 +627,8 @@ def migrate(raw: dict, path: Path | str = RUN_RECORD_NAME) -> dict:
         if missing:
             raise LabreportError(f"{path}: not a complete run record; missing {', '.join(missing)}.")
         baselines = raw.get("baselines")
+        if baselines is not None and not isinstance(baselines, list):
+            raise RunRecordError(path, [f"baselines: must be a list (got {_type_name(baselines)})"])
         if isinstance(baselines, list) and len(baselines) > MAX_BASELINES:
             raise RunRecordError(path, [f"baselines: holds {len(baselines)} baselines; at most {MAX_BASELINES}"])
     while version < FORMAT_VERSION:
