@@ -69,18 +69,21 @@ def worker(args) -> int:
     started = time.perf_counter()
     result = run_experiment(spec, out_dir=args.out, data=data, force=True, progress="epoch",
                             log=lambda line: print(line, file=sys.stderr, flush=True))
+    from labreport.record import baseline_runs, main_run
+
     record = result.run_record
+    main = main_run(record)
     print("RESULT " + json.dumps({
         "source": args.source, "seed": args.seed, "weights": args.weights,
-        "test_accuracy": record["test"]["accuracy"],
-        "evaluated_epoch": record.get("evaluated_epoch"),
-        "epochs_run": len(record["history"]["loss"]),
-        "val_accuracy": record["history"]["val_accuracy"],
-        "val_loss": record["history"]["val_loss"],
-        "accuracy": record["history"]["accuracy"],
-        "seconds_per_epoch": record["timing"]["seconds_per_epoch"],
+        "test_accuracy": main["test"]["accuracy"],
+        "evaluated_epoch": main.get("evaluated_epoch"),
+        "epochs_run": len(main["history"]["loss"]),
+        "val_accuracy": main["history"]["val_accuracy"],
+        "val_loss": main["history"]["val_loss"],
+        "accuracy": main["history"]["accuracy"],
+        "seconds_per_epoch": main["timing"]["seconds_per_epoch"],
         "wall_seconds": round(time.perf_counter() - started, 1),
-        "baselines": {b["cell"]: b["test"]["accuracy"] for b in record.get("baselines", []) if b.get("test")},
+        "baselines": {b["cell"]: b["test"]["accuracy"] for b in baseline_runs(record) if b.get("test")},
         "run_dir": str(result.run_dir),
     }), flush=True)
     return 0

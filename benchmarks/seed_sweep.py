@@ -39,11 +39,12 @@ data["training"].update(overrides)
 spec = type(spec).model_validate(data)
 started = time.perf_counter()
 record = train_experiment(spec, Path(sys.argv[2]), progress="none", log=lambda *_: None)
-baseline = {b["cell"]: b for b in record["baselines"]}.get("simple_rnn", {})
-print(json.dumps({"lstm": record["test"]["accuracy"], "simple_rnn": (baseline.get("test") or {}).get("accuracy"),
-                  "lstm_seconds": record["timing"]["train_seconds"],
+main, *baselines = record["models"]  # run.json format 2: the main model first, then the baselines
+baseline = {b["cell"]: b for b in baselines}.get("simple_rnn", {})
+print(json.dumps({"lstm": main["test"]["accuracy"], "simple_rnn": (baseline.get("test") or {}).get("accuracy"),
+                  "lstm_seconds": main["timing"]["train_seconds"],
                   "total_seconds": round(time.perf_counter() - started, 1),
-                  "val_accuracy": [round(v, 3) for v in record["history"]["val_accuracy"]]}))
+                  "val_accuracy": [round(v, 3) for v in main["history"]["val_accuracy"]]}))
 """
 
 

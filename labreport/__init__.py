@@ -4,7 +4,7 @@ From a notebook::
 
     from labreport import run_experiment, render_report
     result = run_experiment("remember_important_tasks")   # trains, writes the PDF
-    result.pdf_path, result.run_record["test"]["accuracy"]
+    result.pdf_path, result.test_accuracy
     render_report(result.run_dir, worksheet="lab-record")  # again, no training
 
 Importing labreport does not import TensorFlow; training does.

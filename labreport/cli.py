@@ -83,15 +83,18 @@ def run_command(
                                 log=typer.echo)
     except LabreportError as error:
         _fail(error)
+    from .record import main_run
+
     record = result.run_record
+    main = main_run(record)
     what = "saved run" if result.status == "reused" else f"{record['timing']['total_seconds']:.1f} s training"
     evaluated = ""
-    if record.get("restored_best_weights") and record.get("evaluated_epoch"):
-        evaluated = f" with epoch {record['evaluated_epoch']}'s weights"
-    stopped = " (stopped early)" if (record.get("stopped") or {}).get("reason") == "early_stopping" else ""
+    if main.get("restored_best_weights") and main.get("evaluated_epoch"):
+        evaluated = f" with epoch {main['evaluated_epoch']}'s weights"
+    stopped = " (stopped early)" if (main.get("stopped") or {}).get("reason") == "early_stopping" else ""
     typer.echo(
-        f"Done: {result.pdf_path} (test accuracy {record['test']['accuracy']:.4f}{evaluated}, "
-        f"{_plural(len(record['history']['loss']), 'epoch')}{stopped}, {what})"
+        f"Done: {result.pdf_path} (test accuracy {main['test']['accuracy']:.4f}{evaluated}, "
+        f"{_plural(len(main['history']['loss']), 'epoch')}{stopped}, {what})"
     )
 
 
@@ -265,9 +268,14 @@ def init_command(
 
 
 @app.command("schema")
-def schema_command() -> None:
-    """Print the spec's JSON Schema (for editors and CI checks)."""
-    from .starter import schema_text
+def schema_command(
+    run_record: bool = typer.Option(False, "--run-record", help="Print run.json's JSON Schema instead of the spec's."),
+) -> None:
+    """Print the spec's JSON Schema (for editors and CI checks), or with --run-record run.json's."""
+    if run_record:
+        from .record import run_record_schema_text as schema_text
+    else:
+        from .starter import schema_text
 
     typer.echo(schema_text(), nl=False)
 

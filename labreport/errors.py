@@ -80,6 +80,25 @@ class RunRecordError(LabreportError):
                                                 "the file from the run's copy.")
 
 
+class LabreportBug(LabreportError):
+    """labreport's own code failed on input it had already accepted (a validated run.json): our bug, not the user's.
+
+    Exit 1, a sentence that says so and asks for a report; the original exception is its ``__cause__``,
+    so ``labreport --debug`` shows where it was raised.
+    """
+
+    exit_code = 1
+
+    def __init__(self, doing: str, exc: BaseException, where: str):
+        self.where = where
+        super().__init__(
+            f"labreport failed while {doing}: {type(exc).__name__}: {str(exc)[:200]} (in {where}). "
+            "This is a bug in labreport, not a problem with your files.",
+            hint="Please report it with the command you ran and the output of the same command run with "
+                 "`labreport --debug ...` (its traceback); attaching the run's run.json helps.",
+        )
+
+
 class OutputFolderBusy(OutputError):
     """Another labreport process holds the output folder's lock (a run or a batch worker writing there)."""
 

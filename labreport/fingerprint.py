@@ -310,7 +310,7 @@ class SavedRunState:
 
 def saved_run_state(spec, run_dir: Path, fingerprint: Fingerprint, *, report_pdf: str = "report.pdf") -> SavedRunState:
     """Compare the run saved in ``run_dir`` with ``spec`` (whose training fingerprint is given)."""
-    from .run_record import RUN_RECORD_NAME, read_run_record
+    from .record import RUN_RECORD_NAME, read_run_record
 
     run_dir = Path(run_dir)
     if not (run_dir / RUN_RECORD_NAME).is_file():

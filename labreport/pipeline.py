@@ -23,7 +23,7 @@ from .errors import LabreportError, OptionError, OutputError, RenderError, SpecE
 from .fingerprint import report_fingerprint, saved_run_state, training_fingerprint
 from .output_lock import output_folder_lock
 from .resources import shipped_experiments
-from .run_record import RUN_RECORD_NAME, read_run_record, write_run_record
+from .record import CLASSIFICATION, RUN_RECORD_NAME, main_run, read_run_record, to_record, write_run_record
 from .safe_io import resolved
 from .spec import EarlyStoppingSpec, ExperimentSpec, limit_problems, load_spec
 from .train.run_files import CHECKPOINT_DIR  # no Keras: the pipeline must not import TensorFlow
@@ -44,7 +44,7 @@ class RunResult:
 
     @property
     def test_accuracy(self) -> float:
-        test = self.run_record.get("test")  # None when the loss diverged
+        test = main_run(self.run_record).get("test")  # None when the loss diverged
         return float(test["accuracy"]) if test else float("nan")
 
     def _repr_html_(self) -> str:  # Jupyter / Colab
@@ -219,23 +219,26 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         "spec": spec.model_dump(mode="json"),
         "seed": spec.training.seed,
         "backend": spec.training.backend,
+        "task": CLASSIFICATION.model_dump(),
         "dataset": dataset.summary(),
-        "model": main.model,
-        "history": main.history,
-        "batch_history": main.batch_history,
-        "test": main.test,
-        # Which epoch's weights the test set saw (restored best or the last): evaluated_epoch, restored_best_weights.
-        **{k: v for k, v in main.evaluation_record().items() if k != "stopped"},
-        "timing": {**main.timing, "data_seconds": round(data_seconds, 3),
+        "models": [model_run("main", main), *(model_run("baseline", b) for b in baselines)],
+        "timing": {"data_seconds": round(data_seconds, 3),
                    "diagnostics_seconds": round(diagnostics_seconds, 3),
                    "diagnostics_parts_seconds": diagnostics_parts,
                    "total_seconds": round(total_seconds, 3)},
-        "baselines": [b.to_record() for b in baselines],
         "diagnostics": diagnostics,
-        "stopped": main.stopped,
         "versions": versions(spec.training.backend),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def model_run(role: str, trained) -> dict:
+    """One entry of run.json's ``models`` (a ModelRun's fields) from a trained model (training.TrainedModel):
+    its summary, histories, test result, timing, why training ended and which epoch's weights were evaluated."""
+    entry = {"role": role, **trained.to_record()}
+    if not entry.get("stopped"):
+        entry.pop("stopped", None)  # nothing said why training ended
+    return entry
 
 
 def run_experiment(spec: str | Path | ExperimentSpec | None = None, *, out_dir: str | Path = "output",
@@ -283,31 +286,31 @@ def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, forc
         saved = read_run_record(run_dir)
         from .export import write_program_files
         write_program_files(run_dir, saved["spec"])  # a run saved before the program was written has none
-        if (saved.get("stopped") or {}).get("reason") == "nan_loss":
-            raise nan_loss_error(spec, saved["stopped"], run_dir)  # the saved run diverged: still a failure
+        stopped = main_run(saved).get("stopped") or {}
+        if stopped.get("reason") == "nan_loss":
+            raise nan_loss_error(spec, stopped, run_dir)  # the saved run diverged: still a failure
         return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,
                          run_record=saved, figures=rendered.figures, status="reused")
 
     record_written = False
     try:
-        record = train_experiment(spec, run_dir, progress=progress, log=log)
-        record["spec_text"] = spec_text
-        record["spec_overrides"] = {k: v for k, v in overrides.items() if v is not None}
-        record["fingerprint"] = fingerprint.sha256
-        record["fingerprint_inputs"] = fingerprint.inputs
-        record["report_fingerprint"] = report_fingerprint(spec.report_fields())
+        trained = train_experiment(spec, run_dir, progress=progress, log=log)
+        record = to_record({**trained, "spec_text": spec_text,
+                            "spec_overrides": {k: v for k, v in overrides.items() if v is not None},
+                            "fingerprint": fingerprint.sha256, "fingerprint_inputs": fingerprint.inputs,
+                            "report_fingerprint": report_fingerprint(spec.report_fields())})
         write_run_record(run_dir, record)
         record_written = True
         # The run's program in plain Keras, from the spec run.json holds (no Keras needed to write it).
         from .export import write_program_files
-        write_program_files(run_dir, record["spec"])
+        write_program_files(run_dir, record.spec)
         # Only now, with the run record safe, are the checkpoints no longer needed.
         shutil.rmtree(run_dir / CHECKPOINT_DIR, ignore_errors=True)
         from .report import render_report
         rendered = render_report(run_dir, report_fields=spec.report_fields())  # the spec names its template
-        if (record.get("stopped") or {}).get("reason") == "nan_loss":
+        if record.main.diverged:
             # The main model diverged: its record and report are written; the run still failed.
-            raise nan_loss_error(spec, record["stopped"], run_dir)
+            raise nan_loss_error(spec, record.main.stopped.model_dump(exclude_unset=True), run_dir)
     except RenderError as error:
         raise RenderError(error.message, hint=_join(error.hint, _render_again(run_dir, spec))) from None
     except KeyboardInterrupt:

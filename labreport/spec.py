@@ -773,7 +773,7 @@ def validate_spec(data: Any, path: Path | str = "<spec>", *, default_name: str |
 LARGE_RUNS_VARIABLE = "LABREPORT_ALLOW_LARGE_RUNS"
 # key: (limit, hard cap even with LABREPORT_ALLOW_LARGE_RUNS, what one is)
 SPEC_LIMITS = {
-    "training.epochs": (2_000, 1_000_000, "epochs"),  # as many as a report renders by default (record_check)
+    "training.epochs": (2_000, 1_000_000, "epochs"),  # as many as a report renders by default (record.MAX_EPOCHS)
     "training.early_stopping.patience": (2_000, 1_000_000, "epochs"),  # beyond training.epochs it never stops
     "training.batch_size": (65_536, 10_000_000, "samples per batch"),
     "dataset.n_train": (10_000_000, 10**9, "sequences"),

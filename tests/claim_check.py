@@ -271,10 +271,25 @@ def step(before: float, after: float) -> int:
 # --------------------------------------------------------------------------- the record
 
 
+def as_format_1(record: dict) -> dict:
+    """run.json in format 1's shape, the one this checker reads: the main model's numbers at the top level,
+    the baselines under "baselines".  A format-2 record (``models``: the main model first, then the baselines;
+    the run's own timings in ``timing``) is read in that shape; a format-1 record is returned as it is."""
+    if "models" not in record:
+        return record
+    main, *baselines = record["models"]
+    view = {key: value for key, value in record.items() if key != "models"}
+    view.update({key: value for key, value in main.items() if key not in ("role", "cell", "timing")})
+    view["timing"] = {**(main.get("timing") or {}), **(record.get("timing") or {})}
+    view["baselines"] = baselines
+    return view
+
+
 class Record:
     """The raw numbers of run.json that the sentences speak about."""
 
     def __init__(self, record: dict):
+        record = as_format_1(record)
         self.raw = record
         history = record.get("history") or {}
         self.history = {name: [as_float(v) for v in (history.get(name) or [])] for name in CURVE_WORDS.values()}

@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import REPO, tiny_spec_text  # tests/ is on sys.path under pytest
+from records import main_of
 
 pytestmark = [
     pytest.mark.slow,
@@ -43,16 +44,16 @@ def test_tiny_run_on_the_jax_backend(tmp_path):
     assert record["versions"]["jax"] == importlib.metadata.version("jax")
     assert record["spec"]["training"]["backend"] == "jax"
     # Compiled: on JAX, Keras' jit_compile=False would run every step eagerly, op by op.
-    assert record["model"]["jit_compile"] is True
+    assert main_of(record)["model"]["jit_compile"] is True
     # On JAX Keras calls the batch hooks asynchronously, possibly out of order: the
     # recorded batches are still in order and still undo Keras' running means.
-    batches = record["batch_history"]
+    batches = main_of(record)["batch_history"]
     assert batches["epoch"] == [1] * 8 + [2] * 8 and batches["batch"] == list(range(1, 9)) * 2
     sizes = [32] * 7 + [16]  # 240 training sequences, batch 32
     for epoch in (0, 1):
         losses = batches["loss"][8 * epoch: 8 * epoch + 8]
         weighted = sum(loss * n for loss, n in zip(losses, sizes)) / 240
-        assert abs(weighted - record["history"]["loss"][epoch]) < 1e-4
+        assert abs(weighted - main_of(record)["history"]["loss"][epoch]) < 1e-4
     # The diagnostics ran through the JAX gradient branch and the gate check agrees with Keras.
     norms = record["diagnostics"]["gradient_norms"]
     assert set(norms["initial"]) == {"lstm", "simple_rnn"} and len(norms["initial"]["lstm"]) == 20

@@ -16,6 +16,7 @@ from labreport.cli import app
 from labreport.errors import OptionError
 
 from conftest import tiny_spec_text
+from records import main_of
 
 runner = CliRunner()
 
@@ -155,8 +156,8 @@ def test_an_up_to_date_run_is_reused_untouched_and_indexed(saved):
     index = json.loads((saved["out"] / "index.json").read_text())
     [entry] = index["reports"]
     assert entry["experiment"] == "tiny" and entry["status"] == "reused"
-    assert entry["test_accuracy"] == record["test"]["accuracy"]
-    assert entry["epochs"] == 2 and entry["params"] == record["model"]["total_params"]
+    assert entry["test_accuracy"] == main_of(record)["test"]["accuracy"]
+    assert entry["epochs"] == 2 and entry["params"] == main_of(record)["model"]["total_params"]
     assert entry["pdfs"] == [{"label": "report", "href": "tiny/report.pdf"}]
     page = (saved["out"] / "index.html").read_text()
     assert '<a href="tiny/report.pdf">report</a>' in page and "addEventListener" in page
@@ -319,5 +320,5 @@ def test_batch_trains_once_then_reuses_renders_or_retrains_only_what_changed(tmp
     result = batch(specs, "--out", out, "--jobs", "2")
     assert {name: row[0] for name, row in table(result.output).items()} == {"alpha": "reused", "beta": "trained"}
     assert mtimes(out / "alpha") == before["alpha"]
-    assert len(json.loads((out / "beta" / "run.json").read_text())["history"]["loss"]) == 2
+    assert len(json.loads((out / "beta" / "run.json").read_text())["models"][0]["history"]["loss"]) == 2
     assert batch("--check", specs, "--out", out).exit_code == 0

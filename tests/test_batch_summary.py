@@ -20,7 +20,7 @@ def batch(*args):
 
 
 def accuracy(run_dir) -> float:
-    return json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["test"]["accuracy"]
+    return json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["models"][0]["test"]["accuracy"]
 
 
 def test_up_to_date_runs_are_listed_with_their_test_accuracy(saved):

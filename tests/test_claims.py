@@ -352,3 +352,17 @@ def test_a_run_without_validation_shows_no_validation_columns_or_curves(render, 
         if "SimpleRNN" not in caption:
             assert "validation" not in caption.replace("no validation split", ""), caption
     assert text.count("training.validation_split: 0") <= 3, worksheet
+
+
+def test_the_checker_reads_a_format_2_record_as_its_format_1_original():
+    """run.json is written in format 2 now: the checker's numbers are the same from either shape."""
+    from claim_check import Record
+    from labreport.record import migrate
+
+    old = load(DEFAULT_RUN)
+    before, after = Record(copy.deepcopy(old)), Record(migrate(copy.deepcopy(old)))
+    for name in ("history", "n_epochs", "main_cell", "test_accuracy", "test_loss", "stopped", "n_test", "floor"):
+        assert getattr(after, name) == getattr(before, name), name
+    assert {cell: {k: v for k, v in entry.items() if k != "role"} for cell, entry in after.baselines.items()} \
+        == before.baselines
+    assert after.raw["timing"] == before.raw["timing"]

@@ -35,6 +35,7 @@ from labreport.fingerprint import training_fingerprint
 from labreport.pipeline import apply_overrides
 from labreport.report import render_report
 from labreport.spec import validate_spec
+from records import main_of
 
 DEFAULT_RUN = Path(__file__).parent / "fixtures" / "formats_words" / "default_run.json"
 FORMATS = ("exp13", "lab-record", "project-report", "lab-summary", "seminar")
@@ -113,39 +114,42 @@ def test_command_line_overrides():
 
 
 def _default_record() -> dict:
-    return json.loads(DEFAULT_RUN.read_text(encoding="utf-8"))
+    """The default run (run.json format 1), in the current format as labreport migrates it."""
+    from labreport.record import migrate
+
+    return migrate(json.loads(DEFAULT_RUN.read_text(encoding="utf-8")))
 
 
 def _overfitted_record() -> dict:
     """The default run with a validation loss lowest at epoch 4 and rising after it."""
     record = _default_record()
-    n = len(record["history"]["loss"])
-    record["history"]["loss"] = [1.2 - 0.1 * i for i in range(n)]
-    record["history"]["val_loss"] = [1.2 - 0.2 * i if i < 4 else 0.6 + 0.1 * (i - 3) for i in range(n)]
+    n = len(main_of(record)["history"]["loss"])
+    main_of(record)["history"]["loss"] = [1.2 - 0.1 * i for i in range(n)]
+    main_of(record)["history"]["val_loss"] = [1.2 - 0.2 * i if i < 4 else 0.6 + 0.1 * (i - 3) for i in range(n)]
     return record
 
 
 def _early_stopped(record: dict, *, restore: bool = True, best: int = 4, stop: int = 6) -> dict:
     record = copy.deepcopy(record)
-    for key in record["history"]:
-        record["history"][key] = record["history"][key][:stop]
-    record["timing"]["seconds_per_epoch"] = record["timing"]["seconds_per_epoch"][:stop]
-    batches = record["batch_history"]
+    for key in main_of(record)["history"]:
+        main_of(record)["history"][key] = main_of(record)["history"][key][:stop]
+    main_of(record)["timing"]["seconds_per_epoch"] = main_of(record)["timing"]["seconds_per_epoch"][:stop]
+    batches = main_of(record)["batch_history"]
     keep = [i for i, epoch in enumerate(batches["epoch"]) if epoch <= stop]
     for key in ("epoch", "batch", "loss", "accuracy"):
         batches[key] = [batches[key][i] for i in keep]
     record["spec"]["training"]["early_stopping"] = {"monitor": "val_loss", "patience": 2, "min_delta": 0.0,
                                                    "restore_best_weights": restore}
-    record["stopped"] = {"reason": "early_stopping", "epoch": stop, "best_epoch": best, "monitor": "val_loss",
-                         "best_value": record["history"]["val_loss"][best - 1], "patience": 2, "min_delta": 0.0}
-    record["restored_best_weights"] = restore
-    record["evaluated_epoch"] = best if restore else stop
+    main_of(record)["stopped"] = {"reason": "early_stopping", "epoch": stop, "best_epoch": best, "monitor": "val_loss",
+                         "best_value": main_of(record)["history"]["val_loss"][best - 1], "patience": 2, "min_delta": 0.0}
+    main_of(record)["restored_best_weights"] = restore
+    main_of(record)["evaluated_epoch"] = best if restore else stop
     return record
 
 
 def test_facts_name_the_evaluated_epoch_and_the_stop():
     old = build_facts(_default_record())  # a record from before these fields: the last epoch, completed
-    n = len(_default_record()["history"]["loss"])
+    n = len(main_of(_default_record())["history"]["loss"])
     assert old["evaluated_epoch"] == n and old["evaluation"]["verdict"] == "last_epoch"
     assert old["evaluation"]["tracking"] == "off" and old["stopped"] == {"reason": "completed", "epoch": n}
 
@@ -213,7 +217,7 @@ def test_exp13_says_it_in_the_test_result_the_methodology_and_the_learning_curve
 def test_the_default_run_still_says_last_epoch(tmp_path):
     (tmp_path / "run.json").write_text(DEFAULT_RUN.read_text(encoding="utf-8"), encoding="utf-8")
     text = _text(render_report(tmp_path, worksheet="exp13", pdf=False).html_path.read_text())
-    n = len(_default_record()["history"]["loss"])
+    n = len(main_of(_default_record())["history"]["loss"])
     assert f"The test set was evaluated once, with the weights of the last epoch ({n}); best-epoch weights were " \
            "not restored." in text
     assert "Training stopped early" not in text and "early stopping ended training" not in text
@@ -259,16 +263,16 @@ def test_early_stopping_trains_stops_and_evaluates_the_best_epoch(backend, tmp_p
     # nothing, is checked once, in tests/test_callback_best_epoch_stopping.py (no training needed).
     record = found["stopped"]
     assert record["backend"] == backend
-    assert len(record["history"]["loss"]) == 3  # best epoch 1, then 2 epochs without improvement
-    assert record["stopped"] == {"reason": "early_stopping", "epoch": 3, "best_epoch": 1, "monitor": "val_loss",
-                                 "best_value": record["history"]["val_loss"][0], "patience": 2, "min_delta": 10.0}
-    assert record["evaluated_epoch"] == 1 and record["restored_best_weights"] is True
+    assert len(main_of(record)["history"]["loss"]) == 3  # best epoch 1, then 2 epochs without improvement
+    assert main_of(record)["stopped"] == {"reason": "early_stopping", "epoch": 3, "best_epoch": 1, "monitor": "val_loss",
+                                 "best_value": main_of(record)["history"]["val_loss"][0], "patience": 2, "min_delta": 10.0}
+    assert main_of(record)["evaluated_epoch"] == 1 and main_of(record)["restored_best_weights"] is True
     # Epoch 1's weights, not epoch 3's: the test result of a plain 1-epoch run with the same seed.
     plain = found["plain"]
-    assert plain["history"]["val_loss"] == record["history"]["val_loss"][:1]
-    assert record["test"]["loss"] == pytest.approx(plain["test"]["loss"], rel=1e-5, abs=1e-6)
-    assert record["test"]["accuracy"] == pytest.approx(plain["test"]["accuracy"], abs=1e-9)
-    assert plain["stopped"] == {"reason": "completed", "epoch": 1} and plain["restored_best_weights"] is False
+    assert main_of(plain)["history"]["val_loss"] == main_of(record)["history"]["val_loss"][:1]
+    assert main_of(record)["test"]["loss"] == pytest.approx(main_of(plain)["test"]["loss"], rel=1e-5, abs=1e-6)
+    assert main_of(record)["test"]["accuracy"] == pytest.approx(main_of(plain)["test"]["accuracy"], abs=1e-9)
+    assert main_of(plain)["stopped"] == {"reason": "completed", "epoch": 1} and main_of(plain)["restored_best_weights"] is False
 
     text = _text((tmp_path / "out" / "stopping" / "report.html").read_text())
     assert "Training stopped early, after epoch 3 of the 6 planned" in text
@@ -304,11 +308,11 @@ def test_a_killed_run_resumes_with_its_early_stopping_state(backend, tmp_path):
     resumed = resume_line(output, "LSTM", Path("out") / "resume" / ".checkpoint" / "main")
     assert resumed >= 2
     record = json.loads((run_dir / "run.json").read_text())
-    assert record["timing"]["resumed_from_epoch"] == resumed
+    assert main_of(record)["timing"]["resumed_from_epoch"] == resumed
     # The wait count survived: it stops after epoch 13, not 12 epochs after the resume.
-    assert record["stopped"]["reason"] == "early_stopping" and record["stopped"]["epoch"] == 13
-    assert len(record["history"]["loss"]) == 13
-    assert record["evaluated_epoch"] == 1 and record["restored_best_weights"] is True
+    assert main_of(record)["stopped"]["reason"] == "early_stopping" and main_of(record)["stopped"]["epoch"] == 13
+    assert len(main_of(record)["history"]["loss"]) == 13
+    assert main_of(record)["evaluated_epoch"] == 1 and main_of(record)["restored_best_weights"] is True
 
     # The same evaluated weights as an uninterrupted run: epoch 1's, whose test loss a 1-epoch run gives.
     reference = subprocess.run(
@@ -316,5 +320,5 @@ def test_a_killed_run_resumes_with_its_early_stopping_state(backend, tmp_path):
          "--no-early-stopping"], capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=900)
     assert reference.returncode == 0, reference.stdout + reference.stderr
     plain = json.loads((tmp_path / "reference" / "resume" / "run.json").read_text())
-    assert record["test"]["loss"] == pytest.approx(plain["test"]["loss"], rel=1e-5, abs=1e-6)
-    assert record["history"]["val_loss"][0] == plain["history"]["val_loss"][0]
+    assert main_of(record)["test"]["loss"] == pytest.approx(main_of(plain)["test"]["loss"], rel=1e-5, abs=1e-6)
+    assert main_of(record)["history"]["val_loss"][0] == main_of(plain)["history"]["val_loss"][0]

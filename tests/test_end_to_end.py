@@ -7,6 +7,7 @@ import json
 import re
 
 from pypdf import PdfReader
+from records import main_of
 
 EXP13_HEADINGS = [
     "1. Aim", "2. IDE", "3. Theory", "4. Methodology", "5. Program (Code)", "6. Results",
@@ -37,17 +38,17 @@ def test_run_record_holds_the_contract(tiny_run):
     record = json.loads((tiny_run["run_dir"] / "run.json").read_text())
     assert record["experiment"] == "tiny"
     assert record["spec"]["training"]["epochs"] == 2
-    assert set(record["history"]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert all(len(values) == 2 for values in record["history"].values())
-    assert record["model"]["total_params"] == sum(layer["params"] for layer in record["model"]["layers"])
-    assert [layer["type"] for layer in record["model"]["layers"]] == ["Embedding", "LSTM", "Dense"]
-    assert "Total params" in record["model"]["summary_text"]
-    assert 0.0 <= record["test"]["accuracy"] <= 1.0
+    assert set(main_of(record)["history"]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == 2 for values in main_of(record)["history"].values())
+    assert main_of(record)["model"]["total_params"] == sum(layer["params"] for layer in main_of(record)["model"]["layers"])
+    assert [layer["type"] for layer in main_of(record)["model"]["layers"]] == ["Embedding", "LSTM", "Dense"]
+    assert "Total params" in main_of(record)["model"]["summary_text"]
+    assert 0.0 <= main_of(record)["test"]["accuracy"] <= 1.0
     assert record["dataset"]["sizes"] == {"train": 240, "validation": 60, "test": 100}
-    assert len(record["timing"]["seconds_per_epoch"]) == 2
+    assert len(main_of(record)["timing"]["seconds_per_epoch"]) == 2
     assert {"python", "tensorflow", "keras", "labreport"} <= set(record["versions"])
     assert record["seed"] == 42
-    assert [b["cell"] for b in record["baselines"]] == ["simple_rnn"]
+    assert [b["cell"] for b in record["models"][1:]] == ["simple_rnn"]
 
 
 def test_history_csv_has_one_row_per_epoch(tiny_run):
@@ -55,7 +56,7 @@ def test_history_csv_has_one_row_per_epoch(tiny_run):
         rows = list(csv.DictReader(handle))
     record = json.loads((tiny_run["run_dir"] / "run.json").read_text())
     assert [int(row["epoch"]) for row in rows] == [1, 2]
-    assert [float(row["val_loss"]) for row in rows] == record["history"]["val_loss"]
+    assert [float(row["val_loss"]) for row in rows] == main_of(record)["history"]["val_loss"]
 
 
 def test_pdf_has_the_worksheet_sections_and_the_run_numbers(tiny_run):
@@ -71,7 +72,7 @@ def test_pdf_has_the_worksheet_sections_and_the_run_numbers(tiny_run):
     assert "Test Student" in text and "T-001" in text
     # The theory's parameter formula, checked against Keras' count for this run's layer
     # (the words either side of a template tag once ran together: "equal toKeras'").
-    lstm = next(layer for layer in record["model"]["layers"] if layer["type"] == "LSTM")
+    lstm = next(layer for layer in main_of(record)["model"]["layers"] if layer["type"] == "LSTM")
     html = " ".join((run_dir / "report.html").read_text().split())
     assert f"= {lstm['params']:,} parameters, equal to Keras' own count for the layer." in html
 
@@ -109,11 +110,11 @@ def test_diagnostics_are_measured(tiny_run):
 
 def test_batch_history_holds_per_batch_values(tiny_run):
     record = json.loads((tiny_run["run_dir"] / "run.json").read_text())
-    batches = record["batch_history"]
+    batches = main_of(record)["batch_history"]
     assert batches["values"] == "per_batch"
     assert batches["batches_per_epoch"] == 8  # 240 training sequences, batch 32
     assert len(batches["loss"]) == 16 and batches["epoch"] == [1] * 8 + [2] * 8
     # The mean of an epoch's per-batch losses, weighted by batch size, is Keras' epoch loss.
     sizes = [32] * 7 + [16]
     first_epoch = sum(l * n for l, n in zip(batches["loss"][:8], sizes)) / 240
-    assert abs(first_epoch - record["history"]["loss"][0]) < 1e-4
+    assert abs(first_epoch - main_of(record)["history"]["loss"][0]) < 1e-4

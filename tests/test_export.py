@@ -22,6 +22,7 @@ from conftest import REPO, tiny_spec_text
 from labreport.export import program_cells, program_notebook, program_py, program_source
 from labreport.resources import shipped_experiments
 from labreport.spec import load_spec
+from records import main_of
 
 # Runs an exported program as a student would (its own process, no labreport on the path) and
 # prints what it computed as JSON on its last line.
@@ -163,11 +164,11 @@ def _differences(record: dict, computed: dict) -> dict:
     """The largest absolute difference per metric, and in test loss and accuracy."""
     found = {}
     for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
-        ours, theirs = record["history"][metric], computed["history"].get(metric, [])
+        ours, theirs = main_of(record)["history"][metric], computed["history"].get(metric, [])
         assert len(ours) == len(theirs), (metric, ours, theirs)
         found[metric] = max((abs(a - b) for a, b in zip(ours, theirs)), default=0.0)
     for key in ("loss", "accuracy"):
-        found[f"test_{key}"] = abs(record["test"][key] - computed["test"][key])
+        found[f"test_{key}"] = abs(main_of(record)["test"][key] - computed["test"][key])
     return found
 
 

@@ -26,21 +26,27 @@ def record(history, *, test_accuracy=0.95, n_test=1000, classes=("A", "B", "C", 
                          "epochs": len(history["loss"]), "validation_split": 0.2}}
     for section, values in (spec_overrides or {}).items():
         spec[section].update(values)
-    return {
-        "experiment": "made_up", "spec": spec, "seed": 1, "backend": "tensorflow",
-        "dataset": {"source": "generated", "class_names": list(classes), "sequence_length": 50,
-                    "sizes": {"train": 800, "validation": 200, "test": n_test},
-                    "class_counts": {"train": {c: 200 for c in classes}, "test": {c: per_class for c in classes}},
-                    **(dataset_extra or {})},
+    main = {
+        "role": "main", "cell": "lstm",
         "model": {"layers": [], "total_params": 500, "trainable_params": 500, "non_trainable_params": 0},
         "history": history,
         "batch_history": {},
         "test": None if test_accuracy is None else {"accuracy": test_accuracy, "loss": 0.3},
-        "baselines": list(baselines),
-        "diagnostics": {},
-        "timing": {"seconds_per_epoch": [1.0] * len(history["loss"]), "train_seconds": 5.0, "total_seconds": 6.0},
-        "versions": {},
+        "timing": {"seconds_per_epoch": [1.0] * len(history["loss"]), "train_seconds": 5.0},
         **({"stopped": stopped} if stopped else {}),
+    }
+    return {  # run.json format 2, as RunRecord.plain() gives it
+        "format_version": 2, "experiment": "made_up", "spec": spec, "seed": 1, "backend": "tensorflow",
+        "task": {"kind": "classification", "primary_metric": "accuracy", "direction": "higher",
+                 "metrics": ["loss", "accuracy"]},
+        "dataset": {"source": "generated", "class_names": list(classes), "sequence_length": 50,
+                    "sizes": {"train": 800, "validation": 200, "test": n_test},
+                    "class_counts": {"train": {c: 200 for c in classes}, "test": {c: per_class for c in classes}},
+                    **(dataset_extra or {})},
+        "models": [main, *({"role": "baseline", **baseline} for baseline in baselines)],
+        "diagnostics": {},
+        "timing": {"total_seconds": 6.0},
+        "versions": {},
     }
 
 

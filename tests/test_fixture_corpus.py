@@ -1,7 +1,8 @@
 """The fixture corpus: real run records from tiny trainings, and what a careful reader concludes from each.
 
 tests/fixtures/runs/<case>.json are run.json files written by real trainings
-(tests/fixtures/make_runs.py); tests/fixtures/runs/EXPECTED.yaml holds, per
+(tests/fixtures/make_runs.py), in run.json format 1 (read here in the current format: ``load`` migrates them,
+so a corpus re-made in format 2 reads the same); tests/fixtures/runs/EXPECTED.yaml holds, per
 case, the verdicts a careful reader holding the per-epoch table gives.  Every
 claim there is checked here against the raw history with plain NumPy, written
 out in this file and independent of labreport.analysis, so a later verdict
@@ -52,8 +53,8 @@ EXPECTED = yaml.safe_load((RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
 CASES = sorted(EXPECTED)
 REQUIRED_CASES = {"clean_success", "late_success", "overfitting", "too_few_epochs", "chance_level",
                   "baseline_wins", "diverged", "noisy_small_batch"}
-RECORD_KEYS = ("experiment", "spec", "dataset", "model", "history", "batch_history", "test", "baselines",
-               "diagnostics", "versions", "stopped")
+RECORD_KEYS = ("experiment", "spec", "dataset", "models", "diagnostics", "versions", "timing")
+MODEL_KEYS = ("role", "cell", "model", "history", "batch_history", "test", "stopped", "timing")
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 EXPECTED_KEYS = {"outcome", "best_val_loss_epoch", "overfitting_onset", "still_improving_at_end", "baseline",
                  "noisy", "note"}
@@ -61,7 +62,18 @@ MAX_BYTES = 600 * 1024  # the default experiment's record, with its gate traces,
 
 
 def load(case: str) -> dict:
-    return json.loads((RUNS / f"{case}.json").read_text(encoding="utf-8"))
+    """The case's run.json as JSON data in the current format (nulls kept: ``migrate``, not validation)."""
+    from labreport.record import migrate
+
+    return migrate(json.loads((RUNS / f"{case}.json").read_text(encoding="utf-8")))
+
+
+def main(record: dict) -> dict:
+    return record["models"][0]
+
+
+def baselines_of(record: dict) -> list[dict]:
+    return record["models"][1:]
 
 
 def series(values) -> np.ndarray:
@@ -77,7 +89,7 @@ def finite_rows(history: dict) -> dict[str, np.ndarray]:
 
 
 def diverged(record: dict) -> bool:
-    return record["stopped"]["reason"] == "nan_loss"
+    return main(record)["stopped"]["reason"] == "nan_loss"
 
 
 # --------------------------------------------------------------------------- the rules
@@ -97,7 +109,7 @@ def at_chance(record: dict, accuracy: float) -> bool:
 def outcome_of(record: dict) -> str:
     if diverged(record):
         return "diverged"
-    accuracy = record["test"]["accuracy"]
+    accuracy = main(record)["test"]["accuracy"]
     if at_chance(record, accuracy):
         return "chance"
     # "Learned": at least 70 % of the way from that floor to 100 % (IMDB's 0.86 against 0.5 is 72 %;
@@ -127,15 +139,15 @@ def clearly_falling_at_end(values: np.ndarray) -> bool:
 
 
 def baseline_verdict(record: dict) -> str:
-    baselines = record.get("baselines") or []
-    if not baselines or record["test"] is None or baselines[0]["test"] is None:
+    baselines = baselines_of(record)
+    if not baselines or main(record)["test"] is None or baselines[0]["test"] is None:
         return "none"
-    main, baseline = record["test"]["accuracy"], baselines[0]["test"]["accuracy"]
-    difference = main - baseline
+    lstm, baseline = main(record)["test"]["accuracy"], baselines[0]["test"]["accuracy"]
+    difference = lstm - baseline
     # A difference inside the test set's sampling error (two standard errors of it) ranks nothing.
     n = sum(record["dataset"]["class_counts"]["test"].values())
-    noise = 2 * np.sqrt((main * (1 - main) + baseline * (1 - baseline)) / n)
-    if abs(difference) <= max(0.02, noise) or (at_chance(record, main) and at_chance(record, baseline)):
+    noise = 2 * np.sqrt((lstm * (1 - lstm) + baseline * (1 - baseline)) / n)
+    if abs(difference) <= max(0.02, noise) or (at_chance(record, lstm) and at_chance(record, baseline)):
         return "tie"  # two models at chance level are not ranked by their noise
     return "lstm_ahead" if difference > 0 else "baseline_ahead"
 
@@ -165,21 +177,23 @@ def test_the_corpus_has_every_case_and_only_small_files():
 def test_each_case_is_a_complete_run_record(case):
     record = load(case)
     assert [key for key in RECORD_KEYS if key not in record] == []
+    assert [model["role"] for model in record["models"]] == ["main"] + ["baseline"] * len(baselines_of(record))
+    assert all([key for key in MODEL_KEYS if key not in model] == [] for model in record["models"])
     # make_runs.py names each experiment after its case; the default run keeps the shipped experiment's name.
     assert record["experiment"] == ("remember_important_tasks" if case == "default_experiment" else case)
     assert set(EXPECTED[case]) == EXPECTED_KEYS
     assert EXPECTED[case]["outcome"] in ("learned", "partly_learned", "chance", "diverged")
     assert EXPECTED[case]["baseline"] in ("lstm_ahead", "baseline_ahead", "tie", "none")
     assert isinstance(EXPECTED[case]["note"], str) and EXPECTED[case]["note"].strip()
-    stopped = record["stopped"]
+    stopped, test = main(record)["stopped"], main(record)["test"]
     assert stopped["reason"] in ("completed", "nan_loss")
     if stopped["reason"] == "completed":
         assert stopped == {"reason": "completed", "epoch": record["spec"]["training"]["epochs"]}
-        assert 0 <= record["test"]["accuracy"] <= 1 and math.isfinite(record["test"]["loss"])
+        assert 0 <= test["accuracy"] <= 1 and math.isfinite(test["loss"])
     else:
         assert set(stopped) == {"reason", "epoch", "batch", "value"}
         assert stopped["value"] in ("NaN", "infinite")
-        assert record["test"] is None  # NaN weights are never evaluated
+        assert test is None  # NaN weights are never evaluated
 
 
 def check_history(entry: dict) -> None:
@@ -211,8 +225,8 @@ def check_history(entry: dict) -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_the_history_arrays_are_consistent(case):
     record = load(case)
-    check_history({**record, "timing": record["timing"]})
-    for baseline in record["baselines"]:
+    check_history(main(record))
+    for baseline in baselines_of(record):
         check_history(baseline)
         assert baseline["test"] is None if baseline["stopped"]["reason"] == "nan_loss" else baseline["test"]
     if diverged(record):
@@ -229,13 +243,13 @@ def test_outcome(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_best_val_loss_epoch(case):
-    rows = finite_rows(load(case)["history"])
+    rows = finite_rows(main(load(case))["history"])
     assert int(np.argmin(rows["val_loss"])) + 1 == EXPECTED[case]["best_val_loss_epoch"]
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_overfitting_onset(case):
-    rows = finite_rows(load(case)["history"])
+    rows = finite_rows(main(load(case))["history"])
     onsets = overfitting_onsets(rows["loss"], rows["val_loss"])
     expected = EXPECTED[case]["overfitting_onset"]
     assert (onsets[0] if onsets else None) == expected, onsets
@@ -249,7 +263,7 @@ def test_overfitting_onset(case):
 @pytest.mark.parametrize("case", CASES)
 def test_still_improving_at_end(case):
     record = load(case)
-    rows = finite_rows(record["history"])
+    rows = finite_rows(main(record)["history"])
     improving = (not diverged(record)
                  and clearly_falling_at_end(rows["loss"]) and clearly_falling_at_end(rows["val_loss"]))
     assert improving == EXPECTED[case]["still_improving_at_end"]
@@ -262,7 +276,7 @@ def test_baseline_comparison(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_noisy(case):
-    rows = finite_rows(load(case)["history"])
+    rows = finite_rows(main(load(case))["history"])
     assert (direction_changes(rows["val_loss"]) >= 3) == EXPECTED[case]["noisy"]
 
 
@@ -281,16 +295,16 @@ def test_the_corpus_shows_every_property_it_is_meant_to():
     assert verdicts["noisy_small_batch"]["noisy"] is True
     assert load("noisy_small_batch")["spec"]["training"]["batch_size"] <= 4
     # Late success: near chance for several epochs, high at the end.
-    late = finite_rows(load("late_success")["history"])["val_accuracy"]
+    late = finite_rows(main(load("late_success"))["history"])["val_accuracy"]
     assert np.all(late[:5] <= 0.25 + 0.1) and late[-1] >= 0.95
     # The clean success stays at the top once there.
-    clean = finite_rows(load("clean_success")["history"])["val_accuracy"]
+    clean = finite_rows(main(load("clean_success"))["history"])["val_accuracy"]
     first = int(np.argmax(clean >= 0.99))
     assert clean[first] >= 0.99 and np.all(clean[first:] >= 0.98)
     if "binary_text" in verdicts:
         record = load("binary_text")
         assert len(record["dataset"]["class_names"]) == 2
-        assert record["model"]["layers"][-1]["units"] == 1  # a sigmoid head
+        assert main(record)["model"]["layers"][-1]["units"] == 1  # a sigmoid head
 
 
 # --------------------------------------------------------------------------- slow: the generator and the renderer
@@ -307,14 +321,17 @@ def test_make_runs_still_makes_a_record_like_the_checked_in_one(tmp_path):
         env=env, capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     fresh = json.loads((tmp_path / "runs" / "clean_success.json").read_text(encoding="utf-8"))
+    assert fresh["format_version"] == 2  # the checked-in one is format 1, migrated by load
     saved = load("clean_success")
     # Every key the checked-in record has; a fresh one may carry fields added since (e.g. evaluated_epoch).
     assert set(saved) <= set(fresh), set(saved) - set(fresh)
-    for section in ("history", "batch_history", "test", "stopped", "timing", "dataset", "diagnostics"):
+    for section in ("timing", "dataset", "diagnostics"):
         assert set(saved[section]) <= set(fresh[section]), section
-    assert len(fresh["baselines"]) == len(saved["baselines"])
-    assert all(set(old) <= set(new) for old, new in zip(saved["baselines"], fresh["baselines"]))
-    assert fresh["stopped"] == saved["stopped"]
+    for section in ("history", "batch_history", "test", "stopped", "timing"):
+        assert set(main(saved)[section]) <= set(main(fresh)[section]), section
+    assert len(fresh["models"]) == len(saved["models"])
+    assert all(set(old) <= set(new) for old, new in zip(saved["models"], fresh["models"]))
+    assert main(fresh)["stopped"] == main(saved)["stopped"]
     # The training fields are what make the case; the report section gains optional keys over time.
     for section in ("dataset", "model", "training"):
         # A key added to the spec since the fixture was made appears in a fresh record with its default (None).

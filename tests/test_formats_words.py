@@ -21,6 +21,8 @@ import pytest
 from pypdf import PdfReader
 
 from labreport.facts import build_facts
+from labreport.record import migrate
+from records import main_of
 from labreport.facts.curves import loss_spikes
 from labreport.report import render_report
 from labreport.report.worksheets import load_worksheet, worksheet_names
@@ -32,38 +34,39 @@ LOCAL_PATH = "/home/student/private/reviews.csv"
 
 
 def default_record() -> dict:
-    return json.loads(DEFAULT_RUN.read_text(encoding="utf-8"))
+    """formats_words/default_run.json (run.json format 1), in the current format as labreport migrates it."""
+    return migrate(json.loads(DEFAULT_RUN.read_text(encoding="utf-8")))
 
 
 def chance_record() -> dict:
     """The LSTM never leaves chance: flat curves around ln 4, test accuracy 25 %."""
     record = copy.deepcopy(default_record())
     rnd = random.Random(1)
-    history = record["history"]
+    history = main_of(record)["history"]
     n = len(history["loss"])
     history["loss"] = [1.3863 + rnd.uniform(-0.002, 0.002) for _ in range(n)]
     history["val_loss"] = [1.3866 + rnd.uniform(-0.002, 0.002) for _ in range(n)]
     history["accuracy"] = [0.25 + rnd.uniform(-0.01, 0.01) for _ in range(n)]
     history["val_accuracy"] = [0.255 + rnd.uniform(-0.01, 0.01) for _ in range(n)]
-    batches = record["batch_history"]
+    batches = main_of(record)["batch_history"]
     batches["loss"] = [1.3863 + rnd.uniform(-0.05, 0.05) for _ in batches["loss"]]
-    record["test"] = {"accuracy": 0.25, "loss": 1.3864}
+    main_of(record)["test"] = {"accuracy": 0.25, "loss": 1.3864}
     return record
 
 
 def diverged_text_record() -> dict:
     """NaN in epoch 3, batch 17 (Keras logs that epoch as NaN), test: null, on texts read from a local CSV."""
     record = copy.deepcopy(default_record())
-    record["stopped"] = {"reason": "nan_loss", "epoch": 3, "batch": 17, "value": "NaN"}
-    record["test"] = None
-    for key in record["history"]:
-        record["history"][key] = record["history"][key][:2] + [None]
-    batches = record["batch_history"]
+    main_of(record)["stopped"] = {"reason": "nan_loss", "epoch": 3, "batch": 17, "value": "NaN"}
+    main_of(record)["test"] = None
+    for key in main_of(record)["history"]:
+        main_of(record)["history"][key] = main_of(record)["history"][key][:2] + [None]
+    batches = main_of(record)["batch_history"]
     keep = [i for i, e in enumerate(batches["epoch"]) if e <= 2 or (e == 3 and batches["batch"][i] <= 17)]
     for key in ("epoch", "batch", "loss", "accuracy"):
         batches[key] = [batches[key][i] for i in keep]
     batches["loss"][-1] = None
-    record["timing"]["seconds_per_epoch"] = record["timing"]["seconds_per_epoch"][:3]
+    main_of(record)["timing"]["seconds_per_epoch"] = main_of(record)["timing"]["seconds_per_epoch"][:3]
     record["diagnostics"].pop("gates", None)
     data = record["dataset"]
     for key in ("important_symbols", "important_windows", "min_lag", "symbols", "task", "seed", "example"):
@@ -247,11 +250,11 @@ def test_weak_forget_gate_is_no_cause_where_the_gradient_reaches():
 
 def test_baseline_ahead_of_a_still_improving_lstm_names_the_epochs():
     record = default_record()
-    history = record["history"]
+    history = main_of(record)["history"]
     for key in history:
         history[key] = history[key][:8]
-    record["test"] = {"accuracy": 0.9, "loss": 0.3}
-    record["baselines"][0]["test"] = {"accuracy": 0.99, "loss": 0.05}
+    main_of(record)["test"] = {"accuracy": 0.9, "loss": 0.3}
+    record["models"][1]["test"] = {"accuracy": 0.99, "loss": 0.05}
     facts = build_facts(record)
     assert facts["end_state"]["verdict"] == "still_improving"
     problem = next(p for p in facts["diagnosis"]["problems"] if p["id"] == "baseline_ahead")

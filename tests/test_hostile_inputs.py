@@ -684,7 +684,7 @@ def test_the_catalogue_covers_every_class():
 
 def test_the_readme_states_the_limits_the_code_applies():
     from labreport.batch import ROSTER_CONFIRM_PDFS
-    from labreport.record_check import MAX_CLASSES, MAX_EPOCHS
+    from labreport.record import MAX_CLASSES, MAX_EPOCHS
     from labreport.spec import LARGE_RUNS_VARIABLE, SPEC_LIMITS
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

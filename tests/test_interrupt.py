@@ -30,6 +30,7 @@ import pytest
 
 from cli_checks import assert_clean_failure, error_paragraph, invoke, no_temp_files, nothing_written
 from conftest import REPO, tiny_spec_text
+from records import main_of
 
 REPORT_FILES = ("report.pdf", "report.html", "run.json")
 
@@ -119,7 +120,7 @@ def test_killed_run_resumes_after_the_last_saved_epoch(tmp_path):
     assert re.findall(r"^Epoch (\d+)/", output, flags=re.M)[0] == str(resumed + 1)
 
     record = json.loads((run_dir / "run.json").read_text())
-    assert record["timing"]["resumed_from_epoch"] == resumed
+    assert main_of(record)["timing"]["resumed_from_epoch"] == resumed
     assert_every_epoch_once(run_dir, epochs, "history.csv", record)
     assert not (run_dir / ".checkpoint").exists()
     assert no_temp_files(tmp_path) == []
@@ -146,9 +147,9 @@ def test_killed_while_a_baseline_trains_keeps_the_main_model(tmp_path):
     assert resumed in (rows_at_kill - 1, rows_at_kill) and resumed >= 1
 
     record = json.loads((run_dir / "run.json").read_text())
-    assert record["timing"]["resumed_from_epoch"] == epochs
+    assert main_of(record)["timing"]["resumed_from_epoch"] == epochs
     assert_every_epoch_once(run_dir, epochs, "history.csv", record)
-    baseline = record["baselines"][0]
+    baseline = record["models"][1]
     assert baseline["timing"]["resumed_from_epoch"] == resumed
     assert_every_epoch_once(run_dir, epochs, "history_simple_rnn.csv", baseline)
     assert not (run_dir / ".checkpoint").exists()
@@ -211,14 +212,14 @@ def test_a_nan_loss_stops_training_and_is_recorded(tmp_path, monkeypatch):
     # Recorded, not hidden: run.json says why training ended, and the report is written.
     assert all((run_dir / name).exists() for name in REPORT_FILES)
     record = json.loads((run_dir / "run.json").read_text())
-    assert record["stopped"] == {"reason": "nan_loss", "epoch": epoch, "batch": batch, "value": value}
-    assert record["test"] is None  # NaN weights are never evaluated
-    history = record["history"]
+    assert main_of(record)["stopped"] == {"reason": "nan_loss", "epoch": epoch, "batch": batch, "value": value}
+    assert main_of(record)["test"] is None  # NaN weights are never evaluated
+    history = main_of(record)["history"]
     assert all(len(values) == epoch for values in history.values())
     # The epoch it stopped in: a non-finite loss (null in JSON) and no accuracy from NaN outputs.
     assert [history[m][-1] for m in ("loss", "accuracy", "val_loss", "val_accuracy")] == [None] * 4
     assert all(v is not None for m in history for v in history[m][:-1])
-    per_batch = record["batch_history"]
+    per_batch = main_of(record)["batch_history"]
     assert (per_batch["epoch"][-1], per_batch["batch"][-1]) == (epoch, batch)
     assert per_batch["loss"][-1] is None and per_batch["accuracy"][-1] is None
     assert "gates" not in record["diagnostics"]
@@ -251,9 +252,9 @@ def test_a_nan_loss_in_a_baseline_is_recorded_and_the_run_carries_on(tmp_path, m
     assert result.exit_code == 0, result.output
     assert "this baseline stopped there and is not evaluated" in result.output
     record = json.loads((tmp_path / "out" / "b" / "run.json").read_text())
-    assert record["stopped"] == {"reason": "completed", "epoch": 2}
-    assert record["test"]["accuracy"] is not None
-    baseline = record["baselines"][0]
+    assert main_of(record)["stopped"] == {"reason": "completed", "epoch": 2}
+    assert main_of(record)["test"]["accuracy"] is not None
+    baseline = record["models"][1]
     assert baseline["cell"] == "simple_rnn"
     assert baseline["stopped"]["reason"] == "nan_loss"
     assert baseline["test"] is None
@@ -382,5 +383,5 @@ def test_a_checkpoint_that_does_not_fit_is_not_resumed(tmp_path, monkeypatch, ch
     assert "; starting over." in second.output
     assert "Resuming from epoch" not in second.output
     record = json.loads((tmp_path / "out" / "changed" / "run.json").read_text())
-    assert "resumed_from_epoch" not in record["timing"]
+    assert "resumed_from_epoch" not in main_of(record)["timing"]
     assert [int(row["epoch"]) for row in history_rows(tmp_path / "out" / "changed" / "history.csv")] == [1, 2, 3]

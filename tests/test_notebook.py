@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from labreport.pipeline import RunResult
-from labreport.run_record import read_run_record
+from labreport.record import read_run_record
 
 
 def test_result_shows_figures_and_link_inline(tiny_run):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from records import default_record
+from records import default_record, main_of
 
 from labreport.report.render import build_context, prepare_report, render_html, render_report
 
@@ -25,24 +25,24 @@ def _default_record() -> dict:
 
 
 def _at_chance(record: dict) -> dict:
-    n = len(record["history"]["loss"])
-    record["history"] = {"loss": [1.3863 - 0.0001 * (i % 3) for i in range(n)],
+    n = len(main_of(record)["history"]["loss"])
+    main_of(record)["history"] = {"loss": [1.3863 - 0.0001 * (i % 3) for i in range(n)],
                          "accuracy": [0.25 + 0.002 * ((i * 7) % 5) for i in range(n)],
                          "val_loss": [1.3865 + 0.0001 * ((i * 3) % 4) for i in range(n)],
                          "val_accuracy": [0.2625 - 0.003 * ((i * 5) % 4) for i in range(n)]}
-    record["test"] = {"loss": 1.3864, "accuracy": 0.25}
+    main_of(record)["test"] = {"loss": 1.3864, "accuracy": 0.25}
     return record
 
 
 def _diverged_on_a_data_file(record: dict) -> dict:
-    record["stopped"] = {"reason": "nan_loss", "epoch": 3, "batch": 17, "value": "NaN"}
-    record["test"] = None
-    for key in record["history"]:
-        record["history"][key] = record["history"][key][:3]
-    record["history"]["loss"][2] = float("nan")
-    record["history"]["val_loss"][2] = float("nan")
-    record["timing"]["seconds_per_epoch"] = record["timing"]["seconds_per_epoch"][:3]
-    record.pop("batch_history", None)
+    main_of(record)["stopped"] = {"reason": "nan_loss", "epoch": 3, "batch": 17, "value": "NaN"}
+    main_of(record)["test"] = None
+    for key in main_of(record)["history"]:
+        main_of(record)["history"][key] = main_of(record)["history"][key][:3]
+    main_of(record)["history"]["loss"][2] = float("nan")
+    main_of(record)["history"]["val_loss"][2] = float("nan")
+    main_of(record)["timing"]["seconds_per_epoch"] = main_of(record)["timing"]["seconds_per_epoch"][:3]
+    main_of(record).pop("batch_history", None)
     record["diagnostics"].pop("gates", None)
     record["spec"]["training"].update(learning_rate=0.05, clipnorm=None)
     # A local data file: the report may name the file, never the folder it lies in.

@@ -27,7 +27,7 @@ before = set(sys.modules)
 from labreport.pipeline import train_experiment
 record = train_experiment(spec, Path(sys.argv[1]), progress="none", log=lambda *_: None)
 loaded = sorted(m for m in set(sys.modules) - before if m.startswith("labreport.report"))
-print("RESULT " + json.dumps({"baselines": [b["cell"] for b in record["baselines"]], "report_modules": loaded}))
+print("RESULT " + json.dumps({"baselines": [b["cell"] for b in record["models"][1:]], "report_modules": loaded}))
 """
 
 

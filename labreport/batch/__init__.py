@@ -139,16 +139,17 @@ def _add_numbers(outcome: Outcome, out_dir: Path, rows: list[RosterRow]) -> None
     """The saved run's key numbers and the PDFs, for the table and the index."""
     if outcome.status not in SUCCEEDED:
         return
-    from ..run_record import read_run_record
+    from ..record import main_run, read_run_record
 
     run_dir = out_dir / outcome.experiment
     try:
         record = read_run_record(run_dir)
     except LabreportError:
         return
-    outcome.test_accuracy = (record.get("test") or {}).get("accuracy")
-    outcome.epochs = len((record.get("history") or {}).get("loss", []))
-    outcome.params = (record.get("model") or {}).get("total_params")
+    main = main_run(record)
+    outcome.test_accuracy = (main.get("test") or {}).get("accuracy")
+    outcome.epochs = len((main.get("history") or {}).get("loss", []))
+    outcome.params = (main.get("model") or {}).get("total_params")
     outcome.train_seconds = (record.get("timing") or {}).get("total_seconds")
     links = [("report", "report.pdf")] + [(row.label, row.pdf_name) for row in rows]
     outcome.pdfs = [{"label": label, "href": f"{outcome.experiment}/{name}"}

@@ -241,7 +241,7 @@ def _write_back(run_dir: Path, files: dict, task: dict, bundle: dict) -> None:
             write_atomic(run_dir / name, files[name], root=run_dir)
         rows = [RosterRow(**row) for row in task["rows"]]
         if rows:
-            from ..run_record import read_run_record
+            from ..record import read_run_record
             from ..spec import ExperimentSpec
             fingerprint = read_run_record(run_dir).get("fingerprint") if task["action"] == "train" \
                 else task["fingerprint"]

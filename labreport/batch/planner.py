@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LabreportError, OptionError
+from ..record import main_run
 from ..safe_io import UnreadableFile, resolved
 from .previous import test_result_of
 from .roster import RosterRow
@@ -169,7 +170,7 @@ def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow],
         else:
             plans.append(Plan(path, spec.name, "none", "", fingerprint.sha256))
         plans[-1].spec = spec
-        stopped = (state.record or {}).get("stopped")
+        stopped = (main_run(state.record).get("stopped") if state.record else None) or {}
         if isinstance(stopped, dict) and stopped.get("reason") == "nan_loss":
             from ..pipeline import nan_loss_error
             plans[-1].saved_failure = str(nan_loss_error(spec, stopped, run_dir))

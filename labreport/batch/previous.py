@@ -19,7 +19,9 @@ PREVIOUS_NAME = "previous_test.json"
 
 def test_result_of(record: dict | None) -> dict | None:
     """A saved run's test result, fingerprint and date (the planner has read its run.json); None without one."""
-    test = (record or {}).get("test")
+    from ..record import main_run
+
+    test = main_run(record).get("test") if record else None
     if not isinstance(test, dict):
         return None
     return {"test": {key: value for key, value in test.items() if isinstance(value, (int, float))},

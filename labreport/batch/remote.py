@@ -183,7 +183,7 @@ def _is_set(event) -> bool:
 def _restore_client_paths(run_dir: Path, bundle: dict, local_names: dict) -> None:
     """run.json and the program files name the client's data and templates, not this worker's copies."""
     from ..export import write_program_files
-    from ..run_record import read_run_record, write_run_record
+    from ..record import read_run_record, write_run_record
 
     record = _mapped(read_run_record(run_dir), local_names)  # wherever a copy's path was recorded
     saved = record.get("spec") or {}

@@ -67,7 +67,7 @@ def markdown_summary(plans: list, out_dir: Path) -> str:
 
 
 def _test_columns(run_dir: Path) -> tuple[str, str]:
-    from ..run_record import read_run_record
+    from ..record import main_run, read_run_record
 
     if not (run_dir / "run.json").is_file():
         return "-", "no saved run"
@@ -75,7 +75,7 @@ def _test_columns(run_dir: Path) -> tuple[str, str]:
         record = read_run_record(run_dir)
     except LabreportError:
         return "-", "run.json unreadable"
-    accuracy = (record.get("test") or {}).get("accuracy")
+    accuracy = (main_run(record).get("test") or {}).get("accuracy")
     if not isinstance(accuracy, (int, float)):
         return "-", "no test result (the run failed)"
     if _accuracy(accuracy) is None:

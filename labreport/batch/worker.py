@@ -83,7 +83,7 @@ def run_one(task: dict) -> dict:
                     render_saved_run(spec_ref, out_dir=out_dir, log=log, spec_text=spec_text)
                 fingerprint = task["fingerprint"]
                 if task["action"] == "train":
-                    from ..run_record import read_run_record
+                    from ..record import read_run_record
                     fingerprint = read_run_record(out_dir / name).get("fingerprint")
                 if rows:
                     log(f"rendering {len(rows)} roster PDF(s)...")

@@ -441,7 +441,7 @@ def export_program(source: str | Path, *, to: str = "py", out: Path | None = Non
         raise OptionError(f"--framework '{framework}' is unknown; allowed values: {', '.join(FRAMEWORKS)}.")
     path = Path(source)
     if path.is_dir() or path.suffix == ".json":
-        from ..run_record import RUN_RECORD_NAME, read_run_record
+        from ..record import RUN_RECORD_NAME, read_run_record
         folder = path.parent if path.suffix == ".json" else path
         if path.is_dir() and not (folder / RUN_RECORD_NAME).exists():
             raise OptionError(f"{folder}: holds no {RUN_RECORD_NAME}, so it is not a run folder.",

@@ -13,6 +13,7 @@ outcome.py, mechanisms.py and diagnosis.py, documented in the README
 
 from __future__ import annotations
 
+from ..record import main_run
 from . import curves, describe, diagnosis, mechanisms, outcome, seminar
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
@@ -23,8 +24,9 @@ CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": Tr
 
 
 def build_facts(record: dict) -> dict:
-    """Everything the templates may say about this run, as JSON-able data."""
-    history = record.get("history") or {}
+    """Everything the templates may say about this run, as JSON-able data (``record``: RunRecord.plain())."""
+    main = main_run(record)
+    history = main.get("history") or {}
     result = outcome.outcome(record)
     verdicts: dict = {"outcome": result}
     verdicts["trends"] = {name: curves.trend(history.get(name), higher_is_better=higher)
@@ -59,7 +61,7 @@ def build_facts(record: dict) -> dict:
             if name in verdicts["trends"]:
                 verdicts["trends"][name] = {**verdicts["trends"][name], "reason": "no_validation"}
         verdicts["overfitting"] = {**verdicts["overfitting"], "reason": "no_validation"}
-    timing = record.get("timing") or {}
+    timing = main.get("timing") or {}
     seconds = [s for s in (timing.get("seconds_per_epoch") or []) if curves.finite(s)]
     facts = {
         "version": FACTS_VERSION,
@@ -71,13 +73,14 @@ def build_facts(record: dict) -> dict:
         "n_epochs": n_epochs,
         # The epoch whose weights the test set saw: the restored best one, or the last (evaluation).
         "evaluated_epoch": verdicts["evaluation"]["epoch"],
-        "restored_best_weights": bool(record.get("restored_best_weights")),
+        "restored_best_weights": bool(main.get("restored_best_weights")),
         "has_validation": has_validation,
-        "stopped": record.get("stopped") or {"reason": "completed", "epoch": n_epochs},
-        "timing": {"total_seconds": timing.get("total_seconds"), "train_seconds": timing.get("train_seconds"),
+        "stopped": main.get("stopped") or {"reason": "completed", "epoch": n_epochs},
+        "timing": {"total_seconds": (record.get("timing") or {}).get("total_seconds"),  # the run's, not a model's
+                   "train_seconds": timing.get("train_seconds"),
                    "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
                    "fastest_epoch": min(seconds) if seconds else None},
-        "test": record.get("test"),
+        "test": main.get("test"),
         "backend": record.get("backend"),
         "versions": record.get("versions") or {},
         **verdicts,

@@ -9,6 +9,7 @@ import math
 from pathlib import PurePath
 
 from ..model import CELL_TITLES  # light: model.py imports Keras only inside its functions
+from ..record import main_run
 from .curves import finite
 
 # The training split is "balanced" while its largest class is at most this many times its smallest.
@@ -83,7 +84,7 @@ def recurrent_formula(cell: str, m: int, n: int) -> dict:
 
 def parameter_rows(record: dict, model: dict | None = None, cell: str | None = None) -> list[dict]:
     """Each layer's parameter count from its formula with this run's sizes, beside Keras' count."""
-    model = model or record["model"]
+    model = model or main_run(record)["model"]
     spec_layers = record["spec"]["model"]["recurrent"]
     vocabulary = record["dataset"].get("vocabulary_size")
     rows, n, recurrent_index = [], None, 0
@@ -121,7 +122,8 @@ def parameter_rows(record: dict, model: dict | None = None, cell: str | None = N
 
 
 def model_facts(record: dict) -> dict:
-    model = record.get("model") or {}
+    main = main_run(record)
+    model = main.get("model") or {}
     spec = record.get("spec") or {}
     spec_layers = (spec.get("model") or {}).get("recurrent") or []
     training = spec.get("training") or {}
@@ -145,8 +147,8 @@ def model_facts(record: dict) -> dict:
     rows = parameter_rows(record) if model.get("layers") else []
     lstm_row = next((row for row in rows if row.get("cell") == "lstm"), None)
     embedding_row = next((row for row in rows if row["type"] == "Embedding"), None)
-    history = record.get("history") or {}
-    batches = (record.get("batch_history") or {}).get("batches_per_epoch")
+    history = main.get("history") or {}
+    batches = (main.get("batch_history") or {}).get("batches_per_epoch")
     if not batches and training.get("batch_size"):
         batches = max(1, math.ceil(((data.get("sizes") or {}).get("train") or 0) / training["batch_size"]))
     main_cell = spec_layers[0]["cell"] if spec_layers else None
@@ -184,10 +186,7 @@ def model_facts(record: dict) -> dict:
 
 def comparison_rows(record: dict) -> list[dict]:
     """The main model and each baseline side by side (test, best validation, speed, size)."""
-    spec_layers = record["spec"]["model"]["recurrent"]
-    entries = [{"cell": spec_layers[0]["cell"], "model": record["model"], "history": record["history"],
-                "test": record.get("test"), "timing": record.get("timing") or {}},
-               *(record.get("baselines") or [])]
+    entries = record["models"]  # the main model first, then the baselines
     if len(entries) < 2:
         return []
     rows = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from ..record import main_run
 from .curves import finite
 
 # Retention of the initial forget gate over the lag, σ(b)^lag, below which the error signal
@@ -79,7 +80,7 @@ def _padding(record) -> dict | None:
 
 def batch_noise(record) -> dict | None:
     """How much the per-batch training loss varies within the last finished epoch."""
-    batches = record.get("batch_history") or {}
+    batches = main_run(record).get("batch_history") or {}
     epochs, losses = batches.get("epoch") or [], batches.get("loss") or []
     if not epochs or len(epochs) != len(losses):
         return None
@@ -101,7 +102,8 @@ def diagnose(record: dict, verdicts: dict) -> dict:
     training = spec.get("training") or {}
     data = record.get("dataset") or {}
     sizes = data.get("sizes") or {}
-    epochs = len((record.get("history") or {}).get("loss") or [])
+    main = main_run(record)
+    epochs = len((main.get("history") or {}).get("loss") or [])
     # A next step names the setting to change and its value now: the spec's, not what the run got to.
     set_epochs = training.get("epochs") if isinstance(training.get("epochs"), int) else epochs
     set_n_train = ((spec.get("dataset") or {}).get("n_train")
@@ -112,7 +114,7 @@ def diagnose(record: dict, verdicts: dict) -> dict:
     lr = training.get("learning_rate")
     optimizer = training.get("optimizer", "adam")
     high_lr = finite(lr) and lr >= HIGH_LEARNING_RATE.get(optimizer, 0.01)
-    weights_per_sequence = (record.get("model") or {}).get("total_params", 0) / max(sizes.get("train") or 1, 1)
+    weights_per_sequence = (main.get("model") or {}).get("total_params", 0) / max(sizes.get("train") or 1, 1)
 
     def cause(cause_id, **evidence):
         return {"id": cause_id, **evidence}
@@ -137,7 +139,7 @@ def diagnose(record: dict, verdicts: dict) -> dict:
         steps.append(step("lower_learning_rate", current=lr, suggested=lr / 10 if finite(lr) else None))
         if not training.get("clipnorm"):
             steps.append(step("set_clipnorm", suggested=1.0))
-        problems.append({"id": "diverged", "stopped": record.get("stopped"), "causes": causes, "next": steps})
+        problems.append({"id": "diverged", "stopped": main.get("stopped"), "causes": causes, "next": steps})
 
     if outcome["verdict"] in ("chance", "partly_learned"):
         causes, steps = [], []
@@ -178,7 +180,7 @@ def diagnose(record: dict, verdicts: dict) -> dict:
 
     over = verdicts["overfitting"]
     # A run that restored its best epoch's weights did not hand in the overfitted model: nothing to fix.
-    if over["verdict"] == "onset" and not record.get("restored_best_weights"):
+    if over["verdict"] == "onset" and not main.get("restored_best_weights"):
         causes = [cause("last_epoch_weights", best_epoch=over["best_epoch"], last_epoch=over["last_epoch"])]
         if weights_per_sequence > WEIGHTS_PER_SEQUENCE_HIGH:
             causes.append(cause("small_training_set", weights_per_sequence=weights_per_sequence,
@@ -239,7 +241,8 @@ def smoothing_advice(record: dict, verdicts: dict) -> list[dict]:
         items.append({"id": "lower_learning_rate", "current": training["learning_rate"],
                       "suggested": training["learning_rate"] / 2, "reversals": val_trend["reversals"],
                       "chances": val_trend["reversal_chances"]})
-    if verdicts["overfitting"]["verdict"] == "onset" and not record.get("restored_best_weights"):
-        epochs = len((record.get("history") or {}).get("loss") or [])
+    main = main_run(record)
+    if verdicts["overfitting"]["verdict"] == "onset" and not main.get("restored_best_weights"):
+        epochs = len((main.get("history") or {}).get("loss") or [])
         items.append(early_stopping_step(training, verdicts["overfitting"], epochs))
     return items

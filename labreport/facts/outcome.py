@@ -11,6 +11,7 @@ record has none.
 
 from __future__ import annotations
 
+from ..record import baseline_runs, main_run
 from . import statistics
 from .curves import finite
 
@@ -45,10 +46,15 @@ def chance_threshold(floor: float | None, n: int | None) -> dict:
 
 
 def outcome(record: dict) -> dict:
-    """learned | partly_learned | chance | diverged, with the numbers."""
-    stopped = record.get("stopped") or {}
-    levels = chance_levels(record["dataset"])
-    test = record.get("test") or {}
+    """learned | partly_learned | chance | diverged, with the numbers: the main model's."""
+    return model_outcome(main_run(record), record["dataset"])
+
+
+def model_outcome(run: dict, dataset: dict) -> dict:
+    """One model's (``run``: an entry of the record's models) outcome on the test set."""
+    stopped = run.get("stopped") or {}
+    levels = chance_levels(dataset)
+    test = run.get("test") or {}
     accuracy = test.get("accuracy")
     floor, n = levels["floor"], levels["n_test"] or 0
     # The threshold needs no test result: a diverged run's validation accuracy is judged against chance too.
@@ -118,11 +124,9 @@ def comparison(record: dict, main_outcome: dict) -> list[dict]:
     main_accuracy = main_outcome.get("test_accuracy")
     n = main_outcome.get("n_test") or 0
     labels = (record.get("dataset") or {}).get("test_labels")
-    main_correct = _correct(record.get("test"), labels)
-    for baseline in record.get("baselines") or []:
-        base_record = {"dataset": record["dataset"], "test": baseline.get("test"),
-                       "stopped": baseline.get("stopped")}
-        base_outcome = outcome(base_record)
+    main_correct = _correct(main_run(record).get("test"), labels)
+    for baseline in baseline_runs(record):
+        base_outcome = model_outcome(baseline, record["dataset"])
         accuracy = base_outcome.get("test_accuracy")
         evidence = {"cell": baseline["cell"], "baseline_outcome": base_outcome["verdict"],
                     "baseline_accuracy": accuracy, "main_accuracy": main_accuracy, "n_test": n,
@@ -155,11 +159,12 @@ def evaluation(record: dict, main_outcome: dict) -> dict:
     (patience null: every epoch trained, the best one kept).  A record from before these
     fields existed reads as the last epoch, completed, tracking off.
     """
-    n_epochs = len((record.get("history") or {}).get("loss") or [])
-    stopped = record.get("stopped") or {"reason": "completed", "epoch": n_epochs}
+    main = main_run(record)
+    n_epochs = len((main.get("history") or {}).get("loss") or [])
+    stopped = main.get("stopped") or {"reason": "completed", "epoch": n_epochs}
     stop = stopped.get("reason", "completed")
     spec_stopping = ((record.get("spec") or {}).get("training") or {}).get("early_stopping")
-    restored = bool(record.get("restored_best_weights"))
+    restored = bool(main.get("restored_best_weights"))
     # Every key always present (the templates' undefined is strict).
     facts = {"verdict": "none", "epoch": None, "last_epoch": n_epochs, "stop": stop,
              "planned_epochs": ((record.get("spec") or {}).get("training") or {}).get("epochs"),
@@ -169,7 +174,7 @@ def evaluation(record: dict, main_outcome: dict) -> dict:
              "monitor_is_loss": False}
     if main_outcome["verdict"] == "diverged":
         return facts
-    epoch = record.get("evaluated_epoch") or n_epochs
+    epoch = main.get("evaluated_epoch") or n_epochs
     if not restored:
         verdict = "last_epoch"
     elif epoch == n_epochs:

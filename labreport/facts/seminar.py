@@ -8,6 +8,7 @@ entries.  Numbers and named values only: templates/formats/seminar words them.
 
 from __future__ import annotations
 
+from ..record import baseline_runs, main_run
 from .curves import finite
 from .describe import CELL_TITLES, recurrent_formula, parameter_rows
 from .diagnosis import WEIGHTS_PER_SEQUENCE_HIGH, initial_forget
@@ -30,7 +31,7 @@ def _recurrent_layers(record: dict) -> list[dict]:
     """The recurrent layers of the main model, then those of each baseline (same sizes, another cell)."""
     spec_layers = ((record.get("spec") or {}).get("model") or {}).get("recurrent") or []
     layers = []
-    for role, cell_of in [("main", None)] + [("baseline", b["cell"]) for b in record.get("baselines") or []]:
+    for role, cell_of in [("main", None)] + [("baseline", b["cell"]) for b in baseline_runs(record)]:
         for index, layer in enumerate(spec_layers):
             layers.append({"role": role, "cell": cell_of or layer["cell"], "layer": index + 1,
                            "units": layer["units"], "directions": 2 if layer.get("bidirectional") else 1,
@@ -78,7 +79,7 @@ def encoding(record: dict) -> dict:
     data = record.get("dataset") or {}
     vocabulary = data.get("vocabulary_size")
     length = data.get("sequence_length")
-    layers = (record.get("model") or {}).get("layers") or []
+    layers = (main_run(record).get("model") or {}).get("layers") or []
     embedding_layer = next((layer for layer in layers if layer["type"] == "Embedding"), None)
     one_hot_layer = any(layer["type"] == "CategoryEncoding" for layer in layers)
     source = data.get("source")
@@ -172,7 +173,7 @@ def rnn_parameters(record: dict, facts: dict) -> dict | None:
     if recurrent is None:
         return None
     m, n = recurrent["m"], recurrent["n"]
-    baseline = next((b for b in record.get("baselines") or [] if b["cell"] == "simple_rnn"), None)
+    baseline = next((b for b in baseline_runs(record) if b["cell"] == "simple_rnn"), None)
     keras = None
     if baseline is not None:
         rows = [row for row in parameter_rows(record, baseline["model"], cell="simple_rnn")

@@ -23,6 +23,7 @@ from PIL import Image
 
 from ..atomic import write_atomic
 from ..model import CELL_TITLES
+from ..record import baseline_runs, main_run
 from .smoothing import smooth
 
 DPI = 150
@@ -98,18 +99,18 @@ def _fmt(value: float, digits: int = 4) -> str:
 MARK_COLOUR = "#444444"
 
 
-def evaluation_marks(record: dict) -> dict:
+def evaluation_marks(run: dict) -> dict:
     """The epochs the learning curves mark: the one whose weights were evaluated, and an early stop.
 
-    A run that diverged was not evaluated and gets no mark; a record from before these
-    fields existed was evaluated with its last epoch's weights.
+    ``run``: an entry of the record's models.  A run that diverged was not evaluated and gets
+    no mark; a record from before these fields existed was evaluated with its last epoch's weights.
     """
-    history = record.get("history") or {}
-    stopped = record.get("stopped") or {}
-    accuracy = (record.get("test") or {}).get("accuracy")
+    history = run.get("history") or {}
+    stopped = run.get("stopped") or {}
+    accuracy = (run.get("test") or {}).get("accuracy")
     if stopped.get("reason") == "nan_loss" or not isinstance(accuracy, (int, float)) or not math.isfinite(accuracy):
         return {}
-    evaluated = record.get("evaluated_epoch") or len(history.get("loss") or [])
+    evaluated = run.get("evaluated_epoch") or len(history.get("loss") or [])
     marks = {"evaluated": evaluated} if evaluated else {}
     if stopped.get("reason") == "early_stopping" and stopped.get("epoch"):
         marks["stopped"] = stopped["epoch"]
@@ -423,11 +424,12 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
     figures: dict[str, Figure] = {}
     # A run without a validation split records NaN validation columns: drawn, they would only add
     # legend entries for lines that are not there, so the figures leave them out and say so.
-    history = shown_history(record["history"])
+    main = main_run(record)
+    history = shown_history(main["history"])
     has_validation = "val_loss" in history or "val_accuracy" in history
     split = "Training and validation" if has_validation else "Training (no validation split)"
-    baselines = [{**entry, "history": shown_history(entry["history"])} for entry in record.get("baselines") or []]
-    marks = evaluation_marks(record)
+    baselines = [{**entry, "history": shown_history(entry["history"])} for entry in baseline_runs(record)]
+    marks = evaluation_marks(main)
     if want("dataset"):
         figures["dataset"] = _drawn(dataset_figure, record["dataset"], figure_dir / "dataset.png")
     if want("accuracy"):
@@ -439,13 +441,13 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
     if want("curves") and wanted is not None:  # only where a worksheet asks for it
         figures["curves"] = _drawn(curves_figure, history, weight, figure_dir / "curves.png",
                                    baselines=baselines,
-                                   main_cell=record["spec"]["model"]["recurrent"][0]["cell"], marks=marks)
+                                   main_cell=main["cell"], marks=marks)
     if want("batches"):
-        batches = _drawn(batch_figure, record.get("batch_history") or {}, weight, figure_dir / "batches.png")
+        batches = _drawn(batch_figure, main.get("batch_history") or {}, weight, figure_dir / "batches.png")
         if batches:
             figures["batches"] = batches
     if baselines:
-        models = [{"cell": record["spec"]["model"]["recurrent"][0]["cell"], "history": history}, *baselines]
+        models = [{"cell": main["cell"], "history": history}, *baselines]
         for metric in ("accuracy", "loss"):
             if want(f"compare_{metric}"):
                 figures[f"compare_{metric}"] = _drawn(comparison_figure, models, metric,

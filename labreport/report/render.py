@@ -37,11 +37,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..atomic import check_inside, write_atomic
 from ..containment import RESOURCE_SUFFIXES, TEMPLATE_SUFFIXES, Refused
 from ..containment import inside as contained_in
-from ..errors import OptionError, RenderError, RunRecordError
+from ..errors import LabreportBug, OptionError, RenderError, RunRecordError
 from ..fingerprint import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
 from ..safe_io import TEMPLATE_BYTES, UnreadableFile, read_bounded
-from ..run_record import read_run_record, write_run_record
+from ..record import read_run_record, write_run_record
 from ..facts import build_facts
 from .filters import FILTERS
 from .program import program_code, program_facts
@@ -510,7 +510,7 @@ class PreparedReport:
         sections = apply_report_overrides(self.sections, header=header)
         context = build_context(self.record, worksheet=self.worksheet, header_overrides=header,
                                 smoothing=self.smoothing, figures=self.figures, facts=self.facts)
-        with _record_values(self.run_dir):
+        with _labreport_code("writing the report's HTML"):
             html_text = render_html(self.template_path, self.worksheet.template, context, env=self.environment,
                                     record_path=self.run_dir / "run.json")
 
@@ -572,7 +572,7 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
 
     target_dir = Path(out_dir) if out_dir else run_dir
     check_inside(target_dir / "figures" / "any.png", target_dir)  # before any drawing: figures/ must not lead out
-    with _record_values(run_dir):
+    with _labreport_code("analysing the run and drawing its figures"):
         facts = build_facts(record)
         figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
     number_figures(figures, format_.figures)
@@ -598,19 +598,17 @@ def without_surrogates(value):
 
 
 @contextmanager
-def _record_values(run_dir: Path):
-    """The last line behind ``check_run_record``: a value of a form labreport never writes, met deep in the
-    analysis (a tampered diagnostics entry), is the run record's problem (exit 2), not a traceback.
-    ``--debug`` still shows where it was met."""
+def _labreport_code(doing: str):
+    """run.json is validated when it is read (record.py), so an exception in the facts, the figures or a
+    shipped template is labreport's bug: a ``LabreportBug`` (exit 1) that says so and asks for a report,
+    never "your run.json is corrupt".  ``--debug`` shows the traceback (the bug's ``__cause__``)."""
     try:
         yield
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, ZeroDivisionError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, ZeroDivisionError,
+            ArithmeticError, LookupError) as exc:
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{Path(frame.filename).parent.name}/{Path(frame.filename).name}:{frame.lineno}"
-        raise RunRecordError(
-            run_dir / "run.json",
-            [f"a value has a form that labreport never writes, so the report cannot be made "
-             f"({type(exc).__name__}: {str(exc)[:120]}, met in {where})"]) from exc
+        raise LabreportBug(doing, exc, where) from exc
 
 
 def _refuse_record_templates(run_dir: Path, report: dict, *, template, template_dir) -> None:
