@@ -56,12 +56,29 @@ def test_a_csv_runs_gap_of_1_6_points_on_10000_reviews_is_a_difference():
     history = {"loss": [0.5, 0.3], "val_loss": [0.5, 0.4], "accuracy": [0.7, 0.9], "val_accuracy": [0.7, 0.85]}
     record = {"dataset": {"class_names": ["neg", "pos"], "sizes": {"train": 32000, "validation": 8000, "test": 10000},
                           "class_counts": {"train": {"neg": 16000, "pos": 16000}, "test": {"neg": 5000, "pos": 5000}}},
-              "history": history, "test": {"accuracy": 0.859, "loss": 0.33},
-              "baselines": [{"cell": "simple_rnn", "test": {"accuracy": 0.843, "loss": 0.37}}],
+              "models": [{"role": "main", "cell": "lstm", "history": history, "test": {"accuracy": 0.859, "loss": 0.33}},
+                         {"role": "baseline", "cell": "simple_rnn", "history": {},
+                          "test": {"accuracy": 0.843, "loss": 0.37}}],
               "spec": {"model": {"recurrent": [{"cell": "lstm", "forget_bias": 1.0}]}}}
     main = outcome.outcome(record)
     row = outcome.comparison(record, main)[0]
     assert row["verdict"] == "main_ahead" and row["test"] == "unpaired" and row["p_value"] < 0.05
+
+
+def test_per_example_predictions_give_mcnemars_test():
+    labels = [0, 1] * 50
+    main = list(labels)                      # right on all 100
+    base = [1 - y for y in labels[:30]] + labels[30:]  # wrong on the first 30
+    record = {"dataset": {"class_names": ["a", "b"], "sizes": {"test": 100, "validation": 20},
+                          "class_counts": {"train": {"a": 50, "b": 50}, "test": {"a": 50, "b": 50}},
+                          "test_labels": labels},
+              "models": [{"role": "main", "cell": "lstm", "history": {}, "test": {"accuracy": 1.0, "predictions": main}},
+                         {"role": "baseline", "cell": "simple_rnn", "history": {},
+                          "test": {"accuracy": 0.7, "predictions": base}}],
+              "spec": {"model": {"recurrent": [{"cell": "lstm", "forget_bias": 1.0}]}}}
+    row = outcome.comparison(record, outcome.outcome(record))[0]
+    assert row["test"] == "mcnemar" and (row["only_main_right"], row["only_other_right"]) == (30, 0)
+    assert row["verdict"] == "main_ahead" and row["p_value"] == pytest.approx(2 * 0.5 ** 30)
 
 
 def test_majority_class_comes_from_training_labels_and_ties_are_ties():
