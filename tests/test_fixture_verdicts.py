@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from labreport.facts import build_facts
+from labreport.record import read_run_record
 
 RUNS = Path(__file__).parent / "fixtures" / "runs"
 EXPECTED = yaml.safe_load((RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
@@ -21,7 +22,7 @@ BASELINE = {"lstm_ahead": "main_ahead", "baseline_ahead": "baseline_ahead", "tie
 
 @pytest.fixture(scope="module", params=sorted(EXPECTED))
 def case(request):
-    record = json.loads((RUNS / f"{request.param}.json").read_text(encoding="utf-8"))
+    record = read_run_record(RUNS / f"{request.param}.json")  # format 1, migrated as labreport reads it
     return request.param, EXPECTED[request.param], build_facts(record)
 
 
