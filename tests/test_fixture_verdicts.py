@@ -6,7 +6,6 @@ history by test_fixture_corpus.py); here labreport's own verdicts must say the s
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
