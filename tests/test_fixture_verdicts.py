@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from labreport.facts import build_facts
+from labreport.record import migrate
 
 RUNS = Path(__file__).parent / "fixtures" / "runs"
 EXPECTED = yaml.safe_load((RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
@@ -21,7 +22,7 @@ BASELINE = {"lstm_ahead": "main_ahead", "baseline_ahead": "baseline_ahead", "tie
 
 @pytest.fixture(scope="module", params=sorted(EXPECTED))
 def case(request):
-    record = json.loads((RUNS / f"{request.param}.json").read_text(encoding="utf-8"))
+    record = migrate(json.loads((RUNS / f"{request.param}.json").read_text(encoding="utf-8")))  # format 1 -> 2
     return request.param, EXPECTED[request.param], build_facts(record)
 
 
