@@ -65,10 +65,10 @@ def test_pdf_has_the_worksheet_sections_and_the_run_numbers(tiny_run):
     text = pdf_text(run_dir / "report.pdf")
     for heading in EXP13_HEADINGS:
         assert heading in text, heading
-    accuracy = f"{record['test']['accuracy']:.4f}"
+    accuracy = f"{main_of(record)['test']['accuracy']:.4f}"
     assert accuracy in text  # the results table
-    assert f"{100 * record['test']['accuracy']:.1f}" in text  # the outcome sentence
-    assert f"{record['model']['total_params']:,}" in text
+    assert f"{100 * main_of(record)['test']['accuracy']:.1f}" in text  # the outcome sentence
+    assert f"{main_of(record)['model']['total_params']:,}" in text
     assert "Test Student" in text and "T-001" in text
     # The theory's parameter formula, checked against Keras' count for this run's layer
     # (the words either side of a template tag once ran together: "equal toKeras'").

@@ -6,13 +6,14 @@ history by test_fixture_corpus.py); here labreport's own verdicts must say the s
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from labreport.facts import build_facts
-from labreport.record import read_run_record
+from labreport.record import migrate
 
 RUNS = Path(__file__).parent / "fixtures" / "runs"
 EXPECTED = yaml.safe_load((RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
@@ -21,7 +22,7 @@ BASELINE = {"lstm_ahead": "main_ahead", "baseline_ahead": "baseline_ahead", "tie
 
 @pytest.fixture(scope="module", params=sorted(EXPECTED))
 def case(request):
-    record = read_run_record(RUNS / f"{request.param}.json")  # format 1, migrated as labreport reads it
+    record = migrate(json.loads((RUNS / f"{request.param}.json").read_text(encoding="utf-8")))  # format 1 -> 2
     return request.param, EXPECTED[request.param], build_facts(record)
 
 

@@ -132,7 +132,7 @@ def test_custom_template_example_renders(tiny_run, record, tmp_path):
     result = render_report(tiny_run["run_dir"], template=EXAMPLE, out_dir=tmp_path)
     text = pdf_text(result.pdf_path)
     assert f"Deep Learning Lab: {record['experiment']}" in text
-    assert f"{record['test']['accuracy']:.4f}" in text  # the results table
+    assert f"{main_of(record)['test']['accuracy']:.4f}" in text  # the results table
     assert "Conclusion" in text and "Deep Learning Lab" in text
     assert PdfReader(result.pdf_path).metadata.title == f"Deep Learning Lab: {record['experiment']}"
 
@@ -290,7 +290,7 @@ def test_every_number_in_the_learning_curve_answer_comes_from_run_json(made_up_r
     """Each 4-decimal number is a run.json value, or (the training-loss change) the difference of two."""
     run = made_up_runs[name]
     known = _numbers_in(run["record"])
-    differences = _differences(run["record"]["history"])
+    differences = _differences(main_of(run["record"])["history"])
     quoted = re.findall(r"\d+\.\d{4}\b", run["learning_curve"])
     assert quoted
     for number in quoted:

@@ -121,7 +121,7 @@ def test_killed_run_resumes_after_the_last_saved_epoch(tmp_path):
 
     record = json.loads((run_dir / "run.json").read_text())
     assert main_of(record)["timing"]["resumed_from_epoch"] == resumed
-    assert_every_epoch_once(run_dir, epochs, "history.csv", record)
+    assert_every_epoch_once(run_dir, epochs, "history.csv", main_of(record))
     assert not (run_dir / ".checkpoint").exists()
     assert no_temp_files(tmp_path) == []
 
@@ -148,7 +148,7 @@ def test_killed_while_a_baseline_trains_keeps_the_main_model(tmp_path):
 
     record = json.loads((run_dir / "run.json").read_text())
     assert main_of(record)["timing"]["resumed_from_epoch"] == epochs
-    assert_every_epoch_once(run_dir, epochs, "history.csv", record)
+    assert_every_epoch_once(run_dir, epochs, "history.csv", main_of(record))
     baseline = record["models"][1]
     assert baseline["timing"]["resumed_from_epoch"] == resumed
     assert_every_epoch_once(run_dir, epochs, "history_simple_rnn.csv", baseline)

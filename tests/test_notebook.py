@@ -18,7 +18,7 @@ def test_result_shows_figures_and_link_inline(tiny_run):
     html = result._repr_html_()
     assert html.count('src="data:image/png;base64,') == 2
     assert f'href="{run_dir / "report.pdf"}"' in html
-    assert f"test accuracy {record['test']['accuracy']:.4f}" in html
+    assert f"test accuracy {record['models'][0]['test']['accuracy']:.4f}" in html
 
 
 def test_library_imports_without_typer_or_tensorflow():
