@@ -231,6 +231,10 @@ DECLARED_TIERS: dict[str, set[str]] = {
         "1-a-attachment", "1-image-outside", "1-link-attachment", "1-stylesheet-is-run-json",
         "3-report-is-a-link", "4-pdf-time-limit", "5-spec-text-alias-bomb", "5-spec-text-deep")},
     "test_hostile_inputs.py::test_hostile_input[2-batch-index-does-not-echo]": {"subprocess"},
+    # batch on the local pool (worker processes) and on a Dask LocalCluster (the dask_scheduler fixture)
+    "dask_scheduler": {"subprocess"},
+    "test_hostile_inputs.py::test_hostile_batch_on_every_executor": {"subprocess"},
+    "test_hostile_inputs.py::test_a_data_root_lets_a_batch_read_a_shared_file": {"subprocess"},
     # a CLI `run` that trains
     "test_first_ten_minutes.py::test_new_user_path_with_a_small_csv": {"trains", "pdf"},
     "test_interrupt.py::test_a_checkpoint_that_does_not_fit_is_not_resumed": {"trains", "pdf"},
