@@ -461,7 +461,7 @@ class Checker:
     def same_settings(self, s: str) -> None:
         """A sentence that sets the models side by side "with the same data ..." names every setting that differed:
         an LSTM's chrono or non-default forget-gate initialisation, which a baseline of another cell cannot have."""
-        if not re.search(r"same data(, embedding| and settings)|with the same settings", s):
+        if not re.search(r"same data(, embedding| and settings)|with the same settings|Both were trained with", s):
             return
         layers = ((self.r.raw.get("spec") or {}).get("model") or {}).get("recurrent") or []
         other_cells = [cell for cell in self.r.baselines if cell != "lstm"]
@@ -1025,7 +1025,7 @@ class Checker:
     def comparison(self, s: str) -> None:
         r = self.r
         main_acc = r.test_accuracy
-        m = re.match(r"With the same data, .* the " + MODEL + r" reached test accuracy (" + V + r") and the " + MODEL +
+        m = re.match(r"The " + MODEL + r" reached test accuracy (" + V + r") and the " + MODEL +
                      r" (" + V + r"): the " + MODEL + r" was (" + V + r" percentage points) ahead(, and the " + MODEL +
                      r" stayed at chance)?", s)
         if m:
