@@ -234,6 +234,12 @@ DECLARED_TIERS: dict[str, set[str]] = {
     # batch on the local pool (worker processes) and on a Dask LocalCluster (the dask_scheduler fixture)
     "dask_scheduler": {"subprocess"},
     "test_hostile_inputs.py::test_hostile_batch_on_every_executor": {"subprocess"},
+    "test_hostile_inputs.py::test_hostile_input[5-lone-surrogate-in-run-json]": {"pdf"},
+    # batch on the local pool: its worker processes
+    **{f"test_batch.py::{name}": {"subprocess"} for name in (
+        "test_check_lists_out_of_date_specs_and_batch_renders_only_those", "test_a_deleted_report_pdf_is_rendered_again",
+        "test_a_failing_spec_does_not_stop_the_others", "test_roster_writes_one_pdf_per_student_inside_the_output_folder")},
+    "test_batch_summary.py::test_a_retrained_run_shows_the_change_against_the_run_before": {"subprocess"},
     "test_hostile_inputs.py::test_a_data_root_lets_a_batch_read_a_shared_file": {"subprocess"},
     # a CLI `run` that trains
     "test_first_ten_minutes.py::test_new_user_path_with_a_small_csv": {"trains", "pdf"},
