@@ -406,6 +406,8 @@ def _tier_guard():
 def _check_tiers(item, when: str) -> None:
     missing = sorted(tier for tier in _used if item.get_closest_marker(tier) is None)
     _used.clear()
+    if item.get_closest_marker("slow") is not None:
+        return  # the slow tier is run on its own (see _noted)
     if missing:
         file = Path(str(item.fspath)).name
         where = f'"{file}::{item.name}"' if when == "call" else f"the fixture of {file}::{item.name} that does it"
