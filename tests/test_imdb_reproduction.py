@@ -32,7 +32,7 @@ def test_assignment7_reproduces_the_handout(shared_imdb, tmp_path):
     text = re.sub(r"\s+", " ", "\n".join(page.extract_text() for page in PdfReader(run_dir / "report.pdf").pages))
     assert "76,051" in text
     assert f"test accuracy {100 * main_of(record)['test']['accuracy']:.1f}" in text  # the outcome sentence (86.4 %)
-    assert f"(loss {main_of(record)['test']['loss']:.4f})" in text
+    assert f"; loss {main_of(record)['test']['loss']:.4f})" in text  # "(95 % interval ...; loss L)"
     assert f"{main_of(record)['history']['loss'][0]:.4f}" in text and f"{main_of(record)['history']['loss'][-1]:.4f}" in text
 
 
