@@ -17,8 +17,6 @@ folder name (the report, which must not print a student's own folders).
 
 from __future__ import annotations
 
-import ast
-import copy
 import io
 import re
 import tokenize
@@ -419,9 +417,10 @@ def write_program_files(run_dir: Path, spec: dict) -> list[Path]:
     if spec is None:
         return []  # a run saved by an older labreport whose spec this one refuses: its report says so
     run_dir = Path(run_dir)
-    origin = f"{run_dir / 'run.json'}: spec"
-    return [write_atomic(run_dir / PROGRAM_NAME, render(spec, "py", origin=origin), root=run_dir),
-            write_atomic(run_dir / NOTEBOOK_NAME, render(spec, "ipynb", origin=origin), root=run_dir)]
+    # Both files come from one skeleton: its structure is checked once, for both.
+    check_program_shape(spec, origin=f"{run_dir / 'run.json'}: spec")
+    return [write_atomic(run_dir / PROGRAM_NAME, program_py(spec), root=run_dir),
+            write_atomic(run_dir / NOTEBOOK_NAME, program_notebook(spec), root=run_dir)]
 
 
 def export_program(source: str | Path, *, to: str = "py", out: Path | None = None,

@@ -92,10 +92,10 @@ def shape_problems(spec: dict, *, data_path: str = "full", framework: str = "ker
     paths = free_text_paths(spec)
     if not paths:
         return []
+    texts = dict(_string_leaves(spec))
     placeholders = spec
-    for path, text in _string_leaves(spec):
-        if path in paths:
-            placeholders = _with(placeholders, path, _placeholder(text))
+    for path in paths:
+        placeholders = _with(placeholders, path, _placeholder(texts[path]))
     try:
         real = program_shape(spec, data_path=data_path, framework=framework)
     except SyntaxError:
@@ -104,9 +104,9 @@ def shape_problems(spec: dict, *, data_path: str = "full", framework: str = "ker
         return []
     problems = []
     for path in paths:  # which key did it: each alone
-        text = dict(_string_leaves(spec))[path]
         try:
-            alone = program_shape(_with(spec, path, _placeholder(text)), data_path=data_path, framework=framework)
+            alone = program_shape(_with(spec, path, _placeholder(texts[path])), data_path=data_path,
+                                  framework=framework)
         except SyntaxError:
             alone = None
         if alone != real:
