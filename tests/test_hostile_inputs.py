@@ -615,8 +615,8 @@ def _files_text(root: Path) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_hostile_input(case: Case, tmp_path, monkeypatch):
+def _case_folders(case: Case, tmp_path, monkeypatch) -> Ctx:
+    """A case's work folder (the current folder), the folder outside it with the secret, its environment and patches."""
     work, outside = tmp_path / "work", tmp_path / "outside"
     work.mkdir()
     outside.mkdir()
@@ -629,6 +629,13 @@ def test_hostile_input(case: Case, tmp_path, monkeypatch):
     for target, value in case.patch.items():
         module, attr = target.split(":")
         monkeypatch.setattr(f"{module}.{attr}", value)
+    return ctx
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_hostile_input(case: Case, tmp_path, monkeypatch):
+    ctx = _case_folders(case, tmp_path, monkeypatch)
+    work, outside = ctx.work, ctx.outside
     args = case.build(ctx)
     guarded = {path: path.read_bytes() for path in ctx.guarded}
     outside_before = tree(outside)
@@ -713,18 +720,7 @@ _NOT_THE_SPEC = {"3-checkpoint-symlink-out", "3-lock-is-a-link-out", "3-lock-is-
 
 @pytest.mark.parametrize("case", _spec_refusals(), ids=[case.id for case in _spec_refusals()])
 def test_validate_refuses_what_run_render_and_export_refuse_with_the_same_message(case: Case, tmp_path, monkeypatch):
-    work, outside = tmp_path / "work", tmp_path / "outside"
-    work.mkdir()
-    outside.mkdir()
-    secret = outside / "secret.env"
-    secret.write_text(f"{SECRET}\n")
-    ctx = Ctx(work=work, outside=outside, secret=secret)
-    monkeypatch.chdir(work)
-    for key, value in case.env.items():
-        monkeypatch.setenv(key, value)
-    for target, value in case.patch.items():
-        module, attr = target.split(":")
-        monkeypatch.setattr(f"{module}.{attr}", value)
+    ctx = _case_folders(case, tmp_path, monkeypatch)
     args = [str(arg) for arg in case.build(ctx)]
     if args[0] not in ("run", "render", "export") or any(option in args for option in _RUN_ONLY_OPTIONS):
         pytest.skip("not a spec refused by run, render or export")
