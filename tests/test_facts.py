@@ -320,3 +320,13 @@ def test_a_single_epoch_is_one_point_and_too_few_epochs():
 def test_the_end_of_training_repeats_the_overfitting_sentence_only_when_it_is_the_same_rise(end, over, repeats):
     from labreport.facts.curves import end_repeats_overfitting
     assert end_repeats_overfitting(end, over) is repeats
+
+
+def test_advice_for_a_wild_learning_rate_is_a_usual_one():
+    """A diverged run at 1.18e+36 is not told to try 1.18e+35: the optimizer's usual rate is the next step."""
+    from labreport.facts.diagnosis import suggested_learning_rate
+    assert suggested_learning_rate(1.18e36, "sgd") == 0.01
+    assert suggested_learning_rate(0.5, "adam") == 0.001
+    assert suggested_learning_rate(0.05, "adam") == pytest.approx(0.005)
+    assert suggested_learning_rate(0.5, "sgd") == pytest.approx(0.05)
+    assert suggested_learning_rate(float("nan"), "adam") is None

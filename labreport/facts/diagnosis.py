@@ -96,6 +96,21 @@ def batch_noise(record) -> dict | None:
             "noisy": std / mean > BATCH_NOISE_CV}
 
 
+# Keras' own default learning rate of each optimizer: what a practitioner starts from.
+USUAL_LEARNING_RATE = {"adam": 0.001, "rmsprop": 0.001, "sgd": 0.01}
+
+
+def suggested_learning_rate(lr, optimizer: str):
+    """A tenth of a high learning rate, or the optimizer's usual one where a tenth would still be high
+    (a run at 1.18e+36 is not helped by 1.18e+35)."""
+    if not finite(lr):
+        return None
+    tenth = lr / 10
+    if tenth >= HIGH_LEARNING_RATE.get(optimizer, 0.01):
+        return USUAL_LEARNING_RATE.get(optimizer, 0.001)
+    return tenth
+
+
 def diagnose(record: dict, verdicts: dict) -> dict:
     """Problems with their likely causes and next steps; an empty list for a clean run."""
     spec = record.get("spec") or {}
@@ -136,7 +151,7 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
         if not training.get("clipnorm"):
             causes.append(cause("no_clipping"))
-        steps.append(step("lower_learning_rate", current=lr, suggested=lr / 10 if finite(lr) else None))
+        steps.append(step("lower_learning_rate", current=lr, suggested=suggested_learning_rate(lr, optimizer)))
         if not training.get("clipnorm"):
             steps.append(step("set_clipnorm", suggested=1.0))
         problems.append({"id": "diverged", "stopped": main.get("stopped"), "causes": causes, "next": steps})
@@ -159,7 +174,7 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             steps.append(step("more_epochs", current=set_epochs, suggested=set_epochs * 2))
         if high_lr:
             causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
-            steps.append(step("lower_learning_rate", current=lr, suggested=lr / 10))
+            steps.append(step("lower_learning_rate", current=lr, suggested=suggested_learning_rate(lr, optimizer)))
         if not training.get("clipnorm") and verdicts["spikes"]["verdict"] == "spikes":
             causes.append(cause("no_clipping", spikes=verdicts["spikes"]["count"]))
             steps.append(step("set_clipnorm", suggested=1.0))
@@ -205,7 +220,7 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             steps.append(step("set_clipnorm", suggested=1.0))
         if high_lr:
             causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
-            steps.append(step("lower_learning_rate", current=lr, suggested=lr / 10))
+            steps.append(step("lower_learning_rate", current=lr, suggested=suggested_learning_rate(lr, optimizer)))
         problems.append({"id": "loss_spike", "largest": spikes["largest"], "count": spikes["count"],
                          "causes": causes, "next": steps})
 
