@@ -96,6 +96,8 @@ def run_command(
         f"Done: {result.pdf_path} (test accuracy {main['test']['accuracy']:.4f}{evaluated}, "
         f"{_plural(len(main['history']['loss']), 'epoch')}{stopped}, {what})"
     )
+    typer.echo(f"  beside it: {result.html_path.name}, program.py and program.ipynb (the program to attach), "
+               f"run.json and history.csv")
 
 
 @app.command("render")
@@ -116,20 +118,17 @@ def render_command(
 ) -> None:
     """Write the report again from a saved run, without training."""
     try:
+        from .pipeline import render_source
         header = {"student_name": student} if student is not None else None
-        path = Path(source)
-        if path.is_dir() or path.suffix == ".json":
-            from .report import render_report
-            folder = path.parent if path.suffix == ".json" else path
-            rendered = render_report(folder, worksheet=worksheet, header=header, smoothing=smoothing, out_dir=out,
-                                     template=template, template_dir=template_dir)
-        else:
-            from .pipeline import render_saved_run
-            rendered = render_saved_run(source, out_dir=out or Path("output"), worksheet=worksheet, header=header,
-                                        smoothing=smoothing, log=typer.echo)
+        rendered = render_source(source, out_dir=out, worksheet=worksheet, header=header, smoothing=smoothing,
+                                 template=template, template_dir=template_dir, log=typer.echo)
     except LabreportError as error:
         _fail(error)
     typer.echo(f"Done: {rendered.pdf_path} ({rendered.seconds:.1f} s)")
+    if rendered.replaced_worksheet:
+        typer.echo(f"  It replaced the {rendered.replaced_worksheet} report there (a run folder holds one "
+                   f"report.pdf); `--out DIR` writes another format beside it, and `labreport run` writes "
+                   f"the spec's format back.")
 
 
 @app.command("export")
@@ -219,16 +218,18 @@ def list_command() -> None:
 
 @app.command("validate")
 def validate_command(
-    specs: List[Path] = typer.Argument(..., help="Spec files to check."),
+    specs: List[str] = typer.Argument(..., metavar="SPEC...", help="Spec files, or shipped experiments' names, to check."),
 ) -> None:
     """Check specs without training."""
     from .pipeline import check_spec
     from .plan import describe_plan, plan_model
     from .spec import load_spec
+    from .spec_files import spec_path
 
     failed = 0
-    for path in specs:
+    for name in specs:
         try:
+            path = spec_path(name)
             spec = load_spec(path)
             missing = check_spec(spec, path)  # what `run` checks before training, with the same messages
         except LabreportError as error:
@@ -240,8 +241,8 @@ def validate_command(
                    f"{spec.training.epochs} epochs)")
         for line in describe_plan(spec, plan_model(spec)):
             typer.echo(line)
-        for path in missing:
-            typer.echo(f"  note: {path}: not there yet; `labreport run` reads it")
+        for data_path in missing:
+            typer.echo(f"  note: {data_path}: not there yet; `labreport run` reads it")
     if failed:
         raise typer.Exit(2)
     if len(specs) == 1:

@@ -453,7 +453,7 @@ def export_program(source: str | Path, *, to: str = "py", out: Path | None = Non
         default = folder / (PROGRAM_NAME if to == "py" else NOTEBOOK_NAME)
         origin = f"{folder / RUN_RECORD_NAME}: spec"
     else:
-        from ..pipeline import resolve_spec
+        from ..spec_files import resolve_spec
         resolved, _ = resolve_spec(str(source))
         spec = resolved.model_dump(mode="json")
         default = Path(f"{resolved.name}.{to}")
