@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from labreport.pipeline import apply_overrides, resolve_spec
-    from labreport.training import select_backend
+    from labreport.train.backend import select_backend
 
     spec, _ = resolve_spec(args.spec)
     spec = spec.model_copy(update={"training": spec.training.model_copy(update={"backend": args.backend})})

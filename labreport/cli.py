@@ -44,7 +44,7 @@ def _plural(count: int, noun: str) -> str:
 
 def _version_callback(value: bool) -> None:
     if value:
-        from . import __version__
+        from ._version import __version__
         typer.echo(f"labreport {__version__}")
         raise typer.Exit()
 

@@ -17,15 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
+from ._version import __version__
 from .atomic import OUTPUT_ERRNOS, check_inside, output_error
 from .errors import LabreportError, OptionError, OutputError, RenderError, SpecError, TrainingError
-from .fingerprint import report_fingerprint, saved_run_state, training_fingerprint
+from .fingerprint import training_fingerprint
+from .report.sections import report_fingerprint
+from .saved_run import saved_run_state
 from .output_lock import output_folder_lock
 from .spec_files import DEFAULT_EXPERIMENT, resolve_spec  # re-exported: callers and tests import them from here
 from .record import CLASSIFICATION, RUN_RECORD_NAME, main_run, read_run_record, to_record, write_run_record
 from .safe_io import resolved
-from .spec import EarlyStoppingSpec, ExperimentSpec, limit_problems, load_spec
+from .spec import EarlyStoppingSpec, ExperimentSpec, limit_problems
 from .train.run_files import CHECKPOINT_DIR  # no Keras: the pipeline must not import TensorFlow
 
 
@@ -146,7 +148,7 @@ def versions(backend: str) -> dict:
 def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "bar",
                      log: Callable[[str], None] = print) -> dict:
     """Train the spec's model and its baselines; return the run record (not yet written)."""
-    from .training import select_backend
+    from .train.backend import select_backend
     select_backend(spec.training.backend)
 
     from .data import load_dataset
@@ -316,7 +318,7 @@ def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, forc
 
 
 def nan_loss_error(spec: ExperimentSpec, stopped: dict, run_dir: Path) -> TrainingError:
-    from .model import CELL_TITLES
+    from .cells import CELL_TITLES
     from .errors import NanLossError
 
     cell = spec.model.recurrent[0].cell

@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from .model import CELL_TITLES
+from .cells import CELL_TITLES
 
 # Seconds per (batch × time step) on a 2-core x86-64 CPU with TensorFlow 2.21:
 # a fixed cost per step (op dispatch), a cost per sequence in the batch, and

@@ -23,11 +23,11 @@ CellName = Literal["lstm", "gru", "simple_rnn"]
 
 
 def _worksheet_name(value):
-    # The formats are the folders under templates/formats (report/worksheets.py): a new
+    # The formats are the folders under templates/formats (worksheets.py): a new
     # folder is a new choice here and in the JSON Schema, with no change to this file.
     from pydantic_core import PydanticCustomError
 
-    from .report.worksheets import worksheet_names
+    from .worksheets import worksheet_names
     names = worksheet_names()
     if not isinstance(value, str) or value not in names:
         quoted = [repr(name) for name in names]
@@ -38,7 +38,7 @@ def _worksheet_name(value):
 
 
 def _worksheet_schema(schema: dict) -> None:
-    from .report.worksheets import worksheet_names
+    from .worksheets import worksheet_names
     schema["enum"] = list(worksheet_names())
 
 

@@ -6,6 +6,7 @@ another stage only to find a spec; every command that takes a spec takes a shipp
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .errors import SpecError
@@ -21,7 +22,9 @@ def spec_path(spec_ref: str | Path | None) -> Path:
     if spec_ref is None:
         spec_ref = DEFAULT_EXPERIMENT
     path = Path(spec_ref)
-    if path.exists():
+    # Anything at that path, even a broken link or a link loop, is the spec meant: reading it says what
+    # is wrong with it (a shipped name is only tried where nothing is there at all).
+    if os.path.lexists(path):
         return path
     if str(spec_ref) in shipped:
         return shipped[str(spec_ref)]

@@ -66,7 +66,7 @@ def _section(model: type[BaseModel], indent: str, overrides: dict | None = None,
 def starter_spec(name: str, *, worksheet: str = "exp13", dataset: str = "generated") -> str:
     if dataset not in DATASET_MODELS:
         raise OptionError(f"--dataset '{dataset}' is unknown; allowed values: {', '.join(DATASET_MODELS)}.")
-    from .report.worksheets import WORKSHEETS
+    from .worksheets import WORKSHEETS
     if worksheet not in WORKSHEETS:
         raise OptionError(f"--worksheet '{worksheet}' is unknown; allowed values: {', '.join(WORKSHEETS)}.")
     dataset_overrides = {"source": dataset, **DATASET_EXAMPLES.get(dataset, {})}

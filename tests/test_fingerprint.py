@@ -11,14 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from labreport.fingerprint import (
-    HashCache,
-    apply_report_overrides,
-    cache_path,
-    describe_changes,
-    report_fingerprint,
-    training_fingerprint,
-)
+from labreport.fingerprint import HashCache, cache_path, describe_changes, training_fingerprint
+from labreport.report.sections import apply_report_overrides, report_fingerprint
 from labreport.spec import load_spec
 
 from conftest import tiny_spec_text
@@ -278,10 +272,10 @@ def test_a_saved_run_of_other_training_code_is_trained_again_and_says_why(tmp_pa
     monkeypatch.setattr(fingerprint_module, "training_code_digest", lambda: "another trainer")
     later = training_fingerprint(spec)
     assert later.sha256 != now.sha256
-    import labreport.record as record_module
-    monkeypatch.setattr(record_module, "read_run_record", lambda folder: record)
+    import labreport.saved_run as saved_run_module
+    monkeypatch.setattr(saved_run_module, "read_run_record", lambda folder: record)
     (run_dir / "run.json").write_text("{}", encoding="utf-8")
-    state = fingerprint_module.saved_run_state(spec, run_dir, later)
+    state = saved_run_module.saved_run_state(spec, run_dir, later)
     assert state.needs_training
     assert state.reason == ("training changed: labreport's training code (data, model, trainer) is not the code "
                             "that made it")

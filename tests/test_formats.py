@@ -22,7 +22,7 @@ from labreport.facts import build_facts
 from labreport.facts.describe import parameter_rows
 from labreport.report import render_report
 from labreport.report.render import build_context
-from labreport.report.worksheets import load_worksheet, worksheet_names
+from labreport.worksheets import load_worksheet, worksheet_names
 from labreport.resources import templates_dir
 from records import main_of
 

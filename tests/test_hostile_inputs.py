@@ -910,7 +910,7 @@ def test_the_dask_client_ships_a_template_folder_only_as_the_local_pool_reads_it
 
 
 def test_the_fingerprint_reads_templates_within_bounds(tmp_path):
-    from labreport.fingerprint import report_fingerprint
+    from labreport.report.sections import report_fingerprint
 
     fifo = tmp_path / "t.html.j2"
     os.mkfifo(fifo)

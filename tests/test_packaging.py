@@ -56,9 +56,9 @@ OPTIONAL_BACKENDS = {"torch", "jax"}
 def test_every_module_the_tests_import_is_declared_for_a_fresh_install():
     declared = _declared_distributions()
     # A transitive install is not enough (a new release of the dependency may drop it): a module must
-    # come from a distribution pyproject names; the two below are declared dependencies' own parts.
+    # come from a distribution pyproject names; those below are declared dependencies' own parts.
     provided_by = packages_distributions()
-    brought_along = {"markupsafe": "jinja2", "keras": "tensorflow"}
+    brought_along = {"markupsafe": "jinja2", "keras": "tensorflow", "grimp": "import-linter"}
     missing = []
     for module, test_file in sorted(_imported_top_level_modules().items()):
         if module in OPTIONAL_BACKENDS:
@@ -74,12 +74,12 @@ def test_every_module_the_tests_import_is_declared_for_a_fresh_install():
 
 
 def test_the_version_is_written_once():
-    """pyproject reads the version from labreport/__init__.py; the installed metadata agrees with it."""
+    """pyproject reads the version from labreport/_version.py; the installed metadata agrees with it."""
     from importlib.metadata import version
 
     import labreport
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
-    assert project["tool"]["hatch"]["version"]["path"] == "labreport/__init__.py"
+    assert project["tool"]["hatch"]["version"]["path"] == "labreport/_version.py"
     assert version("labreport") == labreport.__version__

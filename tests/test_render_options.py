@@ -8,7 +8,7 @@ from cli_checks import assert_clean_failure, invoke
 from labreport.errors import OptionError
 from labreport.pipeline import render_saved_run
 from labreport.report import render_report
-from labreport.report.worksheets import worksheet_names
+from labreport.worksheets import worksheet_names
 
 
 @pytest.mark.parametrize("option,value,message", [

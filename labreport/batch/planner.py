@@ -95,7 +95,7 @@ def roster_stamps(run_dir: Path) -> dict:
 
 
 def row_report_fingerprint(spec, row: RosterRow) -> str:
-    from ..fingerprint import apply_report_overrides, report_fingerprint
+    from ..report.sections import apply_report_overrides, report_fingerprint
     return report_fingerprint(apply_report_overrides(spec.report_fields(), header=row.header))
 
 
@@ -136,7 +136,8 @@ def check_batch_spec(path: Path, data_roots: list[Path] | tuple = ()) -> "Experi
 def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow],
                data_roots: list[Path] | tuple = ()) -> list[Plan]:
     """Compare every spec with its saved run; no training, no rendering."""
-    from ..fingerprint import HashCache, saved_run_state, training_fingerprint
+    from ..fingerprint import HashCache, training_fingerprint
+    from ..saved_run import saved_run_state
 
     cache = HashCache()
     plans: list[Plan] = []

@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from ..model import CELL_LAYERS as _CELL_LAYERS  # model.py imports Keras only inside its functions
+from ..cells import CELL_LAYERS as _CELL_LAYERS
 from .code_text import Code, comment_text, markdown_text, py_literal
 
 PROGRAM_NAME = "program.py"
@@ -152,7 +152,7 @@ def _data_path(dataset: dict, mode: str, key: str = "path") -> str | None:
 
 
 def program_context(spec: dict, *, data_path: str = "full") -> dict:
-    from .. import __version__
+    from .._version import __version__
 
     dataset, model, training = spec["dataset"], spec["model"], spec["training"]
     source = dataset["source"]
@@ -350,7 +350,7 @@ def program_py(spec: dict, *, data_path: str = "full", framework: str = "keras")
 
 
 def _docstring(spec: dict, framework: str = "keras") -> str:
-    from .. import __version__
+    from .._version import __version__
     # The name is validated to letters, digits, '_', '-' and '.'; escaped all the same, as any value.
     name = py_literal(comment_text(spec["name"]))[1:-1]
     return (f"{name}: the program of the labreport run, in plain {'PyTorch' if framework == 'torch' else 'Keras'}.\n\n"
@@ -384,7 +384,11 @@ def check_program_shape(spec: dict, *, data_path: str = "full", framework: str =
     from ..errors import SpecError
     from .shape import shape_problems
 
-    problems = shape_problems(spec, data_path=data_path, framework=framework)
+    def generate(variant: dict) -> tuple[list, str]:
+        return (notebook_cells(variant, data_path=data_path, framework=framework),
+                program_py(variant, data_path=data_path, framework=framework))
+
+    problems = shape_problems(spec, generate)
     if problems:
         raise SpecError(origin, problems, hint="Text from a spec enters the program only as a literal or a one-line "
                                                "comment; please report this as a labreport bug.")

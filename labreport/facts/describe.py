@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import PurePath
 
-from ..model import CELL_TITLES  # light: model.py imports Keras only inside its functions
+from ..cells import CELL_TITLES
 from ..record import main_run
 from .curves import finite
 

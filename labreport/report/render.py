@@ -38,7 +38,7 @@ from ..atomic import check_inside, write_atomic
 from ..containment import RESOURCE_SUFFIXES, TEMPLATE_SUFFIXES, Refused
 from ..containment import inside as contained_in
 from ..errors import LabreportBug, OptionError, RenderError, RunRecordError
-from ..fingerprint import apply_report_overrides, report_fingerprint, report_sections_of_record
+from .sections import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
 from ..safe_io import TEMPLATE_BYTES, UnreadableFile, read_bounded
 from ..record import read_run_record, write_run_record
@@ -46,7 +46,7 @@ from ..facts import build_facts
 from .filters import FILTERS
 from .program import program_code, program_facts
 from .figures import make_figures
-from .worksheets import DEFAULT_WORKSHEET, load_worksheet, worksheet_names
+from ..worksheets import DEFAULT_WORKSHEET, load_worksheet, worksheet_names
 
 
 @dataclass

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import yaml
 
-from ..errors import LabreportError
-from ..resources import templates_dir
+from .errors import LabreportError
+from .resources import templates_dir
 
 FORMATS_FOLDER = "formats"
 FORMAT_FILE = "format.yaml"
