@@ -2,9 +2,10 @@
 
 The training fingerprint is the sha256 of the spec's training fields with each
 data path replaced by what the file holds (its size and sha256, so that a
-moved or renamed copy of the same data reuses the run), plus the labreport
-and Keras versions and the order of the training batches (``BATCH_ORDER``: a run
-trained in another order has other numbers).  Generated data is described by its
+moved or renamed copy of the same data reuses the run), plus the Keras
+version, the order of the training batches (``BATCH_ORDER``: a run trained in
+another order has other numbers) and a digest of labreport's training code
+(``TRAINING_STAGE_SOURCES``: a run made by other training code is not reused).  Generated data is described by its
 parameters and seed, which are training fields already.
 
 The report fingerprint is the sha256 of the report fields a report was
@@ -20,6 +21,7 @@ file is read once, not on every run.  Nothing here imports TensorFlow or Keras.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -43,11 +45,51 @@ _DATA_PATH_FIELDS = ("path", "test_path")
 # runs saved before this order (Keras' fit(shuffle=True), one order repeated every epoch on TensorFlow) train again.
 BATCH_ORDER = "numpy default_rng([training.seed, epoch]).permutation, every epoch"
 
+# The code that decides a run's numbers: the data loaders, the model builder, the trainer and the probes
+# recorded with the run (paths relative to the package).  A saved run or a checkpoint is reused only when this
+# code is the code that made it: its digest (training_code_digest) is part of both fingerprints.  We chose a
+# digest over a hand-bumped "training version" constant because a constant is forgotten exactly when a change
+# looks harmless (a new default, a reordered shuffle), and a stale run then prints numbers its program would
+# not reproduce; the digest reads the syntax tree without docstrings, so comments and docstrings do not count,
+# and a change that does not change numbers costs one retraining, never a wrong report.  A test
+# (tests/test_fingerprint.py) fails when the training stage imports a labreport module missing from this list.
+TRAINING_STAGE_SOURCES = ("data", "train", "training.py", "model.py", "diagnostics.py")
+
 
 @dataclass(frozen=True)
 class Fingerprint:
     sha256: str
     inputs: dict  # what was hashed, kept in run.json to say what changed
+
+
+def training_stage_files() -> list[Path]:
+    """The Python files of TRAINING_STAGE_SOURCES, sorted by their path in the package."""
+    package = Path(__file__).resolve().parent
+    files = []
+    for name in TRAINING_STAGE_SOURCES:
+        path = package / name
+        files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return sorted(files, key=lambda file: file.relative_to(package).as_posix())
+
+
+@functools.lru_cache(maxsize=1)
+def training_code_digest() -> str:
+    """sha256 of the training stage's code, as syntax trees without docstrings (see TRAINING_STAGE_SOURCES)."""
+    import ast
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in training_stage_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                    and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                node.body = body[1:] or [ast.Pass()]
+        digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
+        digest.update(ast.dump(tree, annotate_fields=False).encode("utf-8") + b"\0")
+    return digest.hexdigest()
 
 
 def _digest(value) -> str:
@@ -189,8 +231,10 @@ def training_fingerprint(spec, cache: HashCache | None = None) -> Fingerprint:
         dataset.pop(field, None)
     if paths:
         dataset["content"] = {field: path_identity(path, cache) for field, path in paths.items()}
-    inputs = {"training": fields, "versions": {"labreport": __version__, "keras": keras_version()},
-              "procedure": {"batch_order": BATCH_ORDER}}
+    # labreport's version is recorded in run.json's versions, not fingerprinted: a release that changes no
+    # training code (the words, the figures) keeps saved runs; the training code's own digest decides.
+    inputs = {"training": fields, "versions": {"keras": keras_version()},
+              "procedure": {"batch_order": BATCH_ORDER, "training_code": training_code_digest()}}
     if owned_cache:
         cache.save()
     return Fingerprint(_digest(inputs), inputs)
@@ -324,9 +368,15 @@ def saved_run_state(spec, run_dir: Path, fingerprint: Fingerprint, *, report_pdf
         return SavedRunState(True, True, "the saved run has no fingerprint (saved by an older labreport)", record)
     if saved != fingerprint.sha256:
         before = record.get("fingerprint_inputs") or {}
+        procedure = dict(before.get("procedure") or {})
+        code_changed = procedure.pop("training_code", None) != fingerprint.inputs["procedure"]["training_code"]
+        versions = {key: value for key, value in (before.get("versions") or {}).items() if key != "labreport"}
         changes = (describe_changes(before.get("training"), fingerprint.inputs["training"])
-                   + describe_changes(before.get("versions"), fingerprint.inputs["versions"], "versions")
-                   + describe_changes(before.get("procedure"), fingerprint.inputs["procedure"], "procedure"))
+                   + describe_changes(versions, fingerprint.inputs["versions"], "versions")
+                   + describe_changes(procedure, {key: value for key, value in fingerprint.inputs["procedure"].items()
+                                                  if key != "training_code"}, "procedure")
+                   + (["labreport's training code (data, model, trainer) is not the code that made it"]
+                      if code_changed else []))
         return SavedRunState(True, True, "training changed: " + ("; ".join(changes) or "fingerprint differs"), record)
     wanted = spec.report_fields()
     if record.get("report_fingerprint") != report_fingerprint(wanted):

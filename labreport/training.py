@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import LabreportError, TrainingError
-from .fingerprint import BATCH_ORDER
+from .fingerprint import BATCH_ORDER, training_code_digest
 from .model import CELL_TITLES, InputShape, build_model, describe_model
 from .train import run_files
 from .train.predictions import test_predictions
@@ -210,12 +210,13 @@ def read_checkpoint(folder: Path, fingerprint: dict, epochs: int) -> tuple[dict 
     }, None
 
 
-def training_fingerprint(spec, cell: str) -> dict:
+def checkpoint_identity(spec, cell: str) -> dict:
     """What a checkpoint must have been trained with to be resumed.
 
-    Everything under dataset, model and training except training.epochs
-    (more epochs continue a run; fewer start it over) and model.compare (the
-    baselines to train do not change how any one model trains).
+    The rule a saved run follows (fingerprint.training_fingerprint), with two settings left out:
+    training.epochs (more epochs continue a run; fewer start it over) and model.compare (the baselines
+    to train do not change how any one model trains).  The same training code (its digest) and the same
+    batch order, as for a saved run.
     """
     fields = spec.training_fields()
     # early_stopping left unset is left out, so checkpoints from before the key existed still resume.
@@ -223,7 +224,7 @@ def training_fingerprint(spec, cell: str) -> dict:
                           if k != "epochs" and not (k == "early_stopping" and v is None)}
     fields["model"] = {k: v for k, v in fields["model"].items() if k != "compare"}
     # A checkpoint of a run whose batches came in another order (before train/batches.py) is not resumed.
-    return {**fields, "cell": cell, "batch_order": BATCH_ORDER}
+    return {**fields, "cell": cell, "batch_order": BATCH_ORDER, "training_code": training_code_digest()}
 
 
 def _progress_verbosity(progress: str) -> int | str:
@@ -254,7 +255,7 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     if work_dir is not None:
         csv_path = work_dir / ("history.csv" if cell is None else f"history_{cell}.csv")
         backup_dir = work_dir / CHECKPOINT_DIR / (cell or "main")
-        fingerprint = training_fingerprint(spec, cell_name)
+        fingerprint = checkpoint_identity(spec, cell_name)
         model, state = _resume_or_start(model, build, backup_dir, csv_path, fingerprint, epochs, title, log)
     recorder = HistoryRecorder(csv_path, state, batch_size=spec.training.batch_size, n_samples=len(dataset.y_train))
     if state is not None and csv_path is not None:
