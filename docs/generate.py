@@ -148,8 +148,9 @@ def cli_page() -> str:
            f"{text(root.help or '')}\n\n",
            "Every command and option below is read from the command-line app itself "
            "(`labreport --help`, `labreport COMMAND --help` print the same).\n\n",
-           "Exit codes: 0 done; 1 training or rendering failed; 2 a bad spec, a bad option or missing data; "
-           "130 interrupted. `labreport --debug COMMAND ...` shows the traceback of an error.\n\n",
+           "Exit codes: 0 done; 1 training or rendering failed (Ctrl-C during `run` too: the saved epochs resume); "
+           "2 a bad spec, a bad option or missing data; `batch` exits 130 after Ctrl-C. "
+           "`labreport --debug COMMAND ...` shows the traceback of an error.\n\n",
            "## `labreport`\n\n", _usage(root, root_ctx), _params(root.params, root_ctx)]
     for name, command in root.commands.items():
         ctx = command.context_class(command, info_name=name, parent=root_ctx)
