@@ -105,7 +105,7 @@ def render_command(
     source: str = typer.Argument(..., metavar="RUN_DIR_OR_SPEC",
                                  help="A run folder holding run.json (or run.json itself), or a spec file or shipped "
                                       "experiment's name: its saved run, with the spec's current report fields."),
-    worksheet: Optional[str] = typer.Option(None, "--worksheet", "-w", help="The worksheet format: a folder under templates/formats (exp13 by default; see README, Worksheet formats)."),
+    worksheet: Optional[str] = typer.Option(None, "--worksheet", "-w", help="The worksheet format: a folder under templates/formats (exp13 by default; `labreport list` and docs/students/formats.md describe them)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="RUN_DIR: write the report here instead of the run folder. "
                                             "SPEC: the output folder the spec was run with (default ./output)."),
@@ -252,7 +252,7 @@ def validate_command(
 @app.command("init")
 def init_command(
     name: str = typer.Argument("my_experiment", help="Name of the experiment; writes NAME.yaml here."),
-    worksheet: str = typer.Option("exp13", "--worksheet", "-w", help="The worksheet format: a folder under templates/formats (exp13 by default; see README, Worksheet formats)."),
+    worksheet: str = typer.Option("exp13", "--worksheet", "-w", help="The worksheet format: a folder under templates/formats (exp13 by default; `labreport list` and docs/students/formats.md describe them)."),
     dataset: str = typer.Option("generated", "--dataset", "-d", help="generated, keras-imdb, csv or text-folder."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing NAME.yaml."),
 ) -> None:

@@ -129,7 +129,7 @@ def check_batch_spec(path: Path, data_roots: list[Path] | tuple = ()) -> "Experi
     if where is not None:
         raise DataError(f"{path}: {where}; a batch reads a spec's data and templates only there.",
                         hint="If the file is meant to be shared, add --data-root DIR (the folder holding it) to the "
-                             "batch command (README: 'What a batch of specs may read').")
+                             "batch command (docs/explanation/security.md: 'What a batch of specs may read').")
     return spec
 
 
