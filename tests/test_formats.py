@@ -318,3 +318,33 @@ def test_format_prose_survives_a_bare_record(record, tmp_path, name):
     text = pdf_text(result.pdf_path)
     # "(None, 150, 8)" is Keras' batch axis; "= None" and "None, None" are the program listing's Python.
     assert not re.search(r"\bnan\b|(?<![=,(] )(?<![=,(])\bNone\b(?! of)(?!,)", text)
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("title: T\naim: A\nfigure: [accuracy]\n", "figure: Extra inputs are not permitted"),
+    ("title: T\naim: A\nfigures: [loss, loss]\n", "figures: Value error, a figure is listed twice: loss"),
+    ("title: T\naim: A\ntemplate: ../../secret.j2\n", "template: String should match pattern"),
+    ("title: T\naim: A\nmax_pages: 0\n", "max_pages: Input should be greater than or equal to 1"),
+    ("title: T\naim: A\nheader_fields: [[student_name]]\n", "header_fields.0"),
+    ("aim: A\n", "title: Field required"),
+    ("title: [unclosed\n", "not valid YAML"),
+])
+def test_a_format_file_that_is_wrong_is_refused_naming_the_file_and_the_key(tmp_path, text, problem):
+    from labreport.errors import LabreportError
+    from labreport.worksheets import read_format_file
+
+    path = tmp_path / "format.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LabreportError) as refused:
+        read_format_file(path, "mine")
+    assert str(refused.value).startswith(f"{path}: ")
+    assert problem in str(refused.value)
+
+
+def test_every_shipped_format_file_validates():
+    from labreport.worksheets import FORMAT_FILE, FORMATS_FOLDER, read_format_file
+    from labreport.resources import templates_dir
+
+    for name in worksheet_names():
+        worksheet = read_format_file(templates_dir() / FORMATS_FOLDER / name / FORMAT_FILE, name)
+        assert worksheet.title and worksheet.aim and worksheet.template.endswith(".j2")
