@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     from labreport.data import load_dataset
     from labreport.diagnostics import compute_diagnostics
     from labreport.model import build_model
-    from labreport.report.worksheets import load_worksheet
+    from labreport.worksheets import load_worksheet
     from labreport.training import TrainedModel, input_shape
 
     dataset = load_dataset(spec.dataset, spec.training)
