@@ -403,3 +403,20 @@ def test_sensor_generator_is_seeded_and_holds_every_activity():
     assert lines[0] == "window,subject,t,acc_x,acc_y,acc_z,activity"
     assert len(lines) == 1 + 2 * len(ACTIVITIES) * 10
     assert {line.rsplit(",", 1)[1] for line in lines[1:]} == set(ACTIVITIES)
+
+
+def test_month_stamps_and_hourly_date_times(tmp_path):
+    path = _csv(tmp_path, ["Month,Passengers", "1949-01,112", "1949-02,118", "1949-03,132", "1949-04,129"])
+    series = read_series(path, columns=["Passengers"], time_column="Month")
+    assert series.time_kind == "date" and series.spacing["step"] == "1 month"
+    hours = [f"2024-03-01T{h:02d}:00:00Z" for h in (0, 1, 2, 4)]
+    path = _csv(tmp_path, ["time,load"] + [f"{h},{i}" for i, h in enumerate(hours)], "hourly.csv")
+    message = _error(lambda: read_series(path, columns=["load"], time_column="time"))
+    assert "row 5, column 'time': the step from '2024-03-01T02:00:00Z' (row 4) to '2024-03-01T04:00:00Z' is 2 hours; " \
+           "the most common step is 1 hour (seen 2 times)" in message
+
+
+def test_row_labels_need_a_test_window(tmp_path):
+    series = _labelled(tmp_path, ["calm"] * 10 + ["storm", "calm"] * 2)
+    message = _error(lambda: classify_windows(series, lookback=3, splits=(0.7, 0.0, 0.3)))
+    assert "the test part (rows 12-15) holds no window of 3 rows with one label (column 'state')" in message

@@ -185,6 +185,8 @@ def _parse_stamp(text: str):
         pass
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return "date", date.fromisoformat(text)
+    if re.fullmatch(r"\d{4}-\d{2}", text):  # a month, as Kaggle's monthly series write it: the 1st
+        return "date", date(int(text[:4]), int(text[5:]), 1)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", text):
         return "datetime", datetime.fromisoformat(text.replace("Z", "+00:00"))
     raise ValueError(text)
@@ -329,7 +331,6 @@ def _check_times(path, name, stamps, rows, sequences, spacing, series) -> str:
         raise DataError(f"{path}: column '{name}' holds {kind}s; dataset.spacing 'business-day' needs dates "
                         f"(YYYY-MM-DD).", hint="Set spacing: auto or steps.")
     seconds = np.array([_stamp_seconds(kind, v) for v in parsed], dtype=np.float64)
-    steps_seen: Counter = Counter()
     for positions in sequences:
         for a, b in zip(positions, positions[1:]):
             if seconds[b] == seconds[a]:
@@ -746,10 +747,12 @@ def _window_label(labels: list[str], rule: str) -> str:
 
 def classify_windows(series: Series, *, input_columns: list[str] | None = None, lookback: int | None = None,
                      stride: int = 1, window_label: str = "last", allow_label_change: bool = False,
-                     unequal: str = "truncate", split_by: str = "sequence", splits=(0.7, 0.15, 0.15),
+                     unequal: str = "truncate", split_by: str | None = None, splits=(0.7, 0.15, 0.15),
                      split_seed: int = 0) -> Dataset:
     """Labelled windows of ``series`` as a Dataset (see the module docstring for the two layouts)."""
     path = series.path
+    if split_by is None:
+        split_by = "sequence" if series.groups is not None else "time"
     _choice(window_label, WINDOW_LABELS, "dataset.window_label")
     _choice(unequal, UNEQUAL, "dataset.unequal")
     _choice(split_by, SPLIT_BY, "dataset.split_by")
@@ -812,6 +815,12 @@ def _classify_rows(series, values, input_columns, class_names, index, *, lookbac
         raise DataError(f"{path}: no training window of {lookback} rows keeps one label "
                         f"(column '{series.label_column}'); every one changes label.",
                         hint="Lower dataset.lookback, or set allow_label_change: true.")
+    if len(arrays[2][1]) == 0:
+        where = f"rows {series.rows[b]}-{series.rows[-1]}" if b < n else "no rows"
+        raise DataError(f"{path}: the test part ({where}) holds no window of {lookback} rows"
+                        f"{'' if allow_label_change else ' with one label'} (column '{series.label_column}').",
+                        hint="Give the test part a larger fraction in dataset.splits, lower dataset.lookback, or set "
+                             "allow_label_change: true.")
     description = _base_description(series, "classify")
     description.update({
         "layout": "labelled rows",
