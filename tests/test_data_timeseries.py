@@ -420,3 +420,18 @@ def test_row_labels_need_a_test_window(tmp_path):
     series = _labelled(tmp_path, ["calm"] * 10 + ["storm", "calm"] * 2)
     message = _error(lambda: classify_windows(series, lookback=3, splits=(0.7, 0.0, 0.3)))
     assert "the test part (rows 12-15) holds no window of 3 rows with one label (column 'state')" in message
+
+
+def test_business_day_series_starting_on_a_weekend_is_refused(tmp_path):
+    path = _csv(tmp_path, ["day,price", "2024-01-06,1", "2024-01-08,2"])
+    message = _error(lambda: read_series(path, columns=["price"], time_column="day", spacing="business-day"))
+    assert f"{path}: row 2, column 'day': 2024-01-06 is a Saturday, not a business day" in message
+
+
+def test_a_single_column_series_reads_an_empty_quoted_cell_as_missing(tmp_path):
+    path = _csv(tmp_path, ["value", "1", '""', "3"])
+    message = _error(lambda: read_series(path, columns=["value"]))
+    assert f"{path}: row 3, column 'value': the value is missing" in message
+    series = read_series(path, columns=["value"], missing="interpolate")
+    assert series.column("value").tolist() == [1.0, 2.0, 3.0]
+    assert series.spacing == {"setting": "auto", "step": "1 row", "checked": False}

@@ -58,9 +58,17 @@ Classify windows (``classify_windows``), returning a ``Dataset`` (``vocabulary_s
     In both layouts the scaler is fitted on the training part's real rows only.
 
 What the registry calls
-    ``read_series(path, ...)`` for ``check`` (it raises DataError on every bad input),
-    ``forecast_windows(series, ...)`` or ``classify_windows(series, ...)`` for ``load``;
-    ``ForecastData.summary()`` and ``Dataset.summary()`` are JSON-able for run.json.
+    ``read_series(path, columns=..., time_column=..., label_column=..., window_column=..., missing=...,
+    spacing=..., encoding=...)`` with every column the task uses (for forecasting: the input columns and the
+    target), then ``forecast_windows(series, target_column=..., input_columns=..., lookback=..., horizon=...,
+    splits=..., transform=...)`` or ``classify_windows(series, input_columns=..., lookback=..., stride=...,
+    window_label=..., allow_label_change=..., unequal=..., split_by=..., splits=..., split_seed=...)``.  The
+    same two calls serve the spec check (each raises DataError for every bad input above) and the load.
+    ``ForecastData.summary()`` and ``Dataset.summary()`` are JSON-able, for run.json's ``dataset``.  The model
+    stage reads ``ForecastData`` as it reads a Dataset with ``vocabulary_size`` None (float inputs, no
+    embedding), except that the output is ``horizon`` linear units trained on ``y_*`` with a regression loss,
+    and metrics come from ``to_original(prediction, anchor_*)`` against ``y_*_original``; the forecast past
+    the end is ``to_original(model(x_future), [anchor_future])``.
 """
 
 from __future__ import annotations
@@ -244,7 +252,7 @@ def read_series(path, *, columns: list[str], time_column: str | None = None, lab
                 named.append((index, name))
         needed = max(i for i, _ in named) + 1
         for row, record in enumerate(reader, start=2):
-            if not record or (len(record) == 1 and not record[0].strip()):
+            if not record:
                 continue  # a blank line, e.g. at the end of the file
             if len(record) < needed:
                 absent = next(name for i, name in named if i >= len(record))
@@ -344,6 +352,10 @@ def _check_times(path, name, stamps, rows, sequences, spacing, series) -> str:
         series.spacing = {"setting": "steps", "step": "1 row", "checked": False}
     elif spacing == "business-day":
         for positions in sequences:
+            start = parsed[positions[0]]
+            if start.weekday() >= 5:
+                raise DataError(f"{path}: row {rows[positions[0]]}, column '{name}': {start.isoformat()} is a "
+                                f"{start.strftime('%A')}, not a business day.", hint="Set spacing: auto or steps.")
             for a, b in zip(positions, positions[1:]):
                 da, db = parsed[a], parsed[b]
                 if db.weekday() >= 5:
