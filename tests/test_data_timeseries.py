@@ -435,3 +435,37 @@ def test_a_single_column_series_reads_an_empty_quoted_cell_as_missing(tmp_path):
     series = read_series(path, columns=["value"], missing="interpolate")
     assert series.column("value").tolist() == [1.0, 2.0, 3.0]
     assert series.spacing == {"setting": "auto", "step": "1 row", "checked": False}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(30, 120), st.integers(1, 8), st.integers(1, 4), st.sampled_from([(0.7, 0.15, 0.15), (0.6, 0.2, 0.2),
+                                                                                  (0.8, 0.0, 0.2)]),
+       st.sampled_from(["none", "difference"]), st.integers(0, 2**32 - 1))
+def test_every_window_lies_in_one_part_and_the_scaler_sees_training_rows_only(n, lookback, horizon, splits,
+                                                                             transform, seed):
+    from labreport.data.timeseries import Series
+
+    values = np.random.default_rng(seed).normal(size=(n, 2)).cumsum(axis=0)
+    series = Series(path=Path("memory.csv"), columns=["a", "b"], values=values, rows=list(range(2, n + 2)))
+    try:
+        data = forecast_windows(series, target_column="a", input_columns=["a", "b"], lookback=lookback,
+                                horizon=horizon, splits=splits, transform=transform)
+    except DataError as error:
+        assert "memory.csv: " in str(error)  # too short for these settings: refused, naming the file
+        return
+    a, b = data.bounds
+    first = 1 if transform == "difference" else 0
+    for part, low, high in (("train", first, a), ("val", a, b), ("test", b, n)):
+        targets = getattr(data, f"target_index_{part}")
+        assert np.all(targets >= low) and np.all(targets + horizon <= high)
+        assert np.all(targets - lookback >= first)
+    modelled = np.diff(values, axis=0) if transform == "difference" else values
+    np.testing.assert_allclose(data.scaler.mean, modelled[: a - first].mean(axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(data.scaler.std, modelled[: a - first].std(axis=0), rtol=1e-12, atol=1e-12)
+    changed = values.copy()
+    changed[a:] = changed[a:] * 100 + 7
+    other = forecast_windows(Series(path=Path("memory.csv"), columns=["a", "b"], values=changed,
+                                    rows=list(range(2, n + 2))),
+                             target_column="a", input_columns=["a", "b"], lookback=lookback, horizon=horizon,
+                             splits=splits, transform=transform)
+    assert other.x_train.tobytes() == data.x_train.tobytes() and other.y_train.tobytes() == data.y_train.tobytes()
