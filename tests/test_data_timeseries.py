@@ -469,3 +469,29 @@ def test_every_window_lies_in_one_part_and_the_scaler_sees_training_rows_only(n,
                              target_column="a", input_columns=["a", "b"], lookback=lookback, horizon=horizon,
                              splits=splits, transform=transform)
     assert other.x_train.tobytes() == data.x_train.tobytes() and other.y_train.tobytes() == data.y_train.tobytes()
+
+
+def test_walking_and_stairs_differ_in_shape_not_in_mean_or_spread(tmp_path):
+    """The generated task needs the order of the samples: per-window mean and spread do not part walking
+    from stairs, the vertical wave's second harmonic does."""
+    path = write_sensor_csv(tmp_path / "sensor.csv", seed=0, subjects=8, windows_per_activity=10, length=64)
+    series = read_series(path, columns=["acc_x", "acc_y", "acc_z"], time_column="t", label_column="activity",
+                         window_column="window")
+    data = classify_windows(series, split_seed=0)
+    walking, stairs = data.class_names.index("walking"), data.class_names.index("stairs")
+
+    def summary(x):
+        return np.concatenate([x.mean(axis=1), x.std(axis=1)], axis=1)
+
+    def harmonic_share(x):
+        power = np.abs(np.fft.rfft(x[:, :, 2] - x[:, :, 2].mean(axis=1, keepdims=True), axis=1)) ** 2
+        return power[:, 7:13].sum(axis=1) / power[:, 3:13].sum(axis=1)
+
+    train = np.isin(data.y_train, [walking, stairs])
+    test = np.isin(data.y_test, [walking, stairs])
+    x_train, y_train, x_test, y_test = data.x_train[train], data.y_train[train], data.x_test[test], data.y_test[test]
+    centroids = {k: summary(x_train[y_train == k]).mean(axis=0) for k in (walking, stairs)}
+    nearest = [min(centroids, key=lambda k: np.sum((f - centroids[k]) ** 2)) for f in summary(x_test)]
+    assert np.mean(np.array(nearest) == y_test) < 0.75  # mean and spread: near a coin toss
+    share = harmonic_share(x_test)
+    assert share[y_test == walking].max() < share[y_test == stairs].min()  # the shape: apart
