@@ -1817,7 +1817,7 @@ class Checker:
             self.claim("confusion matrix", s, not problems, "; ".join(problems))
 
     def reference(self, s: str) -> None:
-        m = re.match(r"The reference accuracy, (" + V + r") \((.+?)\), is (" + V + r") percentage points (below|above|equal to) "
+        m = re.match(r"The reference accuracy, (" + V + r") \(source: (.+?)\), is (" + V + r") percentage points (below|above|equal to) "
                      r"this run's (" + V + r"): the difference, this run's minus the reference, has a 95 % interval of "
                      r"([−+-]?\d+\.\d) to ([−+-]?\d+\.\d) percentage points \(the run's Wilson interval; the reference taken "
                      r"as exact\), (which includes 0|entirely above 0|entirely below 0)", s)
