@@ -452,7 +452,8 @@ def confusion_figure(models: list[dict], class_names: list[str], path: Path) -> 
     names = class_names[:MAX_CLASS_BARS]
     k = len(names)
     # Panels of about 2.5 inches with 9-point counts: legible where a compact format shows the figure small.
-    width = min(WIDTH, 0.4 + 2.5 * len(models))
+    # One model: the canvas stays 4.8 inches wide, so a lone panel is not blown up to the page's width.
+    width = min(WIDTH, max(0.4 + 2.5 * len(models), 4.8))
     fig, axes = _subplots(1, len(models), figsize=(width, 2.3 + 0.1 * min(k, 20)), squeeze=False)
     described = []
     for ax, entry in zip(axes[0], models):
@@ -463,7 +464,7 @@ def confusion_figure(models: list[dict], class_names: list[str], path: Path) -> 
             top = matrix.max() or 1
             for i in range(k):
                 for j in range(k):
-                    ax.text(j, i, f"{int(matrix[i, j])}", ha="center", va="center", fontsize=9,
+                    ax.text(j, i, f"{int(matrix[i, j]):,}", ha="center", va="center", fontsize=9,
                             color="white" if matrix[i, j] > 0.6 * top else "black")
             ax.set_xticks(range(k), names, fontsize=8, rotation=45 if k > 4 else 0)
             ax.set_yticks(range(k), names, fontsize=8)
@@ -471,11 +472,11 @@ def confusion_figure(models: list[dict], class_names: list[str], path: Path) -> 
             ax.set_xticks([])
             ax.set_yticks([])
         correct, total = int(np.trace(matrix)), int(matrix.sum())
-        ax.set_title(f"{title}: {correct} of {total} correct", fontsize=9)
+        ax.set_title(f"{title}: {correct:,} of {total:,} correct", fontsize=9)
         ax.set_xlabel("answer", fontsize=9)
         ax.set_ylabel("true class", fontsize=9)
-        answered = ", ".join(f"{name} {int(matrix[:, j].sum())}" for j, name in enumerate(names))
-        described.append(f"{title}: {correct} of {total} test sequences on the diagonal; answers per class: {answered}")
+        answered = ", ".join(f"{name} {int(matrix[:, j].sum()):,}" for j, name in enumerate(names))
+        described.append(f"{title}: {correct:,} of {total:,} test sequences on the diagonal; answers per class: {answered}")
     fig.tight_layout()
     save_png(fig, path)
     capped = (f" The first {k} of the {len(class_names):,} classes are shown." if len(class_names) > k else "")
