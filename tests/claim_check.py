@@ -1769,7 +1769,7 @@ class Checker:
                 if share is None or not pct_close(m.group(12), share):
                     problems.append(f"{cls}'s test share is {share}")
             self.claim("single-class predictor", s, not problems, "; ".join(problems))
-        m = re.match(r"At the last epoch its training and validation accuracies, (" + V + r") and (" + V + r"), are (\S+)'s "
+        m = re.match(r"At the last epoch (?:its|the \S+'s) training and validation accuracies, (" + V + r") and (" + V + r"), are (\S+)'s "
                      r"shares of those splits \((" + V + r") and (" + V + r")\)", s)
         if m:
             counts = (self.r.raw.get("dataset") or {}).get("class_counts") or {}
