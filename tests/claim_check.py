@@ -1743,7 +1743,7 @@ class Checker:
     def predictor(self, s: str) -> None:
         m = re.match(r"(It|The " + MODEL + r") answered (\S+) for (?:all " + N + r"|" + N + r" of the " + N + r") test sequences"
                      r"(, the training split's most frequent class)?: it is a (majority-class|single-class) predictor, and its "
-                     r"test accuracy is (?:(\S+)'s share of the test set|within (" + V + r") of (\S+)'s share of the test set) "
+                     r"test accuracy is (?:(\S+)'s share of the test set|within (\d+ percentage points) of (\S+)'s share of the test set) "
                      r"\((" + V + r")\), not a measure of the task\.", s)
         if m:
             who = m.group(2) or self.r.main_cell and {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}.get(self.r.main_cell)
