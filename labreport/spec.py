@@ -348,6 +348,13 @@ class HeaderSpec(_Section):
         return value
 
 
+class ReferenceSpec(_Section):
+    """A published result the report compares this run with (a hand-out's test accuracy)."""
+
+    accuracy: Float = Field(..., ge=0, le=1, description="The reference test accuracy, as a share (0.859 for 85.90 %).")
+    source: str = Field(..., min_length=1, description="Where the number comes from (a hand-out, a paper), as printed.")
+
+
 class ReportSpec(_Section):
     worksheet: WorksheetName = "exp13"
     template: Optional[str] = Field(None, description="Your own Jinja template extending base.html.j2.")
@@ -358,6 +365,8 @@ class ReportSpec(_Section):
     )
     smoothing: Float = Field(0.6, ge=0, le=1, description="Weight of TensorBoard's debiased moving average.")
     notes: str = Field("", description="Free text printed in the report as given.")
+    reference: Optional[ReferenceSpec] = Field(
+        None, description="A reference result to compare the test accuracy with, e.g. the hand-out's.")
 
 
 # --------------------------------------------------------------------------- the spec

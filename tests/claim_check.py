@@ -259,6 +259,20 @@ def points_close(printed: str, value: float) -> bool:
     return abs(float(number) - 100 * abs(value)) <= 0.5 * 10 ** -_decimals(number) + 1e-9
 
 
+def robust_scatter(values: list) -> float | None:
+    """A curve's epoch-to-epoch scatter as the reports define it: 1.4826 × the median |second difference| / √6."""
+    if len(values) < 6 or any(v is None for v in values):
+        return None
+    second = sorted(abs(values[i + 1] - 2 * values[i] + values[i - 1]) for i in range(1, len(values) - 1))
+    mid = len(second) // 2
+    median = second[mid] if len(second) % 2 else (second[mid - 1] + second[mid]) / 2
+    return 1.4826 * median / math.sqrt(6)
+
+
+def loss_close(printed: str, value) -> bool:
+    return printed_matches(printed, value, "loss")
+
+
 def r4(value: float) -> float:
     return float(f"{value:.4f}")
 
@@ -451,7 +465,9 @@ class Checker:
                        self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed,
                        self.aim, self.problems, self.gap, self.training_ran, self.went_from, self.outcome_words,
                        self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise,
-                       self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings):
+                       self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
+                       self.flat, self.baseline_overfitting, self.uniform_guess, self.predictor, self.reference,
+                       self.few_updates, self.stopping_would_not_help, self.validation_noise):
             method(sentence)
         if sum(self.counts.values()) == before and self.looks_like_a_claim(sentence):
             self.unrecognised.append(sentence)
@@ -609,11 +625,15 @@ class Checker:
     # "It changed direction 4 times in the 18 epochs between its first and last[: the curve zig-zags ...]."
     # / "... at most once: a smooth curve."
     def noise(self, s: str) -> None:
+        named = re.match(r"The " + CURVE + r" changed direction", s)
+        s_it = re.sub(r"^The " + CURVE + r" changed", "It changed", s) if named else s
         m = re.match(r"It changed direction " + TIMES + r" in the " + N + r" epochs? between its first and last"
-                     r"(: the curve zig-zags)?", s)
-        once = re.match(r"It changed direction at most once", s)
+                     r"(: the curve zig-zags)?", s_it)
+        once = re.match(r"It changed direction at most once", s_it)
         if not (m or once):
             return
+        if named:
+            self.subject = CURVE_WORDS[named.group(1)]
         if self.subject is None:
             self.claim("direction changes", s, False, "no curve named before this sentence")
             return
@@ -1542,9 +1562,367 @@ class Checker:
             ok = self.value_ok(m.group(2), curve, 1) and self.value_ok(m.group(3), curve, self.r.n_epochs)
             self.claim("first and last", s, ok, f"{self.shown(curve, 1)}, {self.shown(curve, self.r.n_epochs)}")
 
+    # ---- issue 25: flat curves, the baselines' overfitting, ln C, single-class predictors, references, advice
+    def _flat_ok(self, values: list) -> tuple[bool, str]:
+        """'Flat': the whole range within 1 % of the mean level, or within twice the curve's scatter."""
+        if len(values) < 3 or any(v is None for v in values):
+            return False, f"missing values: {values}"
+        spread = max(values) - min(values)
+        level = sum(abs(v) for v in values) / len(values)
+        noise = robust_scatter(values)
+        ok = (level > 0 and spread <= 0.01 * level) or (noise is not None and spread <= 2 * noise)
+        return ok, f"range {spread:.6f} against level {level:.4f} and scatter {noise}"
+
+    def flat(self, s: str) -> None:
+        m = re.match(r"The " + CURVE + r" was flat: it stayed between (" + V + r") and (" + V + r") in all (\d+) epochs, "
+                     r"within (" + V + r") of its level \((" + V + r") at epoch 1, (" + V + r") at epoch (\d+)\)\.", s)
+        if m:
+            curve = CURVE_WORDS[m.group(1)]
+            values = finite_prefix(self.r.curve(curve))
+            low, high, n, share, first, last, e = (m.group(2), m.group(3), int(m.group(4)), m.group(5), m.group(6),
+                                                   m.group(7), int(m.group(8)))
+            problems = []
+            if n != len(values) or e != n or any(v is None for v in values):
+                problems.append(f"{n} epochs, the curve has {len(values)} finite: {values}")
+            else:
+                level = sum(abs(v) for v in values) / len(values)
+                kind = kind_of(curve)
+                if not printed_matches(low, min(values), kind) or not printed_matches(high, max(values), kind):
+                    problems.append(f"range {low}-{high} is not {min(values)}-{max(values)}")
+                if not pct_close(share, (max(values) - min(values)) / level):
+                    problems.append(f"{share} is not the range over the mean level")
+                if (max(values) - min(values)) > 0.01 * level:
+                    problems.append("the range is more than 1 % of the level: not flat")
+                if not self.value_ok(first, curve, 1) or not self.value_ok(last, curve, n):
+                    problems.append(f"first/last {first}, {last}: {self.shown(curve, 1)}, {self.shown(curve, n)}")
+            self.claim("flat curve", s, not problems, "; ".join(problems))
+        m = re.search(r"the validation loss was flat,? \(?between (" + V + r") and (" + V + r")\)?(?: in all (\d+) epochs)?"
+                      r"(?:, so no epoch stands out as (?:the|its) best)?", s, flags=re.IGNORECASE)
+        if m and not s.startswith("The validation loss was flat: it stayed"):
+            values = self.r.curve("val_loss")
+            ok, detail = self._flat_ok(values)
+            if ok and not (loss_close(m.group(1), min(values)) and loss_close(m.group(2), max(values))):
+                ok, detail = False, f"range {m.group(1)}-{m.group(2)} is not {min(values)}-{max(values)}"
+            if ok and m.group(3) and int(m.group(3)) != len(values):
+                ok, detail = False, f"{m.group(3)} epochs, the record has {len(values)}"
+            self.claim("flat curve", s, ok, detail)
+        m = re.match(r"The " + CURVE + r" was flat throughout, between (" + V + r") and (" + V + r"): there was no "
+                     r"improvement to continue and no best epoch to be past\.", s)
+        if m:
+            values = self.r.curve(CURVE_WORDS[m.group(1)])
+            ok, detail = self._flat_ok(values)
+            ok = ok and loss_close(m.group(2), min(values)) and loss_close(m.group(3), max(values))
+            self.claim("flat curve", s, ok, detail)
+        m = re.match(r"There is no sign of overfitting beyond the curve's noise: the validation loss was lowest at epoch (\d+) "
+                     r"\((" + V + r")\) and ended at (" + V + r") at epoch (\d+), within twice its epoch-to-epoch scatter "
+                     r"\((" + V + r")\) of that\.", s)
+        if m:
+            self._within_noise(s, self.r.curve("val_loss"), int(m.group(1)), m.group(2), m.group(3), int(m.group(4)),
+                               m.group(5))
+
+    def _within_noise(self, s, val, b, v, w, n, x) -> None:
+        problems = []
+        if any(t is None for t in val) or not val:
+            problems.append(f"missing values: {val}")
+        else:
+            noise = robust_scatter(val)
+            lowest = min(r4(t) for t in val)
+            if not (1 <= b <= len(val)) or r4(val[b - 1]) != lowest or not loss_close(v, val[b - 1]):
+                problems.append(f"epoch {b} ({v}) is not the lowest ({lowest})")
+            if n != len(val) or not loss_close(w, val[-1]):
+                problems.append(f"{w} at epoch {n} is not the last value {val[-1]}")
+            if noise is None or not loss_close(x, noise):
+                problems.append(f"scatter {x} is not {noise}")
+            elif val[-1] - val[b - 1] > 2 * noise:
+                problems.append(f"the rise {val[-1] - val[b - 1]:.4f} is more than twice the scatter {noise:.4f}")
+        self.claim("overfitting", s, not problems, "; ".join(problems))
+
+    def baseline_overfitting(self, s: str) -> None:
+        m = re.match(r"The " + MODEL + r" baseline(?:'s)? ", s)
+        if not m:
+            return
+        base = self.r.baselines.get(self._cell(m.group(1))) or {}
+        history = base.get("history") or {}
+        val = [as_float(v) for v in history.get("val_loss") or []]
+        train = [as_float(v) for v in history.get("loss") or []]
+        rest = s[m.end():]
+        if not val or any(v is None for v in val + train):
+            if re.match(r"(?:overfitted|validation loss|shows no sign)", rest):
+                self.claim("baseline overfitting", s, False, f"the baseline's losses are missing: {val}")
+            return
+        lowest = min(r4(v) for v in val)
+        n_epochs = len(val)
+
+        def lowest_at(b, v):
+            return 1 <= b <= n_epochs and r4(val[b - 1]) == lowest and loss_close(v, val[b - 1])
+
+        m2 = re.match(r"overfitted from epoch (\d+): its validation loss was lowest at epoch (\d+) \((" + V + r")\) and ended "
+                      r"(" + V + r") higher, at (" + V + r") at epoch (\d+), while its training loss fell from (" + V +
+                      r") to (" + V + r")\.", rest)
+        if m2:
+            k, b, v, p, w, n, x, y = (int(m2.group(1)), int(m2.group(2)), m2.group(3), m2.group(4), m2.group(5),
+                                      int(m2.group(6)), m2.group(7), m2.group(8))
+            problems = []
+            if k != b + 1 or n != n_epochs or not lowest_at(b, v) or not loss_close(w, val[-1]):
+                problems.append(f"lowest {lowest} / last {val[-1]} / onset {k}")
+            elif not pct_close(p, (val[-1] - val[b - 1]) / val[b - 1]):
+                problems.append(f"rise {p}")
+            if not (loss_close(x, train[b - 1]) and loss_close(y, train[-1]) and step(train[b - 1], train[-1]) < 0):
+                problems.append(f"training loss {train[b - 1]} to {train[-1]}")
+            noise = robust_scatter(val)
+            if noise is not None and val[-1] - val[b - 1] <= 2 * noise:
+                problems.append("the rise is within twice the scatter")
+            self.claim("baseline overfitting", s, not problems, "; ".join(problems))
+            return
+        m2 = re.match(r"validation loss was lowest at epoch (\d+) \((" + V + r")\) and ended (" + V + r") above that at "
+                      r"epoch (\d+): more than its epoch-to-epoch scatter, but too small a rise to call overfitting\.", rest)
+        if m2:
+            b, v, p, n = int(m2.group(1)), m2.group(2), m2.group(3), int(m2.group(4))
+            rise = (val[-1] - val[b - 1]) / val[b - 1] if lowest_at(b, v) else None
+            noise = robust_scatter(val)
+            ok = (rise is not None and n == n_epochs and pct_close(p, rise) and rise < 0.10
+                  and (noise is None or val[-1] - val[b - 1] > 2 * noise))
+            self.claim("baseline overfitting", s, ok, f"val {val}, scatter {noise}")
+            return
+        m2 = re.match(r"validation loss rose from (" + V + r") at epoch (\d+) to (" + V + r") at epoch (\d+) while its "
+                      r"training loss did not fall \((" + V + r") to (" + V + r")\)", rest)
+        if m2:
+            v, b, w, n, x, y = m2.group(1), int(m2.group(2)), m2.group(3), int(m2.group(4)), m2.group(5), m2.group(6)
+            ok = (lowest_at(b, v) and n == n_epochs and loss_close(w, val[-1]) and loss_close(x, train[b - 1])
+                  and loss_close(y, train[-1]) and step(train[b - 1], train[-1]) >= 0)
+            self.claim("baseline overfitting", s, ok, f"val {val}, train {train}")
+            return
+        m2 = re.match(r"shows no sign of overfitting beyond its noise: its validation loss was lowest at epoch (\d+) \((" + V +
+                      r")\) and ended at (" + V + r"), within twice its epoch-to-epoch scatter \((" + V + r")\)\.", rest)
+        if m2:
+            self._within_noise(s, val, int(m2.group(1)), m2.group(2), m2.group(3), n_epochs, m2.group(4))
+            return
+        m2 = re.match(r"validation loss was flat, between (" + V + r") and (" + V + r"): no sign of overfitting\.", rest)
+        if m2:
+            ok, detail = self._flat_ok(val)
+            ok = ok and loss_close(m2.group(1), min(val)) and loss_close(m2.group(2), max(val))
+            self.claim("baseline overfitting", s, ok, detail)
+            return
+        m2 = re.match(r"shows no sign of overfitting: its validation loss was lowest at the last epoch, (\d+) \((" + V + r")\)",
+                      rest)
+        if m2:
+            ok = int(m2.group(1)) == n_epochs and lowest_at(n_epochs, m2.group(2))
+            self.claim("baseline overfitting", s, ok, f"val {val}")
+
+    def uniform_guess(self, s: str) -> None:
+        m = re.match(r"A uniform guess over (\d+) classes has loss ln (\d+) = (" + V + r")(?: \([^)]*\))?; the " + CURVE +
+                     r" ended at (" + V + r"), (at that level|below it|above it)", s)
+        if not m:
+            return
+        classes = len((self.r.raw.get("dataset") or {}).get("class_names") or [])
+        k, k2, level, curve, last, side = (int(m.group(1)), int(m.group(2)), m.group(3), CURVE_WORDS[m.group(4)],
+                                           m.group(5), m.group(6))
+        values = [v for v in self.r.curve(curve) if v is not None]
+        problems = []
+        if k != classes or k2 != classes or not loss_close(level, math.log(classes)):
+            problems.append(f"{classes} classes: ln = {math.log(classes) if classes else None}")
+        if not values or not loss_close(last, values[-1]):
+            problems.append(f"the last finite {curve} is {values[-1] if values else None}")
+        elif classes:
+            near = abs(values[-1] - math.log(classes)) <= 0.01 * math.log(classes)
+            want = "at that level" if near else ("below it" if values[-1] < math.log(classes) else "above it")
+            if side != want:
+                problems.append(f"'{side}', but {values[-1]:.4f} against {math.log(classes):.4f} is '{want}'")
+        self.claim("uniform guess", s, not problems, "; ".join(problems))
+
+    def _answers(self, who: str):
+        """(predictions, labels, class names) of the main model ('It', the main title) or a baseline."""
+        cell = self._cell(who) if who in CELL_WORDS else None
+        if cell and cell in self.r.baselines and cell != self.r.main_cell:
+            test = (self.r.baselines[cell].get("test") or {})
+        else:
+            test = self.r.raw.get("test") or {}
+        dataset = self.r.raw.get("dataset") or {}
+        return test.get("predictions"), dataset.get("test_labels"), dataset.get("class_names") or []
+
+    def predictor(self, s: str) -> None:
+        m = re.match(r"(It|The " + MODEL + r") answered (\S+) for (?:all " + N + r"|" + N + r" of the " + N + r") test sequences"
+                     r"(, the training split's most frequent class)?: it is a (majority-class|single-class) predictor, and its "
+                     r"test accuracy is (?:(\S+)'s share of the test set|within (\d+ percentage points) of (\S+)'s share of the test set) "
+                     r"\((" + V + r")\), not a measure of the task\.", s)
+        if m:
+            who = m.group(2) or self.r.main_cell and {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}.get(self.r.main_cell)
+            predictions, labels, names = self._answers(who or "")
+            cls = m.group(3)
+            problems = []
+            if not predictions or cls not in names:
+                problems.append(f"no predictions, or {cls} is not a class of {names}")
+            else:
+                index = names.index(cls)
+                answered, n = sum(1 for p in predictions if p == index), len(predictions)
+                if m.group(4):
+                    if integer(m.group(4)) != n or answered != n:
+                        problems.append(f"{answered} of {n} answers are {cls}")
+                elif integer(m.group(5)) != answered or integer(m.group(6)) != n:
+                    problems.append(f"{answered} of {n} answers are {cls}")
+                if answered < 0.95 * n:
+                    problems.append(f"only {answered} of {n} answers are {cls}: not (nearly) all")
+                majority = cls in self.r.majority_classes
+                if (m.group(8) == "majority-class") != majority or (m.group(7) and not majority):
+                    problems.append(f"{cls} majority in training: {majority} ({self.r.majority_classes})")
+                share = sum(1 for y in labels or [] if y == index) / len(labels) if labels else None
+                if share is None or not pct_close(m.group(12), share):
+                    problems.append(f"{cls}'s test share is {share}")
+            self.claim("single-class predictor", s, not problems, "; ".join(problems))
+        m = re.match(r"At the last epoch (?:its|the \S+'s) training and validation accuracies, (" + V + r") and (" + V + r"), are (\S+)'s "
+                     r"shares of those splits \((" + V + r") and (" + V + r")\)", s)
+        if m:
+            counts = (self.r.raw.get("dataset") or {}).get("class_counts") or {}
+            cls = m.group(3)
+            problems = []
+            for printed_acc, printed_share, curve, split in ((m.group(1), m.group(4), "accuracy", "train"),
+                                                              (m.group(2), m.group(5), "val_accuracy", "validation")):
+                split_counts = counts.get(split) or {}
+                share = split_counts.get(cls, 0) / sum(split_counts.values()) if split_counts else None
+                last = self.r.value(curve, self.r.n_epochs)
+                if share is None or last is None or not pct_close(printed_share, share) or not pct_close(printed_acc, last):
+                    problems.append(f"{curve} {last} and {cls}'s {split} share {share}")
+                elif abs(last - share) > 0.005:
+                    problems.append(f"{curve} {last:.4f} is not {cls}'s {split} share {share:.4f}")
+            self.claim("single-class predictor", s, not problems, "; ".join(problems))
+        m = re.match(r"Figure \d+ is the confusion matrix of the test set \(rows: the true class, columns: the model's answer\): "
+                     r"(?:every answer of the " + MODEL + r" is in the (\S+) column|" + N + r" of the " + MODEL + r"'s " + N +
+                     r" answers are in the (\S+) column|the " + MODEL + r" answered " + N + r" of the " + N + r" test sequences "
+                     r"correctly \(the diagonal\)(?:, and its most frequent mistake was answering (\S+) for (\S+) \(" + N +
+                     r" sequences?\))?)", s)
+        if m:
+            predictions, labels, names = self._answers("")
+            problems = []
+            if not predictions or not labels:
+                problems.append("no predictions in the record")
+            elif m.group(2) or m.group(6):
+                cls = m.group(2) or m.group(6)
+                index = names.index(cls) if cls in names else -1
+                answered = sum(1 for p in predictions if p == index)
+                if m.group(2) and answered != len(predictions):
+                    problems.append(f"{answered} of {len(predictions)} answers are {cls}")
+                if m.group(6) and (integer(m.group(3)) != answered or integer(m.group(5)) != len(predictions)):
+                    problems.append(f"{answered} of {len(predictions)} answers are {cls}")
+            else:
+                correct = sum(1 for p, y in zip(predictions, labels) if p == y)
+                if integer(m.group(8)) != correct or integer(m.group(9)) != len(predictions):
+                    problems.append(f"{correct} of {len(predictions)} correct")
+                if m.group(10):
+                    pairs = Counter((names[y], names[p]) for p, y in zip(predictions, labels) if p != y)
+                    said = (m.group(11), m.group(10))
+                    top = pairs.most_common(2)
+                    if pairs.get(said) != integer(m.group(12)) or (len(top) > 1 and top[1][1] >= pairs.get(said, 0)) \
+                            or top[0][0] != said:
+                        problems.append(f"mistakes {pairs.most_common(3)}")
+            self.claim("confusion matrix", s, not problems, "; ".join(problems))
+
+    def reference(self, s: str) -> None:
+        m = re.match(r"The reference accuracy, (" + V + r") \(source: (.+?)\), is (" + V + r") percentage points (below|above|equal to) "
+                     r"this run's (" + V + r"): the difference, this run's minus the reference, has a 95 % interval of "
+                     r"([−+-]?\d+\.\d) to ([−+-]?\d+\.\d) percentage points \(the run's Wilson interval; the reference taken "
+                     r"as exact\), (which includes 0|entirely above 0|entirely below 0)", s)
+        if not m:
+            return
+        ref = ((self.r.raw.get("spec") or {}).get("report") or {}).get("reference") or {}
+        acc, n = self.r.test_accuracy, self.r.n_test
+        problems = []
+        if not ref or acc is None:
+            problems.append(f"reference {ref}, test accuracy {acc}")
+        else:
+            low, high = (b - ref["accuracy"] for b in wilson(acc, n))
+            said_low, said_high = (float(x.replace("−", "-")) for x in (m.group(6), m.group(7)))
+            if not pct_close(m.group(1), ref["accuracy"]) or m.group(2) != ref.get("source"):
+                problems.append(f"the reference is {ref}")
+            if not pct_close(m.group(5), acc) or not points_close(m.group(3) + " pp", acc - ref["accuracy"]):
+                problems.append(f"test accuracy {acc}, difference {acc - ref['accuracy']}")
+            direction = "below" if acc > ref["accuracy"] else ("above" if acc < ref["accuracy"] else "equal to")
+            if m.group(4) != direction:
+                problems.append(f"the reference is {direction} the run's accuracy")
+            if abs(said_low - 100 * low) > 0.051 or abs(said_high - 100 * high) > 0.051:
+                problems.append(f"interval {100 * low:.2f} to {100 * high:.2f}")
+            want = "which includes 0" if low <= 0 <= high else ("entirely above 0" if low > 0 else "entirely below 0")
+            if m.group(8) != want:
+                problems.append(f"'{m.group(8)}', but {want}")
+        self.claim("reference", s, not problems, "; ".join(problems))
+
+    def few_updates(self, s: str) -> None:
+        m = re.search(r"it made only " + N + r" weight updates \((\d+) epochs? of " + N + r" batch(?:es)?\)(?: at learning rate "
+                      r"(\S+): \w+ moves a weight by at most about the learning rate per update, so no weight could move by more "
+                      r"than about (" + V + r") from its initial value)?, and the training loss stayed at the uniform guess's "
+                      r"ln (\d+) \((" + V + r") at the last epoch\)", s)
+        if not m:
+            return
+        training = (self.r.raw.get("spec") or {}).get("training") or {}
+        sizes = (self.r.raw.get("dataset") or {}).get("sizes") or {}
+        batches = math.ceil((sizes.get("train") or 0) / (training.get("batch_size") or 1))
+        updates, epochs, said_batches = integer(m.group(1)), int(m.group(2)), integer(m.group(3))
+        train = [v for v in self.r.curve("loss") if v is not None]
+        classes = len((self.r.raw.get("dataset") or {}).get("class_names") or [])
+        problems = []
+        if epochs != self.r.n_epochs or said_batches != batches or updates != epochs * batches:
+            problems.append(f"{self.r.n_epochs} epochs of {batches} batches")
+        if m.group(4):
+            lr = training.get("learning_rate")
+            if float(m.group(4)) != lr or abs(float(m.group(5)) - updates * lr) > 0.5 * 10 ** -_decimals(m.group(5)) + 1e-12:
+                problems.append(f"learning rate {lr}: bound {updates * lr}")
+        if int(m.group(6)) != classes or not train or not loss_close(m.group(7), train[-1]) \
+                or abs(train[-1] - math.log(classes)) > 0.01 * math.log(classes):
+            problems.append(f"the last training loss {train[-1] if train else None} against ln {classes}")
+        self.claim("few updates", s, not problems, "; ".join(problems))
+
+    def stopping_would_not_help(self, s: str) -> None:
+        m = re.search(r"Stopping early would not help: at epoch (\d+), the best by validation loss, the validation accuracy was "
+                      r"(" + V + r")(?:, not significantly above chance \(on " + N + r" validation sequences that needs (" + V +
+                      r") or more\)| against (" + V + r") at epoch (\d+), a difference within two standard errors \((" + V +
+                      r") percentage points\) of one epoch's accuracy on " + N + r" validation sequences)", s)
+        if not m:
+            return
+        lowest, val = self._lowest_val()
+        acc = self.r.curve("val_accuracy")
+        b = int(m.group(1))
+        problems = []
+        if lowest is None or not (1 <= b <= len(val)) or r4(val[b - 1]) != lowest:
+            problems.append(f"epoch {b} is not the lowest validation loss")
+        elif not self.value_ok(m.group(2), "val_accuracy", b):
+            problems.append(f"{m.group(2)} is not {self.shown('val_accuracy', b)}")
+        elif m.group(3):
+            if integer(m.group(3)) != self.r.n_validation or self.r.validation_critical is None \
+                    or not pct_close(m.group(4), self.r.validation_critical) or acc[b - 1] >= self.r.validation_critical:
+                problems.append(f"threshold {self.r.validation_critical} on {self.r.n_validation}")
+        else:
+            n_last = int(m.group(6))
+            n = self.r.n_validation
+            se = math.sqrt(max(acc[b - 1] * (1 - acc[b - 1]), 1 / n) / n) if n else None
+            if n_last != len(acc) or not self.value_ok(m.group(5), "val_accuracy", n_last) or integer(m.group(8)) != n:
+                problems.append(f"the last epoch's validation accuracy {acc[-1]} on {n}")
+            elif se is None or not points_close(m.group(7), 2 * se) or acc[b - 1] - acc[-1] > 2 * se:
+                problems.append(f"two standard errors {2 * se if se else None}; difference {acc[b - 1] - acc[-1]}")
+        self.claim("early stopping", s, not problems, "; ".join(problems))
+
+    def validation_noise(self, s: str) -> None:
+        m = re.match(r"In this run one epoch's validation accuracy \((" + V + r") at the last epoch, on " + N + r" sequences\) "
+                     r"has a standard error of (" + V + r") percentage points, which four times as many validation sequences "
+                     r"would halve\.", s)
+        scatter = re.match(r"The validation loss scattered by about (" + V + r") around its course from epoch to epoch", s)
+        if scatter:
+            noise = robust_scatter(self.r.curve("val_loss"))
+            self.claim("validation noise", s, noise is not None and loss_close(scatter.group(1), noise), f"scatter {noise}")
+        if not m:
+            return
+        acc = [v for v in self.r.curve("val_accuracy") if v is not None]
+        n = integer(m.group(2))
+        problems = []
+        if not acc or n != self.r.n_validation or not pct_close(m.group(1), acc[-1]):
+            problems.append(f"last validation accuracy {acc[-1] if acc else None} on {self.r.n_validation}")
+        elif not points_close(m.group(3), math.sqrt(acc[-1] * (1 - acc[-1]) / n)):
+            problems.append(f"standard error {math.sqrt(acc[-1] * (1 - acc[-1]) / n)}")
+        self.claim("validation noise", s, not problems, "; ".join(problems))
+
     # Any "<value> at epoch N" or "at epoch N (<value>)": the value of the curve the sentence names (the
     # last curve named before it), or else of some curve of the right kind.
     def value_at_epoch(self, s: str) -> None:
+        if re.match(r"The " + MODEL + r" baseline(?:'s)? (?:overfitted|validation loss|shows no sign)", s):
+            return  # a baseline's own curve: read by baseline_overfitting
         hits = [(m.start(), m.group(1), int(m.group(2))) for m in re.finditer(r"(" + V + r") at epoch (\d+)\b", s)]
         hits += [(m.start(), m.group(2), int(m.group(1))) for m in re.finditer(r"at epoch (\d+) \((" + V + r")\)", s)]
         for position, printed, epoch in hits:

@@ -88,7 +88,8 @@ def diverged_variant(record: dict) -> dict:
 
 
 def overfitting_variant(record: dict) -> dict:
-    """12 epochs: the training loss falls all the way, the validation loss is lowest at epoch 3 and rises after."""
+    """12 epochs: the training loss falls all the way, the validation loss is lowest at epoch 3 and rises after,
+    and the validation accuracy, highest at epoch 3, falls with it (so the best epoch's weights are the better model)."""
     r = copy.deepcopy(record)
     n = 12
     _keep_epochs(r, n)
@@ -96,9 +97,9 @@ def overfitting_variant(record: dict) -> dict:
     loss = [1.30 * 0.78 ** i for i in range(n)]
     val_loss = [1.25, 0.98, 0.86] + [0.86 + 0.045 * k * k for k in range(1, n - 2)]
     accuracy = [min(0.30 + 0.065 * i, 0.995) for i in range(n)]
-    val_accuracy = [0.33, 0.52, 0.61, 0.64, 0.6525, 0.655, 0.6475, 0.64, 0.6375, 0.63, 0.62, 0.6125]
+    val_accuracy = [0.33, 0.52, 0.64, 0.60, 0.58, 0.56, 0.54, 0.53, 0.52, 0.51, 0.50, 0.49]
     r["history"] = {"loss": loss, "accuracy": accuracy, "val_loss": val_loss, "val_accuracy": val_accuracy}
-    r["test"] = {"loss": val_loss[-1] * 1.02, "accuracy": 0.604}
+    r["test"] = {"loss": val_loss[-1] * 1.02, "accuracy": 0.497}
     return r
 
 
@@ -154,7 +155,14 @@ def single_epoch_variant(record: dict) -> dict:
     return r
 
 
-VARIANTS = {"single_epoch": single_epoch_variant, "chance": chance_variant, "diverged": diverged_variant, "overfitting": overfitting_variant,
+def reference_variant(record: dict) -> dict:
+    """The default run with a reference accuracy in its report fields (report.reference, as Assignment 7 has)."""
+    r = copy.deepcopy(record)
+    r["spec"].setdefault("report", {})["reference"] = {"accuracy": 0.998, "source": "a reference run of this spec"}
+    return r
+
+
+VARIANTS = {"reference": reference_variant, "single_epoch": single_epoch_variant, "chance": chance_variant, "diverged": diverged_variant, "overfitting": overfitting_variant,
             "early_stopped": early_stopped_variant, "early_stopped_last_weights": early_stopped_last_weights_variant,
             "best_weights_no_stop": best_weights_no_stop_variant, "no_validation": no_validation_variant}
 
@@ -236,7 +244,18 @@ LIES = [
     ("default_experiment", "fell from 1.3924 at epoch 1", "rose from 1.3924 at epoch 1"),
     ("default_experiment", "to 0.0256 at epoch 9", "to 0.0265 at epoch 9"),
     ("default_experiment", "with 2 stretches of rising", "with 1 stretch of rising"),
-    ("default_experiment", "It changed direction 4 times", "It changed direction 3 times"),
+    ("default_experiment", "The validation loss changed direction 4 times", "The validation loss changed direction 3 times"),
+    ("single_class", "every answer of the LSTM is in the YY column", "every answer of the LSTM is in the XX column"),
+    ("single_class", "It answered YY for all 400 test sequences", "It answered YY for all 399 test sequences"),
+    ("single_class", "are YY's shares of those splits (30.3 % and 26.2 %)", "are YY's shares of those splits (31.3 % and 26.2 %)"),
+    ("single_class", "the validation loss ended at 1.3849, at that level", "the validation loss ended at 1.3849, below it"),
+    ("single_class", "it made only 60 weight updates", "it made only 600 weight updates"),
+    ("single_class", "standard error of 4.9 percentage points", "standard error of 2.9 percentage points"),
+    ("overfitting", "the validation accuracy was 36.67 %, not significantly", "the validation accuracy was 46.67 %, not significantly"),
+    ("overfit_accuracy_holds", "a difference within two standard errors (4.6 percentage points)",
+     "a difference within two standard errors (1.6 percentage points)"),
+    ("overfit_accuracy_holds", "within twice its epoch-to-epoch scatter (0.0281)", "within twice its epoch-to-epoch scatter (0.0081)"),
+    ("default_reference", "which includes 0, so this run matches", "entirely above 0: this run scored higher"),
     ("default_experiment", "lowest at the last epoch, 20 (0.0012)", "lowest at the last epoch, 20 (0.0013)"),
     ("default_experiment", "test accuracy 100 % (95 % interval", "test accuracy 99.0 % (95 % interval"),
     ("default_experiment", "interval 99.6–100.0 %", "interval 98.6–100.0 %"),

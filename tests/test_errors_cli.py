@@ -105,7 +105,7 @@ def test_unknown_keys_suggest_the_closest(workdir):
 def test_unknown_key_with_no_close_match_lists_the_known_ones(workdir):
     result = run_spec(workdir, "name: x\nreport: {colour: blue}\n")
     assert assert_clean_failure(result, 2) == (
-        "Error: spec.yaml: report.colour: unknown key (known keys: worksheet, template, template_dir, smoothing, notes)\n")
+        "Error: spec.yaml: report.colour: unknown key (known keys: worksheet, template, template_dir, smoothing, notes, reference)\n")
 
 
 def test_missing_required_key(workdir):
@@ -479,3 +479,10 @@ def test_troubleshooting_lists_every_mistake_with_its_message():
         # The list of shipped experiments grows; the page shows it as it was written.
         for part in message.split("{shipped}"):
             assert part.strip() in section, name
+
+
+def test_a_reference_accuracy_written_as_a_percentage_is_refused_by_key(workdir):
+    # report.reference.accuracy is a share (0.859), as every accuracy in run.json; 85.9 is a mistake to name.
+    result = run_spec(workdir, "name: x\nreport:\n  reference: {accuracy: 85.9, source: the hand-out}\n")
+    message = assert_clean_failure(result, 2)
+    assert "report.reference.accuracy" in message and "1" in message

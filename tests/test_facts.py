@@ -225,14 +225,30 @@ def test_next_steps_name_the_settings_as_the_spec_has_them():
 
 def test_overfitting_suggests_early_stopping_naming_the_best_and_the_evaluated_epoch():
     loss = [1.3 * 0.8 ** i for i in range(8)]
+    # The validation accuracy is highest at epoch 3, the lowest validation loss, and falls after it.
     history = {"loss": loss, "val_loss": [1.2, 1.0, 0.9, 0.95, 1.0, 1.1, 1.2, 1.3],
-               "accuracy": [0.5 + 0.05 * i for i in range(8)], "val_accuracy": [0.6] * 8}
+               "accuracy": [0.5 + 0.05 * i for i in range(8)],
+               "val_accuracy": [0.6, 0.7, 0.8, 0.77, 0.74, 0.71, 0.68, 0.65]}
     r = record(history, test_accuracy=0.9)
     r["spec"]["training"]["epochs"] = 10  # stopped before the set number of epochs
-    problems = {p["id"]: p for p in build_facts(r)["diagnosis"]["problems"]}
+    facts = build_facts(r)
+    problems = {p["id"]: p for p in facts["diagnosis"]["problems"]}
     # The last epoch trained (8) is the one evaluated, whatever training.epochs says.
     assert problems["overfitting"]["next"][0] == {"id": "early_stopping", "configured": False, "best_epoch": 3,
                                                   "current": 8, "monitor": "val_loss", "patience": 2}
+    # Which weights the test used is not a cause of overfitting.
+    assert "last_epoch_weights" not in {c["id"] for c in problems["overfitting"]["causes"]}
+    assert [a["id"] for a in facts["advice"]] == ["early_stopping"]
+
+
+def test_overfitting_gets_no_early_stopping_where_the_best_epoch_is_no_better_by_accuracy():
+    loss = [1.3 * 0.8 ** i for i in range(8)]
+    history = {"loss": loss, "val_loss": [1.2, 1.0, 0.9, 0.95, 1.0, 1.1, 1.2, 1.3],
+               "accuracy": [0.5 + 0.05 * i for i in range(8)], "val_accuracy": [0.6] * 8}
+    facts = build_facts(record(history, test_accuracy=0.9))
+    problem = {p["id"]: p for p in facts["diagnosis"]["problems"]}["overfitting"]
+    assert problem["early_stopping"]["reason"] == "no_better"
+    assert "early_stopping" not in [s["id"] for s in problem["next"]] + [a["id"] for a in facts["advice"]]
 
 
 def test_a_clean_run_gets_no_advice_to_change_training():

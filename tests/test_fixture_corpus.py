@@ -30,6 +30,18 @@ The rules, as applied here:
 - noisy: the validation loss changes direction at least 3 times, counting only
   moves larger than 5 % of its range.
 
+Optional keys (issue 25), checked where a case has them:
+
+- single_class: the class the main model answered for every test sequence (its
+  per-example predictions), or null where it answered more than one.
+- val_loss_flat: the validation loss's whole range is within 1 % of its mean.
+- few_updates: epochs × batches per epoch × learning rate (Adam: each update moves
+  a weight by at most about the learning rate) is under 0.5, and the training loss
+  ended within 1 % of ln(classes), a uniform guess's.
+- early_stopping_helps: the epoch of the lowest validation loss has a validation
+  accuracy that a one-sided binomial test at 5 % on the validation split calls above
+  chance, and that is above the last epoch's by more than two standard errors.
+
 Nothing here imports TensorFlow (tests/test_formats_words.py renders in a fresh interpreter and checks).
 """
 
@@ -58,6 +70,7 @@ MODEL_KEYS = ("role", "cell", "model", "history", "batch_history", "test", "stop
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 EXPECTED_KEYS = {"outcome", "best_val_loss_epoch", "overfitting_onset", "still_improving_at_end", "baseline",
                  "noisy", "note"}
+OPTIONAL_KEYS = {"single_class", "val_loss_flat", "few_updates", "early_stopping_helps"}
 MAX_BYTES = 600 * 1024  # the default experiment's record, with its gate traces, is the largest
 
 
@@ -181,7 +194,7 @@ def test_each_case_is_a_complete_run_record(case):
     assert all([key for key in MODEL_KEYS if key not in model] == [] for model in record["models"])
     # make_runs.py names each experiment after its case; the default run keeps the shipped experiment's name.
     assert record["experiment"] == ("remember_important_tasks" if case == "default_experiment" else case)
-    assert set(EXPECTED[case]) == EXPECTED_KEYS
+    assert EXPECTED_KEYS <= set(EXPECTED[case]) <= EXPECTED_KEYS | OPTIONAL_KEYS
     assert EXPECTED[case]["outcome"] in ("learned", "partly_learned", "chance", "diverged")
     assert EXPECTED[case]["baseline"] in ("lstm_ahead", "baseline_ahead", "tie", "none")
     assert isinstance(EXPECTED[case]["note"], str) and EXPECTED[case]["note"].strip()
@@ -280,6 +293,63 @@ def test_noisy(case):
     assert (direction_changes(rows["val_loss"]) >= 3) == EXPECTED[case]["noisy"]
 
 
+def single_class_answer(record: dict):
+    """The class the main model answered for every test sequence, or None."""
+    predictions = (main(record)["test"] or {}).get("predictions")
+    assert predictions, "single_class needs a record with per-example predictions"
+    answers = set(predictions)
+    return record["dataset"]["class_names"][answers.pop()] if len(answers) == 1 else None
+
+
+def binomial_threshold(n: int, p: float) -> float:
+    """The lowest share k/n with P(X >= k) < 0.05 for X ~ Binomial(n, p)."""
+    tail = 0.0
+    for k in range(n, -1, -1):
+        tail += math.comb(n, k) * p ** k * (1 - p) ** (n - k)
+        if tail >= 0.05:
+            return (k + 1) / n
+    return 0.0
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "single_class" in EXPECTED[c]])
+def test_single_class(case):
+    assert single_class_answer(load(case)) == EXPECTED[case]["single_class"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "val_loss_flat" in EXPECTED[c]])
+def test_val_loss_flat(case):
+    val = finite_rows(main(load(case))["history"])["val_loss"]
+    assert (np.ptp(val) <= 0.01 * np.mean(np.abs(val))) == EXPECTED[case]["val_loss_flat"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "few_updates" in EXPECTED[c]])
+def test_few_updates(case):
+    record = load(case)
+    training, sizes = record["spec"]["training"], record["dataset"]["sizes"]
+    train = finite_rows(main(record)["history"])["loss"]
+    updates = len(train) * math.ceil(sizes["train"] / training["batch_size"])
+    at_guess = abs(train[-1] - math.log(len(record["dataset"]["class_names"]))) <= 0.01 * math.log(
+        len(record["dataset"]["class_names"]))
+    assert (updates * training["learning_rate"] < 0.5 and at_guess) == EXPECTED[case]["few_updates"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "early_stopping_helps" in EXPECTED[c]])
+def test_early_stopping_helps(case):
+    record = load(case)
+    rows = finite_rows(main(record)["history"])
+    best = int(np.argmin(rows["val_loss"]))
+    accuracy, last = rows["val_accuracy"][best], rows["val_accuracy"][-1]
+    n = record["dataset"]["sizes"]["validation"]
+    counts = record["dataset"]["class_counts"]["train"]
+    top = max(counts.values())
+    majority = max(record["dataset"]["class_counts"]["test"][c] for c in counts if counts[c] == top) / sum(
+        record["dataset"]["class_counts"]["test"].values())
+    floor = max(1 / len(record["dataset"]["class_names"]), majority)
+    se = math.sqrt(accuracy * (1 - accuracy) / n)
+    helps = accuracy >= binomial_threshold(n, floor) and accuracy - last > 2 * se
+    assert helps == EXPECTED[case]["early_stopping_helps"]
+
+
 def test_the_corpus_shows_every_property_it_is_meant_to():
     """Between them the cases show what the corpus is for (so a re-made corpus cannot quietly lose one)."""
     verdicts = {case: EXPECTED[case] for case in CASES}
@@ -301,6 +371,10 @@ def test_the_corpus_shows_every_property_it_is_meant_to():
     clean = finite_rows(main(load("clean_success"))["history"])["val_accuracy"]
     first = int(np.argmax(clean >= 0.99))
     assert clean[first] >= 0.99 and np.all(clean[first:] >= 0.98)
+    # Issue 25: a single-class predictor, a run of few updates, an overfitting run early stopping would not help.
+    assert verdicts["single_class"]["single_class"] is not None and verdicts["single_class"]["few_updates"] is True
+    assert verdicts["overfit_accuracy_holds"]["overfitting_onset"] is not None
+    assert verdicts["overfit_accuracy_holds"]["early_stopping_helps"] is False
     if "binary_text" in verdicts:
         record = load("binary_text")
         assert len(record["dataset"]["class_names"]) == 2

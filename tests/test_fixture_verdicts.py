@@ -62,3 +62,43 @@ def test_noise(case):
     # The reader's "noisy" is about the validation loss (EXPECTED.yaml).
     noisy = (trends.get("val_loss") or {}).get("noise") == "zigzag"
     assert noisy == expected["noisy"], name
+
+
+def test_single_class_predictor(case):
+    name, expected, facts = case
+    if "single_class" not in expected:
+        return
+    predictor = facts["predictor"]
+    if expected["single_class"] is None:
+        assert predictor["verdict"] == "varied", name
+    else:
+        assert predictor["verdict"] == "single_class" and predictor["class"] == expected["single_class"], name
+        assert predictor["all"] and predictor["is_majority"], name
+
+
+def test_flat_validation_loss(case):
+    name, expected, facts = case
+    if "val_loss_flat" not in expected:
+        return
+    assert (facts["overfitting"]["verdict"] == "flat") == expected["val_loss_flat"], name
+
+
+def test_few_updates_are_diagnosed_and_more_are_advised(case):
+    name, expected, facts = case
+    if "few_updates" not in expected:
+        return
+    causes = [c["id"] for p in facts["diagnosis"]["problems"] for c in p["causes"]]
+    steps = {s["id"]: s for p in facts["diagnosis"]["problems"] for s in p["next"]}
+    assert ("few_updates" in causes) == expected["few_updates"], name
+    if expected["few_updates"]:
+        assert steps["more_epochs"]["suggested"] > steps["more_epochs"]["current"], name
+
+
+def test_early_stopping_is_advised_only_where_it_helps(case):
+    name, expected, facts = case
+    if "early_stopping_helps" not in expected:
+        return
+    steps = [s["id"] for p in facts["diagnosis"]["problems"] for s in p["next"]] + [a["id"] for a in facts["advice"]]
+    assert ("early_stopping" in steps) == expected["early_stopping_helps"], name
+    causes = [c["id"] for p in facts["diagnosis"]["problems"] for c in p["causes"]]
+    assert "last_epoch_weights" not in causes, name

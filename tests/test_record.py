@@ -30,10 +30,12 @@ from labreport.record import (
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RUNS = sorted((FIXTURES / "runs").glob("*.json"))
+# The corpus cases recorded before format 2 (the later ones, with per-example predictions, are format 2).
+RUNS_FORMAT_1 = [path for path in RUNS if json.loads(path.read_text(encoding="utf-8")).get("format_version", 1) == 1]
 # A run.json written by labreport just before format 2 (commit 21e9180): early stopping with the best weights
 # restored, so it holds evaluated_epoch and restored_best_weights at the top level.
 BEFORE = FIXTURES / "records" / "format1_21e9180_early_stopping.json"
-FORMAT_1 = RUNS + [BEFORE, FIXTURES / "formats_words" / "default_run.json"]
+FORMAT_1 = RUNS_FORMAT_1 + [BEFORE, FIXTURES / "formats_words" / "default_run.json"]
 RUN_TIMING = {"data_seconds", "diagnostics_seconds", "diagnostics_parts_seconds", "total_seconds"}
 
 

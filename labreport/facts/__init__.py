@@ -13,12 +13,12 @@ the report judges a run, and docs/reference/verdicts.md (generated) lists them.
 
 from __future__ import annotations
 
-from ..record import main_run
+from ..record import baseline_runs, main_run
 from . import curves, describe, diagnosis, mechanisms, outcome, seminar
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "10"
+FACTS_VERSION = "11"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
@@ -32,6 +32,16 @@ def build_facts(record: dict) -> dict:
     verdicts["trends"] = {name: curves.trend(history.get(name), higher_is_better=higher)
                           for name, higher in CURVES.items() if history.get(name)}
     verdicts["overfitting"] = curves.overfitting(history.get("loss"), history.get("val_loss"))
+    # The baselines' overfitting, judged the same way and said where the main model's is.
+    verdicts["baseline_overfitting"] = [
+        {"cell": run["cell"], **curves.overfitting((run.get("history") or {}).get("loss"),
+                                                   (run.get("history") or {}).get("val_loss"))}
+        for run in baseline_runs(record)]
+    dataset = record.get("dataset") or {}
+    verdicts["uniform_loss"] = curves.uniform_guess(history, len(dataset.get("class_names") or []) or None)
+    verdicts["curve_noise"] = curves.curve_noise(history, (dataset.get("sizes") or {}).get("validation"))
+    verdicts["predictor"] = outcome.predictor(main, dataset)
+    verdicts["reference"] = outcome.reference(record, result)
     verdicts["gap"] = curves.generalisation_gap(history)
     verdicts["end_state"] = curves.end_state(history.get("loss"), history.get("val_loss"))
     verdicts["end_state"]["repeats_overfitting"] = curves.end_repeats_overfitting(verdicts["end_state"],
@@ -61,6 +71,7 @@ def build_facts(record: dict) -> dict:
             if name in verdicts["trends"]:
                 verdicts["trends"][name] = {**verdicts["trends"][name], "reason": "no_validation"}
         verdicts["overfitting"] = {**verdicts["overfitting"], "reason": "no_validation"}
+        verdicts["baseline_overfitting"] = []
     timing = main.get("timing") or {}
     seconds = [s for s in (timing.get("seconds_per_epoch") or []) if curves.finite(s)]
     facts = {

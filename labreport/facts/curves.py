@@ -37,6 +37,21 @@ GAP_LOSS_RELATIVE = 0.10
 GAP_LOSS_ABSOLUTE = 0.01
 # A loss spike: an epoch whose training loss is this much above the epoch before.
 SPIKE_RELATIVE = 0.10
+# The noise of a curve: its epoch-to-epoch scatter around a smooth course, estimated from the
+# second differences (for y = smooth + e, y[t+1] - 2y[t] + y[t-1] is about e[t+1] - 2e[t] + e[t-1],
+# whose standard deviation is sqrt(6)·σ), robustly (1.4826 × the median absolute value, so one
+# jump where the model found the task does not count as noise).  A change is told from noise when
+# it exceeds NOISE_MULTIPLE noise levels.  Below NOISE_MIN_EPOCHS epochs (fewer than four second
+# differences) a turn of the curve itself cannot be told from scatter, and no noise level is estimated.
+NOISE_MIN_EPOCHS = 6
+NOISE_MULTIPLE = 2.0
+# Flat: a curve whose whole range stays within FLAT_RELATIVE of its mean level (under 1 %: on a
+# loss of 1.386 that is the fourth decimal the table shows, a change no figure makes visible) or
+# within NOISE_MULTIPLE of its noise level.  Its lowest epoch is then no "best epoch".
+FLAT_RELATIVE = 0.01
+# Overfitting without a 10 % rise: after its lowest epoch the validation loss stayed above it by more
+# than its noise at every later epoch, while the training loss fell by at least this share.
+OVERFITTING_TRAIN_FALL = 0.20
 
 
 def finite(value) -> bool:
@@ -94,8 +109,15 @@ def trend(values, *, higher_is_better: bool) -> dict:
         best_index = min(range(len(series)), key=lambda i: (_printed(series[i]), i))
     rises = sum(1 for s in segments if s["direction"] == "rise")
     falls = sum(1 for s in segments if s["direction"] == "fall")
+    flat = flatness(series)
     if not moving:
         shape = "level"
+    elif (flat.get("relative_spread") is not None and flat["relative_spread"] <= FLAT_RELATIVE
+          and len(segments) > 1):
+        # Flat: it moves both ways, by under 1 % of its level.  A curve that moved one way all along is
+        # described step by step (it fell, however little); one within its own noise that zig-zags by more
+        # than 1 % is said to zig-zag.
+        shape = "flat"
     elif len(segments) == 1:
         shape = "steady"          # one direction all the way
     elif len(segments) <= LISTED_SEGMENTS:
@@ -117,7 +139,34 @@ def trend(values, *, higher_is_better: bool) -> dict:
         "last_step": last_step,
         "overall": {1: "rise", -1: "fall", 0: "level"}[step_direction(series[0], series[-1])],
         "non_finite_from": non_finite_from,
+        "low": flat.get("low"), "high": flat.get("high"), "noise_level": flat.get("noise"),
+        "relative_spread": flat.get("relative_spread"),
     }
+
+
+def noise_level(values) -> float | None:
+    """The curve's epoch-to-epoch scatter (one standard deviation), from its second differences."""
+    series = _clean(values)
+    if len(series) < NOISE_MIN_EPOCHS or None in series:
+        return None
+    second = sorted(abs(series[i + 1] - 2 * series[i] + series[i - 1]) for i in range(1, len(series) - 1))
+    middle = len(second) // 2
+    median = second[middle] if len(second) % 2 else (second[middle - 1] + second[middle]) / 2
+    return 1.4826 * median / math.sqrt(6)
+
+
+def flatness(values) -> dict:
+    """Whether a finite curve stays within its noise, or within FLAT_RELATIVE of its level, throughout."""
+    series = _clean(values)
+    if len(series) < 3 or None in series:
+        return {"flat": False, "noise": None}
+    low, high = min(series), max(series)
+    level = sum(abs(v) for v in series) / len(series)
+    noise = noise_level(series)
+    spread = high - low
+    flat = (level > 0 and spread <= FLAT_RELATIVE * level) or (noise is not None and spread <= NOISE_MULTIPLE * noise)
+    return {"flat": bool(flat), "noise": noise, "low": low, "high": high,
+            "spread": spread, "relative_spread": spread / level if level > 0 else None}
 
 
 def overfitting(loss, val_loss) -> dict:
@@ -131,6 +180,13 @@ def overfitting(loss, val_loss) -> dict:
     last = len(val) - 1
     evidence = {"best_epoch": best + 1, "last_epoch": last + 1, "val_loss_at_best": val[best],
                 "val_loss_at_last": val[last], "train_loss_at_best": train[best], "train_loss_at_last": train[last]}
+    shape = flatness(val)
+    noise = shape["noise"]
+    evidence.update({"noise": noise, "val_loss_low": shape.get("low"), "val_loss_high": shape.get("high"),
+                     "val_loss_relative_spread": shape.get("relative_spread")})
+    if shape["flat"]:
+        # Its lowest epoch is read off a difference smaller than the curve's scatter or its fourth decimal.
+        return {"verdict": "flat", **evidence}
     if best == last or _printed(val[last]) == _printed(val[best]):
         # The last epoch's validation loss prints as the lowest (a tie at the table's precision).
         return {"verdict": "none", **{**evidence, "best_epoch": last + 1}}
@@ -138,12 +194,21 @@ def overfitting(loss, val_loss) -> dict:
     train_change = (train[last] - train[best]) / train[best] if train[best] > 0 else 0.0
     # "Kept falling" only where it fell at every epoch after the best one; otherwise it only ended lower.
     train_fell_every_epoch = all(step_direction(train[i], train[i + 1]) < 0 for i in range(best, last))
+    margin = NOISE_MULTIPLE * noise if noise is not None else 0.0
+    # Stayed above: every epoch after the lowest one is above it by more than the curve's noise.
+    stayed_above = all(val[i] - val[best] > (noise or 0.0) for i in range(best + 1, last + 1))
     evidence.update({"val_loss_rise": rise, "train_loss_change": train_change,
-                     "epochs_after_best": last - best, "train_fell_every_epoch": train_fell_every_epoch})
+                     "epochs_after_best": last - best, "train_fell_every_epoch": train_fell_every_epoch,
+                     "stayed_above": stayed_above})
+    if val[last] - val[best] <= margin:
+        # The last epoch is within the curve's own scatter of its lowest: no rise to speak of.
+        return {"verdict": "within_noise", **evidence}
+    train_fell = step_direction(train[best], train[last]) < 0
+    if train_fell and (rise >= OVERFITTING_MIN_RISE
+                       or (stayed_above and -train_change >= OVERFITTING_TRAIN_FALL)):
+        return {"verdict": "onset", "onset_epoch": best + 2, **evidence}
     if rise < OVERFITTING_MIN_RISE:
         return {"verdict": "slight", **evidence}
-    if step_direction(train[best], train[last]) < 0:
-        return {"verdict": "onset", "onset_epoch": best + 2, **evidence}
     return {"verdict": "both_rose", **evidence}
 
 
@@ -202,7 +267,14 @@ def end_state(loss, val_loss) -> dict:
                 "recent_fall": recent_fall,
                 "train_last_step": {1: "rise", -1: "fall", 0: "level"}[step_direction(train[-2], train[-1])],
                 "val_last_step": {1: "rise", -1: "fall", 0: "level"}[step_direction(curve[-2], curve[-1])]}
-    if best < n - 1 and step_direction(curve[best], curve[-1]) > 0:
+    shape = flatness(curve)
+    noise = shape["noise"]
+    if shape["flat"]:
+        # A flat curve has no best epoch to be past: it stayed within its noise or under 1 % of its level.
+        return {"verdict": "flat", "low": shape["low"], "high": shape["high"],
+                "flat_relative_spread": shape["relative_spread"], **evidence}
+    if (best < n - 1 and step_direction(curve[best], curve[-1]) > 0
+            and (noise is None or curve[-1] - curve[best] > NOISE_MULTIPLE * noise)):
         return {"verdict": "past_best", **evidence}
     moving = [step_direction(a, b) for a, b in zip(curve, curve[1:])]
     moving = [d for d in moving if d]
@@ -259,3 +331,45 @@ def epoch_rows(history, seconds) -> list[dict]:
                      "val_loss": value("val_loss"), "val_accuracy": value("val_accuracy"),
                      "seconds": seconds[index] if index < len(seconds or []) and finite(seconds[index]) else None})
     return rows
+
+
+# The loss at the uniform guess "at" which a curve ended: within this share of ln C.
+UNIFORM_NEAR = 0.01
+
+
+def uniform_guess(history, n_classes: int | None) -> dict:
+    """The loss of a uniform guess over C classes, ln C (for two classes, a sigmoid output of 0.5: ln 2),
+    and where the last losses stand against it: ``below``, ``at`` (within UNIFORM_NEAR) or ``above``."""
+    if not n_classes or n_classes < 2:
+        return {"verdict": "unavailable"}
+    level = math.log(n_classes)
+
+    def last(key):
+        values = [v for v in _clean(history.get(key)) if v is not None]
+        return values[-1] if values else None
+
+    def side(value):
+        if value is None:
+            return None
+        if abs(value - level) <= UNIFORM_NEAR * level:
+            return "at"
+        return "below" if value < level else "above"
+
+    val, train = last("val_loss"), last("loss")
+    curve, value = ("val_loss", val) if val is not None else ("loss", train)
+    return {"verdict": side(value) or "unavailable", "classes": n_classes, "value": level,
+            "curve": curve, "last": value, "train_last": train, "train_side": side(train)}
+
+
+def curve_noise(history, n_validation: int | None) -> dict:
+    """How noisy the epoch curves are: the validation loss's scatter (noise_level) and the standard error
+    of one epoch's validation accuracy on n_validation sequences, sqrt(p(1-p)/n) at its last value."""
+    noise = noise_level(history.get("val_loss"))
+    values = [v for v in _clean(history.get("val_accuracy")) if v is not None]
+    # At 0 or 100 % the binomial standard error is 0 and says nothing about the scatter: not stated.
+    se = (math.sqrt(values[-1] * (1 - values[-1]) / n_validation)
+          if values and n_validation and 0 < values[-1] < 1 else None)
+    loss_values = [v for v in _clean(history.get("val_loss")) if v is not None]
+    return {"val_loss_noise": noise, "val_loss_last": loss_values[-1] if loss_values else None,
+            "val_accuracy_se": se, "val_accuracy_last": values[-1] if values else None,
+            "n_validation": n_validation}

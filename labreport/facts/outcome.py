@@ -129,6 +129,7 @@ def comparison(record: dict, main_outcome: dict) -> list[dict]:
         base_outcome = model_outcome(baseline, record["dataset"])
         accuracy = base_outcome.get("test_accuracy")
         evidence = {"cell": baseline["cell"], "baseline_outcome": base_outcome["verdict"],
+                    "baseline_predictor": predictor(baseline, record["dataset"]),
                     "baseline_accuracy": accuracy, "main_accuracy": main_accuracy, "n_test": n,
                     "differences": setting_differences(record.get("spec"), baseline["cell"])}
         if main_accuracy is None or accuracy is None:
@@ -203,3 +204,84 @@ def evaluation(record: dict, main_outcome: dict) -> dict:
         "monitor_is_loss": str(stopped.get("monitor", spec_stopping.get("monitor", "val_loss"))).endswith("loss"),
     })
     return facts
+
+
+# A single-class predictor: at least this share of its test answers is one class.  Its test accuracy is
+# then within 1 - SINGLE_CLASS_SHARE (5 points) of that class's share of the test set, so the accuracy
+# measures the class shares, not the task; below it the answers are spread enough for the accuracy to
+# say something of its own.
+SINGLE_CLASS_SHARE = 0.95
+# Accuracies this close to a class's share of a split (well under one example in 200) are that share.
+SHARE_MATCH = 0.005
+
+
+def predictor(run: dict, dataset: dict) -> dict:
+    """What one model answered on the test set, from its confusion matrix (rows: true class).
+
+    ``single_class``: one class takes at least SINGLE_CLASS_SHARE of the answers; ``varied``: the
+    answers are spread; ``unavailable``: a record without a confusion matrix (or no test).
+    """
+    confusion = (run.get("test") or {}).get("confusion")
+    names = dataset.get("class_names") or []
+    if not confusion or len(confusion) != len(names):
+        return {"verdict": "unavailable"}
+    n = sum(sum(row) for row in confusion)
+    if not n:
+        return {"verdict": "unavailable"}
+    answered = [sum(row[j] for row in confusion) for j in range(len(names))]
+    top = max(range(len(names)), key=lambda j: (answered[j], -j))
+    correct = sum(confusion[i][i] for i in range(len(names)))
+    mistakes = [{"true": names[i], "predicted": names[j], "count": confusion[i][j]}
+                for i in range(len(names)) for j in range(len(names)) if i != j and confusion[i][j]]
+    mistakes.sort(key=lambda m: -m["count"])
+    counts = dataset.get("class_counts") or {}
+    levels = chance_levels(dataset)
+
+    def share(split):
+        split_counts = counts.get(split) or {}
+        total = sum(split_counts.values())
+        return split_counts.get(names[top], 0) / total if total else None
+
+    history = run.get("history") or {}
+
+    def last(key):
+        values = history.get(key) or []
+        return values[-1] if values and finite(values[-1]) else None
+
+    shares = {"train": share("train"), "validation": share("validation"), "test": share("test")}
+    accuracies = {"train": last("accuracy"), "validation": last("val_accuracy")}
+    # At the last epoch the training and validation accuracies are the answered class's shares of those
+    # splits: the model answered that class there too (every split where both numbers exist).
+    pairs = [(accuracies[k], shares[k]) for k in ("train", "validation")
+             if accuracies[k] is not None and shares[k] is not None]
+    accuracies_are_shares = bool(pairs) and all(abs(a - b) <= SHARE_MATCH for a, b in pairs)
+    most_mistaken = mistakes[0] if mistakes and (len(mistakes) == 1 or mistakes[0]["count"] > mistakes[1]["count"]) \
+        else None
+    return {"verdict": "single_class" if answered[top] / n >= SINGLE_CLASS_SHARE else "varied",
+            "class": names[top], "answered": answered[top], "n": n, "answered_share": answered[top] / n,
+            "all": answered[top] == n, "threshold": SINGLE_CLASS_SHARE,
+            "is_majority": names[top] in levels["majority_classes"],
+            "majority_tie": levels["majority_tie"],
+            "shares": shares, "accuracies": accuracies, "accuracies_are_shares": accuracies_are_shares,
+            "correct": correct, "n_classes": len(names),
+            "most_mistaken": most_mistaken, "mistakes": sum(m["count"] for m in mistakes)}
+
+
+def reference(record: dict, main_outcome: dict) -> dict | None:
+    """The test accuracy against a published one (report.reference): the difference and its interval.
+
+    The reference is a fixed number (its own sampling error is not known here), so the difference's
+    95 % interval is the run's Wilson interval shifted by it; ``within`` when that interval holds 0.
+    """
+    ref = (((record.get("spec") or {}).get("report") or {}).get("reference"))
+    if not ref or not finite(ref.get("accuracy")):
+        return None
+    accuracy, interval = main_outcome.get("test_accuracy"), main_outcome.get("interval")
+    facts = {"accuracy": ref["accuracy"], "source": ref.get("source") or "", "test_accuracy": accuracy}
+    if accuracy is None or not interval:
+        return {"verdict": "unavailable", **facts}
+    low, high = interval[0] - ref["accuracy"], interval[1] - ref["accuracy"]
+    verdict = "within" if low <= 0 <= high else ("above" if low > 0 else "below")
+    difference = accuracy - ref["accuracy"]
+    direction = "higher" if difference > 0 else ("lower" if difference < 0 else "equal")
+    return {"verdict": verdict, "difference": difference, "direction": direction, "interval": [low, high], **facts}

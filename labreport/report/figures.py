@@ -152,7 +152,7 @@ def shown_history(history: dict) -> dict:
 
 
 def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title: str,
-                 marks: dict | None = None) -> Figure:
+                 marks: dict | None = None, n_classes: int | None = None) -> Figure:
     """Training and validation ``metric`` per epoch: raw (faint) and smoothed (bold), with the evaluated epoch marked."""
     fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
     for key, colour, label in ((metric, TRAIN_COLOUR, "training"), (f"val_{metric}", VAL_COLOUR, "validation")):
@@ -165,6 +165,8 @@ def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title
         ax.plot(epochs, smooth(values, weight), color=colour, linewidth=2.2,
                 label=f"{label} (smoothed, w={weight:g})")
     _mark_epochs(ax, marks)
+    if metric == "loss":
+        uniform_guess_line(ax, n_classes)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title(title, fontsize=10)
@@ -173,12 +175,12 @@ def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title
     alt = (f"Line chart of training {'and validation ' if val else ''}{metric} over {len(train)} epochs. "
            f"Training {metric} goes from {_fmt(train[0])} to {_fmt(train[-1])}"
            + (f"; validation {metric} from {_fmt(val[0])} to {_fmt(val[-1])}." if val else ".")
-           + _marks_alt(marks))
+           + _marks_alt(marks) + (_uniform_alt(n_classes) if metric == "loss" else ""))
     return Figure(metric, path, alt, title)
 
 
 def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[dict] | None = None,
-                  main_cell: str = "lstm", marks: dict | None = None) -> Figure:
+                  main_cell: str = "lstm", marks: dict | None = None, n_classes: int | None = None) -> Figure:
     """Accuracy and loss side by side in one short figure, for the formats with little room.
 
     Each panel has the training and validation curve (raw faint, smoothed bold); baselines, if
@@ -201,12 +203,17 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
                 ax.plot(_epochs(values), values, color=CELL_COLOURS.get(entry["cell"], "black"), linestyle="--",
                         linewidth=1.4, label=f"{CELL_TITLES.get(entry['cell'], entry['cell'])} validation")
         _mark_epochs(ax, marks)
+        if metric == "loss":
+            uniform_guess_line(ax, n_classes)
         ax.set_xlabel("epoch", fontsize=8)
         ax.set_ylabel(metric, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
+    # The loss panel's uniform-guess line has no counterpart on the accuracy panel: its label joins the legend.
+    extra = [(h, l) for h, l in zip(*axes[1].get_legend_handles_labels()) if l.startswith("uniform guess")]
+    handles, labels = handles + [h for h, _ in extra], labels + [l for _, l in extra]
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), frameon=False, fontsize=7)
     fig.tight_layout(rect=(0, 0.1 if len(labels) <= 3 else 0.16, 1, 1))
     save_png(fig, path)
@@ -220,7 +227,7 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
            + "".join(f" Dashed: {CELL_TITLES.get(e['cell'], e['cell'])} validation accuracy ending at "
                      f"{_fmt(e['history']['val_accuracy'][-1])}." for e in baselines or []
                      if e["history"].get("val_accuracy"))
-           + _marks_alt(marks))
+           + _marks_alt(marks) + _uniform_alt(n_classes))
     compared = [e for e in baselines or [] if e["history"].get("val_accuracy")]
     names = " and ".join(CELL_TITLES.get(e["cell"], e["cell"]) for e in compared)
     split = "training and validation" if val_acc else "training (no validation split)"
@@ -266,7 +273,7 @@ def _finish_axes_only(ax) -> None:
     ax.legend(frameon=False, fontsize=7)
 
 
-def comparison_figure(models: list[dict], metric: str, path: Path) -> Figure:
+def comparison_figure(models: list[dict], metric: str, path: Path, *, n_classes: int | None = None) -> Figure:
     """One figure with every model's training (dashed) and validation (solid) ``metric``."""
     fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
     for entry in models:
@@ -279,6 +286,8 @@ def comparison_figure(models: list[dict], metric: str, path: Path) -> Figure:
         if history.get(f"val_{metric}"):
             ax.plot(_epochs(history[f"val_{metric}"]), history[f"val_{metric}"], color=colour,
                     linewidth=2, label=f"{title} validation")
+    if metric == "loss":
+        uniform_guess_line(ax, n_classes)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     names = " vs ".join(CELL_TITLES.get(m["cell"], m["cell"]) for m in models)
@@ -288,7 +297,8 @@ def comparison_figure(models: list[dict], metric: str, path: Path) -> Figure:
         split, key = ("validation", f"val_{metric}") if history.get(f"val_{metric}") else ("training", metric)
         return f"{split} {metric} {_fmt((history.get(key) or [math.nan])[-1])}"
     finals = "; ".join(f"{CELL_TITLES.get(m['cell'], m['cell'])} ends at {final(m['history'])}" for m in models)
-    return Figure(f"compare_{metric}", path, f"Line chart comparing {names} {metric} per epoch. {finals}.",
+    return Figure(f"compare_{metric}", path, f"Line chart comparing {names} {metric} per epoch. {finals}."
+                  + (_uniform_alt(n_classes) if metric == "loss" else ""),
                   f"{names}: {metric} per epoch")
 
 
@@ -416,6 +426,67 @@ def dataset_figure(dataset: dict, path: Path) -> Figure:
                   "Class balance per split" + (" and sequence lengths" if histogram else ""))
 
 
+UNIFORM_COLOUR = "#555555"
+MAX_CONFUSION_LABELS = 12  # classes whose counts are written in the confusion matrix's cells
+
+
+def uniform_guess_line(ax, n_classes: int | None) -> None:
+    """The loss of a uniform guess over C classes, ln C, as a dash-dotted horizontal line with a legend label
+    (a label written on the plot would sit on the curves, which start at that level)."""
+    if not n_classes or n_classes < 2:
+        return
+    level = math.log(n_classes)
+    ax.axhline(level, color=UNIFORM_COLOUR, linestyle="-.", linewidth=1.0, alpha=0.8,
+               label=f"uniform guess: ln {n_classes} = {level:.4f}")
+
+
+def _uniform_alt(n_classes: int | None) -> str:
+    if not n_classes or n_classes < 2:
+        return ""
+    return (f" A dash-dotted horizontal line marks the loss of a uniform guess over {n_classes} classes, "
+            f"ln {n_classes} = {math.log(n_classes):.4f}.")
+
+
+def confusion_figure(models: list[dict], class_names: list[str], path: Path) -> Figure:
+    """Each model's confusion matrix on the test set (rows: true class, columns: answer), side by side."""
+    names = class_names[:MAX_CLASS_BARS]
+    k = len(names)
+    # Panels of about 2.5 inches with 9-point counts: legible where a compact format shows the figure small.
+    # One model: the canvas stays 4.8 inches wide, so a lone panel is not blown up to the page's width.
+    width = min(WIDTH, max(0.4 + 2.5 * len(models), 4.8))
+    fig, axes = _subplots(1, len(models), figsize=(width, 2.3 + 0.1 * min(k, 20)), squeeze=False)
+    described = []
+    for ax, entry in zip(axes[0], models):
+        matrix = np.array(entry["confusion"], dtype=float)[:k, :k]
+        title = CELL_TITLES.get(entry["cell"], entry["cell"])
+        ax.imshow(matrix, cmap="Blues", vmin=0, vmax=max(matrix.max(), 1))
+        if k <= MAX_CONFUSION_LABELS:
+            top = matrix.max() or 1
+            for i in range(k):
+                for j in range(k):
+                    ax.text(j, i, f"{int(matrix[i, j]):,}", ha="center", va="center", fontsize=9,
+                            color="white" if matrix[i, j] > 0.6 * top else "black")
+            ax.set_xticks(range(k), names, fontsize=8, rotation=45 if k > 4 else 0)
+            ax.set_yticks(range(k), names, fontsize=8)
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        correct, total = int(np.trace(matrix)), int(matrix.sum())
+        ax.set_title(f"{title}: {correct:,} of {total:,} correct", fontsize=9)
+        ax.set_xlabel("answer", fontsize=9)
+        ax.set_ylabel("true class", fontsize=9)
+        answered = ", ".join(f"{name} {int(matrix[:, j].sum()):,}" for j, name in enumerate(names))
+        described.append(f"{title}: {correct:,} of {total:,} test sequences on the diagonal; answers per class: {answered}")
+    fig.tight_layout()
+    save_png(fig, path)
+    capped = (f" The first {k} of the {len(class_names):,} classes are shown." if len(class_names) > k else "")
+    titles = " and ".join(CELL_TITLES.get(m["cell"], m["cell"]) for m in models)
+    return Figure("confusion", path,
+                  "Confusion matrices on the test set, rows the true class and columns the model's answer. "
+                  + "; ".join(described) + "." + capped,
+                  f"Confusion matrix on the test set: {titles}")
+
+
 def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str] | None = None) -> dict[str, Figure]:
     """The figures a worksheet shows (``wanted``; default all) that this run has data for."""
     def want(key: str) -> bool:
@@ -430,6 +501,7 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
     split = "Training and validation" if has_validation else "Training (no validation split)"
     baselines = [{**entry, "history": shown_history(entry["history"])} for entry in baseline_runs(record)]
     marks = evaluation_marks(main)
+    n_classes = len(record["dataset"].get("class_names") or []) or None
     if want("dataset"):
         figures["dataset"] = _drawn(dataset_figure, record["dataset"], figure_dir / "dataset.png")
     if want("accuracy"):
@@ -437,11 +509,11 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
                                      title=f"{split} accuracy vs epochs", marks=marks)
     if want("loss"):
         figures["loss"] = _drawn(curve_figure, history, "loss", weight, figure_dir / "loss.png",
-                                 title=f"{split} loss vs epochs", marks=marks)
+                                 title=f"{split} loss vs epochs", marks=marks, n_classes=n_classes)
     if want("curves") and wanted is not None:  # only where a worksheet asks for it
         figures["curves"] = _drawn(curves_figure, history, weight, figure_dir / "curves.png",
                                    baselines=baselines,
-                                   main_cell=main["cell"], marks=marks)
+                                   main_cell=main["cell"], marks=marks, n_classes=n_classes)
     if want("batches"):
         batches = _drawn(batch_figure, main.get("batch_history") or {}, weight, figure_dir / "batches.png")
         if batches:
@@ -451,7 +523,13 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
         for metric in ("accuracy", "loss"):
             if want(f"compare_{metric}"):
                 figures[f"compare_{metric}"] = _drawn(comparison_figure, models, metric,
-                                                      figure_dir / f"compare_{metric}.png")
+                                                      figure_dir / f"compare_{metric}.png", n_classes=n_classes)
+    # The test set's confusion matrix of every model that has one (a record from before they were kept: none).
+    confused = [{"cell": entry["cell"], "confusion": (entry.get("test") or {}).get("confusion")}
+                for entry in [main, *baseline_runs(record)] if (entry.get("test") or {}).get("confusion")]
+    if want("confusion") and confused and record["dataset"].get("class_names"):
+        figures["confusion"] = _drawn(confusion_figure, confused, record["dataset"]["class_names"],
+                                      figure_dir / "confusion.png")
     diagnostics = record.get("diagnostics") or {}
     if want("gradients") and diagnostics.get("gradient_norms", {}).get("initial"):
         figures["gradients"] = _drawn(gradient_figure, diagnostics["gradient_norms"], figure_dir / "gradients.png")
