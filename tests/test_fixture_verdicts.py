@@ -62,3 +62,16 @@ def test_noise(case):
     # The reader's "noisy" is about the validation loss (EXPECTED.yaml).
     noisy = (trends.get("val_loss") or {}).get("noise") == "zigzag"
     assert noisy == expected["noisy"], name
+
+
+RISE = {"peaks": "every", "some": "some", "no_peak": "none"}
+
+
+def test_mechanisms(case):
+    name, expected, facts = case
+    if "mechanisms" not in expected:
+        return
+    m, g = expected["mechanisms"], facts["gates"]
+    assert (g["writes"], g["input_gate"], g["carries_first_task"]) == (m["unit_writes"], m["input_gate"], m["final_state"]), name
+    assert (g["initialisation"]["verdict"] == "unknown") == (m["before_training"] == "unknown"), name
+    assert RISE[facts["gradients"]["main_peak"]["verdict"]] == m["trained_lstm_rise"], name
