@@ -36,11 +36,22 @@ def compute_diagnostics(spec, dataset, main, baselines, *, seconds: dict | None 
     if main.keras_model is None:
         return diagnostics  # the main model diverged: its NaN weights have no gates worth showing
     started = time.perf_counter()
-    gates = gate_activations(main.keras_model, dataset)
+    gates = gate_activations(main.keras_model, dataset, initial_model=_initial_model(spec, dataset))
     seconds["gates"] = round(time.perf_counter() - started, 3)
     if gates is not None:
         diagnostics["gates"] = gates
     return diagnostics
+
+
+def _initial_model(spec, dataset):
+    """The main model at the weights its training started from (the same seed, built the same way)."""
+    import keras
+
+    from .model import build_model
+    from .training import input_shape
+
+    keras.utils.set_random_seed(spec.training.seed)
+    return build_model(spec.model, spec.training, input_shape(dataset))
 
 
 # --------------------------------------------------------------------------- gradients
@@ -161,8 +172,8 @@ def lstm_gates_numpy(vectors, kernel, recurrent_kernel, bias):
     return out
 
 
-def gate_activations(model, dataset) -> dict | None:
-    """Input and forget gates of the first LSTM layer over a few test sequences."""
+def _first_lstm(model):
+    """(the layer before the LSTM or None, the first LSTM layer) when its gates can be recomputed, else None."""
     import keras
 
     first, rest = _split_input_layer(model)
@@ -172,12 +183,36 @@ def gate_activations(model, dataset) -> dict | None:
     cell = lstm.cell
     if cell.activation is not keras.activations.tanh or cell.recurrent_activation is not keras.activations.sigmoid:
         return None
-    chosen = gate_sequence_indices(dataset.y_test, len(dataset.class_names))
-    x = dataset.x_test[chosen]
+    return first, lstm
+
+
+def _lstm_traces(first, lstm, x):
+    """(the vectors the LSTM reads, its gates and states recomputed in NumPy) for token ids ``x``."""
+    import keras
+
     vectors = first(keras.ops.convert_to_tensor(x)) if first is not None else x
     vectors = np.asarray(keras.ops.convert_to_numpy(vectors), dtype=np.float64)
     kernel, recurrent_kernel, bias = (np.asarray(w, dtype=np.float64) for w in lstm.get_weights())
-    traces = lstm_gates_numpy(vectors, kernel, recurrent_kernel, bias)
+    return vectors, lstm_gates_numpy(vectors, kernel, recurrent_kernel, bias)
+
+
+def gate_activations(model, dataset, initial_model=None) -> dict | None:
+    """Input and forget gates of the first LSTM layer over a few test sequences.
+
+    With ``initial_model`` (the same model at the weights training started from), the same
+    summary is also made of its gates on the same sequences (``initial_summary``): what the
+    initialisation already set, to tell apart from what training changed.
+    """
+    import keras
+
+    found = _first_lstm(model)
+    if found is None:
+        return None
+    first, lstm = found
+    chosen = gate_sequence_indices(dataset.y_test, len(dataset.class_names))
+    x = dataset.x_test[chosen]
+    vectors, traces = _lstm_traces(first, lstm, x)
+    recurrent_kernel = lstm.get_weights()[1]
     keras_out = np.asarray(keras.ops.convert_to_numpy(lstm(keras.ops.convert_to_tensor(vectors, "float32"))))
     ours = traces["hidden"] if lstm.return_sequences else traces["hidden"][:, -1, :]
     max_abs_difference = float(np.max(np.abs(ours - keras_out)))
@@ -208,6 +243,19 @@ def gate_activations(model, dataset) -> dict | None:
         "input_gate": traces["input"][0].T.round(4).tolist(),   # (units, T) for a heat map
         "forget_gate": traces["forget"][0].T.round(4).tolist(),
     }
+    initial_summary = None
+    found_initial = _first_lstm(initial_model) if initial_model is not None else None
+    if found_initial is not None:
+        _, before = _lstm_traces(*found_initial, x)
+        before_sequences = [{
+            "important_steps": sequence["important_steps"],
+            "input_gate_mean": before["input"][index].mean(axis=1),
+            "forget_gate_mean": before["forget"][index].mean(axis=1),
+            "unit_input_gate": before["input"][index, :, unit],
+            "unit_forget_gate": before["forget"][index, :, unit],
+        } for index, sequence in enumerate(sequences)]
+        initial_summary = {**summarise_gates(before_sequences, before["input"]),
+                           **summarise_cell_changes(before["cell"][:, :, unit], important_steps)}
     return {
         "layer": lstm.name,
         "unit": unit,
@@ -217,6 +265,8 @@ def gate_activations(model, dataset) -> dict | None:
         "first_sequence_per_unit": first_sequence,
         "summary": {**summarise_gates(sequences, traces["input"]),
                     **summarise_cell_changes(traces["cell"][:, :, unit], important_steps)},
+        # The same numbers at the initial weights (same sequences, same unit), or None.
+        "initial_summary": initial_summary,
         # One sequence per class for the figure (the first of each), in class order.
         "figure_sequences": list(range(min(len(dataset.class_names), len(chosen), 4))),
     }

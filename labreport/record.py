@@ -469,6 +469,9 @@ class Gates(BaseModel):
                          WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "object"}}, {"type": "null"}]})] = None
     first_sequence_per_unit: Mapping = None
     summary: Mapping = None
+    # The same summary at the weights training started from (same sequences and unit); absent in
+    # records written before it was kept, whose reports then cannot say what training changed.
+    initial_summary: Mapping = None
 
 
 class GradientNorms(BaseModel):

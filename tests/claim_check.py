@@ -467,7 +467,8 @@ class Checker:
                        self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise,
                        self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
                        self.flat, self.baseline_overfitting, self.uniform_guess, self.predictor, self.reference,
-                       self.few_updates, self.stopping_would_not_help, self.validation_noise):
+                       self.few_updates, self.stopping_would_not_help, self.validation_noise,
+                       self.unit_claims, self.gradient_claims, self.smoothing_claims):
             method(sentence)
         if sum(self.counts.values()) == before and self.looks_like_a_claim(sentence):
             self.unrecognised.append(sentence)
@@ -1417,6 +1418,127 @@ class Checker:
         if kept.endswith("%") and not pct_close(kept, sigma ** lag):
             problems.append(f"σ^{lag} = {sigma ** lag:.6f}")
         self.claim("forget gate", s, not problems, "; ".join(problems))
+
+    # -- mechanisms: the followed unit, read from run.json's gate traces with this module's own arithmetic.
+    def _gates(self) -> dict:
+        return ((self.r.raw.get("diagnostics") or {}).get("gates")) or {}
+
+    def _unit_steps(self):
+        """Per recorded sequence: (tokens, important steps, the unit's input gate, |C_t - C_t-1| per step)."""
+        out = []
+        for seq in self._gates().get("sequences") or []:
+            cell = seq.get("unit_cell_state") or []
+            change = [abs(c - (cell[t - 1] if t else 0.0)) for t, c in enumerate(cell)]
+            out.append((seq.get("tokens") or [], seq.get("important_steps") or [], seq.get("unit_input_gate") or [],
+                        change))
+        return out
+
+    @staticmethod
+    def _range_ok(printed: str, values: list) -> bool:
+        """'a–b' (or one number) printed with d decimals is the min and max of ``values``, rounded."""
+        parts = printed.split("–")
+        if not values:
+            return False
+        lows, highs = float(parts[0]), float(parts[-1])
+        tolerance = 0.5 * 10 ** -_decimals(parts[0]) + 1e-9
+        return abs(lows - min(values)) <= tolerance and abs(highs - max(values)) <= tolerance
+
+    def unit_claims(self, s: str) -> None:
+        """The gate sentences: per-symbol input gates and writes, the drift over the unimportant steps,
+        "barely touched by the rest", units that open, the forget gate before training."""
+        traces = self._unit_steps()
+        summary, initial = self._gates().get("summary") or {}, self._gates().get("initial_summary")
+        R = r"(-?\d+\.\d+(?:–-?\d+\.\d+)?)"
+        if "spread over several units" in s:
+            self.claim("unit", s, False, "no unit but the followed one was examined")
+        if "barely touched by the rest" in s:
+            bad = [k for k, (_, steps, _, change) in enumerate(traces)
+                   if sum(change[t] for t in range(len(change)) if t not in steps) >= sum(change[t] for t in steps)]
+            self.claim("unit", s, not bad and bool(traces),
+                       f"sequences {bad} drift more over their unimportant steps than at the important ones")
+        for symbol, printed in re.findall(r"at (\w+) it is " + R + r" \(", s):
+            values = [gate[t] for tokens, steps, gate, _ in traces for t in steps if str(tokens[t]) == symbol]
+            self.claim("unit", s, self._range_ok(printed, values),
+                       f"the input gate at {symbol} is {min(values, default=None)}–{max(values, default=None)}")
+        for symbol, printed in re.findall(r"at (\w+) by " + R, s):
+            values = [change[t] for tokens, steps, _, change in traces for t in steps if str(tokens[t]) == symbol]
+            self.claim("unit", s, self._range_ok(printed, values), f"the cell's change at {symbol}")
+        m = re.search(r"the cell drifts by " + R + r", more than the " + R + r" it moves at the important tasks in "
+                      r"(?:every one of the (\d+)|(\d+) of the (\d+)) sequences", s)
+        if m:
+            drift = [sum(c[t] for t in range(len(c)) if t not in steps) for _, steps, _, c in traces]
+            written = [sum(c[t] for t in steps) for _, steps, _, c in traces]
+            more = sum(d > w for d, w in zip(drift, written))
+            count_ok = (more == len(traces) == int(m.group(3))) if m.group(3) else (
+                more == int(m.group(4)) and len(traces) == int(m.group(5)))
+            self.claim("unit", s, self._range_ok(m.group(1), drift) and self._range_ok(m.group(2), written) and count_ok,
+                       f"drift {min(drift):.3f}–{max(drift):.3f}, written {min(written):.3f}–{max(written):.3f}, "
+                       f"{more} of {len(traces)} drift more")
+        said = re.search(r"(None|Only 1|\d+) of the (\d+) units open", s)
+        if said:
+            count = {"None": 0, "Only 1": 1}.get(said.group(1)) if said.group(1) in ("None", "Only 1") else int(said.group(1))
+            self.claim("unit", s, count == summary.get("units_opening_at_important")
+                       and int(said.group(2)) == self._gates().get("units"),
+                       f"run.json counts {summary.get('units_opening_at_important')} of {self._gates().get('units')}")
+        m = re.search(r"Before training, on the same sequences, this forget gate (?:already )?averaged ([\d.]+)", s)
+        if m:
+            before = (initial or {}).get("unit_forget_gate_after_first_important")
+            self.claim("unit", s, before is not None and abs(float(m.group(1)) - before) <= 0.5 * 10 ** -_decimals(m.group(1)),
+                       f"run.json's gate before training is {before}")
+        if "does not hold the gates before training" in s:
+            self.claim("unit", s, not (initial or {}).get("available"), "run.json holds them (initial_summary)")
+
+    def gradient_claims(self, s: str) -> None:
+        """"within a factor of ten" of two first/last ratios; how far apart the curves lie; the windows' rises."""
+        norms = (self.r.raw.get("diagnostics") or {}).get("gradient_norms") or {}
+        m = re.search(r"(At these initial weights|With the trained weights) the two ratios are (?:still )?within a "
+                      r"factor of ten", s)
+        if m:
+            phase = norms.get("initial" if m.group(1).startswith("At") else "trained") or {}
+            lstm, rnn = phase.get("lstm") or [], phase.get("simple_rnn") or []
+            ok = bool(lstm and rnn and lstm[-1] > 0 and rnn[-1] > 0 and lstm[0] > 0 and rnn[0] > 0)
+            if ok:
+                a, b = lstm[0] / lstm[-1], rnn[0] / rnn[-1]
+                ok = max(a, b) / min(a, b) < 10
+            self.claim("gradients", s, ok, "the first/last ratios are ten or more times apart")
+        m = re.search(r"(At the initial weights|With the trained weights) the two curves lie far apart: at every step "
+                      r"the (SimpleRNN|LSTM)'s gradient is ([\d.,]+)× to ([\d.,]+)× the (?:LSTM|SimpleRNN)'s", s)
+        if m:
+            phase = norms.get("initial" if m.group(1).startswith("At") else "trained") or {}
+            lstm, rnn = phase.get("lstm") or [], phase.get("simple_rnn") or []
+            top, bottom = (rnn, lstm) if m.group(2) == "SimpleRNN" else (lstm, rnn)
+            q = [a / b for a, b in zip(top, bottom) if b > 0]
+            low, high = float(m.group(3).replace(",", "")), float(m.group(4).replace(",", ""))
+            self.claim("gradients", s, bool(q) and min(q) >= 10 and abs(min(q) - low) <= 0.05 * low + 0.5
+                       and abs(max(q) - high) <= 0.05 * high + 0.5, f"step by step {min(q, default=0):.3g} to {max(q, default=0):.3g}")
+        m = re.search(r"over its mean at as many steps just before and after the window, is with the trained weights (.*)", s)
+        if m:
+            windows = (self.r.raw.get("dataset") or {}).get("important_windows") or []
+            inside = {t for lo, hi in windows for t in range(lo, hi + 1)}
+            for printed, title, printed_initial in re.findall(
+                    r"((?:\d+\.\d+× and )*\d+\.\d+×) for the (LSTM|SimpleRNN|GRU) \([^;)]*; at the initial weights "
+                    r"((?:\d+\.\d+× and )*\d+\.\d+×)", m.group(1)):
+                cell = {"LSTM": "lstm", "SimpleRNN": "simple_rnn", "GRU": "gru"}[title]
+                for phase, text in (("trained", printed), ("initial", printed_initial)):
+                    values = (norms.get(phase) or {}).get(cell) or []
+                    said = [float(x) for x in re.findall(r"(\d+\.\d+)×", text)]
+                    ratios = []
+                    for lo, hi in windows:
+                        width = hi - lo + 1
+                        around = [t for t in [*range(max(0, lo - width), lo), *range(hi + 1, min(len(values), hi + 1 + width))]
+                                  if t not in inside]
+                        base = sum(values[t] for t in around) / len(around) if around else 0
+                        ratios.append(sum(values[lo:hi + 1]) / width / base if base else math.nan)
+                    self.claim("gradients", s, len(said) == len(ratios) and all(abs(a - b) <= 0.005 + 1e-9
+                                                                                  for a, b in zip(said, ratios)),
+                               f"the {title}'s {phase} window ratios are {[round(r, 3) for r in ratios]}")
+
+    def smoothing_claims(self, s: str) -> None:
+        """"no smoothed line: with N epochs, fewer than the M a smoothed line is drawn for"."""
+        m = re.search(r"no smoothed line: with (\d+) epochs?, fewer than the (\d+)", s)
+        if m:
+            n, least = int(m.group(1)), int(m.group(2))
+            self.claim("smoothing", s, n == self.r.n_epochs and n < least, f"the run has {self.r.n_epochs} epochs")
 
     # "Stop at epoch 3 (or with early stopping ...)", "stop at the best epoch (training.epochs: 3 instead of ...)".
     def stop_at(self, s: str) -> None:

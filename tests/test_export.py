@@ -31,7 +31,10 @@ import json, os, runpy, sys
 os.environ["MPLBACKEND"] = "Agg"
 found = runpy.run_path(sys.argv[1], run_name="__main__")
 print(json.dumps({"history": found["history"].history,
-                  "test": {"loss": found["test_loss"], "accuracy": found["test_accuracy"]}}))
+                  "test": {"loss": found["test_loss"], "accuracy": found["test_accuracy"]},
+                  "baselines": {name: {"history": entry[1].history, "test": {"loss": entry[2], "accuracy": entry[3]},
+                                       "params": entry[0].count_params()}
+                                for name, entry in list(found.get("results", {}).items())[1:]}}))
 """
 
 
@@ -62,7 +65,8 @@ def test_the_notebook_holds_the_same_code_and_follows_the_methodology(tmp_path):
                 for line in cell.source.splitlines() if line.startswith("## ")]
     assert headings == ["## 1. Load the libraries and packages", "## 2. Load the dataset",
                         "## 3. Analyse the dataset", "## 4. Apply the LSTM model",
-                        "## 5. Train the model to minimise the loss", "## 6. Observe the learning curves"]
+                        "## 5. Train the model to minimise the loss", "## 6. Observe the learning curves",
+                        "## 7. Compare with the baseline"]  # the default experiment compares a SimpleRNN
     # program.py is the same cells: every code cell appears in it, in order.
     script = program_py(spec)
     positions = [script.index(cell) for cell in code]
@@ -78,7 +82,7 @@ def test_the_spec_values_reach_the_program(tmp_path):
     assert "keras.optimizers.Adam(learning_rate=0.01, clipnorm=0.5)" in text
     assert "np.random.default_rng(SEED).permutation(len(y))" in text
     assert 'BestEpochStopping(monitor="val_accuracy", patience=None' in text
-    assert "callbacks=[stopping]" in text
+    assert "train_and_test(model, [stopping])" in text and "callbacks=[StopOnNaN(), *callbacks]" in text
     assert "keras.layers.LSTM(8, name=\"lstm\")" in text
 
 
@@ -260,3 +264,29 @@ training:
     result = invoke("run", tmp_path / "texts.yaml", "--out", tmp_path / "out", "--quiet")
     assert result.exit_code == 0, result.output
     _check_exact(tmp_path / "out" / "texts", tmp_path)
+
+
+@pytest.mark.slow
+def test_the_program_repeats_the_baselines_and_prints_the_comparison_table(tmp_path):
+    """The report's comparison can be reproduced from the program alone: it trains and tests each baseline."""
+    spec_path = tmp_path / "tiny.yaml"
+    spec_path.write_text(tiny_spec_text().replace("recurrent: [{cell: lstm, units: 8}]",
+                                                  "recurrent: [{cell: lstm, units: 8, forget_bias: chrono}]")
+                         .replace("compare: [simple_rnn]", "compare: [simple_rnn, gru]"))
+    result = invoke("run", spec_path, "--out", tmp_path / "out", "--quiet")
+    assert result.exit_code == 0, result.output
+    run_dir = tmp_path / "out" / "tiny"
+    record = json.loads((run_dir / "run.json").read_text())
+    computed = _run_program(run_dir / "program.py", tmp_path)
+    baselines = {entry["cell"]: entry for entry in record["models"][1:]}
+    titles = {"simple_rnn": "SimpleRNN", "gru": "GRU"}
+    assert sorted(computed["baselines"]) == sorted(titles[cell] for cell in baselines)
+    for cell, entry in baselines.items():
+        theirs = computed["baselines"][titles[cell]]
+        assert theirs["params"] == entry["model"]["total_params"]
+        for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            assert max(abs(a - b) for a, b in zip(entry["history"][metric], theirs["history"][metric])) <= 1e-4, (cell, metric)
+        assert abs(entry["test"]["accuracy"] - theirs["test"]["accuracy"]) <= 1e-4
+        assert abs(entry["test"]["loss"] - theirs["test"]["loss"]) <= 1e-4
+    assert "SimpleRNN: Besides the cell, one setting differs: the LSTM has chrono initialisation" in \
+        (run_dir / "program.py").read_text()

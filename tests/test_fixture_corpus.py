@@ -70,7 +70,8 @@ MODEL_KEYS = ("role", "cell", "model", "history", "batch_history", "test", "stop
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 EXPECTED_KEYS = {"outcome", "best_val_loss_epoch", "overfitting_onset", "still_improving_at_end", "baseline",
                  "noisy", "note"}
-OPTIONAL_KEYS = {"single_class", "val_loss_flat", "few_updates", "early_stopping_helps"}
+OPTIONAL_KEYS = {"single_class", "val_loss_flat", "few_updates", "early_stopping_helps",
+                 "mechanisms"}  # mechanisms: runs with gate traces, what the followed unit and the gradients show
 MAX_BYTES = 600 * 1024  # the default experiment's record, with its gate traces, is the largest
 
 
@@ -426,3 +427,62 @@ def test_each_fixture_renders(case, tmp_path):
     assert rendered.pdf_path.is_file()
 
 
+
+
+# --------------------------------------------------------------------------- mechanisms (issue 25, class 3)
+# The reader's rules: the followed unit "writes" a symbol when its cell moves by at least 3 times its mean
+# per unimportant step at every occurrence; it is "barely touched" only when, in every sequence, the
+# unimportant steps together move it less than the important ones did (else "per_step_only"); symbols
+# that differ make it "by_symbol".  The input gate is "by_symbol" unless every occurrence of every symbol
+# sits on the same side (open by 0.2 or more / within 0.05 / below) of its sequence's mean elsewhere.
+# A window "rises" when the gradient's mean there is 1.25 times its mean over as many steps either side.
+
+
+def unit_reading(record: dict) -> dict:
+    gates = record["diagnostics"]["gates"]
+    per_step, summed_at, summed_else, by_symbol_change, by_symbol_side = [], [], [], {}, {}
+    for seq in gates["sequences"]:
+        cell, gate, steps = seq["unit_cell_state"], seq["unit_input_gate"], set(seq["important_steps"])
+        change = np.abs(np.diff(np.concatenate([[0.0], cell])))
+        others = [t for t in range(len(cell)) if t not in steps]
+        per_step.extend(change[others])
+        summed_at.append(change[sorted(steps)].sum())
+        summed_else.append(change[others].sum())
+        elsewhere = np.mean([gate[t] for t in others])
+        for t in steps:
+            symbol = seq["tokens"][t]
+            by_symbol_change.setdefault(symbol, []).append(change[t])
+            d = gate[t] - elsewhere
+            by_symbol_side.setdefault(symbol, set()).add("same" if abs(d) < 0.05 else "lower" if d < 0 else
+                                                          "opens" if d >= 0.2 else "slightly")
+    threshold = 3 * np.mean(per_step)
+    writes = {s: ("writes" if all(c >= threshold for c in v) else "not" if all(c < threshold for c in v) else "mixed")
+              for s, v in by_symbol_change.items()}
+    if set(writes.values()) == {"writes"}:
+        unit_writes = "selective" if all(o < a for a, o in zip(summed_at, summed_else)) else "per_step_only"
+    else:
+        unit_writes = "by_symbol"
+    sides = {frozenset(v) for v in by_symbol_side.values()}
+    input_gate = next(iter(next(iter(sides)))) if len(sides) == 1 and len(next(iter(sides))) == 1 else "by_symbol"
+    finals: dict = {}
+    for seq in gates["sequences"]:
+        finals.setdefault(seq["tokens"][seq["important_steps"][0]], []).append(seq["unit_cell_state"][-1])
+    (_, a), (_, b) = sorted(finals.items())
+    final_state = "separates" if min(a) > max(b) or min(b) > max(a) else "overlaps"
+    before = "unknown" if not (gates.get("initial_summary") or {}).get("available") else "recorded"
+    norms = np.asarray(record["diagnostics"]["gradient_norms"]["trained"]["lstm"])
+    windows = record["dataset"]["important_windows"]
+    inside = {t for lo, hi in windows for t in range(lo, hi + 1)}
+    rises = []
+    for lo, hi in windows:
+        w = hi - lo + 1
+        around = [t for t in [*range(max(0, lo - w), lo), *range(hi + 1, min(len(norms), hi + 1 + w))] if t not in inside]
+        rises.append(norms[lo:hi + 1].mean() / norms[around].mean() >= 1.25)
+    rise = "every" if all(rises) else "none" if not any(rises) else "some"
+    return {"unit_writes": unit_writes, "input_gate": input_gate, "final_state": final_state,
+            "before_training": before, "trained_lstm_rise": rise}
+
+
+@pytest.mark.parametrize("case", [case for case in CASES if "mechanisms" in EXPECTED[case]])
+def test_mechanisms_as_a_reader_reads_them(case):
+    assert unit_reading(load(case)) == EXPECTED[case]["mechanisms"]

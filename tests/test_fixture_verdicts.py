@@ -102,3 +102,16 @@ def test_early_stopping_is_advised_only_where_it_helps(case):
     assert ("early_stopping" in steps) == expected["early_stopping_helps"], name
     causes = [c["id"] for p in facts["diagnosis"]["problems"] for c in p["causes"]]
     assert "last_epoch_weights" not in causes, name
+
+
+RISE = {"peaks": "every", "some": "some", "no_peak": "none"}
+
+
+def test_mechanisms(case):
+    name, expected, facts = case
+    if "mechanisms" not in expected:
+        return
+    m, g = expected["mechanisms"], facts["gates"]
+    assert (g["writes"], g["input_gate"], g["carries_first_task"]) == (m["unit_writes"], m["input_gate"], m["final_state"]), name
+    assert (g["initialisation"]["verdict"] == "unknown") == (m["before_training"] == "unknown"), name
+    assert RISE[facts["gradients"]["main_peak"]["verdict"]] == m["trained_lstm_rise"], name

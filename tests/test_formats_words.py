@@ -215,10 +215,18 @@ def test_lab_record_pseudocode_is_this_run(rendered):
     _, html, _ = rendered["default", "lab-record"]
     code = re.search(r'<pre class="pseudocode">(.*?)</pre>', html, re.S).group(1)
     for expected in ("for epoch ← 1 to 20:", "for each of 100 batches of up to 32 training sequences",
-                     "Adam(learning rate 0.001, clipnorm 1)", "if ‖g‖ > 1:", "sparse categorical cross-entropy",
+                     "Adam(learning rate 0.001, clipnorm 1)", "sparse categorical cross-entropy",
+                     # Keras' clipnorm: each weight's gradient on its own, not one global norm.
+                     "for each weight tensor w: if ‖g_w‖ > 1: g_w ← g_w · 1/‖g_w‖",
+                     "if L is NaN or infinite: stop training, untested",
+                     "initial weights ← Keras' defaults: kernels Glorot-uniform, recurrent kernels orthogonal, "
+                     "embedding U(−0.05, 0.05), biases 0", "except the LSTM's forget-gate biases: 3 (Keras' default is 1)",
+                     "if the loss never became NaN or infinite: test loss, test accuracy ← evaluate",
                      "LSTM(32 units; returns its last hidden state)", "# 5,452 weights in all",
-                     "3,200 train, 800 validation", "1,000 test sequences", "repeat with SimpleRNN"):
+                     "3,200 train, 800 validation", "1,000 test sequences", "repeat with SimpleRNN",
+                     "with one difference besides the cell: only the LSTM's forget-gate biases started at 3"):
         assert expected in code, expected
+    assert "‖g‖" not in code and "all else equal" not in code
 
 
 def test_project_report_future_direction(rendered):

@@ -134,6 +134,18 @@ def _layer_lines(model: dict, dataset: dict, training: dict, head_known: tuple |
     return [Code(line) for line in lines], needs
 
 
+def _differences(model: dict, cell: str) -> str:
+    """What differs between the main model and the ``cell`` baseline besides the cell (comment text)."""
+    lstm = [layer for layer in model["recurrent"] if layer["cell"] == "lstm"]
+    forget = lstm[0].get("forget_bias", 1.0) if lstm else 1.0
+    if not lstm or cell == "lstm" or forget == 1.0:
+        return "Only the recurrent cell differs."
+    setting = ("chrono initialisation of its biases" if forget == "chrono"
+               else f"forget-gate biases starting at {float(forget):g} (Keras' default is 1)")
+    return (f"Besides the cell, one setting differs: the LSTM has {setting}, "
+            f"which the {_CELL_LAYERS[cell]} has no gates for.")
+
+
 def _head(spec: dict) -> tuple | None:
     """(units, activation, loss) when the classes are known from the spec alone."""
     source = spec["dataset"]["source"]
@@ -164,6 +176,17 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         optimizer_args.append(f"clipnorm={_py(training['clipnorm'])}")
     cells = [layer["cell"] for layer in model["recurrent"]]
     cell_title = _CELL_LAYERS[cells[0]]
+    baselines = []
+    # As ExperimentSpec.baseline_cells and labreport's training: every recurrent layer's cell swapped,
+    # each baseline built after the same seed; an LSTM's forget-gate setting goes with the LSTM cell.
+    for cell in dict.fromkeys(model.get("compare") or []):
+        if cell == cells[0]:
+            continue
+        swapped = {**model, "recurrent": [{**layer, "cell": cell} for layer in model["recurrent"]]}
+        lines, baseline_needs = _layer_lines(swapped, dataset, training, head)
+        needs = {key: needs[key] or baseline_needs[key] for key in needs}
+        baselines.append({"title": _CELL_LAYERS[cell], "layer_lines": lines, "model_name": cell + "_model",
+                          "differences": _differences(model, cell)})
     stopping = training.get("early_stopping")
     if stopping:
         watched = {"val_loss": "validation loss", "val_accuracy": "validation accuracy",
@@ -200,13 +223,15 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         "model_words": f"The layers: {front}, {stack}, and {head_words}.",
         "layer_lines": layer_lines,
         "model_name": cells[0] + "_model",
+        "baselines": baselines,
         "chrono": needs["chrono"], "forget_value": needs["forget_value"],
         "head_known": head is not None,
         "loss_expr": _py(head[2]) if head else Code("loss"),
         "optimizer_class": Code(optimizer_class),
         "optimizer_args": Code(", ".join(optimizer_args)),
         "optimizer_words": (f"{optimizer_words} with learning rate {training['learning_rate']:g}"
-                            + (f", gradients clipped to norm {training['clipnorm']:g}" if training.get("clipnorm") else "")),
+                            + (f", each weight's gradient clipped to norm {training['clipnorm']:g} on its own "
+                               "(Keras' clipnorm; not one norm over all weights)" if training.get("clipnorm") else "")),
         "epochs_words": ("up to " if stopping and stopping["patience"] is not None else "") + _plural(training["epochs"], "epoch"),
         "stopping": stopping, "stopping_words": stopping_words,
         # As labreport.model._jit_compile: the spec's choice on TensorFlow; JAX always compiles with XLA

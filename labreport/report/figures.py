@@ -24,7 +24,7 @@ from PIL import Image
 from ..atomic import write_atomic
 from ..cells import CELL_TITLES
 from ..record import baseline_runs, main_run
-from .smoothing import smooth
+from .smoothing import MIN_SMOOTHED_POINTS, draws_smoothed, smooth, spans_decades
 
 DPI = 150
 WIDTH = 6.4
@@ -50,6 +50,12 @@ class Figure:
     alt: str
     caption: str
     number: int | None = None  # set by the worksheet's order of appearance
+    # What is drawn, for the words about it: a smoothed line beside the measured one; a log loss axis.
+    smoothed: bool = False
+    log_y: bool = False
+    # A loss on a log axis gets no smoothed line even with enough epochs: the moving average of values
+    # falling over decades is held up by the earlier, larger ones and lies above every recent point.
+    log_unsmoothed: bool = False
 
 
 def _epochs(values):
@@ -60,9 +66,41 @@ def _finish(fig, ax, path: Path, *, integer_x=True) -> None:
     if integer_x:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
+    _legend_below(fig, [ax], fontsize=8)
     save_png(fig, path)
+
+
+def _legend_below(fig, axes, *, fontsize: float = 7, ncol: int = 3) -> None:
+    """One legend for the figure, below the axes: it never covers a curve, whatever the data.
+
+    The figure's constrained layout (see _subplots) makes room for it and for every axis label,
+    so nothing is clipped at the edge of the PNG.
+    """
+    handles, labels, seen = [], [], set()
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in seen:
+                seen.add(label)
+                handles.append(handle)
+                labels.append(label)
+    if labels:
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), ncol), frameon=False,
+                   fontsize=fontsize)
+
+
+def _log_loss_axis(ax, *series) -> bool:
+    """A log y axis when the loss values drawn span a decade or more; returns whether it is log."""
+    if spans_decades(*series):
+        ax.set_yscale("log")
+        return True
+    return False
+
+
+def _smoothing_words(smoothed: bool, weight: float, *, log_unsmoothed: bool = False) -> str:
+    return (f" Beside each measured curve a thin dashed line smooths it (TensorBoard's debiased moving "
+            f"average, weight {weight:g})." if smoothed else
+            " No smoothed line is drawn on the logarithmic loss axis." if log_unsmoothed else
+            f" No smoothed line is drawn: {MIN_SMOOTHED_POINTS} or more epochs are needed for one.")
 
 
 def _subplots(nrows: int = 1, ncols: int = 1, *, figsize, **kwargs):
@@ -72,7 +110,7 @@ def _subplots(nrows: int = 1, ncols: int = 1, *, figsize, **kwargs):
     registry until closed; a figure made directly is freed with its last reference
     and draws on the Agg canvas when saved, with no display needed.
     """
-    fig = MplFigure(figsize=figsize, dpi=DPI)
+    fig = MplFigure(figsize=figsize, dpi=DPI, layout="constrained")  # room for labels and outside legends
     FigureCanvasAgg(fig)  # attaches itself as fig.canvas; tight_layout measures text with it
     return fig, fig.subplots(nrows, ncols, **kwargs)
 
@@ -153,77 +191,95 @@ def shown_history(history: dict) -> dict:
 
 def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title: str,
                  marks: dict | None = None, n_classes: int | None = None) -> Figure:
-    """Training and validation ``metric`` per epoch: raw (faint) and smoothed (bold), with the evaluated epoch marked."""
+    """Training and validation ``metric`` per epoch, the measured values as the line, the evaluated epoch marked.
+
+    A thin dashed smoothed line is added only from MIN_SMOOTHED_POINTS epochs on; a loss spanning a
+    decade or more gets a log axis; a loss figure marks the uniform guess's level, ln C.
+    """
     fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
-    for key, colour, label in ((metric, TRAIN_COLOUR, "training"), (f"val_{metric}", VAL_COLOUR, "validation")):
-        values = history.get(key) or []
+    train, val = history.get(metric) or [], history.get(f"val_{metric}") or []
+    log_y = metric == "loss" and _log_loss_axis(ax, train, val)
+    smoothed = draws_smoothed(len(train)) and not log_y
+    for values, colour, label in ((train, TRAIN_COLOUR, "training"), (val, VAL_COLOUR, "validation")):
         if not values:
             continue
         epochs = _epochs(values)
-        ax.plot(epochs, values, color=colour, alpha=0.3, marker="o", markersize=3, linewidth=1,
-                label=f"{label} (raw)")
-        ax.plot(epochs, smooth(values, weight), color=colour, linewidth=2.2,
-                label=f"{label} (smoothed, w={weight:g})")
+        ax.plot(epochs, values, color=colour, marker="o", markersize=3.5, linewidth=1.8, label=label)
+        if smoothed:
+            ax.plot(epochs, smooth(values, weight), color=colour, linewidth=1, linestyle="--", alpha=0.7,
+                    label=f"{label}, smoothed (w={weight:g})")
     _mark_epochs(ax, marks)
     if metric == "loss":
         uniform_guess_line(ax, n_classes)
     ax.set_xlabel("epoch")
-    ax.set_ylabel(metric)
+    ax.set_ylabel(metric + (" (log scale)" if log_y else ""))
     ax.set_title(title, fontsize=10)
     _finish(fig, ax, path)
-    train, val = history.get(metric) or [], history.get(f"val_{metric}") or []
-    alt = (f"Line chart of training {'and validation ' if val else ''}{metric} over {len(train)} epochs. "
+    alt = (f"Line chart of training {'and validation ' if val else ''}{metric} over {len(train)} epochs"
+           + (", on a logarithmic axis" if log_y else "") + ". "
            f"Training {metric} goes from {_fmt(train[0])} to {_fmt(train[-1])}"
            + (f"; validation {metric} from {_fmt(val[0])} to {_fmt(val[-1])}." if val else ".")
+           + _smoothing_words(smoothed, weight, log_unsmoothed=log_y and draws_smoothed(len(train)))
            + _marks_alt(marks) + (_uniform_alt(n_classes) if metric == "loss" else ""))
-    return Figure(metric, path, alt, title)
+    return Figure(metric, path, alt, title, smoothed=smoothed, log_y=log_y,
+                  log_unsmoothed=log_y and draws_smoothed(len(train)))
 
 
 def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[dict] | None = None,
                   main_cell: str = "lstm", marks: dict | None = None, n_classes: int | None = None) -> Figure:
     """Accuracy and loss side by side in one short figure, for the formats with little room.
 
-    Each panel has the training and validation curve (raw faint, smoothed bold); baselines, if
-    any, add their validation curve dashed, so LSTM-vs-RNN evidence costs no extra figure.
+    Each panel has the training and validation curve (the measured values as the line; a thin
+    dashed smoothed line only from MIN_SMOOTHED_POINTS epochs); baselines, if any, add their
+    validation curve dashed, so LSTM-vs-RNN evidence costs no extra figure.  The loss panel is on a
+    log axis when what it draws spans a decade or more.
     """
-    fig, axes = _subplots(1, 2, figsize=(WIDTH, 2.55))
+    fig, axes = _subplots(1, 2, figsize=(WIDTH, 2.9))
     main_title = CELL_TITLES.get(main_cell, main_cell)
+    smoothed = draws_smoothed(len(history.get("loss") or []))
+    # The loss panel's axis first: on a log axis its smoothed line is left out (Figure.log_unsmoothed).
+    log_y = spans_decades(history.get("loss"), history.get("val_loss"),
+                          *[entry["history"].get("val_loss") for entry in baselines or []])
     for ax, metric in zip(axes, ("accuracy", "loss")):
+        drawn = []
+        smooth_here = smoothed and not (metric == "loss" and log_y)
         for key, colour, label in ((metric, TRAIN_COLOUR, "training"), (f"val_{metric}", VAL_COLOUR, "validation")):
             values = history.get(key) or []
             if not values:
                 continue
             epochs = _epochs(values)
-            ax.plot(epochs, values, color=colour, alpha=0.3, marker="o", markersize=2.5, linewidth=1)
-            ax.plot(epochs, smooth(values, weight), color=colour, linewidth=2,
-                    label=f"{main_title} {label} (smoothed, w={weight:g})")
+            drawn.append(values)
+            ax.plot(epochs, values, color=colour, marker="o", markersize=2.5, linewidth=1.6,
+                    label=f"{main_title} {label}")
+            if smooth_here:
+                ax.plot(epochs, smooth(values, weight), color=colour, linewidth=0.9, linestyle="--", alpha=0.7,
+                        label=f"{main_title} {label}, smoothed (w={weight:g})")
         for entry in baselines or []:
             values = entry["history"].get(f"val_{metric}") or []
             if values:
+                drawn.append(values)
                 ax.plot(_epochs(values), values, color=CELL_COLOURS.get(entry["cell"], "black"), linestyle="--",
                         linewidth=1.4, label=f"{CELL_TITLES.get(entry['cell'], entry['cell'])} validation")
+        if metric == "loss" and log_y:
+            ax.set_yscale("log")
         _mark_epochs(ax, marks)
         if metric == "loss":
             uniform_guess_line(ax, n_classes)
         ax.set_xlabel("epoch", fontsize=8)
-        ax.set_ylabel(metric, fontsize=8)
+        ax.set_ylabel(metric + (" (log scale)" if metric == "loss" and log_y else ""), fontsize=8)
         ax.tick_params(labelsize=7)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
-    # The loss panel's uniform-guess line has no counterpart on the accuracy panel: its label joins the legend.
-    extra = [(h, l) for h, l in zip(*axes[1].get_legend_handles_labels()) if l.startswith("uniform guess")]
-    handles, labels = handles + [h for h, _ in extra], labels + [l for _, l in extra]
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), frameon=False, fontsize=7)
-    fig.tight_layout(rect=(0, 0.1 if len(labels) <= 3 else 0.16, 1, 1))
+    _legend_below(fig, axes)
     save_png(fig, path)
     train_acc, train_loss = history.get("accuracy") or [], history.get("loss") or []
     val_acc = history.get("val_accuracy") or []
-    alt = (f"Two line charts over {len(train_loss)} epochs, raw and smoothed with weight {weight:g}. Left: accuracy, "
+    alt = (f"Two line charts over {len(train_loss)} epochs.{_smoothing_words(smoothed, weight)}"
+           + (" The loss panel, on a logarithmic axis, has none." if smoothed and log_y else "") + " Left: accuracy, "
            f"training from {_fmt(train_acc[0] if train_acc else None)} to {_fmt(train_acc[-1] if train_acc else None)}"
            + (f", validation from {_fmt(val_acc[0])} to {_fmt(val_acc[-1])}" if val_acc else "")
-           + f". Right: loss, training from {_fmt(train_loss[0] if train_loss else None)} to "
-           f"{_fmt(train_loss[-1] if train_loss else None)}."
+           + f". Right: loss{' on a logarithmic axis' if log_y else ''}, training from "
+           f"{_fmt(train_loss[0] if train_loss else None)} to {_fmt(train_loss[-1] if train_loss else None)}."
            + "".join(f" Dashed: {CELL_TITLES.get(e['cell'], e['cell'])} validation accuracy ending at "
                      f"{_fmt(e['history']['val_accuracy'][-1])}." for e in baselines or []
                      if e["history"].get("val_accuracy"))
@@ -234,11 +290,15 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
     caption = (f"{main_title} {split} accuracy (left) and loss (right) per epoch; "
                f"{names} validation dashed for comparison" if compared else
                f"{main_title} {split} accuracy (left) and loss (right) per epoch")
-    return Figure("curves", path, alt, caption)
+    return Figure("curves", path, alt, caption, smoothed=smoothed, log_y=log_y, log_unsmoothed=smoothed and log_y)
 
 
 def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | None:
-    """Loss and accuracy per training batch, raw and smoothed, with epoch boundaries."""
+    """Loss and accuracy per training batch, with epoch boundaries.
+
+    The measured per-batch values are the primary line; a smoothed line (in black, thinner) is
+    added from MIN_SMOOTHED_POINTS batches on; a loss spanning a decade or more gets a log axis.
+    """
     losses = batch_history.get("loss") or []
     if not losses:
         return None
@@ -250,46 +310,52 @@ def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | Non
     if len(boundaries) > MAX_EPOCH_LINES:  # a line per epoch would be a grey wall, drawn for minutes
         unmarked = f" The {len(boundaries) + 1:,} epochs' ends are not marked (more than {MAX_EPOCH_LINES})."
         boundaries = []
+    smoothed = draws_smoothed(len(losses))
+    log_y = False
     for ax, metric in zip(axes, ("loss", "accuracy")):
         values = batch_history.get(metric) or []
-        ax.plot(steps, values, color=TRAIN_COLOUR, alpha=0.25, linewidth=0.8, label="per batch (raw)")
-        ax.plot(steps, smooth(values, weight), color=TRAIN_COLOUR, linewidth=1.8,
-                label=f"smoothed, w={weight:g}")
+        ax.plot(steps, values, color=TRAIN_COLOUR, linewidth=0.8, zorder=3, label="per batch (measured)")
+        if metric == "loss":
+            log_y = _log_loss_axis(ax, values)
+        if smoothed and not (metric == "loss" and log_y):  # beneath the measured line, thin
+            ax.plot(steps, smooth(values, weight), color="black", linewidth=0.9, alpha=0.55, zorder=2,
+                    label=f"smoothed, w={weight:g}")
         for boundary in boundaries:
             ax.axvline(boundary, color="grey", alpha=0.3, linewidth=0.6)
-        ax.set_xlabel("training batch (grey lines: epoch ends)")
-        ax.set_ylabel(f"training {metric}")
-        _finish_axes_only(ax)
-    fig.tight_layout()
+        ax.set_xlabel("training batch (grey: epoch ends)", fontsize=9)
+        ax.set_ylabel(f"training {metric}" + (" (log scale)" if metric == "loss" and log_y else ""))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax.grid(alpha=0.3)
+    _legend_below(fig, axes)
     save_png(fig, path)
-    alt = (f"Two line charts of training loss and accuracy for each of {len(losses)} batches, raw and "
-           f"smoothed with weight {weight:g}; loss goes from {_fmt(losses[0])} to {_fmt(losses[-1])}.{unmarked}")
-    return Figure("batches", path, alt, "Training loss and accuracy per batch")
-
-
-def _finish_axes_only(ax) -> None:
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=7)
+    alt = (f"Two line charts of training loss{' (logarithmic axis)' if log_y else ''} and accuracy for each of "
+           f"{len(losses)} batches" + (f", with a smoothed line (weight {weight:g})" if smoothed else "")
+           + (" (none on the logarithmic loss axis)" if smoothed and log_y else "")
+           + f"; loss goes from {_fmt(losses[0])} to {_fmt(losses[-1])}.{unmarked}")
+    return Figure("batches", path, alt, "Training loss and accuracy per batch", smoothed=smoothed, log_y=log_y)
 
 
 def comparison_figure(models: list[dict], metric: str, path: Path, *, n_classes: int | None = None) -> Figure:
     """One figure with every model's training (dashed) and validation (solid) ``metric``."""
     fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
+    drawn = []
     for entry in models:
         colour = CELL_COLOURS.get(entry["cell"], "black")
         title = CELL_TITLES.get(entry["cell"], entry["cell"])
         history = entry["history"]
         if history.get(metric):
+            drawn.append(history[metric])
             ax.plot(_epochs(history[metric]), history[metric], color=colour, linestyle="--", linewidth=1.2,
                     label=f"{title} training")
         if history.get(f"val_{metric}"):
+            drawn.append(history[f"val_{metric}"])
             ax.plot(_epochs(history[f"val_{metric}"]), history[f"val_{metric}"], color=colour,
                     linewidth=2, label=f"{title} validation")
+    log_y = metric == "loss" and _log_loss_axis(ax, *drawn)
     if metric == "loss":
         uniform_guess_line(ax, n_classes)
     ax.set_xlabel("epoch")
-    ax.set_ylabel(metric)
+    ax.set_ylabel(metric + (" (log scale)" if log_y else ""))
     names = " vs ".join(CELL_TITLES.get(m["cell"], m["cell"]) for m in models)
     ax.set_title(f"{names}: {metric} per epoch", fontsize=10)
     _finish(fig, ax, path)
@@ -297,15 +363,26 @@ def comparison_figure(models: list[dict], metric: str, path: Path, *, n_classes:
         split, key = ("validation", f"val_{metric}") if history.get(f"val_{metric}") else ("training", metric)
         return f"{split} {metric} {_fmt((history.get(key) or [math.nan])[-1])}"
     finals = "; ".join(f"{CELL_TITLES.get(m['cell'], m['cell'])} ends at {final(m['history'])}" for m in models)
-    return Figure(f"compare_{metric}", path, f"Line chart comparing {names} {metric} per epoch. {finals}."
-                  + (_uniform_alt(n_classes) if metric == "loss" else ""),
-                  f"{names}: {metric} per epoch")
+    return Figure(f"compare_{metric}", path,
+                  f"Line chart comparing {names} {metric} per epoch{', on a logarithmic axis' if log_y else ''}. "
+                  f"{finals}." + (_uniform_alt(n_classes) if metric == "loss" else ""),
+                  f"{names}: {metric} per epoch", log_y=log_y)
 
 
-def gradient_figure(gradient_norms: dict, path: Path) -> Figure:
-    """Input-gradient norm per time step against the distance from the last step, log scale."""
+def gradient_figure(gradient_norms: dict, path: Path, *, windows: list | None = None) -> Figure:
+    """Input-gradient norm per time step against the distance from the last step, log scale.
+
+    ``windows``: the task's important windows (0-based first and last step), shaded, so the peaks
+    the text describes can be found in the figure.
+    """
     fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
     capped = ""
+    steps = max((len(norms or []) for phase in ("initial", "trained")
+                 for norms in (gradient_norms.get(phase) or {}).values()), default=0)
+    shaded = [(lo, hi) for lo, hi in windows or [] if isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi < steps]
+    for k, (lo, hi) in enumerate(shaded):
+        ax.axvspan(steps - 1 - hi, steps - 1 - lo, color="#d62728", alpha=0.08, linewidth=0,
+                   label="where an important task can be" if k == 0 else None)
     for phase, style in (("initial", ":"), ("trained", "-")):
         models = list((gradient_norms.get(phase) or {}).items())
         if len(models) > MAX_GRADIENT_LINES:
@@ -326,21 +403,30 @@ def gradient_figure(gradient_norms: dict, path: Path) -> Figure:
     return Figure("gradients", path,
                   "Line chart, log scale: the norm of the loss gradient with respect to the input at each "
                   "time step, against the distance from the end of the sequence, at the initial weights ("
-                  + ratios + ") and after training." + capped,
+                  + ratios + ") and after training."
+                  + (" Shaded: the steps where an important task can be (steps "
+                     + " and ".join(f"{lo + 1}-{hi + 1}" for lo, hi in shaded) + ")." if shaded else "") + capped,
                   "Gradient norm per time step (vanishing gradients)")
 
 
 def gates_figure(gates: dict, path: Path) -> Figure:
     """The most responsive unit's input and forget gates and cell state along a few test sequences."""
-    # One sequence per class where the run recorded which (every class shows once); older records: all.
+    # One sequence per class: the run's choice where it recorded one, else the first of each class.
+    # A class never shows twice (an older record listed two XX sequences and one YY).
     shown = gates.get("figure_sequences")
-    sequences = [gates["sequences"][i] for i in shown] if shown else gates["sequences"]
+    listed = gates.get("sequences") or []
+    candidates = [listed[i] for i in shown if isinstance(i, int) and 0 <= i < len(listed)] if shown else listed
+    sequences, classes = [], set()
+    for sequence in candidates:
+        if sequence.get("label") not in classes:
+            classes.add(sequence.get("label"))
+            sequences.append(sequence)
     recorded = len(sequences)
     sequences = sequences[:MAX_GATE_PANELS]
     capped = (f" The first {len(sequences)} of the {recorded:,} sequences run.json lists are shown."
               if recorded > len(sequences) else "")
     unit = gates.get("unit")
-    fig, axes = _subplots(len(sequences), 1, figsize=(WIDTH, 1.6 * len(sequences) + 0.7), sharex=True)
+    fig, axes = _subplots(len(sequences), 1, figsize=(WIDTH, 1.6 * len(sequences) + 1.1), sharex=True)
     if len(sequences) == 1:
         axes = [axes]
     for ax, seq in zip(axes, sequences):
@@ -362,11 +448,10 @@ def gates_figure(gates: dict, path: Path) -> Figure:
         ax.set_ylim(-1.05, 1.05)
         ax.set_ylabel(f"class {seq['label']}", fontsize=8)
         ax.grid(alpha=0.3)
-    axes[-1].legend(frameon=False, fontsize=6.5, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.45))
+    _legend_below(fig, axes, fontsize=6.5)
     axes[-1].set_xlabel("time step")
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle("Inside the trained LSTM along test sequences", fontsize=10)
-    fig.tight_layout()
     save_png(fig, path)
     summary = gates.get("summary") or {}
     detail = ""
@@ -374,7 +459,8 @@ def gates_figure(gates: dict, path: Path) -> Figure:
         detail = (f" Unit {unit}'s input gate averages {summary['unit_input_gate_at_important']:.2f} at the important "
                   f"tasks and {summary['unit_input_gate_elsewhere']:.2f} elsewhere.")
     return Figure("gates", path,
-                  f"Line charts over the {len(steps)} steps of {len(sequences)} test sequences: the input gate, "
+                  f"Line charts over the {len(steps)} steps of {len(sequences)} test sequences, one per class "
+                  f"({', '.join(str(seq['label']) for seq in sequences)}): the input gate, "
                   f"forget gate and cell state of LSTM unit {unit}, and the gates' mean over all units, with the "
                   f"important tasks marked.{detail}{capped}",
                   f"LSTM gates and cell state of unit {unit} along test sequences")
@@ -401,7 +487,6 @@ def dataset_figure(dataset: dict, path: Path) -> Figure:
     ax.set_ylabel("sequences")
     ax.set_title("Class balance per split", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(frameon=False, fontsize=8)
     alt_lengths = ""
     if histogram:
         edges, bin_counts = histogram["edges"], histogram["counts"]
@@ -414,11 +499,10 @@ def dataset_figure(dataset: dict, path: Path) -> Figure:
         ax_lengths.set_ylabel("sequences")
         ax_lengths.set_title("Sequence lengths", fontsize=10)
         ax_lengths.grid(alpha=0.3)
-        ax_lengths.legend(frameon=False, fontsize=7)
         alt_lengths = (f" Histogram of training sequence lengths before padding: median {lengths['median']:g}, "
                        f"90th percentile {lengths['p90']:g}; {100 * lengths['truncated_share']:.1f}% are longer "
                        f"than the padded length {cut}.")
-    fig.tight_layout()
+    _legend_below(fig, [ax, ax_lengths] if histogram else [ax], fontsize=7, ncol=4)
     save_png(fig, path)
     text = "; ".join(f"{split}: " + ", ".join(f"{c} {n}" for c, n in list(per_class.items())[:MAX_CLASS_BARS])
                      for split, per_class in counts.items())
@@ -532,7 +616,8 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
                                       figure_dir / "confusion.png")
     diagnostics = record.get("diagnostics") or {}
     if want("gradients") and diagnostics.get("gradient_norms", {}).get("initial"):
-        figures["gradients"] = _drawn(gradient_figure, diagnostics["gradient_norms"], figure_dir / "gradients.png")
+        figures["gradients"] = _drawn(gradient_figure, diagnostics["gradient_norms"], figure_dir / "gradients.png",
+                                      windows=(record.get("dataset") or {}).get("important_windows"))
     if want("gates") and diagnostics.get("gates"):
         figures["gates"] = _drawn(gates_figure, diagnostics["gates"], figure_dir / "gates.png")
     return figures

@@ -115,7 +115,15 @@ def join_num(values, digits: int = 3) -> str:
     return ", ".join(num(v, digits) for v in values or [])
 
 
-FILTERS = {"num": num, "number": num, "count": count, "pct": pct, "percent": pct, "points": points,
+def span(value, digits: int = 3) -> str:
+    """A range {"min", "max"} as 'a–b', or one number where both print alike (one value, or equal ones)."""
+    if not isinstance(value, dict):
+        return NA
+    low, high = num(value.get("min"), digits), num(value.get("max"), digits)
+    return low if low == high else f"{low}–{high}"
+
+
+FILTERS = {"span": span, "num": num, "number": num, "count": count, "pct": pct, "percent": pct, "points": points,
            "factor": factor, "share": share, "sci": sci, "g": g, "secs": secs, "plural": plural,
            "join_num": join_num}
 

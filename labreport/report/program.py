@@ -48,6 +48,7 @@ def program_facts(record: dict) -> dict:
         overrides["data"] = PurePath(str(overrides["data"])).name
     return {
         "spec_yaml": spec_without_comments(record.get("spec_text"), record.get("spec") or {}),
+        "initialisers": initialisers(record.get("spec") or {}),
         "overrides": overrides,
         # As typed on the command line: --epochs 3, --early-stopping, --no-early-stopping.
         "options": [_option(key, value) for key, value in overrides.items()],
@@ -87,3 +88,18 @@ def program_code(record: dict) -> dict:
     # Only the token colours: the table's background and layout come from report.css.
     style = "\n".join(line for line in style.splitlines() if line.startswith(".program .py-"))
     return {"lines": lines, "style": style, "available": True, "line_count": len(lines)}
+
+
+def initialisers(spec: dict) -> dict:
+    """How the model's weights started, for the pseudocode: Keras' defaults and the LSTM's forget-gate setting.
+
+    ``forget``: "chrono", "keras_default" (unit_forget_bias: 1) or "value" (``forget_value``);
+    None when no layer is an LSTM.
+    """
+    model = spec.get("model") or {}
+    lstm = [layer for layer in model.get("recurrent") or [] if layer.get("cell") == "lstm"]
+    setting = lstm[0].get("forget_bias", 1.0) if lstm else None
+    forget = (None if not lstm else "chrono" if setting == "chrono" else
+              "keras_default" if float(setting) == 1.0 else "value")
+    return {"embedding": bool(model.get("embedding")), "forget": forget,
+            "forget_value": setting if forget == "value" else None}

@@ -400,6 +400,9 @@ def number_figures(figures: dict, order: list[str]) -> None:
         figures[key].number = number
 
 
+from .smoothing import MIN_SMOOTHED_POINTS  # noqa: E402  (pure Python: no matplotlib)
+
+
 def build_context(record: dict, *, worksheet, header_overrides: dict | None, smoothing: float | None,
                   figures, facts) -> dict:
     """What a template sees: the run's facts (``f``), the header, the format and the figures."""
@@ -416,9 +419,12 @@ def build_context(record: dict, *, worksheet, header_overrides: dict | None, smo
         "f": facts,
         "program": {**program_facts(record), "code": program_code(record)},
         "figures": {key: {"src": f"figures/{fig.path.name}", "alt": fig.alt, "caption": fig.caption,
-                          "number": fig.number}
+                          "number": fig.number, "smoothed": fig.smoothed, "log_y": fig.log_y,
+                          "log_unsmoothed": fig.log_unsmoothed}
                     for key, fig in figures.items()},
         "smoothing": smoothing,
+        # The fewest epochs a figure draws a smoothed line for (report/smoothing.py says why).
+        "smoothing_min": MIN_SMOOTHED_POINTS,
         "notes": (spec.get("report") or {}).get("notes", ""),
     }
 

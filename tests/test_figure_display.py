@@ -1,0 +1,94 @@
+"""What the figures draw (issue 25, class 7): the measured series first, smoothing only where it means
+something, a log axis for a loss that falls over decades, legends off the data, nothing clipped, and
+each class once in the gate figure."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from labreport.record import migrate
+from labreport.report import figures
+from labreport.report.smoothing import MIN_SMOOTHED_POINTS, draws_smoothed, spans_decades
+from tests.records import DEFAULT_RUN
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The matplotlib figures the figure functions draw, kept after they are written."""
+    kept = []
+    save = figures.save_png
+    monkeypatch.setattr(figures, "save_png", lambda fig, path: (save(fig, path), kept.append(fig)))
+    monkeypatch.setattr(figures, "_DRAWN", type(figures._DRAWN)())  # draw each one, not a remembered copy
+    return kept
+
+
+def history(n: int, *, loss_end: float = 0.5) -> dict:
+    loss = [1.4 * (loss_end / 1.4) ** (i / max(n - 1, 1)) for i in range(n)]
+    return {"loss": loss, "val_loss": [v * 1.1 for v in loss],
+            "accuracy": [min(1.0, 0.25 + 0.1 * i) for i in range(n)],
+            "val_accuracy": [min(1.0, 0.25 + 0.12 * i) for i in range(n)]}
+
+
+def lines(fig):
+    return [line for ax in fig.axes for line in ax.get_lines() if line.get_xdata() is not None
+            and len(line.get_xdata()) > 2]
+
+
+def test_the_smoothing_threshold():
+    assert MIN_SMOOTHED_POINTS == 20
+    assert not draws_smoothed(12) and draws_smoothed(20)
+    assert spans_decades([1.39, 0.0006]) and not spans_decades([1.39, 0.5]) and not spans_decades([math.nan])
+
+
+@pytest.mark.parametrize("n, smoothed", [(5, False), (12, False), (25, True)])
+def test_a_short_curve_gets_no_smoothed_line_and_the_measured_one_is_primary(drawn, tmp_path, n, smoothed):
+    figure = figures.curve_figure(history(n), "accuracy", 0.6, tmp_path / "figures" / "a.png", title="t")
+    assert figure.smoothed is smoothed
+    curves = lines(drawn[0])
+    assert len(curves) == (4 if smoothed else 2)
+    measured = [line for line in curves if line.get_linestyle() == "-"]
+    assert len(measured) == 2 and all(line.get_linewidth() >= 1.5 and (line.get_alpha() or 1) == 1
+                                      for line in measured)
+    assert ("No smoothed line" in figure.alt) is not smoothed
+
+
+def test_a_loss_falling_over_decades_gets_a_log_axis(drawn, tmp_path):
+    steep = figures.curve_figure(history(12, loss_end=0.0006), "loss", 0.6, tmp_path / "figures" / "l.png", title="t")
+    shallow = figures.curve_figure(history(12), "loss", 0.6, tmp_path / "figures" / "m.png", title="t")
+    assert steep.log_y and drawn[0].axes[0].get_yscale() == "log" and "logarithmic" in steep.alt
+    assert not shallow.log_y and drawn[1].axes[0].get_yscale() == "linear"
+    # With enough epochs for smoothing, a log-axis loss still gets none: the average of values falling
+    # over decades lies above every recent point.
+    long = figures.curve_figure(history(30, loss_end=0.0006), "loss", 0.6, tmp_path / "figures" / "n.png", title="t")
+    assert long.log_y and long.log_unsmoothed and not long.smoothed and len(lines(drawn[2])) == 2
+
+
+def test_legends_cover_no_axes_and_no_label_is_clipped(drawn, tmp_path):
+    record = migrate(json.loads(DEFAULT_RUN.read_text(encoding="utf-8")))
+    figures.make_figures(record, tmp_path / "figures", 0.6,
+                         ["dataset", "accuracy", "loss", "curves", "batches", "compare_accuracy", "gradients", "gates"])
+    assert len(drawn) == 8
+    for fig in drawn:
+        renderer = fig.canvas.get_renderer()
+        width, height = fig.bbox.width, fig.bbox.height
+        for legend in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
+            box = legend.get_window_extent(renderer)
+            for ax in fig.axes:
+                assert not box.overlaps(ax.get_window_extent(renderer)), "a legend covers an axes' data area"
+        for ax in fig.axes:
+            for text in [ax.xaxis.label, ax.yaxis.label, ax.title]:
+                if text.get_text():
+                    box = text.get_window_extent(renderer)
+                    assert box.x0 >= -1 and box.y0 >= -1 and box.x1 <= width + 1 and box.y1 <= height + 1, text.get_text()
+
+
+def test_the_gate_figure_shows_each_class_once(drawn, tmp_path):
+    record = migrate(json.loads(DEFAULT_RUN.read_text(encoding="utf-8")))
+    gates = record["diagnostics"]["gates"]
+    assert [s["label"] for s in gates["sequences"]] == ["YY", "XX", "XX"]  # an older record: XX twice
+    figure = figures.gates_figure(gates, tmp_path / "figures" / "g.png")
+    assert [ax.get_ylabel() for ax in drawn[0].axes] == ["class YY", "class XX"]
+    assert "one per class (YY, XX)" in figure.alt
