@@ -389,6 +389,7 @@ CONTEXT_WORDS = {
     "figures": "figure key → `src`, `alt`, `caption`, `number`, for the figures the worksheet lists and the run "
                "has data for",
     "smoothing": "the smoothing weight used for the curves",
+    "smoothing_min": "the fewest epochs a figure draws a smoothed line for (report/smoothing.py)",
     "notes": "the spec's `report.notes`",
     "say": "the phrases (one macro per verdict): labreport's, with a course's `phrases.html.j2` in front",
 }
