@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from labreport.pipeline import apply_overrides, resolve_spec
-    from labreport.training import select_backend
+    from labreport.train.backend import select_backend
 
     spec, _ = resolve_spec(args.spec)
     spec = spec.model_copy(update={"training": spec.training.model_copy(update={"backend": args.backend})})
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     from labreport.data import load_dataset
     from labreport.diagnostics import compute_diagnostics
     from labreport.model import build_model
-    from labreport.report.worksheets import load_worksheet
+    from labreport.worksheets import load_worksheet
     from labreport.training import TrainedModel, input_shape
 
     dataset = load_dataset(spec.dataset, spec.training)

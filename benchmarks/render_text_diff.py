@@ -68,7 +68,10 @@ def visible_text(html: str) -> str:
 def write_texts(out: Path) -> None:
     """This interpreter's labreport: one text per fixture and format under ``out``."""
     from labreport.report.render import build_context, prepare_report, render_html
-    from labreport.report.worksheets import worksheet_names
+    try:
+        from labreport.worksheets import worksheet_names
+    except ImportError:  # a tree from before the formats moved below the spec (6fb2d8a)
+        from labreport.report.worksheets import worksheet_names
 
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:

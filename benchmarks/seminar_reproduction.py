@@ -96,7 +96,7 @@ def variant_spec(name: str, *, backend: str | None, patience: int, quick: bool):
 def worker(args) -> int:
     """One variant in this process: run it, print one JSON line."""
     spec = variant_spec(args.worker, backend=args.backend, patience=args.patience, quick=args.quick)
-    from labreport.training import select_backend
+    from labreport.train.backend import select_backend
     select_backend(spec.training.backend)  # Keras imported before the clock starts, as in vs_plain_keras.py
     from labreport.pipeline import run_experiment
 

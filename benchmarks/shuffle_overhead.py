@@ -28,7 +28,8 @@ def main() -> None:
     parser.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax", "torch"])
     args = parser.parse_args()
 
-    from labreport.training import inference_batch_size, input_shape, select_backend
+    from labreport.train.backend import select_backend
+    from labreport.training import inference_batch_size, input_shape
     select_backend(args.backend)
     import keras
 

@@ -172,7 +172,7 @@ def labreport_worker(args) -> dict:
     """The same configuration through labreport's run_experiment; returns its timings."""
     sys.path.insert(0, str(REPO))
     from labreport.pipeline import apply_overrides, resolve_spec
-    from labreport.training import select_backend
+    from labreport.train.backend import select_backend
 
     spec, _ = resolve_spec(args.spec)
     if spec.training.backend != args.backend:

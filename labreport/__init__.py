@@ -10,7 +10,7 @@ From a notebook::
 Importing labreport does not import TensorFlow; training does.
 """
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402,F401  (the one version string)
 
 from .errors import (  # noqa: E402
     DataError,

@@ -17,7 +17,7 @@ from typing import List, Optional
 
 import typer
 
-from .data import registry as _sources
+from .sources import registry as _sources
 from .errors import LabreportError
 
 app = typer.Typer(
@@ -45,7 +45,7 @@ def _plural(count: int, noun: str) -> str:
 
 def _version_callback(value: bool) -> None:
     if value:
-        from . import __version__
+        from ._version import __version__
         typer.echo(f"labreport {__version__}")
         raise typer.Exit()
 
@@ -97,6 +97,8 @@ def run_command(
         f"Done: {result.pdf_path} (test accuracy {main['test']['accuracy']:.4f}{evaluated}, "
         f"{_plural(len(main['history']['loss']), 'epoch')}{stopped}, {what})"
     )
+    typer.echo(f"  beside it: {result.html_path.name}, program.py and program.ipynb (the program to attach), "
+               f"run.json and history.csv")
 
 
 @app.command("render")
@@ -104,7 +106,7 @@ def render_command(
     source: str = typer.Argument(..., metavar="RUN_DIR_OR_SPEC",
                                  help="A run folder holding run.json (or run.json itself), or a spec file or shipped "
                                       "experiment's name: its saved run, with the spec's current report fields."),
-    worksheet: Optional[str] = typer.Option(None, "--worksheet", "-w", help="The worksheet format: a folder under templates/formats (exp13 by default; see README, Worksheet formats)."),
+    worksheet: Optional[str] = typer.Option(None, "--worksheet", "-w", help="The worksheet format: a folder under templates/formats (exp13 by default; `labreport list` and docs/students/formats.md describe them)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="RUN_DIR: write the report here instead of the run folder. "
                                             "SPEC: the output folder the spec was run with (default ./output)."),
@@ -117,20 +119,17 @@ def render_command(
 ) -> None:
     """Write the report again from a saved run, without training."""
     try:
+        from .pipeline import render_source
         header = {"student_name": student} if student is not None else None
-        path = Path(source)
-        if path.is_dir() or path.suffix == ".json":
-            from .report import render_report
-            folder = path.parent if path.suffix == ".json" else path
-            rendered = render_report(folder, worksheet=worksheet, header=header, smoothing=smoothing, out_dir=out,
-                                     template=template, template_dir=template_dir)
-        else:
-            from .pipeline import render_saved_run
-            rendered = render_saved_run(source, out_dir=out or Path("output"), worksheet=worksheet, header=header,
-                                        smoothing=smoothing, log=typer.echo)
+        rendered = render_source(source, out_dir=out, worksheet=worksheet, header=header, smoothing=smoothing,
+                                 template=template, template_dir=template_dir, log=typer.echo)
     except LabreportError as error:
         _fail(error)
     typer.echo(f"Done: {rendered.pdf_path} ({rendered.seconds:.1f} s)")
+    if rendered.replaced_worksheet:
+        typer.echo(f"  It replaced the {rendered.replaced_worksheet} report there (a run folder holds one "
+                   f"report.pdf); `--out DIR` writes another format beside it, and `labreport run` writes "
+                   f"the spec's format back.")
 
 
 @app.command("export")
@@ -220,16 +219,18 @@ def list_command() -> None:
 
 @app.command("validate")
 def validate_command(
-    specs: List[Path] = typer.Argument(..., help="Spec files to check."),
+    specs: List[str] = typer.Argument(..., metavar="SPEC...", help="Spec files, or shipped experiments' names, to check."),
 ) -> None:
     """Check specs without training."""
     from .pipeline import check_spec
     from .plan import describe_plan, plan_model
     from .spec import load_spec
+    from .spec_files import spec_path
 
     failed = 0
-    for path in specs:
+    for name in specs:
         try:
+            path = spec_path(name)
             spec = load_spec(path)
             missing = check_spec(spec, path)  # what `run` checks before training, with the same messages
         except LabreportError as error:
@@ -241,8 +242,8 @@ def validate_command(
                    f"{spec.training.epochs} epochs)")
         for line in describe_plan(spec, plan_model(spec)):
             typer.echo(line)
-        for path in missing:
-            typer.echo(f"  note: {path}: not there yet; `labreport run` reads it")
+        for data_path in missing:
+            typer.echo(f"  note: {data_path}: not there yet; `labreport run` reads it")
     if failed:
         raise typer.Exit(2)
     if len(specs) == 1:
@@ -252,7 +253,7 @@ def validate_command(
 @app.command("init")
 def init_command(
     name: str = typer.Argument("my_experiment", help="Name of the experiment; writes NAME.yaml here."),
-    worksheet: str = typer.Option("exp13", "--worksheet", "-w", help="The worksheet format: a folder under templates/formats (exp13 by default; see README, Worksheet formats)."),
+    worksheet: str = typer.Option("exp13", "--worksheet", "-w", help="The worksheet format: a folder under templates/formats (exp13 by default; `labreport list` and docs/students/formats.md describe them)."),
     dataset: str = typer.Option(_sources.DEFAULT_SOURCE, "--dataset", "-d", help=f"{_sources.names_text()}."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing NAME.yaml."),
 ) -> None:

@@ -160,9 +160,9 @@ REPORT_PATH_KEYS = ("template", "template_dir")
 
 def path_fields(dataset_source: str | None = None) -> tuple[tuple[str, str], ...]:
     """(section, key) of the spec fields that name files or folders a spec reads: the dataset keys its
-    source declares (labreport/data/registry.py; every source's for None or an unknown source) and the
+    source declares (labreport/sources/registry.py; every source's for None or an unknown source) and the
     report's templates."""
-    from .data import registry
+    from .sources import registry
 
     return (*(("dataset", key) for key in registry.file_keys(dataset_source)),
             *(("report", key) for key in REPORT_PATH_KEYS))

@@ -1,16 +1,13 @@
-"""Fingerprints: has anything that decides a run's numbers, or its report, changed since it was saved?
+"""The training fingerprint: has anything that decides a run's numbers changed since it was saved?
 
-The training fingerprint is the sha256 of the spec's training fields with each
-data path replaced by what the file holds (its size and sha256, so that a
-moved or renamed copy of the same data reuses the run), plus the labreport
-and Keras versions and the order of the training batches (``BATCH_ORDER``: a run
-trained in another order has other numbers).  Generated data is described by its
-parameters and seed, which are training fields already.
-
-The report fingerprint is the sha256 of the report fields a report was
-rendered with (plus a custom template's content and labreport's version), so
-that `labreport batch --check` can tell a report that only needs rendering
-again from one that is up to date.
+It is the sha256 of the spec's training fields with each data path replaced by
+what the file holds (its size and sha256, so that a moved or renamed copy of the
+same data reuses the run), plus the Keras version, the order of the training
+batches (``BATCH_ORDER``: a run trained in another order has other numbers) and
+a digest of labreport's training code (``TRAINING_STAGE_SOURCES``: a run made by
+other training code is not reused).  Generated data is described by its
+parameters and seed, which are training fields already.  The report's own
+fingerprint is report/sections.py's; saved_run.py compares a saved run with both.
 
 Content hashes of data files are cached by path, size and modification time
 in ``$XDG_CACHE_HOME/labreport/hashes.json`` (default ``~/.cache``): a 50 MB
@@ -20,6 +17,7 @@ file is read once, not on every run.  Nothing here imports TensorFlow or Keras.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -28,11 +26,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
 from .atomic import write_atomic
 from .errors import LabreportError
 from .containment import DATA_FOLDER_ENTRIES
-from .data import registry
+from .sources import registry
 from .safe_io import DATA_BYTES, UnreadableFile
 
 CACHE_FORMAT = 1
@@ -43,11 +40,51 @@ _RACY_SECONDS = 2.0
 # runs saved before this order (Keras' fit(shuffle=True), one order repeated every epoch on TensorFlow) train again.
 BATCH_ORDER = "numpy default_rng([training.seed, epoch]).permutation, every epoch"
 
+# The code that decides a run's numbers: the data loaders, the model builder, the trainer and the probes
+# recorded with the run (paths relative to the package).  A saved run or a checkpoint is reused only when this
+# code is the code that made it: its digest (training_code_digest) is part of both fingerprints.  We chose a
+# digest over a hand-bumped "training version" constant because a constant is forgotten exactly when a change
+# looks harmless (a new default, a reordered shuffle), and a stale run then prints numbers its program would
+# not reproduce; the digest reads the syntax tree without docstrings, so comments and docstrings do not count,
+# and a change that does not change numbers costs one retraining, never a wrong report.  A test
+# (tests/test_fingerprint.py) fails when the training stage imports a labreport module missing from this list.
+TRAINING_STAGE_SOURCES = ("data", "sources", "train", "training.py", "model.py", "cells.py", "diagnostics.py")
+
 
 @dataclass(frozen=True)
 class Fingerprint:
     sha256: str
     inputs: dict  # what was hashed, kept in run.json to say what changed
+
+
+def training_stage_files() -> list[Path]:
+    """The Python files of TRAINING_STAGE_SOURCES, sorted by their path in the package."""
+    package = Path(__file__).resolve().parent
+    files = []
+    for name in TRAINING_STAGE_SOURCES:
+        path = package / name
+        files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return sorted(files, key=lambda file: file.relative_to(package).as_posix())
+
+
+@functools.lru_cache(maxsize=1)
+def training_code_digest() -> str:
+    """sha256 of the training stage's code, as syntax trees without docstrings (see TRAINING_STAGE_SOURCES)."""
+    import ast
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in training_stage_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                    and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                node.body = body[1:] or [ast.Pass()]
+        digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
+        digest.update(ast.dump(tree, annotate_fields=False).encode("utf-8") + b"\0")
+    return digest.hexdigest()
 
 
 def _digest(value) -> str:
@@ -185,86 +222,13 @@ def training_fingerprint(spec, cache: HashCache | None = None) -> Fingerprint:
         dataset.pop(field, None)
     if paths:
         dataset["content"] = {field: path_identity(path, cache) for field, path in paths.items()}
-    inputs = {"training": fields, "versions": {"labreport": __version__, "keras": keras_version()},
-              "procedure": {"batch_order": BATCH_ORDER}}
+    # labreport's version is recorded in run.json's versions, not fingerprinted: a release that changes no
+    # training code (the words, the figures) keeps saved runs; the training code's own digest decides.
+    inputs = {"training": fields, "versions": {"keras": keras_version()},
+              "procedure": {"batch_order": BATCH_ORDER, "training_code": training_code_digest()}}
     if owned_cache:
         cache.save()
     return Fingerprint(_digest(inputs), inputs)
-
-
-def report_sections_of_record(record: dict) -> dict:
-    """The report fields (name, description, header, report) a run record's report shows."""
-    from .spec import REPORT_SECTIONS
-    spec = record.get("spec") or {}
-    sections = {key: copy.deepcopy(spec.get(key)) for key in REPORT_SECTIONS}
-    sections["name"] = sections["name"] or record.get("experiment")
-    if sections["description"] is None:
-        sections["description"] = record.get("description", "")
-    return sections
-
-
-def apply_report_overrides(sections: dict, *, worksheet: str | None = None, template: str | Path | None = None,
-                           header: dict | None = None, smoothing: float | None = None) -> dict:
-    """Report fields with command-line (or roster) overrides applied; a new dict."""
-    sections = copy.deepcopy(sections)
-    report = dict(sections.get("report") or {})
-    if worksheet is not None:
-        report["worksheet"] = worksheet
-    if template is not None:
-        report["template"] = str(template)
-    if smoothing is not None:
-        report["smoothing"] = float(smoothing)
-    sections["report"] = report
-    if header:
-        sections["header"] = {**(sections.get("header") or {}),
-                              **{key: value for key, value in header.items() if value is not None}}
-    return sections
-
-
-def _folder_digest(folder: Path, suffixes: tuple[str, ...] | None = None) -> str:
-    """sha256 over the names and contents of the template files below a folder (hidden ones skipped).
-
-    The files are those a render may read (containment.py: inside the folder, regular, bounded in number
-    and size), so a FIFO, /dev/zero or /usr named as a template folder is refused in a second, not hashed
-    for minutes; the render itself then refuses it by name.
-    """
-    from .containment import FOLDER_BYTES, FOLDER_SUFFIXES, Refused, read_folder_files, template_folder_files
-
-    digest = hashlib.sha256()
-    try:
-        files = read_folder_files(template_folder_files(folder, suffixes=suffixes or FOLDER_SUFFIXES), FOLDER_BYTES)
-    except (Refused, OSError) as exc:
-        return f"unreadable: {exc}"
-    for name, data in files.items():
-        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(data)
-    return digest.hexdigest()
-
-
-def words_fingerprint(template_dir: str | None = None) -> dict:
-    """What decides a report's words: the shipped templates (phrases, formats), a course folder, the facts' version."""
-    from .facts import FACTS_VERSION
-    from .resources import templates_dir
-    # Every shipped file (a format.yaml chooses the figures); a course's: the files a render can read.
-    return {"shipped": _folder_digest(templates_dir(), suffixes=("",)), "facts": FACTS_VERSION,
-            "course": _folder_digest(Path(template_dir)) if template_dir else None}
-
-
-def report_fingerprint(sections: dict) -> str:
-    """The fingerprint of a report: its fields, its templates' text (the words), the facts' version, labreport's."""
-    report = sections.get("report") or {}
-    template = report.get("template")
-    template_sha = None
-    if template:
-        from .containment import Refused, template_file
-        from .safe_io import TEMPLATE_BYTES, read_bounded
-        try:
-            # Bounded as the loader reads it: a FIFO never hangs, /dev/zero never fills memory.
-            template_sha = hashlib.sha256(read_bounded(template_file(template), TEMPLATE_BYTES)).hexdigest()
-        except (Refused, UnreadableFile, OSError) as exc:
-            template_sha = f"unreadable: {exc}"
-    return _digest({"fields": sections, "template": template_sha, "words": words_fingerprint(report.get("template_dir")),
-                    "labreport": __version__})
 
 
 # --------------------------------------------------------------------------- what changed
@@ -288,47 +252,3 @@ def describe_changes(old, new, prefix: str = "", limit: int = 3) -> list[str]:
 
     walk(old, new, prefix)
     return changes
-
-
-@dataclass(frozen=True)
-class SavedRunState:
-    """How a saved run compares with a spec: what, if anything, must be done again, and why."""
-
-    needs_training: bool
-    needs_render: bool
-    reason: str  # empty when up to date
-    record: dict | None = None
-
-    @property
-    def up_to_date(self) -> bool:
-        return not (self.needs_training or self.needs_render)
-
-
-def saved_run_state(spec, run_dir: Path, fingerprint: Fingerprint, *, report_pdf: str = "report.pdf") -> SavedRunState:
-    """Compare the run saved in ``run_dir`` with ``spec`` (whose training fingerprint is given)."""
-    from .record import RUN_RECORD_NAME, read_run_record
-
-    run_dir = Path(run_dir)
-    if not (run_dir / RUN_RECORD_NAME).is_file():
-        return SavedRunState(True, True, f"not run yet: no {RUN_RECORD_NAME} in {run_dir}")
-    try:
-        record = read_run_record(run_dir)
-    except LabreportError as error:
-        return SavedRunState(True, True, f"the saved run cannot be read ({error.message})")
-    saved = record.get("fingerprint")
-    if saved is None:
-        return SavedRunState(True, True, "the saved run has no fingerprint (saved by an older labreport)", record)
-    if saved != fingerprint.sha256:
-        before = record.get("fingerprint_inputs") or {}
-        changes = (describe_changes(before.get("training"), fingerprint.inputs["training"])
-                   + describe_changes(before.get("versions"), fingerprint.inputs["versions"], "versions")
-                   + describe_changes(before.get("procedure"), fingerprint.inputs["procedure"], "procedure"))
-        return SavedRunState(True, True, "training changed: " + ("; ".join(changes) or "fingerprint differs"), record)
-    wanted = spec.report_fields()
-    if record.get("report_fingerprint") != report_fingerprint(wanted):
-        changes = describe_changes(report_sections_of_record(record), wanted)
-        detail = "; ".join(changes) or "the template or labreport's version changed"
-        return SavedRunState(False, True, f"report fields changed: {detail}", record)
-    if not (run_dir / report_pdf).is_file():
-        return SavedRunState(False, True, f"{report_pdf} is missing", record)
-    return SavedRunState(False, False, "", record)

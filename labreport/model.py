@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUMMARY_WIDTH = 90  # fixed so the summary text in run.json is the same on every terminal
+from .cells import CELL_LAYERS
 
-CELL_LAYERS = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
-CELL_TITLES = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}
+SUMMARY_WIDTH = 90  # fixed so the summary text in run.json is the same on every terminal
 
 
 @dataclass(frozen=True)

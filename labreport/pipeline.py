@@ -17,19 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
+from ._version import __version__
 from .atomic import OUTPUT_ERRNOS, check_inside, output_error
-from .data import registry
+from .sources import registry
 from .errors import LabreportError, OptionError, OutputError, RenderError, SpecError, TrainingError
-from .fingerprint import report_fingerprint, saved_run_state, training_fingerprint
+from .fingerprint import training_fingerprint
+from .report.sections import report_fingerprint
+from .saved_run import saved_run_state
 from .output_lock import output_folder_lock
-from .resources import shipped_experiments
+from .spec_files import DEFAULT_EXPERIMENT, resolve_spec  # re-exported: callers and tests import them from here
 from .record import CLASSIFICATION, RUN_RECORD_NAME, main_run, read_run_record, to_record, write_run_record
 from .safe_io import resolved
-from .spec import EarlyStoppingSpec, ExperimentSpec, limit_problems, load_spec
+from .spec import EarlyStoppingSpec, ExperimentSpec, limit_problems
 from .train.run_files import CHECKPOINT_DIR  # no Keras: the pipeline must not import TensorFlow
 
-DEFAULT_EXPERIMENT = "remember_important_tasks"
 
 
 @dataclass
@@ -66,25 +67,6 @@ class RunResult:
 def _data_uri(path: Path) -> str:
     import base64
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
-
-
-def resolve_spec(spec_ref: str | Path | ExperimentSpec | None) -> tuple[ExperimentSpec, Path | None]:
-    """A spec object, a YAML path or a shipped experiment's name → (spec, its file)."""
-    if isinstance(spec_ref, ExperimentSpec):
-        return spec_ref, None
-    shipped = shipped_experiments()
-    if spec_ref is None:
-        spec_ref = DEFAULT_EXPERIMENT
-    path = Path(spec_ref)
-    if not path.exists() and str(spec_ref) in shipped:
-        path = shipped[str(spec_ref)]
-    elif not path.exists():
-        names = ", ".join(shipped) or "none"
-        raise SpecError(
-            spec_ref, ["no such file, and not the name of a shipped experiment"],
-            hint=f"Shipped experiments: {names}. `labreport list` describes them.",
-        )
-    return load_spec(path), path
 
 
 def apply_overrides(spec: ExperimentSpec, *, epochs: int | None = None, data: str | None = None,
@@ -168,7 +150,7 @@ def versions(backend: str) -> dict:
 def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "bar",
                      log: Callable[[str], None] = print) -> dict:
     """Train the spec's model and its baselines; return the run record (not yet written)."""
-    from .training import select_backend
+    from .train.backend import select_backend
     select_backend(spec.training.backend)
 
     from .data import load_dataset
@@ -201,7 +183,10 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         log(f"  test accuracy {main.test['accuracy']:.4f}, test loss {main.test['loss']:.4f}")
     baselines = []
     for cell in spec.baseline_cells():
-        log(f"Training the {cell} baseline (same data, embedding, units, optimiser, epochs, seed)...")
+        # What a baseline keeps and what it cannot keep (an LSTM's forget-gate setting) is the report's to
+        # state (facts.outcome.setting_differences); the progress line says only what is always true.
+        log(f"Training the {cell} baseline (same data, embedding, units, optimiser, epochs and seed; "
+            "settings only an LSTM has do not carry over)...")
         baseline = train_one(spec, dataset, cell=cell, work_dir=run_dir, progress=progress, log=log)
         if baseline.diverged:
             log(f"  loss became {baseline.stopped['value']} at epoch {baseline.stopped['epoch']}, batch "
@@ -285,6 +270,9 @@ def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, forc
             "Use --force to retrain.")
         from .report import render_report
         rendered = render_report(run_dir, report_fields=spec.report_fields(), spec_text=spec_text)
+        if rendered.replaced_worksheet:
+            log(f"  report.pdf is the spec's {spec.report.worksheet} format again; it replaced the "
+                f"{rendered.replaced_worksheet} report that `labreport render --worksheet` wrote there.")
         saved = read_run_record(run_dir)
         from .export import write_program_files
         write_program_files(run_dir, saved["spec"])  # a run saved before the program was written has none
@@ -304,6 +292,7 @@ def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, forc
         write_run_record(run_dir, record)
         record_written = True
         # The run's program in plain Keras, from the spec run.json holds (no Keras needed to write it).
+        log(f"Writing {run_dir / 'program.py'} and program.ipynb, then the figures, report.html and report.pdf...")
         from .export import write_program_files
         write_program_files(run_dir, record.spec)
         # Only now, with the run record safe, are the checkpoints no longer needed.
@@ -331,7 +320,7 @@ def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, forc
 
 
 def nan_loss_error(spec: ExperimentSpec, stopped: dict, run_dir: Path) -> TrainingError:
-    from .model import CELL_TITLES
+    from .cells import CELL_TITLES
     from .errors import NanLossError
 
     cell = spec.model.recurrent[0].cell
@@ -481,3 +470,35 @@ def render_saved_run(spec: str | Path | ExperimentSpec | None, *, out_dir: str |
     spec_text = _spec_text(spec, spec_path, spec_text)
     return render_report(run_dir, report_fields=spec.report_fields(), spec_text=spec_text,
                          worksheet=worksheet, header=header, smoothing=smoothing)
+
+
+# What `labreport render` reads; a file with another suffix (a report.pdf, a program.py) is refused with
+# what render expects rather than read as YAML.
+_RENDERABLE_SUFFIXES = {".yaml", ".yml", ".json", ""}
+
+
+def render_source(source: str | Path, *, out_dir: str | Path | None = None, worksheet: str | None = None,
+                  header: dict | None = None, smoothing: float | None = None,
+                  template: str | Path | None = None, template_dir: str | Path | None = None,
+                  log: Callable[[str], None] = print):
+    """`labreport render SOURCE`: a run folder, its run.json, a spec file or a shipped experiment's name."""
+    from .report import render_report
+
+    path = Path(source)
+    if path.is_dir() or path.suffix == ".json":
+        folder = path.parent if path.suffix == ".json" else path
+        return render_report(folder, worksheet=worksheet, header=header, smoothing=smoothing, out_dir=out_dir,
+                             template=template, template_dir=template_dir)
+    if path.suffix.lower() not in _RENDERABLE_SUFFIXES:
+        raise OptionError(
+            f"{source}: `labreport render` reads a run folder (the folder holding run.json), its run.json, "
+            f"or an experiment spec (.yaml) or shipped experiment's name, not a {path.suffix} file.",
+            hint="For a run made with `labreport run SPEC`, pass the run folder (e.g. output/<experiment name>) "
+                 "or SPEC itself.",
+        )
+    for option, value in (("--template", template), ("--template-dir", template_dir)):
+        if value is not None:
+            raise OptionError(f"{option} goes with a run folder; for a spec, set it in the spec's report section.")
+    return render_saved_run(source, out_dir=out_dir or Path("output"), worksheet=worksheet, header=header,
+                            smoothing=smoothing, log=log)
+

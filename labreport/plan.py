@@ -11,8 +11,8 @@ import math
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from .data import registry
-from .model import CELL_TITLES
+from .cells import CELL_TITLES
+from .sources import registry
 
 # Seconds per (batch × time step) on a 2-core x86-64 CPU with TensorFlow 2.21:
 # a fixed cost per step (op dispatch), a cost per sequence in the batch, and

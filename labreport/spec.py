@@ -17,19 +17,28 @@ from typing import Annotated, Any, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError, field_validator, model_validator
 
-from .data import registry as _sources
+from .sources import registry as _sources
 from .errors import SpecError
-from .spec_fields import Float, Int, OptionalFloat, OptionalInt, _not_yes_no, _Section  # noqa: F401 (re-exported)
+from .spec_fields import (  # noqa: F401 (re-exported)
+    LARGE_RUNS_VARIABLE,
+    Float,
+    Int,
+    OptionalFloat,
+    OptionalInt,
+    _amount,
+    _not_yes_no,
+    _Section,
+)
 
 CellName = Literal["lstm", "gru", "simple_rnn"]
 
 
 def _worksheet_name(value):
-    # The formats are the folders under templates/formats (report/worksheets.py): a new
+    # The formats are the folders under templates/formats (worksheets.py): a new
     # folder is a new choice here and in the JSON Schema, with no change to this file.
     from pydantic_core import PydanticCustomError
 
-    from .report.worksheets import worksheet_names
+    from .worksheets import worksheet_names
     names = worksheet_names()
     if not isinstance(value, str) or value not in names:
         quoted = [repr(name) for name in names]
@@ -40,7 +49,7 @@ def _worksheet_name(value):
 
 
 def _worksheet_schema(schema: dict) -> None:
-    from .report.worksheets import worksheet_names
+    from .worksheets import worksheet_names
     schema["enum"] = list(worksheet_names())
 
 
@@ -64,7 +73,7 @@ REPORT_SECTIONS = ("name", "description", "header", "report")
 
 def dataset_union():
     """The dataset section's type: the registered sources' spec models, told apart by ``source``
-    (labreport/data/registry.py; each source module declares its model)."""
+    (labreport/sources/registry.py; each source module declares its model)."""
     models = tuple(source.spec_model for source in _sources.sources())
     return Union[models] if len(models) > 1 else models[0]
 
@@ -673,7 +682,6 @@ def validate_spec(data: Any, path: Path | str = "<spec>", *, default_name: str |
 
 # Values no lab exercise needs; each costs hours, memory or pages beyond them.  A real
 # large run sets LABREPORT_ALLOW_LARGE_RUNS=1, which raises every limit to its hard cap.
-LARGE_RUNS_VARIABLE = "LABREPORT_ALLOW_LARGE_RUNS"
 # key: (limit, hard cap even with LABREPORT_ALLOW_LARGE_RUNS, what one is)
 SPEC_LIMITS = {
     "training.epochs": (2_000, 1_000_000, "epochs"),  # as many as a report renders by default (record.MAX_EPOCHS)
@@ -748,13 +756,6 @@ def dotted_get(data, dotted: str):
             return None
         value = value.get(part)
     return value
-
-
-def _amount(number: int) -> str:
-    """A number as a person reads it; one of 400 digits as '10^399-ish', not 400 digits."""
-    if abs(number) < 10**15:
-        return f"{number:,}"
-    return f"about 10^{len(str(abs(number))) - 1}"
 
 
 def load_spec(path: Path | str) -> ExperimentSpec:

@@ -1,8 +1,8 @@
 """The spec's building blocks, shared by spec.py and the data sources' own spec models
-(labreport/data/sources/): a section's base model and numbers that refuse yes/no.
+(labreport/sources/): a section's base model and numbers that refuse yes/no.
 
 Here, not in spec.py, because spec.py builds its dataset union from the sources' models
-(labreport/data/registry.py): a source module imports these, never spec.py.
+(labreport/sources/registry.py): a source module imports these, never spec.py.
 """
 
 from __future__ import annotations
@@ -60,3 +60,15 @@ PADDING_HELP = (
     "words); post: after it (read through, with no mask)."
 )
 TRUNCATING_HELP = "pre: cut a longer text's start (keep its last words); post: cut its end."
+
+
+# A real large run sets this variable to raise every spec limit to its hard cap (spec.SPEC_LIMITS, and a
+# source's own limits).
+LARGE_RUNS_VARIABLE = "LABREPORT_ALLOW_LARGE_RUNS"
+
+
+def _amount(number: int) -> str:
+    """A number as a person reads it; one of 400 digits as '10^399-ish', not 400 digits."""
+    if abs(number) < 10**15:
+        return f"{number:,}"
+    return f"about 10^{len(str(abs(number))) - 1}"

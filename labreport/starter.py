@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from .data import registry
+from .sources import registry
 from .errors import OptionError
 from .safe_io import reserved_on_windows
 from .spec import (
@@ -58,7 +58,7 @@ def starter_spec(name: str, *, worksheet: str = "exp13", dataset: str = registry
     if dataset not in names:
         raise OptionError(f"--dataset '{dataset}' is unknown; allowed values: {', '.join(names)}.")
     source = registry.get(dataset)
-    from .report.worksheets import WORKSHEETS
+    from .worksheets import WORKSHEETS
     if worksheet not in WORKSHEETS:
         raise OptionError(f"--worksheet '{worksheet}' is unknown; allowed values: {', '.join(WORKSHEETS)}.")
     # Required fields need a value in the starter: the source's example (the ones a user edits).

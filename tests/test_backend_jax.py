@@ -67,7 +67,7 @@ def test_tiny_run_on_the_jax_backend(tmp_path):
 
 def test_jax_backend_choice_reaches_keras(tmp_path):
     """select_backend('jax') before the first Keras import gives Keras' JAX backend."""
-    code = ("from labreport.training import select_backend; select_backend('jax'); "
+    code = ("from labreport.train.backend import select_backend; select_backend('jax'); "
             "import keras; print(keras.backend.backend())")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("KERAS_BACKEND", None)

@@ -85,7 +85,7 @@ def test_torch_gradient_norms_match_tensorflows(tmp_path):
     code = """
 import json, sys
 import numpy as np
-from labreport.training import select_backend
+from labreport.train.backend import select_backend
 select_backend(sys.argv[1])
 import keras
 from labreport.diagnostics import step_gradient_norms
@@ -114,7 +114,7 @@ print(json.dumps(step_gradient_norms(model, x, y)))
 
 @_NO_TORCH
 def test_the_torch_backend_trains_on_one_thread_unless_told_otherwise():
-    code = ("from labreport.training import select_backend; select_backend('torch'); "
+    code = ("from labreport.train.backend import select_backend; select_backend('torch'); "
             "import torch; print(torch.get_num_threads())")
     env = _env()
     env.pop("OMP_NUM_THREADS", None)

@@ -287,22 +287,23 @@ def test_an_unreachable_scheduler_is_one_paragraph_and_exit_1(tmp_path, monkeypa
     assert time.monotonic() - started < 60
 
 
-# --------------------------------------------------------------------------- the README's cluster section
+# --------------------------------------------------------------------------- the cluster page of the docs
+
+REPO = Path(__file__).resolve().parents[1]
 
 
-def _readme_section() -> str:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    return readme.split("### A course on a cluster (Dask)", 1)[1].split("\n## ", 1)[0]
+def _dask_page() -> str:
+    return (REPO / "docs" / "instructors" / "dask.md").read_text(encoding="utf-8")
 
 
-def test_the_readme_s_slurm_example_uses_the_library_as_it_is():
+def test_the_docs_slurm_example_uses_the_library_as_it_is():
     import ast
     import inspect
 
     import labreport.batch
     from labreport.batch import ExecutorOptions
 
-    section = _readme_section()
+    section = _dask_page()
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     tree = ast.parse(code)
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
@@ -314,16 +315,17 @@ def test_the_readme_s_slurm_example_uses_the_library_as_it_is():
     assert calls["run_batch"] <= set(inspect.signature(labreport.batch.run_batch).parameters)
 
 
-def test_every_batch_option_the_readme_and_the_workflow_use_exists():
+def test_every_batch_option_the_docs_and_the_workflow_use_exists():
     import typer.main
 
     command = typer.main.get_command(app).commands["batch"]
     known = {option for parameter in command.params for option in parameter.opts}
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    workflow = (Path(__file__).resolve().parents[1] / ".github" / "workflows" / "reports.yml").read_text(
-        encoding="utf-8")
+    texts = [(REPO / "README.md").read_text(encoding="utf-8"),
+             (REPO / ".github" / "workflows" / "reports.yml").read_text(encoding="utf-8")]
+    texts += [page.read_text(encoding="utf-8") for page in sorted((REPO / "docs").rglob("*.md"))
+              if "reference" not in page.parts]  # the generated reference lists the options themselves
     used = set()
-    for text in (readme, workflow):
+    for text in texts:
         for line in text.splitlines():
             if "labreport batch" in line:
                 used.update(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", line.split("labreport batch", 1)[1]))

@@ -28,7 +28,7 @@ WORKER = r"""
 import json, sys
 from pathlib import Path
 import numpy as np
-from labreport.training import select_backend
+from labreport.train.backend import select_backend
 select_backend(sys.argv[1])
 import keras
 from labreport.train.callbacks import BestEpochStopping, EpochCheckpoint, HistoryRecorder

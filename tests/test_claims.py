@@ -171,7 +171,7 @@ RECORDS = records()
 
 
 def worksheet_names() -> tuple[str, ...]:
-    from labreport.report.worksheets import worksheet_names as names
+    from labreport.worksheets import worksheet_names as names
     return names()
 
 

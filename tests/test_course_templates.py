@@ -9,7 +9,7 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from labreport.fingerprint import report_fingerprint, report_sections_of_record
+from labreport.report.sections import report_fingerprint, report_sections_of_record
 from labreport.report import render_report
 
 

@@ -12,7 +12,7 @@ import pytest
 from labreport.data.csv_text import load
 from labreport.data.text import standardize
 from labreport.errors import DataError
-from labreport.data.sources.csv import CsvDataset
+from labreport.sources.csv import CsvDataset
 from labreport.spec import TrainingSpec
 
 POSITIVE = [

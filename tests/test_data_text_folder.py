@@ -10,7 +10,7 @@ import pytest
 
 from labreport.data.text_folder import load
 from labreport.errors import DataError
-from labreport.data.sources.text_folder import TextFolderDataset
+from labreport.sources.text_folder import TextFolderDataset
 from labreport.spec import TrainingSpec
 
 WORDS = {"neg": "awful boring bad <br /> waste", "pos": "great wonderful, loved it!", "unsup": "no label"}

@@ -230,7 +230,7 @@ WORKER = r"""
 import json, math, sys
 from pathlib import Path
 import numpy as np
-from labreport.training import select_backend
+from labreport.train.backend import select_backend
 select_backend(sys.argv[1])
 from labreport.pipeline import run_experiment, train_experiment
 from labreport.spec import validate_spec

@@ -205,10 +205,36 @@ def test_validate_reports_every_file_and_exits_2(workdir):
     lines = result.output.splitlines()
     # Between the first and the last two lines: the valid spec's plan.
     assert lines[0] == "good.yaml: valid (tiny: generated data, lstm, 2 epochs)"
-    assert lines[-2:] == [
+    assert lines[-3:] == [
         "Error: bad.yaml: training.epochs: input should be greater than or equal to 1 (got 0)",
-        "Error: missing.yaml: file not found",
+        "Error: missing.yaml: no such file, and not the name of a shipped experiment",
+        "Shipped experiments: imdb_assignment7, imdb_csv, imdb_seminar, imdb_text_folder, "
+        "remember_important_tasks. `labreport list` describes them.",
     ]
+
+
+def test_every_command_that_takes_a_spec_takes_a_shipped_name(workdir):
+    """`run`, `render`, `export` and `validate` all accept what `labreport list` names."""
+    result = invoke("validate", "remember_important_tasks")
+    assert result.exit_code == 0, result.output
+    assert "experiments/remember_important_tasks.yaml: valid (remember_important_tasks:" in result.output
+    assert result.output.splitlines()[-1] == "Next: labreport run remember_important_tasks"
+    result = invoke("export", "remember_important_tasks", "--out", "exported")
+    assert result.exit_code == 0, result.output
+    result = invoke("render", "remember_important_tasks")  # no saved run: the message says so, by name
+    assert result.exit_code == 2
+    assert "remember_important_tasks.yaml: no saved run to render" in result.output
+
+
+def test_render_of_a_report_pdf_says_what_render_reads(workdir):
+    (workdir / "report.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\n")
+    with nothing_written(workdir):
+        result = invoke("render", "report.pdf")
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        "Error: report.pdf: `labreport render` reads a run folder (the folder holding run.json), its run.json, "
+        "or an experiment spec (.yaml) or shipped experiment's name, not a .pdf file.")
+    assert "Traceback" not in result.output
 
 
 def test_debug_shows_the_traceback(workdir):
@@ -352,8 +378,8 @@ def test_run_folder_name_taken_by_a_file(workdir):
 
 # --------------------------------------------------------------------------- a new user's mistakes
 #
-# Each is listed, with this exact message, in the README's Troubleshooting
-# section; a change to a message must change both.
+# Each is listed, with this exact message, in docs/troubleshooting.md ("A new user's
+# mistakes"); a change to a message must change both.
 
 NEW_USER_MISTAKES = [
     ("typo-in-a-key", {"spec.yaml": "name: x\ntraining:\n  epoch: 5\n"}, ["run", "spec.yaml"], 2,
@@ -446,10 +472,10 @@ def test_a_new_users_mistakes_get_a_clear_message(workdir, files, args, exit_cod
     assert without(assert_clean_failure(result, exit_code), workdir) == expected
 
 
-def test_the_readme_lists_every_mistake_with_its_message():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+def test_troubleshooting_lists_every_mistake_with_its_message():
+    page = (Path(__file__).resolve().parents[1] / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+    section = page.split("## A new user's mistakes", 1)[1]
     for name, _files, _args, _code, message in NEW_USER_MISTAKES:
-        # The list of shipped experiments grows; the README shows it as it was written.
+        # The list of shipped experiments grows; the page shows it as it was written.
         for part in message.split("{shipped}"):
             assert part.strip() in section, name

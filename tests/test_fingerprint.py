@@ -7,17 +7,12 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from labreport.fingerprint import (
-    HashCache,
-    apply_report_overrides,
-    cache_path,
-    describe_changes,
-    report_fingerprint,
-    training_fingerprint,
-)
+from labreport.fingerprint import HashCache, cache_path, describe_changes, training_fingerprint
+from labreport.report.sections import apply_report_overrides, report_fingerprint
 from labreport.spec import load_spec
 
 from conftest import tiny_spec_text
@@ -68,13 +63,16 @@ def test_training_fields_change_the_training_fingerprint(tmp_path, change):
     assert training_fingerprint(spec_from(tmp_path, changed)).sha256 != base.sha256
 
 
-def test_versions_are_part_of_the_fingerprint(tmp_path):
+def test_keras_and_the_training_code_are_part_of_the_fingerprint_and_labreports_version_is_not(tmp_path):
+    """A release that changes only words or figures keeps saved runs; other training code does not."""
     from importlib.metadata import version
 
-    import labreport
+    from labreport.fingerprint import training_code_digest
 
     inputs = training_fingerprint(spec_from(tmp_path, tiny_spec_text())).inputs
-    assert inputs["versions"] == {"labreport": labreport.__version__, "keras": version("keras")}
+    assert inputs["versions"] == {"keras": version("keras")}
+    assert inputs["procedure"]["training_code"] == training_code_digest()
+    assert len(training_code_digest()) == 64
 
 
 def test_data_file_content_counts_not_its_place(tmp_path):
@@ -189,3 +187,96 @@ def test_hash_cache_unwritable_is_not_an_error(tmp_path, monkeypatch):
     cache = HashCache()
     cache.file_sha256(data, data.stat())
     cache.save()  # no exception
+
+
+# --------------------------------------------------------------------------- the training code's digest
+
+
+def test_the_training_code_digest_follows_code_not_comments(tmp_path, monkeypatch):
+    """A changed constant in the trainer changes the digest; a changed comment or docstring does not."""
+    import shutil
+
+    import labreport.fingerprint as fingerprint_module
+
+    package = Path(fingerprint_module.__file__).resolve().parent
+    copy = tmp_path / "labreport"
+    copy.mkdir()
+    for name in fingerprint_module.TRAINING_STAGE_SOURCES:
+        source = package / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, copy / name)
+    shutil.copy(fingerprint_module.__file__, copy / "fingerprint.py")
+
+    def digest_of_copy() -> str:
+        monkeypatch.setattr(fingerprint_module, "__file__", str(copy / "fingerprint.py"))
+        fingerprint_module.training_code_digest.cache_clear()
+        try:
+            return fingerprint_module.training_code_digest()
+        finally:
+            fingerprint_module.training_code_digest.cache_clear()
+
+    original = digest_of_copy()
+    trainer = copy / "train" / "batches.py"
+    text = trainer.read_text(encoding="utf-8")
+    trainer.write_text('"""Reworded docstring."""\n# a new comment\n' + text.split('"""', 2)[2], encoding="utf-8")
+    assert digest_of_copy() == original
+    trainer.write_text(text + "\nEXTRA_CONSTANT = 1\n", encoding="utf-8")
+    assert digest_of_copy() != original
+    trainer.write_text(text, encoding="utf-8")
+    assert digest_of_copy() == original
+
+
+def test_the_digest_covers_every_module_the_training_stage_imports():
+    """A module the trainer imports is in TRAINING_STAGE_SOURCES, or listed here as not deciding numbers."""
+    import ast
+    from importlib.util import resolve_name
+
+    from labreport.fingerprint import training_stage_files
+
+    package_dir = Path(__import__("labreport").__file__).resolve().parent
+
+    def module_name(path: Path) -> str:
+        parts = ["labreport", *path.relative_to(package_dir).with_suffix("").parts]
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    covered = {module_name(path) for path in training_stage_files()}
+    # Read and write files, refuse input, or describe: none of them changes a number of a run.
+    not_numbers = {"labreport", "labreport.errors", "labreport.atomic", "labreport.safe_io",
+                   "labreport.containment", "labreport.fingerprint", "labreport.record",
+                   "labreport.spec_fields"}  # the spec's field types: the fingerprint hashes the validated values
+    missing = set()
+    for path in training_stage_files():
+        module = module_name(path)
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and node.level):
+                continue
+            target = resolve_name("." * node.level + (node.module or ""), package)
+            # `from . import run_files` imports a module; `from .model import build_model` a name in one.
+            for name in ([f"{target}.{alias.name}" for alias in node.names] if not node.module else [target]):
+                if name not in covered and name not in not_numbers and name.rpartition(".")[0] not in covered:
+                    missing.add(f"{name} (imported by {module})")
+    assert not missing, ("the training stage imports labreport modules outside TRAINING_STAGE_SOURCES "
+                         f"(fingerprint.py): {sorted(missing)}; add them there, or here if they decide no number")
+
+
+def test_a_saved_run_of_other_training_code_is_trained_again_and_says_why(tmp_path, monkeypatch):
+    import labreport.fingerprint as fingerprint_module
+
+    spec = spec_from(tmp_path, tiny_spec_text())
+    now = training_fingerprint(spec)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    record = {"fingerprint": now.sha256, "fingerprint_inputs": now.inputs}
+    monkeypatch.setattr(fingerprint_module, "training_code_digest", lambda: "another trainer")
+    later = training_fingerprint(spec)
+    assert later.sha256 != now.sha256
+    import labreport.saved_run as saved_run_module
+    monkeypatch.setattr(saved_run_module, "read_run_record", lambda folder: record)
+    (run_dir / "run.json").write_text("{}", encoding="utf-8")
+    state = saved_run_module.saved_run_state(spec, run_dir, later)
+    assert state.needs_training
+    assert state.reason == ("training changed: labreport's training code (data, model, trainer) is not the code "
+                            "that made it")

@@ -1,4 +1,4 @@
-"""A new user's path, as the README walks it: init → edit three fields → validate → run."""
+"""A new user's path, as the tutorial (docs/tutorial.md) walks it: init → edit three fields → validate → run."""
 
 from __future__ import annotations
 

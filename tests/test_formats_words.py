@@ -25,7 +25,7 @@ from labreport.record import migrate
 from records import main_of
 from labreport.facts.curves import loss_spikes
 from labreport.report import render_report
-from labreport.report.worksheets import load_worksheet, worksheet_names
+from labreport.worksheets import load_worksheet, worksheet_names
 from labreport.resources import templates_dir
 
 DEFAULT_RUN = Path(__file__).parent / "fixtures" / "formats_words" / "default_run.json"
@@ -132,7 +132,7 @@ def test_rendering_needs_no_tensorflow():
     """In a fresh interpreter (other tests in this session import TensorFlow): rendering every format never does."""
     import subprocess
     code = ("import sys, json, tempfile, pathlib; sys.path.insert(0, 'tests'); from records import default_record; "
-            "from labreport.report import render_report; from labreport.report.worksheets import worksheet_names; "
+            "from labreport.report import render_report; from labreport.worksheets import worksheet_names; "
             "d = pathlib.Path(tempfile.mkdtemp()); (d / 'run.json').write_text(json.dumps(default_record())); "
             "[render_report(d, worksheet=w, out_dir=d / w) for w in worksheet_names()]; "
             "sys.exit(1 if 'tensorflow' in sys.modules or 'keras' in sys.modules else 0)")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from labreport.report.worksheets import worksheet_names
+from labreport.worksheets import worksheet_names
 
 RUNS = Path(__file__).parent / "fixtures" / "runs"
 CASES = ["default_experiment", "chance_level", "diverged", "overfitting"]

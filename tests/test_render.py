@@ -134,7 +134,7 @@ def test_render_run_dir_in_place_records_what_the_report_shows(saved_run):
     record = json.loads((run_dir / "run.json").read_text())
     assert record["spec"]["header"]["student_name"] == "Override Name"
     # ...so the spec (still "Test Student") no longer matches what was rendered.
-    from labreport.fingerprint import report_fingerprint
+    from labreport.report.sections import report_fingerprint
     from labreport.spec import load_spec
     assert record["report_fingerprint"] != report_fingerprint(load_spec(saved_run["spec"]).report_fields())
 

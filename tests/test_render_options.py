@@ -8,7 +8,7 @@ from cli_checks import assert_clean_failure, invoke
 from labreport.errors import OptionError
 from labreport.pipeline import render_saved_run
 from labreport.report import render_report
-from labreport.report.worksheets import worksheet_names
+from labreport.worksheets import worksheet_names
 
 
 @pytest.mark.parametrize("option,value,message", [
@@ -76,3 +76,23 @@ def test_pdf_false_gives_the_html_a_full_render_gives(tmp_path):
     html_only = render_report(tmp_path, out_dir=tmp_path / "html", pdf=False)
     assert full.pdf_path.is_file()
     assert html_only.html_path.read_text(encoding="utf-8") == full.html_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.pdf  # `invoke("render", ...)` with a variable: the collector cannot see it renders
+def test_rendering_another_format_in_place_says_which_report_it_replaced(tmp_path):
+    """A run folder holds one report.pdf: `render RUN_DIR --worksheet F` replaces it, and says so."""
+    import shutil
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "fixtures" / "runs" / "clean_success.json"
+    shutil.copy(fixture, tmp_path / "run.json")
+    first = invoke("render", tmp_path)
+    assert first.exit_code == 0, first.output
+    assert "replaced" not in first.output
+    other = invoke("render", tmp_path, "--worksheet", "lab-record")
+    assert other.exit_code == 0, other.output
+    assert other.output.splitlines()[1] == (
+        "  It replaced the exp13 report there (a run folder holds one report.pdf); `--out DIR` writes another "
+        "format beside it, and `labreport run` writes the spec's format back.")
+    again = invoke("render", tmp_path, "--worksheet", "lab-record")
+    assert "replaced" not in again.output  # the same format again replaces nothing new

@@ -1,4 +1,4 @@
-"""A data source is a plugin: one Source registered in labreport/data/registry.py, and every stage sees it.
+"""A data source is a plugin: one Source registered in labreport/sources/registry.py, and every stage sees it.
 
 The throwaway source here ("toy-counts": lines "label: token ids" in a text file) is declared in this test
 alone, with its own spec model, loader, checks and program templates, and registered for the test only;
@@ -18,7 +18,8 @@ from pydantic import Field
 from typer.testing import CliRunner
 
 from labreport.cli import app
-from labreport.data import Dataset, registry
+from labreport.data import Dataset
+from labreport.sources import registry
 from labreport.errors import DataError, SpecError
 from labreport.spec_fields import Int, Section
 

@@ -1,7 +1,7 @@
 """Many specs at once: train what changed, render what only needs rendering, skip the rest.
 
 For each spec the saved run in ``OUT/<name>/`` is compared with the spec
-(``planner.plan_specs``, through ``fingerprint.saved_run_state``): a run whose
+(``planner.plan_specs``, through ``saved_run.saved_run_state``): a run whose
 training fingerprint differs is trained, one whose report fields differ is
 rendered again, and one that is up to date is left untouched.  The specs that
 need work go to an executor (``executors.py``): the local process pool by

@@ -157,7 +157,7 @@ def _resources(client, options: ExecutorOptions, log: Callable[[str], None]) -> 
 def _bundle(client, task: dict, plan, out_dir: Path, options: ExecutorOptions, shared: dict,
             cancel_event: str, jobs: int) -> dict:
     """What the worker needs for one spec, as plain data; files are scattered once each."""
-    from ..fingerprint import report_fingerprint
+    from ..report.sections import report_fingerprint
 
     spec = plan.spec
     spec_text = read_bounded(plan.spec_path, SPEC_BYTES).decode("utf-8")

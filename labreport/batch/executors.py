@@ -46,7 +46,7 @@ class ExecutorOptions:
             raise OptionError(f"--cluster {self.cluster}: the one cluster labreport starts itself is 'local' "
                               "(a Dask LocalCluster on this machine).",
                               hint="For a SLURM or PBS cluster, start it with dask-jobqueue and pass its "
-                                   "address with --scheduler (README: 'A course on a cluster').")
+                                   "address with --scheduler (docs/instructors/dask.md: 'A course on a cluster').")
         if self.worker_cpus is not None and self.worker_cpus < 1:
             raise OptionError(f"--worker-cpus must be at least 1 (got {self.worker_cpus}).")
         if self.worker_gpus < 0:

@@ -95,7 +95,7 @@ def roster_stamps(run_dir: Path) -> dict:
 
 
 def row_report_fingerprint(spec, row: RosterRow) -> str:
-    from ..fingerprint import apply_report_overrides, report_fingerprint
+    from ..report.sections import apply_report_overrides, report_fingerprint
     return report_fingerprint(apply_report_overrides(spec.report_fields(), header=row.header))
 
 
@@ -129,14 +129,15 @@ def check_batch_spec(path: Path, data_roots: list[Path] | tuple = ()) -> "Experi
     if where is not None:
         raise DataError(f"{path}: {where}; a batch reads a spec's data and templates only there.",
                         hint="If the file is meant to be shared, add --data-root DIR (the folder holding it) to the "
-                             "batch command (README: 'What a batch of specs may read').")
+                             "batch command (docs/explanation/security.md: 'What a batch of specs may read').")
     return spec
 
 
 def plan_specs(spec_paths: list[Path], out_dir: Path, rows: list[RosterRow],
                data_roots: list[Path] | tuple = ()) -> list[Plan]:
     """Compare every spec with its saved run; no training, no rendering."""
-    from ..fingerprint import HashCache, saved_run_state, training_fingerprint
+    from ..fingerprint import HashCache, training_fingerprint
+    from ..saved_run import saved_run_state
 
     cache = HashCache()
     plans: list[Plan] = []

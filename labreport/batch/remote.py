@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path, PurePath
 
-from .. import __version__
+from .._version import __version__
 # The spec fields that name files: (section, key).  Their client values go to the worker as copies.
 from ..containment import path_fields
 from ..fingerprint import keras_version

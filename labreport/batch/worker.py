@@ -33,7 +33,7 @@ def task_spec(task: dict):
         from ..spec import ExperimentSpec
         spec = ExperimentSpec.model_validate(task["spec"])
         return spec, spec, task["spec_text"]
-    from ..pipeline import resolve_spec
+    from ..spec_files import resolve_spec
     spec, spec_path = resolve_spec(Path(task["spec_path"]))
     return spec_path, spec, Path(spec_path).read_text(encoding="utf-8")
 

@@ -1,7 +1,7 @@
 """Data stage: a dataset spec in, a ``Dataset`` of NumPy arrays out.
 
 Which sources exist, and how each is loaded and checked, is the registry's
-(labreport/data/registry.py): one module per source under ``sources/``.  No
+(labreport/sources/registry.py): one module per source under labreport/sources/.  No
 loader imports TensorFlow at module import time; the ones that need Keras'
 text tools import it inside.  Importing this package imports neither NumPy
 nor pydantic (the CLI's help reads the registry's names): ``Dataset`` and
@@ -24,8 +24,8 @@ def __getattr__(name):
 
 def load_dataset(dataset_spec, training_spec):
     """Load the data a spec names, already split into train, validation and test."""
-    from . import registry
-    return registry.get(dataset_spec.source).load(dataset_spec, training_spec)
+    from ..sources import registry
+    return registry.function(registry.get(dataset_spec.source).load)(dataset_spec, training_spec)
 
 
 def check_data(dataset_spec) -> list[str]:
@@ -36,11 +36,11 @@ def check_data(dataset_spec) -> list[str]:
     import os
     from pathlib import Path
 
-    from . import registry
+    from ..sources import registry
 
     source = registry.get(dataset_spec.source)
     paths = [getattr(dataset_spec, key, None) for key in source.file_keys]
     missing = [str(path) for path in paths if path and not os.path.lexists(Path(path).expanduser())]
     if source.check is not None:
-        source.check(dataset_spec, missing)
+        registry.function(source.check)(dataset_spec, missing)
     return missing

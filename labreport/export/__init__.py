@@ -24,8 +24,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from ..data import registry
-from ..model import CELL_LAYERS as _CELL_LAYERS  # model.py imports Keras only inside its functions
+from ..sources import registry
+from ..cells import CELL_LAYERS as _CELL_LAYERS
 from .code_text import Code, comment_text, markdown_text, py_literal
 
 PROGRAM_NAME = "program.py"
@@ -165,7 +165,7 @@ def _data_path(dataset: dict, mode: str, key: str = "path") -> str | None:
 
 
 def program_context(spec: dict, *, data_path: str = "full") -> dict:
-    from .. import __version__
+    from .._version import __version__
 
     dataset, model, training = spec["dataset"], spec["model"], spec["training"]
     source = registry.get(dataset["source"])
@@ -364,7 +364,7 @@ def program_py(spec: dict, *, data_path: str = "full", framework: str = "keras")
 
 
 def _docstring(spec: dict, framework: str = "keras") -> str:
-    from .. import __version__
+    from .._version import __version__
     # The name is validated to letters, digits, '_', '-' and '.'; escaped all the same, as any value.
     name = py_literal(comment_text(spec["name"]))[1:-1]
     return (f"{name}: the program of the labreport run, in plain {'PyTorch' if framework == 'torch' else 'Keras'}.\n\n"
@@ -398,7 +398,11 @@ def check_program_shape(spec: dict, *, data_path: str = "full", framework: str =
     from ..errors import SpecError
     from .shape import shape_problems
 
-    problems = shape_problems(spec, data_path=data_path, framework=framework)
+    def generate(variant: dict) -> tuple[list, str]:
+        return (notebook_cells(variant, data_path=data_path, framework=framework),
+                program_py(variant, data_path=data_path, framework=framework))
+
+    problems = shape_problems(spec, generate)
     if problems:
         raise SpecError(origin, problems, hint="Text from a spec enters the program only as a literal or a one-line "
                                                "comment; please report this as a labreport bug.")
@@ -467,7 +471,7 @@ def export_program(source: str | Path, *, to: str = "py", out: Path | None = Non
         default = folder / (PROGRAM_NAME if to == "py" else NOTEBOOK_NAME)
         origin = f"{folder / RUN_RECORD_NAME}: spec"
     else:
-        from ..pipeline import resolve_spec
+        from ..spec_files import resolve_spec
         resolved, _ = resolve_spec(str(source))
         spec = resolved.model_dump(mode="json")
         default = Path(f"{resolved.name}.{to}")

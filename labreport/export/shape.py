@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import copy
+from typing import Callable
 
 from pydantic import ValidationError
 
@@ -77,18 +78,19 @@ def _tree_shape(code: str) -> str:
     return ast.dump(tree, annotate_fields=False)
 
 
-def program_shape(spec: dict, *, data_path: str, framework: str) -> tuple:
+def program_shape(spec: dict, generate: Callable[[dict], tuple[list, str]]) -> tuple:
     """(cell kinds, each code cell's syntax tree without constants, the whole program.py's tree)."""
-    from . import notebook_cells, program_py
-
-    cells = notebook_cells(spec, data_path=data_path, framework=framework)
+    cells, program = generate(spec)
     return (tuple(cell.kind for cell in cells),
             tuple(_tree_shape(cell.text) for cell in cells if cell.kind == "code"),
-            _tree_shape(program_py(spec, data_path=data_path, framework=framework)))
+            _tree_shape(program))
 
 
-def shape_problems(spec: dict, *, data_path: str = "full", framework: str = "keras") -> list[str]:
-    """The spec keys whose text changes the program's structure (empty: the program may be written)."""
+def shape_problems(spec: dict, generate: Callable[[dict], tuple[list, str]]) -> list[str]:
+    """The spec keys whose text changes the program's structure (empty: the program may be written).
+
+    ``generate(spec)`` gives the program's notebook cells and its program.py text (the caller's generator,
+    passed in so that this module does not import the package that imports it)."""
     paths = free_text_paths(spec)
     if not paths:
         return []
@@ -97,16 +99,15 @@ def shape_problems(spec: dict, *, data_path: str = "full", framework: str = "ker
     for path in paths:
         placeholders = _with(placeholders, path, _placeholder(texts[path]))
     try:
-        real = program_shape(spec, data_path=data_path, framework=framework)
+        real = program_shape(spec, generate)
     except SyntaxError:
         real = None
-    if real == program_shape(placeholders, data_path=data_path, framework=framework):
+    if real == program_shape(placeholders, generate):
         return []
     problems = []
     for path in paths:  # which key did it: each alone
         try:
-            alone = program_shape(_with(spec, path, _placeholder(texts[path])), data_path=data_path,
-                                  framework=framework)
+            alone = program_shape(_with(spec, path, _placeholder(texts[path])), generate)
         except SyntaxError:
             alone = None
         if alone != real:

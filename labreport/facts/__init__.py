@@ -7,8 +7,8 @@ the templates compares numbers.  Every verdict is computed on the raw
 per-epoch and per-batch values of run.json; smoothing only draws figures.
 
 The definitions and thresholds are module constants in curves.py,
-outcome.py, mechanisms.py and diagnosis.py, documented in the README
-("How the report judges a run").
+outcome.py, mechanisms.py and diagnosis.py; docs/explanation/judging.md says how
+the report judges a run, and docs/reference/verdicts.md (generated) lists them.
 """
 
 from __future__ import annotations

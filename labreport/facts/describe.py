@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from pathlib import PurePath
 
-from ..data import registry
-from ..model import CELL_TITLES  # light: model.py imports Keras only inside its functions
+from ..cells import CELL_TITLES
+from ..sources import registry
 from ..record import main_run
 from .curves import finite
 
@@ -35,7 +35,7 @@ def dataset_facts(record: dict) -> dict:
     path = data.get("path")
     return {
         "source": data.get("source"),
-        "kind": registry.kind(data.get("source")),  # what the words branch on (labreport/data/registry.py)
+        "kind": registry.kind(data.get("source")),  # what the words branch on (labreport/sources/registry.py)
         "name": data.get("name") or data.get("source"),
         "summary": data.get("summary"),
         "task": data.get("task"),

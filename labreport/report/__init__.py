@@ -1,7 +1,7 @@
 """Report stage: everything after run.json. Never imports TensorFlow.
 
-``render_report`` is imported lazily so that reading a worksheet format
-(``labreport.report.worksheets``) does not load matplotlib and WeasyPrint.
+``render_report`` is imported lazily so that importing a part of this stage (the
+filters, the figure list) does not load matplotlib and WeasyPrint.
 """
 
 __all__ = ["render_report", "RenderedReport"]

@@ -22,7 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from ..atomic import write_atomic
-from ..model import CELL_TITLES
+from ..cells import CELL_TITLES
 from ..record import baseline_runs, main_run
 from .smoothing import smooth
 

@@ -32,7 +32,7 @@ def spec_without_comments(spec_text: str | None, spec: dict) -> str:
 def _without_local_folders(spec: dict) -> dict:
     """Data and template paths as file names: a report must not print the student's own folders."""
     from ..containment import REPORT_PATH_KEYS
-    from ..data import registry
+    from ..sources import registry
 
     spec = {**spec}
     source = (spec.get("dataset") or {}).get("source") if isinstance(spec.get("dataset"), dict) else None

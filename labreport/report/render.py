@@ -37,9 +37,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..atomic import check_inside, write_atomic
 from ..containment import RESOURCE_SUFFIXES, TEMPLATE_SUFFIXES, Refused
 from ..containment import inside as contained_in
-from ..data import registry
+from ..sources import registry
 from ..errors import LabreportBug, OptionError, RenderError, RunRecordError
-from ..fingerprint import apply_report_overrides, report_fingerprint, report_sections_of_record
+from .sections import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
 from ..safe_io import TEMPLATE_BYTES, UnreadableFile, read_bounded
 from ..record import read_run_record, write_run_record
@@ -47,7 +47,7 @@ from ..facts import build_facts
 from .filters import FILTERS
 from .program import program_code, program_facts
 from .figures import make_figures
-from .worksheets import load_worksheet, worksheet_names
+from ..worksheets import DEFAULT_WORKSHEET, load_worksheet, worksheet_names
 
 
 @dataclass
@@ -58,6 +58,9 @@ class RenderedReport:
     figures: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     report_fingerprint: str = ""  # of the report fields this report shows (see fingerprint.py)
+    # The worksheet format of the report this one replaced in the run folder, when it was another format:
+    # a run folder holds one report.pdf, so rendering it again in another format replaces it, and says so.
+    replaced_worksheet: str | None = None
 
 
 # What a template may load by name (``extends``, ``include``, ``import``): a
@@ -418,7 +421,7 @@ def build_context(record: dict, *, worksheet, header_overrides: dict | None, smo
                     for key, fig in figures.items()},
         "smoothing": smoothing,
         "notes": (spec.get("report") or {}).get("notes", ""),
-        # The data source's own sentences (templates/sources/; labreport/data/registry.py).
+        # The data source's own sentences (templates/sources/; labreport/sources/registry.py).
         "source_partial": registry.report_partial((record.get("dataset") or {}).get("source")),
     }
 
@@ -455,11 +458,23 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
     prepared = prepare_report(run_dir, report_fields=report_fields, spec_text=spec_text, worksheet=worksheet,
                               template=template, smoothing=smoothing, out_dir=out_dir, template_dir=template_dir,
                               trust_record_templates=trust_record_templates)
+    in_place = pdf and pdf_name == "report.pdf" and prepared.target_dir.resolve() == prepared.run_dir.resolve()
+    previous_worksheet = _worksheet_of_saved_report(prepared.run_dir) if in_place else None
     rendered = prepared.write(header=header, pdf_name=pdf_name if pdf else None, html_name=html_name)
-    if pdf and pdf_name == "report.pdf" and prepared.target_dir.resolve() == prepared.run_dir.resolve():
+    if in_place:
         prepared.save_to_run_record(header=header)
+        if previous_worksheet not in (None, prepared.worksheet.name):
+            rendered.replaced_worksheet = previous_worksheet
     rendered.seconds = time.perf_counter() - started
     return rendered
+
+
+def _worksheet_of_saved_report(run_dir: Path) -> str | None:
+    """The format of the report.pdf a run folder holds now (run.json describes it); None without one."""
+    if not (run_dir / "report.pdf").is_file():
+        return None
+    report = report_sections_of_record(read_run_record(run_dir)).get("report") or {}
+    return report.get("worksheet") or DEFAULT_WORKSHEET
 
 
 def check_report_options(*, worksheet: str | None = None, smoothing: float | None = None) -> None:
@@ -564,7 +579,7 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     if spec_text is not None:
         record["spec_text"] = spec_text
     report_spec = sections["report"]
-    format_ = load_worksheet(report_spec.get("worksheet") or "exp13")
+    format_ = load_worksheet(report_spec.get("worksheet") or DEFAULT_WORKSHEET)
     template_path = Path(report_spec["template"]) if report_spec.get("template") else None
     if template_path is not None and not template_path.is_file():
         raise RenderError(f"report.template: {template_path} is not a file.")

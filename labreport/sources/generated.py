@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from ...spec_fields import Int, OptionalInt, Section
-from ..registry import GENERATED_TASK, Source, SpecSizes
+from ..spec_fields import LARGE_RUNS_VARIABLE, Int, OptionalInt, Section, _amount
+from .registry import GENERATED_TASK, Source, SpecSizes
 
 # Cells of generated data (sequences x steps) before the data alone needs gigabytes.
 MAX_GENERATED_CELLS = (10**9, 10**12)
@@ -32,23 +32,15 @@ class GeneratedDataset(Section):
     seed: OptionalInt = Field(None, description="Seed of the generator; default: training.seed.")
 
 
-def load(spec, training):
-    from ..generated import load
-    return load(spec, training)
-
-
 def sizes(spec) -> SpecSizes:
-    from ..generated import vocabulary
-    return SpecSizes(spec.sequence_length, len(vocabulary(spec.n_unimportant)), spec.n_train, spec.n_test, True)
+    vocabulary = spec.n_unimportant + 3  # padding, the unimportant tasks, X and Y (data/generated.py's vocabulary)
+    return SpecSizes(spec.sequence_length, vocabulary, spec.n_train, spec.n_test, True)
 
 
 def limit_problems(spec, large: bool) -> list[str]:
-    from ...spec import LARGE_RUNS_VARIABLE
-
     cells = (spec.n_train + spec.n_test) * spec.sequence_length
     soft, hard = MAX_GENERATED_CELLS
     if cells > hard or (cells > soft and not large):
-        from ...spec import _amount
         raise_hint = "" if cells > hard else f" (raise the limit with {LARGE_RUNS_VARIABLE}=1)"
         return [f"dataset: (n_train + n_test) x sequence_length is {_amount(cells)} cells, more than "
                 f"the {(hard if cells > hard else soft):,} allowed{raise_hint}"]
@@ -59,7 +51,7 @@ SOURCE = Source(
     name="generated",
     spec_model=GeneratedDataset,
     kind=GENERATED_TASK,
-    load=load,
+    load="labreport.data.generated:load",
     sizes=sizes,
     classes=lambda dataset: 4,  # the orders XX, XY, YX, YY
     limit_problems=limit_problems,

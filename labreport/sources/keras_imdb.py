@@ -6,8 +6,8 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from ...spec_fields import PADDING_HELP, TRUNCATING_HELP, Int, OptionalInt, Section
-from ..registry import TEXT, Source, SpecSizes
+from ..spec_fields import PADDING_HELP, TRUNCATING_HELP, Int, OptionalInt, Section
+from .registry import TEXT, Source, SpecSizes
 
 IMDB_REVIEWS = 25000      # per set, in Keras' imdb.npz
 IMDB_WORD_INDEX = 88588   # the full IMDB word index + 4 reserved ids
@@ -32,11 +32,6 @@ class KerasImdbDataset(Section):
     limit_test: OptionalInt = Field(None, ge=1, description="Use only the first N test reviews (quick runs).")
 
 
-def load(spec, training):
-    from ..imdb import load
-    return load(spec, training)
-
-
 def sizes(spec) -> SpecSizes:
     train = spec.limit_train or IMDB_REVIEWS
     test = spec.limit_test or IMDB_REVIEWS
@@ -45,26 +40,13 @@ def sizes(spec) -> SpecSizes:
     return SpecSizes(spec.sequence_length, IMDB_WORD_INDEX, train, test, False)
 
 
-def check(spec, missing: list) -> None:
-    """The file's arrays and their shapes (Keras' own cache is not downloaded here)."""
-    if not spec.path or missing:
-        return
-    from pathlib import Path
-
-    from ..imdb import _check_shapes, read_npz
-    path = Path(spec.path).expanduser()
-    arrays = read_npz(path)
-    for part in ("train", "test"):
-        _check_shapes(path, part, arrays[f"x_{part}"], arrays[f"y_{part}"])
-
-
 SOURCE = Source(
     name="keras-imdb",
     spec_model=KerasImdbDataset,
     kind=TEXT,
-    load=load,
+    load="labreport.data.imdb:load",
     sizes=sizes,
-    check=check,
+    check="labreport.data.imdb:check",
     file_keys=("path",),
     classes=lambda dataset: 2,  # negative, positive
     program="keras-imdb",

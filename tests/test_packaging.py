@@ -1,4 +1,4 @@
-"""Every third-party module the tests import is declared in pyproject.toml.
+"""Packaging: every third-party module the tests import is declared in pyproject.toml; one version string.
 
 CI installs `.[test]` into a fresh virtual environment; a contributor's venv usually holds more (a
 test once imported Hypothesis, which only the author's venv had, and CI failed at collection). This
@@ -56,9 +56,9 @@ OPTIONAL_BACKENDS = {"torch", "jax"}
 def test_every_module_the_tests_import_is_declared_for_a_fresh_install():
     declared = _declared_distributions()
     # A transitive install is not enough (a new release of the dependency may drop it): a module must
-    # come from a distribution pyproject names; the two below are declared dependencies' own parts.
+    # come from a distribution pyproject names; those below are declared dependencies' own parts.
     provided_by = packages_distributions()
-    brought_along = {"markupsafe": "jinja2", "keras": "tensorflow"}
+    brought_along = {"markupsafe": "jinja2", "keras": "tensorflow", "grimp": "import-linter"}
     missing = []
     for module, test_file in sorted(_imported_top_level_modules().items()):
         if module in OPTIONAL_BACKENDS:
@@ -71,3 +71,15 @@ def test_every_module_the_tests_import_is_declared_for_a_fresh_install():
         "modules the tests import but pyproject.toml does not declare (add them to the `test` extra): "
         + "; ".join(missing)
     )
+
+
+def test_the_version_is_written_once():
+    """pyproject reads the version from labreport/_version.py; the installed metadata agrees with it."""
+    from importlib.metadata import version
+
+    import labreport
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["hatch"]["version"]["path"] == "labreport/_version.py"
+    assert version("labreport") == labreport.__version__

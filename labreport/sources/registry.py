@@ -1,6 +1,6 @@
 """The data sources, in one place: every stage that depends on which sources exist reads this registry.
 
-A source is one module under ``labreport/data/sources/`` declaring ``SOURCE = Source(...)``: its spec
+A source is one module under ``labreport/sources/`` declaring ``SOURCE = Source(...)``: its spec
 model, its loader, the checks `validate` makes without training, the spec keys that name files, its
 `init` example, its exported program's templates and its PyTorch refusal, and the ``kind`` of data the
 report branches on.  The spec's dataset union (spec.py), the JSON Schema, `init`, `validate`'s checks and
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, NamedTuple, Optional
 
 # The sources labreport ships, in the order the help, the schema and `init` list them: each is the module
-# labreport.data.sources.<name with '-' written '_'>.
+# labreport.sources.<name with '-' written '_'>.
 BUILTIN_SOURCES = ("generated", "keras-imdb", "csv", "text-folder")
 DEFAULT_SOURCE = "generated"  # a spec with no dataset section
 
@@ -46,17 +46,19 @@ class Source:
 
     ``spec_model`` is a pydantic model (base: labreport.spec_fields.Section) with
     ``source: Literal[name]``; ``load(dataset_spec, training_spec)`` returns a labreport.data.Dataset.
+    ``load`` and ``check`` are functions, or "module:function" names of the data stage's functions (the
+    shipped sources name theirs: this package lies below the stages, and the data stage calls them).
     """
 
     name: str
     spec_model: type
     kind: str
-    load: Callable[[Any, Any], Any]
+    load: Callable[[Any, Any], Any] | str
     sizes: Callable[[Any], SpecSizes]
     # validate's checks of the data, without tokenising or training (`run` makes them again as it reads):
     # check(dataset_spec, missing) raises a labreport error naming the file, key or row; ``missing`` are
     # the file_keys' paths that are not there yet.
-    check: Optional[Callable[[Any, list], None]] = None
+    check: Optional[Callable[[Any, list], None] | str] = None
     # The spec keys (under dataset:) that name files or folders the loader reads: resolved relative to
     # the spec's folder, hashed into the run's fingerprint, sent to batch workers, shortened to their
     # names in a report, overridden by `run --data` (path).
@@ -94,7 +96,7 @@ _listeners: list[Callable[[], None]] = []
 
 
 def _module_name(name: str) -> str:
-    return f"labreport.data.sources.{name.replace('-', '_')}"
+    return f"labreport.sources.{name.replace('-', '_')}"
 
 
 def _load_builtins() -> None:
@@ -109,6 +111,14 @@ def _load_builtins() -> None:
         found[name] = source
     _registered.update({**found, **_registered})
     _loaded = True
+
+
+def function(reference: Callable | str) -> Callable:
+    """A Source's function: itself, or the function a "module:function" name names."""
+    if callable(reference):
+        return reference
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def names() -> tuple[str, ...]:

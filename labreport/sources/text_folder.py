@@ -7,8 +7,8 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from ...spec_fields import PADDING_HELP, TRUNCATING_HELP, Int, Section, TextEncoding
-from ..registry import TEXT, Source, SpecSizes
+from ..spec_fields import PADDING_HELP, TRUNCATING_HELP, Int, Section, TextEncoding
+from .registry import TEXT, Source, SpecSizes
 
 
 class TextFolderDataset(Section):
@@ -26,22 +26,9 @@ class TextFolderDataset(Section):
     truncating: Literal["pre", "post"] = Field("pre", description=TRUNCATING_HELP)
 
 
-def load(spec, training):
-    from ..text_folder import load
-    return load(spec, training)
-
-
 def sizes(spec) -> SpecSizes:
     # The vocabulary is at most vocabulary_size; the file count needs the folders.
     return SpecSizes(spec.sequence_length, spec.vocabulary_size, None, None, False)
-
-
-def check(spec, missing: list) -> None:
-    """The train and test folders and their class folders."""
-    if missing:
-        return
-    from ..text_folder import check_layout
-    check_layout(spec)
 
 
 def fingerprint_paths(dataset: dict) -> dict:
@@ -57,9 +44,9 @@ SOURCE = Source(
     name="text-folder",
     spec_model=TextFolderDataset,
     kind=TEXT,
-    load=load,
+    load="labreport.data.text_folder:load",
     sizes=sizes,
-    check=check,
+    check="labreport.data.text_folder:check",
     file_keys=("path",),
     fingerprint_paths=fingerprint_paths,
     classes=lambda dataset: len(dataset["class_names"]) if dataset.get("class_names") else None,

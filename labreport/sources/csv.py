@@ -6,8 +6,8 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from ...spec_fields import PADDING_HELP, TRUNCATING_HELP, Float, Int, Section, TextEncoding
-from ..registry import TEXT, Source, SpecSizes
+from ..spec_fields import PADDING_HELP, TRUNCATING_HELP, Float, Int, Section, TextEncoding
+from .registry import TEXT, Source, SpecSizes
 
 
 class CsvDataset(Section):
@@ -28,33 +28,18 @@ class CsvDataset(Section):
     truncating: Literal["pre", "post"] = Field("pre", description=TRUNCATING_HELP)
 
 
-def load(spec, training):
-    from ..csv_text import load
-    return load(spec, training)
-
-
 def sizes(spec) -> SpecSizes:
     # The vocabulary is at most vocabulary_size; the row count needs the file.
     return SpecSizes(spec.sequence_length, spec.vocabulary_size, None, None, False)
-
-
-def check(spec, missing: list) -> None:
-    """Each file there is read as `run` reads it: its columns, labels and text (no tokenising)."""
-    from pathlib import Path
-
-    from ..csv_text import read_table
-    for path in (spec.path, spec.test_path):
-        if path and str(path) not in missing:
-            read_table(Path(path).expanduser(), spec)
 
 
 SOURCE = Source(
     name="csv",
     spec_model=CsvDataset,
     kind=TEXT,
-    load=load,
+    load="labreport.data.csv_text:load",
     sizes=sizes,
-    check=check,
+    check="labreport.data.csv_text:check",
     file_keys=("path", "test_path"),
     classes=lambda dataset: len(dataset["labels"]) if dataset.get("labels") else None,
     starter={"path": "data.csv"},

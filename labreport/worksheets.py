@@ -1,0 +1,114 @@
+"""Worksheet formats as folders: ``templates/formats/<name>/format.yaml`` + its template.
+
+A course's hand-out differs from another's in its words and sections, not in
+the evidence; so a format is a folder of words (YAML and a Jinja template),
+found by name, and a new format is a new folder with no Python change.  The
+spec's ``report.worksheet`` choices and its JSON Schema come from the folders found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import LabreportError
+from .resources import templates_dir
+
+FORMATS_FOLDER = "formats"
+FORMAT_FILE = "format.yaml"
+DEFAULT_WORKSHEET = "exp13"
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    name: str
+    title: str
+    template: str                                       # loader name: formats/<name>/<file>
+    aim: str
+    header_fields: list = field(default_factory=list)  # [[key, label], ...]
+    questions: dict = field(default_factory=dict)       # id -> question text
+    max_pages: int | None = None
+    description: str = ""
+    figures: list = field(default_factory=list)         # keys in order of appearance
+    headings: dict = field(default_factory=dict)        # section id -> the hand-out's heading
+    objectives: list = field(default_factory=list)      # the hand-out's objectives, in order
+
+
+# A header box: [spec header key, its label] or [key, label, "wide"] (a field that takes a whole row).
+HeaderField = Union[tuple[str, str], tuple[str, str, Literal["wide"]]]
+
+
+def worksheet_names() -> tuple[str, ...]:
+    """The formats shipped with labreport: every folder under templates/formats with a format.yaml."""
+    root = templates_dir() / FORMATS_FOLDER
+    names = sorted(p.parent.name for p in root.glob(f"*/{FORMAT_FILE}") if not p.parent.name.startswith("."))
+    # The default first, so listings and the schema show it first.
+    return tuple(sorted(names, key=lambda n: (n != DEFAULT_WORKSHEET, n)))
+
+
+class FormatFile(BaseModel):
+    """A format folder's format.yaml: what a worksheet asks for, declared (nbconvert's conf.json is the model).
+
+    An unknown key is an error naming the file and the key, not a TypeError or a field silently ignored.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    description: str = ""
+    template: str = Field("report.html.j2", pattern=r"^[A-Za-z0-9_.-]+\.j2$",
+                          description="the format's Jinja template, a file in the format's own folder")
+    aim: str
+    header_fields: list[HeaderField] = []
+    questions: dict[str, str] = {}
+    max_pages: Optional[int] = Field(None, ge=1)
+    figures: list[str] = Field([], description="figure keys in order of appearance (report/figures.py's registry)")
+    headings: dict[str, str] = {}
+    objectives: list[str] = []
+    default_compare: Optional[list[str]] = Field(None, description="ignored: baselines are a training field now")
+
+    @field_validator("figures")
+    @classmethod
+    def _no_repeats(cls, figures: list[str]) -> list[str]:
+        repeated = sorted({key for key in figures if figures.count(key) > 1})
+        if repeated:
+            raise ValueError(f"a figure is listed twice: {', '.join(repeated)}")
+        return figures
+
+
+def read_format_file(path: Path, name: str) -> Worksheet:
+    """A format.yaml, validated; a clear LabreportError naming the file and the key when it is wrong."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise LabreportError(f"{path}: not valid YAML ({exc})") from None
+    try:
+        checked = FormatFile.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(part) for part in error['loc']) or '(top level)'}: {error['msg']}"
+                             for error in exc.errors())
+        raise LabreportError(f"{path}: {problems}",
+                             hint="A format folder's format.yaml: see docs/instructors/custom-templates.md.") from None
+    fields = checked.model_dump(exclude={"default_compare", "template"})
+    fields["header_fields"] = [list(field) for field in checked.header_fields]
+    return Worksheet(name=name, template=f"{FORMATS_FOLDER}/{name}/{checked.template}", **fields)
+
+
+@lru_cache(maxsize=None)
+def load_worksheet(name: str) -> Worksheet:
+    names = worksheet_names()
+    if name not in names:
+        raise LabreportError(f"unknown worksheet '{name}'; allowed values: {', '.join(names)}")
+    return read_format_file(templates_dir() / FORMATS_FOLDER / name / FORMAT_FILE, name)
+
+
+def __getattr__(name):
+    # WORKSHEETS stays importable for callers that list the formats.
+    if name == "WORKSHEETS":
+        return worksheet_names()
+    raise AttributeError(name)
