@@ -391,6 +391,8 @@ CONTEXT_WORDS = {
     "smoothing": "the smoothing weight used for the curves",
     "smoothing_min": "the fewest epochs a figure draws a smoothed line for (report/smoothing.py)",
     "notes": "the spec's `report.notes`",
+    "source_partial": "the template of the data source's own sentences (`templates/sources/<source>.html.j2`, "
+                      "or `sources/default.html.j2`), for `{% import source_partial as source %}`",
     "say": "the phrases (one macro per verdict): labreport's, with a course's `phrases.html.j2` in front",
 }
 # base.html.j2's blocks: what a template that extends it fills in.
@@ -628,6 +630,7 @@ def verdicts_page() -> str:
 LIMIT_MODULES = (
     ("labreport.safe_io", r"_BYTES$"),
     ("labreport.spec", r"^YAML_MAX_|^MAX_"),
+    ("labreport.sources.generated", r"^MAX_"),
     ("labreport.record", r"^MAX_"),
     ("labreport.containment", r"ENTRIES|BYTES"),
     ("labreport.report.render", r"^TEMPLATE_|^PDF_|^RESOURCE_"),

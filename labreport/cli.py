@@ -17,6 +17,7 @@ from typing import List, Optional
 
 import typer
 
+from .sources import registry as _sources
 from .errors import LabreportError
 
 app = typer.Typer(
@@ -253,7 +254,7 @@ def validate_command(
 def init_command(
     name: str = typer.Argument("my_experiment", help="Name of the experiment; writes NAME.yaml here."),
     worksheet: str = typer.Option("exp13", "--worksheet", "-w", help="The worksheet format: a folder under templates/formats (exp13 by default; `labreport list` and docs/students/formats.md describe them)."),
-    dataset: str = typer.Option("generated", "--dataset", "-d", help="generated, keras-imdb, csv or text-folder."),
+    dataset: str = typer.Option(_sources.DEFAULT_SOURCE, "--dataset", "-d", help=f"{_sources.names_text()}."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing NAME.yaml."),
 ) -> None:
     """Write a commented starter spec with every default visible."""
@@ -264,7 +265,7 @@ def init_command(
     except LabreportError as error:
         _fail(error)
     typer.echo(f"Wrote {path.name}. Fill in the header (marked 'fill in')"
-               + (", set dataset.path to your data" if dataset in ("csv", "text-folder") else "")
+               + "".join(f", set dataset.{key} to your data" for key in _sources.get(dataset).starter)
                + f", then: labreport validate {path.name}")
 
 

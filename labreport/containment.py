@@ -154,8 +154,18 @@ def read_folder_files(files: list[tuple[str, Path]], max_bytes: int) -> dict[str
 
 # --------------------------------------------------------------------------- what a batch's specs may read
 
-# (section, key) of the spec fields that name files or folders a spec reads.
-PATH_FIELDS = (("dataset", "path"), ("dataset", "test_path"), ("report", "template"), ("report", "template_dir"))
+# The report's spec keys that name files or folders a spec reads (the dataset's: its source's file_keys).
+REPORT_PATH_KEYS = ("template", "template_dir")
+
+
+def path_fields(dataset_source: str | None = None) -> tuple[tuple[str, str], ...]:
+    """(section, key) of the spec fields that name files or folders a spec reads: the dataset keys its
+    source declares (labreport/sources/registry.py; every source's for None or an unknown source) and the
+    report's templates."""
+    from .sources import registry
+
+    return (*(("dataset", key) for key in registry.file_keys(dataset_source)),
+            *(("report", key) for key in REPORT_PATH_KEYS))
 
 
 def keras_cache() -> Path:
@@ -177,7 +187,7 @@ def check_batch_roots(spec, spec_path: Path, data_roots: list[Path] | tuple = ()
     """
     roots = batch_roots(spec_path, data_roots)
     dumped = spec.model_dump(mode="python")
-    for section, key in PATH_FIELDS:
+    for section, key in path_fields(spec.dataset.source):
         value = (dumped.get(section) or {}).get(key)
         if not value:
             continue

@@ -29,13 +29,13 @@ from pathlib import Path
 from .atomic import write_atomic
 from .errors import LabreportError
 from .containment import DATA_FOLDER_ENTRIES
+from .sources import registry
 from .safe_io import DATA_BYTES, UnreadableFile
 
 CACHE_FORMAT = 1
 # A file changed twice within one mtime tick keeps its size and mtime; so a
 # file modified this recently is hashed but not cached (git's "racy clean").
 _RACY_SECONDS = 2.0
-_DATA_PATH_FIELDS = ("path", "test_path")
 # How the training batches are ordered (train/batches.py): a run trained another way has other numbers, so
 # runs saved before this order (Keras' fit(shuffle=True), one order repeated every epoch on TensorFlow) train again.
 BATCH_ORDER = "numpy default_rng([training.seed, epoch]).permutation, every epoch"
@@ -48,7 +48,7 @@ BATCH_ORDER = "numpy default_rng([training.seed, epoch]).permutation, every epoc
 # not reproduce; the digest reads the syntax tree without docstrings, so comments and docstrings do not count,
 # and a change that does not change numbers costs one retraining, never a wrong report.  A test
 # (tests/test_fingerprint.py) fails when the training stage imports a labreport module missing from this list.
-TRAINING_STAGE_SOURCES = ("data", "train", "training.py", "model.py", "cells.py", "diagnostics.py")
+TRAINING_STAGE_SOURCES = ("data", "sources", "train", "training.py", "model.py", "cells.py", "diagnostics.py")
 
 
 @dataclass(frozen=True)
@@ -198,14 +198,10 @@ def path_identity(path: str | Path, cache: HashCache) -> dict:
 
 def _dataset_paths(dataset: dict) -> dict[str, str]:
     """Field → path of the files or folders the dataset reads."""
-    paths = {field: dataset[field] for field in _DATA_PATH_FIELDS if dataset.get(field)}
-    if dataset.get("source") == "text-folder" and "path" in paths:
-        # The loader reads only the train and test folders; hash those, not the whole tree
-        # (aclImdb's 50,000 unlabelled reviews never reach the model).
-        root = Path(paths.pop("path"))
-        for field in ("train_dir", "test_dir"):
-            paths[field] = str(root / dataset.get(field, field.split("_")[0]))
-    return paths
+    source = registry.get(dataset["source"])
+    if source.fingerprint_paths is not None:  # e.g. only the folders of a tree the loader reads
+        return source.fingerprint_paths(dataset)
+    return {field: dataset[field] for field in source.file_keys if dataset.get(field)}
 
 
 # --------------------------------------------------------------------------- the fingerprints
@@ -221,7 +217,7 @@ def training_fingerprint(spec, cache: HashCache | None = None) -> Fingerprint:
         del fields["training"]["early_stopping"]
     dataset = fields["dataset"]
     paths = _dataset_paths(dataset)
-    for field in _DATA_PATH_FIELDS:
+    for field in registry.get(dataset["source"]).file_keys:
         # Where the data lies is not what it is: a copy elsewhere is the same data.
         dataset.pop(field, None)
     if paths:

@@ -19,6 +19,7 @@ from typing import Callable
 
 from ._version import __version__
 from .atomic import OUTPUT_ERRNOS, check_inside, output_error
+from .sources import registry
 from .errors import LabreportError, OptionError, OutputError, RenderError, SpecError, TrainingError
 from .fingerprint import training_fingerprint
 from .report.sections import report_fingerprint
@@ -102,9 +103,10 @@ def apply_overrides(spec: ExperimentSpec, *, epochs: int | None = None, data: st
     if training:
         updates["training"] = spec.training.model_copy(update=training)
     if data is not None:
-        if spec.dataset.source == "generated":
+        if "path" not in registry.get(spec.dataset.source).file_keys:
+            source = spec.dataset.source
             raise OptionError(
-                f"--data was given, but experiment '{spec.name}' uses generated data (dataset.source: generated)."
+                f"--data was given, but experiment '{spec.name}' uses {source} data (dataset.source: {source})."
             )
         updates["dataset"] = spec.dataset.model_copy(update={"path": str(resolved(Path(data).expanduser()))})
     if not updates:

@@ -12,6 +12,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 
 from .cells import CELL_TITLES
+from .sources import registry
 
 # Seconds per (batch × time step) on a 2-core x86-64 CPU with TensorFlow 2.21:
 # a fixed cost per step (op dispatch), a cost per sequence in the batch, and
@@ -67,24 +68,8 @@ def recurrent_params(cell: str, units: int, inputs: int) -> int:
     return GATES[cell] * (units * inputs + units * units + units)
 
 
-def _known_sizes(dataset, training) -> tuple[int | None, int | None, int | None, int | None, bool]:
-    """(sequence length, vocabulary size, train, test, whether the vocabulary is exact) from the spec alone."""
-    source = dataset.source
-    if source == "generated":
-        from .data.generated import vocabulary
-        return dataset.sequence_length, len(vocabulary(dataset.n_unimportant)), dataset.n_train, dataset.n_test, True
-    if source == "keras-imdb":
-        train = dataset.limit_train or 25000
-        test = dataset.limit_test or 25000
-        if dataset.num_words:
-            return dataset.sequence_length, dataset.num_words, train, test, True
-        return dataset.sequence_length, 88588, train, test, False  # the full IMDB word index + 4 reserved
-    # csv / text-folder: the vocabulary is at most vocabulary_size; the row count needs the file
-    return dataset.sequence_length, dataset.vocabulary_size, None, None, False
-
-
 def plan_model(spec) -> ModelPlan:
-    length, vocabulary, n_total, n_test, exact = _known_sizes(spec.dataset, spec.training)
+    length, vocabulary, n_total, n_test, exact = registry.get(spec.dataset.source).sizes(spec.dataset)
     plan = ModelPlan(sequence_length=length, vocabulary_size=vocabulary, vocabulary_known=exact, n_test=n_test)
     if n_total is not None:
         plan.n_train = int(n_total * (1.0 - spec.training.validation_split))
@@ -125,10 +110,7 @@ def plan_model(spec) -> ModelPlan:
 
 
 def _n_classes(dataset) -> int:
-    if dataset.source == "generated":
-        return 4
-    names = getattr(dataset, "labels", None) or getattr(dataset, "class_names", None)
-    return len(names) if names else 2
+    return registry.get(dataset.source).classes(dataset.model_dump()) or 2  # not known before the data is read: assume two
 
 
 def plan_warnings(spec) -> list[str]:
@@ -156,7 +138,7 @@ def describe_plan(spec, plan: ModelPlan) -> list[str]:
     sizes = (f"{plan.n_train:,} train, {plan.n_validation:,} validation, {plan.n_test:,} test"
              if plan.n_train is not None else "sizes known once the file is read")
     lines.append(f"  data: {data.source}{where}; {sizes}; sequences of {plan.sequence_length} steps")
-    for attr in ("path", "test_path"):
+    for attr in registry.get(data.source).file_keys:
         value = getattr(data, attr, None)
         if value and not Path(value).exists():
             lines.append(f"  note: dataset.{attr} {value} does not exist yet; `labreport run` will need it")

@@ -15,9 +15,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError, field_validator, model_validator
 
+from .sources import registry as _sources
 from .errors import SpecError
+from .spec_fields import (  # noqa: F401 (re-exported)
+    LARGE_RUNS_VARIABLE,
+    Float,
+    Int,
+    OptionalFloat,
+    OptionalInt,
+    _amount,
+    _not_yes_no,
+    _Section,
+)
 
 CellName = Literal["lstm", "gru", "simple_rnn"]
 
@@ -44,19 +55,6 @@ def _worksheet_schema(schema: dict) -> None:
 
 WorksheetName = Annotated[str, BeforeValidator(_worksheet_name), Field(json_schema_extra=_worksheet_schema)]
 
-def _text_encoding(value: Any) -> Any:
-    # codecs.lookup knows rot13, base64 and zlib too: codecs that are not text encodings.
-    import codecs
-
-    if isinstance(value, str):
-        try:
-            info = codecs.lookup(value)
-        except LookupError:
-            return value  # an unknown name is reported when the data is read, with the file it was for
-        if not getattr(info, "_is_text_encoding", True):
-            raise ValueError("is a codec, not a text encoding; use e.g. utf-8, latin-1 or cp1252")
-    return value
-
 
 def _finite_or_word(value: Any) -> Any:
     # One message for `forget_bias: .inf`, not one per member of the union.
@@ -70,116 +68,23 @@ TRAINING_SECTIONS = ("dataset", "model", "training")
 REPORT_SECTIONS = ("name", "description", "header", "report")
 
 
-class _Section(BaseModel):
-    # Unknown keys are errors: a typo such as `epoch:` must not silently
-    # fall back to the default.
-    # allow_inf_nan=False: `.inf` or `.nan` is never a learning rate, norm or bias.
-    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
-
-
-def _not_yes_no(value: Any) -> Any:
-    # YAML reads yes/no/on/off/true/false as booleans, and pydantic would
-    # take `epochs: yes` as 1 epoch without a word.
-    if isinstance(value, bool):
-        raise ValueError("must be a number, not a yes/no value")
-    return value
-
-
-# Numbers in the spec: pydantic's int and float, refusing booleans.  The
-# optional ones wrap Optional[...] (not Optional[Int]) so that pydantic still
-# writes ge/gt bounds into the JSON Schema as minimum/exclusiveMinimum.
-Int = Annotated[int, BeforeValidator(_not_yes_no)]
-Float = Annotated[float, BeforeValidator(_not_yes_no)]
-OptionalInt = Annotated[Optional[int], BeforeValidator(_not_yes_no)]
-OptionalFloat = Annotated[Optional[float], BeforeValidator(_not_yes_no)]
-
-
 # --------------------------------------------------------------------------- dataset
 
 
-class GeneratedDataset(_Section):
-    """A long-time-lag task generated from a seed (no download)."""
-
-    source: Literal["generated"] = "generated"
-    task: Literal["temporal_order"] = Field(
-        "temporal_order",
-        description=(
-            "temporal_order: a stream of unimportant tasks with two important ones "
-            "(X or Y) far apart; the class is the order XX, XY, YX or YY "
-            "(Hochreiter & Schmidhuber 1997, experiment 6a)."
-        ),
-    )
-    n_train: Int = Field(4000, ge=10, description="Training sequences (validation is split from these).")
-    n_test: Int = Field(1000, ge=10, description="Test sequences.")
-    sequence_length: Int = Field(60, ge=10, description="Tasks per sequence.")
-    n_unimportant: Int = Field(6, ge=1, le=50, description="Kinds of unimportant task (distractor symbols).")
-    seed: OptionalInt = Field(None, description="Seed of the generator; default: training.seed.")
+def dataset_union():
+    """The dataset section's type: the registered sources' spec models, told apart by ``source``
+    (labreport/sources/registry.py; each source module declares its model)."""
+    models = tuple(source.spec_model for source in _sources.sources())
+    return Union[models] if len(models) > 1 else models[0]
 
 
-_PADDING_HELP = (
-    "pre: padding zeros before the text, as keras.utils.pad_sequences (the recurrent layer ends on the last "
-    "words); post: after it (read through, with no mask)."
-)
-_TRUNCATING_HELP = "pre: cut a longer text's start (keep its last words); post: cut its end."
+def dataset_models() -> dict[str, type[BaseModel]]:
+    """Source name → its spec model."""
+    return {source.name: source.spec_model for source in _sources.sources()}
 
 
-class KerasImdbDataset(_Section):
-    """IMDB reviews as word indices, with keras.datasets.imdb.load_data semantics."""
-
-    source: Literal["keras-imdb"]
-    path: Optional[str] = Field(None, description="A local imdb.npz (Keras' layout); default: Keras' download and cache.")
-    num_words: OptionalInt = Field(None, ge=1, description="Keep the num_words most frequent words.")
-    skip_top: Int = Field(0, ge=0, description="Skip the most frequent words.")
-    maxlen: OptionalInt = Field(None, ge=1, description="Drop reviews longer than this before padding.")
-    start_char: OptionalInt = Field(1, ge=0)
-    oov_char: OptionalInt = Field(2, ge=0)
-    index_from: Int = Field(3, ge=0)
-    shuffle_seed: Int = Field(113, description="Keras shuffles with seed 113.")
-    sequence_length: Int = Field(300, ge=1, description="Pad/truncate every review to this many tokens.")
-    padding: Literal["pre", "post"] = Field("pre", description=_PADDING_HELP)
-    truncating: Literal["pre", "post"] = Field("pre", description=_TRUNCATING_HELP)
-    limit_train: OptionalInt = Field(None, ge=1, description="Use only the first N training reviews (quick runs).")
-    limit_test: OptionalInt = Field(None, ge=1, description="Use only the first N test reviews (quick runs).")
-
-
-class CsvDataset(_Section):
-    """A CSV with a text column and a label column (Kaggle's IMDB layout by default)."""
-
-    source: Literal["csv"]
-    path: str = Field(..., description="The CSV file.")
-    test_path: Optional[str] = Field(None, description="A second CSV for the test set; default: split by test_fraction.")
-    text_column: str = "review"
-    label_column: str = "sentiment"
-    labels: Optional[list[str]] = Field(None, description="Class values in class-index order; default: sorted distinct values.")
-    test_fraction: Float = Field(0.2, gt=0, lt=1)
-    split_seed: Int = 1337
-    encoding: Annotated[str, BeforeValidator(_text_encoding)] = "utf-8"
-    vocabulary_size: Int = Field(10000, ge=3)
-    sequence_length: Int = Field(200, ge=1)
-    padding: Literal["pre", "post"] = Field("pre", description=_PADDING_HELP)
-    truncating: Literal["pre", "post"] = Field("pre", description=_TRUNCATING_HELP)
-
-
-class TextFolderDataset(_Section):
-    """One text file per sample in class folders (the aclImdb layout)."""
-
-    source: Literal["text-folder"]
-    path: str = Field(..., description="The folder holding train/ and test/.")
-    train_dir: str = "train"
-    test_dir: str = "test"
-    class_names: Optional[list[str]] = Field(None, description="Class folders to use (leave out aclImdb's unsup).")
-    encoding: Annotated[str, BeforeValidator(_text_encoding)] = "utf-8"
-    vocabulary_size: Int = Field(10000, ge=3)
-    sequence_length: Int = Field(200, ge=1)
-    padding: Literal["pre", "post"] = Field("pre", description=_PADDING_HELP)
-    truncating: Literal["pre", "post"] = Field("pre", description=_TRUNCATING_HELP)
-
-
-DatasetSpec = Annotated[
-    Union[GeneratedDataset, KerasImdbDataset, CsvDataset, TextFolderDataset],
-    Field(discriminator="source"),
-]
-DATASET_SOURCES = ("generated", "keras-imdb", "csv", "text-folder")
+def _default_dataset():
+    return _sources.get(_sources.DEFAULT_SOURCE).spec_model()
 
 
 # --------------------------------------------------------------------------- model
@@ -379,7 +284,7 @@ class ExperimentSpec(_Section):
     name: str = Field(..., description="Experiment name; also the output folder's name.")
     description: str = ""
     header: HeaderSpec = Field(default_factory=HeaderSpec)
-    dataset: DatasetSpec = Field(default_factory=GeneratedDataset)
+    dataset: Annotated[dataset_union(), Field(discriminator="source")] = Field(default_factory=_default_dataset)
     model: ModelSpec = Field(default_factory=ModelSpec)
     training: TrainingSpec = Field(default_factory=TrainingSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
@@ -411,6 +316,16 @@ class ExperimentSpec(_Section):
         """Cells to train as baselines (``model.compare``), without the main model's own cell."""
         cells = self.model.compare
         return [c for c in dict.fromkeys(cells) if c != self.model.recurrent[0].cell]
+
+
+def _rebuild_dataset_union() -> None:
+    # A source registered (or removed) after this module was imported: the dataset field's type, its
+    # validation and its JSON Schema are rebuilt from the registry.
+    ExperimentSpec.model_fields["dataset"].annotation = dataset_union()
+    ExperimentSpec.model_rebuild(force=True)
+
+
+_sources.on_change(_rebuild_dataset_union)
 
 
 # --------------------------------------------------------------------------- loading
@@ -595,11 +510,7 @@ def _model_for_loc(loc: tuple) -> type[BaseModel] | None:
         field = model.model_fields.get(part)
         if field is None:
             # a discriminated-union tag, e.g. ('dataset', 'csv', 'colum')
-            dataset_models = {
-                "generated": GeneratedDataset, "keras-imdb": KerasImdbDataset,
-                "csv": CsvDataset, "text-folder": TextFolderDataset,
-            }
-            model = dataset_models.get(part)
+            model = dataset_models().get(part)
             continue
         model = _inner_model(field.annotation)
     return model
@@ -620,7 +531,7 @@ def _key_path(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             parts[-1:] = [f"{parts[-1]}[{part}]"] if parts else [f"[{part}]"]
-        elif part in DATASET_SOURCES and parts and parts[-1] == "dataset":
+        elif part in _sources.names() and parts and parts[-1] == "dataset":
             continue  # pydantic puts the union tag in the path; users never write it
         else:
             parts.append(str(part))
@@ -629,7 +540,7 @@ def _key_path(loc: tuple) -> str:
 
 # Sections of the spec and the pydantic model of each, for "belongs under" suggestions.
 _SECTION_MODELS = {
-    "header": ("HeaderSpec",), "dataset": ("GeneratedDataset", "KerasImdbDataset", "CsvDataset", "TextFolderDataset"),
+    "header": ("HeaderSpec",), "dataset": None,  # None: every source's model
     "model": ("ModelSpec",), "training": ("TrainingSpec",), "report": ("ReportSpec",),
 }
 
@@ -637,7 +548,8 @@ _SECTION_MODELS = {
 def _section_of(key: str) -> str | None:
     """The section a top-level key belongs to, e.g. 'epochs' -> 'training' (a lost indentation)."""
     for section, model_names in _SECTION_MODELS.items():
-        if any(key in globals()[name].model_fields for name in model_names):
+        models = dataset_models().values() if model_names is None else [globals()[name] for name in model_names]
+        if any(key in model.model_fields for model in models):
             return section
     return None
 
@@ -673,7 +585,7 @@ def _describe(error: dict) -> str:
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"{key}: {_short_repr(shown)} is not allowed; allowed values: {expected}{hint}"
     if kind == "union_tag_not_found":
-        return f"{key}.source: required key is missing; allowed values: {', '.join(DATASET_SOURCES)}"
+        return f"{key}.source: required key is missing; allowed values: {', '.join(_sources.names())}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         if got is None:
             return f"{key}: is empty; its keys must be indented under '{loc[-1]}:'"
@@ -779,7 +691,6 @@ def validate_spec(data: Any, path: Path | str = "<spec>", *, default_name: str |
 
 # Values no lab exercise needs; each costs hours, memory or pages beyond them.  A real
 # large run sets LABREPORT_ALLOW_LARGE_RUNS=1, which raises every limit to its hard cap.
-LARGE_RUNS_VARIABLE = "LABREPORT_ALLOW_LARGE_RUNS"
 # key: (limit, hard cap even with LABREPORT_ALLOW_LARGE_RUNS, what one is)
 SPEC_LIMITS = {
     "training.epochs": (2_000, 1_000_000, "epochs"),  # as many as a report renders by default (record.MAX_EPOCHS)
@@ -801,8 +712,6 @@ SPEC_LIMITS = {
     "description": (5_000, 1_000_000, "characters"),
     "header.*": (500, 100_000, "characters"),
 }
-# Cells of generated data (sequences x steps) before the data alone needs gigabytes.
-MAX_GENERATED_CELLS = (10**9, 10**12)
 SEEDS = ("training.seed", "dataset.seed", "dataset.split_seed", "dataset.shuffle_seed")
 
 
@@ -842,13 +751,9 @@ def limit_problems(spec: "ExperimentSpec") -> list[str]:
         seed = dotted_get(data, key)
         if isinstance(seed, int) and not 0 <= seed < 2**32:
             problems.append(f"{key}: a seed must be between 0 and {2**32 - 1:,} (got {_amount(seed)})")
-    if spec.dataset.source == "generated":
-        cells = (spec.dataset.n_train + spec.dataset.n_test) * spec.dataset.sequence_length
-        soft, hard = MAX_GENERATED_CELLS
-        if cells > hard or (cells > soft and not large):
-            raise_hint = "" if cells > hard else f" (raise the limit with {LARGE_RUNS_VARIABLE}=1)"
-            problems.append(f"dataset: (n_train + n_test) x sequence_length is {_amount(cells)} cells, more than "
-                            f"the {(hard if cells > hard else soft):,} allowed{raise_hint}")
+    source_limits = _sources.get(spec.dataset.source).limit_problems
+    if source_limits is not None:
+        problems += source_limits(spec.dataset, large)
     return problems
 
 
@@ -860,13 +765,6 @@ def dotted_get(data, dotted: str):
             return None
         value = value.get(part)
     return value
-
-
-def _amount(number: int) -> str:
-    """A number as a person reads it; one of 400 digits as '10^399-ish', not 400 digits."""
-    if abs(number) < 10**15:
-        return f"{number:,}"
-    return f"about 10^{len(str(abs(number))) - 1}"
 
 
 def load_spec(path: Path | str) -> ExperimentSpec:
@@ -888,7 +786,7 @@ def resolve_paths(spec: ExperimentSpec, base: Path) -> ExperimentSpec:
     updates: dict[str, Any] = {}
     dataset = spec.dataset
     data_updates = {}
-    for attr in ("path", "test_path"):
+    for attr in _sources.get(dataset.source).file_keys:
         value = getattr(dataset, attr, None)
         if value and not Path(value).expanduser().is_absolute():
             data_updates[attr] = str(resolved(base / value))

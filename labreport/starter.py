@@ -12,29 +12,19 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
+from .sources import registry
 from .errors import OptionError
 from .safe_io import reserved_on_windows
 from .spec import (
-    CsvDataset,
     EmbeddingSpec,
-    GeneratedDataset,
     HeaderSpec,
-    KerasImdbDataset,
     RecurrentLayerSpec,
     ReportSpec,
-    TextFolderDataset,
     TrainingSpec,
     json_schema,
 )
 
 SCHEMA_FILE = "labreport-spec.schema.json"
-DATASET_MODELS = {"generated": GeneratedDataset, "keras-imdb": KerasImdbDataset,
-                  "csv": CsvDataset, "text-folder": TextFolderDataset}
-# Required fields need a value in the starter; these are the ones a user edits.
-DATASET_EXAMPLES = {
-    "csv": {"path": "data.csv"},
-    "text-folder": {"path": "aclImdb"},
-}
 HEADER_TO_FILL = ("university", "date", "enrolment_no", "student_name")
 
 
@@ -63,13 +53,16 @@ def _section(model: type[BaseModel], indent: str, overrides: dict | None = None,
     return lines
 
 
-def starter_spec(name: str, *, worksheet: str = "exp13", dataset: str = "generated") -> str:
-    if dataset not in DATASET_MODELS:
-        raise OptionError(f"--dataset '{dataset}' is unknown; allowed values: {', '.join(DATASET_MODELS)}.")
+def starter_spec(name: str, *, worksheet: str = "exp13", dataset: str = registry.DEFAULT_SOURCE) -> str:
+    names = registry.names()
+    if dataset not in names:
+        raise OptionError(f"--dataset '{dataset}' is unknown; allowed values: {', '.join(names)}.")
+    source = registry.get(dataset)
     from .worksheets import WORKSHEETS
     if worksheet not in WORKSHEETS:
         raise OptionError(f"--worksheet '{worksheet}' is unknown; allowed values: {', '.join(WORKSHEETS)}.")
-    dataset_overrides = {"source": dataset, **DATASET_EXAMPLES.get(dataset, {})}
+    # Required fields need a value in the starter: the source's example (the ones a user edits).
+    dataset_overrides = {"source": dataset, **source.starter}
     lines = [
         f"# yaml-language-server: $schema={SCHEMA_FILE}",
         f"# labreport experiment spec. Check it with `labreport validate {name}.yaml`,",
@@ -81,8 +74,8 @@ def starter_spec(name: str, *, worksheet: str = "exp13", dataset: str = "generat
         "header:                                 # the boxed header on every page; blanks print as lines to fill by hand",
         *_section(HeaderSpec, "  ", fill_in=HEADER_TO_FILL),
         "",
-        f"dataset:                                # source: {' | '.join(DATASET_MODELS)}",
-        *_section(DATASET_MODELS[dataset], "  ", overrides=dataset_overrides),
+        f"dataset:                                # source: {' | '.join(names)}",
+        *_section(source.spec_model, "  ", overrides=dataset_overrides),
         "",
         "model:",
         "  embedding:                            # null: feed one-hot vectors instead",

@@ -12,7 +12,8 @@ import pytest
 from labreport.data.csv_text import load
 from labreport.data.text import standardize
 from labreport.errors import DataError
-from labreport.spec import CsvDataset, TrainingSpec
+from labreport.sources.csv import CsvDataset
+from labreport.spec import TrainingSpec
 
 POSITIVE = [
     'A "wonderful" film, truly great.<br /><br />The cast shines.',

@@ -11,7 +11,8 @@ import pytest
 
 from labreport.data.imdb import load, pad_flat
 from labreport.errors import DataError
-from labreport.spec import KerasImdbDataset, TrainingSpec
+from labreport.sources.keras_imdb import KerasImdbDataset
+from labreport.spec import TrainingSpec
 
 SHARED_NPZ = Path(__file__).resolve().parents[2] / "shared/data/imdb/imdb.npz"
 

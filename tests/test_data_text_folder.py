@@ -10,7 +10,8 @@ import pytest
 
 from labreport.data.text_folder import load
 from labreport.errors import DataError
-from labreport.spec import TextFolderDataset, TrainingSpec
+from labreport.sources.text_folder import TextFolderDataset
+from labreport.spec import TrainingSpec
 
 WORDS = {"neg": "awful boring bad <br /> waste", "pos": "great wonderful, loved it!", "unsup": "no label"}
 

@@ -28,7 +28,7 @@ from ..errors import ClusterError, DataError, LabreportError, OutputError
 from ..output_lock import output_folder_lock
 from ..safe_io import RUN_RECORD_BYTES, SPEC_BYTES, UnreadableFile, read_bounded
 from .executors import ExecutorOptions
-from .remote import PATH_FIELDS, run_bundle, versions
+from .remote import path_fields, run_bundle, versions
 from .roster import RosterRow
 from .worker import stamp_rows
 
@@ -163,7 +163,7 @@ def _bundle(client, task: dict, plan, out_dir: Path, options: ExecutorOptions, s
     spec_text = read_bounded(plan.spec_path, SPEC_BYTES).decode("utf-8")
     dumped = spec.model_dump(mode="json")
     inputs = []
-    for section, key in PATH_FIELDS:
+    for section, key in path_fields(spec.dataset.source):  # the files this spec's source reads
         value = dumped.get(section, {}).get(key)
         if not value:
             continue

@@ -36,7 +36,7 @@ from pathlib import Path, PurePath
 
 from .._version import __version__
 # The spec fields that name files: (section, key).  Their client values go to the worker as copies.
-from ..containment import PATH_FIELDS
+from ..containment import path_fields
 from ..fingerprint import keras_version
 
 CANCEL_POLL_SECONDS = 2.0
@@ -187,7 +187,7 @@ def _restore_client_paths(run_dir: Path, bundle: dict, local_names: dict) -> Non
 
     record = _mapped(read_run_record(run_dir), local_names)  # wherever a copy's path was recorded
     saved = record.get("spec") or {}
-    for section, key in PATH_FIELDS:
+    for section, key in path_fields((saved.get("dataset") or {}).get("source")):
         if isinstance(saved.get(section), dict) and key in saved[section]:
             saved[section][key] = bundle["spec"][section].get(key)
     # The report fingerprint covers the template paths too: the client's, as its next plan computes it.

@@ -266,3 +266,11 @@ def load(spec, training):
         train_texts, y_train, test_texts, y_test, class_names, spec=spec, training=training,
         where=f"{path}, column '{spec.text_column}'", description=description,
     )
+
+
+def check(spec, missing: list) -> None:
+    """`validate`'s check (the csv source's Source.check): each file there is read as `run` reads it, its
+    columns, labels and text (no tokenising)."""
+    for path in (spec.path, spec.test_path):
+        if path and str(path) not in missing:
+            read_table(Path(path).expanduser(), spec)

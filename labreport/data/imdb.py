@@ -436,3 +436,14 @@ def load(spec, training) -> Dataset:
         x_test=x_test, y_test=test.labels.astype(np.int32), class_names=list(CLASS_NAMES),
         vocabulary_size=vocabulary_size, description=description,
     )
+
+
+def check(spec, missing: list) -> None:
+    """`validate`'s check (the keras-imdb source's Source.check): a local file's arrays and their shapes
+    (Keras' own cache is not downloaded here)."""
+    if not spec.path or missing:
+        return
+    path = Path(spec.path).expanduser()
+    arrays = read_npz(path)
+    for part in ("train", "test"):
+        _check_shapes(path, part, arrays[f"x_{part}"], arrays[f"y_{part}"])

@@ -155,3 +155,10 @@ def load(spec, training):
         train_texts, y_train, test_texts, y_test, classes, spec=spec, training=training,
         where=str(train_dir), description=description,
     )
+
+
+def check(spec, missing: list) -> None:
+    """`validate`'s check (the text-folder source's Source.check): the train and test folders and their
+    class folders, when the folder is there."""
+    if not missing:
+        check_layout(spec)

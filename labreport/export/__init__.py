@@ -1,7 +1,7 @@
 """The run's program, written out: a plain-Keras program.py and program.ipynb from the spec.
 
-One source for both: ``templates/program/program.py.j2`` (with one template per
-data source under ``templates/program/data/``) renders the program in the
+One source for both: ``templates/program/program.py.j2`` (with the templates each
+data source declares, under ``templates/program/data/``) renders the program in the
 "percent" cell format (``# %%`` code cells, ``# %% [markdown]`` text cells).
 ``program_cells`` splits that text into cells; ``program_py`` writes them as a
 script (the markdown as comments) and ``program_notebook`` as a notebook built
@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from ..sources import registry
 from ..cells import CELL_LAYERS as _CELL_LAYERS
 from .code_text import Code, comment_text, markdown_text, py_literal
 
@@ -37,9 +38,6 @@ _CELL_MARK = re.compile(r"^# %%(?P<markdown> \[markdown\])?[ \t]*$")
 _OPTIMIZERS = {"adam": ("Adam", "Adam"), "rmsprop": ("RMSprop", "RMSprop"), "sgd": ("SGD", "stochastic gradient descent")}
 _TORCH_MODULES = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "RNN"}
 _TEMPLATES = {"keras": "program.py.j2", "torch": "program_torch.py.j2"}
-# Modules each data source's code needs beyond keras, numpy and matplotlib.
-_DATA_IMPORTS = {"generated": [], "keras-imdb": [], "csv": ["csv", "html", "io", "re", "sys", "unicodedata"],
-                 "text-folder": ["html", "re", "sys", "unicodedata"]}
 
 
 @dataclass(frozen=True)
@@ -78,12 +76,26 @@ def _environment():
         from ..resources import templates_dir
 
         _ENVIRONMENT = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates_dir() / "program")),
+            # labreport's program templates, then those of a source that brings its own (Source.templates)
+            loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(templates_dir() / "program")),
+                                        jinja2.FunctionLoader(_source_template)]),
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
             undefined=jinja2.StrictUndefined, autoescape=False, finalize=_finalize,
         )
         _ENVIRONMENT.filters["py"] = py_literal
     return _ENVIRONMENT
+
+
+def _source_template(name: str):
+    """A program template of a source that lives outside labreport (Source.templates/program/<name>)."""
+    for source in registry.sources():
+        if source.templates is not None:
+            path = Path(source.templates) / "program" / name
+            if path.is_file():
+                text = path.read_text(encoding="utf-8")
+                mtime = path.stat().st_mtime
+                return text, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
+    return None
 
 
 def _plural(count: int, noun: str) -> str:
@@ -148,12 +160,13 @@ def _differences(model: dict, cell: str) -> str:
 
 def _head(spec: dict) -> tuple | None:
     """(units, activation, loss) when the classes are known from the spec alone."""
-    source = spec["dataset"]["source"]
-    if source == "generated":
-        return 4, "softmax", "sparse_categorical_crossentropy"
-    if source == "keras-imdb":
+    source = registry.get(spec["dataset"]["source"])
+    classes = source.classes(spec["dataset"]) if source.program_knows_classes else None
+    if classes is None:
+        return None  # the program counts the classes it reads
+    if classes == 2:
         return 1, "sigmoid", "binary_crossentropy"
-    return None  # csv and text-folder: the program counts the classes it reads
+    return classes, "softmax", "sparse_categorical_crossentropy"
 
 
 def _data_path(dataset: dict, mode: str, key: str = "path") -> str | None:
@@ -167,7 +180,7 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
     from .._version import __version__
 
     dataset, model, training = spec["dataset"], spec["model"], spec["training"]
-    source = dataset["source"]
+    source = registry.get(dataset["source"])
     head = _head(spec)
     layer_lines, needs = _layer_lines(model, dataset, training, head)
     optimizer_class, optimizer_words = _OPTIMIZERS[training["optimizer"]]
@@ -209,8 +222,9 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
                   "one softmax unit per class" if head else "a sigmoid unit for two classes, else softmax units")
     return {
         "spec": spec, "dataset": dataset, "model": model, "training": training, "version": __version__,
-        "data_imports": [Code(module) for module in _DATA_IMPORTS[source]],
-        "data_path_kind": source != "generated",
+        "data_imports": [Code(module) for module in source.program_imports],
+        "data_template": source.program,  # data/<it>.path.py.j2 and data/<it>.py.j2
+        "data_path_kind": bool(source.file_keys),
         "data_path": _data_path(dataset, data_path),
         "test_data_path": _data_path(dataset, data_path, "test_path"),
         "data_seed": dataset.get("seed") if dataset.get("seed") is not None else training["seed"],
@@ -249,10 +263,9 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
 def torch_refusals(spec: dict) -> list[str]:
     """What of the spec the native PyTorch program cannot express (empty: it can write it)."""
     problems = []
-    source = spec["dataset"]["source"]
-    if source in ("csv", "text-folder"):
-        problems.append(f"dataset.source {source}: its texts become token ids through Keras' TextVectorization, "
-                        "which the PyTorch program does not reimplement (the generated task and keras-imdb it reads)")
+    source = registry.get(spec["dataset"]["source"])
+    if source.torch_refusal:
+        problems.append(f"dataset.source {source.name}: {source.torch_refusal}")
     for index, layer in enumerate(spec["model"]["recurrent"]):
         if layer.get("recurrent_dropout"):
             problems.append(f"model.recurrent[{index}].recurrent_dropout {layer['recurrent_dropout']:g}: "
@@ -282,7 +295,8 @@ def torch_program_context(spec: dict, *, data_path: str = "full") -> dict:
                                    for layer in recurrent]) if has_lstm else None),
         "class_name": Code(context["cell_title"].replace("SimpleRNN", "RNN") + "Classifier"),
         "pad_sequences": Code("pad_sequences"), "get_file": Code("get_file"),
-        "downloads": spec["dataset"]["source"] == "keras-imdb" and not spec["dataset"].get("path"),
+        "downloads": registry.get(spec["dataset"]["source"]).downloads(spec["dataset"]),
+        "torch_helpers": registry.get(spec["dataset"]["source"]).torch_helpers,
     })
     return context
 

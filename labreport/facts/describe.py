@@ -9,6 +9,7 @@ import math
 from pathlib import PurePath
 
 from ..cells import CELL_TITLES
+from ..sources import registry
 from ..record import main_run
 from .curves import finite
 
@@ -34,6 +35,7 @@ def dataset_facts(record: dict) -> dict:
     path = data.get("path")
     return {
         "source": data.get("source"),
+        "kind": registry.kind(data.get("source")),  # what the words branch on (labreport/sources/registry.py)
         "name": data.get("name") or data.get("source"),
         "summary": data.get("summary"),
         "task": data.get("task"),

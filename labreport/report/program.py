@@ -31,8 +31,12 @@ def spec_without_comments(spec_text: str | None, spec: dict) -> str:
 
 def _without_local_folders(spec: dict) -> dict:
     """Data and template paths as file names: a report must not print the student's own folders."""
+    from ..containment import REPORT_PATH_KEYS
+    from ..sources import registry
+
     spec = {**spec}
-    for section, keys in (("dataset", ("path", "test_path")), ("report", ("template", "template_dir"))):
+    source = (spec.get("dataset") or {}).get("source") if isinstance(spec.get("dataset"), dict) else None
+    for section, keys in (("dataset", registry.file_keys(source)), ("report", REPORT_PATH_KEYS)):
         values = spec.get(section)
         if isinstance(values, dict):
             spec[section] = {key: (PurePath(str(value)).name if key in keys and isinstance(value, str)

@@ -37,6 +37,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..atomic import check_inside, write_atomic
 from ..containment import RESOURCE_SUFFIXES, TEMPLATE_SUFFIXES, Refused
 from ..containment import inside as contained_in
+from ..sources import registry
 from ..errors import LabreportBug, OptionError, RenderError, RunRecordError
 from .sections import apply_report_overrides, report_fingerprint, report_sections_of_record
 from ..resources import templates_dir
@@ -426,6 +427,8 @@ def build_context(record: dict, *, worksheet, header_overrides: dict | None, smo
         # The fewest epochs a figure draws a smoothed line for (report/smoothing.py says why).
         "smoothing_min": MIN_SMOOTHED_POINTS,
         "notes": (spec.get("report") or {}).get("notes", ""),
+        # The data source's own sentences (templates/sources/; labreport/sources/registry.py).
+        "source_partial": registry.report_partial((record.get("dataset") or {}).get("source")),
     }
 
 
