@@ -217,9 +217,32 @@ def gate_activations(model, dataset, initial_model=None) -> dict | None:
     ours = traces["hidden"] if lstm.return_sequences else traces["hidden"][:, -1, :]
     max_abs_difference = float(np.max(np.abs(ours - keras_out)))
 
-    symbols = dataset.description.get("symbols")
     important_steps = ([dataset.important_steps_test[i] for i in chosen] if dataset.important_steps_test else None)
     unit = most_responsive_unit(traces["cell"], important_steps)
+    sequences = _gate_sequences(dataset, chosen, x, traces, unit, important_steps)
+    first_sequence = {
+        "input_gate": traces["input"][0].T.round(4).tolist(),   # (units, T) for a heat map
+        "forget_gate": traces["forget"][0].T.round(4).tolist(),
+    }
+    return {
+        "layer": lstm.name,
+        "unit": unit,
+        "units": int(recurrent_kernel.shape[0]),
+        "recomputed_vs_keras_max_abs_difference": max_abs_difference,
+        "sequences": sequences,
+        "first_sequence_per_unit": first_sequence,
+        "summary": {**summarise_gates(sequences, traces["input"]),
+                    **summarise_cell_changes(traces["cell"][:, :, unit], important_steps)},
+        # The same numbers at the initial weights (same sequences, same unit), or None.
+        "initial_summary": _initial_gate_summary(initial_model, x, sequences, unit, important_steps),
+        # One sequence per class for the figure (the first of each), in class order.
+        "figure_sequences": list(range(min(len(dataset.class_names), len(chosen), 4))),
+    }
+
+
+def _gate_sequences(dataset, chosen, x, traces: dict, unit: int, important_steps) -> list[dict]:
+    """run.json's gate traces: per chosen test sequence, the gates' means and the followed unit's values."""
+    symbols = dataset.description.get("symbols")
     sequences = []
     for index, test_index in enumerate(chosen):
         important = important_steps[index] if important_steps else []
@@ -239,37 +262,24 @@ def gate_activations(model, dataset, initial_model=None) -> dict | None:
             "unit_forget_gate": traces["forget"][index, :, unit].round(5).tolist(),
             "unit_cell_state": traces["cell"][index, :, unit].round(5).tolist(),
         })
-    first_sequence = {
-        "input_gate": traces["input"][0].T.round(4).tolist(),   # (units, T) for a heat map
-        "forget_gate": traces["forget"][0].T.round(4).tolist(),
-    }
-    initial_summary = None
+    return sequences
+
+
+def _initial_gate_summary(initial_model, x, sequences: list[dict], unit: int, important_steps) -> dict | None:
+    """The gate summary at the initial weights, on the same sequences and unit (None without the model)."""
     found_initial = _first_lstm(initial_model) if initial_model is not None else None
-    if found_initial is not None:
-        _, before = _lstm_traces(*found_initial, x)
-        before_sequences = [{
-            "important_steps": sequence["important_steps"],
-            "input_gate_mean": before["input"][index].mean(axis=1),
-            "forget_gate_mean": before["forget"][index].mean(axis=1),
-            "unit_input_gate": before["input"][index, :, unit],
-            "unit_forget_gate": before["forget"][index, :, unit],
-        } for index, sequence in enumerate(sequences)]
-        initial_summary = {**summarise_gates(before_sequences, before["input"]),
-                           **summarise_cell_changes(before["cell"][:, :, unit], important_steps)}
-    return {
-        "layer": lstm.name,
-        "unit": unit,
-        "units": int(recurrent_kernel.shape[0]),
-        "recomputed_vs_keras_max_abs_difference": max_abs_difference,
-        "sequences": sequences,
-        "first_sequence_per_unit": first_sequence,
-        "summary": {**summarise_gates(sequences, traces["input"]),
-                    **summarise_cell_changes(traces["cell"][:, :, unit], important_steps)},
-        # The same numbers at the initial weights (same sequences, same unit), or None.
-        "initial_summary": initial_summary,
-        # One sequence per class for the figure (the first of each), in class order.
-        "figure_sequences": list(range(min(len(dataset.class_names), len(chosen), 4))),
-    }
+    if found_initial is None:
+        return None
+    _, before = _lstm_traces(*found_initial, x)
+    before_sequences = [{
+        "important_steps": sequence["important_steps"],
+        "input_gate_mean": before["input"][index].mean(axis=1),
+        "forget_gate_mean": before["forget"][index].mean(axis=1),
+        "unit_input_gate": before["input"][index, :, unit],
+        "unit_forget_gate": before["forget"][index, :, unit],
+    } for index, sequence in enumerate(sequences)]
+    return {**summarise_gates(before_sequences, before["input"]),
+            **summarise_cell_changes(before["cell"][:, :, unit], important_steps)}
 
 
 def gate_sequence_indices(y_test, n_classes: int, per_class: int = GATE_SEQUENCES_PER_CLASS) -> list[int]:

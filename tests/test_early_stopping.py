@@ -121,11 +121,14 @@ def _default_record() -> dict:
 
 
 def _overfitted_record() -> dict:
-    """The default run with a validation loss lowest at epoch 4 and rising after it."""
+    """The default run with a validation loss lowest at epoch 4 and rising after it, and a validation accuracy
+    that falls after epoch 4 too (so the best epoch's model is the better one, and early stopping would help)."""
     record = _default_record()
     n = len(main_of(record)["history"]["loss"])
     main_of(record)["history"]["loss"] = [1.2 - 0.1 * i for i in range(n)]
     main_of(record)["history"]["val_loss"] = [1.2 - 0.2 * i if i < 4 else 0.6 + 0.1 * (i - 3) for i in range(n)]
+    main_of(record)["history"]["val_accuracy"] = [0.3 + 0.15 * i if i < 4 else max(0.75 - 0.03 * (i - 3), 0.4)
+                                                  for i in range(n)]
     return record
 
 

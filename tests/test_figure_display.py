@@ -12,7 +12,7 @@ import pytest
 from labreport.record import migrate
 from labreport.report import figures
 from labreport.report.smoothing import MIN_SMOOTHED_POINTS, draws_smoothed, spans_decades
-from tests.records import DEFAULT_RUN
+from records import DEFAULT_RUN
 
 
 @pytest.fixture

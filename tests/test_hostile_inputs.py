@@ -931,7 +931,9 @@ def test_a_figure_draws_a_bounded_number_of_panels_and_says_so(tmp_path):
 
     record = json.loads((FIXTURE_RUN.parent / "baseline_wins.json").read_text())
     gates = record["diagnostics"]["gates"]
-    gates = {**gates, "sequences": gates["sequences"] * 334}  # 1,002 sequences
+    # 1,002 sequences of 1,002 classes (the figure shows one per class, so each is a panel it could draw)
+    sequences = [{**sequence, "label": f"class {i}"} for i, sequence in enumerate(gates["sequences"] * 334)]
+    gates = {**gates, "sequences": sequences, "figure_sequences": None}
     started = time.perf_counter()
     figure = gates_figure(gates, tmp_path / "gates.png")
     assert f"The first {MAX_GATE_PANELS} of the 1,002 sequences" in figure.alt

@@ -15,7 +15,7 @@ import pytest
 
 from labreport.facts import build_facts, mechanisms
 from labreport.record import migrate
-from tests.records import DEFAULT_RUN
+from records import DEFAULT_RUN
 
 LENGTH = 40
 STEPS = [5, 20]
