@@ -49,6 +49,8 @@ def build_facts(record: dict) -> dict:
     verdicts["spikes"] = curves.loss_spikes(history.get("loss"))
     verdicts["validation_chance"] = outcome.validation_chance(record, result.get("floor"))
     verdicts["left_chance_epoch"] = outcome.left_chance_epoch(history, verdicts["validation_chance"])
+    # The epochs before it, for the sentence that names them (a template computes no number).
+    verdicts["below_chance_until"] = (verdicts["left_chance_epoch"] - 1) if verdicts["left_chance_epoch"] else None
     verdicts["comparison"] = outcome.comparison(record, result)
     verdicts["evaluation"] = outcome.evaluation(record, result)
     learned = result["verdict"] == "learned"

@@ -41,6 +41,8 @@ def dataset_facts(record: dict) -> dict:
         "task": data.get("task"),
         "file_name": PurePath(str(path)).name if path else None,  # never the local folder
         "sizes": {"train": sizes.get("train"), "validation": sizes.get("validation"), "test": sizes.get("test")},
+        # The labelled sequences a run learned from (training plus validation), as the data sentences count them.
+        "labelled": (sizes.get("train") or 0) + (sizes.get("validation") or 0),
         "total": sum(v for v in sizes.values() if isinstance(v, int)),
         "class_names": data.get("class_names") or [],
         "n_classes": len(data.get("class_names") or []),

@@ -308,7 +308,7 @@ def early_stopping_check(record: dict, verdicts: dict) -> dict:
     at_best, at_last = val_accuracy[best - 1], val_accuracy[last - 1]
     se = math.sqrt(max(at_best * (1 - at_best), 1.0 / n) / n)
     facts = {"best_epoch": best, "last_epoch": last, "val_accuracy_at_best": at_best,
-             "val_accuracy_at_last": at_last, "critical": threshold, "n_validation": n, "se": se}
+             "val_accuracy_at_last": at_last, "critical": threshold, "n_validation": n, "se": se, "two_se": 2 * se}
     if threshold is not None and at_best < threshold:
         return {"helps": False, "reason": "best_at_chance", **facts}
     if at_best - at_last <= 2 * se:
@@ -338,7 +338,7 @@ def smoothing_advice(record: dict, verdicts: dict) -> list[dict]:
         larger = batch_size * BATCH_FACTOR
         batches_after = math.ceil((sizes.get("train") or 0) / larger)
         if batches_after >= MIN_BATCHES_AFTER:
-            items.append({"id": "larger_batch", "current": batch_size, "suggested": larger,
+            items.append({"id": "larger_batch", "current": batch_size, "suggested": larger, "factor": BATCH_FACTOR,
                           "batches_after": batches_after, **noise})
     val_trend = verdicts["trends"].get("val_loss") or {}
     if val_trend.get("noise") == "zigzag" and finite(training.get("learning_rate")):

@@ -145,7 +145,7 @@ def comparison(record: dict, main_outcome: dict) -> list[dict]:
             verdict = "main_ahead" if difference > 0 else "baseline_ahead"
         else:
             verdict = "tie"
-        rows.append({"verdict": verdict, **test, "difference": difference, **evidence})
+        rows.append({"verdict": verdict, **test, "difference": difference, "baseline_lead": -difference, **evidence})
     return rows
 
 
@@ -259,7 +259,7 @@ def predictor(run: dict, dataset: dict) -> dict:
         else None
     return {"verdict": "single_class" if answered[top] / n >= SINGLE_CLASS_SHARE else "varied",
             "class": names[top], "answered": answered[top], "n": n, "answered_share": answered[top] / n,
-            "all": answered[top] == n, "threshold": SINGLE_CLASS_SHARE,
+            "all": answered[top] == n, "threshold": SINGLE_CLASS_SHARE, "other_share": 1 - SINGLE_CLASS_SHARE,
             "is_majority": names[top] in levels["majority_classes"],
             "majority_tie": levels["majority_tie"],
             "shares": shares, "accuracies": accuracies, "accuracies_are_shares": accuracies_are_shares,
