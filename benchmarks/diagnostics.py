@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     import keras
 
     from labreport.data import load_dataset
-    from labreport.diagnostics import compute_diagnostics
+    from labreport.train.probes import compute_diagnostics
     from labreport.model import build_model
     from labreport.worksheets import load_worksheet
     from labreport.training import TrainedModel, input_shape

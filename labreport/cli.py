@@ -223,7 +223,7 @@ def validate_command(
 ) -> None:
     """Check specs without training."""
     from .pipeline import check_spec
-    from .plan import describe_plan, plan_model
+    from .estimate import describe_plan, plan_model
     from .spec import load_spec
     from .spec_files import spec_path
 

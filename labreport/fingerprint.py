@@ -48,7 +48,7 @@ BATCH_ORDER = "numpy default_rng([training.seed, epoch]).permutation, every epoc
 # not reproduce; the digest reads the syntax tree without docstrings, so comments and docstrings do not count,
 # and a change that does not change numbers costs one retraining, never a wrong report.  A test
 # (tests/test_fingerprint.py) fails when the training stage imports a labreport module missing from this list.
-TRAINING_STAGE_SOURCES = ("data", "sources", "train", "training.py", "model.py", "cells.py", "diagnostics.py")
+TRAINING_STAGE_SOURCES = ("data", "sources", "train", "training.py", "model.py", "cells.py")
 
 
 @dataclass(frozen=True)

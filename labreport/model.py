@@ -237,3 +237,9 @@ def _strip_markup(text: str) -> str:
     # box-drawing characters, which are fine, but no ANSI escapes.
     import re
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def input_shape(dataset) -> InputShape:
+    """What the model needs to know of a Dataset: its sequence length, vocabulary, features and classes."""
+    features = None if dataset.vocabulary_size else int(dataset.x_train.shape[2])
+    return InputShape(dataset.sequence_length, dataset.vocabulary_size, features, dataset.n_classes)

@@ -154,7 +154,7 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
     select_backend(spec.training.backend)
 
     from .data import load_dataset
-    from .diagnostics import compute_diagnostics
+    from .train.probes import compute_diagnostics
     from .training import train_one
 
     started = time.perf_counter()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .cells import CELL_TITLES
 from .errors import TrainingError
-from .model import InputShape, build_model, describe_model
+from .model import build_model, describe_model, input_shape
 from .train import run_files
 from .train.checkpoint import checkpoint_identity, resume_or_start
 from .train.divergence import trim_after_divergence
@@ -70,11 +70,6 @@ class TrainedModel:
         if self.evaluated_epoch is not None:
             record["evaluated_epoch"] = self.evaluated_epoch
         return record
-
-
-def input_shape(dataset) -> InputShape:
-    features = None if dataset.vocabulary_size else int(dataset.x_train.shape[2])
-    return InputShape(dataset.sequence_length, dataset.vocabulary_size, features, dataset.n_classes)
 
 
 def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None = None,

@@ -88,7 +88,7 @@ import numpy as np
 from labreport.train.backend import select_backend
 select_backend(sys.argv[1])
 import keras
-from labreport.diagnostics import step_gradient_norms
+from labreport.train.probes import step_gradient_norms
 keras.utils.set_random_seed(0)
 model = keras.Sequential([keras.Input((12,)), keras.layers.Embedding(9, 4), keras.layers.LSTM(5),
                           keras.layers.Dense(3, activation="softmax")])

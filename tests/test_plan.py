@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from labreport.model import InputShape, build_model, describe_model
-from labreport.plan import plan_model, recurrent_params
+from labreport.estimate import plan_model, recurrent_params
 from labreport.resources import shipped_experiments
 from labreport.spec import load_spec, validate_spec
 
@@ -65,7 +65,7 @@ def test_time_estimate_grows_with_sequence_length():
     ({"source": "generated"}, False),
 ])
 def test_validate_warns_about_padding_at_the_end_of_long_sequences(dataset, warned):
-    from labreport.plan import describe_plan, plan_warnings
+    from labreport.estimate import describe_plan, plan_warnings
 
     spec = validate_spec({"name": "pad", "dataset": dataset})
     warnings = plan_warnings(spec)

@@ -51,7 +51,7 @@ def test_graph_gradient_norms_equal_the_eager_ones(tiny_model_and_data):
     import keras
     import tensorflow as tf
 
-    from labreport.diagnostics import _split_input_layer, step_gradient_norms
+    from labreport.train.probes import _split_input_layer, step_gradient_norms
 
     model, x, y = tiny_model_and_data
     x, y = x[:16], y[:16]

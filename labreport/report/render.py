@@ -45,7 +45,7 @@ from ..safe_io import TEMPLATE_BYTES, UnreadableFile, read_bounded
 from ..record import read_run_record, write_run_record
 from ..facts import build_facts
 from .filters import FILTERS
-from .program import program_code, program_facts
+from .listing import program_code, program_facts
 from .figures import make_figures
 from ..worksheets import DEFAULT_WORKSHEET, load_worksheet, worksheet_names
 

@@ -32,7 +32,7 @@ DEFAULT_REPORT_PARTIAL = "sources/default.html.j2"
 
 
 class SpecSizes(NamedTuple):
-    """What the spec alone tells `validate`'s estimate (labreport/plan.py)."""
+    """What the spec alone tells `validate`'s estimate (labreport/estimate.py)."""
     sequence_length: int
     vocabulary_size: int      # the embedding's input size: exact, or an upper bound (vocabulary_exact False)
     n_train: int | None       # training rows before the validation split; None: known once the data is read

@@ -47,8 +47,7 @@ def _initial_model(spec, dataset):
     """The main model at the weights its training started from (the same seed, built the same way)."""
     import keras
 
-    from .model import build_model
-    from .training import input_shape
+    from ..model import build_model, input_shape
 
     keras.utils.set_random_seed(spec.training.seed)
     return build_model(spec.model, spec.training, input_shape(dataset))
@@ -121,8 +120,7 @@ def gradient_norms(spec, dataset, main, baselines) -> dict:
     """Per-step input-gradient norms for the main cell and SimpleRNN, initial and trained."""
     import keras
 
-    from .model import build_model
-    from .training import input_shape
+    from ..model import build_model, input_shape
 
     x = dataset.x_test[:GRADIENT_BATCH]
     y = dataset.y_test[:GRADIENT_BATCH]
