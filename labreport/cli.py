@@ -93,12 +93,13 @@ def run_command(
     if main.get("restored_best_weights") and main.get("evaluated_epoch"):
         evaluated = f" with epoch {main['evaluated_epoch']}'s weights"
     stopped = " (stopped early)" if (main.get("stopped") or {}).get("reason") == "early_stopping" else ""
+    # The files beside the report first: "Done: REPORT" stays the last line, for scripts that read it.
+    typer.echo(f"Written in {result.run_dir}: {result.html_path.name}, program.py and program.ipynb (the program "
+               f"to attach), run.json and history.csv")
     typer.echo(
         f"Done: {result.pdf_path} (test accuracy {main['test']['accuracy']:.4f}{evaluated}, "
         f"{_plural(len(main['history']['loss']), 'epoch')}{stopped}, {what})"
     )
-    typer.echo(f"  beside it: {result.html_path.name}, program.py and program.ipynb (the program to attach), "
-               f"run.json and history.csv")
 
 
 @app.command("render")

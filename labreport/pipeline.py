@@ -22,8 +22,8 @@ from .atomic import OUTPUT_ERRNOS, check_inside, output_error
 from .sources import registry
 from .errors import LabreportError, OptionError, OutputError, RenderError, SpecError, TrainingError
 from .fingerprint import training_fingerprint
-from .report.sections import report_fingerprint
-from .saved_run import saved_run_state
+# The report stage (report_fingerprint, saved_run_state, render_report) is imported where it is used: a
+# training run imports no report module until its record is written (tests/test_training_reads_no_report.py).
 from .output_lock import output_folder_lock
 from .spec_files import DEFAULT_EXPERIMENT, resolve_spec  # re-exported: callers and tests import them from here
 from .record import CLASSIFICATION, RUN_RECORD_NAME, main_run, read_run_record, to_record, write_run_record
@@ -288,7 +288,7 @@ def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, forc
         record = to_record({**trained, "spec_text": spec_text,
                             "spec_overrides": {k: v for k, v in overrides.items() if v is not None},
                             "fingerprint": fingerprint.sha256, "fingerprint_inputs": fingerprint.inputs,
-                            "report_fingerprint": report_fingerprint(spec.report_fields())})
+                            "report_fingerprint": _report_fingerprint(spec)})
         write_run_record(run_dir, record)
         record_written = True
         # The run's program in plain Keras, from the spec run.json holds (no Keras needed to write it).
@@ -317,6 +317,11 @@ def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, forc
         raise output_error(Path(exc.filename) if exc.filename else run_dir, exc) from None
     return RunResult(run_dir=run_dir, pdf_path=rendered.pdf_path, html_path=rendered.html_path,
                      run_record=read_run_record(run_dir / RUN_RECORD_NAME), figures=rendered.figures)
+
+
+def _report_fingerprint(spec: ExperimentSpec) -> str:
+    from .report.sections import report_fingerprint
+    return report_fingerprint(spec.report_fields())
 
 
 def nan_loss_error(spec: ExperimentSpec, stopped: dict, run_dir: Path) -> TrainingError:
@@ -456,6 +461,8 @@ def render_saved_run(spec: str | Path | ExperimentSpec | None, *, out_dir: str |
     spec, spec_path = resolve_spec(spec)
     check_template(spec, spec_path)  # before the fingerprint reads it
     run_dir = Path(out_dir) / spec.name
+    from .saved_run import saved_run_state
+
     state = saved_run_state(spec, run_dir, training_fingerprint(spec))
     if state.record is None:
         out_option = "" if Path(out_dir) == Path("output") else f" --out {out_dir}"
