@@ -200,6 +200,14 @@ def _decimals(number: str) -> int:
     return len(number.split(".")[1]) if "." in number else 0
 
 
+def _factor_value(printed: str) -> float:
+    """A factor as the `factor` filter prints it: '1,234' or '7.3 × 10¹⁵' (before its ×)."""
+    power = re.fullmatch(r"(\d+(?:\.\d+)?) × 10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", printed.strip())
+    if power:
+        return float(power.group(1)) * 10 ** int(power.group(2).translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+    return float(printed.replace(",", ""))
+
+
 def printed_matches(printed: str, value, kind: str) -> bool:
     """Is ``printed`` the raw ``value`` written at its precision?  kind: 'loss', 'accuracy' or 'share' (any %)."""
     printed = printed.strip()
@@ -1502,13 +1510,14 @@ class Checker:
                 ok = max(a, b) / min(a, b) < 10
             self.claim("gradients", s, ok, "the first/last ratios are ten or more times apart")
         m = re.search(r"(At the initial weights|With the trained weights) the two curves lie far apart: at every step "
-                      r"the (SimpleRNN|LSTM)'s gradient is ([\d.,]+)× to ([\d.,]+)× the (?:LSTM|SimpleRNN)'s", s)
+                      r"the (SimpleRNN|LSTM)'s gradient is ([\d.]+ × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|[\d.,]+)× to "
+                      r"([\d.]+ × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|[\d.,]+)× the (?:LSTM|SimpleRNN)'s", s)
         if m:
             phase = norms.get("initial" if m.group(1).startswith("At") else "trained") or {}
             lstm, rnn = phase.get("lstm") or [], phase.get("simple_rnn") or []
             top, bottom = (rnn, lstm) if m.group(2) == "SimpleRNN" else (lstm, rnn)
             q = [a / b for a, b in zip(top, bottom) if b > 0]
-            low, high = float(m.group(3).replace(",", "")), float(m.group(4).replace(",", ""))
+            low, high = _factor_value(m.group(3)), _factor_value(m.group(4))
             self.claim("gradients", s, bool(q) and min(q) >= 10 and abs(min(q) - low) <= 0.05 * low + 0.5
                        and abs(max(q) - high) <= 0.05 * high + 0.5, f"step by step {min(q, default=0):.3g} to {max(q, default=0):.3g}")
         m = re.search(r"over its mean at as many steps just before and after the window, is with the trained weights (.*)", s)

@@ -352,3 +352,13 @@ def test_every_shipped_format_file_validates():
     for name in worksheet_names():
         worksheet = read_format_file(templates_dir() / FORMATS_FOLDER / name / FORMAT_FILE, name)
         assert worksheet.title and worksheet.aim and worksheet.template.endswith(".j2")
+
+
+@pytest.mark.parametrize("value,printed", [
+    (14.93, "15×"), (1.49, "1.5×"), (0.118, "0.12×"), (123456.0, "123,456×"),
+    (7305438813453134.0, "7.3\u00a0×\u00a010¹⁵×"), (43480334.0, "4.3\u00a0×\u00a010⁷×"), (0.0, "0×"),
+])
+def test_a_factor_of_a_million_or_more_prints_as_a_power_of_ten(value, printed):
+    from labreport.report.filters import factor
+
+    assert factor(value) == printed

@@ -63,11 +63,14 @@ def power_of_ten(value, digits: int = 2) -> str:
 
 
 def factor(value) -> str:
-    """How many times: 14.93 → '15×', 1.49 → '1.5×', 0.118 → '0.12×', 3.2e-9 → '3.2 × 10⁻⁹×'."""
+    """How many times: 14.93 → '15×', 1.49 → '1.5×', 0.118 → '0.12×', 3.2e-9 → '3.2 × 10⁻⁹ times',
+    7.3e15 → '7.3 × 10¹⁵×' (a million and more as a power of ten: nobody reads 7,305,438,813,453,134×)."""
     if not _finite(value):
         return NA
     if value == 0:
         return "0×"
+    if value >= 1e6:
+        return f"{power_of_ten(value)}×"
     if value >= 10:
         return f"{value:,.0f}×"
     if value >= 0.01:
