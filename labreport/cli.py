@@ -226,6 +226,7 @@ def validate_command(
     from .pipeline import check_spec
     from .estimate import describe_plan, plan_model
     from .spec import load_spec
+    from .data import missing_note
     from .spec_files import spec_path
 
     failed = 0
@@ -244,7 +245,7 @@ def validate_command(
         for line in describe_plan(spec, plan_model(spec)):
             typer.echo(line)
         for data_path in missing:
-            typer.echo(f"  note: {data_path}: not there yet; `labreport run` reads it")
+            typer.echo(f"  note: {data_path}: {missing_note(data_path)}")
     if failed:
         raise typer.Exit(2)
     if len(specs) == 1:

@@ -360,3 +360,21 @@ def test_unclosed_quote_swallowing_the_file(tmp_path):
     path.write_text('review,sentiment\ngood,positive\n"unclosed,negative\n' + ("more words,positive\n" * 8000))
     message = _load_error(_spec(path))
     assert str(path) in message and "row 3" in message and "cannot be parsed" in message
+
+
+def test_a_missing_csv_names_the_csv_files_beside_it(tmp_path):
+    """A typo in dataset.path: the message lists the CSV files that are there, in run and in validate."""
+    from labreport.data import missing_note
+    from labreport.data.csv_text import read_table
+    from labreport.errors import DataError
+    from labreport.sources.csv import CsvDataset
+
+    for name in ("reviews_train.csv", "reviews_test.csv", "notes.txt", ".hidden.csv"):
+        (tmp_path / name).write_text("review,sentiment\ngood,positive\n", encoding="utf-8")
+    missing = tmp_path / "reviews.csv"
+    with pytest.raises(DataError) as refused:
+        read_table(missing, CsvDataset(source="csv", path=str(missing)))
+    assert str(refused.value).endswith("Beside it: reviews_test.csv, reviews_train.csv.")
+    assert missing_note(str(missing)) == ("not there yet; `labreport run` reads it. "
+                                          "Beside it: reviews_test.csv, reviews_train.csv.")
+    assert missing_note(str(tmp_path / "nowhere" / "x.csv")) == "not there yet; `labreport run` reads it."

@@ -28,6 +28,14 @@ def load_dataset(dataset_spec, training_spec):
     return registry.function(registry.get(dataset_spec.source).load)(dataset_spec, training_spec)
 
 
+def missing_note(path: str) -> str:
+    """validate's note for a data file not there yet, with the files of its kind that are beside it."""
+    from pathlib import Path
+
+    from .dataset import beside_words
+    return "not there yet; `labreport run` reads it." + beside_words(path, Path(path).suffix or ".csv")
+
+
 def check_data(dataset_spec) -> list[str]:
     """What `labreport run` refuses in the data before training, checked the same way (the same readers, so
     the same messages) without tokenising or training: for `labreport validate`.  Returns the data paths not

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from .dataset import beside_words
 from ..safe_io import DATA_BYTES, UnreadableFile, excerpt, read_bounded
 from .text import check_encoding, padding_sentence, text_dataset
 
@@ -130,7 +131,8 @@ def read_table(path: Path, spec) -> _Table:
         reason = str(exc)
         if reason == "file not found":
             raise DataError(f"{path}: file not found.",
-                            hint="Check dataset.path (relative paths are from the spec's folder).") from None
+                            hint="Check dataset.path (relative paths are from the spec's folder)."
+                                 + beside_words(path, ".csv")) from None
         if reason == "is a folder, not a file":
             raise DataError(f"{path}: is a folder, not a CSV file.", hint="Point dataset.path at the .csv file.") from None
         raise DataError(f"{path}: {reason}.", hint="dataset.path must name a regular .csv file.") from None

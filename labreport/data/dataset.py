@@ -105,3 +105,33 @@ def _histogram(lengths: np.ndarray, bins: int = 30) -> dict:
     top = max(float(np.percentile(lengths, 99.5)), float(lengths.min()) + 1.0)
     counts, edges = np.histogram(np.minimum(lengths, top), bins=bins, range=(float(lengths.min()), top))
     return {"edges": [round(float(e), 2) for e in edges], "counts": [int(c) for c in counts]}
+
+
+# A missing data file's message lists what is there instead (a typo, another extension): at most this many
+# names, from at most this many entries of its folder (a folder the size of /usr is not read to the end).
+BESIDE_NAMES = 5
+BESIDE_SCAN = 2000
+
+
+def files_beside(path, suffix: str) -> list[str]:
+    """The names of the files with ``suffix`` in the folder that would hold ``path`` (sorted, at most
+    BESIDE_NAMES; hidden files left out; empty when the folder is not there or cannot be read)."""
+    import itertools
+    import os
+    from pathlib import Path
+
+    folder = Path(path).expanduser().parent
+    try:
+        with os.scandir(folder) as entries:
+            names = [entry.name for entry in itertools.islice(entries, BESIDE_SCAN)
+                     if not entry.name.startswith(".") and entry.name.lower().endswith(suffix.lower())
+                     and entry.is_file()]
+    except OSError:
+        return []
+    return sorted(names)[:BESIDE_NAMES]
+
+
+def beside_words(path, suffix: str) -> str:
+    """' Beside it: a.csv, b.csv.' (or '' when there is none), for a missing file's hint."""
+    names = files_beside(path, suffix)
+    return f" Beside it: {', '.join(names)}." if names else ""

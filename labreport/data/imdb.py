@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..safe_io import DATA_BYTES, MB, NPZ_UNPACKED_BYTES, UnreadableFile, check_regular, excerpt, read_bounded
-from .dataset import Dataset, describe_lengths, split_validation
+from .dataset import Dataset, describe_lengths, split_validation, beside_words
 
 CLASS_NAMES = ["negative", "positive"]
 
@@ -101,7 +101,8 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
     except UnreadableFile as exc:
         reason = {"file not found": "file not found", "is a folder, not a file": "is a folder, not an .npz file"}.get(
             str(exc), str(exc))
-        raise DataError(f"{path}: {reason}.", hint=hint) from None
+        beside = beside_words(path, ".npz") if reason == "file not found" else ""
+        raise DataError(f"{path}: {reason}.", hint=hint + beside) from None
     arrays: dict[str, np.ndarray] = {}
     try:
         with zipfile.ZipFile(path) as archive:

@@ -87,7 +87,7 @@ import numpy as np
 from ..errors import DataError
 from ..safe_io import DATA_BYTES, UnreadableFile, excerpt, read_bounded
 from .csv_text import _decode, _plainly_a_header
-from .dataset import Dataset
+from .dataset import Dataset, beside_words
 
 MISSING_POLICIES = ("refuse", "drop", "interpolate")
 SPACINGS = ("auto", "business-day", "steps")
@@ -138,7 +138,8 @@ def _read_text(path: Path, encoding: str) -> str:
         reason = str(exc)
         if reason == "file not found":
             raise DataError(f"{path}: file not found.",
-                            hint="Check dataset.path (relative paths are from the spec's folder).") from None
+                            hint="Check dataset.path (relative paths are from the spec's folder)."
+                                 + beside_words(path, ".csv")) from None
         if reason == "is a folder, not a file":
             raise DataError(f"{path}: is a folder, not a CSV file.", hint="Point dataset.path at the .csv file.") from None
         raise DataError(f"{path}: {reason}.", hint="dataset.path must name a regular .csv file.") from None
