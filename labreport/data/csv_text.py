@@ -63,7 +63,13 @@ def _locate_bad_bytes(raw: bytes, exc: UnicodeDecodeError, encoding: str, path: 
     return where
 
 
-def _column_index(path: Path, header: list[str], name: str, key: str, *, lines: int = 2) -> int:
+def column_index(path: Path, header: list[str], name: str, key: str, *, lines: int = 2,
+                 contents: str = "texts and labels", set_hint: str | None = None) -> int:
+    """The header's index of column ``name``; a DataError naming the file, row 1 and the column otherwise.
+
+    Shared by the CSV readers (texts and labels here; numeric series in timeseries.py): ``contents`` says
+    what a CSV of theirs holds, ``set_hint`` ends the hint for a missing column (default: this reader's).
+    """
     matches = [i for i, column in enumerate(header) if column == name]
     if len(matches) == 1:
         return matches[0]
@@ -77,8 +83,8 @@ def _column_index(path: Path, header: list[str], name: str, key: str, *, lines: 
         # Not a CSV someone made for this (a key file, a config, a binary): its first line is
         # never echoed, since messages reach terminals, CI logs and batch's index.json.
         raise DataError(
-            f"{path}: row 1 (header) has no column '{name}', and the file does not look like a CSV of texts "
-            f"and labels (its first line is {len(','.join(header)):,} characters in {len(header)} column(s); "
+            f"{path}: row 1 (header) has no column '{name}', and the file does not look like a CSV of {contents} "
+            f"(its first line is {len(','.join(header)):,} characters in {len(header)} column(s); "
             f"not shown).",
             hint="Check dataset.path: it should be a .csv file whose first line names its columns.",
         )
@@ -97,7 +103,8 @@ def _column_index(path: Path, header: list[str], name: str, key: str, *, lines: 
     hint = f"Did you mean '{close[0]}'? " if close else ""
     raise DataError(
         f"{path}: row 1 (header) has no column '{name}'; its columns are: {shown}.",
-        hint=f"{hint}Set dataset.{key} to the column holding the {'text' if key == 'text_column' else 'labels'}.",
+        hint=hint + (set_hint or f"Set dataset.{key} to the column holding the "
+                                 f"{'text' if key == 'text_column' else 'labels'}."),
     )
 
 
@@ -150,8 +157,8 @@ def read_table(path: Path, spec) -> _Table:
         header = [name.strip() for name in next(reader)]
         row = 1
         lines = 2 if re.search(r"[\r\n]\s*\S", text) else 1  # a one-line file is never quoted
-        text_index = _column_index(path, header, spec.text_column, "text_column", lines=lines)
-        label_index = _column_index(path, header, spec.label_column, "label_column", lines=lines)
+        text_index = column_index(path, header, spec.text_column, "text_column", lines=lines)
+        label_index = column_index(path, header, spec.label_column, "label_column", lines=lines)
         needed = max(text_index, label_index) + 1
         for row, record in enumerate(reader, start=2):
             if not record:

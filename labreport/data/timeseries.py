@@ -86,7 +86,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..safe_io import DATA_BYTES, UnreadableFile, excerpt, read_bounded
-from .csv_text import _decode, _plainly_a_header
+from .csv_text import _decode, column_index
 from .dataset import Dataset, beside_words
 
 MISSING_POLICIES = ("refuse", "drop", "interpolate")
@@ -150,27 +150,9 @@ def _read_text(path: Path, encoding: str) -> str:
     return text
 
 
-def _column_index(path: Path, header: list[str], name: str, key: str, lines: int) -> int:
-    matches = [i for i, column in enumerate(header) if column == name]
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise DataError(
-            f"{path}: row 1 (header) has column '{name}' {len(matches)} times "
-            f"(columns {', '.join(str(i + 1) for i in matches)}).",
-            hint="Rename the duplicates so the column is unambiguous.",
-        )
-    if not _plainly_a_header(path, header, lines=lines):
-        raise DataError(
-            f"{path}: row 1 (header) has no column '{name}', and the file does not look like a CSV of numeric "
-            f"columns (its first line is {len(','.join(header)):,} characters in {len(header)} column(s); not shown).",
-            hint="Check dataset.path: it should be a .csv file whose first line names its columns.",
-        )
-    shown = ", ".join(f"'{excerpt(c)}'" for c in header)
-    lowered = [c for c in header if c.lower() == name.lower()]
-    hint = f"Did you mean '{lowered[0]}'? " if lowered else ""
-    raise DataError(f"{path}: row 1 (header) has no column '{name}'; its columns are: {shown}.",
-                    hint=f"{hint}Set {key} to one of them.")
+def _series_column(path: Path, header: list[str], name: str, key: str, lines: int) -> int:
+    return column_index(path, header, name, key, lines=lines, contents="numeric columns",
+                        set_hint=f"Set {key} to one of them.")
 
 
 def _parse_number(cell: str) -> float | None:
@@ -243,10 +225,10 @@ def read_series(path, *, columns: list[str], time_column: str | None = None, lab
     try:
         header = [name.strip() for name in next(reader)]
         row = 1
-        value_index = [_column_index(path, header, c, "dataset.columns", lines) for c in columns]
-        time_index = _column_index(path, header, time_column, "dataset.time_column", lines) if time_column else None
-        label_index = _column_index(path, header, label_column, "dataset.label_column", lines) if label_column else None
-        group_index = _column_index(path, header, window_column, "dataset.window_column", lines) if window_column else None
+        value_index = [_series_column(path, header, c, "dataset.columns", lines) for c in columns]
+        time_index = _series_column(path, header, time_column, "dataset.time_column", lines) if time_column else None
+        label_index = _series_column(path, header, label_column, "dataset.label_column", lines) if label_column else None
+        group_index = _series_column(path, header, window_column, "dataset.window_column", lines) if window_column else None
         named = [(i, c) for i, c in zip(value_index, columns)]
         for index, name in ((time_index, time_column), (label_index, label_column), (group_index, window_column)):
             if index is not None:
