@@ -465,7 +465,8 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
                               template=template, smoothing=smoothing, out_dir=out_dir, template_dir=template_dir,
                               trust_record_templates=trust_record_templates)
     in_place = pdf and pdf_name == "report.pdf" and prepared.target_dir.resolve() == prepared.run_dir.resolve()
-    previous_worksheet = _worksheet_of_saved_report(prepared.run_dir) if in_place else None
+    # The format of the report.pdf the run folder held before this render (run.json describes it).
+    previous_worksheet = prepared.saved_worksheet if in_place and (prepared.run_dir / "report.pdf").is_file() else None
     rendered = prepared.write(header=header, pdf_name=pdf_name if pdf else None, html_name=html_name)
     if in_place:
         prepared.save_to_run_record(header=header)
@@ -473,14 +474,6 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
             rendered.replaced_worksheet = previous_worksheet
     rendered.seconds = time.perf_counter() - started
     return rendered
-
-
-def _worksheet_of_saved_report(run_dir: Path) -> str | None:
-    """The format of the report.pdf a run folder holds now (run.json describes it); None without one."""
-    if not (run_dir / "report.pdf").is_file():
-        return None
-    report = report_sections_of_record(read_run_record(run_dir)).get("report") or {}
-    return report.get("worksheet") or DEFAULT_WORKSHEET
 
 
 def check_report_options(*, worksheet: str | None = None, smoothing: float | None = None) -> None:
@@ -528,6 +521,7 @@ class PreparedReport:
     template_path: Path | None
     course_dir: Path | None
     environment: SandboxedEnvironment
+    saved_worksheet: str = DEFAULT_WORKSHEET  # the format run.json names, before this render's overrides
 
     def write(self, *, header: dict | None, pdf_name: str | None, html_name: str | None) -> RenderedReport:
         """Write the PDF (unless ``pdf_name`` is None) and the HTML (unless ``html_name`` is None)."""
@@ -572,6 +566,7 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     run_dir = Path(run_dir)
     record = without_surrogates(read_run_record(run_dir))
     sections = report_sections_of_record(record)
+    saved_worksheet = (sections.get("report") or {}).get("worksheet") or DEFAULT_WORKSHEET
     if not trust_record_templates and not (report_fields and "report" in report_fields):
         _refuse_record_templates(run_dir, sections.get("report") or {}, template=template, template_dir=template_dir)
     if report_fields:
@@ -603,7 +598,8 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
                           worksheet=format_, smoothing=weight, facts=facts, figures=figures,
                           template_path=template_path, course_dir=course_dir,
-                          environment=make_environment(template_path.parent if template_path else None, course_dir))
+                          environment=make_environment(template_path.parent if template_path else None, course_dir),
+                          saved_worksheet=saved_worksheet)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
