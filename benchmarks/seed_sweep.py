@@ -39,9 +39,12 @@ data["training"].update(overrides)
 spec = type(spec).model_validate(data)
 started = time.perf_counter()
 record = train_experiment(spec, Path(sys.argv[2]), progress="none", log=lambda *_: None)
-main, *baselines = record["models"]  # run.json format 2: the main model first, then the baselines
-baseline = {b["cell"]: b for b in baselines}.get("simple_rnn", {})
+main, *others = record["models"]  # run.json format 2: the main model first, then the baselines and variants
+baseline = {b["cell"]: b for b in others if b["role"] == "baseline"}.get("simple_rnn", {})
+variants = {v.get("name") or v["cell"]: (v.get("test") or {}).get("accuracy") for v in others if v["role"] == "variant"}
 print(json.dumps({"lstm": main["test"]["accuracy"], "simple_rnn": (baseline.get("test") or {}).get("accuracy"),
+                  "variants": variants, "seconds_by_model": {m.get("name") or m["cell"]: m["timing"]["train_seconds"]
+                                                             for m in record["models"]},
                   "lstm_seconds": main["timing"]["train_seconds"],
                   "total_seconds": round(time.perf_counter() - started, 1),
                   "val_accuracy": [round(v, 3) for v in main["history"]["val_accuracy"]]}))
@@ -98,7 +101,8 @@ def main() -> None:
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     print(f"{args.spec}: backend {args.backend}, jit_compile {args.jit_compile}, seeds {seeds}, "
           f"{args.jobs} at a time, {threads} thread(s) each", flush=True)
-    print("| seed | LSTM test accuracy | SimpleRNN test accuracy | LSTM − SimpleRNN | whole training (s) |")
+    print("| seed | LSTM test accuracy | SimpleRNN test accuracy | LSTM − SimpleRNN | whole training (s) |"
+          " variants' test accuracy (model.compare's mappings) |")
     print("|---|---|---|---|---|", flush=True)
     rows = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
@@ -107,8 +111,9 @@ def main() -> None:
             if "error" in row:
                 print(f"| {row['seed']} | error: {row['error']} | | | |", flush=True)
             else:
+                variants = "".join(f" {name} {accuracy:.3f} |" for name, accuracy in row["variants"].items())
                 print(f"| {row['seed']} | {row['lstm']:.3f} | {row['simple_rnn']:.3f} | "
-                      f"{row['lstm'] - row['simple_rnn']:+.3f} | {row['total_seconds']:.0f} |", flush=True)
+                      f"{row['lstm'] - row['simple_rnn']:+.3f} | {row['total_seconds']:.0f} |{variants}", flush=True)
     summary = summarise(rows)
     n = summary["seeds"]
     print(f"\nLSTM ≥ {LSTM_GOAL}: {summary['lstm_learned']} of {n}; SimpleRNN ≤ {RNN_CEILING}: "

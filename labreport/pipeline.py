@@ -181,19 +181,10 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
             f"{main.stopped['batch']}; training stopped, not evaluated on the test set")
     else:
         log(f"  test accuracy {main.test['accuracy']:.4f}, test loss {main.test['loss']:.4f}")
-    baselines = []
-    for cell in spec.baseline_cells():
-        # What a baseline keeps and what it cannot keep (an LSTM's forget-gate setting) is the report's to
-        # state (facts.outcome.setting_differences); the progress line says only what is always true.
-        log(f"Training the {cell} baseline (same data, embedding, units, optimiser, epochs and seed; "
-            "settings only an LSTM has do not carry over)...")
-        baseline = train_one(spec, dataset, cell=cell, work_dir=run_dir, progress=progress, log=log)
-        if baseline.diverged:
-            log(f"  loss became {baseline.stopped['value']} at epoch {baseline.stopped['epoch']}, batch "
-                f"{baseline.stopped['batch']}; this baseline stopped there and is not evaluated")
-        else:
-            log(f"  test accuracy {baseline.test['accuracy']:.4f}")
-        baselines.append(baseline)
+    baselines, variants = [], []
+    for compared in spec.baselines():
+        trained = _train_compared(spec, dataset, compared, run_dir, progress, log)
+        (variants if compared.kind == "variant" else baselines).append(trained)
 
     diagnostics_started = time.perf_counter()
     diagnostics_parts: dict = {}
@@ -208,7 +199,8 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         "backend": spec.training.backend,
         "task": CLASSIFICATION.model_dump(),
         "dataset": dataset.summary(),
-        "models": [model_run("main", main), *(model_run("baseline", b) for b in baselines)],
+        "models": [model_run("main", main), *(model_run("baseline", b) for b in baselines),
+                   *(model_run("variant", v) for v in variants)],
         "timing": {"data_seconds": round(data_seconds, 3),
                    "diagnostics_seconds": round(diagnostics_seconds, 3),
                    "diagnostics_parts_seconds": diagnostics_parts,
@@ -217,6 +209,28 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         "versions": versions(spec.training.backend),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def _train_compared(spec: ExperimentSpec, dataset, compared, run_dir: Path, progress: str, log):
+    """Train one model of model.compare (a cell swapped, or a variant with settings changed), saying which."""
+    from .training import train_one
+
+    if compared.kind == "variant":
+        changed = ", ".join(f"{key} {value}" for key, value in compared.overrides.items())
+        log(f"Training the {compared.cell} variant '{compared.name}' ({changed}; everything else as the main model)...")
+    else:
+        # What a baseline keeps and what it cannot keep (an LSTM's forget-gate setting) is the report's to
+        # state (facts.outcome.setting_differences); the progress line says only what is always true.
+        log(f"Training the {compared.cell} baseline (same data, embedding, units, optimiser, epochs and seed; "
+            "settings only an LSTM has do not carry over)...")
+    trained = train_one(spec, dataset, baseline=compared, work_dir=run_dir, progress=progress, log=log)
+    if trained.diverged:
+        log(f"  loss became {trained.stopped['value']} at epoch {trained.stopped['epoch']}, batch "
+            f"{trained.stopped['batch']}; this {'variant' if compared.kind == 'variant' else 'baseline'} "
+            "stopped there and is not evaluated")
+    else:
+        log(f"  test accuracy {trained.test['accuracy']:.4f}")
+    return trained
 
 
 def model_run(role: str, trained) -> dict:

@@ -312,10 +312,15 @@ class ModelRun(BaseModel):
 
     model_config = Strict
 
-    role: Literal["main", "baseline"]
+    role: Literal["main", "baseline", "variant"] = Field(
+        description=("main: the spec's model; baseline: the same model with another recurrent cell (model.compare's "
+                     "cell names); variant: the same model with settings changed (model.compare's mappings)"))
     cell: Annotated[Any, PlainValidator(_text(40)), WithJsonSchema({"type": "string", "maxLength": 40})] = Field(
         description="the recurrent cell (lstm, gru, simple_rnn) or the baseline's name")
-    variant: dict[str, Any] | None = Field(None, description="setting overrides of a compared variant")
+    name: Annotated[Any, PlainValidator(_optional(_text(40))),
+                    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]})] = Field(
+        None, description="a variant's name (history_<name>.csv); absent: the cell")
+    variant: dict[str, Any] | None = Field(None, description="the recurrent-layer settings a variant changed, by name")
     model: ModelSummary | None = None
     history: dict[str, EpochSeries] = Field(default_factory=dict, description="per-epoch metrics by name")
     batch_history: Annotated[Any, PlainValidator(_optional(_batch_history)),
@@ -553,6 +558,10 @@ class RunRecord(BaseModel):
     def baselines(self) -> list[ModelRun]:
         return [model for model in self.models if model.role == "baseline"]
 
+    @property
+    def variants(self) -> list[ModelRun]:
+        return [model for model in self.models if model.role == "variant"]
+
     def plain(self) -> dict:
         """The record as plain data (dicts and lists, NaN in histories), as the facts and templates take it.
 
@@ -570,6 +579,11 @@ def main_run(record: dict) -> dict:
 def baseline_runs(record: dict) -> list[dict]:
     """The baselines' entries of a plain record, in their order."""
     return [model for model in record["models"] if model.get("role") == "baseline"]
+
+
+def variant_runs(record: dict) -> list[dict]:
+    """The variants' entries of a plain record (the main model's cell with settings changed), in their order."""
+    return [model for model in record["models"] if model.get("role") == "variant"]
 
 
 def main_cell(record: dict) -> str:

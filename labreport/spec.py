@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from .sources import registry as _sources
 from .errors import SpecError
@@ -90,13 +91,16 @@ def _default_dataset():
 # --------------------------------------------------------------------------- model
 
 
+ForgetBias = Annotated[Union[Float, Literal["chrono"]], BeforeValidator(_finite_or_word)]
+
+
 class RecurrentLayerSpec(_Section):
     cell: CellName = "lstm"
     units: Int = Field(32, ge=1)
     bidirectional: bool = False
     dropout: Float = Field(0.0, ge=0, lt=1)
     recurrent_dropout: Float = Field(0.0, ge=0, lt=1)
-    forget_bias: Annotated[Union[Float, Literal["chrono"]], BeforeValidator(_finite_or_word)] = Field(
+    forget_bias: ForgetBias = Field(
         1.0,
         description=(
             "LSTM only: initial bias of the forget gate (Keras' unit_forget_bias gives 1.0). "
@@ -113,6 +117,77 @@ class EmbeddingSpec(_Section):
     output_dim: Int = Field(16, ge=1, description="Embedding vector length.")
 
 
+# The recurrent-layer settings a compared variant may change (every recurrent layer alike).
+VARIANT_SETTINGS = ("forget_bias", "units", "dropout", "recurrent_dropout", "bidirectional")
+
+
+class CompareVariant(_Section):
+    """A compared model: the main model with every recurrent layer's cell and some settings changed.
+
+    ``{cell: lstm, forget_bias: 1.0}`` beside an LSTM with chrono initialisation measures what the
+    initialisation contributes; ``{cell: simple_rnn}`` is the same as writing ``simple_rnn``.
+    """
+
+    cell: CellName = Field(..., description="The recurrent cell of every layer of the variant.")
+    forget_bias: Optional[ForgetBias] = Field(None, description="LSTM only: the variant's forget_bias.")
+    units: OptionalInt = Field(None, ge=1, description="The variant's units per recurrent layer.")
+    dropout: OptionalFloat = Field(None, ge=0, lt=1, description="The variant's input dropout.")
+    recurrent_dropout: OptionalFloat = Field(None, ge=0, lt=1, description="The variant's recurrent dropout.")
+    bidirectional: Optional[bool] = Field(None, description="Whether the variant's layers are bidirectional.")
+    name: Optional[str] = Field(
+        None, description="Its name in file names (history_<name>.csv); default: the cell and the changed settings.")
+
+    @field_validator("name")
+    @classmethod
+    def _file_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", value):
+            raise ValueError("must be 1-40 lowercase letters, digits or '_', starting with a letter "
+                             "(it becomes part of file names)")
+        return value
+
+    @model_validator(mode="after")
+    def _forget_bias_needs_lstm(self):
+        if self.forget_bias is not None and self.cell != "lstm":
+            raise ValueError(f"forget_bias is an LSTM setting; a {self.cell} has no forget gate")
+        return self
+
+    def overrides(self) -> dict:
+        """The settings this variant changes, by name, in VARIANT_SETTINGS order."""
+        return {key: getattr(self, key) for key in VARIANT_SETTINGS if getattr(self, key) is not None}
+
+
+def _compare_kind(value: Any) -> str:
+    return "cell" if isinstance(value, str) else "variant"
+
+
+# A bare cell name or a mapping: told apart by the value's type, so a mistake in either is reported once.
+CompareEntry = Annotated[Union[Annotated[CellName, Tag("cell")], Annotated[CompareVariant, Tag("variant")]],
+                         Discriminator(_compare_kind)]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One model trained beside the main one: its name, cell, changed settings and whole model section.
+
+    ``kind`` is "cell" for a cell swapped and nothing else (the evidence for "why LSTM over RNN")
+    and "variant" for the main model's own cell with settings changed (what a setting contributes).
+    """
+
+    name: str  # history_<name>.csv and .checkpoint/<name>/ in the run folder
+    cell: str
+    overrides: dict
+    model: "ModelSpec"
+
+    @property
+    def kind(self) -> str:
+        return "variant" if self.overrides else "cell"
+
+
+def _variant_name(cell: str, overrides: dict) -> str:
+    parts = [cell] + [f"{key}_{value}" for key, value in overrides.items()]
+    return re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_")[:40]
+
+
 class ModelSpec(_Section):
     embedding: Optional[EmbeddingSpec] = Field(
         default_factory=EmbeddingSpec,
@@ -122,13 +197,54 @@ class ModelSpec(_Section):
         default_factory=lambda: [RecurrentLayerSpec()], min_length=1,
         description="Recurrent layers, first to last; return_sequences is set for stacking.",
     )
-    compare: list[CellName] = Field(
+    compare: list[CompareEntry] = Field(
         default_factory=lambda: ["simple_rnn"],
         description=(
-            "Baseline cells trained on the same data with everything else equal "
-            "(the evidence for 'why LSTM over RNN'); [] trains none."
+            "Models trained beside the main one on the same data and seed: a cell name swaps every "
+            "recurrent cell and keeps everything else (the evidence for 'why LSTM over RNN'); "
+            "{cell: ..., forget_bias: ..., units: ...} also changes those settings of every recurrent "
+            "layer (e.g. {cell: lstm, forget_bias: 1.0} measures what chrono initialisation contributes); "
+            "[] trains none."
         ),
     )
+
+    @model_validator(mode="after")
+    def _compared_models_differ(self):
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(self.compare):
+            if isinstance(entry, str):
+                continue  # a bare cell: the main model's own is skipped, a repeated one trains once
+            baseline = self._baseline(entry)
+            if baseline.model.recurrent == self.recurrent:
+                raise ValueError(f"compare[{index}] is the main model itself ({entry.cell} with the same "
+                                 "settings); change a setting or leave it out")
+            if baseline.name in seen:
+                raise ValueError(f"compare[{index}] has the name '{baseline.name}' of compare[{seen[baseline.name]}]; "
+                                 "give one of them its own name")
+            seen[baseline.name] = index
+        return self
+
+    def baselines(self) -> list[Baseline]:
+        """The compared models, in the spec's order; a bare cell name equal to the main model's cell is
+        skipped (it would be the main model again), a repeated one trains once."""
+        found, named = [], set()
+        for entry in self.compare:
+            if isinstance(entry, str):
+                if entry in named or entry == self.recurrent[0].cell:
+                    continue
+                named.add(entry)
+            found.append(self._baseline(entry))
+        return found
+
+    def _baseline(self, entry: "str | CompareVariant") -> Baseline:
+        if isinstance(entry, str):
+            cell, overrides, name = entry, {}, entry
+        else:
+            cell, overrides = entry.cell, entry.overrides()
+            name = entry.name or (_variant_name(cell, overrides) if overrides else cell)
+        layers = [layer.model_copy(update={"cell": cell, **overrides}) for layer in self.recurrent]
+        return Baseline(name=name, cell=cell, overrides=overrides,
+                        model=self.model_copy(update={"recurrent": layers, "compare": []}))
 
 
 # --------------------------------------------------------------------------- training
@@ -312,10 +428,9 @@ class ExperimentSpec(_Section):
         data = self.model_dump(mode="json")
         return {key: data[key] for key in REPORT_SECTIONS}
 
-    def baseline_cells(self) -> list[str]:
-        """Cells to train as baselines (``model.compare``), without the main model's own cell."""
-        cells = self.model.compare
-        return [c for c in dict.fromkeys(cells) if c != self.model.recurrent[0].cell]
+    def baselines(self) -> list[Baseline]:
+        """The models trained beside the main one (``model.compare``)."""
+        return self.model.baselines()
 
 
 def _rebuild_dataset_union() -> None:
@@ -502,8 +617,8 @@ def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
 def _model_for_loc(loc: tuple) -> type[BaseModel] | None:
     """The pydantic model that owns the field at ``loc`` (for suggestions)."""
     model: Any = ExperimentSpec
-    for part in loc[:-1]:
-        if isinstance(part, int):
+    for index, part in enumerate(loc[:-1]):
+        if isinstance(part, int) or _compare_tag(loc, index):
             continue
         if model is None:
             return None
@@ -526,9 +641,16 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _compare_tag(loc: tuple, index: int) -> bool:
+    # model.compare[i] is a cell name or a mapping; pydantic puts which ("cell"/"variant") in the path.
+    return index >= 2 and loc[index - 2] == "compare" and isinstance(loc[index - 1], int)
+
+
 def _key_path(loc: tuple) -> str:
     parts: list[str] = []
-    for part in loc:
+    for index, part in enumerate(loc):
+        if _compare_tag(loc, index):
+            continue
         if isinstance(part, int):
             parts[-1:] = [f"{parts[-1]}[{part}]"] if parts else [f"[{part}]"]
         elif part in _sources.names() and parts and parts[-1] == "dataset":
@@ -587,6 +709,9 @@ def _describe(error: dict) -> str:
     if kind == "union_tag_not_found":
         return f"{key}.source: required key is missing; allowed values: {', '.join(_sources.names())}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if _compare_tag(loc, len(loc) - 1):
+            return (f"{key}: must be a cell name ('lstm', 'gru' or 'simple_rnn') or a mapping of a cell and the "
+                    f"settings it changes, e.g. {{cell: lstm, forget_bias: 1.0}} (got {_short_repr(got)})")
         if got is None:
             return f"{key}: is empty; its keys must be indented under '{loc[-1]}:'"
         return f"{key}: must be a mapping of keys indented under '{loc[-1]}:' (got {_short_repr(got)})"

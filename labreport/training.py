@@ -54,13 +54,18 @@ class TrainedModel:
     # whether they were restored from the best epoch (training.early_stopping.restore_best_weights).
     evaluated_epoch: int | None = None
     restored_best_weights: bool = False
+    # A compared model's name and the settings it changed (model.compare); None for the main model.
+    name: str | None = None
+    variant: dict | None = None
 
     @property
     def diverged(self) -> bool:
         return self.stopped.get("reason") == "nan_loss"
 
     def to_record(self) -> dict:
-        return {"cell": self.cell, "model": self.model, "history": self.history,
+        named = {"name": self.name} if self.name not in (None, self.cell) else {}
+        varied = {"variant": self.variant} if self.variant else {}
+        return {"cell": self.cell, **named, **varied, "model": self.model, "history": self.history,
                 "batch_history": self.batch_history, "test": self.test, "timing": self.timing,
                 **self.evaluation_record()}
 
@@ -72,23 +77,25 @@ class TrainedModel:
         return record
 
 
-def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None = None,
+def train_one(spec, dataset, *, baseline=None, work_dir: Path | None = None,
               progress: str = "bar", log=print) -> TrainedModel:
-    """Train the spec's model (or a baseline with every recurrent cell set to ``cell``)."""
+    """Train the spec's model, or a compared one (``baseline``: a spec.Baseline from ``spec.baselines()``)."""
     import keras
 
-    cell_name = cell or spec.model.recurrent[0].cell
-    title = CELL_TITLES.get(cell_name, cell_name)
+    cell_name = baseline.cell if baseline else spec.model.recurrent[0].cell
+    title = CELL_TITLES.get(cell_name, cell_name) + (f" ({baseline.name})" if baseline and baseline.overrides else "")
+    model_spec = baseline.model if baseline else spec.model
 
     def build():
         # The same seed for the main model and each baseline: the same initial
         # draws (and the batch order is drawn from the same seed), so only the cell differs.
         keras.utils.set_random_seed(spec.training.seed)
-        return build_model(spec.model, spec.training, input_shape(dataset), cell=cell)
+        return build_model(model_spec, spec.training, input_shape(dataset))
 
     model, state, files = build(), None, None
     if work_dir is not None:
-        files = _RunFiles(work_dir, cell, checkpoint_identity(spec, cell_name))
+        files = _RunFiles(work_dir, baseline.name if baseline else None,
+                          checkpoint_identity(spec, cell_name, baseline.overrides if baseline else None))
         model, state = resume_or_start(model, build, files.backup_dir, files.csv_path, files.identity,
                                        spec.training.epochs, title, log)
     callbacks = _callbacks(spec, dataset, state, files)
@@ -105,7 +112,7 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
                                                        stopped)
         timing = {"seconds_per_epoch": recorder.seconds_per_epoch[:stopped["epoch"]],
                   "train_seconds": round(train_seconds, 3), "evaluate_seconds": 0.0, "epochs": stopped["epoch"]}
-        return TrainedModel(cell=cell_name, model=describe_model(model), history=history,
+        return TrainedModel(cell=cell_name, **_identity(baseline), model=describe_model(model), history=history,
                             batch_history=batch_history, test=None, timing={**timing, **resumed},
                             keras_model=None, stopped=stopped)
 
@@ -115,10 +122,15 @@ def train_one(spec, dataset, *, cell: str | None = None, work_dir: Path | None =
     log_stopping(stopper, evaluated_epoch, restored, log)
     timing = {"seconds_per_epoch": recorder.seconds_per_epoch, "train_seconds": round(train_seconds, 3),
               "evaluate_seconds": round(evaluate_seconds, 3), "epochs": epochs_run}
-    return TrainedModel(cell=cell_name, model=describe_model(model), history=recorder.history,
+    return TrainedModel(cell=cell_name, **_identity(baseline), model=describe_model(model), history=recorder.history,
                         batch_history=_batch_record(recorder, dataset, spec.training), test=test,
                         timing={**timing, **resumed}, keras_model=model, evaluated_epoch=evaluated_epoch,
                         restored_best_weights=restored, stopped=stopped)
+
+
+def _identity(baseline) -> dict:
+    """A compared model's name and changed settings for its TrainedModel (nothing for the main model)."""
+    return {"name": baseline.name, "variant": baseline.overrides or None} if baseline else {}
 
 
 @dataclass(frozen=True)
@@ -126,16 +138,16 @@ class _RunFiles:
     """Where one model keeps its history and checkpoints in the run folder, and what a checkpoint must match."""
 
     work_dir: Path
-    cell: str | None
+    name: str | None  # a compared model's name (its cell for a bare cell swap); None for the main model
     identity: dict
 
     @property
     def csv_path(self) -> Path:
-        return self.work_dir / ("history.csv" if self.cell is None else f"history_{self.cell}.csv")
+        return self.work_dir / ("history.csv" if self.name is None else f"history_{self.name}.csv")
 
     @property
     def backup_dir(self) -> Path:
-        return self.work_dir / CHECKPOINT_DIR / (self.cell or "main")
+        return self.work_dir / CHECKPOINT_DIR / (self.name or "main")
 
 
 @dataclass

@@ -299,11 +299,12 @@ def as_format_1(record: dict) -> dict:
     the run's own timings in ``timing``) is read in that shape; a format-1 record is returned as it is."""
     if "models" not in record:
         return record
-    main, *baselines = record["models"]
+    main, *others = record["models"]
     view = {key: value for key, value in record.items() if key != "models"}
     view.update({key: value for key, value in main.items() if key not in ("role", "cell", "timing")})
     view["timing"] = {**(main.get("timing") or {}), **(record.get("timing") or {})}
-    view["baselines"] = baselines
+    view["baselines"] = [model for model in others if model.get("role") != "variant"]
+    view["variants"] = [model for model in others if model.get("role") == "variant"]
     return view
 
 
@@ -340,6 +341,7 @@ class Record:
         self.margin = self.critical - self.floor if self.critical is not None else 0.0
         self.validation_critical = binomial_critical(self.n_validation, self.floor)
         self.baselines = {b.get("cell"): b for b in record.get("baselines") or []}
+        self.variants = record.get("variants") or []  # the main model's cell with settings changed
         self.test_labels = dataset.get("test_labels")
 
     def baseline_accuracy(self, cell):
@@ -360,11 +362,12 @@ class Record:
     def diverged(self) -> bool:
         return self.stopped.get("reason") == "nan_loss" or self.test_accuracy is None
 
-    def apart(self, a: float, b: float, cell) -> bool:
-        """Whether the two test accuracies (main a, baseline b) are told apart at 5 %."""
+    def apart(self, a: float, b: float, cell, other: dict | None = None) -> bool:
+        """Whether the two test accuracies (main a, baseline b; ``other``: the compared model's entry where it
+        is not the baseline of that cell) are told apart at 5 %."""
         labels = self.test_labels
         main_predictions = (self.raw.get("test") or {}).get("predictions")
-        base_predictions = ((self.baselines.get(cell) or {}).get("test") or {}).get("predictions")
+        base_predictions = (((other or self.baselines.get(cell)) or {}).get("test") or {}).get("predictions")
         if labels and main_predictions and base_predictions and len(labels) == len(main_predictions) == len(base_predictions):
             b_only = sum(1 for y, p, q in zip(labels, main_predictions, base_predictions) if p == y and q != y)
             c_only = sum(1 for y, p, q in zip(labels, main_predictions, base_predictions) if q == y and p != y)
@@ -476,7 +479,7 @@ class Checker:
                        self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
                        self.flat, self.baseline_overfitting, self.uniform_guess, self.predictor, self.reference,
                        self.few_updates, self.stopping_would_not_help, self.validation_noise,
-                       self.unit_claims, self.gradient_claims, self.smoothing_claims):
+                       self.unit_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims):
             method(sentence)
         if sum(self.counts.values()) == before and self.looks_like_a_claim(sentence):
             self.unrecognised.append(sentence)
@@ -1133,6 +1136,99 @@ class Checker:
             base = r.baseline_accuracy(self._cell(m.group(1)))
             ok = base is None or main_acc is None
             self.claim("baseline comparison", s, ok, f"accuracies {main_acc}, {base}")
+
+    # A variant of the main model (model.compare's mappings): which settings it changed, its test accuracy against
+    # the main model's with the test that tells them apart, and the epoch each left chance on validation.
+    FORGET = r"(chrono initialisation|(Keras' default )?forget-gate biases of (" + V + r"))"
+
+    def _forget_value(self, match_whole: str, value: str | None):
+        return "chrono" if match_whole.startswith("chrono") else float(value)
+
+    def variant_claims(self, s: str) -> None:
+        r = self.r
+        m = re.match(r"To measure what (?:this setting contributes|these settings contribute), the " + MODEL +
+                     r" was trained again with (.*), with the same data, batches, seed and epochs\.?$", s)
+        if m:
+            wanted = []
+            for change in re.split(r" and (?=(?:chrono|forget|input|recurrent|\d|bidirectional|one-directional))",
+                                   m.group(2)):
+                f = re.fullmatch(self.FORGET + r" instead of " + self.FORGET, change)
+                if f:
+                    variant, main = self._forget_value(f.group(1), f.group(3)), self._forget_value(f.group(4), f.group(6))
+                    problems = [f"{change!r}: Keras' default is 1"] if (f.group(2) and variant != 1.0) or \
+                        (f.group(5) and main != 1.0) else []
+                    wanted.append(("forget_bias", variant, main, problems))
+                    continue
+                u = re.fullmatch(N + r" units? per layer instead of " + N, change)
+                if u:
+                    wanted.append(("units", integer(u.group(1)), integer(u.group(2)), []))
+                    continue
+                d = re.fullmatch(r"(input|recurrent) dropout (" + V + r") instead of (" + V + r")", change)
+                if d:
+                    key = "dropout" if d.group(1) == "input" else "recurrent_dropout"
+                    wanted.append((key, float(d.group(2)), float(d.group(3)), []))
+                    continue
+                wanted.append(("bidirectional", change.startswith("bidirectional"), not change.startswith("bidirectional"), []))
+            layers = ((r.raw.get("spec") or {}).get("model") or {}).get("recurrent") or [{}]
+            defaults = {"forget_bias": 1.0, "dropout": 0.0, "recurrent_dropout": 0.0, "bidirectional": False}
+            problems = [p for *_, found in wanted for p in found]
+            match = None
+            for variant in r.variants:
+                changed = variant.get("variant") or {}
+                if sorted(changed) == sorted(key for key, *_ in wanted) and all(
+                        changed[key] == value and layers[0].get(key, defaults.get(key)) == main
+                        for key, value, main, _ in wanted):
+                    match = variant
+            if match is None:
+                problems.append(f"no variant in the record changed {[(k, v, m) for k, v, m, _ in wanted]} "
+                                f"(variants: {[v.get('variant') for v in r.variants]})")
+            self.current_variant = match
+            self.claim("variant settings", s, not problems, "; ".join(problems))
+            return
+        variant = getattr(self, "current_variant", None)
+        m = re.match(r"It reached test accuracy (" + V + r") against the " + MODEL + r"'s (" + V + r"): (?:the " + MODEL +
+                     r" as specified was (" + V + r" percentage points) ahead|the variant was (" + V +
+                     r" percentage points) ahead|the difference, (" + V + r" percentage points), is within what sampling "
+                     r"noise gives)", s)
+        if m:
+            main_acc = r.test_accuracy
+            base = as_float(((variant or {}).get("test") or {}).get("accuracy"))
+            problems = []
+            if variant is None or main_acc is None or base is None:
+                problems.append(f"no variant sentence before it, or accuracies {main_acc}, {base}")
+            else:
+                if not pct_close(m.group(1), base) or not pct_close(m.group(3), main_acc):
+                    problems.append(f"accuracies are {base} (variant) and {main_acc}")
+                apart = r.apart(main_acc, base, variant.get("cell"), other=variant)
+                if m.group(5) and not (main_acc > base and apart and points_close(m.group(5), main_acc - base)):
+                    problems.append(f"main {main_acc} not told apart as ahead of {base}, or not by {m.group(5)}")
+                if m.group(6) and not (base > main_acc and apart and points_close(m.group(6), base - main_acc)):
+                    problems.append(f"variant {base} not told apart as ahead of {main_acc}, or not by {m.group(6)}")
+                if m.group(7) and (apart or not points_close(m.group(7), main_acc - base)):
+                    problems.append(f"{main_acc} and {base} are told apart, or the difference is not {m.group(7)}")
+                if "without the setting it stayed at chance" in s and not r.at_chance(base):
+                    problems.append(f"the variant's {base} is not at chance")
+            self.claim("variant comparison", s, not problems, "; ".join(problems))
+        m = re.match(r"On the validation set the " + MODEL + r" (?:was above chance from epoch (\d+)|never rose above "
+                     r"chance) and the variant (?:from epoch (\d+)|never did in its " + N + r" epochs?)", s)
+        if m:
+            threshold = r.validation_critical
+
+            def first_above(values):
+                return next((i + 1 for i, v in enumerate(values) if v is not None and threshold is not None
+                             and v >= threshold), None)
+            variant_values = [as_float(v) for v in (((variant or {}).get("history") or {}).get("val_accuracy") or [])]
+            main_first, variant_first = first_above(r.curve("val_accuracy")), first_above(variant_values)
+            said_main = int(m.group(2)) if m.group(2) else None
+            said_variant = int(m.group(3)) if m.group(3) else None
+            problems = []
+            if said_main != main_first:
+                problems.append(f"the main model first reached {threshold} at epoch {main_first}")
+            if said_variant != variant_first:
+                problems.append(f"the variant first reached {threshold} at epoch {variant_first}")
+            if m.group(4) and integer(m.group(4)) != len(variant_values):
+                problems.append(f"the variant ran {len(variant_values)} epochs")
+            self.claim("variant left chance", s, not problems, "; ".join(problems))
 
     def speed(self, s: str) -> None:
         m = re.match(r"The " + MODEL + r" has " + N + r" parameters against the " + MODEL + r"'s " + N +

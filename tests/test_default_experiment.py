@@ -56,7 +56,9 @@ def test_the_readme_describes_the_shipped_model_and_training(spec):
     assert f"batch {training.batch_size}, {training.epochs} epochs" in text
     assert layer.forget_bias == "chrono" and "`forget_bias: chrono`" in text
     assert f"u ~ U(1, {spec.dataset.sequence_length - 1})" in text
-    assert spec.model.compare == ["simple_rnn"]
+    assert [(b.name, b.overrides) for b in spec.baselines()] == [("simple_rnn", {}),
+                                                                  ("lstm_forget_bias_1_0", {"forget_bias": 1.0})]
+    assert "`compare: [simple_rnn, {cell: lstm, forget_bias: 1.0}]`" in text
 
 
 def test_the_important_tasks_fall_in_the_stated_windows(spec):

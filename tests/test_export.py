@@ -272,14 +272,16 @@ def test_the_program_repeats_the_baselines_and_prints_the_comparison_table(tmp_p
     spec_path = tmp_path / "tiny.yaml"
     spec_path.write_text(tiny_spec_text().replace("recurrent: [{cell: lstm, units: 8}]",
                                                   "recurrent: [{cell: lstm, units: 8, forget_bias: chrono}]")
-                         .replace("compare: [simple_rnn]", "compare: [simple_rnn, gru]"))
+                         .replace("compare: [simple_rnn]",
+                                  "compare: [simple_rnn, gru, {cell: lstm, forget_bias: 1.0}]"))
     result = invoke("run", spec_path, "--out", tmp_path / "out", "--quiet")
     assert result.exit_code == 0, result.output
     run_dir = tmp_path / "out" / "tiny"
     record = json.loads((run_dir / "run.json").read_text())
     computed = _run_program(run_dir / "program.py", tmp_path)
-    baselines = {entry["cell"]: entry for entry in record["models"][1:]}
-    titles = {"simple_rnn": "SimpleRNN", "gru": "GRU"}
+    baselines = {entry.get("name") or entry["cell"]: entry for entry in record["models"][1:]}
+    titles = {"simple_rnn": "SimpleRNN", "gru": "GRU", "lstm_forget_bias_1_0": "LSTM (lstm_forget_bias_1_0)"}
+    assert record["models"][3]["role"] == "variant" and record["models"][3]["variant"] == {"forget_bias": 1.0}
     assert sorted(computed["baselines"]) == sorted(titles[cell] for cell in baselines)
     for cell, entry in baselines.items():
         theirs = computed["baselines"][titles[cell]]

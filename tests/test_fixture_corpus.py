@@ -71,7 +71,7 @@ METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 EXPECTED_KEYS = {"outcome", "best_val_loss_epoch", "overfitting_onset", "still_improving_at_end", "baseline",
                  "noisy", "note"}
 OPTIONAL_KEYS = {"single_class", "val_loss_flat", "few_updates", "early_stopping_helps",
-                 "mechanisms"}  # mechanisms: runs with gate traces, what the followed unit and the gradients show
+                 "mechanisms", "variant"}  # mechanisms: runs with gate traces, what the followed unit and the gradients show
 MAX_BYTES = 600 * 1024  # the default experiment's record, with its gate traces, is the largest
 
 
@@ -87,7 +87,11 @@ def main(record: dict) -> dict:
 
 
 def baselines_of(record: dict) -> list[dict]:
-    return record["models"][1:]
+    return [model for model in record["models"][1:] if model["role"] == "baseline"]
+
+
+def variants_of(record: dict) -> list[dict]:
+    return [model for model in record["models"][1:] if model["role"] == "variant"]
 
 
 def series(values) -> np.ndarray:
@@ -191,7 +195,8 @@ def test_the_corpus_has_every_case_and_only_small_files():
 def test_each_case_is_a_complete_run_record(case):
     record = load(case)
     assert [key for key in RECORD_KEYS if key not in record] == []
-    assert [model["role"] for model in record["models"]] == ["main"] + ["baseline"] * len(baselines_of(record))
+    assert [model["role"] for model in record["models"]] == (["main"] + ["baseline"] * len(baselines_of(record))
+                                                             + ["variant"] * len(variants_of(record)))
     assert all([key for key in MODEL_KEYS if key not in model] == [] for model in record["models"])
     # make_runs.py names each experiment after its case; the default run keeps the shipped experiment's name.
     assert record["experiment"] == ("remember_important_tasks" if case == "default_experiment" else case)
@@ -288,6 +293,21 @@ def test_baseline_comparison(case):
     assert baseline_verdict(load(case)) == EXPECTED[case]["baseline"]
 
 
+def variant_verdict(record: dict) -> str | None:
+    """The main model against its first variant (model.compare's mappings), read as the baseline is."""
+    variants = variants_of(record)
+    if not variants:
+        return None
+    as_baseline = {**record, "models": [main(record), {**variants[0], "role": "baseline"}]}
+    verdict = baseline_verdict(as_baseline)
+    return {"lstm_ahead": "main_ahead", "baseline_ahead": "variant_ahead"}.get(verdict, verdict)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_variant_comparison(case):
+    assert variant_verdict(load(case)) == EXPECTED[case].get("variant")
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_noisy(case):
     rows = finite_rows(main(load(case))["history"])
@@ -376,6 +396,9 @@ def test_the_corpus_shows_every_property_it_is_meant_to():
     assert verdicts["single_class"]["single_class"] is not None and verdicts["single_class"]["few_updates"] is True
     assert verdicts["overfit_accuracy_holds"]["overfitting_onset"] is not None
     assert verdicts["overfit_accuracy_holds"]["early_stopping_helps"] is False
+    # A variant of the main model in model.compare: what chrono initialisation contributes.
+    assert verdicts["initialisation_variant"]["variant"] == "main_ahead"
+    assert variants_of(load("initialisation_variant"))[0]["variant"] == {"forget_bias": 1.0}
     if "binary_text" in verdicts:
         record = load("binary_text")
         assert len(record["dataset"]["class_names"]) == 2

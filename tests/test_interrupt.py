@@ -239,11 +239,11 @@ def test_a_nan_loss_in_a_baseline_is_recorded_and_the_run_carries_on(tmp_path, m
 
     real_train_one = labreport.training.train_one
 
-    def baseline_diverges(spec, dataset, *, cell=None, **kwargs):
-        if cell is not None:
+    def baseline_diverges(spec, dataset, *, baseline=None, **kwargs):
+        if baseline is not None:
             training = spec.training.model_copy(update={"optimizer": "sgd", "learning_rate": 1.0e38})
             spec = spec.model_copy(update={"training": training})
-        return real_train_one(spec, dataset, cell=cell, **kwargs)
+        return real_train_one(spec, dataset, baseline=baseline, **kwargs)
 
     monkeypatch.setattr(labreport.training, "train_one", baseline_diverges)
     monkeypatch.chdir(tmp_path)

@@ -163,7 +163,7 @@ def v2() -> dict:
     (lambda r: r["models"][0]["history"].pop("accuracy"), "models[0].history.accuracy: required key is missing"),
     (lambda r: r["models"][1].__setitem__("role", "main"), "models: must hold one model of role main, first"),
     (lambda r: r["models"][1].__setitem__("role", "teacher"),
-     "models[1].role: must be 'main' or 'baseline' (got 'teacher')"),
+     "models[1].role: must be 'main', 'baseline' or 'variant' (got 'teacher')"),
     (lambda r: r.__setitem__("models", [r["models"][0]] * 12), "models: holds 12 models; at most 11"),
     (lambda r: r["task"].__setitem__("direction", "up"), "task.direction: must be 'higher' or 'lower'"),
     (lambda r: r["task"].__setitem__("primary_metric", "mae"), "task: primary_metric 'mae' is not one of metrics"),
@@ -224,7 +224,7 @@ def test_schema_run_record_prints_the_json_schema():
     schema = json.loads(result.output)
     assert {"format_version", "models", "task", "dataset", "spec"} <= set(schema["properties"])
     assert {"ModelRun", "TestResult", "Task", "Stopped"} <= set(schema["$defs"])
-    assert schema["$defs"]["ModelRun"]["properties"]["role"]["enum"] == ["main", "baseline"]
+    assert schema["$defs"]["ModelRun"]["properties"]["role"]["enum"] == ["main", "baseline", "variant"]
 
 
 def test_an_exception_in_the_facts_is_labreports_bug_not_a_corrupt_run_json(tmp_path, monkeypatch):

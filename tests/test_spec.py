@@ -143,3 +143,40 @@ def test_text_sources_pad_and_truncate_at_the_front_by_default(tmp_path, source)
 def test_padding_side_must_be_pre_or_post(tmp_path):
     problems, _ = problems_of(tmp_path, "name: x\ndataset: {source: csv, path: d.csv, padding: end}\n")
     assert problems == ["dataset.padding: 'end' is not allowed; allowed values: 'pre' or 'post'"]
+
+
+# --------------------------------------------------------------------------- model.compare's variants
+
+
+def _model(compare, recurrent=None) -> dict:
+    return {"name": "x", "model": {"recurrent": recurrent or [{"cell": "lstm", "forget_bias": "chrono"}],
+                                   "compare": compare}}
+
+
+def test_compare_takes_cells_and_variants_in_order():
+    spec = validate_spec(_model(["simple_rnn", {"cell": "lstm", "forget_bias": 1.0}, "simple_rnn", "lstm",
+                                 {"cell": "gru", "units": 8, "name": "small_gru"}]))
+    found = [(b.name, b.kind, b.cell, b.overrides) for b in spec.baselines()]
+    assert found == [("simple_rnn", "cell", "simple_rnn", {}),
+                     ("lstm_forget_bias_1_0", "variant", "lstm", {"forget_bias": 1.0}),
+                     ("small_gru", "variant", "gru", {"units": 8})]
+    variant = spec.baselines()[1].model
+    assert variant.recurrent[0].forget_bias == 1.0 and variant.recurrent[0].units == 32 and variant.compare == []
+    # The spec's own model is untouched.
+    assert spec.model.recurrent[0].forget_bias == "chrono"
+
+
+@pytest.mark.parametrize("compare, message", [
+    ([{"cell": "gru", "forget_bias": 2.0}], "model.compare[0]: forget_bias is an LSTM setting; a gru has no forget gate"),
+    ([{"cell": "lstm", "forget_bias": "chrono"}], "model: compare[0] is the main model itself"),
+    ([{"cell": "lstm", "units": 8}, {"cell": "lstm", "units": 8}], "compare[1] has the name 'lstm_units_8' of compare[0]"),
+    ([{"cell": "lstm", "forget_bais": 1.0}], "model.compare[0].forget_bais: unknown key; did you mean 'forget_bias'?"),
+    ([{"cell": "lstm", "units": 4, "name": "../up"}], "model.compare[0].name: must be 1-40 lowercase letters"),
+    (["lsmt"], "model.compare[0]: 'lsmt' is not allowed; allowed values: 'lstm', 'gru' or 'simple_rnn'; did you mean 'lstm'?"),
+    ([3], "model.compare[0]: must be a cell name ('lstm', 'gru' or 'simple_rnn') or a mapping"),
+    ([{"units": 4}], "model.compare[0].cell: required key is missing"),
+])
+def test_a_bad_compared_model_is_named_by_its_key_path(compare, message):
+    with pytest.raises(SpecError) as caught:
+        validate_spec(_model(compare))
+    assert message in str(caught.value)

@@ -33,7 +33,7 @@ print("RESULT " + json.dumps({"baselines": [b["cell"] for b in record["models"][
 
 def test_the_default_baseline_is_a_training_field():
     spec = validate_spec(yaml.safe_load(tiny_spec_text().replace("  compare: [simple_rnn]\n", "")))
-    assert spec.model.compare == ["simple_rnn"] and spec.baseline_cells() == ["simple_rnn"]
+    assert spec.model.compare == ["simple_rnn"] and [b.name for b in spec.baselines()] == ["simple_rnn"]
     assert "compare" not in spec.report_fields()["report"]
 
 

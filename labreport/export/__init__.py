@@ -146,8 +146,20 @@ def _layer_lines(model: dict, dataset: dict, training: dict, head_known: tuple |
     return [Code(line) for line in lines], needs
 
 
-def _differences(model: dict, cell: str) -> str:
-    """What differs between the main model and the ``cell`` baseline besides the cell (comment text)."""
+def _compared_models(spec: dict) -> list:
+    """model.compare's models (spec.Baseline), from the plain spec as run.json holds it."""
+    from ..spec import ModelSpec
+    return ModelSpec.model_validate(spec["model"]).baselines()
+
+
+def _differences(model: dict, compared) -> str:
+    """What differs between the main model and a compared one besides the cell (comment text)."""
+    if compared.overrides:
+        main_layer = model["recurrent"][0]
+        changed = "; ".join(f"{key} {_setting_text(value)} instead of {_setting_text(main_layer.get(key))}"
+                            for key, value in compared.overrides.items())
+        return f"The main model with every recurrent layer changed: {changed}."
+    cell = compared.cell
     lstm = [layer for layer in model["recurrent"] if layer["cell"] == "lstm"]
     forget = lstm[0].get("forget_bias", 1.0) if lstm else 1.0
     if not lstm or cell == "lstm" or forget == 1.0:
@@ -156,6 +168,11 @@ def _differences(model: dict, cell: str) -> str:
                else f"forget-gate biases starting at {float(forget):g} (Keras' default is 1)")
     return (f"Besides the cell, one setting differs: the LSTM has {setting}, "
             f"which the {_CELL_LAYERS[cell]} has no gates for.")
+
+
+def _setting_text(value) -> str:
+    # Validated spec values only (numbers, booleans, 'chrono'): safe in a comment line.
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _head(spec: dict) -> tuple | None:
@@ -190,16 +207,15 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
     cells = [layer["cell"] for layer in model["recurrent"]]
     cell_title = _CELL_LAYERS[cells[0]]
     baselines = []
-    # As ExperimentSpec.baseline_cells and labreport's training: every recurrent layer's cell swapped,
-    # each baseline built after the same seed; an LSTM's forget-gate setting goes with the LSTM cell.
-    for cell in dict.fromkeys(model.get("compare") or []):
-        if cell == cells[0]:
-            continue
-        swapped = {**model, "recurrent": [{**layer, "cell": cell} for layer in model["recurrent"]]}
+    # As labreport's training (ExperimentSpec.baselines): every recurrent layer's cell swapped (and a variant's
+    # settings changed), each model built after the same seed; an LSTM's forget-gate setting goes with the LSTM cell.
+    for compared in _compared_models(spec):
+        swapped = {**model, "recurrent": [layer.model_dump(mode="json") for layer in compared.model.recurrent]}
         lines, baseline_needs = _layer_lines(swapped, dataset, training, head)
         needs = {key: needs[key] or baseline_needs[key] for key in needs}
-        baselines.append({"title": _CELL_LAYERS[cell], "layer_lines": lines, "model_name": cell + "_model",
-                          "differences": _differences(model, cell)})
+        title = _CELL_LAYERS[compared.cell] + (f" ({compared.name})" if compared.overrides else "")
+        baselines.append({"title": title, "layer_lines": lines, "model_name": compared.name + "_model",
+                          "differences": _differences(model, compared)})
     stopping = training.get("early_stopping")
     if stopping:
         watched = {"val_loss": "validation loss", "val_accuracy": "validation accuracy",

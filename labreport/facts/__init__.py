@@ -18,7 +18,7 @@ from . import curves, describe, diagnosis, mechanisms, outcome, seminar
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "12"
+FACTS_VERSION = "13"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
@@ -52,6 +52,7 @@ def build_facts(record: dict) -> dict:
     # The epochs before it, for the sentence that names them (a template computes no number).
     verdicts["below_chance_until"] = (verdicts["left_chance_epoch"] - 1) if verdicts["left_chance_epoch"] else None
     verdicts["comparison"] = outcome.comparison(record, result)
+    verdicts["variants"] = outcome.variants(record, result)
     verdicts["evaluation"] = outcome.evaluation(record, result)
     learned = result["verdict"] == "learned"
     verdicts["gradients"] = mechanisms.gradients(record)

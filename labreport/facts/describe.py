@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from ..cells import CELL_TITLES
 from ..sources import registry
-from ..record import main_run
+from ..record import baseline_runs, main_run
 from .curves import finite
 
 # The training split is "balanced" while its largest class is at most this many times its smallest.
@@ -190,7 +190,8 @@ def model_facts(record: dict) -> dict:
 
 def comparison_rows(record: dict) -> list[dict]:
     """The main model and each baseline side by side (test, best validation, speed, size)."""
-    entries = record["models"]  # the main model first, then the baselines
+    # The main model first, then the baselines (cells); variants are set beside it in facts.outcome.variants.
+    entries = [main_run(record), *baseline_runs(record)]
     if len(entries) < 2:
         return []
     rows = []

@@ -11,7 +11,7 @@ record has none.
 
 from __future__ import annotations
 
-from ..record import baseline_runs, main_run
+from ..record import baseline_runs, main_run, variant_runs
 from . import statistics
 from .curves import finite
 
@@ -121,32 +121,73 @@ def setting_differences(spec: dict, cell: str) -> list[dict]:
 def comparison(record: dict, main_outcome: dict) -> list[dict]:
     """The main model against each baseline, by test accuracy, with the test that tells them apart."""
     rows = []
+    for baseline in baseline_runs(record):
+        row = _against_main(record, main_outcome, baseline)
+        row["differences"] = setting_differences(record.get("spec"), baseline["cell"])
+        rows.append(row)
+    return rows
+
+
+def variant_changes(spec: dict, run: dict) -> list[dict]:
+    """The settings a variant (``run``: a model of role variant) changed: ``key``, the main model's value
+    (its first recurrent layer's, where every layer takes the variant's) and the variant's."""
+    layers = ((spec or {}).get("model") or {}).get("recurrent") or [{}]
+    defaults = {"forget_bias": 1.0, "dropout": 0.0, "recurrent_dropout": 0.0, "bidirectional": False}
+    changes = []
+    for key, value in (run.get("variant") or {}).items():
+        main = layers[0].get(key, defaults.get(key))
+        change = {"key": key, "main": main, "variant": value}
+        if key == "forget_bias":
+            # How each start is worded: chrono initialisation, Keras' default (1) or another constant.
+            change.update({"main_kind": _forget_kind(main), "variant_kind": _forget_kind(value)})
+        changes.append(change)
+    return changes
+
+
+def _forget_kind(value) -> str:
+    return "chrono" if value == "chrono" else "keras_default" if value == 1.0 else "constant"
+
+
+def variants(record: dict, main_outcome: dict) -> list[dict]:
+    """The main model against each variant of itself (model.compare's mappings): what the changed settings
+    contributed in this run, by test accuracy, with McNemar's test; and how fast each left chance on validation."""
+    rows = []
+    for run in variant_runs(record):
+        row = _against_main(record, main_outcome, run)
+        history = run.get("history") or {}
+        threshold = validation_chance(record, main_outcome.get("floor"))
+        row.update({"name": run.get("name") or run["cell"], "changes": variant_changes(record.get("spec"), run),
+                    "variant_left_chance_epoch": left_chance_epoch(history, threshold),
+                    "epochs": len(history.get("loss") or [])})
+        rows.append(row)
+    return rows
+
+
+def _against_main(record: dict, main_outcome: dict, other: dict) -> dict:
+    """One compared model (baseline or variant) against the main model on the same test set."""
     main_accuracy = main_outcome.get("test_accuracy")
     n = main_outcome.get("n_test") or 0
     labels = (record.get("dataset") or {}).get("test_labels")
+    other_outcome = model_outcome(other, record["dataset"])
+    accuracy = other_outcome.get("test_accuracy")
+    evidence = {"cell": other["cell"], "variant": other.get("variant"),
+                "baseline_outcome": other_outcome["verdict"],
+                "baseline_predictor": predictor(other, record["dataset"]),
+                "baseline_accuracy": accuracy, "main_accuracy": main_accuracy, "n_test": n}
+    if main_accuracy is None or accuracy is None:
+        return {"verdict": "unavailable", **evidence}
     main_correct = _correct(main_run(record).get("test"), labels)
-    for baseline in baseline_runs(record):
-        base_outcome = model_outcome(baseline, record["dataset"])
-        accuracy = base_outcome.get("test_accuracy")
-        evidence = {"cell": baseline["cell"], "baseline_outcome": base_outcome["verdict"],
-                    "baseline_predictor": predictor(baseline, record["dataset"]),
-                    "baseline_accuracy": accuracy, "main_accuracy": main_accuracy, "n_test": n,
-                    "differences": setting_differences(record.get("spec"), baseline["cell"])}
-        if main_accuracy is None or accuracy is None:
-            rows.append({"verdict": "unavailable", **evidence})
-            continue
-        base_correct = _correct(baseline.get("test"), labels)
-        if main_correct is not None and base_correct is not None:
-            test = statistics.mcnemar(main_correct, base_correct)
-        else:
-            test = statistics.two_proportions(main_accuracy, accuracy, n)
-        difference = main_accuracy - accuracy
-        if test["p_value"] < statistics.ALPHA:
-            verdict = "main_ahead" if difference > 0 else "baseline_ahead"
-        else:
-            verdict = "tie"
-        rows.append({"verdict": verdict, **test, "difference": difference, "baseline_lead": -difference, **evidence})
-    return rows
+    other_correct = _correct(other.get("test"), labels)
+    if main_correct is not None and other_correct is not None:
+        test = statistics.mcnemar(main_correct, other_correct)
+    else:
+        test = statistics.two_proportions(main_accuracy, accuracy, n)
+    difference = main_accuracy - accuracy
+    if test["p_value"] < statistics.ALPHA:
+        verdict = "main_ahead" if difference > 0 else "baseline_ahead"
+    else:
+        verdict = "tie"
+    return {"verdict": verdict, **test, "difference": difference, "baseline_lead": -difference, **evidence}
 
 
 def evaluation(record: dict, main_outcome: dict) -> dict:

@@ -67,7 +67,7 @@ def read_checkpoint(folder: Path, fingerprint: dict, epochs: int) -> tuple[dict 
     }, None
 
 
-def checkpoint_identity(spec, cell: str) -> dict:
+def checkpoint_identity(spec, cell: str, variant: dict | None = None) -> dict:
     """What a checkpoint must have been trained with to be resumed.
 
     The rule a saved run follows (fingerprint.training_fingerprint), with two settings left out:
@@ -81,7 +81,9 @@ def checkpoint_identity(spec, cell: str) -> dict:
                           if k != "epochs" and not (k == "early_stopping" and v is None)}
     fields["model"] = {k: v for k, v in fields["model"].items() if k != "compare"}
     # A checkpoint of a run whose batches came in another order (before train/batches.py) is not resumed.
-    return {**fields, "cell": cell, "batch_order": BATCH_ORDER, "training_code": training_code_digest()}
+    # A compared variant's changed settings (left out when none, so earlier checkpoints still resume).
+    varied = {"variant": variant} if variant else {}
+    return {**fields, "cell": cell, **varied, "batch_order": BATCH_ORDER, "training_code": training_code_digest()}
 
 
 def resume_or_start(model, build, backup_dir: Path, csv_path: Path, fingerprint: dict, epochs: int,
