@@ -1210,7 +1210,7 @@ class Checker:
                     problems.append(f"the variant's {base} is not at chance")
             self.claim("variant comparison", s, not problems, "; ".join(problems))
         m = re.match(r"On the validation set the " + MODEL + r" (?:was above chance from epoch (\d+)|never rose above "
-                     r"chance) and the variant (?:from epoch (\d+)|never did in its " + N + r" epochs?)", s)
+                     r"chance) and the variant (?:from epoch (\d+)|in none of its " + N + r" epochs?)", s)
         if m:
             threshold = r.validation_critical
 
@@ -1268,6 +1268,30 @@ class Checker:
                     problems.append(f"{other.group(1)}: {other.group(2)} is not {base}")
                 elif acc is not None and not (acc > base and r.apart(acc, base, self._cell(other.group(1)))):
                     problems.append(f"{other.group(1)} at {base} is not clearly behind {acc}")
+                elif r.share_of_way(base) >= 0.7:
+                    problems.append(f"{other.group(1)} at {base} learned the task too (70 % of the way from chance)")
+            self.claim("aim", s, not problems, "; ".join(problems))
+        m = re.match(r"This run shows the " + MODEL + r" ahead but not the aim in full: the " + MODEL + r" learned the task "
+                     r"\((" + V + r") test accuracy\) and was ahead of (.*) by a difference the test tells apart", s)
+        if m:
+            problems = []
+            if acc is None or not pct_close(m.group(3), acc) or r.share_of_way(acc) < 0.5:
+                problems.append(f"test accuracy {acc} ({m.group(3)}) did not learn the task")
+            learned_too = False
+            for other in re.finditer(r"the " + MODEL + r" \((" + V + r")(, which learned the task too)?\)", m.group(4)):
+                cell = self._cell(other.group(1))
+                base = r.baseline_accuracy(cell)
+                if base is None or not pct_close(other.group(2), base):
+                    problems.append(f"{other.group(1)}: {other.group(2)} is not {base}")
+                    continue
+                if acc is not None and not (acc > base and r.apart(acc, base, cell)):
+                    problems.append(f"{other.group(1)} at {base} is not clearly behind {acc}")
+                if other.group(3):
+                    learned_too = True
+                    if r.share_of_way(base) < 0.5:
+                        problems.append(f"{other.group(1)} at {base} did not learn the task")
+            if not learned_too:
+                problems.append("no baseline said to have learned the task too")
             self.claim("aim", s, not problems, "; ".join(problems))
         if s.startswith("This run does not show the aim: training diverged"):
             self.claim("aim", s, r.diverged(), f"stopped {r.stopped}, test {acc}")

@@ -114,7 +114,9 @@ def _aim(result: dict, comparison: list[dict]) -> dict:
     elif not comparison:
         verdict = "learned_no_baseline"
     elif all(row["verdict"] == "main_ahead" for row in comparison):
-        verdict = "shown"
+        # Ahead of every baseline; the aim (the plain RNN cannot remember this) needs them short of learning too.
+        learned_too = any(row["baseline_outcome"] == "learned" for row in comparison)
+        verdict = "ahead_both_learned" if learned_too else "shown"
     elif any(row["verdict"] == "baseline_ahead" for row in comparison):
         verdict = "not_shown"
     else:
