@@ -1351,6 +1351,27 @@ class Checker:
         m = re.match(r"At the last epoch (?:the model did better on (its training data|the validation data) than on "
                      r"(?:the validation data|its training data)|training and validation were close)\W+accuracy (" + V +
                      r") (?:against|and) (" + V + r"), loss (" + V + r") (?:against|and) (" + V + r")", s)
+        chance = re.match(r"At the last epoch the training accuracy was (" + V + r") and the validation accuracy (" + V +
+                          r") \(loss (" + V + r") and (" + V + r")\): the model is at chance on the test set and its training "
+                          r"accuracy is below (" + V + r"), the least that a one-sided binomial test tells from the training "
+                          r"split's own chance level", s)
+        if chance:
+            n = r.n_epochs
+            pairs = zip(chance.groups()[:4], ("accuracy", "val_accuracy", "loss", "val_loss"))
+            problems = [f"{p} is not {self.shown(c, n)}" for p, c in pairs
+                        if not printed_matches(p, r.value(c, n), "share" if kind_of(c) == "accuracy" else "loss")]
+            if not r.at_chance(r.test_accuracy):
+                problems.append(f"the test accuracy {r.test_accuracy} is not at chance")
+            counts = ((r.raw.get("dataset") or {}).get("class_counts") or {}).get("train") or {}
+            total = sum(counts.values())
+            floor = max(r.uniform or 0, max(counts.values()) / total if total else 0) or None
+            critical = binomial_critical(total, floor)
+            if critical is None or not pct_close(chance.group(5), critical):
+                problems.append(f"{chance.group(5)} is not the training split's binomial threshold {critical}")
+            elif r.value("accuracy", n) is None or r.value("accuracy", n) >= critical:
+                problems.append(f"the training accuracy {r.value('accuracy', n)} is not below {critical}")
+            self.claim("generalisation gap", s, not problems, "; ".join(problems))
+            return
         if not m:
             return
         n = r.n_epochs

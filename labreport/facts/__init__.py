@@ -18,7 +18,7 @@ from . import curves, describe, diagnosis, mechanisms, outcome, seminar
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "13"
+FACTS_VERSION = "14"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
@@ -42,7 +42,8 @@ def build_facts(record: dict) -> dict:
     verdicts["curve_noise"] = curves.curve_noise(history, (dataset.get("sizes") or {}).get("validation"))
     verdicts["predictor"] = outcome.predictor(main, dataset)
     verdicts["reference"] = outcome.reference(record, result)
-    verdicts["gap"] = curves.generalisation_gap(history)
+    verdicts["gap"] = curves.generalisation_gap(history, at_chance=result["verdict"] == "chance",
+                                                training_critical=outcome.training_chance(dataset)["critical"])
     verdicts["end_state"] = curves.end_state(history.get("loss"), history.get("val_loss"))
     verdicts["end_state"]["repeats_overfitting"] = curves.end_repeats_overfitting(verdicts["end_state"],
                                                                                   verdicts["overfitting"])

@@ -223,8 +223,14 @@ def end_repeats_overfitting(end: dict, over: dict) -> bool:
             and over.get("best_epoch") == end.get("best_epoch"))
 
 
-def generalisation_gap(history) -> dict:
-    """Training against validation at the last epoch."""
+def generalisation_gap(history, *, at_chance: bool = False, training_critical: float | None = None) -> dict:
+    """Training against validation at the last epoch.
+
+    ``at_chance``: the model's test accuracy is at chance (facts.outcome); ``training_critical``: the lowest
+    training accuracy a one-sided binomial test tells from the training split's own chance level.  A model at
+    chance on the test set whose training accuracy is below that has fitted nothing either, so a difference
+    between the splits comes from their class shares and sampling noise: verdict ``at_chance``.  (A model at
+    chance that memorised its training data keeps the ordinary verdicts: its gap is real.)"""
     acc, val_acc = _clean(history.get("accuracy")), _clean(history.get("val_accuracy"))
     loss, val_loss = _clean(history.get("loss")), _clean(history.get("val_loss"))
     if not (acc and val_acc and loss and val_loss) or None in (acc[-1], val_acc[-1], loss[-1], val_loss[-1]):
@@ -234,7 +240,10 @@ def generalisation_gap(history) -> dict:
     evidence = {"accuracy": acc[-1], "val_accuracy": val_acc[-1], "loss": loss[-1], "val_loss": val_loss[-1],
                 "accuracy_gap": accuracy_gap, "loss_gap": loss_gap,
                 "loss_gap_relative": loss_gap / loss[-1] if loss[-1] > 0 else None}
-    if accuracy_gap > GAP_ACCURACY or loss_gap > GAP_LOSS_RELATIVE * loss[-1] + GAP_LOSS_ABSOLUTE:
+    evidence["training_critical"] = training_critical
+    if at_chance and training_critical is not None and acc[-1] < training_critical:
+        verdict = "at_chance"
+    elif accuracy_gap > GAP_ACCURACY or loss_gap > GAP_LOSS_RELATIVE * loss[-1] + GAP_LOSS_ABSOLUTE:
         verdict = "validation_worse"
     elif accuracy_gap < -GAP_ACCURACY or loss_gap < -(GAP_LOSS_RELATIVE * loss[-1] + GAP_LOSS_ABSOLUTE):
         verdict = "validation_better"

@@ -77,6 +77,18 @@ def model_outcome(run: dict, dataset: dict) -> dict:
     return {"verdict": verdict, **evidence}
 
 
+def training_chance(dataset: dict) -> dict:
+    """The training split's own chance level (1/K or its most frequent class's share) and the binomial test's
+    threshold on its size: what a training accuracy must reach to show the model fitted something."""
+    counts = (dataset.get("class_counts") or {}).get("train") or {}
+    classes = dataset.get("class_names") or []
+    total = sum(counts.values())
+    levels = [v for v in ((1.0 / len(classes)) if classes else None, (max(counts.values()) / total) if total else None)
+              if v is not None]
+    floor = max(levels) if levels else None
+    return {"floor": floor, "n": total or None, **chance_threshold(floor, total or None)}
+
+
 def validation_chance(record: dict, floor: float | None) -> dict:
     """The chance threshold for the validation split's size (the binomial test's, as for the test set)."""
     n = ((record.get("dataset") or {}).get("sizes") or {}).get("validation")
