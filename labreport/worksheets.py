@@ -8,13 +8,14 @@ spec's ``report.worksheet`` choices and its JSON Schema come from the folders fo
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import LabreportError
 from .resources import templates_dir
@@ -54,7 +55,9 @@ def worksheet_names() -> tuple[str, ...]:
 class FormatFile(BaseModel):
     """A format folder's format.yaml: what a worksheet asks for, declared (nbconvert's conf.json is the model).
 
-    An unknown key is an error naming the file and the key, not a TypeError or a field silently ignored.
+    An unknown key is an error naming the file and the key, not a TypeError or a field silently ignored;
+    so is a figure key that no figure has (validated against the keys given as the context's
+    ``figure_keys``: the figure registry, labreport/report/figures.py's ``FIGURES``, sits above this module).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -74,21 +77,34 @@ class FormatFile(BaseModel):
 
     @field_validator("figures")
     @classmethod
-    def _no_repeats(cls, figures: list[str]) -> list[str]:
+    def _known_and_once(cls, figures: list[str], info: ValidationInfo) -> list[str]:
+        known = (info.context or {}).get("figure_keys")
+        if known is None:
+            raise ValueError("labreport did not say which figure keys exist (read format files with read_format_file)")
+        unknown = [key for key in figures if key not in known]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], known, n=1)
+            raise ValueError(f"no figure has the key '{unknown[0]}'"
+                             + (f" (did you mean '{close[0]}'?)" if close else "")
+                             + f"; the figure keys are: {', '.join(known)}")
         repeated = sorted({key for key in figures if figures.count(key) > 1})
         if repeated:
             raise ValueError(f"a figure is listed twice: {', '.join(repeated)}")
         return figures
 
 
-def read_format_file(path: Path, name: str) -> Worksheet:
-    """A format.yaml, validated; a clear LabreportError naming the file and the key when it is wrong."""
+def read_format_file(path: Path, name: str, figure_keys) -> Worksheet:
+    """A format.yaml, validated; a clear LabreportError naming the file and the key when it is wrong.
+
+    ``figure_keys``: every figure a format may list (the figure registry's keys).
+    """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise LabreportError(f"{path}: not valid YAML ({exc})") from None
     try:
-        checked = FormatFile.model_validate(data if data is not None else {})
+        checked = FormatFile.model_validate(data if data is not None else {},
+                                            context={"figure_keys": tuple(figure_keys)})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(part) for part in error['loc']) or '(top level)'}: {error['msg']}"
                              for error in exc.errors())
@@ -100,11 +116,13 @@ def read_format_file(path: Path, name: str) -> Worksheet:
 
 
 @lru_cache(maxsize=None)
-def load_worksheet(name: str) -> Worksheet:
+def load_worksheet(name: str, figure_keys: tuple[str, ...]) -> Worksheet:
+    """The shipped format ``name``; ``figure_keys``: the figure registry's keys (report/figures.py's
+    ``FIGURE_KEYS``; the report stage passes them, this module being below it)."""
     names = worksheet_names()
     if name not in names:
         raise LabreportError(f"unknown worksheet '{name}'; allowed values: {', '.join(names)}")
-    return read_format_file(templates_dir() / FORMATS_FOLDER / name / FORMAT_FILE, name)
+    return read_format_file(templates_dir() / FORMATS_FOLDER / name / FORMAT_FILE, name, figure_keys)
 
 
 def __getattr__(name):
