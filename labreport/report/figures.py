@@ -67,11 +67,18 @@ class Figure:
 
 
 def _ends(curve: str, values) -> dict | None:
-    """A drawn series' end points: its first and last value and how many there are (None: not drawn)."""
+    """A drawn series' end points: its first and last value and how many there are (None: not drawn).
+
+    A series that ends in non-finite values (a run that diverged) is drawn up to its last finite value:
+    ``last_finite`` and its 1-based position ``finite_count`` (0: no finite value at all).
+    """
     values = list(values or [])
     if not values:
         return None
-    return {"curve": curve, "first": values[0], "last": values[-1], "count": len(values)}
+    finite = [i for i, v in enumerate(values) if isinstance(v, (int, float)) and math.isfinite(v)]
+    return {"curve": curve, "first": values[0], "last": values[-1], "count": len(values),
+            "last_finite": values[finite[-1]] if finite else None, "finite_count": finite[-1] + 1 if finite else 0,
+            "ends_finite": bool(finite) and finite[-1] == len(values) - 1, "any_finite": bool(finite)}
 
 
 def _uniform(n_classes: int | None) -> dict | None:
@@ -370,7 +377,7 @@ def comparison_figure(path: Path, *, models: list[dict], metric: str, n_classes:
     def last(history: dict) -> dict:
         """Each model's validation curve's end, or its training curve's where it has no validation."""
         curve = f"val_{metric}" if history.get(f"val_{metric}") else metric
-        return _ends(curve, history.get(curve)) or {"curve": curve, "first": None, "last": None, "count": 0}
+        return _ends(curve, history.get(curve)) or _ends(curve, [math.nan])
 
     facts = {"metric": metric, "log_y": log_y, "models": [{"cell": m["cell"], "end": last(m["history"])} for m in models],
              "uniform": _uniform(n_classes) if metric == "loss" else None}
