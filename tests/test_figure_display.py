@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -104,3 +105,30 @@ def test_the_gate_figure_shows_each_class_once(drawn, tmp_path):
     assert [ax.get_ylabel() for ax in drawn[0].axes] == ["class YY", "class XX"]
     assert figure.facts["classes"] == ["YY", "XX"]
     assert "one per class (YY, XX)" in words(figure)
+
+
+def test_every_registered_figure_has_its_words_macro():
+    """The figure registry names, for each key, a phrase macro taking (facts, part): adding a figure without
+    one fails here, not in a student's render."""
+    from jinja2 import Environment, nodes
+
+    from labreport.resources import templates_dir
+
+    tree = Environment().parse((templates_dir() / "phrases.html.j2").read_text(encoding="utf-8"))
+    macros = {macro.name: [arg.name for arg in macro.args] for macro in tree.find_all(nodes.Macro)}
+    for key, kind in figures.FIGURES.items():
+        assert kind.key == key and kind.words in macros, key
+        assert len(macros[kind.words]) == 2, (key, macros[kind.words])
+        assert set(kind.requires) <= set(kind.needs), key
+
+
+def test_make_figures_draws_what_the_registry_lists_and_the_run_has(drawn, tmp_path):
+    """Every key but the listed-only ones by default; a key the run has no data for is left out."""
+    record = migrate(json.loads(DEFAULT_RUN.read_text(encoding="utf-8")))
+    made = figures.make_figures(record, tmp_path / "figures", 0.6)
+    assert list(made) == [key for key, kind in figures.FIGURES.items() if not kind.listed_only and key != "confusion"]
+    assert all(figure.path == tmp_path / "figures" / f"{key}.png" and figure.path.is_file() for key, figure in made.items())
+    for key, figure in made.items():
+        text = words(figure)
+        assert text and re.search(r"\d", text) and "\n" not in text, (key, text)
+        assert words(figure, "caption"), key
