@@ -12,10 +12,10 @@ import difflib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import LabreportError
 from .resources import templates_dir
@@ -52,6 +52,21 @@ def worksheet_names() -> tuple[str, ...]:
     return tuple(sorted(names, key=lambda n: (n != DEFAULT_WORKSHEET, n)))
 
 
+def _known_figure(key: str, info: ValidationInfo) -> str:
+    """A figure key the figure registry has (the keys come as the validation context's ``figure_keys``)."""
+    known = (info.context or {}).get("figure_keys")
+    if known is None:
+        raise ValueError("labreport did not say which figure keys exist (read format files with read_format_file)")
+    if key not in known:
+        close = difflib.get_close_matches(key, known, n=1)
+        raise ValueError(f"no figure has the key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+                         + f"; the figure keys are: {', '.join(known)}")
+    return key
+
+
+FigureKey = Annotated[str, AfterValidator(_known_figure)]
+
+
 class FormatFile(BaseModel):
     """A format folder's format.yaml: what a worksheet asks for, declared (nbconvert's conf.json is the model).
 
@@ -70,23 +85,14 @@ class FormatFile(BaseModel):
     header_fields: list[HeaderField] = []
     questions: dict[str, str] = {}
     max_pages: Optional[int] = Field(None, ge=1)
-    figures: list[str] = Field([], description="figure keys in order of appearance (report/figures.py's registry)")
+    figures: list[FigureKey] = Field([], description="figure keys in order of appearance (report/figures.py's registry)")
     headings: dict[str, str] = {}
     objectives: list[str] = []
     default_compare: Optional[list[str]] = Field(None, description="ignored: baselines are a training field now")
 
     @field_validator("figures")
     @classmethod
-    def _known_and_once(cls, figures: list[str], info: ValidationInfo) -> list[str]:
-        known = (info.context or {}).get("figure_keys")
-        if known is None:
-            raise ValueError("labreport did not say which figure keys exist (read format files with read_format_file)")
-        unknown = [key for key in figures if key not in known]
-        if unknown:
-            close = difflib.get_close_matches(unknown[0], known, n=1)
-            raise ValueError(f"no figure has the key '{unknown[0]}'"
-                             + (f" (did you mean '{close[0]}'?)" if close else "")
-                             + f"; the figure keys are: {', '.join(known)}")
+    def _no_repeats(cls, figures: list[str]) -> list[str]:
         repeated = sorted({key for key in figures if figures.count(key) > 1})
         if repeated:
             raise ValueError(f"a figure is listed twice: {', '.join(repeated)}")
@@ -106,8 +112,8 @@ def read_format_file(path: Path, name: str, figure_keys) -> Worksheet:
         checked = FormatFile.model_validate(data if data is not None else {},
                                             context={"figure_keys": tuple(figure_keys)})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(part) for part in error['loc']) or '(top level)'}: {error['msg']}"
-                             for error in exc.errors())
+        problems = "; ".join(f"{'.'.join(str(part) for part in error['loc']) or '(top level)'}: "
+                             + error["msg"].removeprefix("Value error, ") for error in exc.errors())
         raise LabreportError(f"{path}: {problems}",
                              hint="A format folder's format.yaml: see docs/instructors/custom-templates.md.") from None
     fields = checked.model_dump(exclude={"default_compare", "template"})

@@ -327,7 +327,7 @@ def test_format_prose_survives_a_bare_record(record, tmp_path, name):
 
 @pytest.mark.parametrize("text,problem", [
     ("title: T\naim: A\nfigure: [accuracy]\n", "figure: Extra inputs are not permitted"),
-    ("title: T\naim: A\nfigures: [loss, loss]\n", "figures: Value error, a figure is listed twice: loss"),
+    ("title: T\naim: A\nfigures: [loss, loss]\n", "figures: a figure is listed twice: loss"),
     ("title: T\naim: A\ntemplate: ../../secret.j2\n", "template: String should match pattern"),
     ("title: T\naim: A\nmax_pages: 0\n", "max_pages: Input should be greater than or equal to 1"),
     ("title: T\naim: A\nheader_fields: [[student_name]]\n", "header_fields.0"),
@@ -335,8 +335,8 @@ def test_format_prose_survives_a_bare_record(record, tmp_path, name):
     ("title: [unclosed\n", "not valid YAML"),
     # A figure key no figure has (report/figures.py's registry): named, with the close match and every key.
     ("title: T\naim: A\nfigures: [accuracy, acuracy]\n",
-     "figures: Value error, no figure has the key 'acuracy' (did you mean 'accuracy'?); the figure keys are: dataset,"),
-    ("title: T\naim: A\nfigures: [forecast]\n", "no figure has the key 'forecast'; the figure keys are: "),
+     "figures.1: no figure has the key 'acuracy' (did you mean 'accuracy'?); the figure keys are: dataset, accuracy,"),
+    ("title: T\naim: A\nfigures: [forecast]\n", "figures.0: no figure has the key 'forecast'; the figure keys are: "),
 ])
 def test_a_format_file_that_is_wrong_is_refused_naming_the_file_and_the_key(tmp_path, text, problem):
     from labreport.errors import LabreportError
