@@ -386,8 +386,11 @@ CONTEXT_WORDS = {
     "f": "the facts of the run: numbers and verdicts (below)",
     "program": "the exported program: `spec_yaml` (the spec as given, without comments), `overrides` "
                "(command-line), `options` (them as typed: `--epochs 3`) and `code`",
-    "figures": "figure key → `src`, `alt`, `caption`, `number`, for the figures the worksheet lists and the run "
-               "has data for",
+    "figures": "figure key → `src`, `number`, `facts` (what the figure draws: end points, marks, compared cells), "
+               "`words` (the phrase macro that words its alternative text and caption), `smoothed`, `log_y`, "
+               "`log_unsmoothed`, for the figures the worksheet lists and the run has data for",
+    "cell_titles": "each recurrent cell's name as labreport writes it everywhere (`lstm` → LSTM; labreport/cells.py); "
+                   "`say.cell_title(cell)` reads it",
     "smoothing": "the smoothing weight used for the curves",
     "smoothing_min": "the fewest epochs a figure draws a smoothed line for (report/smoothing.py)",
     "notes": "the spec's `report.notes`",
@@ -418,13 +421,6 @@ MACRO_WORDS = {
     "program_listing": "the exported program, highlighted and numbered",
     "spec_appendix": "the spec as given",
 }
-FIGURE_WORDS = {
-    "accuracy": "accuracy per epoch, raw and smoothed", "loss": "loss per epoch, raw and smoothed",
-    "curves": "accuracy and loss side by side, baselines dashed", "batches": "loss and accuracy per batch",
-    "dataset": "the data: class balance and an example", "gates": "the trained LSTM's gates on test sequences",
-    "gradients": "gradient norm through time at the initial weights",
-    "compare_accuracy": "accuracy of every model", "compare_loss": "loss of every model",
-}
 # Filters: arguments to call each with; the page shows what it returns.
 FILTER_EXAMPLES = {
     "num": [(0.864321,), (0.864321, 2), (12345,), (float("nan"),)],
@@ -452,14 +448,16 @@ def templates_page() -> str:
 
     from labreport.facts import build_facts
     from labreport.record import read_run_record
+    from labreport.report.figures import FIGURES
     from labreport.report.filters import FILTERS
     from labreport.report.render import build_context
-    from labreport.worksheets import load_worksheet, worksheet_names
+    from labreport.report.formats import load_format
+    from labreport.worksheets import worksheet_names
     from labreport.resources import templates_dir
 
     record = read_run_record(FIXTURE_RECORD)
     facts = build_facts(record)
-    context = build_context(record, worksheet=load_worksheet(worksheet_names()[0]), header_overrides=None,
+    context = build_context(record, worksheet=load_format(worksheet_names()[0]), header_overrides=None,
                             smoothing=0.6, figures={}, facts=facts)
     names = [*context, "say"]
     missing = [n for n in names if n not in CONTEXT_WORDS]
@@ -537,13 +535,20 @@ def templates_page() -> str:
             "when the run has data for it (no `gates` without diagnostics, no `compare_*` without a baseline). "
             "Test for one with `{% if \"gates\" in figures %}`; show one with `figure(key)`.\n\n"]
     rows = []
-    keys: list = []
     for name in worksheet_names():
-        worksheet = load_worksheet(name)
+        worksheet = load_format(name)
         rows.append([code(name), ", ".join(code(k) for k in worksheet.figures)])
-        keys += [k for k in worksheet.figures if k not in keys]
     out += [table(["format", "figures"], rows), "\n",
-            table(["figure key", "what it shows"], [[code(k), FIGURE_WORDS.get(k, "")] for k in keys])]
+            "Every figure key a `format.yaml` may list, from the figure registry (`FIGURES` in "
+            "`labreport/report/figures.py`): what the figure shows, the parts of the run it is drawn from, and "
+            "the phrase macro that words its alternative text and caption (`macro(facts, \"alt\")`, "
+            "`macro(facts, \"caption\")`). Any other key in a `format.yaml` is an error naming the file and the key. "
+            "Adding a figure is one registry entry (its drawing function returns `Figure(key, path, facts)`) and "
+            "one macro in `phrases.html.j2`; see [Custom templates](../instructors/custom-templates.md).\n\n",
+            table(["figure key", "what it shows", "drawn from", "words"],
+                  [[code(kind.key), text(kind.shows) + (" (only where a format lists it)" if kind.listed_only else ""),
+                    ", ".join(code(n) for n in kind.needs), code(f"say.{kind.words}")]
+                   for kind in FIGURES.values()])]
     return "".join(out)
 
 

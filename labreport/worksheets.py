@@ -8,13 +8,14 @@ spec's ``report.worksheet`` choices and its JSON Schema come from the folders fo
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import LabreportError
 from .resources import templates_dir
@@ -51,10 +52,27 @@ def worksheet_names() -> tuple[str, ...]:
     return tuple(sorted(names, key=lambda n: (n != DEFAULT_WORKSHEET, n)))
 
 
+def _known_figure(key: str, info: ValidationInfo) -> str:
+    """A figure key the figure registry has (the keys come as the validation context's ``figure_keys``)."""
+    known = (info.context or {}).get("figure_keys")
+    if known is None:
+        raise ValueError("labreport did not say which figure keys exist (read format files with read_format_file)")
+    if key not in known:
+        close = difflib.get_close_matches(key, known, n=1)
+        raise ValueError(f"no figure has the key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+                         + f"; the figure keys are: {', '.join(known)}")
+    return key
+
+
+FigureKey = Annotated[str, AfterValidator(_known_figure)]
+
+
 class FormatFile(BaseModel):
     """A format folder's format.yaml: what a worksheet asks for, declared (nbconvert's conf.json is the model).
 
-    An unknown key is an error naming the file and the key, not a TypeError or a field silently ignored.
+    An unknown key is an error naming the file and the key, not a TypeError or a field silently ignored;
+    so is a figure key that no figure has (validated against the keys given as the context's
+    ``figure_keys``: the figure registry, labreport/report/figures.py's ``FIGURES``, sits above this module).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -67,7 +85,7 @@ class FormatFile(BaseModel):
     header_fields: list[HeaderField] = []
     questions: dict[str, str] = {}
     max_pages: Optional[int] = Field(None, ge=1)
-    figures: list[str] = Field([], description="figure keys in order of appearance (report/figures.py's registry)")
+    figures: list[FigureKey] = Field([], description="figure keys in order of appearance (report/figures.py's registry)")
     headings: dict[str, str] = {}
     objectives: list[str] = []
     default_compare: Optional[list[str]] = Field(None, description="ignored: baselines are a training field now")
@@ -81,17 +99,21 @@ class FormatFile(BaseModel):
         return figures
 
 
-def read_format_file(path: Path, name: str) -> Worksheet:
-    """A format.yaml, validated; a clear LabreportError naming the file and the key when it is wrong."""
+def read_format_file(path: Path, name: str, figure_keys) -> Worksheet:
+    """A format.yaml, validated; a clear LabreportError naming the file and the key when it is wrong.
+
+    ``figure_keys``: every figure a format may list (the figure registry's keys).
+    """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise LabreportError(f"{path}: not valid YAML ({exc})") from None
     try:
-        checked = FormatFile.model_validate(data if data is not None else {})
+        checked = FormatFile.model_validate(data if data is not None else {},
+                                            context={"figure_keys": tuple(figure_keys)})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(part) for part in error['loc']) or '(top level)'}: {error['msg']}"
-                             for error in exc.errors())
+        problems = "; ".join(f"{'.'.join(str(part) for part in error['loc']) or '(top level)'}: "
+                             + error["msg"].removeprefix("Value error, ") for error in exc.errors())
         raise LabreportError(f"{path}: {problems}",
                              hint="A format folder's format.yaml: see docs/instructors/custom-templates.md.") from None
     fields = checked.model_dump(exclude={"default_compare", "template"})
@@ -100,11 +122,13 @@ def read_format_file(path: Path, name: str) -> Worksheet:
 
 
 @lru_cache(maxsize=None)
-def load_worksheet(name: str) -> Worksheet:
+def load_worksheet(name: str, figure_keys: tuple[str, ...]) -> Worksheet:
+    """The shipped format ``name``; ``figure_keys``: the figure registry's keys (report/figures.py's
+    ``FIGURE_KEYS``; the report stage passes them, this module being below it)."""
     names = worksheet_names()
     if name not in names:
         raise LabreportError(f"unknown worksheet '{name}'; allowed values: {', '.join(names)}")
-    return read_format_file(templates_dir() / FORMATS_FOLDER / name / FORMAT_FILE, name)
+    return read_format_file(templates_dir() / FORMATS_FOLDER / name / FORMAT_FILE, name, figure_keys)
 
 
 def __getattr__(name):

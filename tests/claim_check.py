@@ -40,6 +40,13 @@ Definitions (what a careful reader holding the per-epoch table would accept):
 * A suggested setting ("(training.clipnorm: 1)") must differ from the spec's,
   and the value after "instead of" must be the spec's.
 
+Figures: each <img>'s alternative text is read as a block of prose (a screen reader reads it from the
+tagged PDF), and so is each caption (<figcaption>).  Their own forms: "<curve> goes from X at epoch 1 to Y
+at epoch N" (N the curve's last epoch; "at batch" for the per-batch curves), "the <model>'s <curve> ends at
+X", the marked epochs, the uniform guess's ln C, the smoothing weight, the gradient at the first and last
+step, the gate unit's averages, the class counts per split, the lengths before padding, the confusion
+matrices' diagonals and answers per class, and the models, unit and validation split a caption names.
+
 Program listings (<pre>, and the numbered <table class="program">) are code, not prose, and are not read.  A sentence
 that names an epoch ("epoch 7") or a curve together with a number, but matches
 no form below, fails as "unrecognised": a new sentence form has to be taught
@@ -94,6 +101,13 @@ class _Blocks(HTMLParser):
         self._parts = []
 
     def handle_starttag(self, tag, attrs):
+        if tag == "img" and not self._skip:
+            # A figure's alternative text: what a screen reader reads from the tagged PDF, so a block of prose
+            # like any other (tag "img"), checked against run.json like every sentence.
+            self._flush()
+            alt = normalise(dict(attrs).get("alt") or "")
+            if alt:
+                self.blocks.append(("img", alt))
         if tag == "table" and "program" in (dict(attrs).get("class") or "").split():
             self._flush()
             self._in_listing = True
@@ -479,7 +493,10 @@ class Checker:
                        self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
                        self.flat, self.baseline_overfitting, self.uniform_guess, self.predictor, self.reference,
                        self.few_updates, self.stopping_would_not_help, self.validation_noise,
-                       self.unit_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims):
+                       self.unit_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims,
+                       self.figure_series, self.figure_model_ends, self.figure_marks, self.figure_uniform,
+                       self.figure_smoothing, self.figure_batches, self.figure_gradients, self.figure_gates,
+                       self.figure_dataset, self.figure_confusion, self.figure_captions):
             method(sentence)
         if sum(self.counts.values()) == before and self.looks_like_a_claim(sentence):
             self.unrecognised.append(sentence)
@@ -2189,6 +2206,212 @@ class Checker:
         elif not points_close(m.group(3), math.sqrt(acc[-1] * (1 - acc[-1]) / n)):
             problems.append(f"standard error {math.sqrt(acc[-1] * (1 - acc[-1]) / n)}")
         self.claim("validation noise", s, not problems, "; ".join(problems))
+
+    # -- figures: the alternative text and the captions (report/figures.py draws them; phrases.html.j2 words them)
+
+    def _model_history(self, title: str) -> dict | None:
+        """The per-epoch curves of the model a figure names ('LSTM', 'SimpleRNN'), None if the run has none."""
+        cell = self._cell(title)
+        if cell == self.r.main_cell:
+            return self.r.history
+        baseline = self.r.baselines.get(cell)
+        if baseline is None:
+            return None
+        history = baseline.get("history") or {}
+        return {name: [as_float(v) for v in (history.get(name) or [])] for name in CURVE_WORDS.values()}
+
+    @staticmethod
+    def _near(printed: str, value) -> bool:
+        """``printed`` is ``value`` to the printed precision (any decimals, thousands separators, powers of ten)."""
+        value = as_float(value)
+        if value is None:
+            return printed.strip() in ("n/a", "NaN", "nan")
+        printed = printed.strip().rstrip("%").strip()
+        power = re.fullmatch(r"(-?\d+(?:\.\d+)?) × 10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", printed)
+        if power:
+            exponent = int(power.group(2).translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+            return abs(float(power.group(1)) * 10 ** exponent - value) <= 0.5 * 10 ** (exponent - _decimals(power.group(1))) * 1.0001
+        try:
+            number = float(printed.replace(",", ""))
+        except ValueError:
+            return False
+        return abs(number - value) <= 0.5 * 10 ** -_decimals(printed) + 1e-9
+
+    # "Training accuracy goes from 25.22 % at epoch 1 to 100 % at epoch 20": the drawn curve's first and last
+    # point, the last being its last epoch (the per-batch curves: "at batch 1 to ... at batch 2,000").
+    def figure_series(self, s: str) -> None:
+        for m in re.finditer(CURVE + r" goes from (" + V + r") at (epoch|batch) 1 to (" + V + r") at (?:epoch|batch) " + N
+                             + r"(, its last finite value)?", s, flags=re.IGNORECASE):
+            curve, first, unit, last, n = CURVE_WORDS[m.group(1).lower()], m.group(2), m.group(3), m.group(4), integer(m.group(5))
+            if unit == "batch":
+                values = [as_float(v) for v in (self.r.raw.get("batch_history") or {}).get(curve) or []]
+            else:
+                values = self.r.curve(curve)
+            # "..., its last finite value": the values after it are not numbers (as_float reads them as None).
+            end = len(finite_prefix(values)) if m.group(6) else len(values)
+            ok = (bool(values) and end == n and (end < len(values)) == bool(m.group(6))
+                  and printed_matches(first, values[0], kind_of(curve)) and printed_matches(last, values[end - 1], kind_of(curve)))
+            self.claim("figure series", s, ok, f"{curve} per {unit}: {len(values)} values, first "
+                       f"{values[0] if values else None}, last finite at {end}: {values[end - 1] if end else None}")
+        for m in re.finditer(r"(?<!'s )" + CURVE + r" has no finite value", s, flags=re.IGNORECASE):
+            values = self.r.curve(CURVE_WORDS[m.group(1).lower()])
+            self.claim("figure series", s, bool(values) and not finite_prefix(values), f"{values[:3]}")
+        m = re.search(r"^(?:Line chart of the training .*?|Two line charts) over " + N + r" epochs?\b", s)
+        if m:
+            self.claim("figure series", s, integer(m.group(1)) == self.r.n_epochs, f"{self.r.n_epochs} epochs")
+
+    # "The LSTM's validation loss ends at 0.0012; the SimpleRNN's validation loss ends at 1.4093."
+    def figure_model_ends(self, s: str) -> None:
+        for m in re.finditer(r"\b[Tt]he " + MODEL + r"'s " + CURVE + r" (?:ends at (" + V + r")|stops at (" + V + r") "
+                             r"\(epoch (\d+)\), its last finite value|has no finite value)", s):
+            history = self._model_history(m.group(1))
+            curve = CURVE_WORDS[m.group(2)]
+            values = (history or {}).get(curve) or []
+            end = len(finite_prefix(values))
+            if m.group(3):
+                ok = bool(values) and printed_matches(m.group(3), values[-1], kind_of(curve))
+            elif m.group(4):
+                ok = 0 < end == int(m.group(5)) < len(values) and printed_matches(m.group(4), values[end - 1], kind_of(curve))
+            else:
+                ok = bool(values) and end == 0
+            self.claim("figure model end", s, ok, f"the {m.group(1)}'s {curve}: {values[-3:] if values else 'none'}")
+
+    # The vertical lines of the learning curves: the evaluated epoch, and an early stop.
+    def figure_marks(self, s: str) -> None:
+        r = self.r
+        m = re.search(r"A dotted vertical line marks epoch (\d+), whose weights were evaluated on the test set", s)
+        if m:
+            ok = int(m.group(1)) == self._evaluated_epoch() and r.test_accuracy is not None
+            self.claim("figure marks", s, ok, f"evaluated epoch {self._evaluated_epoch()}, test {r.test_accuracy}")
+        m = re.search(r"A dashed vertical line marks epoch (\d+), where early stopping ended training", s)
+        if m:
+            ok = (r.stopped.get("reason") == "early_stopping" and r.stopped.get("epoch") == int(m.group(1))
+                  and int(m.group(1)) != self._evaluated_epoch())
+            self.claim("figure marks", s, ok, f"stopped {r.stopped}, evaluated epoch {self._evaluated_epoch()}")
+        if s.startswith("Early stopping ended training there"):
+            ok = r.stopped.get("reason") == "early_stopping" and r.stopped.get("epoch") == self._evaluated_epoch()
+            self.claim("figure marks", s, ok, f"stopped {r.stopped}, evaluated epoch {self._evaluated_epoch()}")
+
+    def figure_uniform(self, s: str) -> None:
+        m = re.search(r"marks the loss of a uniform guess over (\d+) classes, ln (\d+) = (" + V + r")", s)
+        if m:
+            classes = len((self.r.raw.get("dataset") or {}).get("class_names") or [])
+            ok = int(m.group(1)) == int(m.group(2)) == classes and classes >= 2 and loss_close(m.group(3), math.log(classes))
+            self.claim("uniform guess", s, ok, f"{classes} classes")
+
+    def figure_smoothing(self, s: str) -> None:
+        weight = ((self.r.raw.get("spec") or {}).get("report") or {}).get("smoothing", 0.6)
+        m = re.search(r"a thin dashed line smooths it \(TensorBoard's debiased moving average, weight (" + V + r")\)"
+                      r"|with a smoothed line \(weight (" + V + r")\)", s)
+        if m:
+            said = float(m.group(1) or m.group(2))
+            self.claim("smoothing", s, abs(said - float(weight)) < 1e-9, f"report.smoothing {weight}")
+        m = re.search(r"No smoothed line is drawn: (\d+) or more epochs are needed for one", s)
+        if m:
+            self.claim("smoothing", s, self.r.n_epochs < int(m.group(1)), f"the run has {self.r.n_epochs} epochs")
+
+    def figure_batches(self, s: str) -> None:
+        batches = self.r.raw.get("batch_history") or {}
+        m = re.search(r"accuracy for each of " + N + r" batch(?:es)?\b", s)
+        if m:
+            self.claim("figure batches", s, integer(m.group(1)) == len(batches.get("loss") or []),
+                       f"{len(batches.get('loss') or [])} batches")
+        m = re.search(r"mark the ends of the " + N + r" epochs?\b|The " + N + r" epochs' ends are not marked", s)
+        if m:
+            epochs = len({e for e in batches.get("epoch") or []})
+            self.claim("figure batches", s, integer(m.group(1) or m.group(2)) == epochs, f"{epochs} epochs per batch")
+
+    def figure_gradients(self, s: str) -> None:
+        norms = ((self.r.raw.get("diagnostics") or {}).get("gradient_norms") or {})
+        for m in re.finditer(r"the " + MODEL + r"'s gradient is (" + V + r") at the first step and (" + V + r") at the last", s):
+            values = (norms.get("initial") or {}).get(self._cell(m.group(1))) or []
+            ok = bool(values) and self._near(m.group(2), values[0]) and self._near(m.group(3), values[-1])
+            self.claim("figure gradients", s, ok, f"initial {m.group(1)}: first {values[:1]}, last {values[-1:]}")
+        m = re.search(r"at each of the " + N + r" time steps", s)
+        if m:
+            steps = max((len(v or []) for phase in ("initial", "trained") for v in (norms.get(phase) or {}).values()), default=0)
+            self.claim("figure gradients", s, integer(m.group(1)) == steps, f"{steps} steps")
+        m = re.search(r"Shaded: the steps where an important task can be \(steps ([^)]*)\)", s)
+        if m:
+            said = [tuple(int(x) for x in pair) for pair in re.findall(r"(\d+)–(\d+)", m.group(1))]
+            windows = [(lo + 1, hi + 1) for lo, hi in (self.r.raw.get("dataset") or {}).get("important_windows") or []]
+            self.claim("figure gradients", s, said == windows, f"important windows (1-based) {windows}")
+
+    def figure_gates(self, s: str) -> None:
+        gates = (self.r.raw.get("diagnostics") or {}).get("gates") or {}
+        summary = gates.get("summary") or {}
+        m = re.search(r"Unit (\d+)'s input gate averages (" + V + r") at the important tasks and (" + V + r") elsewhere", s)
+        if m:
+            ok = (int(m.group(1)) == gates.get("unit") and bool(summary.get("available"))
+                  and self._near(m.group(2), summary.get("unit_input_gate_at_important"))
+                  and self._near(m.group(3), summary.get("unit_input_gate_elsewhere")))
+            self.claim("figure gates", s, ok, f"unit {gates.get('unit')}, summary {summary}")
+        m = re.search(r"over the " + N + r" steps of " + N + r" test sequences?, one per class \(([^)]*)\)", s)
+        if m:
+            sequences = gates.get("sequences") or []
+            labels = list(dict.fromkeys(str(q.get("label")) for q in sequences))
+            steps = {len(q.get("input_gate_mean") or []) for q in sequences}
+            said = m.group(3).split(", ")
+            ok = steps == {integer(m.group(1))} and integer(m.group(2)) == len(said) and set(said) <= set(labels)
+            self.claim("figure gates", s, ok, f"classes {labels}, steps {steps}")
+
+    def figure_dataset(self, s: str) -> None:
+        dataset = self.r.raw.get("dataset") or {}
+        m = re.search(r"^Bar chart of the sequences per class in each split \((.*)\)\.?$", s)
+        if m:
+            # Rebuilt from run.json in this module's own words: "train: XX 772, XY 789; validation: ...", all the
+            # classes, or the first 50 where the figure says it shows only those.
+            counts = dataset.get("class_counts") or {}
+            expected = ["; ".join(f"{split}: " + ", ".join(f"{name} {n:,}" for name, n in list(per_class.items())[:k])
+                                  for split, per_class in list(counts.items())[:6]) for k in (None, 50)]
+            self.claim("figure dataset", s, m.group(1) in [normalise(e) for e in expected], f"class counts {expected[0]}")
+        m = re.search(r"median (" + V + r"), 90th percentile (" + V + r"); (" + V + r") are longer than the padded "
+                      r"length, (\d+)", s)
+        if m:
+            lengths = dataset.get("lengths") or {}
+            ok = (self._near(m.group(1), lengths.get("median")) and self._near(m.group(2), lengths.get("p90"))
+                  and pct_close(m.group(3), lengths.get("truncated_share")) and int(m.group(4)) == dataset.get("sequence_length"))
+            self.claim("figure dataset", s, ok, f"lengths {lengths}, padded to {dataset.get('sequence_length')}")
+
+    def figure_confusion(self, s: str) -> None:
+        names = (self.r.raw.get("dataset") or {}).get("class_names") or []
+        for m in re.finditer(MODEL + r": " + N + r" of " + N + r" test sequences on the diagonal; answers per class: "
+                             r"((?:[^;.]+? " + N + r")(?:, [^;.]+? " + N + r")*)", s):
+            cell = self._cell(m.group(1))
+            entry = self.r.raw if cell == self.r.main_cell else self.r.baselines.get(cell) or {}
+            matrix = (entry.get("test") or {}).get("confusion") or []
+            correct = sum(matrix[i][i] for i in range(len(matrix)))
+            total = sum(sum(row) for row in matrix)
+            answers = ", ".join(f"{name} {sum(row[j] for row in matrix):,}" for j, name in enumerate(names[:len(matrix)]))
+            ok = bool(matrix) and integer(m.group(2)) == correct and integer(m.group(3)) == total and m.group(4) == answers
+            self.claim("figure confusion", s, ok, f"{m.group(1)}: {correct} of {total}; answers {answers}")
+
+    # Captions: "LSTM vs SimpleRNN: accuracy per epoch", "LSTM gates and cell state of unit 25 ...",
+    # "Training (no validation split) loss vs epochs", "...; SimpleRNN validation dashed for comparison".
+    def figure_captions(self, s: str) -> None:
+        models = [self.r.main_cell, *self.r.baselines]
+        m = re.match(r"((?:" + MODEL + r")(?: vs " + MODEL + r")*): (accuracy|loss) per epoch$", s)
+        if m:
+            named = [self._cell(t) for t in m.group(1).split(" vs ")]
+            self.claim("figure caption", s, named == models, f"the run's models {models}")
+        m = re.match(r"Confusion matrix on the test set: (.*)$", s)
+        if m:
+            named = [self._cell(t) for t in m.group(1).split(" and ")]
+            self.claim("figure caption", s, set(named) <= set(models) and self.r.main_cell in named, f"models {models}")
+        m = re.match(r"LSTM gates and cell state of unit (\d+) along test sequences$", s)
+        if m:
+            unit = ((self.r.raw.get("diagnostics") or {}).get("gates") or {}).get("unit")
+            self.claim("figure caption", s, int(m.group(1)) == unit, f"the gates' unit is {unit}")
+        m = re.match(r"(?:Training|" + MODEL + r" training) (\(no validation split\)|and validation) (?:accuracy|loss)"
+                     r"(?: vs epochs$| \(left\) and loss \(right\) per epoch(?:$|; (.*) validation dashed for comparison$))", s)
+        if m:
+            has_validation = any(v is not None for v in self.r.curve("val_loss"))
+            said = m.group(2) == "and validation"
+            self.claim("figure caption", s, said == has_validation and (m.group(1) is None or self._cell(m.group(1)) == self.r.main_cell),
+                       f"validation curve: {has_validation}; main model {self.r.main_cell}")
+            if m.group(3):
+                named = [self._cell(t) for t in m.group(3).split(" and ")]
+                self.claim("figure caption", s, set(named) <= set(self.r.baselines), f"baselines {list(self.r.baselines)}")
 
     # Any "<value> at epoch N" or "at epoch N (<value>)": the value of the curve the sentence names (the
     # last curve named before it), or else of some curve of the right kind.

@@ -221,6 +221,26 @@ def test_exp13_checks_each_kind_of_verdict_on_the_default_run(render):
         assert counts[kind] > 0, f"no {kind!r} claim found: {dict(counts)}"
 
 
+@pytest.mark.parametrize("name, worksheet, kinds", [
+    ("default_experiment", "exp13", ("figure series", "figure model end", "figure marks", "uniform guess", "smoothing",
+                                     "figure batches", "figure gradients", "figure gates", "figure dataset",
+                                     "figure caption")),
+    ("single_class", "exp13", ("figure confusion", "figure caption")),
+    ("default_experiment", "lab-summary", ("figure series", "figure model end", "figure caption", "smoothing")),
+])
+def test_the_figures_alt_text_and_captions_are_checked(render, name, worksheet, kinds):
+    """Each figure's alternative text (read from its <img>) and caption is checked against run.json."""
+    html, record = render(name, worksheet)
+    counts = check_report(html, record)
+    for kind in kinds:
+        assert counts[kind] > 0, f"no {kind!r} claim found in {name} / {worksheet}: {dict(counts)}"
+
+
+def test_alt_text_is_read_as_prose():
+    html = '<p>Intro.</p><figure><img src="a.png" alt="Training loss goes from 1.0000 at epoch 1"><figcaption>Cap</figcaption></figure>'
+    assert report_text(html) == "Intro.\nTraining loss goes from 1.0000 at epoch 1\nCap"
+
+
 @pytest.mark.parametrize("name, kinds", [
     ("default_chance", ("trend summary", "direction changes", "test outcome", "baseline comparison", "aim", "setting")),
     ("default_diverged", ("diverged", "trend segment", "trend unavailable", "epochs", "aim")),
@@ -297,6 +317,27 @@ LIES = [
     ("initialisation_variant", "It reached test accuracy 47.0 %", "It reached test accuracy 57.0 %"),
     ("initialisation_variant", "was 53.0 percentage points ahead", "was 43.0 percentage points ahead"),
     ("initialisation_variant", "the variant from epoch 2", "the variant from epoch 3"),
+    # The figures' alternative text (an <img> alt: what a screen reader reads from the tagged PDF) and captions.
+    ("default_experiment", "Training accuracy goes from 25.22 % at epoch 1 to 100 % at epoch 20",
+     "Training accuracy goes from 25.22 % at epoch 1 to 99.00 % at epoch 20"),
+    ("default_experiment", "validation loss goes from 1.3883 at epoch 1 to 0.0012 at epoch 20",
+     "validation loss goes from 1.3883 at epoch 1 to 0.0012 at epoch 21"),
+    ("default_experiment", "validation accuracy ends at 22.62 %", "validation accuracy ends at 32.62 %"),
+    ("default_experiment", "A dotted vertical line marks epoch 20", "A dotted vertical line marks epoch 19"),
+    ("default_experiment", "a uniform guess over 4 classes, ln 4 = 1.3863.", "a uniform guess over 4 classes, ln 4 = 1.3683."),
+    ("default_experiment", "for each of 2,000 batches", "for each of 2,100 batches"),
+    ("default_experiment", "to 0.0011 at batch 2,000", "to 0.0021 at batch 2,000"),
+    ("default_experiment", "gradient is 1.7 × 10⁻² at the first step", "gradient is 2.7 × 10⁻² at the first step"),
+    ("default_experiment", "input gate averages 0.61 at the important tasks", "input gate averages 0.71 at the important tasks"),
+    ("default_experiment", "(train: XX 772, XY 789,", "(train: XX 772, XY 798,"),
+    ("default_experiment", "moving average, weight 0.6)", "moving average, weight 0.8)"),
+    ("default_experiment", "LSTM gates and cell state of unit 25", "LSTM gates and cell state of unit 24"),
+    ("default_experiment", "LSTM vs SimpleRNN: accuracy per epoch", "LSTM vs GRU: accuracy per epoch"),
+    ("default_no_validation", "Training (no validation split) accuracy vs epochs", "Training and validation accuracy vs epochs"),
+    ("default_early_stopped", "A dashed vertical line marks epoch 5", "A dashed vertical line marks epoch 4"),
+    ("default_diverged", "to 1.3894 at epoch 2, its last finite value", "to 1.3894 at epoch 3, its last finite value"),
+    ("single_class", "LSTM: 116 of 400 test sequences on the diagonal", "LSTM: 400 of 400 test sequences on the diagonal"),
+    ("single_class", "answers per class: XX 0, XY 0, YX 0, YY 400", "answers per class: XX 100, XY 100, YX 100, YY 100"),
 ]
 
 

@@ -75,3 +75,42 @@ def test_the_report_fingerprint_covers_the_shipped_words(tmp_path, monkeypatch):
     before = report_fingerprint(sections)
     (templates / "phrases.html.j2").write_text((templates / "phrases.html.j2").read_text() + "\n{# edited #}\n")
     assert report_fingerprint(sections) != before
+
+
+def pdf_alt_texts(path) -> list[str]:
+    """The alternative text of every tagged figure of a PDF (its structure tree's /Alt entries)."""
+    reader = PdfReader(path)
+    found, stack = [], [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if "/Alt" in node:
+                found.append(re.sub(r"\s+", " ", str(node["/Alt"])))
+            if "/K" in node:
+                stack.append(node["/K"])
+    return found
+
+
+def test_a_course_rewords_a_figure_and_the_pdf_alt_text_is_its_words(tmp_path):
+    """A figure's alt text and caption come from its phrase macro: a course's own figure_curve replaces
+    them for the accuracy and loss figures, in the tagged PDF's alt text too, and the others stay labreport's."""
+    from pathlib import Path
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "runs" / "default_experiment.json", run_dir / "run.json")
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "phrases.html.j2").write_text(
+        '{% macro figure_curve(d, part) %}{% if part == "caption" %}Our caption of the {{ d.metric }}'
+        '{% else %}Our words: the {{ d.metric }} over {{ d.epochs | plural("epoch") }}{% endif %}{% endmacro %}')
+    report = render_report(run_dir, template_dir=course)
+    alts = pdf_alt_texts(report.pdf_path)
+    assert "Our words: the accuracy over 20 epochs" in alts and "Our words: the loss over 20 epochs" in alts
+    assert any(alt.startswith("Bar chart of the sequences per class in each split (train: XX 772") for alt in alts), alts
+    assert not any(alt.startswith("Line chart of the training") for alt in alts), alts
+    text = text_of(report.pdf_path)
+    assert "Figure 1. Our caption of the accuracy" in text and "Figure 2. Our caption of the loss" in text

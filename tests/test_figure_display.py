@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -23,6 +24,15 @@ def drawn(monkeypatch):
     monkeypatch.setattr(figures, "save_png", lambda fig, path: (save(fig, path), kept.append(fig)))
     monkeypatch.setattr(figures, "_DRAWN", type(figures._DRAWN)())  # draw each one, not a remembered copy
     return kept
+
+
+def words(figure, part: str = "alt") -> str:
+    """The figure's alternative text (or caption) as the report words it: its registry entry's phrase macro."""
+    from labreport.cells import CELL_TITLES
+    from labreport.report.render import make_environment, phrase_book
+
+    say = phrase_book(make_environment(), {"cell_titles": CELL_TITLES, "figures": {}})
+    return " ".join(str(say[figures.FIGURES[figure.key].words](figure.facts, part)).split())
 
 
 def history(n: int, *, loss_end: float = 0.5) -> dict:
@@ -45,24 +55,26 @@ def test_the_smoothing_threshold():
 
 @pytest.mark.parametrize("n, smoothed", [(5, False), (12, False), (25, True)])
 def test_a_short_curve_gets_no_smoothed_line_and_the_measured_one_is_primary(drawn, tmp_path, n, smoothed):
-    figure = figures.curve_figure(history(n), "accuracy", 0.6, tmp_path / "figures" / "a.png", title="t")
+    figure = figures.curve_figure(tmp_path / "figures" / "accuracy.png", history=history(n), metric="accuracy", weight=0.6)
     assert figure.smoothed is smoothed
     curves = lines(drawn[0])
     assert len(curves) == (4 if smoothed else 2)
     measured = [line for line in curves if line.get_linestyle() == "-"]
     assert len(measured) == 2 and all(line.get_linewidth() >= 1.5 and (line.get_alpha() or 1) == 1
                                       for line in measured)
-    assert ("No smoothed line" in figure.alt) is not smoothed
+    assert ("No smoothed line" in words(figure)) is not smoothed
 
 
 def test_a_loss_falling_over_decades_gets_a_log_axis(drawn, tmp_path):
-    steep = figures.curve_figure(history(12, loss_end=0.0006), "loss", 0.6, tmp_path / "figures" / "l.png", title="t")
-    shallow = figures.curve_figure(history(12), "loss", 0.6, tmp_path / "figures" / "m.png", title="t")
-    assert steep.log_y and drawn[0].axes[0].get_yscale() == "log" and "logarithmic" in steep.alt
+    steep = figures.curve_figure(tmp_path / "figures" / "l.png", history=history(12, loss_end=0.0006), metric="loss",
+                                 weight=0.6)
+    shallow = figures.curve_figure(tmp_path / "figures" / "m.png", history=history(12), metric="loss", weight=0.6)
+    assert steep.log_y and drawn[0].axes[0].get_yscale() == "log" and "logarithmic" in words(steep)
     assert not shallow.log_y and drawn[1].axes[0].get_yscale() == "linear"
     # With enough epochs for smoothing, a log-axis loss still gets none: the average of values falling
     # over decades lies above every recent point.
-    long = figures.curve_figure(history(30, loss_end=0.0006), "loss", 0.6, tmp_path / "figures" / "n.png", title="t")
+    long = figures.curve_figure(tmp_path / "figures" / "n.png", history=history(30, loss_end=0.0006), metric="loss",
+                                weight=0.6)
     assert long.log_y and long.log_unsmoothed and not long.smoothed and len(lines(drawn[2])) == 2
 
 
@@ -89,6 +101,34 @@ def test_the_gate_figure_shows_each_class_once(drawn, tmp_path):
     record = migrate(json.loads(DEFAULT_RUN.read_text(encoding="utf-8")))
     gates = record["diagnostics"]["gates"]
     assert [s["label"] for s in gates["sequences"]] == ["YY", "XX", "XX"]  # an older record: XX twice
-    figure = figures.gates_figure(gates, tmp_path / "figures" / "g.png")
+    figure = figures.gates_figure(tmp_path / "figures" / "g.png", gates=gates)
     assert [ax.get_ylabel() for ax in drawn[0].axes] == ["class YY", "class XX"]
-    assert "one per class (YY, XX)" in figure.alt
+    assert figure.facts["classes"] == ["YY", "XX"]
+    assert "one per class (YY, XX)" in words(figure)
+
+
+def test_every_registered_figure_has_its_words_macro():
+    """The figure registry names, for each key, a phrase macro taking (facts, part): adding a figure without
+    one fails here, not in a student's render."""
+    from jinja2 import Environment, nodes
+
+    from labreport.resources import templates_dir
+
+    tree = Environment().parse((templates_dir() / "phrases.html.j2").read_text(encoding="utf-8"))
+    macros = {macro.name: [arg.name for arg in macro.args] for macro in tree.find_all(nodes.Macro)}
+    for key, kind in figures.FIGURES.items():
+        assert kind.key == key and kind.words in macros, key
+        assert len(macros[kind.words]) == 2, (key, macros[kind.words])
+        assert set(kind.requires) <= set(kind.needs), key
+
+
+def test_make_figures_draws_what_the_registry_lists_and_the_run_has(drawn, tmp_path):
+    """Every key but the listed-only ones by default; a key the run has no data for is left out."""
+    record = migrate(json.loads(DEFAULT_RUN.read_text(encoding="utf-8")))
+    made = figures.make_figures(record, tmp_path / "figures", 0.6)
+    assert list(made) == [key for key, kind in figures.FIGURES.items() if not kind.listed_only and key != "confusion"]
+    assert all(figure.path == tmp_path / "figures" / f"{key}.png" and figure.path.is_file() for key, figure in made.items())
+    for key, figure in made.items():
+        text = words(figure)
+        assert text and re.search(r"\d", text) and "\n" not in text, (key, text)
+        assert words(figure, "caption"), key

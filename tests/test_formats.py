@@ -22,7 +22,8 @@ from labreport.facts import build_facts
 from labreport.facts.describe import parameter_rows
 from labreport.report import render_report
 from labreport.report.render import build_context
-from labreport.worksheets import load_worksheet, worksheet_names
+from labreport.report.formats import load_format
+from labreport.worksheets import worksheet_names
 from labreport.resources import templates_dir
 from records import main_of
 
@@ -70,7 +71,7 @@ def test_the_spec_schema_offers_the_formats_found():
 
 @pytest.mark.parametrize("name", ["lab-record", "project-report", "seminar"])
 def test_format_has_its_worksheet_data(name):
-    worksheet = load_worksheet(name)
+    worksheet = load_format(name)
     assert worksheet.template == f"formats/{name}/report.html.j2"
     assert (templates_dir() / worksheet.template).is_file()
     assert worksheet.headings, "the hand-out's headings are data in the worksheet YAML"
@@ -80,7 +81,7 @@ def test_format_has_its_worksheet_data(name):
 @pytest.mark.parametrize("name", ["lab-record", "project-report", "seminar"])
 def test_format_pdf_has_every_heading_of_its_hand_out(rendered, name):
     text = pdf_text(rendered[name].pdf_path)
-    worksheet = load_worksheet(name)
+    worksheet = load_format(name)
     assert worksheet.title in text
     for heading in worksheet.headings.values():
         assert heading in text, heading
@@ -89,7 +90,7 @@ def test_format_pdf_has_every_heading_of_its_hand_out(rendered, name):
 
 def test_lab_record_lists_objectives_pseudocode_and_observed_numbers(rendered, record):
     text = pdf_text(rendered["lab-record"].pdf_path)
-    for objective in load_worksheet("lab-record").objectives:
+    for objective in load_format("lab-record").objectives:
         assert objective in text, objective
     history = main_of(record)["history"]
     assert f"{history['loss'][-1]:.4f}" in text
@@ -97,7 +98,7 @@ def test_lab_record_lists_objectives_pseudocode_and_observed_numbers(rendered, r
 
 
 def test_project_report_fits_its_page_limit(rendered):
-    limit = load_worksheet("project-report").max_pages
+    limit = load_format("project-report").max_pages
     assert limit == 2
     assert pages(rendered["project-report"].pdf_path) <= limit
     assert "curves" in rendered["project-report"].figures
@@ -162,13 +163,13 @@ def test_the_templates_page_lists_every_variable_a_template_can_use(tiny_run, re
     from labreport.report.filters import FILTERS
     section = TEMPLATES_PAGE.read_text(encoding="utf-8")
     documented = set(re.findall(r"`([A-Za-z_][A-Za-z_0-9]*)", section))
-    worksheet = load_worksheet("exp13")
+    worksheet = load_format("exp13")
     facts = build_facts(record)
     context = build_context(record, worksheet=worksheet, header_overrides=None, smoothing=0.6,
                             figures={}, facts=facts)
     expected = set(context) | set(facts)
-    expected |= {"dataset", "accuracy", "loss", "curves", "batches", "compare_accuracy", "compare_loss",
-                 "gradients", "gates"}  # figure keys
+    from labreport.report.figures import FIGURE_KEYS
+    expected |= set(FIGURE_KEYS)
     for name in ("base.html.j2", "sections.html.j2", "phrases.html.j2"):
         expected |= set(re.findall(r"\{% macro (\w+)", (templates_dir() / name).read_text()))
     expected |= set(re.findall(r"\{% block (\w+)", (templates_dir() / "base.html.j2").read_text()))
@@ -326,32 +327,49 @@ def test_format_prose_survives_a_bare_record(record, tmp_path, name):
 
 @pytest.mark.parametrize("text,problem", [
     ("title: T\naim: A\nfigure: [accuracy]\n", "figure: Extra inputs are not permitted"),
-    ("title: T\naim: A\nfigures: [loss, loss]\n", "figures: Value error, a figure is listed twice: loss"),
+    ("title: T\naim: A\nfigures: [loss, loss]\n", "figures: a figure is listed twice: loss"),
     ("title: T\naim: A\ntemplate: ../../secret.j2\n", "template: String should match pattern"),
     ("title: T\naim: A\nmax_pages: 0\n", "max_pages: Input should be greater than or equal to 1"),
     ("title: T\naim: A\nheader_fields: [[student_name]]\n", "header_fields.0"),
     ("aim: A\n", "title: Field required"),
     ("title: [unclosed\n", "not valid YAML"),
+    # A figure key no figure has (report/figures.py's registry): named, with the close match and every key.
+    ("title: T\naim: A\nfigures: [accuracy, acuracy]\n",
+     "figures.1: no figure has the key 'acuracy' (did you mean 'accuracy'?); the figure keys are: dataset, accuracy,"),
+    ("title: T\naim: A\nfigures: [forecast]\n", "figures.0: no figure has the key 'forecast'; the figure keys are: "),
 ])
 def test_a_format_file_that_is_wrong_is_refused_naming_the_file_and_the_key(tmp_path, text, problem):
     from labreport.errors import LabreportError
+    from labreport.report.figures import FIGURE_KEYS
     from labreport.worksheets import read_format_file
 
     path = tmp_path / "format.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(LabreportError) as refused:
-        read_format_file(path, "mine")
+        read_format_file(path, "mine", FIGURE_KEYS)
     assert str(refused.value).startswith(f"{path}: ")
     assert problem in str(refused.value)
 
 
 def test_every_shipped_format_file_validates():
+    from labreport.report.figures import FIGURE_KEYS
     from labreport.worksheets import FORMAT_FILE, FORMATS_FOLDER, read_format_file
     from labreport.resources import templates_dir
 
     for name in worksheet_names():
-        worksheet = read_format_file(templates_dir() / FORMATS_FOLDER / name / FORMAT_FILE, name)
+        worksheet = read_format_file(templates_dir() / FORMATS_FOLDER / name / FORMAT_FILE, name, FIGURE_KEYS)
         assert worksheet.title and worksheet.aim and worksheet.template.endswith(".j2")
+        assert worksheet.figures and set(worksheet.figures) <= set(FIGURE_KEYS)
+
+
+def test_a_format_file_is_never_read_without_the_figure_keys():
+    """The figure keys come from the report stage's registry; without them no figure list is taken on trust."""
+    from pydantic import ValidationError
+
+    from labreport.worksheets import FormatFile
+
+    with pytest.raises(ValidationError, match="did not say which figure keys exist"):
+        FormatFile.model_validate({"title": "T", "aim": "A", "figures": ["accuracy"]})
 
 
 @pytest.mark.parametrize("value,printed", [

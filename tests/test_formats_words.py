@@ -25,7 +25,8 @@ from labreport.record import migrate
 from records import main_of
 from labreport.facts.curves import loss_spikes
 from labreport.report import render_report
-from labreport.worksheets import load_worksheet, worksheet_names
+from labreport.report.formats import load_format
+from labreport.worksheets import worksheet_names
 from labreport.resources import templates_dir
 
 DEFAULT_RUN = Path(__file__).parent / "fixtures" / "formats_words" / "default_run.json"
@@ -145,7 +146,7 @@ def test_lab_summary_is_a_folder_only():
     assert "lab-summary" in worksheet_names()
     folder = templates_dir() / "formats" / "lab-summary"
     assert sorted(p.name for p in folder.iterdir()) == ["format.yaml", "report.html.j2"]
-    worksheet = load_worksheet("lab-summary")
+    worksheet = load_format("lab-summary")
     assert worksheet.max_pages == 1 and worksheet.figures == ["curves"]
 
 

@@ -928,6 +928,7 @@ def test_the_fingerprint_reads_templates_within_bounds(tmp_path):
 
 def test_a_figure_draws_a_bounded_number_of_panels_and_says_so(tmp_path):
     from labreport.report.figures import MAX_GATE_PANELS, batch_figure, gates_figure
+    from test_figure_display import words
 
     record = json.loads((FIXTURE_RUN.parent / "baseline_wins.json").read_text())
     gates = record["diagnostics"]["gates"]
@@ -935,11 +936,11 @@ def test_a_figure_draws_a_bounded_number_of_panels_and_says_so(tmp_path):
     sequences = [{**sequence, "label": f"class {i}"} for i, sequence in enumerate(gates["sequences"] * 334)]
     gates = {**gates, "sequences": sequences, "figure_sequences": None}
     started = time.perf_counter()
-    figure = gates_figure(gates, tmp_path / "gates.png")
-    assert f"The first {MAX_GATE_PANELS} of the 1,002 sequences" in figure.alt
-    drawn = batch_figure({"loss": [0.5] * 20_000, "accuracy": [0.5] * 20_000, "epoch": list(range(20_000))}, 0.6,
-                         tmp_path / "batches.png")
-    assert "epochs' ends are not marked" in drawn.alt
+    figure = gates_figure(tmp_path / "figures" / "gates.png", gates=gates)
+    assert f"The first {MAX_GATE_PANELS} of the 1,002 sequences run.json lists are shown." in words(figure)
+    drawn = batch_figure(tmp_path / "figures" / "batches.png", weight=0.6,
+                         batch_history={"loss": [0.5] * 20_000, "accuracy": [0.5] * 20_000, "epoch": list(range(20_000))})
+    assert "The 20,000 epochs' ends are not marked (more than 300)." in words(drawn)
     assert time.perf_counter() - started < 60
 
 

@@ -15,17 +15,18 @@ import pytest
 from pypdf import PdfReader
 
 from labreport.report import render_report
-from labreport.worksheets import load_worksheet, worksheet_names
+from labreport.report.formats import load_format
+from labreport.worksheets import worksheet_names
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "runs").glob("*.json"))
-LIMITED = [name for name in worksheet_names() if load_worksheet(name).max_pages]
+LIMITED = [name for name in worksheet_names() if load_format(name).max_pages]
 
 
 @pytest.mark.slow
 @pytest.mark.pdf
 @pytest.mark.parametrize("worksheet", LIMITED)
 def test_every_fixture_fits_the_formats_page_limit(tmp_path, worksheet):
-    limit = load_worksheet(worksheet).max_pages
+    limit = load_format(worksheet).max_pages
     over = []
     for fixture in FIXTURES:
         run_dir = tmp_path / fixture.stem

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from labreport.report import figures as figures_module
@@ -27,7 +28,15 @@ def test_roster_renders_give_the_same_figures_as_a_fresh_render(tiny_run, tmp_pa
         calls.append(args)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(figures_module, "curve_figure", counting)
+    # The registry holds the drawing functions: the accuracy and loss figures are drawn by curve_figure.
+    curve_keys = [key for key, kind in figures_module.FIGURES.items() if kind.draw is original]
+    assert curve_keys == ["accuracy", "loss"]
+    for key in curve_keys:
+        monkeypatch.setitem(figures_module.FIGURES, key, dataclasses.replace(figures_module.FIGURES[key], draw=counting))
+    figures_module._DRAWN.clear()
+    render_report(run_dir, out_dir=tmp_path / "counted", pdf=False)
+    assert len(calls) == 2  # the counting function is the one drawing (a fresh cache)
+    calls.clear()
     for name in ("Zelda Quist", "Grace Hopper"):
         render_report(run_dir, header={"student_name": name}, out_dir=tmp_path / "roster",
                       pdf_name=f"{name}.pdf", html_name=f"{name}.html")

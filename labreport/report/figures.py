@@ -1,8 +1,9 @@
 """Figures stage: the run record in, PNG files out (matplotlib, no TensorFlow).
 
-Each function draws one figure from plain data and returns its path; the
-alt text that describes it in the report is returned beside it, because an
-accessible PDF needs it and it too must come from this run's numbers.
+Each function draws one figure from plain data and returns it with plain facts about what it drew
+(series end points, marked epochs, compared cells); the phrase macros word the alternative text
+and the caption from those facts.  ``FIGURES`` is the registry: every figure key a format may
+list, what draws it and what of the run it needs.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import io
 import json
 import math
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -45,10 +47,16 @@ MAX_EPOCH_LINES = 300      # epoch boundaries drawn in the per-batch figure
 
 @dataclass
 class Figure:
+    """One drawn figure: its file, and plain facts about what it draws (end points, marks, compared cells).
+
+    No words: the phrase macro its registry entry names (``FigureKind.words``) words the alternative text
+    and the caption from ``facts`` (templates/phrases.html.j2, "figures"), so a course can reword them and
+    the claim check reads them like every other sentence.
+    """
+
     key: str
     path: Path
-    alt: str
-    caption: str
+    facts: dict = field(default_factory=dict)
     number: int | None = None  # set by the worksheet's order of appearance
     # What is drawn, for the words about it: a smoothed line beside the measured one; a log loss axis.
     smoothed: bool = False
@@ -56,6 +64,31 @@ class Figure:
     # A loss on a log axis gets no smoothed line even with enough epochs: the moving average of values
     # falling over decades is held up by the earlier, larger ones and lies above every recent point.
     log_unsmoothed: bool = False
+
+
+def _ends(curve: str, values) -> dict | None:
+    """A drawn series' end points: its first and last value and how many there are (None: not drawn).
+
+    A series that ends in non-finite values (a run that diverged) is drawn up to its last finite value:
+    ``last_finite`` and its 1-based position ``finite_count`` (0: no finite value at all).
+    """
+    values = list(values or [])
+    if not values:
+        return None
+    finite = [i for i, v in enumerate(values) if isinstance(v, (int, float)) and math.isfinite(v)]
+    return {"curve": curve, "first": values[0], "last": values[-1], "count": len(values),
+            "last_finite": values[finite[-1]] if finite else None, "finite_count": finite[-1] + 1 if finite else 0,
+            "ends_finite": bool(finite) and finite[-1] == len(values) - 1, "any_finite": bool(finite)}
+
+
+def _uniform(n_classes: int | None) -> dict | None:
+    """The uniform guess's loss level a loss figure draws, ln C (None: not drawn)."""
+    return {"classes": n_classes, "value": math.log(n_classes)} if n_classes and n_classes >= 2 else None
+
+
+def _capped(shown: int, total: int) -> dict | None:
+    """How many of the items run.json lists a bounded figure draws (None: all of them)."""
+    return {"shown": shown, "total": total} if total > shown else None
 
 
 def _epochs(values):
@@ -96,13 +129,6 @@ def _log_loss_axis(ax, *series) -> bool:
     return False
 
 
-def _smoothing_words(smoothed: bool, weight: float, *, log_unsmoothed: bool = False) -> str:
-    return (f" Beside each measured curve a thin dashed line smooths it (TensorBoard's debiased moving "
-            f"average, weight {weight:g})." if smoothed else
-            " No smoothed line is drawn on the logarithmic loss axis." if log_unsmoothed else
-            f" No smoothed line is drawn: {MIN_SMOOTHED_POINTS} or more epochs are needed for one.")
-
-
 def _subplots(nrows: int = 1, ncols: int = 1, *, figsize, **kwargs):
     """A figure and its axes without pyplot.
 
@@ -128,10 +154,6 @@ def save_png(fig, path: Path) -> None:
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="png", dpi=(DPI, DPI))
     write_atomic(path, buffer.getvalue(), root=path.parent.parent)  # the run folder: figures/ must not lead out
-
-
-def _fmt(value: float, digits: int = 4) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
 MARK_COLOUR = "#444444"
@@ -167,18 +189,6 @@ def _mark_epochs(ax, marks: dict | None, *, fontsize: float = 7) -> None:
                    label=f"early stop after epoch {stopped}")
 
 
-def _marks_alt(marks: dict | None) -> str:
-    marks = marks or {}
-    text = ""
-    if marks.get("evaluated"):
-        text += f" A dotted vertical line marks epoch {marks['evaluated']}, whose weights were evaluated on the test set."
-    if marks.get("stopped") and marks.get("stopped") != marks.get("evaluated"):
-        text += f" A dashed vertical line marks epoch {marks['stopped']}, where early stopping ended training."
-    elif marks.get("stopped"):
-        text += " Early stopping ended training there."
-    return text
-
-
 def shown_history(history: dict) -> dict:
     """The history without validation series that hold no finite value (a run with no validation split).
 
@@ -189,8 +199,22 @@ def shown_history(history: dict) -> dict:
             if not key.startswith("val_") or any(v is not None and math.isfinite(v) for v in values or [])}
 
 
-def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title: str,
-                 marks: dict | None = None, n_classes: int | None = None) -> Figure:
+
+def _marks_facts(marks: dict | None) -> dict:
+    """The vertical lines drawn (``_mark_epochs``): the evaluated epoch, an early stop, whether they differ."""
+    marks = marks or {}
+    evaluated, stopped = marks.get("evaluated"), marks.get("stopped")
+    return {"evaluated": evaluated, "stopped": stopped, "stop_apart": bool(stopped and stopped != evaluated)}
+
+
+def _smoothing_facts(smoothed: bool, weight: float, *, log_unsmoothed: bool = False) -> dict:
+    """Whether a smoothed line is drawn beside the measured one, and if not, why not."""
+    return {"smoothed": smoothed, "weight": weight, "min_points": MIN_SMOOTHED_POINTS,
+            "log_unsmoothed": log_unsmoothed}
+
+
+def curve_figure(path: Path, *, history: dict, metric: str, weight: float, marks: dict | None = None,
+                 n_classes: int | None = None) -> Figure:
     """Training and validation ``metric`` per epoch, the measured values as the line, the evaluated epoch marked.
 
     A thin dashed smoothed line is added only from MIN_SMOOTHED_POINTS epochs on; a loss spanning a
@@ -213,19 +237,18 @@ def curve_figure(history: dict, metric: str, weight: float, path: Path, *, title
         uniform_guess_line(ax, n_classes)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric + (" (log scale)" if log_y else ""))
-    ax.set_title(title, fontsize=10)
+    split = "Training and validation" if val else "Training (no validation split)"
+    ax.set_title(f"{split} {metric} vs epochs", fontsize=10)
     _finish(fig, ax, path)
-    alt = (f"Line chart of training {'and validation ' if val else ''}{metric} over {len(train)} epochs"
-           + (", on a logarithmic axis" if log_y else "") + ". "
-           f"Training {metric} goes from {_fmt(train[0])} to {_fmt(train[-1])}"
-           + (f"; validation {metric} from {_fmt(val[0])} to {_fmt(val[-1])}." if val else ".")
-           + _smoothing_words(smoothed, weight, log_unsmoothed=log_y and draws_smoothed(len(train)))
-           + _marks_alt(marks) + (_uniform_alt(n_classes) if metric == "loss" else ""))
-    return Figure(metric, path, alt, title, smoothed=smoothed, log_y=log_y,
-                  log_unsmoothed=log_y and draws_smoothed(len(train)))
+    log_unsmoothed = log_y and draws_smoothed(len(train))
+    facts = {"metric": metric, "epochs": len(train), "validation": bool(val), "log_y": log_y,
+             "series": [s for s in (_ends(metric, train), _ends(f"val_{metric}", val)) if s],
+             "smoothing": _smoothing_facts(smoothed, weight, log_unsmoothed=log_unsmoothed),
+             "marks": _marks_facts(marks), "uniform": _uniform(n_classes) if metric == "loss" else None}
+    return Figure(metric, path, facts, smoothed=smoothed, log_y=log_y, log_unsmoothed=log_unsmoothed)
 
 
-def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[dict] | None = None,
+def curves_figure(path: Path, *, history: dict, weight: float, baselines: list[dict] | None = None,
                   main_cell: str = "lstm", marks: dict | None = None, n_classes: int | None = None) -> Figure:
     """Accuracy and loss side by side in one short figure, for the formats with little room.
 
@@ -241,14 +264,12 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
     log_y = spans_decades(history.get("loss"), history.get("val_loss"),
                           *[entry["history"].get("val_loss") for entry in baselines or []])
     for ax, metric in zip(axes, ("accuracy", "loss")):
-        drawn = []
         smooth_here = smoothed and not (metric == "loss" and log_y)
         for key, colour, label in ((metric, TRAIN_COLOUR, "training"), (f"val_{metric}", VAL_COLOUR, "validation")):
             values = history.get(key) or []
             if not values:
                 continue
             epochs = _epochs(values)
-            drawn.append(values)
             ax.plot(epochs, values, color=colour, marker="o", markersize=2.5, linewidth=1.6,
                     label=f"{main_title} {label}")
             if smooth_here:
@@ -257,7 +278,6 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
         for entry in baselines or []:
             values = entry["history"].get(f"val_{metric}") or []
             if values:
-                drawn.append(values)
                 ax.plot(_epochs(values), values, color=CELL_COLOURS.get(entry["cell"], "black"), linestyle="--",
                         linewidth=1.4, label=f"{CELL_TITLES.get(entry['cell'], entry['cell'])} validation")
         if metric == "loss" and log_y:
@@ -272,28 +292,22 @@ def curves_figure(history: dict, weight: float, path: Path, *, baselines: list[d
         ax.grid(alpha=0.3)
     _legend_below(fig, axes)
     save_png(fig, path)
-    train_acc, train_loss = history.get("accuracy") or [], history.get("loss") or []
-    val_acc = history.get("val_accuracy") or []
-    alt = (f"Two line charts over {len(train_loss)} epochs.{_smoothing_words(smoothed, weight)}"
-           + (" The loss panel, on a logarithmic axis, has none." if smoothed and log_y else "") + " Left: accuracy, "
-           f"training from {_fmt(train_acc[0] if train_acc else None)} to {_fmt(train_acc[-1] if train_acc else None)}"
-           + (f", validation from {_fmt(val_acc[0])} to {_fmt(val_acc[-1])}" if val_acc else "")
-           + f". Right: loss{' on a logarithmic axis' if log_y else ''}, training from "
-           f"{_fmt(train_loss[0] if train_loss else None)} to {_fmt(train_loss[-1] if train_loss else None)}."
-           + "".join(f" Dashed: {CELL_TITLES.get(e['cell'], e['cell'])} validation accuracy ending at "
-                     f"{_fmt(e['history']['val_accuracy'][-1])}." for e in baselines or []
-                     if e["history"].get("val_accuracy"))
-           + _marks_alt(marks) + _uniform_alt(n_classes))
-    compared = [e for e in baselines or [] if e["history"].get("val_accuracy")]
-    names = " and ".join(CELL_TITLES.get(e["cell"], e["cell"]) for e in compared)
-    split = "training and validation" if val_acc else "training (no validation split)"
-    caption = (f"{main_title} {split} accuracy (left) and loss (right) per epoch; "
-               f"{names} validation dashed for comparison" if compared else
-               f"{main_title} {split} accuracy (left) and loss (right) per epoch")
-    return Figure("curves", path, alt, caption, smoothed=smoothed, log_y=log_y, log_unsmoothed=smoothed and log_y)
+    panels = {metric: [s for s in (_ends(metric, history.get(metric)), _ends(f"val_{metric}", history.get(f"val_{metric}")))
+                       if s] for metric in ("accuracy", "loss")}
+    # The baselines' validation curves, dashed in both panels (a baseline without one draws nothing).
+    compared = [{"cell": entry["cell"],
+                 "series": [s for s in (_ends(f"val_{metric}", entry["history"].get(f"val_{metric}"))
+                                        for metric in ("accuracy", "loss")) if s]}
+                for entry in baselines or [] if entry["history"].get("val_accuracy")]
+    facts = {"epochs": len(history.get("loss") or []), "main_cell": main_cell,
+             "validation": bool(history.get("val_accuracy") or history.get("val_loss")), "log_y": log_y,
+             "accuracy": panels["accuracy"], "loss": panels["loss"], "compared": compared,
+             "smoothing": _smoothing_facts(smoothed, weight, log_unsmoothed=smoothed and log_y),
+             "marks": _marks_facts(marks), "uniform": _uniform(n_classes)}
+    return Figure("curves", path, facts, smoothed=smoothed, log_y=log_y, log_unsmoothed=smoothed and log_y)
 
 
-def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | None:
+def batch_figure(path: Path, *, batch_history: dict, weight: float) -> Figure | None:
     """Loss and accuracy per training batch, with epoch boundaries.
 
     The measured per-batch values are the primary line; a smoothed line (in black, thinner) is
@@ -306,9 +320,9 @@ def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | Non
     steps = list(range(1, len(losses) + 1))
     epochs = batch_history.get("epoch") or []
     boundaries = [i + 0.5 for i in range(1, len(epochs)) if epochs[i] != epochs[i - 1]]
-    unmarked = ""
-    if len(boundaries) > MAX_EPOCH_LINES:  # a line per epoch would be a grey wall, drawn for minutes
-        unmarked = f" The {len(boundaries) + 1:,} epochs' ends are not marked (more than {MAX_EPOCH_LINES})."
+    n_epochs = len(boundaries) + 1
+    ends_marked = len(boundaries) <= MAX_EPOCH_LINES
+    if not ends_marked:  # a line per epoch would be a grey wall, drawn for minutes
         boundaries = []
     smoothed = draws_smoothed(len(losses))
     log_y = False
@@ -328,14 +342,14 @@ def batch_figure(batch_history: dict, weight: float, path: Path) -> Figure | Non
         ax.grid(alpha=0.3)
     _legend_below(fig, axes)
     save_png(fig, path)
-    alt = (f"Two line charts of training loss{' (logarithmic axis)' if log_y else ''} and accuracy for each of "
-           f"{len(losses)} batches" + (f", with a smoothed line (weight {weight:g})" if smoothed else "")
-           + (" (none on the logarithmic loss axis)" if smoothed and log_y else "")
-           + f"; loss goes from {_fmt(losses[0])} to {_fmt(losses[-1])}.{unmarked}")
-    return Figure("batches", path, alt, "Training loss and accuracy per batch", smoothed=smoothed, log_y=log_y)
+    facts = {"batches": len(losses), "epochs": n_epochs, "ends_marked": ends_marked,
+             "max_epoch_lines": MAX_EPOCH_LINES, "log_y": log_y,
+             "series": [s for s in (_ends("loss", losses), _ends("accuracy", batch_history.get("accuracy"))) if s],
+             "smoothing": _smoothing_facts(smoothed, weight, log_unsmoothed=smoothed and log_y)}
+    return Figure("batches", path, facts, smoothed=smoothed, log_y=log_y)
 
 
-def comparison_figure(models: list[dict], metric: str, path: Path, *, n_classes: int | None = None) -> Figure:
+def comparison_figure(path: Path, *, models: list[dict], metric: str, n_classes: int | None = None) -> Figure:
     """One figure with every model's training (dashed) and validation (solid) ``metric``."""
     fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
     drawn = []
@@ -359,24 +373,25 @@ def comparison_figure(models: list[dict], metric: str, path: Path, *, n_classes:
     names = " vs ".join(CELL_TITLES.get(m["cell"], m["cell"]) for m in models)
     ax.set_title(f"{names}: {metric} per epoch", fontsize=10)
     _finish(fig, ax, path)
-    def final(history: dict) -> str:
-        split, key = ("validation", f"val_{metric}") if history.get(f"val_{metric}") else ("training", metric)
-        return f"{split} {metric} {_fmt((history.get(key) or [math.nan])[-1])}"
-    finals = "; ".join(f"{CELL_TITLES.get(m['cell'], m['cell'])} ends at {final(m['history'])}" for m in models)
-    return Figure(f"compare_{metric}", path,
-                  f"Line chart comparing {names} {metric} per epoch{', on a logarithmic axis' if log_y else ''}. "
-                  f"{finals}." + (_uniform_alt(n_classes) if metric == "loss" else ""),
-                  f"{names}: {metric} per epoch", log_y=log_y)
+
+    def last(history: dict) -> dict:
+        """Each model's validation curve's end, or its training curve's where it has no validation."""
+        curve = f"val_{metric}" if history.get(f"val_{metric}") else metric
+        return _ends(curve, history.get(curve)) or _ends(curve, [math.nan])
+
+    facts = {"metric": metric, "log_y": log_y, "models": [{"cell": m["cell"], "end": last(m["history"])} for m in models],
+             "uniform": _uniform(n_classes) if metric == "loss" else None}
+    return Figure(f"compare_{metric}", path, facts, log_y=log_y)
 
 
-def gradient_figure(gradient_norms: dict, path: Path, *, windows: list | None = None) -> Figure:
+def gradient_figure(path: Path, *, gradient_norms: dict, windows: list | None = None) -> Figure:
     """Input-gradient norm per time step against the distance from the last step, log scale.
 
     ``windows``: the task's important windows (0-based first and last step), shaded, so the peaks
     the text describes can be found in the figure.
     """
     fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
-    capped = ""
+    capped = None
     steps = max((len(norms or []) for phase in ("initial", "trained")
                  for norms in (gradient_norms.get(phase) or {}).values()), default=0)
     shaded = [(lo, hi) for lo, hi in windows or [] if isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi < steps]
@@ -385,8 +400,7 @@ def gradient_figure(gradient_norms: dict, path: Path, *, windows: list | None = 
                    label="where an important task can be" if k == 0 else None)
     for phase, style in (("initial", ":"), ("trained", "-")):
         models = list((gradient_norms.get(phase) or {}).items())
-        if len(models) > MAX_GRADIENT_LINES:
-            capped = f" The first {MAX_GRADIENT_LINES} of the {len(models):,} models run.json lists are shown."
+        capped = capped or _capped(MAX_GRADIENT_LINES, len(models))
         for cell, norms in models[:MAX_GRADIENT_LINES]:
             distance = list(range(len(norms) - 1, -1, -1))
             positive = [n if n > 0 else math.nan for n in norms]
@@ -397,19 +411,14 @@ def gradient_figure(gradient_norms: dict, path: Path, *, windows: list | None = 
     ax.set_ylabel("‖∂loss/∂input‖ (mean over batch)")
     ax.set_title("How much of the error signal reaches each earlier step", fontsize=10)
     _finish(fig, ax, path)
-    ratios = "; ".join(
-        f"{CELL_TITLES.get(cell, cell)}: first step {norms[0]:.2e}, last step {norms[-1]:.2e}"
-        for cell, norms in list((gradient_norms.get("initial") or {}).items())[:MAX_GRADIENT_LINES] if norms)
-    return Figure("gradients", path,
-                  "Line chart, log scale: the norm of the loss gradient with respect to the input at each "
-                  "time step, against the distance from the end of the sequence, at the initial weights ("
-                  + ratios + ") and after training."
-                  + (" Shaded: the steps where an important task can be (steps "
-                     + " and ".join(f"{lo + 1}-{hi + 1}" for lo, hi in shaded) + ")." if shaded else "") + capped,
-                  "Gradient norm per time step (vanishing gradients)")
+    initial = [{"cell": cell, "first": norms[0], "last": norms[-1]}
+               for cell, norms in list((gradient_norms.get("initial") or {}).items())[:MAX_GRADIENT_LINES] if norms]
+    facts = {"steps": steps, "initial": initial, "trained": bool(gradient_norms.get("trained")),
+             "shaded": [[lo + 1, hi + 1] for lo, hi in shaded], "capped": capped}
+    return Figure("gradients", path, facts)
 
 
-def gates_figure(gates: dict, path: Path) -> Figure:
+def gates_figure(path: Path, *, gates: dict) -> Figure:
     """The most responsive unit's input and forget gates and cell state along a few test sequences."""
     # One sequence per class: the run's choice where it recorded one, else the first of each class.
     # A class never shows twice (an older record listed two XX sequences and one YY).
@@ -423,8 +432,6 @@ def gates_figure(gates: dict, path: Path) -> Figure:
             sequences.append(sequence)
     recorded = len(sequences)
     sequences = sequences[:MAX_GATE_PANELS]
-    capped = (f" The first {len(sequences)} of the {recorded:,} sequences run.json lists are shown."
-              if recorded > len(sequences) else "")
     unit = gates.get("unit")
     fig, axes = _subplots(len(sequences), 1, figsize=(WIDTH, 1.6 * len(sequences) + 1.1), sharex=True)
     if len(sequences) == 1:
@@ -454,25 +461,18 @@ def gates_figure(gates: dict, path: Path) -> Figure:
     fig.suptitle("Inside the trained LSTM along test sequences", fontsize=10)
     save_png(fig, path)
     summary = gates.get("summary") or {}
-    detail = ""
-    if summary.get("available"):
-        detail = (f" Unit {unit}'s input gate averages {summary['unit_input_gate_at_important']:.2f} at the important "
-                  f"tasks and {summary['unit_input_gate_elsewhere']:.2f} elsewhere.")
-    return Figure("gates", path,
-                  f"Line charts over the {len(steps)} steps of {len(sequences)} test sequences, one per class "
-                  f"({', '.join(str(seq['label']) for seq in sequences)}): the input gate, "
-                  f"forget gate and cell state of LSTM unit {unit}, and the gates' mean over all units, with the "
-                  f"important tasks marked.{detail}{capped}",
-                  f"LSTM gates and cell state of unit {unit} along test sequences")
+    facts = {"unit": unit, "steps": len(steps), "classes": [str(seq["label"]) for seq in sequences],
+             "gate": ({"at_important": summary["unit_input_gate_at_important"],
+                       "elsewhere": summary["unit_input_gate_elsewhere"]} if summary.get("available") else None),
+             "capped": _capped(len(sequences), recorded)}
+    return Figure("gates", path, facts)
 
 
-def dataset_figure(dataset: dict, path: Path) -> Figure:
+def dataset_figure(path: Path, *, dataset: dict) -> Figure:
     """Class balance per split; beside it, the length distribution before padding when lengths vary."""
     counts = dict(list((dataset.get("class_counts") or {}).items())[:MAX_SPLITS])
     all_classes = dataset.get("class_names") or []
     classes = all_classes[:MAX_CLASS_BARS]
-    capped = (f" The first {len(classes)} of the {len(all_classes):,} classes are shown."
-              if len(all_classes) > len(classes) else "")
     histogram = (dataset.get("lengths") or {}).get("histogram")
     if histogram:
         fig, (ax, ax_lengths) = _subplots(1, 2, figsize=(WIDTH, HEIGHT * 0.85),
@@ -487,27 +487,26 @@ def dataset_figure(dataset: dict, path: Path) -> Figure:
     ax.set_ylabel("sequences")
     ax.set_title("Class balance per split", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
-    alt_lengths = ""
+    lengths = None
     if histogram:
         edges, bin_counts = histogram["edges"], histogram["counts"]
         ax_lengths.stairs(bin_counts, edges, fill=True, color="#7f7f7f", alpha=0.6)
         cut = dataset.get("sequence_length")
-        lengths = dataset["lengths"]
+        recorded = dataset["lengths"]
         ax_lengths.axvline(cut, color=VAL_COLOUR, linestyle="--", linewidth=1.2,
-                           label=f"padded/truncated to {cut} ({100 * lengths['truncated_share']:.1f}% cut)")
+                           label=f"padded/truncated to {cut} ({100 * recorded['truncated_share']:.1f}% cut)")
         ax_lengths.set_xlabel("tokens per training sequence, before padding")
         ax_lengths.set_ylabel("sequences")
         ax_lengths.set_title("Sequence lengths", fontsize=10)
         ax_lengths.grid(alpha=0.3)
-        alt_lengths = (f" Histogram of training sequence lengths before padding: median {lengths['median']:g}, "
-                       f"90th percentile {lengths['p90']:g}; {100 * lengths['truncated_share']:.1f}% are longer "
-                       f"than the padded length {cut}.")
+        lengths = {"median": recorded["median"], "p90": recorded["p90"],
+                   "truncated_share": recorded["truncated_share"], "padded_to": cut}
     _legend_below(fig, [ax, ax_lengths] if histogram else [ax], fontsize=7, ncol=4)
     save_png(fig, path)
-    text = "; ".join(f"{split}: " + ", ".join(f"{c} {n}" for c, n in list(per_class.items())[:MAX_CLASS_BARS])
-                     for split, per_class in counts.items())
-    return Figure("dataset", path, f"Bar chart of sequences per class in each split ({text}).{alt_lengths}{capped}",
-                  "Class balance per split" + (" and sequence lengths" if histogram else ""))
+    splits = [{"split": split, "classes": [{"name": name, "count": n} for name, n in list(per_class.items())[:MAX_CLASS_BARS]]}
+              for split, per_class in counts.items()]
+    facts = {"splits": splits, "lengths": lengths, "capped": _capped(len(classes), len(all_classes))}
+    return Figure("dataset", path, facts)
 
 
 UNIFORM_COLOUR = "#555555"
@@ -524,15 +523,9 @@ def uniform_guess_line(ax, n_classes: int | None) -> None:
                label=f"uniform guess: ln {n_classes} = {level:.4f}")
 
 
-def _uniform_alt(n_classes: int | None) -> str:
-    if not n_classes or n_classes < 2:
-        return ""
-    return (f" A dash-dotted horizontal line marks the loss of a uniform guess over {n_classes} classes, "
-            f"ln {n_classes} = {math.log(n_classes):.4f}.")
-
-
-def confusion_figure(models: list[dict], class_names: list[str], path: Path) -> Figure:
+def confusion_figure(path: Path, *, confused: list[dict], class_names: list[str]) -> Figure:
     """Each model's confusion matrix on the test set (rows: true class, columns: answer), side by side."""
+    models = confused
     names = class_names[:MAX_CLASS_BARS]
     k = len(names)
     # Panels of about 2.5 inches with 9-point counts: legible where a compact format shows the figure small.
@@ -559,67 +552,102 @@ def confusion_figure(models: list[dict], class_names: list[str], path: Path) -> 
         ax.set_title(f"{title}: {correct:,} of {total:,} correct", fontsize=9)
         ax.set_xlabel("answer", fontsize=9)
         ax.set_ylabel("true class", fontsize=9)
-        answered = ", ".join(f"{name} {int(matrix[:, j].sum()):,}" for j, name in enumerate(names))
-        described.append(f"{title}: {correct:,} of {total:,} test sequences on the diagonal; answers per class: {answered}")
+        described.append({"cell": entry["cell"], "correct": correct, "total": total,
+                          "answers": [{"name": name, "count": int(matrix[:, j].sum())} for j, name in enumerate(names)]})
     fig.tight_layout()
     save_png(fig, path)
-    capped = (f" The first {k} of the {len(class_names):,} classes are shown." if len(class_names) > k else "")
-    titles = " and ".join(CELL_TITLES.get(m["cell"], m["cell"]) for m in models)
-    return Figure("confusion", path,
-                  "Confusion matrices on the test set, rows the true class and columns the model's answer. "
-                  + "; ".join(described) + "." + capped,
-                  f"Confusion matrix on the test set: {titles}")
+    return Figure("confusion", path, {"models": described, "capped": _capped(k, len(class_names))})
 
 
-def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str] | None = None) -> dict[str, Figure]:
-    """The figures a worksheet shows (``wanted``; default all) that this run has data for."""
-    def want(key: str) -> bool:
-        return wanted is None or key in wanted
+# --------------------------------------------------------------------------- the registry
 
-    figures: dict[str, Figure] = {}
+@dataclass(frozen=True)
+class FigureKind:
+    """A figure a format may list in its format.yaml: the one place a figure key is defined.
+
+    ``draw(path, **inputs)`` draws it from the ``needs`` (the parts of the run record named in
+    ``figure_inputs``) and the fixed ``options``; it is not drawn when one of ``requires`` is empty
+    (the run has no data for it), or, for ``listed_only``, unless a format lists it.  ``words`` names
+    the phrase macro (templates/phrases.html.j2) that words its alternative text and caption from
+    ``Figure.facts``; ``shows`` is the line the documentation gives it.
+    """
+
+    key: str
+    draw: Callable[..., Figure | None]
+    needs: tuple[str, ...]
+    words: str
+    shows: str
+    requires: tuple[str, ...] = ()
+    options: tuple[tuple[str, object], ...] = ()
+    listed_only: bool = False
+
+
+FIGURES: dict[str, FigureKind] = {kind.key: kind for kind in (
+    FigureKind("dataset", dataset_figure, ("dataset",), "figure_dataset",
+               "the data: class balance per split and, where lengths vary, the sequence lengths before padding"),
+    FigureKind("accuracy", curve_figure, ("history", "weight", "marks"), "figure_curve",
+               "training and validation accuracy per epoch, measured and (from 20 epochs) smoothed",
+               options=(("metric", "accuracy"),)),
+    FigureKind("loss", curve_figure, ("history", "weight", "marks", "n_classes"), "figure_curve",
+               "training and validation loss per epoch, measured and (from 20 epochs) smoothed, with ln C",
+               options=(("metric", "loss"),)),
+    FigureKind("curves", curves_figure, ("history", "weight", "baselines", "main_cell", "marks", "n_classes"),
+               "figure_curves", "accuracy and loss side by side, the baselines' validation curves dashed",
+               listed_only=True),
+    FigureKind("batches", batch_figure, ("batch_history", "weight"), "figure_batches",
+               "training loss and accuracy per batch", requires=("batch_history",)),
+    FigureKind("compare_accuracy", comparison_figure, ("models", "n_classes"), "figure_comparison",
+               "accuracy of every model per epoch", requires=("models",), options=(("metric", "accuracy"),)),
+    FigureKind("compare_loss", comparison_figure, ("models", "n_classes"), "figure_comparison",
+               "loss of every model per epoch", requires=("models",), options=(("metric", "loss"),)),
+    FigureKind("confusion", confusion_figure, ("confused", "class_names"), "figure_confusion",
+               "every model's confusion matrix on the test set", requires=("confused", "class_names")),
+    FigureKind("gradients", gradient_figure, ("gradient_norms", "windows"), "figure_gradients",
+               "gradient norm through time at the initial and the trained weights", requires=("gradient_norms",)),
+    FigureKind("gates", gates_figure, ("gates",), "figure_gates",
+               "the trained LSTM's gates and cell state along test sequences", requires=("gates",)),
+)}
+FIGURE_KEYS: tuple[str, ...] = tuple(FIGURES)
+
+
+def figure_inputs(record: dict, weight: float) -> dict:
+    """What the figures are drawn from, by the names the registry's ``needs`` use."""
     # A run without a validation split records NaN validation columns: drawn, they would only add
     # legend entries for lines that are not there, so the figures leave them out and say so.
     main = main_run(record)
     history = shown_history(main["history"])
-    has_validation = "val_loss" in history or "val_accuracy" in history
-    split = "Training and validation" if has_validation else "Training (no validation split)"
-    baselines = [{**entry, "history": shown_history(entry["history"])} for entry in baseline_runs(record)]
-    marks = evaluation_marks(main)
-    n_classes = len(record["dataset"].get("class_names") or []) or None
-    if want("dataset"):
-        figures["dataset"] = _drawn(dataset_figure, record["dataset"], figure_dir / "dataset.png")
-    if want("accuracy"):
-        figures["accuracy"] = _drawn(curve_figure, history, "accuracy", weight, figure_dir / "accuracy.png",
-                                     title=f"{split} accuracy vs epochs", marks=marks)
-    if want("loss"):
-        figures["loss"] = _drawn(curve_figure, history, "loss", weight, figure_dir / "loss.png",
-                                 title=f"{split} loss vs epochs", marks=marks, n_classes=n_classes)
-    if want("curves") and wanted is not None:  # only where a worksheet asks for it
-        figures["curves"] = _drawn(curves_figure, history, weight, figure_dir / "curves.png",
-                                   baselines=baselines,
-                                   main_cell=main["cell"], marks=marks, n_classes=n_classes)
-    if want("batches"):
-        batches = _drawn(batch_figure, main.get("batch_history") or {}, weight, figure_dir / "batches.png")
-        if batches:
-            figures["batches"] = batches
-    if baselines:
-        models = [{"cell": main["cell"], "history": history}, *baselines]
-        for metric in ("accuracy", "loss"):
-            if want(f"compare_{metric}"):
-                figures[f"compare_{metric}"] = _drawn(comparison_figure, models, metric,
-                                                      figure_dir / f"compare_{metric}.png", n_classes=n_classes)
+    baselines = [{"cell": entry["cell"], "history": shown_history(entry["history"])} for entry in baseline_runs(record)]
+    dataset = record.get("dataset") or {}
+    diagnostics = record.get("diagnostics") or {}
+    gradient_norms = diagnostics.get("gradient_norms") or {}
     # The test set's confusion matrix of every model that has one (a record from before they were kept: none).
     confused = [{"cell": entry["cell"], "confusion": (entry.get("test") or {}).get("confusion")}
                 for entry in [main, *baseline_runs(record)] if (entry.get("test") or {}).get("confusion")]
-    if want("confusion") and confused and record["dataset"].get("class_names"):
-        figures["confusion"] = _drawn(confusion_figure, confused, record["dataset"]["class_names"],
-                                      figure_dir / "confusion.png")
-    diagnostics = record.get("diagnostics") or {}
-    if want("gradients") and diagnostics.get("gradient_norms", {}).get("initial"):
-        figures["gradients"] = _drawn(gradient_figure, diagnostics["gradient_norms"], figure_dir / "gradients.png",
-                                      windows=(record.get("dataset") or {}).get("important_windows"))
-    if want("gates") and diagnostics.get("gates"):
-        figures["gates"] = _drawn(gates_figure, diagnostics["gates"], figure_dir / "gates.png")
+    return {
+        "history": history, "weight": weight, "marks": evaluation_marks(main),
+        "n_classes": len(dataset.get("class_names") or []) or None,
+        "baselines": baselines, "main_cell": main["cell"],
+        "models": [{"cell": main["cell"], "history": history}, *baselines] if baselines else [],
+        "dataset": dataset, "batch_history": main.get("batch_history") or {},
+        "confused": confused, "class_names": dataset.get("class_names") or [],
+        "gradient_norms": gradient_norms if gradient_norms.get("initial") else None,
+        "windows": dataset.get("important_windows"), "gates": diagnostics.get("gates"),
+    }
+
+
+def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str] | None = None) -> dict[str, Figure]:
+    """The figures a worksheet shows (``wanted``, keys of FIGURES; default all) that this run has data for."""
+    inputs = figure_inputs(record, weight)
+    figures: dict[str, Figure] = {}
+    keys = wanted if wanted is not None else [key for key, kind in FIGURES.items() if not kind.listed_only]
+    for key in keys:
+        kind = FIGURES[key]
+        if not all(inputs[name] for name in kind.requires):
+            continue
+        figure = _drawn(kind.draw, figure_dir / f"{key}.png",
+                        **{name: inputs[name] for name in kind.needs}, **dict(kind.options))
+        if figure is not None:
+            figures[key] = figure
     return figures
 
 
@@ -634,15 +662,14 @@ _DRAWN: "OrderedDict[str, tuple[bytes, Figure | None]]" = OrderedDict()
 _DRAWN_LIMIT = 64
 
 
-def _digest(function, args, kwargs) -> str:
-    text = json.dumps([function.__name__, DPI, WIDTH, HEIGHT, args, kwargs], sort_keys=True, default=str)
+def _digest(function, kwargs) -> str:
+    text = json.dumps([function.__name__, DPI, WIDTH, HEIGHT, kwargs], sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _drawn(function, *args, **kwargs):
-    """``function(*args, path, **kwargs)`` (the path comes last), drawn at most once per process for the same data."""
-    *data, path = args
-    key = _digest(function, data, kwargs)
+def _drawn(function, path: Path, **kwargs):
+    """``function(path, **kwargs)``, drawn at most once per process for the same data."""
+    key = _digest(function, kwargs)
     cached = _DRAWN.get(key)
     if cached is not None:
         png, figure = cached
@@ -652,7 +679,7 @@ def _drawn(function, *args, **kwargs):
         if not (path.is_file() and path.stat().st_size == len(png) and path.read_bytes() == png):
             write_atomic(path, png, root=path.parent.parent)
         return replace(figure, path=path, number=None)
-    figure = function(*args, **kwargs)
+    figure = function(path, **kwargs)
     png = path.read_bytes() if figure is not None else b""
     _DRAWN[key] = (png, replace(figure, number=None) if figure is not None else None)
     while len(_DRAWN) > _DRAWN_LIMIT:

@@ -46,8 +46,10 @@ from ..record import read_run_record, write_run_record
 from ..facts import build_facts
 from .filters import FILTERS
 from .listing import program_code, program_facts
-from .figures import make_figures
-from ..worksheets import DEFAULT_WORKSHEET, load_worksheet, worksheet_names
+from .figures import FIGURES, make_figures
+from ..cells import CELL_TITLES
+from ..worksheets import DEFAULT_WORKSHEET, worksheet_names
+from .formats import load_format
 
 
 @dataclass
@@ -419,10 +421,14 @@ def build_context(record: dict, *, worksheet, header_overrides: dict | None, smo
         "worksheet": worksheet,
         "f": facts,
         "program": {**program_facts(record), "code": program_code(record)},
-        "figures": {key: {"src": f"figures/{fig.path.name}", "alt": fig.alt, "caption": fig.caption,
+        # Each figure's facts and the phrase macro that words its alternative text and caption from them
+        # (the registry's ``words``; base.html.j2's figure(key) calls it).
+        "figures": {key: {"src": f"figures/{fig.path.name}", "facts": fig.facts, "words": FIGURES[key].words,
                           "number": fig.number, "smoothed": fig.smoothed, "log_y": fig.log_y,
                           "log_unsmoothed": fig.log_unsmoothed}
                     for key, fig in figures.items()},
+        # Each cell as it is written everywhere (labreport/cells.py): the phrases' cell_title() reads it.
+        "cell_titles": CELL_TITLES,
         "smoothing": smoothing,
         # The fewest epochs a figure draws a smoothed line for (report/smoothing.py says why).
         "smoothing_min": MIN_SMOOTHED_POINTS,
@@ -580,7 +586,7 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     if spec_text is not None:
         record["spec_text"] = spec_text
     report_spec = sections["report"]
-    format_ = load_worksheet(report_spec.get("worksheet") or DEFAULT_WORKSHEET)
+    format_ = load_format(report_spec.get("worksheet") or DEFAULT_WORKSHEET)
     template_path = Path(report_spec["template"]) if report_spec.get("template") else None
     if template_path is not None and not template_path.is_file():
         raise RenderError(f"report.template: {template_path} is not a file.")
