@@ -94,10 +94,15 @@ def run_command(
         evaluated = f" with epoch {main['evaluated_epoch']}'s weights"
     stopped = " (stopped early)" if (main.get("stopped") or {}).get("reason") == "early_stopping" else ""
     # The files beside the report first: "Done: REPORT" stays the last line, for scripts that read it.
-    typer.echo(f"Written in {result.run_dir}: {result.html_path.name}, program.py and program.ipynb (the program "
-               f"to attach), run.json and history.csv")
+    forecast = (record.get("task") or {}).get("kind") == "forecast"
+    if forecast:  # no exported program yet (the source's program_refusal) and no history.csv
+        typer.echo(f"Written in {result.run_dir}: {result.html_path.name} and run.json")
+    else:
+        typer.echo(f"Written in {result.run_dir}: {result.html_path.name}, program.py and program.ipynb (the program "
+                   f"to attach), run.json and history.csv")
+    score = (f"test MAE {main['test']['mae']:.4g}" if forecast else f"test accuracy {main['test']['accuracy']:.4f}")
     typer.echo(
-        f"Done: {result.pdf_path} (test accuracy {main['test']['accuracy']:.4f}{evaluated}, "
+        f"Done: {result.pdf_path} ({score}{evaluated}, "
         f"{_plural(len(main['history']['loss']), 'epoch')}{stopped}, {what})"
     )
 

@@ -26,7 +26,7 @@ from .fingerprint import training_fingerprint
 # training run imports no report module until its record is written (tests/test_training_reads_no_report.py).
 from .output_lock import output_folder_lock
 from .spec_files import DEFAULT_EXPERIMENT, resolve_spec  # re-exported: callers and tests import them from here
-from .record import CLASSIFICATION, RUN_RECORD_NAME, main_run, read_run_record, to_record, write_run_record
+from .record import CLASSIFICATION, FORECAST, MAX_SERIES, RUN_RECORD_NAME, main_run, read_run_record, to_record, write_run_record
 from .safe_io import resolved
 from .spec import EarlyStoppingSpec, ExperimentSpec, limit_problems
 from .train.run_files import CHECKPOINT_DIR  # no Keras: the pipeline must not import TensorFlow
@@ -47,7 +47,7 @@ class RunResult:
     @property
     def test_accuracy(self) -> float:
         test = main_run(self.run_record).get("test")  # None when the loss diverged
-        return float(test["accuracy"]) if test else float("nan")
+        return float(test["accuracy"]) if test and "accuracy" in test else float("nan")  # a forecast has none
 
     def _repr_html_(self) -> str:  # Jupyter / Colab
         from html import escape
@@ -154,8 +154,6 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
     select_backend(spec.training.backend)
 
     from .data import load_dataset
-    from .train.probes import compute_diagnostics
-    from .training import train_one
 
     started = time.perf_counter()
     dataset = load_dataset(spec.dataset, spec.training)
@@ -165,6 +163,38 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         f"{sizes['validation']} validation, {sizes['test']} test sequences of length {dataset.sequence_length}.")
 
     run_dir.mkdir(parents=True, exist_ok=True)
+    if getattr(dataset, "task", "classification") == "forecast":
+        from .train.forecast import train_forecast_run
+        trained = {"task": FORECAST.model_dump(),
+                   **train_forecast_run(spec, dataset, max_series=MAX_SERIES, progress=progress, log=log)}
+        diagnostics, diagnostics_parts, diagnostics_seconds = None, {}, 0.0  # the gate and gradient probes: classes only
+    else:
+        models, diagnostics, diagnostics_parts, diagnostics_seconds = _train_classifiers(spec, dataset, run_dir,
+                                                                                         progress, log)
+        trained = {"task": CLASSIFICATION.model_dump(), "dataset": dataset.summary(), "models": models}
+    total_seconds = time.perf_counter() - started
+    return {
+        "experiment": spec.name,
+        "description": spec.description,
+        "spec": spec.model_dump(mode="json"),
+        "seed": spec.training.seed,
+        "backend": spec.training.backend,
+        **trained,
+        "timing": {"data_seconds": round(data_seconds, 3),
+                   "diagnostics_seconds": round(diagnostics_seconds, 3),
+                   "diagnostics_parts_seconds": diagnostics_parts,
+                   "total_seconds": round(total_seconds, 3)},
+        **({"diagnostics": diagnostics} if diagnostics is not None else {}),
+        "versions": versions(spec.training.backend),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _train_classifiers(spec: ExperimentSpec, dataset, run_dir: Path, progress: str, log) -> tuple:
+    """The classification run's models (main, then baselines) and diagnostics."""
+    from .train.probes import compute_diagnostics
+    from .training import train_one
+
     stopping = spec.training.early_stopping
     plan = f"{spec.training.epochs} epoch(s)"
     if stopping is not None and stopping.patience is not None:
@@ -198,25 +228,8 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
     diagnostics_started = time.perf_counter()
     diagnostics_parts: dict = {}
     diagnostics = compute_diagnostics(spec, dataset, main, baselines, seconds=diagnostics_parts)
-    diagnostics_seconds = time.perf_counter() - diagnostics_started
-    total_seconds = time.perf_counter() - started
-    return {
-        "experiment": spec.name,
-        "description": spec.description,
-        "spec": spec.model_dump(mode="json"),
-        "seed": spec.training.seed,
-        "backend": spec.training.backend,
-        "task": CLASSIFICATION.model_dump(),
-        "dataset": dataset.summary(),
-        "models": [model_run("main", main), *(model_run("baseline", b) for b in baselines)],
-        "timing": {"data_seconds": round(data_seconds, 3),
-                   "diagnostics_seconds": round(diagnostics_seconds, 3),
-                   "diagnostics_parts_seconds": diagnostics_parts,
-                   "total_seconds": round(total_seconds, 3)},
-        "diagnostics": diagnostics,
-        "versions": versions(spec.training.backend),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    models = [model_run("main", main), *(model_run("baseline", b) for b in baselines)]
+    return models, diagnostics, diagnostics_parts, time.perf_counter() - diagnostics_started
 
 
 def model_run(role: str, trained) -> dict:
@@ -292,7 +305,8 @@ def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, forc
         write_run_record(run_dir, record)
         record_written = True
         # The run's program in plain Keras, from the spec run.json holds (no Keras needed to write it).
-        log(f"Writing {run_dir / 'program.py'} and program.ipynb, then the figures, report.html and report.pdf...")
+        log(f"Writing {run_dir / 'program.py'} and program.ipynb, then the figures, report.html and report.pdf..."
+            if not registry.program_refusal(spec.dataset.source) else "Writing the figures, report.html and report.pdf...")
         from .export import write_program_files
         write_program_files(run_dir, record.spec)
         # Only now, with the run record safe, are the checkpoints no longer needed.
