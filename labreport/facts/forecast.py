@@ -47,7 +47,7 @@ def diebold_mariano(main_errors: list[float], base_errors: list[float], horizon:
         return None
     mean = sum(d) / n
     centred = [x - mean for x in d]
-    lag = min(n - 1, horizon - 1 + int(n ** (1.0 / 3.0)))
+    lag = min(n - 1, horizon - 1 + int(round(n ** (1.0 / 3.0), 9)))  # round: 64 ** (1/3) is 3.999...
     variance = sum(x * x for x in centred) / n
     for k in range(1, lag + 1):
         weight = 1.0 - k / (lag + 1.0)
