@@ -95,8 +95,10 @@ def run_command(
     stopped = " (stopped early)" if (main.get("stopped") or {}).get("reason") == "early_stopping" else ""
     # The files beside the report first: "Done: REPORT" stays the last line, for scripts that read it.
     forecast = (record.get("task") or {}).get("kind") == "forecast"
-    if forecast:  # no exported program yet (the source's program_refusal) and no history.csv
-        typer.echo(f"Written in {result.run_dir}: {result.html_path.name} and run.json")
+    if _sources.program_refusal(((record.get("spec") or {}).get("dataset") or {}).get("source")):
+        # no exported program for this source yet; a forecast keeps no history.csv either
+        typer.echo(f"Written in {result.run_dir}: {result.html_path.name}, run.json"
+                   + ("" if forecast else " and history.csv"))
     else:
         typer.echo(f"Written in {result.run_dir}: {result.html_path.name}, program.py and program.ipynb (the program "
                    f"to attach), run.json and history.csv")

@@ -215,7 +215,8 @@ def _train_classifiers(spec: ExperimentSpec, dataset, run_dir: Path, progress: s
     for cell in spec.baseline_cells():
         # What a baseline keeps and what it cannot keep (an LSTM's forget-gate setting) is the report's to
         # state (facts.outcome.setting_differences); the progress line says only what is always true.
-        log(f"Training the {cell} baseline (same data, embedding, units, optimiser, epochs and seed; "
+        embedding = "embedding, " if getattr(dataset, "vocabulary_size", None) and spec.model.embedding else ""
+        log(f"Training the {cell} baseline (same data, {embedding}units, optimiser, epochs and seed; "
             "settings only an LSTM has do not carry over)...")
         baseline = train_one(spec, dataset, cell=cell, work_dir=run_dir, progress=progress, log=log)
         if baseline.diverged:

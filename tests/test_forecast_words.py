@@ -23,14 +23,15 @@ def _text(html: str) -> str:
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> dict:
-    """kind -> (record, facts, report text) for every fixed forecast record, rendered as HTML only."""
+    """kind -> (record, facts, report text, report.html) for every fixed forecast record, rendered as HTML only."""
     out = {}
     for kind in KINDS:
         run_dir = tmp_path_factory.mktemp(kind)
         record = forecast_record(kind)
         write_run_record(run_dir, record)
         rendered = render_report(run_dir, pdf=False)
-        out[kind] = (record, build_facts(record), _text(rendered.html_path.read_text(encoding="utf-8")))
+        html = rendered.html_path.read_text(encoding="utf-8")
+        out[kind] = (record, build_facts(record), _text(html), html)
     return out
 
 
@@ -75,7 +76,7 @@ def test_overlapping_windows_widen_the_interval():
 
 
 def test_a_model_that_beats_naive_says_so_with_the_numbers(reports):
-    record, facts, text = reports["good"]
+    record, facts, text, _ = reports["good"]
     h = facts["headline"]
     assert (f"The LSTM beats the naive forecast: on the test part its mean absolute error is {h['main_mae']:.2f} "
             f"against {h['base_mae']:.2f} for repeating the last value, {h['margin']:.2f} lower") in text
@@ -84,7 +85,7 @@ def test_a_model_that_beats_naive_says_so_with_the_numbers(reports):
 
 
 def test_a_model_worse_than_naive_says_so_plainly(reports):
-    _, facts, text = reports["worse_than_naive"]
+    _, facts, text, _ = reports["worse_than_naive"]
     h = facts["headline"]
     assert (f"The LSTM does not beat the naive forecast: on the test part its mean absolute error is "
             f"{h['main_mae']:.2f} against {h['base_mae']:.2f}") in text
@@ -95,14 +96,14 @@ def test_a_model_worse_than_naive_says_so_plainly(reports):
 
 
 def test_a_lagging_forecast_is_called_the_last_value_shifted(reports):
-    _, facts, text = reports["lagging"]
+    _, facts, text, _ = reports["lagging"]
     assert "It is unclear whether the LSTM beats the naive forecast" in text
     assert "the forecast mostly repeats the last value, shifted one step to the right of the series" in text
     assert f"correlation {facts['lag']['one_step_back']:.3f}" in text
 
 
 def test_split_and_scaling_are_stated_from_the_record(reports):
-    _, _, text = reports["good"]
+    _, _, text, _ = reports["good"]
     assert "The rows were split in time order, never shuffled: training 1850-1954, validation 1955-1977 and test " \
            "1978-1999." in text
     assert "The scaling (mean and standard deviation) was fitted on the training part only (1850-1954)" in text
@@ -121,7 +122,7 @@ def test_split_words_need_the_record_to_say_so(tmp_path):
 
 
 def test_the_forecast_report_never_speaks_of_accuracy_or_classes(reports):
-    for kind, (_, _, text) in reports.items():
+    for kind, (_, _, text, _) in reports.items():
         lowered = text.lower()
         assert "accuracy" not in lowered, kind
         assert "class" not in lowered.replace("classic", ""), kind
@@ -129,7 +130,7 @@ def test_the_forecast_report_never_speaks_of_accuracy_or_classes(reports):
 
 
 def test_every_model_row_and_the_future_value_come_from_the_record(reports):
-    record, _, text = reports["good"]
+    record, _, text, _ = reports["good"]
     for model in record["models"]:
         assert f"{model['test']['mae']:.2f}" in text
         assert f"{model['test']['mase']:.3f}" in text
@@ -160,3 +161,28 @@ def test_a_forecast_record_needs_its_series_and_numeric_forecasts():
         parse_run_record(bad)
     assert "models[0].forecast.test_predictions[1][0]: must be a number or null" in str(caught.value)
     assert math.isfinite(record["dataset"]["forecast"]["scale"])
+
+
+# --------------------------------------------------------------------------- the independent claim check
+
+
+def test_the_claim_checker_reads_every_forecast_sentence_form(reports):
+    from claim_check import check_report
+
+    for kind, (record, _, _, _) in reports.items():
+        counts = check_report(reports[kind][3], record)
+        for form in ("forecast headline", "forecast comparison", "forecast lag", "forecast split", "forecast mase",
+                     "forecast future"):
+            assert counts[form] >= 1, (kind, form)
+
+
+def test_the_claim_checker_catches_a_wrong_verdict_and_a_wrong_number(reports):
+    from claim_check import check_report
+
+    record, facts, _, html = reports["good"]
+    with pytest.raises(AssertionError, match="forecast headline"):
+        check_report(html.replace("The LSTM beats the naive forecast", "The LSTM does not beat the naive forecast"),
+                     record)
+    printed = f"{facts['headline']['main_mae']:.2f}"
+    with pytest.raises(AssertionError, match="forecast"):
+        check_report(html.replace(f"error is {printed}", "error is 0.01"), record)

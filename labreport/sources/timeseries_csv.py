@@ -107,6 +107,9 @@ def sizes(spec) -> SpecSizes:
 
     data = import_module("labreport.data.timeseries_csv").windows(spec)
     counts = data.sizes()
+    if spec.task == "classify":
+        classes = len(data.class_names)
+        outputs = 1 if classes == 2 else classes
     return SpecSizes(int(data.sequence_length), 0, counts["train"], counts["test"], True, features, outputs,
                      counts["validation"])
 
