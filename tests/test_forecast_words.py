@@ -141,9 +141,25 @@ def test_every_model_row_and_the_future_value_come_from_the_record(reports):
 def test_a_format_without_a_forecast_template_refuses_naming_one_that_has(tmp_path):
     write_run_record(tmp_path, forecast_record("good"))
     with pytest.raises(RenderError) as caught:
-        render_report(tmp_path, worksheet="project-report", pdf=False)
+        render_report(tmp_path, worksheet="seminar", pdf=False)
     assert "does not describe a forecast yet" in str(caught.value)
-    assert "--worksheet exp13" in caught.value.hint
+    assert "--worksheet exp13 or project-report" in caught.value.hint
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_project_report_says_the_same_verdicts_and_passes_the_claim_check(tmp_path, kind):
+    from claim_check import check_report
+
+    record = forecast_record(kind)
+    write_run_record(tmp_path, record)
+    html = render_report(tmp_path, worksheet="project-report", pdf=False).html_path.read_text(encoding="utf-8")
+    text = _text(html)
+    headline = {"good": "The LSTM beats the naive forecast", "worse_than_naive": "The LSTM does not beat the naive "
+                "forecast", "lagging": "It is unclear whether the LSTM beats the naive forecast"}[kind]
+    assert text.count(headline) == 2  # the results and the conclusion
+    assert "accuracy" not in text.split("References")[0].lower()  # the cited titles say "forecast accuracy"
+    counts = check_report(html, record)
+    assert counts["forecast headline"] == 2 and counts["forecast split"] == 1
 
 
 # --------------------------------------------------------------------------- the record
