@@ -90,3 +90,18 @@ def test_init_writes_a_starter_that_names_the_task_keys(tmp_path, monkeypatch):
     for key in ("source: timeseries-csv", "columns: [value]", "task: forecast", "lookback:", "horizon:",
                 "season:", "splits: [0.7, 0.15, 0.15]"):
         assert key in text
+
+
+def test_the_shipped_sensor_csv_is_the_generator_s_output(tmp_path):
+    """experiments/data/README.md says how sensor_activity.csv was made: the same call writes the same bytes."""
+    from labreport.data.sensor_windows import write_sensor_csv
+
+    made = write_sensor_csv(tmp_path / "sensor.csv", seed=0, windows_per_activity=8)
+    assert Path(made).read_bytes() == (experiments_dir() / "data" / "sensor_activity.csv").read_bytes()
+
+
+def test_the_shipped_sensor_experiment_validates_with_whole_windows_per_split(tmp_path):
+    result = CliRunner().invoke(app, ["validate", "sensor_activity"])
+    assert result.exit_code == 0, result.output
+    assert "134 train, 29 validation, 29 test; sequences of 64 steps" in result.output
+    assert "dense                    Dense            (None, 4)" in result.output
