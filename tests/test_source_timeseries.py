@@ -105,3 +105,16 @@ def test_the_shipped_sensor_experiment_validates_with_whole_windows_per_split(tm
     assert result.exit_code == 0, result.output
     assert "134 train, 29 validation, 29 test; sequences of 64 steps" in result.output
     assert "dense                    Dense            (None, 4)" in result.output
+
+
+def test_a_forecast_refuses_to_stop_early_on_accuracy():
+    from labreport.data.timeseries_csv import load
+    from labreport.errors import DataError
+    from labreport.spec import ExperimentSpec
+
+    spec = ExperimentSpec.model_validate({
+        "name": "x", "dataset": {"source": "timeseries-csv", "path": str(SUNSPOTS), "columns": ["sunspots"]},
+        "training": {"early_stopping": {"monitor": "val_accuracy", "patience": 2}}})
+    with pytest.raises(DataError) as caught:
+        load(spec.dataset, spec.training)
+    assert "training.early_stopping.monitor is val_accuracy, but a forecast has no accuracy" in str(caught.value)

@@ -40,6 +40,11 @@ def windows(spec):
 
 def load(spec, training):
     # training.validation_split is not used: the validation part is the spec's splits[1], in time order.
+    stopping = getattr(training, "early_stopping", None)
+    if spec.task == "forecast" and stopping is not None and "accuracy" in stopping.monitor:
+        from ..errors import DataError
+        raise DataError(f"training.early_stopping.monitor is {stopping.monitor}, but a forecast has no accuracy.",
+                        hint="Watch val_loss (the validation MSE) or loss instead.")
     return windows(spec)
 
 
