@@ -56,9 +56,11 @@ class RunResult:
             f'width="360" alt="{escape(name)}"><figcaption>{escape(name)}</figcaption></figure>'
             for name, path in self.figures.items() if Path(path).suffix == ".png"
         )
+        test = main_run(self.run_record).get("test") or {}
+        score = (f"test MAE {test['mae']:.4g}" if "mae" in test and "accuracy" not in test
+                 else f"test accuracy {self.test_accuracy:.4f}")
         return (
-            f"<p><b>{escape(self.run_record['experiment'])}</b>: test accuracy "
-            f"{self.test_accuracy:.4f} ({escape(self.status)}). "
+            f"<p><b>{escape(self.run_record['experiment'])}</b>: {score} ({escape(self.status)}). "
             f'Report: <a href="{escape(str(self.pdf_path))}" target="_blank">{escape(str(self.pdf_path))}</a></p>'
             f"<div>{images}</div>"
         )

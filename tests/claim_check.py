@@ -2241,6 +2241,28 @@ class ForecastChecker:
             want = [t for part in ("train", "validation", "test") for t in splits[part]["time"]]
             self.claim("forecast split", s, [] if list(m.groups()) == want and self.data.get("window_part") else
                        [f"parts {want}"])
+        m = re.search(r"The test part (rises to|falls to) (" + FV + r"), (above the highest|below the lowest) value of "
+                      r"the training part \((" + FV + r")\)", s)
+        if m:
+            series, (a, b) = self.forecast["series"], self.forecast["bounds"]
+            train, test = series[:a], series[b:]
+            up = m.group(1) == "rises to"
+            reached, limit = (max(test), max(train)) if up else (min(test), min(train))
+            beyond = (reached - limit if up else limit - reached) > 0.05 * (max(train) - min(train))
+            ok = beyond and _rounded(m.group(2), reached, 2) and _rounded(m.group(4), limit, 2)
+            self.claim("forecast extrapolation", s, [] if ok else [f"test reaches {reached}, training {limit}"])
+        m = re.search(r"The test part's values \((" + FV + r") to (" + FV + r")\) (lie within|go beyond) the range "
+                      r"the training part covered \((" + FV + r") to (" + FV + r")\)", s)
+        if m:
+            series, (a, b) = self.forecast["series"], self.forecast["bounds"]
+            train, test = series[:a], series[b:]
+            span = max(train) - min(train)
+            beyond = max(max(test) - max(train), min(train) - min(test))
+            within = beyond <= 0 if m.group(3) == "lie within" else 0 < beyond <= 0.05 * span
+            printed = [m.group(1), m.group(2), m.group(4), m.group(5)]
+            values = [min(test), max(test), min(train), max(train)]
+            ok = within and all(_rounded(p, v, 2) for p, v in zip(printed, values))
+            self.claim("forecast extrapolation", s, [] if ok else [f"test {values[:2]}, training {values[2:]}"])
         m = re.search(r"forecasts (" + FV + r") for the next step", s)
         if m:
             future = self.main["forecast"]["future"]

@@ -19,6 +19,9 @@ LOOKBACK = 11
 SEASON = 11
 BOUNDS = (105, 128)  # validation starts at row 105, test at row 128
 KINDS = ("good", "worse_than_naive", "lagging")
+# A series with a trend whose test part rises above every training value, and a network whose forecasts stop
+# at the training maximum (a scaled network that never saw higher values).
+EXTRAPOLATING = "extrapolating"
 
 
 class _Windows:
@@ -30,16 +33,19 @@ class _Windows:
         self.y_test_original = series[self.test_index][:, None]
 
 
-def _series() -> np.ndarray:
+def _series(kind: str = "good") -> np.ndarray:
     rng = np.random.default_rng(7)
     t = np.arange(N)
-    return 50 + 40 * np.sin(2 * math.pi * t / SEASON) + rng.normal(0, 3, N)
+    trend = 1.2 * t if kind == EXTRAPOLATING else 0.0
+    return 50 + 40 * np.sin(2 * math.pi * t / SEASON) + trend + rng.normal(0, 3, N)
 
 
 def _main_predictions(kind: str, series: np.ndarray, index: np.ndarray) -> np.ndarray:
     rng = np.random.default_rng(11)
     if kind == "good":
         return series[index] + rng.normal(0, 2.0, len(index))
+    if kind == EXTRAPOLATING:
+        return np.minimum(series[index] + rng.normal(0, 2.0, len(index)), series[:BOUNDS[0]].max())
     if kind == "worse_than_naive":
         return series[index - 1] + 30.0 + rng.normal(0, 2.0, len(index))  # persistence, biased upwards
     return series[index - 1] + rng.normal(0, 0.5, len(index))  # lagging: the last value, shifted
@@ -90,10 +96,10 @@ def _spec(name: str) -> dict:
 
 
 def forecast_record(kind: str) -> dict:
-    """A validated forecast run record (plain data, current format) of the given kind (KINDS)."""
+    """A validated forecast run record (plain data, current format) of the given kind (KINDS, EXTRAPOLATING)."""
     from labreport.record import FORECAST, to_record
 
-    series = _series()
+    series = _series(kind)
     windows = _Windows(series)
     index = windows.test_index
     actual = windows.y_test_original

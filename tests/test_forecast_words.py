@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from forecast_records import KINDS, forecast_record
+from forecast_records import EXTRAPOLATING, KINDS, forecast_record
 from labreport.errors import RenderError, RunRecordError
 from labreport.facts import build_facts
 from labreport.facts.forecast import diebold_mariano
@@ -202,3 +202,44 @@ def test_the_claim_checker_catches_a_wrong_verdict_and_a_wrong_number(reports):
     printed = f"{facts['headline']['main_mae']:.2f}"
     with pytest.raises(AssertionError, match="forecast"):
         check_report(html.replace(f"error is {printed}", "error is 0.01"), record)
+
+
+def test_a_test_part_beyond_the_training_range_is_named_with_differencing_as_the_remedy(tmp_path):
+    from claim_check import check_report
+
+    record = forecast_record(EXTRAPOLATING)
+    facts = build_facts(record)
+    assert facts["extrapolation"]["verdict"] == "outside" and facts["extrapolation"]["direction"] == "above"
+    write_run_record(tmp_path, record)
+    html = render_report(tmp_path, pdf=False).html_path.read_text(encoding="utf-8")
+    text = _text(html)
+    x = facts["extrapolation"]
+    assert (f"The test part rises to {x['test_max']:.2f}, above the highest value of the training part "
+            f"({x['train_max']:.2f})") in text
+    assert "dataset.transform: difference" in text
+    assert check_report(html, record)["forecast extrapolation"] == 1
+
+
+def test_a_test_part_inside_or_near_the_training_range_says_which(reports):
+    _, facts, text, _ = reports["good"]
+    x = facts["extrapolation"]
+    assert x["verdict"] in ("inside", "near")
+    if x["verdict"] == "inside":
+        assert "lie within the range the training part covered" in text
+    else:
+        assert "go beyond the range the training part covered" in text and "by no more than 5 % of its width" in text
+
+
+def test_a_test_part_strictly_inside_the_training_range_says_it_lies_within(tmp_path):
+    from claim_check import check_report
+
+    record = forecast_record("good")
+    forecast = record["dataset"]["forecast"]
+    a, b = forecast["bounds"]
+    top = max(forecast["series"][:a])
+    forecast["series"] = forecast["series"][:b] + [min(v, top - 1) for v in forecast["series"][b:]]
+    assert build_facts(record)["extrapolation"]["verdict"] == "inside"
+    write_run_record(tmp_path, record)
+    html = render_report(tmp_path, pdf=False).html_path.read_text(encoding="utf-8")
+    assert "lie within the range the training part covered" in _text(html)
+    assert check_report(html, record)["forecast extrapolation"] == 1

@@ -12,6 +12,11 @@ Verdicts, each worded once in templates/phrases.html.j2 (the ``forecast_*`` macr
   first, with the MASE.
 - ``lag``: the network's one-step forecasts correlate better with the actual values one step earlier
   than with the values they forecast (``lags``): the forecast mostly repeats the last value.
+- ``extrapolation``: the test part's values go beyond the training part's range by more than
+  EXTRAPOLATION_SHARE of that range (``outside``; ``outside_differenced`` when the model reads differences,
+  whose range the levels do not bound); ``near`` when they go beyond it by less, ``inside`` when they stay
+  within it: a network fitted on scaled training values has
+  never been asked for values beyond them.
 - ``leakage``: what the record says of the split and the scaler (chronological, fitted on training rows
   only): stated from run.json's dataset description, never assumed.
 """
@@ -28,6 +33,7 @@ BASELINE_TITLES = {"naive": "naive (last value)", "seasonal_naive": "seasonal na
                    "linear_ar": "linear autoregression", "simple_rnn": "SimpleRNN", "gru": "GRU",
                    "lstm": "LSTM"}
 REFERENCE_BASELINES = ("naive", "seasonal_naive", "linear_ar")  # not trained: computed from the windows
+EXTRAPOLATION_SHARE = 0.05  # the test part leaves the training range by more than 5 % of that range
 
 
 def finite(value) -> bool:
@@ -103,6 +109,26 @@ def lag(main: dict, actual: list, series: list | None, test_index: list | None) 
     return {"verdict": "lags" if shifted > same else "tracks", "same_step": same, "one_step_back": shifted}
 
 
+def extrapolation(dataset: dict) -> dict:
+    """Whether the test part's values leave the range of the training part's (see the module docstring)."""
+    forecast = dataset.get("forecast") or {}
+    series, bounds = forecast.get("series"), forecast.get("bounds")
+    if not series or not bounds or bounds[0] < 2 or bounds[1] >= len(series):
+        return {"verdict": "unavailable"}
+    train, test = series[:bounds[0]], series[bounds[1]:]
+    low, high = min(train), max(train)
+    span = high - low
+    above, below = max(test) - high, low - min(test)
+    facts = {"train_min": low, "train_max": high, "test_min": min(test), "test_max": max(test),
+             "direction": "above" if above >= below else "below"}
+    if max(above, below) <= 0:
+        return {"verdict": "inside", **facts}
+    if span <= 0 or max(above, below) <= EXTRAPOLATION_SHARE * span:
+        return {"verdict": "near", "share": EXTRAPOLATION_SHARE, **facts}  # beyond it, by a little
+    differenced = (dataset.get("transform") or "none") == "difference"
+    return {"verdict": "outside_differenced" if differenced else "outside", **facts}
+
+
 def _correlation(a: list[float], b: list[float]) -> float | None:
     n = len(a)
     ma, mb = sum(a) / n, sum(b) / n
@@ -167,6 +193,7 @@ def forecast_facts(record: dict) -> dict:
         "cell": main.get("cell"),
         "versus": rows,
         "headline": naive or {"verdict": "unavailable"},
+        "extrapolation": extrapolation(dataset),
         "lag": lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
         else {"verdict": "unavailable"},
         "future": [{"step": step + 1, "value": value}
