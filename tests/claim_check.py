@@ -2263,6 +2263,15 @@ class ForecastChecker:
             values = [min(test), max(test), min(train), max(train)]
             ok = within and all(_rounded(p, v, 2) for p, v in zip(printed, values))
             self.claim("forecast extrapolation", s, [] if ok else [f"test {values[:2]}, training {values[2:]}"])
+        m = re.search(r"have a correlation of (" + FV + r"), (outside|within) the ±(" + FV + r") that (\d+) errors", s)
+        if m:
+            errors = [a[0] - p[0] for a, p in zip(self.actual, self.main["forecast"]["test_predictions"])]
+            c = [e - _mean(errors) for e in errors]
+            r1 = sum(c[t] * c[t - 1] for t in range(1, len(c))) / sum(x * x for x in c)
+            band = 2 / math.sqrt(len(c))
+            ok = (_rounded(m.group(1), r1, 3) and _rounded(m.group(3), band, 3) and int(m.group(4)) == len(c)
+                  and (abs(r1) > band) == (m.group(2) == "outside"))
+            self.claim("forecast residuals", s, [] if ok else [f"r1 {r1}, band {band}"])
         m = re.search(r"forecasts (" + FV + r") for the next step", s)
         if m:
             future = self.main["forecast"]["future"]

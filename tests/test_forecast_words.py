@@ -188,7 +188,7 @@ def test_the_claim_checker_reads_every_forecast_sentence_form(reports):
     for kind, (record, _, _, _) in reports.items():
         counts = check_report(reports[kind][3], record)
         for form in ("forecast headline", "forecast comparison", "forecast lag", "forecast split", "forecast mase",
-                     "forecast future"):
+                     "forecast future", "forecast extrapolation", "forecast residuals"):
             assert counts[form] >= 1, (kind, form)
 
 
@@ -243,3 +243,14 @@ def test_a_test_part_strictly_inside_the_training_range_says_it_lies_within(tmp_
     html = render_report(tmp_path, pdf=False).html_path.read_text(encoding="utf-8")
     assert "lie within the range the training part covered" in _text(html)
     assert check_report(html, record)["forecast extrapolation"] == 1
+
+
+def test_residual_autocorrelation_is_judged_against_its_band(reports):
+    verdicts = {kind: reports[kind][1]["residuals"] for kind in KINDS}
+    # Errors drawn independently (good) stay within the band; a forecast biased by one step of a seasonal
+    # series (lagging) leaves its errors correlated from one window to the next.
+    assert verdicts["good"]["verdict"] == "uncorrelated"
+    assert verdicts["lagging"]["verdict"] == "autocorrelated"
+    assert "the errors still carry structure of the series that the LSTM missed" in reports["lagging"][2]
+    for verdict in verdicts.values():
+        assert verdict["band"] == pytest.approx(2 / math.sqrt(verdict["n"]))

@@ -17,6 +17,9 @@ Verdicts, each worded once in templates/phrases.html.j2 (the ``forecast_*`` macr
   whose range the levels do not bound); ``near`` when they go beyond it by less, ``inside`` when they stay
   within it: a network fitted on scaled training values has
   never been asked for values beyond them.
+- ``residuals``: the lag-1 autocorrelation of the one-step test residuals (actual - forecast, in time
+  order) against the approximate 95 % band ±2/√n of a series without autocorrelation: ``autocorrelated``
+  (outside it: structure left in the errors that the model missed) or ``uncorrelated``.
 - ``leakage``: what the record says of the split and the scaler (chronological, fitted on training rows
   only): stated from run.json's dataset description, never assumed.
 """
@@ -109,6 +112,23 @@ def lag(main: dict, actual: list, series: list | None, test_index: list | None) 
     return {"verdict": "lags" if shifted > same else "tracks", "same_step": same, "one_step_back": shifted}
 
 
+def residuals(main: dict, actual: list) -> dict:
+    """The lag-1 autocorrelation of the one-step test residuals (see the module docstring)."""
+    predictions = (main.get("forecast") or {}).get("test_predictions") or []
+    if len(predictions) < 8 or len(predictions) != len(actual):
+        return {"verdict": "unavailable"}
+    errors = [a[0] - p[0] for a, p in zip(actual, predictions)]
+    n = len(errors)
+    mean = sum(errors) / n
+    centred = [e - mean for e in errors]
+    denominator = sum(c * c for c in centred)
+    if denominator == 0:
+        return {"verdict": "unavailable"}
+    r1 = sum(centred[t] * centred[t - 1] for t in range(1, n)) / denominator
+    band = 2.0 / math.sqrt(n)
+    return {"verdict": "autocorrelated" if abs(r1) > band else "uncorrelated", "r1": r1, "band": band, "n": n}
+
+
 def extrapolation(dataset: dict) -> dict:
     """Whether the test part's values leave the range of the training part's (see the module docstring)."""
     forecast = dataset.get("forecast") or {}
@@ -194,6 +214,7 @@ def forecast_facts(record: dict) -> dict:
         "versus": rows,
         "headline": naive or {"verdict": "unavailable"},
         "extrapolation": extrapolation(dataset),
+        "residuals": residuals(main, actual),
         "lag": lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
         else {"verdict": "unavailable"},
         "future": [{"step": step + 1, "value": value}
