@@ -45,12 +45,11 @@ def main(argv=None) -> int:
     from labreport.data import load_dataset
     from labreport.train.probes import compute_diagnostics
     from labreport.model import build_model
-    from labreport.worksheets import load_worksheet
     from labreport.training import TrainedModel, input_shape
 
     dataset = load_dataset(spec.dataset, spec.training)
-    cells = [spec.model.recurrent[0].cell,
-             *spec.baseline_cells(load_worksheet(spec.report.worksheet).default_compare)]
+    # The probes compare cells: the main model's and each cell baseline's (variants are not probed).
+    cells = [spec.model.recurrent[0].cell, *(b.cell for b in spec.baselines() if b.kind == "cell")]
     models = []
     for cell in cells:
         keras.utils.set_random_seed(spec.training.seed)

@@ -94,10 +94,17 @@ def run_command(
         evaluated = f" with epoch {main['evaluated_epoch']}'s weights"
     stopped = " (stopped early)" if (main.get("stopped") or {}).get("reason") == "early_stopping" else ""
     # The files beside the report first: "Done: REPORT" stays the last line, for scripts that read it.
-    typer.echo(f"Written in {result.run_dir}: {result.html_path.name}, program.py and program.ipynb (the program "
-               f"to attach), run.json and history.csv")
+    forecast = (record.get("task") or {}).get("kind") == "forecast"
+    if _sources.program_refusal(((record.get("spec") or {}).get("dataset") or {}).get("source")):
+        # no exported program for this source yet; a forecast keeps no history.csv either
+        typer.echo(f"Written in {result.run_dir}: {result.html_path.name}, run.json"
+                   + ("" if forecast else " and history.csv"))
+    else:
+        typer.echo(f"Written in {result.run_dir}: {result.html_path.name}, program.py and program.ipynb (the program "
+                   f"to attach), run.json and history.csv")
+    score = (f"test MAE {main['test']['mae']:.4g}" if forecast else f"test accuracy {main['test']['accuracy']:.4f}")
     typer.echo(
-        f"Done: {result.pdf_path} (test accuracy {main['test']['accuracy']:.4f}{evaluated}, "
+        f"Done: {result.pdf_path} ({score}{evaluated}, "
         f"{_plural(len(main['history']['loss']), 'epoch')}{stopped}, {what})"
     )
 

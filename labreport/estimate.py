@@ -69,13 +69,18 @@ def recurrent_params(cell: str, units: int, inputs: int) -> int:
 
 
 def plan_model(spec) -> ModelPlan:
-    length, vocabulary, n_total, n_test, exact = registry.get(spec.dataset.source).sizes(spec.dataset)
+    sizes = registry.get(spec.dataset.source).sizes(spec.dataset)
+    length, vocabulary, n_total, n_test, exact = sizes[:5]
     plan = ModelPlan(sequence_length=length, vocabulary_size=vocabulary, vocabulary_known=exact, n_test=n_test)
-    if n_total is not None:
+    if n_total is not None and sizes.n_validation is not None:
+        plan.n_train, plan.n_validation = n_total, sizes.n_validation  # the source's own split
+    elif n_total is not None:
         plan.n_train = int(n_total * (1.0 - spec.training.validation_split))
         plan.n_validation = n_total - plan.n_train
     model = spec.model
-    if model.embedding is not None:
+    if sizes.features is not None:
+        width = sizes.features  # numeric inputs, read as they are: no embedding
+    elif model.embedding is not None:
         input_dim = model.embedding.input_dim or vocabulary
         width = model.embedding.output_dim
         plan.layers.append(LayerPlan("embedding", "Embedding", f"(None, {length}, {width})", input_dim * width))
@@ -98,7 +103,7 @@ def plan_model(spec) -> ModelPlan:
         plan.layers.append(LayerPlan(name, kind, shape, params))
         width = out
     n_classes = _n_classes(spec.dataset)
-    outputs = 1 if n_classes == 2 else n_classes
+    outputs = sizes.outputs or (1 if n_classes == 2 else n_classes)
     plan.layers.append(LayerPlan("dense", "Dense", f"(None, {outputs})", (width + 1) * outputs))
     plan.flops_per_step = flops
     if plan.n_train:

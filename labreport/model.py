@@ -21,6 +21,8 @@ class InputShape:
     vocabulary_size: int | None  # None: numeric features, no embedding
     n_features: int | None
     n_classes: int
+    # A forecast: this many linear output units (the next values), a regression loss; None: classes.
+    outputs: int | None = None
 
 
 def output_head(n_classes: int) -> tuple[int, str, str]:
@@ -28,6 +30,11 @@ def output_head(n_classes: int) -> tuple[int, str, str]:
     if n_classes == 2:
         return 1, "sigmoid", "binary_crossentropy"
     return n_classes, "softmax", "sparse_categorical_crossentropy"
+
+
+def regression_head(horizon: int) -> tuple[int, str, str]:
+    """(units, activation, loss) of a forecast: one linear unit per step ahead, mean squared error."""
+    return horizon, "linear", "mse"
 
 
 def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | None = None):
@@ -71,7 +78,7 @@ def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | Non
         if layer_spec.bidirectional:
             rnn = keras.layers.Bidirectional(rnn, name=f"bidirectional_{rnn.name}")
         layers.append(rnn)
-    units, activation, loss = output_head(shape.n_classes)
+    units, activation, loss = output_head(shape.n_classes) if shape.outputs is None else regression_head(shape.outputs)
     layers.append(keras.layers.Dense(units, activation=activation, name="dense"))
     model = keras.Sequential(layers, name=(cell or recurrent[0].cell) + "_model")
 
@@ -80,7 +87,8 @@ def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | Non
     optimizer_args = {"learning_rate": training_spec.learning_rate}
     if training_spec.clipnorm:
         optimizer_args["clipnorm"] = training_spec.clipnorm
-    model.compile(optimizer=optimizer_class(**optimizer_args), loss=loss, metrics=["accuracy"],
+    model.compile(optimizer=optimizer_class(**optimizer_args), loss=loss,
+                  metrics=["accuracy"] if shape.outputs is None else ["mae"],
                   jit_compile=_jit_compile(training_spec))
     return model
 
@@ -240,6 +248,9 @@ def _strip_markup(text: str) -> str:
 
 
 def input_shape(dataset) -> InputShape:
-    """What the model needs to know of a Dataset: its sequence length, vocabulary, features and classes."""
+    """What the model needs to know of a Dataset: its sequence length, vocabulary, features and classes
+    (of forecast windows, data.timeseries.ForecastData: the steps ahead instead of classes)."""
+    if getattr(dataset, "horizon", None) is not None:
+        return InputShape(dataset.sequence_length, None, int(dataset.x_train.shape[2]), 0, outputs=dataset.horizon)
     features = None if dataset.vocabulary_size else int(dataset.x_train.shape[2])
     return InputShape(dataset.sequence_length, dataset.vocabulary_size, features, dataset.n_classes)

@@ -26,7 +26,7 @@ from .fingerprint import training_fingerprint
 # training run imports no report module until its record is written (tests/test_training_reads_no_report.py).
 from .output_lock import output_folder_lock
 from .spec_files import DEFAULT_EXPERIMENT, resolve_spec  # re-exported: callers and tests import them from here
-from .record import CLASSIFICATION, RUN_RECORD_NAME, main_run, read_run_record, to_record, write_run_record
+from .record import CLASSIFICATION, FORECAST, MAX_SERIES, RUN_RECORD_NAME, main_run, read_run_record, to_record, write_run_record
 from .safe_io import resolved
 from .spec import EarlyStoppingSpec, ExperimentSpec, limit_problems
 from .train.run_files import CHECKPOINT_DIR  # no Keras: the pipeline must not import TensorFlow
@@ -47,7 +47,7 @@ class RunResult:
     @property
     def test_accuracy(self) -> float:
         test = main_run(self.run_record).get("test")  # None when the loss diverged
-        return float(test["accuracy"]) if test else float("nan")
+        return float(test["accuracy"]) if test and "accuracy" in test else float("nan")  # a forecast has none
 
     def _repr_html_(self) -> str:  # Jupyter / Colab
         from html import escape
@@ -56,9 +56,11 @@ class RunResult:
             f'width="360" alt="{escape(name)}"><figcaption>{escape(name)}</figcaption></figure>'
             for name, path in self.figures.items() if Path(path).suffix == ".png"
         )
+        test = main_run(self.run_record).get("test") or {}
+        score = (f"test MAE {test['mae']:.4g}" if "mae" in test and "accuracy" not in test
+                 else f"test accuracy {self.test_accuracy:.4f}")
         return (
-            f"<p><b>{escape(self.run_record['experiment'])}</b>: test accuracy "
-            f"{self.test_accuracy:.4f} ({escape(self.status)}). "
+            f"<p><b>{escape(self.run_record['experiment'])}</b>: {score} ({escape(self.status)}). "
             f'Report: <a href="{escape(str(self.pdf_path))}" target="_blank">{escape(str(self.pdf_path))}</a></p>'
             f"<div>{images}</div>"
         )
@@ -154,8 +156,6 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
     select_backend(spec.training.backend)
 
     from .data import load_dataset
-    from .train.probes import compute_diagnostics
-    from .training import train_one
 
     started = time.perf_counter()
     dataset = load_dataset(spec.dataset, spec.training)
@@ -165,6 +165,38 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         f"{sizes['validation']} validation, {sizes['test']} test sequences of length {dataset.sequence_length}.")
 
     run_dir.mkdir(parents=True, exist_ok=True)
+    if getattr(dataset, "task", "classification") == "forecast":
+        from .train.forecast import train_forecast_run
+        trained = {"task": FORECAST.model_dump(),
+                   **train_forecast_run(spec, dataset, max_series=MAX_SERIES, progress=progress, log=log)}
+        diagnostics, diagnostics_parts, diagnostics_seconds = None, {}, 0.0  # the gate and gradient probes: classes only
+    else:
+        models, diagnostics, diagnostics_parts, diagnostics_seconds = _train_classifiers(spec, dataset, run_dir,
+                                                                                         progress, log)
+        trained = {"task": CLASSIFICATION.model_dump(), "dataset": dataset.summary(), "models": models}
+    total_seconds = time.perf_counter() - started
+    return {
+        "experiment": spec.name,
+        "description": spec.description,
+        "spec": spec.model_dump(mode="json"),
+        "seed": spec.training.seed,
+        "backend": spec.training.backend,
+        **trained,
+        "timing": {"data_seconds": round(data_seconds, 3),
+                   "diagnostics_seconds": round(diagnostics_seconds, 3),
+                   "diagnostics_parts_seconds": diagnostics_parts,
+                   "total_seconds": round(total_seconds, 3)},
+        **({"diagnostics": diagnostics} if diagnostics is not None else {}),
+        "versions": versions(spec.training.backend),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _train_classifiers(spec: ExperimentSpec, dataset, run_dir: Path, progress: str, log) -> tuple:
+    """The classification run's models (main, then baselines) and diagnostics."""
+    from .train.probes import compute_diagnostics
+    from .training import train_one
+
     stopping = spec.training.early_stopping
     plan = f"{spec.training.epochs} epoch(s)"
     if stopping is not None and stopping.patience is not None:
@@ -186,29 +218,13 @@ def train_experiment(spec: ExperimentSpec, run_dir: Path, *, progress: str = "ba
         trained = _train_compared(spec, dataset, compared, run_dir, progress, log)
         (variants if compared.kind == "variant" else baselines).append(trained)
 
+
     diagnostics_started = time.perf_counter()
     diagnostics_parts: dict = {}
     diagnostics = compute_diagnostics(spec, dataset, main, baselines, seconds=diagnostics_parts)
-    diagnostics_seconds = time.perf_counter() - diagnostics_started
-    total_seconds = time.perf_counter() - started
-    return {
-        "experiment": spec.name,
-        "description": spec.description,
-        "spec": spec.model_dump(mode="json"),
-        "seed": spec.training.seed,
-        "backend": spec.training.backend,
-        "task": CLASSIFICATION.model_dump(),
-        "dataset": dataset.summary(),
-        "models": [model_run("main", main), *(model_run("baseline", b) for b in baselines),
-                   *(model_run("variant", v) for v in variants)],
-        "timing": {"data_seconds": round(data_seconds, 3),
-                   "diagnostics_seconds": round(diagnostics_seconds, 3),
-                   "diagnostics_parts_seconds": diagnostics_parts,
-                   "total_seconds": round(total_seconds, 3)},
-        "diagnostics": diagnostics,
-        "versions": versions(spec.training.backend),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    models = [model_run("main", main), *(model_run("baseline", b) for b in baselines),
+              *(model_run("variant", v) for v in variants)]
+    return models, diagnostics, diagnostics_parts, time.perf_counter() - diagnostics_started
 
 
 def _train_compared(spec: ExperimentSpec, dataset, compared, run_dir: Path, progress: str, log):
@@ -221,7 +237,8 @@ def _train_compared(spec: ExperimentSpec, dataset, compared, run_dir: Path, prog
     else:
         # What a baseline keeps and what it cannot keep (an LSTM's forget-gate setting) is the report's to
         # state (facts.outcome.setting_differences); the progress line says only what is always true.
-        log(f"Training the {compared.cell} baseline (same data, embedding, units, optimiser, epochs and seed; "
+        embedding = "embedding, " if getattr(dataset, "vocabulary_size", None) and spec.model.embedding else ""
+        log(f"Training the {compared.cell} baseline (same data, {embedding}units, optimiser, epochs and seed; "
             "settings only an LSTM has do not carry over)...")
     trained = train_one(spec, dataset, baseline=compared, work_dir=run_dir, progress=progress, log=log)
     if trained.diverged:
@@ -306,7 +323,8 @@ def _train_or_reuse(spec: ExperimentSpec, run_dir: Path, spec_text: str, *, forc
         write_run_record(run_dir, record)
         record_written = True
         # The run's program in plain Keras, from the spec run.json holds (no Keras needed to write it).
-        log(f"Writing {run_dir / 'program.py'} and program.ipynb, then the figures, report.html and report.pdf...")
+        log(f"Writing {run_dir / 'program.py'} and program.ipynb, then the figures, report.html and report.pdf..."
+            if not registry.program_refusal(spec.dataset.source) else "Writing the figures, report.html and report.pdf...")
         from .export import write_program_files
         write_program_files(run_dir, record.spec)
         # Only now, with the run record safe, are the checkpoints no longer needed.

@@ -182,8 +182,8 @@ class Task(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    kind: Literal["classification"] = Field(
-        "classification", description="the kind of task (only classification so far)")
+    kind: Literal["classification", "forecast"] = Field(
+        "classification", description="the kind of task: classification (classes) or forecast (future values)")
     primary_metric: str = Field("accuracy", description="the metric that says which model did best")
     direction: Literal["higher", "lower"] = Field("higher", description="whether a higher primary metric is better")
     metrics: list[str] = Field(["loss", "accuracy"], max_length=20,
@@ -197,6 +197,48 @@ class Task(BaseModel):
 
 
 CLASSIFICATION = Task()
+# A forecast: the models are compared by their test MAE in the series' own units (lower is better); the
+# per-epoch history holds the training loss (MSE on the scaled targets) and the MAE in the series' units.
+FORECAST = Task(kind="forecast", primary_metric="mae", direction="lower", metrics=["loss", "mae"])
+
+MAX_SERIES = 100_000  # values of a forecast's target series kept in run.json (its figure draws them)
+
+
+def _number_rows(limit):
+    """A list of rows of numbers (n windows x horizon steps)."""
+    def check(value):
+        if value is None:
+            return None
+        _list_of(limit, what="rows")(value)
+        row_check = _series_of(10_000, nan=False)
+        for index, row in enumerate(value):
+            try:
+                row_check(row)
+            except PydanticCustomError as error:
+                raise _problem(error.context["text"], f"[{index}]{error.context['at']}") from None
+            if any(v is None for v in row):
+                raise _problem("must be a list of numbers", f"[{index}]")
+        return value
+    return check
+
+
+NumberRows = Annotated[Any, PlainValidator(_number_rows(MAX_TEST_EXAMPLES)),
+                       WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+                                                 {"type": "null"}]})]
+NumberList = Annotated[Any, PlainValidator(_optional(_series_of(MAX_SERIES, nan=False))),
+                       WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": ["number", "null"]}},
+                                                 {"type": "null"}]})]
+
+
+class ForecastResult(BaseModel):
+    """A forecasting model's forecasts: each test window's (rows: windows, columns: horizon steps, in the
+    series' units), its test MAE at each horizon step, and the forecast past the end of the series."""
+
+    model_config = Strict
+
+    test_predictions: NumberRows = None
+    mae_by_step: NumberList = None
+    future: NumberList = None
 
 
 class ModelSummary(BaseModel):
@@ -333,6 +375,7 @@ class ModelRun(BaseModel):
                                WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]})] = Field(
         None, description="which epoch's weights the test set saw (1-based)")
     restored_best_weights: bool = False
+    forecast: ForecastResult | None = Field(None, description="a forecasting model's forecasts (task forecast)")
 
     @property
     def diverged(self) -> bool:
@@ -416,6 +459,30 @@ Symbols = Annotated[Any, PlainValidator(_optional(_list_of(lambda: _scaled(MAX_C
                     WithJsonSchema({"anyOf": [{"type": "array"}, {"type": "null"}]})]
 
 
+class ForecastData(BaseModel):
+    """What a forecast's figures and verdicts need of the data (dataset.forecast): the target series in its
+    own units, the rows where validation and test start, each test window's actual values and first target
+    row, and the in-sample naive error on the training part that scales MASE."""
+
+    model_config = Strict
+
+    target_column: Text = None
+    horizon: Annotated[Any, PlainValidator(lambda v: _whole(v, low=1)), WithJsonSchema({"type": "integer"})]
+    season: Annotated[Any, PlainValidator(_optional(lambda v: _whole(v, low=2))),
+                      WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "null"}]})] = None
+    series: NumberList = None
+    times: Annotated[Any, PlainValidator(_optional(_list_of(MAX_SERIES, lambda v, at: v if isinstance(v, str)
+                                                            else _raise(_problem("must be a string", at))))),
+                     WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]})] = None
+    bounds: Annotated[Any, PlainValidator(_list_of(2, lambda v, at: _whole(v, at, 0))),
+                      WithJsonSchema({"type": "array", "items": {"type": "integer"}, "maxItems": 2})]
+    test_actual: NumberRows = None
+    test_index: Annotated[Any, PlainValidator(_optional(_list_of(MAX_TEST_EXAMPLES, lambda v, at: _whole(v, at, 0)))),
+                          WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "null"}]})] = None
+    scale: NumberOrNull = None
+    scale_name: Literal["naive", "seasonal_naive"] = "naive"
+
+
 class DatasetSummary(BaseModel):
     """What the data was: source, sizes, class names and counts, sequence lengths, an example."""
 
@@ -446,6 +513,7 @@ class DatasetSummary(BaseModel):
                                                                   what="test_labels"))),
                            WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 0}},
                                                      {"type": "null"}]})] = None
+    forecast: ForecastData | None = None
 
 
 def _objects(limit: int):
@@ -538,6 +606,8 @@ class RunRecord(BaseModel):
         if roles[:1] != ["main"] or roles.count("main") != 1:
             problems.append("models: must hold one model of role main, first (it holds roles "
                             f"{', '.join(roles) or 'none'})")
+        if self.task.kind == "forecast" and self.dataset.forecast is None:
+            problems.append("dataset.forecast: required key is missing (a forecast's record holds its series)")
         for index, model in enumerate(self.models):
             problems += [f"models[{index}].{problem}" for problem in model.problems(self.task)]
             if model.role == "main":

@@ -420,6 +420,17 @@ class ExperimentSpec(_Section):
                              "LPT1-9, with any extension, and names ending in '.'); choose another name")
         return value
 
+    @model_validator(mode="after")
+    def _forecast_compares_cells(self):
+        # A forecast's report sets the network against baselines by their errors; a variant of the network has
+        # no words there yet, so it is refused rather than trained and left unsaid.
+        if getattr(self.dataset, "task", None) == "forecast":
+            for index, entry in enumerate(self.model.compare):
+                if not isinstance(entry, str):
+                    raise ValueError(f"model.compare[{index}]: a forecast compares cells only (e.g. simple_rnn); "
+                                     "a variant with changed settings is not reported for forecasts yet")
+        return self
+
     def training_fields(self) -> dict:
         data = self.model_dump(mode="json")
         return {key: data[key] for key in TRAINING_SECTIONS}
@@ -721,14 +732,15 @@ def _describe(error: dict) -> str:
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
         # A section's own check names the key it is about: 'training' + 'early_stopping.monitor: ...'.
-        inner = re.match(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", message, flags=re.S)
+        inner = re.match(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (.*)$", message, flags=re.S)
         if inner:
-            return f"{key}.{inner.group(1)}: {inner.group(2)}"
+            # A check of the whole spec (no location of its own) names its key in full.
+            return f"{key + '.' if loc else ''}{inner.group(1)}: {inner.group(2)}"
     shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {_short_repr(got)})"
     advice = ""
     if kind == "float_parsing" and isinstance(got, str) and "," in got:
         advice = f"; write decimals with a dot ({got.replace(',', '.')})"
-    if loc[-1] in ("validation_split", "test_fraction") and isinstance(got, (int, float)) and got > 1:
+    if loc and loc[-1] in ("validation_split", "test_fraction") and isinstance(got, (int, float)) and got > 1:
         advice = f"; it is a fraction: {got / 100:g} holds out {got:g}%" if got < 100 else "; it is a fraction, e.g. 0.2"
     return f"{key}: {message[0].lower()}{message[1:]}{shown}{advice}"
 

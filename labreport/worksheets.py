@@ -38,6 +38,10 @@ class Worksheet:
     figures: list = field(default_factory=list)         # keys in order of appearance
     headings: dict = field(default_factory=dict)        # section id -> the hand-out's heading
     objectives: list = field(default_factory=list)      # the hand-out's objectives, in order
+    # A forecast's report (run.json's task kind forecast): its template and figures; None: this format has none.
+    forecast_template: str | None = None
+    forecast_figures: list = field(default_factory=list)
+    forecast_aim: str | None = None
 
 
 # A header box: [spec header key, its label] or [key, label, "wide"] (a field that takes a whole row).
@@ -89,6 +93,11 @@ class FormatFile(BaseModel):
     headings: dict[str, str] = {}
     objectives: list[str] = []
     default_compare: Optional[list[str]] = Field(None, description="ignored: baselines are a training field now")
+    forecast_template: Optional[str] = Field(None, pattern=r"^[A-Za-z0-9_.-]+\.j2$", description=(
+        "the template for a forecast run (task kind forecast), a file in the format's folder; none: the format "
+        "cannot describe a forecast"))
+    forecast_figures: list[str] = Field([], description="a forecast report's figure keys in order of appearance")
+    forecast_aim: Optional[str] = Field(None, description="the aim a forecast report states (default: aim)")
 
     @field_validator("figures")
     @classmethod
@@ -116,9 +125,11 @@ def read_format_file(path: Path, name: str, figure_keys) -> Worksheet:
                              + error["msg"].removeprefix("Value error, ") for error in exc.errors())
         raise LabreportError(f"{path}: {problems}",
                              hint="A format folder's format.yaml: see docs/instructors/custom-templates.md.") from None
-    fields = checked.model_dump(exclude={"default_compare", "template"})
+    fields = checked.model_dump(exclude={"default_compare", "template", "forecast_template"})
     fields["header_fields"] = [list(field) for field in checked.header_fields]
-    return Worksheet(name=name, template=f"{FORMATS_FOLDER}/{name}/{checked.template}", **fields)
+    forecast = f"{FORMATS_FOLDER}/{name}/{checked.forecast_template}" if checked.forecast_template else None
+    return Worksheet(name=name, template=f"{FORMATS_FOLDER}/{name}/{checked.template}", forecast_template=forecast,
+                     **fields)
 
 
 @lru_cache(maxsize=None)

@@ -506,7 +506,7 @@ class Checker:
     def same_settings(self, s: str) -> None:
         """A sentence that sets the models side by side "with the same data ..." names every setting that differed:
         an LSTM's chrono or non-default forget-gate initialisation, which a baseline of another cell cannot have."""
-        if not re.search(r"same data(, embedding| and settings)|with the same settings|Both were trained with", s):
+        if not re.search(r"same data(, embedding|, units| and settings)|with the same settings|Both were trained with", s):
             return
         layers = ((self.r.raw.get("spec") or {}).get("model") or {}).get("recurrent") or []
         other_cells = [cell for cell in self.r.baselines if cell != "lstm"]
@@ -2458,5 +2458,198 @@ def claim_text(html: str) -> str:
 
 
 def check_report(html: str, record: dict, *, require_claims: bool = True) -> Counter:
-    """Check a rendered report.html against its run.json; see the module docstring."""
+    """Check a rendered report.html against its run.json; see the module docstring (a forecast's report:
+    ForecastChecker below)."""
+    if (record.get("task") or {}).get("kind") == "forecast":
+        return check_forecast_text(claim_text(html), record, require_claims=require_claims)
     return check_text(claim_text(html), record, require_claims=require_claims)
+
+
+# --------------------------------------------------------------------------- forecasts
+#
+# A forecast's report (run.json task kind "forecast") claims test errors, comparisons with baselines, a lag,
+# the split and the forecast past the end.  Definitions, this module's own:
+#
+# * A printed MAE has 2 decimals, a MASE 3, a correlation 3: the value rounded to them.
+# * "X lower" / "X higher": the baseline's MAE minus the network's, or the reverse, rounded.
+# * "beats" needs the network's mean per-window absolute error below the baseline's and a two-sided
+#   Diebold-Mariano test at 5 % to reject equal errors; "does not beat" the same with the errors the other
+#   way; "unclear" a p-value of 5 % or more.  The test's variance is Newey-West (Bartlett weights) with lag
+#   horizon - 1 + floor(cube root of the number of test windows); its p-value the normal one.
+# * "correlate more with the actual value one step earlier": the Pearson correlation of the one-step
+#   forecasts with the actual values one row earlier exceeds the one with the values they forecast.
+# * The split's years are run.json's dataset.splits times.
+
+FV = r"-?\d+(?:\.\d+)?"  # a forecast report's numbers: plain decimals
+FORECAST_NAMES = {"naive forecast": "naive", "seasonal-naive forecast": "seasonal_naive",
+                  "linear autoregression": "linear_ar", "SimpleRNN network": "simple_rnn", "GRU network": "gru",
+                  "LSTM network": "lstm"}
+
+
+def _mean(values: list) -> float:
+    return sum(values) / len(values)
+
+
+def _dm_p(main: list, base: list, horizon: int) -> float | None:
+    d = [a - b for a, b in zip(main, base)]
+    n = len(d)
+    if n < 3:
+        return None
+    m = _mean(d)
+    c = [x - m for x in d]
+    lag = min(n - 1, horizon - 1 + int(math.floor(n ** (1 / 3) + 1e-9)))
+    var = sum(x * x for x in c) / n + 2 * sum((1 - k / (lag + 1)) * sum(c[t] * c[t - k] for t in range(k, n)) / n
+                                             for k in range(1, lag + 1))
+    if var <= 0:
+        return None
+    return math.erfc(abs(m / math.sqrt(var / n)) / math.sqrt(2))
+
+
+def _pearson(a: list, b: list) -> float:
+    ma, mb = _mean(a), _mean(b)
+    return (sum((x - ma) * (y - mb) for x, y in zip(a, b))
+            / math.sqrt(sum((x - ma) ** 2 for x in a) * sum((y - mb) ** 2 for y in b)))
+
+
+def _rounded(printed: str, value, digits: int) -> bool:
+    return value is not None and math.isfinite(value) and abs(float(printed) - value) <= 0.5 * 10 ** -digits + 1e-12
+
+
+class ForecastChecker:
+    def __init__(self, record: dict):
+        self.record = record
+        self.models = {m["cell"]: m for m in record["models"]}
+        self.main = record["models"][0]
+        data = record["dataset"]
+        self.data = data
+        self.forecast = data["forecast"]
+        self.actual = self.forecast["test_actual"]
+        self.counts: Counter = Counter()
+        self.failures: list[str] = []
+
+    def claim(self, kind: str, sentence: str, problems: list) -> None:
+        self.counts[kind] += 1
+        if problems:
+            self.failures.append(f"[{kind}] {sentence!r}: {'; '.join(problems)}")
+
+    def window_errors(self, cell: str) -> list:
+        rows = (self.models[cell].get("forecast") or {}).get("test_predictions") or []
+        return [_mean([abs(p - a) for p, a in zip(pr, ar)]) for pr, ar in zip(rows, self.actual)]
+
+    def verdict_problems(self, cell: str, verdict: str) -> list:
+        main, base = self.window_errors(self.main["cell"]), self.window_errors(cell)
+        p = _dm_p(main, base, self.forecast["horizon"])
+        lower = _mean(main) < _mean(base)
+        if verdict == "unclear":
+            return [] if p is None or p >= 0.05 else [f"p = {p} tells them apart"]
+        if p is None or p >= 0.05:
+            return [f"p = {p}: not told apart, yet the sentence says {verdict}"]
+        if (verdict == "better") != lower:
+            return [f"the network's MAE {_mean(main)} vs the {cell}'s {_mean(base)}"]
+        return []
+
+    def numbers(self, cell: str, main_mae: str, base_mae: str, margin: str | None, sense: str | None) -> list:
+        problems = []
+        ours, theirs = self.main["test"]["mae"], self.models[cell]["test"]["mae"]
+        if not (_rounded(main_mae, ours, 2) and _rounded(base_mae, theirs, 2)):
+            problems.append(f"MAEs {ours} and {theirs}")
+        if margin is not None:
+            value = theirs - ours if sense == "lower" else ours - theirs
+            if not _rounded(margin, value, 2) or value <= 0:
+                problems.append(f"{sense} by {value}")
+        return problems
+
+    def check(self, s: str) -> None:
+        main = re.escape(self.main["cell"].upper()) if self.main["cell"] != "simple_rnn" else "SimpleRNN"
+        m = re.search(r"(?:The|whether the) " + main + r" (beats|does not beat) the naive forecast(?:: on the test part "
+                      r"its mean absolute error is (" + FV + r") against (" + FV + r") for (?:simply )?repeating the last "
+                      r"value(?:, (" + FV + r") (lower|higher))?)?", s)
+        if m:
+            verdict = "unclear" if s.startswith("It is unclear") else "better" if m.group(1) == "beats" else "worse"
+            problems = self.verdict_problems("naive", verdict)
+            if m.group(2):
+                problems += self.numbers("naive", m.group(2), m.group(3), m.group(4), m.group(5))
+            self.claim("forecast headline", s, problems)
+        m = re.match(r"Against the (.+?) \(|Against the (.+?): test MAE", s)
+        if m:
+            name = next((cell for words, cell in FORECAST_NAMES.items() if s.startswith(f"Against the {words}")), None)
+            n = re.search(r"test MAE (" + FV + r") for the \w+ and (" + FV + r") for the baseline", s)
+            lo = re.search(r"error is (" + FV + r") (lower|higher)", s)
+            verdict = ("better" if "beats it" in s else "worse" if "does not beat it" in s else
+                       "unclear" if "it is unclear" in s else None)
+            problems = [] if name and n and verdict else ["unrecognised comparison"]
+            if not problems:
+                problems = self.verdict_problems(name, verdict) + self.numbers(
+                    name, n.group(1), n.group(2), lo.group(1) if lo else None, lo.group(2) if lo else None)
+            self.claim("forecast comparison", s, problems)
+        m = re.search(r"Its MASE is (" + FV + r"): .* over the training part \((" + FV + r")\)", s)
+        if m:
+            test, scale = self.main["test"], self.forecast["scale"]
+            ok = _rounded(m.group(1), test["mase"], 3) and _rounded(m.group(2), scale, 2)
+            ok = ok and abs(test["mase"] - test["mae"] / scale) < 1e-9
+            self.claim("forecast mase", s, [] if ok else [f"MASE {test['mase']} scale {scale}"])
+        m = re.search(r"correlate more with the (actual value one step earlier|value they forecast) \(correlation ("
+                      + V + r")\) than with the (?:value they forecast|actual value one step earlier) \((" + FV + r")\)", s)
+        if m:
+            forecast = [row[0] for row in self.main["forecast"]["test_predictions"]]
+            now = [row[0] for row in self.actual]
+            before = [self.forecast["series"][i - 1] for i in self.forecast["test_index"]]
+            same, back = _pearson(forecast, now), _pearson(forecast, before)
+            first, second = (back, same) if m.group(1).startswith("actual") else (same, back)
+            ok = first > second and _rounded(m.group(2), first, 3) and _rounded(m.group(3), second, 3)
+            self.claim("forecast lag", s, [] if ok else [f"same step {same}, one step back {back}"])
+        m = re.search(r"split in time order, never shuffled: training (\S+)-(\S+), validation (\S+)-(\S+) and "
+                      r"test (\S+)-(\S+?)\.", s)
+        if m:
+            splits = self.data["splits"]
+            want = [t for part in ("train", "validation", "test") for t in splits[part]["time"]]
+            self.claim("forecast split", s, [] if list(m.groups()) == want and self.data.get("window_part") else
+                       [f"parts {want}"])
+        m = re.search(r"The test part (rises to|falls to) (" + FV + r"), (above the highest|below the lowest) value of "
+                      r"the training part \((" + FV + r")\)", s)
+        if m:
+            series, (a, b) = self.forecast["series"], self.forecast["bounds"]
+            train, test = series[:a], series[b:]
+            up = m.group(1) == "rises to"
+            reached, limit = (max(test), max(train)) if up else (min(test), min(train))
+            beyond = (reached - limit if up else limit - reached) > 0.05 * (max(train) - min(train))
+            ok = beyond and _rounded(m.group(2), reached, 2) and _rounded(m.group(4), limit, 2)
+            self.claim("forecast extrapolation", s, [] if ok else [f"test reaches {reached}, training {limit}"])
+        m = re.search(r"The test part's values \((" + FV + r") to (" + FV + r")\) (lie within|go beyond) the range "
+                      r"the training part covered \((" + FV + r") to (" + FV + r")\)", s)
+        if m:
+            series, (a, b) = self.forecast["series"], self.forecast["bounds"]
+            train, test = series[:a], series[b:]
+            span = max(train) - min(train)
+            beyond = max(max(test) - max(train), min(train) - min(test))
+            within = beyond <= 0 if m.group(3) == "lie within" else 0 < beyond <= 0.05 * span
+            printed = [m.group(1), m.group(2), m.group(4), m.group(5)]
+            values = [min(test), max(test), min(train), max(train)]
+            ok = within and all(_rounded(p, v, 2) for p, v in zip(printed, values))
+            self.claim("forecast extrapolation", s, [] if ok else [f"test {values[:2]}, training {values[2:]}"])
+        m = re.search(r"have a correlation of (" + FV + r"), (outside|within) the ±(" + FV + r") that (\d+) errors", s)
+        if m:
+            errors = [a[0] - p[0] for a, p in zip(self.actual, self.main["forecast"]["test_predictions"])]
+            c = [e - _mean(errors) for e in errors]
+            r1 = sum(c[t] * c[t - 1] for t in range(1, len(c))) / sum(x * x for x in c)
+            band = 2 / math.sqrt(len(c))
+            ok = (_rounded(m.group(1), r1, 3) and _rounded(m.group(3), band, 3) and int(m.group(4)) == len(c)
+                  and (abs(r1) > band) == (m.group(2) == "outside"))
+            self.claim("forecast residuals", s, [] if ok else [f"r1 {r1}, band {band}"])
+        m = re.search(r"forecasts (" + FV + r") for the next step", s)
+        if m:
+            future = self.main["forecast"]["future"]
+            self.claim("forecast future", s, [] if _rounded(m.group(1), future[0], 2) else [f"future {future}"])
+
+
+def check_forecast_text(text: str, record: dict, *, require_claims: bool = True) -> Counter:
+    checker = ForecastChecker(record)
+    for sentence in sentences(text):
+        checker.check(sentence)
+    total = sum(checker.counts.values())
+    if checker.failures:
+        raise AssertionError(f"{len(checker.failures)} of {total} forecast claims do not hold in run.json:\n"
+                             + "\n".join(checker.failures))
+    if require_claims and total == 0:
+        raise AssertionError("the claim check found no forecast claim to check in this report")
+    return checker.counts

@@ -117,7 +117,7 @@ def test_missing_dataset_source_lists_the_sources(workdir):
     result = run_spec(workdir, "name: x\ndataset: {path: reviews.csv}\n")
     assert assert_clean_failure(result, 2) == (
         "Error: spec.yaml: dataset.source: required key is missing; "
-        "allowed values: generated, keras-imdb, csv, text-folder\n")
+        "allowed values: generated, keras-imdb, csv, text-folder, timeseries-csv\n")
 
 
 @pytest.mark.parametrize("fragment,problem", [
@@ -171,7 +171,7 @@ def test_unknown_data_source_lists_the_allowed_values(workdir):
     result = run_spec(workdir, "name: x\ndataset: {source: kaggle, path: r.csv}\n")
     assert assert_clean_failure(result, 2) == (
         "Error: spec.yaml: dataset.source: 'kaggle' is not allowed; "
-        "allowed values: 'generated', 'keras-imdb', 'csv', 'text-folder'\n")
+        "allowed values: 'generated', 'keras-imdb', 'csv', 'text-folder', 'timeseries-csv'\n")
 
 
 def test_every_problem_of_a_spec_is_reported_at_once(workdir):
@@ -209,7 +209,7 @@ def test_validate_reports_every_file_and_exits_2(workdir):
         "Error: bad.yaml: training.epochs: input should be greater than or equal to 1 (got 0)",
         "Error: missing.yaml: no such file, and not the name of a shipped experiment",
         "Shipped experiments: imdb_assignment7, imdb_csv, imdb_seminar, imdb_text_folder, "
-        "remember_important_tasks. `labreport list` describes them.",
+        "remember_important_tasks, sunspots_forecast. `labreport list` describes them.",
     ]
 
 

@@ -42,7 +42,15 @@ def _spec(path) -> dict:
     return load_spec(path).model_dump(mode="json")
 
 
-@pytest.mark.parametrize("name", sorted(shipped_experiments()))
+def _exportable() -> list[str]:
+    """The shipped experiments whose source has an exported program (timeseries-csv has none yet: its
+    Source.program_refusal says why, and tests/test_source_timeseries.py checks export refuses it)."""
+    from labreport.sources import registry
+    return sorted(name for name, path in shipped_experiments().items()
+                  if not registry.program_refusal(load_spec(path).dataset.source))
+
+
+@pytest.mark.parametrize("name", _exportable())
 def test_every_shipped_experiment_exports_a_program_that_parses(name):
     spec = _spec(shipped_experiments()[name])
     text = program_py(spec)

@@ -227,7 +227,9 @@ def test_every_shipped_source_is_complete():
     for source in registry.sources():
         assert source.kind in registry.KINDS
         assert source.spec_model.model_fields["source"].annotation == Literal[source.name]
-        for suffix in ([".path.py.j2"] if source.file_keys else []) + [".py.j2"]:
+        # A source with no exported program yet says why (program_refusal) and names no template.
+        assert bool(source.program) != bool(source.program_refusal)
+        for suffix in ([".path.py.j2"] if source.file_keys and source.program else []) + [".py.j2"] * bool(source.program):
             assert (templates_dir() / "program" / "data" / f"{source.program}{suffix}").is_file()
         if source.torch_helpers:
             assert (templates_dir() / "program" / "data" / source.torch_helpers).is_file()

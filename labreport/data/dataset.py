@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -28,6 +29,7 @@ class Dataset:
     # Per test sample, the time steps that carry the label (generated tasks
     # only); the gate figure marks them.
     important_steps_test: list[list[int]] | None = None
+    task: ClassVar[str] = "classification"  # what the models learn from it (data.timeseries.ForecastData: "forecast")
 
     @property
     def n_classes(self) -> int:

@@ -79,6 +79,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import ClassVar
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -587,6 +588,8 @@ class ForecastData:
     transform: str
     scaler: Scaler
     description: dict = field(default_factory=dict)
+    times: list[str] | None = None  # each row's time stamp as written (None: no time column)
+    task: ClassVar[str] = "forecast"
 
     @property
     def sequence_length(self) -> int:
@@ -726,7 +729,7 @@ def forecast_windows(series: Series, *, target_column: str, input_columns: list[
     return ForecastData(**out, x_future=x_future, anchor_future=float(original[-1, t]),
                         series_target=original[:, t].copy(), bounds=(a, b), input_columns=input_columns,
                         target_column=target_column, lookback=lookback, horizon=horizon, transform=transform,
-                        scaler=scaler, description=description)
+                        scaler=scaler, description=description, times=series.times)
 
 
 # --------------------------------------------------------------------------- classification

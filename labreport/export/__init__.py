@@ -435,9 +435,14 @@ def program_notebook(spec: dict, *, data_path: str = "full", framework: str = "k
 
 
 def check_program_shape(spec: dict, *, data_path: str = "full", framework: str = "keras", origin: str = "spec") -> None:
-    """Refuse (SpecError naming the key) a spec whose text would change the program's statements or cells."""
+    """Refuse (SpecError naming the key) a spec whose text would change the program's statements or cells.
+
+    A source that declares no program (Source.program_refusal) has no program to check."""
     from ..errors import SpecError
     from .shape import shape_problems
+
+    if registry.program_refusal((spec.get("dataset") or {}).get("source")):
+        return
 
     def generate(variant: dict) -> tuple[list, str]:
         return (notebook_cells(variant, data_path=data_path, framework=framework),
@@ -475,6 +480,8 @@ def write_program_files(run_dir: Path, spec: dict) -> list[Path]:
     spec = complete_spec(spec)
     if spec is None:
         return []  # a run saved by an older labreport whose spec this one refuses: its report says so
+    if registry.program_refusal(spec["dataset"]["source"]):
+        return []  # a source with no exported program yet: its report says why
     run_dir = Path(run_dir)
     # Both files come from one skeleton: its structure is checked once, for both.
     check_program_shape(spec, origin=f"{run_dir / 'run.json'}: spec")
@@ -517,6 +524,11 @@ def export_program(source: str | Path, *, to: str = "py", out: Path | None = Non
         spec = resolved.model_dump(mode="json")
         default = Path(f"{resolved.name}.{to}")
         origin = str(source)
+    refusal = registry.program_refusal(spec["dataset"]["source"])
+    if refusal:
+        raise OptionError(f"No program can be exported for dataset.source {spec['dataset']['source']}: {refusal}.",
+                          hint="The run's report and run.json hold its results; the spec reproduces it with "
+                               "`labreport run`.")
     if framework == "torch":
         default = default.with_name(f"{default.stem}_torch{default.suffix}")
         problems = torch_refusals(spec)

@@ -14,17 +14,19 @@ the report judges a run, and docs/reference/verdicts.md (generated) lists them.
 from __future__ import annotations
 
 from ..record import baseline_runs, main_run
-from . import curves, describe, diagnosis, mechanisms, outcome, seminar
+from . import curves, describe, diagnosis, forecast, mechanisms, outcome, seminar
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "14"
+FACTS_VERSION = "15"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
 
 def build_facts(record: dict) -> dict:
     """Everything the templates may say about this run, as JSON-able data (``record``: RunRecord.plain())."""
+    if (record.get("task") or {}).get("kind") == "forecast":
+        return {"version": FACTS_VERSION, **forecast.forecast_facts(record)}  # facts/forecast.py
     main = main_run(record)
     history = main.get("history") or {}
     result = outcome.outcome(record)

@@ -91,6 +91,8 @@ def parameter_rows(record: dict, model: dict | None = None, cell: str | None = N
     model = model or main_run(record)["model"]
     spec_layers = record["spec"]["model"]["recurrent"]
     vocabulary = record["dataset"].get("vocabulary_size")
+    # Numeric inputs (a time series: no embedding, no vocabulary) carry one value per input column per step.
+    features = len(record["dataset"].get("input_columns") or []) or None
     rows, n, recurrent_index = [], None, 0
     for layer in model["layers"]:
         kind = layer["type"]
@@ -107,7 +109,7 @@ def parameter_rows(record: dict, model: dict | None = None, cell: str | None = N
             recurrent_index += 1
             this_cell = cell or layer_spec["cell"]
             m = layer_spec["units"]
-            n_in = n if n is not None else (vocabulary or 1)
+            n_in = n if n is not None else (vocabulary or features or 1)
             formula = recurrent_formula(this_cell, m, n_in)
             if layer_spec.get("bidirectional"):
                 formula = {"symbols": f"2 × {formula['symbols']}", "formula": f"2 × {formula['formula']}",

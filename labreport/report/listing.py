@@ -84,6 +84,10 @@ def program_code(record: dict) -> dict:
     spec = complete_spec(record.get("spec") or {})
     if spec is None:
         return {"lines": [], "style": "", "available": False}
+    from ..sources import registry
+    refusal = registry.program_refusal(spec["dataset"]["source"])
+    if refusal:  # a source with no exported program yet
+        return {"lines": [], "style": "", "available": False, "refusal": refusal}
     source = program_py(spec, data_path="name")
     formatter = HtmlFormatter(nowrap=True, style="default", classprefix="py-")
     # HtmlFormatter closes and reopens its spans at every line end, so each line is whole HTML.

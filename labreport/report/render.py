@@ -47,6 +47,7 @@ from ..facts import build_facts
 from .filters import FILTERS
 from .listing import program_code, program_facts
 from .figures import FIGURES, make_figures
+from .forecast_figures import forecast_figures
 from ..cells import CELL_TITLES
 from ..worksheets import DEFAULT_WORKSHEET, worksheet_names
 from .formats import load_format
@@ -586,7 +587,7 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     if spec_text is not None:
         record["spec_text"] = spec_text
     report_spec = sections["report"]
-    format_ = load_format(report_spec.get("worksheet") or DEFAULT_WORKSHEET)
+    format_ = _format_for_task(load_format(report_spec.get("worksheet") or DEFAULT_WORKSHEET), record)
     template_path = Path(report_spec["template"]) if report_spec.get("template") else None
     if template_path is not None and not template_path.is_file():
         raise RenderError(f"report.template: {template_path} is not a file.")
@@ -599,13 +600,30 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     check_inside(target_dir / "figures" / "any.png", target_dir)  # before any drawing: figures/ must not lead out
     with _labreport_code("analysing the run and drawing its figures"):
         facts = build_facts(record)
-        figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
+        if (record.get("task") or {}).get("kind") == "forecast":
+            figures = forecast_figures(record, target_dir / "figures", wanted=format_.figures)
+        else:
+            figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
     number_figures(figures, format_.figures)
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
                           worksheet=format_, smoothing=weight, facts=facts, figures=figures,
                           template_path=template_path, course_dir=course_dir,
                           environment=make_environment(template_path.parent if template_path else None, course_dir),
                           saved_worksheet=saved_worksheet)
+
+
+def _format_for_task(format_, record: dict):
+    """The worksheet format as a forecast run's report uses it (its forecast template and figures), or a
+    RenderError naming the formats that can describe a forecast."""
+    if (record.get("task") or {}).get("kind") != "forecast":
+        return format_
+    if format_.forecast_template is None:
+        able = [name for name in worksheet_names() if load_format(name).forecast_template]
+        raise RenderError(f"The {format_.name} format does not describe a forecast yet (this run's task is "
+                          f"forecast).", hint=f"Render it with --worksheet {' or '.join(able) or 'exp13'}.")
+    from dataclasses import replace
+    return replace(format_, template=format_.forecast_template, figures=list(format_.forecast_figures),
+                   aim=format_.forecast_aim or format_.aim)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

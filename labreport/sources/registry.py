@@ -20,13 +20,14 @@ from typing import Any, Callable, NamedTuple, Optional
 
 # The sources labreport ships, in the order the help, the schema and `init` list them: each is the module
 # labreport.sources.<name with '-' written '_'>.
-BUILTIN_SOURCES = ("generated", "keras-imdb", "csv", "text-folder")
+BUILTIN_SOURCES = ("generated", "keras-imdb", "csv", "text-folder", "timeseries-csv")
 DEFAULT_SOURCE = "generated"  # a spec with no dataset section
 
 # The kinds of data a report knows how to describe (templates branch on these, never on a source's name).
 GENERATED_TASK = "generated-task"  # sequences of symbols from a generator and a seed; the task is known exactly
 TEXT = "text"                      # labelled texts read as token ids (padded or cut to one length)
-KINDS = (GENERATED_TASK, TEXT)
+SERIES = "numeric-series"          # numeric time steps read as they are (scaled), forecast or classified
+KINDS = (GENERATED_TASK, TEXT, SERIES)
 
 DEFAULT_REPORT_PARTIAL = "sources/default.html.j2"
 
@@ -38,6 +39,12 @@ class SpecSizes(NamedTuple):
     n_train: int | None       # training rows before the validation split; None: known once the data is read
     n_test: int | None
     vocabulary_exact: bool    # False: vocabulary_size is an upper bound
+    # Numeric inputs (no embedding): the features per step; None: token ids.
+    features: int | None = None
+    # Output units the spec alone tells (a forecast's horizon); None: from the classes.
+    outputs: int | None = None
+    # The validation rows when the source splits them itself (n_train is then the training part, not split again).
+    n_validation: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,8 @@ class Source:
     program: str = ""
     program_imports: tuple[str, ...] = ()
     program_knows_classes: bool = False
+    # Why `export` cannot write a program for this source (None: it can); a run then writes no program.py.
+    program_refusal: Optional[str] = None
     # The PyTorch program: why it cannot read this source (None: it can), a template of helper functions
     # (program/data/<name>) and whether it downloads the data (dataset dict -> bool).
     torch_refusal: Optional[str] = None
@@ -151,6 +160,12 @@ def kind(name) -> str | None:
     """The kind of data a source gives (None for a source this labreport does not know)."""
     source = find(name)
     return source.kind if source else None
+
+
+def program_refusal(name) -> str | None:
+    """Why no program can be exported for source ``name`` (None: one can, or the source is unknown)."""
+    source = find(name)
+    return source.program_refusal if source else None
 
 
 def report_partial(name) -> str:

@@ -1,0 +1,231 @@
+"""The facts of a forecast run (run.json's task kind ``forecast``): numbers and named verdicts, no words.
+
+Verdicts, each worded once in templates/phrases.html.j2 (the ``forecast_*`` macros):
+
+- ``versus`` (one per baseline, ``naive`` first): does the network's test forecast beat the baseline's on
+  the same test windows?  The per-window loss differential is d_t = mean |e_network| - mean |e_baseline|
+  over the window's horizon steps.  Test windows overlap (each shares lookback - 1 inputs with the next,
+  and horizon - 1 targets), so the d_t are autocorrelated; the Diebold-Mariano test uses a Newey-West
+  (Bartlett) variance with ``lag = horizon - 1 + floor(n^(1/3))`` and a normal p-value.  ``better`` or
+  ``worse`` at p < ALPHA, else ``unclear``; the difference of the MAEs comes with its 95 % interval.
+- ``headline``: the verdict against the naive (persistence) forecast, the question a careful reader asks
+  first, with the MASE.
+- ``lag``: the network's one-step forecasts correlate better with the actual values one step earlier
+  than with the values they forecast (``lags``): the forecast mostly repeats the last value.
+- ``extrapolation``: the test part's values go beyond the training part's range by more than
+  EXTRAPOLATION_SHARE of that range (``outside``; ``outside_differenced`` when the model reads differences,
+  whose range the levels do not bound); ``near`` when they go beyond it by less, ``inside`` when they stay
+  within it: a network fitted on scaled training values has
+  never been asked for values beyond them.
+- ``residuals``: the lag-1 autocorrelation of the one-step test residuals (actual - forecast, in time
+  order) against the approximate 95 % band ±2/√n of a series without autocorrelation: ``autocorrelated``
+  (outside it: structure left in the errors that the model missed) or ``uncorrelated``.
+- ``leakage``: what the record says of the split and the scaler (chronological, fitted on training rows
+  only): stated from run.json's dataset description, never assumed.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..record import baseline_runs, main_run
+from .describe import model_facts
+from .statistics import ALPHA, Z_95
+
+BASELINE_TITLES = {"naive": "naive (last value)", "seasonal_naive": "seasonal naive",
+                   "linear_ar": "linear autoregression", "simple_rnn": "SimpleRNN", "gru": "GRU",
+                   "lstm": "LSTM"}
+REFERENCE_BASELINES = ("naive", "seasonal_naive", "linear_ar")  # not trained: computed from the windows
+EXTRAPOLATION_SHARE = 0.05  # the test part leaves the training range by more than 5 % of that range
+
+
+def finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _normal_p(z: float) -> float:
+    """Two-sided p-value of a standard normal statistic."""
+    return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+def diebold_mariano(main_errors: list[float], base_errors: list[float], horizon: int) -> dict | None:
+    """The DM test on per-window absolute errors, with a Newey-West variance (see the module docstring)."""
+    d = [a - b for a, b in zip(main_errors, base_errors)]
+    n = len(d)
+    if n < 3:
+        return None
+    mean = sum(d) / n
+    centred = [x - mean for x in d]
+    lag = min(n - 1, horizon - 1 + int(round(n ** (1.0 / 3.0), 9)))  # round: 64 ** (1/3) is 3.999...
+    variance = sum(x * x for x in centred) / n
+    for k in range(1, lag + 1):
+        weight = 1.0 - k / (lag + 1.0)
+        variance += 2.0 * weight * sum(centred[t] * centred[t - k] for t in range(k, n)) / n
+    if variance <= 0:
+        return {"n": n, "lag": lag, "difference": mean, "statistic": None, "p": None, "interval": None}
+    se = math.sqrt(variance / n)
+    z = mean / se
+    return {"n": n, "lag": lag, "difference": mean, "statistic": z, "p": _normal_p(z),
+            "interval": [mean - Z_95 * se, mean + Z_95 * se]}
+
+
+def _window_errors(predictions, actual) -> list[float]:
+    return [sum(abs(p - a) for p, a in zip(prow, arow)) / len(arow) for prow, arow in zip(predictions, actual)]
+
+
+def versus(main: dict, base: dict, actual: list, horizon: int) -> dict:
+    """The network against one baseline on the same test windows."""
+    main_test, base_test = main.get("test") or {}, base.get("test") or {}
+    row = {"cell": base["cell"], "title": BASELINE_TITLES.get(base["cell"], base["cell"]),
+           "reference": base["cell"] in REFERENCE_BASELINES,
+           "main_mae": main_test.get("mae"), "base_mae": base_test.get("mae"),
+           "main_mase": main_test.get("mase"), "base_mase": base_test.get("mase")}
+    main_predictions = (main.get("forecast") or {}).get("test_predictions")
+    base_predictions = (base.get("forecast") or {}).get("test_predictions")
+    if not (finite(row["main_mae"]) and finite(row["base_mae"]) and main_predictions and base_predictions
+            and len(main_predictions) == len(base_predictions) == len(actual)):
+        return {**row, "verdict": "unavailable", "test": None}
+    test = diebold_mariano(_window_errors(main_predictions, actual), _window_errors(base_predictions, actual),
+                           horizon)
+    row["ratio"] = row["main_mae"] / row["base_mae"] if row["base_mae"] > 0 else None
+    if test is None or test["p"] is None:
+        return {**row, "verdict": "unclear", "test": test}
+    verdict = "unclear" if test["p"] >= ALPHA else ("better" if test["difference"] < 0 else "worse")
+    low, high = test["interval"]
+    # By how much the network's MAE is lower (better) or higher (worse), with the interval in the same sense.
+    margin = {"better": (-test["difference"], [-high, -low]), "worse": (test["difference"], [low, high])}
+    row["margin"], row["margin_interval"] = margin.get(verdict, (None, None))
+    return {**row, "verdict": verdict, "test": test}
+
+
+def lag(main: dict, actual: list, series: list | None, test_index: list | None) -> dict:
+    """Whether the one-step forecasts track the previous actual value better than the one they forecast."""
+    predictions = (main.get("forecast") or {}).get("test_predictions") or []
+    if not (predictions and series and test_index and len(test_index) == len(predictions) >= 4):
+        return {"verdict": "unavailable"}
+    forecast = [row[0] for row in predictions]
+    now = [row[0] for row in actual]
+    before = [series[i - 1] for i in test_index]
+    same, shifted = _correlation(forecast, now), _correlation(forecast, before)
+    if same is None or shifted is None:
+        return {"verdict": "unavailable"}
+    return {"verdict": "lags" if shifted > same else "tracks", "same_step": same, "one_step_back": shifted}
+
+
+def residuals(main: dict, actual: list) -> dict:
+    """The lag-1 autocorrelation of the one-step test residuals (see the module docstring)."""
+    predictions = (main.get("forecast") or {}).get("test_predictions") or []
+    if len(predictions) < 8 or len(predictions) != len(actual):
+        return {"verdict": "unavailable"}
+    errors = [a[0] - p[0] for a, p in zip(actual, predictions)]
+    n = len(errors)
+    mean = sum(errors) / n
+    centred = [e - mean for e in errors]
+    denominator = sum(c * c for c in centred)
+    if denominator == 0:
+        return {"verdict": "unavailable"}
+    r1 = sum(centred[t] * centred[t - 1] for t in range(1, n)) / denominator
+    band = 2.0 / math.sqrt(n)
+    return {"verdict": "autocorrelated" if abs(r1) > band else "uncorrelated", "r1": r1, "band": band, "n": n}
+
+
+def extrapolation(dataset: dict) -> dict:
+    """Whether the test part's values leave the range of the training part's (see the module docstring)."""
+    forecast = dataset.get("forecast") or {}
+    series, bounds = forecast.get("series"), forecast.get("bounds")
+    if not series or not bounds or bounds[0] < 2 or bounds[1] >= len(series):
+        return {"verdict": "unavailable"}
+    train, test = series[:bounds[0]], series[bounds[1]:]
+    low, high = min(train), max(train)
+    span = high - low
+    above, below = max(test) - high, low - min(test)
+    facts = {"train_min": low, "train_max": high, "test_min": min(test), "test_max": max(test),
+             "direction": "above" if above >= below else "below"}
+    if max(above, below) <= 0:
+        return {"verdict": "inside", **facts}
+    if span <= 0 or max(above, below) <= EXTRAPOLATION_SHARE * span:
+        return {"verdict": "near", "share": EXTRAPOLATION_SHARE, **facts}  # beyond it, by a little
+    differenced = (dataset.get("transform") or "none") == "difference"
+    return {"verdict": "outside_differenced" if differenced else "outside", **facts}
+
+
+def _correlation(a: list[float], b: list[float]) -> float | None:
+    n = len(a)
+    ma, mb = sum(a) / n, sum(b) / n
+    sa = math.sqrt(sum((x - ma) ** 2 for x in a))
+    sb = math.sqrt(sum((y - mb) ** 2 for y in b))
+    if sa == 0 or sb == 0:
+        return None
+    return sum((x - ma) * (y - mb) for x, y in zip(a, b)) / (sa * sb)
+
+
+def _part(description: dict, name: str) -> dict:
+    part = ((description.get("splits") or {}).get(name)) or {}
+    return {"rows": part.get("rows"), "time": part.get("time")}
+
+
+def data_facts(dataset: dict) -> dict:
+    forecast = dataset.get("forecast") or {}
+    scaler = dataset.get("scaler") or {}
+    windows = dataset.get("windows") or {}
+    return {
+        "name": dataset.get("name"), "rows": dataset.get("rows"), "target": forecast.get("target_column"),
+        "input_columns": dataset.get("input_columns") or [], "time_column": dataset.get("time_column"),
+        "time_range": dataset.get("time_range"), "step": (dataset.get("spacing") or {}).get("step"),
+        "lookback": dataset.get("lookback"), "horizon": forecast.get("horizon"), "season": forecast.get("season"),
+        "transform": dataset.get("transform") or "none",
+        "train": _part(dataset, "train"), "validation": _part(dataset, "validation"), "test": _part(dataset, "test"),
+        "windows": {key: windows.get(key) for key in ("train", "validation", "test", "dropped_straddling")},
+        "scaler_fitted_on": (scaler.get("fitted_on") or {}).get("time") or (scaler.get("fitted_on") or {}).get("rows"),
+        # The split and the scaler as run.json records them: the words state them only when these say so.
+        "chronological": bool(dataset.get("splits")) and dataset.get("window_part") is not None,
+        "scaler_on_training_only": bool(scaler) and (scaler.get("fitted_on") or {}).get("index", [None, None])[1]
+        == ((dataset.get("splits") or {}).get("train") or {}).get("index", [None, -1])[1],
+        "missing": dataset.get("missing") or {},
+        "scale": forecast.get("scale"), "scale_name": forecast.get("scale_name"),
+    }
+
+
+def forecast_facts(record: dict) -> dict:
+    """Everything a forecast's report may say (``record``: RunRecord.plain())."""
+    main = main_run(record)
+    dataset = record.get("dataset") or {}
+    forecast = dataset.get("forecast") or {}
+    actual = forecast.get("test_actual") or []
+    horizon = forecast.get("horizon") or 1
+    history = main.get("history") or {}
+    rows = [versus(main, base, actual, horizon) for base in baseline_runs(record)]
+    naive = next((row for row in rows if row["cell"] == "naive"), None)
+    last = ((dataset.get("future") or {}).get("from") or {}).get("time") or [None, None]
+    timing = main.get("timing") or {}
+    return {
+        "task": "forecast",
+        "experiment": record.get("experiment"),
+        # The model as Keras built it; its head is horizon linear units trained with mean squared error.
+        "model": {**model_facts(record), "output": {"units": horizon, "activation": "linear", "loss": "mse"}},
+        "backend": record.get("backend"),
+        "versions": record.get("versions") or {},
+        "timing": {"total_seconds": (record.get("timing") or {}).get("total_seconds"),
+                   "train_seconds": timing.get("train_seconds")},
+        "data": data_facts(dataset),
+        "test": main.get("test"),
+        "diverged": (main.get("stopped") or {}).get("reason") == "nan_loss",
+        "cell": main.get("cell"),
+        "versus": rows,
+        "headline": naive or {"verdict": "unavailable"},
+        "extrapolation": extrapolation(dataset),
+        "residuals": residuals(main, actual),
+        "lag": lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
+        else {"verdict": "unavailable"},
+        "future": [{"step": step + 1, "value": value}
+                   for step, value in enumerate((main.get("forecast") or {}).get("future") or [])],
+        "future_after": last[1],  # the series' last time stamp (None: no time column)
+        "epochs": [{"epoch": i + 1, **{key: (history.get(key) or [None] * (i + 1))[i]
+                                       for key in ("loss", "mae", "val_loss", "val_mae")}}
+                   for i in range(len(history.get("loss") or []))],
+        "n_epochs": len(history.get("loss") or []),
+        "models": [{"cell": run["cell"], "title": BASELINE_TITLES.get(run["cell"], run["cell"]),
+                    "role": run.get("role"), "trained": bool(run.get("history")), **(run.get("test") or {})}
+                   for run in record.get("models") or []],
+        "mae_by_step": (main.get("forecast") or {}).get("mae_by_step") or [],
+    }

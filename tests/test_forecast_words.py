@@ -1,0 +1,256 @@
+"""A forecast's facts and words, on fixed run records (tests/forecast_records.py; no TensorFlow, no PDF)."""
+
+from __future__ import annotations
+
+import math
+import re
+from html import unescape
+
+import pytest
+
+from forecast_records import EXTRAPOLATING, KINDS, forecast_record
+from labreport.errors import RenderError, RunRecordError
+from labreport.facts import build_facts
+from labreport.facts.forecast import diebold_mariano
+from labreport.record import parse_run_record, write_run_record
+from labreport.report.render import render_report
+
+
+def _text(html: str) -> str:
+    text = unescape(re.sub(r"<[^>]+>", " ", html))
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict:
+    """kind -> (record, facts, report text, report.html) for every fixed forecast record, rendered as HTML only."""
+    out = {}
+    for kind in KINDS:
+        run_dir = tmp_path_factory.mktemp(kind)
+        record = forecast_record(kind)
+        write_run_record(run_dir, record)
+        rendered = render_report(run_dir, pdf=False)
+        html = rendered.html_path.read_text(encoding="utf-8")
+        out[kind] = (record, build_facts(record), _text(html), html)
+    return out
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def test_verdicts_of_the_fixed_records(reports):
+    assert reports["good"][1]["headline"]["verdict"] == "better"
+    assert reports["good"][1]["lag"]["verdict"] == "tracks"
+    assert reports["worse_than_naive"][1]["headline"]["verdict"] == "worse"
+    assert reports["lagging"][1]["headline"]["verdict"] == "unclear"
+    assert reports["lagging"][1]["lag"]["verdict"] == "lags"
+
+
+def test_diebold_mariano_without_autocorrelation_is_the_paired_z_test():
+    main = [1.0, 2.0, 1.5, 0.5, 1.0, 2.5, 1.0, 0.5]
+    base = [2.0, 2.5, 2.0, 1.5, 1.0, 3.0, 2.5, 1.0]
+    test = diebold_mariano(main, base, horizon=1)
+    d = [a - b for a, b in zip(main, base)]
+    mean = sum(d) / len(d)
+    assert test["difference"] == pytest.approx(mean)
+    assert test["lag"] == 2  # horizon - 1 + floor(8 ** (1/3))
+    assert test["statistic"] < 0 and 0 < test["p"] < 0.05
+    low, high = test["interval"]
+    assert low < mean < high
+
+
+def test_overlapping_windows_widen_the_interval():
+    """Positively autocorrelated differentials (as overlapping windows give) get a wider Newey-West interval
+    than the same values treated as independent."""
+    d_main = ([3.0] * 6 + [1.0] * 6) * 4
+    n = len(d_main)
+    zeros = [0.0] * n
+    test = diebold_mariano(d_main, zeros, horizon=4)
+    assert test["lag"] == 3 + 3  # horizon - 1 + floor(48 ** (1/3))
+    mean = sum(d_main) / n
+    independent_se = math.sqrt(sum((x - mean) ** 2 for x in d_main) / n / n)
+    assert (test["interval"][1] - test["interval"][0]) / 2 > 1.96 * independent_se * 1.3
+
+
+# --------------------------------------------------------------------------- words
+
+
+def test_a_model_that_beats_naive_says_so_with_the_numbers(reports):
+    record, facts, text, _ = reports["good"]
+    h = facts["headline"]
+    assert (f"The LSTM beats the naive forecast: on the test part its mean absolute error is {h['main_mae']:.2f} "
+            f"against {h['base_mae']:.2f} for repeating the last value, {h['margin']:.2f} lower") in text
+    assert record["models"][0]["test"]["mae"] == pytest.approx(h["main_mae"])
+    assert "they are not just the last value shifted by one step" in text
+
+
+def test_a_model_worse_than_naive_says_so_plainly(reports):
+    _, facts, text, _ = reports["worse_than_naive"]
+    h = facts["headline"]
+    assert (f"The LSTM does not beat the naive forecast: on the test part its mean absolute error is "
+            f"{h['main_mae']:.2f} against {h['base_mae']:.2f}") in text
+    assert "beats the naive forecast" not in text.replace("does not beat the naive forecast", "")
+    # the conclusion repeats it
+    conclusion = text.split("9. Conclusion", 1)[1]
+    assert "does not beat the naive forecast" in conclusion
+
+
+def test_a_lagging_forecast_is_called_the_last_value_shifted(reports):
+    _, facts, text, _ = reports["lagging"]
+    assert "It is unclear whether the LSTM beats the naive forecast" in text
+    assert "the forecast follows the series one step late, as the last value shifted one step to the right does" in text
+    assert f"correlation {facts['lag']['one_step_back']:.3f}" in text
+
+
+def test_split_and_scaling_are_stated_from_the_record(reports):
+    _, _, text, _ = reports["good"]
+    assert "The rows were split in time order, never shuffled: training 1850-1954, validation 1955-1977 and test " \
+           "1978-1999." in text
+    assert "The scaling (mean and standard deviation) was fitted on the training part only (1850-1954)" in text
+
+
+def test_split_words_need_the_record_to_say_so(tmp_path):
+    record = forecast_record("good")
+    del record["dataset"]["window_part"]
+    record["dataset"]["scaler"]["fitted_on"]["index"] = [0, 150]
+    write_run_record(tmp_path, record)
+    text = _text(render_report(tmp_path, pdf=False).html_path.read_text(encoding="utf-8"))
+    assert "split in time order, never shuffled" not in text
+    assert "was fitted on the training part only (" not in text
+    assert "does not record a chronological split" in text
+    assert "cannot rule out that statistics of the test part reached the model" in text
+
+
+def test_the_forecast_report_never_speaks_of_accuracy_or_classes(reports):
+    for kind, (_, _, text, _) in reports.items():
+        lowered = text.lower()
+        assert "accuracy" not in lowered, kind
+        assert "class" not in lowered.replace("classic", ""), kind
+        assert "important task" not in lowered, kind
+
+
+def test_every_model_row_and_the_future_value_come_from_the_record(reports):
+    record, _, text, _ = reports["good"]
+    for model in record["models"]:
+        assert f"{model['test']['mae']:.2f}" in text
+        assert f"{model['test']['mase']:.3f}" in text
+    future = record["models"][0]["forecast"]["future"][0]
+    assert f"Past the end of the series (1999), the LSTM forecasts {future:.2f} for the next step." in text
+
+
+def test_a_format_without_a_forecast_template_refuses_naming_one_that_has(tmp_path):
+    write_run_record(tmp_path, forecast_record("good"))
+    with pytest.raises(RenderError) as caught:
+        render_report(tmp_path, worksheet="seminar", pdf=False)
+    assert "does not describe a forecast yet" in str(caught.value)
+    assert "--worksheet exp13 or project-report" in caught.value.hint
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_project_report_says_the_same_verdicts_and_passes_the_claim_check(tmp_path, kind):
+    from claim_check import check_report
+
+    record = forecast_record(kind)
+    write_run_record(tmp_path, record)
+    html = render_report(tmp_path, worksheet="project-report", pdf=False).html_path.read_text(encoding="utf-8")
+    text = _text(html)
+    headline = {"good": "The LSTM beats the naive forecast", "worse_than_naive": "The LSTM does not beat the naive "
+                "forecast", "lagging": "It is unclear whether the LSTM beats the naive forecast"}[kind]
+    assert text.count(headline) == 2  # the results and the conclusion
+    assert "accuracy" not in text.split("References")[0].lower()  # the cited titles say "forecast accuracy"
+    counts = check_report(html, record)
+    assert counts["forecast headline"] == 2 and counts["forecast split"] == 1
+
+
+# --------------------------------------------------------------------------- the record
+
+
+def test_a_forecast_record_needs_its_series_and_numeric_forecasts():
+    record = {"format_version": 2, **forecast_record("good")}
+    broken = {**record, "dataset": {k: v for k, v in record["dataset"].items() if k != "forecast"}}
+    with pytest.raises(RunRecordError) as caught:
+        parse_run_record(broken)
+    assert "dataset.forecast: required key is missing" in str(caught.value)
+    bad = {**record, "models": [{**record["models"][0], "forecast": {"test_predictions": [[1.0], ["x"]]}},
+                                *record["models"][1:]]}
+    with pytest.raises(RunRecordError) as caught:
+        parse_run_record(bad)
+    assert "models[0].forecast.test_predictions[1][0]: must be a number or null" in str(caught.value)
+    assert math.isfinite(record["dataset"]["forecast"]["scale"])
+
+
+# --------------------------------------------------------------------------- the independent claim check
+
+
+def test_the_claim_checker_reads_every_forecast_sentence_form(reports):
+    from claim_check import check_report
+
+    for kind, (record, _, _, _) in reports.items():
+        counts = check_report(reports[kind][3], record)
+        for form in ("forecast headline", "forecast comparison", "forecast lag", "forecast split", "forecast mase",
+                     "forecast future", "forecast extrapolation", "forecast residuals"):
+            assert counts[form] >= 1, (kind, form)
+
+
+def test_the_claim_checker_catches_a_wrong_verdict_and_a_wrong_number(reports):
+    from claim_check import check_report
+
+    record, facts, _, html = reports["good"]
+    with pytest.raises(AssertionError, match="forecast headline"):
+        check_report(html.replace("The LSTM beats the naive forecast", "The LSTM does not beat the naive forecast"),
+                     record)
+    printed = f"{facts['headline']['main_mae']:.2f}"
+    with pytest.raises(AssertionError, match="forecast"):
+        check_report(html.replace(f"error is {printed}", "error is 0.01"), record)
+
+
+def test_a_test_part_beyond_the_training_range_is_named_with_differencing_as_the_remedy(tmp_path):
+    from claim_check import check_report
+
+    record = forecast_record(EXTRAPOLATING)
+    facts = build_facts(record)
+    assert facts["extrapolation"]["verdict"] == "outside" and facts["extrapolation"]["direction"] == "above"
+    write_run_record(tmp_path, record)
+    html = render_report(tmp_path, pdf=False).html_path.read_text(encoding="utf-8")
+    text = _text(html)
+    x = facts["extrapolation"]
+    assert (f"The test part rises to {x['test_max']:.2f}, above the highest value of the training part "
+            f"({x['train_max']:.2f})") in text
+    assert "dataset.transform: difference" in text
+    assert check_report(html, record)["forecast extrapolation"] == 1
+
+
+def test_a_test_part_inside_or_near_the_training_range_says_which(reports):
+    _, facts, text, _ = reports["good"]
+    x = facts["extrapolation"]
+    assert x["verdict"] in ("inside", "near")
+    if x["verdict"] == "inside":
+        assert "lie within the range the training part covered" in text
+    else:
+        assert "go beyond the range the training part covered" in text and "by no more than 5 % of its width" in text
+
+
+def test_a_test_part_strictly_inside_the_training_range_says_it_lies_within(tmp_path):
+    from claim_check import check_report
+
+    record = forecast_record("good")
+    forecast = record["dataset"]["forecast"]
+    a, b = forecast["bounds"]
+    top = max(forecast["series"][:a])
+    forecast["series"] = forecast["series"][:b] + [min(v, top - 1) for v in forecast["series"][b:]]
+    assert build_facts(record)["extrapolation"]["verdict"] == "inside"
+    write_run_record(tmp_path, record)
+    html = render_report(tmp_path, pdf=False).html_path.read_text(encoding="utf-8")
+    assert "lie within the range the training part covered" in _text(html)
+    assert check_report(html, record)["forecast extrapolation"] == 1
+
+
+def test_residual_autocorrelation_is_judged_against_its_band(reports):
+    verdicts = {kind: reports[kind][1]["residuals"] for kind in KINDS}
+    # Errors drawn independently (good) stay within the band; a forecast biased by one step of a seasonal
+    # series (lagging) leaves its errors correlated from one window to the next.
+    assert verdicts["good"]["verdict"] == "uncorrelated"
+    assert verdicts["lagging"]["verdict"] == "autocorrelated"
+    assert "the errors still carry structure of the series that the LSTM missed" in reports["lagging"][2]
+    for verdict in verdicts.values():
+        assert verdict["band"] == pytest.approx(2 / math.sqrt(verdict["n"]))
