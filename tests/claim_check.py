@@ -657,7 +657,9 @@ class Checker:
         named = re.match(r"The " + CURVE + r" changed direction", s)
         s_it = re.sub(r"^The " + CURVE + r" changed", "It changed", s) if named else s
         m = re.match(r"It changed direction " + TIMES + r" in the " + N + r" epochs? between its first and last"
-                     r"(: the curve zig-zags)?", s_it)
+                     r"(: the curve zig-zags)?(, but each turn was at most (" + V + r" percentage points?), "
+                     r"within two standard errors of a share on " + N + r" sequences \((" + V + r" percentage points?) each\))?",
+                     s_it)
         once = re.match(r"It changed direction at most once", s_it)
         if not (m or once):
             return
@@ -682,6 +684,23 @@ class Checker:
             problems.append(f"{len(values)} epochs give {chances} chances")
         if m.group(3) and not (changes >= 2 and changes >= 0.25 * chances):
             problems.append(f"'zig-zags' with {changes} changes in {chances} chances")
+        if m.group(4):
+            # A turn: the smaller of the moves on either side of a change of direction (level steps skipped).
+            moves = [b - a for a, b in zip(values, values[1:]) if step(a, b) != 0]
+            largest = max((min(abs(a), abs(b)) for a, b in zip(moves, moves[1:]) if (a > 0) != (b > 0)), default=0.0)
+            n = integer(m.group(6))
+            expected_n = self.r.n_validation if self.subject == "val_accuracy" else \
+                (self.r.raw.get("dataset") or {}).get("sizes", {}).get("train")
+            mean = sum(values) / len(values)
+            se = math.sqrt(mean * (1 - mean) / n) if n else None
+            if n != expected_n:
+                problems.append(f"{n} sequences, but the {self.subject} is a share of {expected_n}")
+            if not points_close(m.group(5), largest):
+                problems.append(f"the largest turn is {largest:.4f}, not {m.group(5)}")
+            if se is None or not points_close(m.group(7), se):
+                problems.append(f"one standard error at the mean {mean:.4f} on {n} is {se}, not {m.group(7)}")
+            elif largest > 2 * se:
+                problems.append(f"the largest turn {largest:.4f} is more than two standard errors ({2 * se:.4f})")
         self.claim("direction changes", s, not problems, "; ".join(problems))
 
     def _lowest_val(self):

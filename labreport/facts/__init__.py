@@ -18,7 +18,7 @@ from . import curves, describe, diagnosis, forecast, mechanisms, outcome, semina
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "15"
+FACTS_VERSION = "16"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
@@ -31,7 +31,9 @@ def build_facts(record: dict) -> dict:
     history = main.get("history") or {}
     result = outcome.outcome(record)
     verdicts: dict = {"outcome": result}
-    verdicts["trends"] = {name: curves.trend(history.get(name), higher_is_better=higher)
+    sizes = ((record.get("dataset") or {}).get("sizes") or {})
+    shares_of = {"accuracy": sizes.get("train"), "val_accuracy": sizes.get("validation")}  # sequences per share
+    verdicts["trends"] = {name: curves.trend(history.get(name), higher_is_better=higher, n=shares_of.get(name))
                           for name, higher in CURVES.items() if history.get(name)}
     verdicts["overfitting"] = curves.overfitting(history.get("loss"), history.get("val_loss"))
     # The baselines' overfitting, judged the same way and said where the main model's is.

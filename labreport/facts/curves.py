@@ -72,8 +72,13 @@ def step_direction(before: float, after: float) -> int:
     return 0 if a == b else (1 if b > a else -1)
 
 
-def trend(values, *, higher_is_better: bool) -> dict:
+def trend(values, *, higher_is_better: bool, n: int | None = None) -> dict:
     """Segments of the raw curve: maximal runs of rises, falls or level steps.
+
+    ``n``: for an accuracy curve, the number of sequences each value is a share of.  Its swings are then set
+    against the sampling noise of a share on ``n`` sequences (one standard error at the curve's mean level):
+    a curve that changes direction often but only by turns within two standard errors is "zigzag_within_sampling"
+    (its swings are too small to tell from the luck of which sequences were drawn), not a zig-zag of its course.
 
     A run whose loss became NaN ends in non-finite values: its curve is described up to the last
     finite epoch, and ``non_finite_from`` names the first epoch after it (None when every value is finite).
@@ -125,6 +130,17 @@ def trend(values, *, higher_is_better: bool) -> dict:
     else:
         shape = "zigzag"          # summarised: first, last, best, counts
     noisy = reversals >= NOISY_MIN_REVERSALS and chances and reversals / chances >= NOISY_REVERSAL_SHARE
+    # A turn's size: the smaller of the two moves around it (a rise of 4.9 points then a fall of 0.1 is a turn
+    # of 0.1); the largest turn is what a zig-zag is judged by.
+    moves = [b - a for a, b in zip(series, series[1:]) if step_direction(a, b) != 0]
+    largest_turn = max((min(abs(a), abs(b)) for a, b in zip(moves, moves[1:]) if (a > 0) != (b > 0)), default=0.0)
+    sampling_se = None
+    if n and all(0.0 <= v <= 1.0 for v in series):
+        mean = sum(series) / len(series)
+        sampling_se = math.sqrt(mean * (1 - mean) / n)
+    noise_words = "zigzag" if noisy else ("some_reversals" if reversals >= NOISY_MIN_REVERSALS else "smooth")
+    if noisy and sampling_se is not None and largest_turn <= NOISE_MULTIPLE * sampling_se:
+        noise_words = "zigzag_within_sampling"
     last_step = segments[-1]["direction"] if segments[-1]["end_epoch"] == len(series) else "level"
     return {
         "verdict": shape,
@@ -135,7 +151,7 @@ def trend(values, *, higher_is_better: bool) -> dict:
         "best_is_last": best_index == len(series) - 1,
         "rises": rises, "falls": falls,
         "reversals": reversals, "reversal_chances": chances,
-        "noise": "zigzag" if noisy else ("some_reversals" if reversals >= NOISY_MIN_REVERSALS else "smooth"),
+        "noise": noise_words, "largest_turn": largest_turn, "sampling_se": sampling_se, "n": n,
         "last_step": last_step,
         "overall": {1: "rise", -1: "fall", 0: "level"}[step_direction(series[0], series[-1])],
         "non_finite_from": non_finite_from,
