@@ -209,7 +209,7 @@ def test_validate_reports_every_file_and_exits_2(workdir):
         "Error: bad.yaml: training.epochs: input should be greater than or equal to 1 (got 0)",
         "Error: missing.yaml: no such file, and not the name of a shipped experiment",
         "Shipped experiments: imdb_assignment7, imdb_csv, imdb_seminar, imdb_text_folder, "
-        "remember_important_tasks, sunspots_forecast. `labreport list` describes them.",
+        "remember_important_tasks, sensor_activity, sunspots_forecast. `labreport list` describes them.",
     ]
 
 

@@ -58,6 +58,8 @@ class Figure:
     path: Path
     facts: dict = field(default_factory=dict)
     number: int | None = None  # set by the worksheet's order of appearance
+    # The phrase macro that words it, where it is not the registry's (a forecast's figures, forecast_figures.py).
+    words: str | None = None
     # What is drawn, for the words about it: a smoothed line beside the measured one; a log loss axis.
     smoothed: bool = False
     log_y: bool = False

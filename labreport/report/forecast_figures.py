@@ -48,10 +48,9 @@ def series_figure(forecast: dict, path: Path) -> Figure | None:
     ax.set_ylabel(forecast.get("target_column") or "value")
     ax.set_title("The series and its chronological split")
     _finish(fig, ax, path, integer_x=axis == "row")
-    return Figure("forecast_series", path, alt=(
-        f"Line plot of the {len(series)} values of {forecast.get('target_column')}, with the training part "
-        f"(the first {a} rows), the validation part ({b - a} rows) and the test part ({len(series) - b} rows) "
-        "shaded in turn."), caption="The series, split in time order: training, then validation, then test.")
+    return Figure("forecast_series", path, words="figure_forecast_series", facts={
+        "n": len(series), "column": forecast.get("target_column"), "training": a, "validation": b - a,
+        "test": len(series) - b})
 
 
 def test_figure(record: dict, path: Path) -> Figure | None:
@@ -77,10 +76,10 @@ def test_figure(record: dict, path: Path) -> Figure | None:
     _finish(fig, ax, path, integer_x=axis == "row")
     mae = (main.get("test") or {}).get("mae")
     naive_mae = ((naive or {}).get("test") or {}).get("mae")
-    return Figure("forecast_test", path, alt=(
-        f"Line plot over the {len(actual)} test windows of the actual value, the {main['cell'].upper()}'s forecast "
-        f"(test MAE {_g(mae)}) and the naive last-value forecast (test MAE {_g(naive_mae)}), one step ahead."),
-        caption="The test part: actual values, the network's forecast and the naive forecast (dashed).")
+    return Figure("forecast_test", path, words="figure_forecast_test", facts={
+        "n": len(actual), "cell": main["cell"], "mae": mae if mae is not None and math.isfinite(mae) else None,
+        "naive": naive is not None,
+        "naive_mae": naive_mae if naive_mae is not None and math.isfinite(naive_mae) else None})
 
 
 def curves_figure(history: dict, path: Path) -> Figure | None:
@@ -100,14 +99,7 @@ def curves_figure(history: dict, path: Path) -> Figure | None:
         ax.set_xlabel("epoch")
     right.grid(alpha=0.3)
     _finish(fig, left, path)
-    return Figure("forecast_curves", path, alt=(
-        f"Two line plots over {len(epochs)} epochs: the training and validation loss (mean squared error of "
-        "the scaled targets) and the training and validation MAE in the series' units."),
-        caption="Learning curves: the loss training minimised, and the MAE in the series' own units.")
-
-
-def _g(value) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.4g}"
+    return Figure("forecast_curves", path, words="figure_forecast_curves", facts={"epochs": len(epochs)})
 
 
 def forecast_figures(record: dict, figure_dir: Path, wanted: list[str] | None = None) -> dict[str, Figure]:

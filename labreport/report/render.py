@@ -424,7 +424,7 @@ def build_context(record: dict, *, worksheet, header_overrides: dict | None, smo
         "program": {**program_facts(record), "code": program_code(record)},
         # Each figure's facts and the phrase macro that words its alternative text and caption from them
         # (the registry's ``words``; base.html.j2's figure(key) calls it).
-        "figures": {key: {"src": f"figures/{fig.path.name}", "facts": fig.facts, "words": FIGURES[key].words,
+        "figures": {key: {"src": f"figures/{fig.path.name}", "facts": fig.facts, "words": fig.words or FIGURES[key].words,
                           "number": fig.number, "smoothed": fig.smoothed, "log_y": fig.log_y,
                           "log_unsmoothed": fig.log_unsmoothed}
                     for key, fig in figures.items()},
