@@ -98,7 +98,9 @@ def assert_every_epoch_once(run_dir: Path, epochs: int, csv_name: str, section: 
 
 
 def test_killed_run_resumes_after_the_last_saved_epoch(tmp_path):
-    epochs = 40
+    # Killed once 2 epochs are in history.csv; 10 epochs leave the resumed run 8 or 9 (an epoch takes far
+    # longer than wait_for_rows' 20 ms poll, so the kill lands well before the last).
+    epochs = 10
     spec = tmp_path / "resume.yaml"
     spec.write_text(tiny_spec_text("resume", epochs=epochs).replace("compare: [simple_rnn]", "compare: []"))
     run_dir = tmp_path / "out" / "resume"
@@ -127,7 +129,7 @@ def test_killed_run_resumes_after_the_last_saved_epoch(tmp_path):
 
 
 def test_killed_while_a_baseline_trains_keeps_the_main_model(tmp_path):
-    epochs = 30
+    epochs = 8
     spec = tmp_path / "baseline.yaml"
     spec.write_text(tiny_spec_text("baseline", epochs=epochs))
     run_dir = tmp_path / "out" / "baseline"
