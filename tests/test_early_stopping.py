@@ -285,6 +285,10 @@ def test_early_stopping_trains_stops_and_evaluates_the_best_epoch(backend, tmp_p
 # --------------------------------------------------------------------------- kill and resume
 
 
+# Slow tier: three interpreters that import TensorFlow (about 80 s of CPU).  The rule across a resume at
+# every epoch, from the state a checkpoint saves, is checked without training in the default tier
+# (tests/test_callback_best_epoch_stopping.py::test_a_resume_at_any_epoch_changes_nothing).
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_killed_run_resumes_with_its_early_stopping_state(backend, tmp_path):
     from test_interrupt import history_rows, kill, resume_line, start_run, wait_for_rows
