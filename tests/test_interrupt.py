@@ -128,6 +128,9 @@ def test_killed_run_resumes_after_the_last_saved_epoch(tmp_path):
     assert no_temp_files(tmp_path) == []
 
 
+# Slow tier (two interpreters training 8 epochs of two models, about 45 s of CPU); a kill and resume of the main
+# model is test_killed_run_resumes_after_the_last_saved_epoch, in the default tier.
+@pytest.mark.slow
 def test_killed_while_a_baseline_trains_keeps_the_main_model(tmp_path):
     epochs = 8
     spec = tmp_path / "baseline.yaml"
@@ -346,7 +349,8 @@ def test_disk_full_during_training(tmp_path, monkeypatch, disk_full_for):
 
 @pytest.mark.parametrize("change,reason", [
     ("spec", "it was made with different dataset, model or training fields"),
-    ("weights", "its weights cannot be loaded ("),
+    # The same refusal and fresh start for another reason: slow tier (about 20 s of CPU each).
+    pytest.param("weights", "its weights cannot be loaded (", marks=pytest.mark.slow),
 ])
 def test_a_checkpoint_that_does_not_fit_is_not_resumed(tmp_path, monkeypatch, change, reason):
     monkeypatch.chdir(tmp_path)
