@@ -68,12 +68,23 @@ def mtimes(folder: Path) -> dict[str, int]:
 
 
 def spec_processes() -> list:
-    """The specs' own processes (python -m labreport.batch.remote) still alive."""
+    """The specs' own processes (python -m labreport.batch.remote) still alive.
+
+    Under pytest-xdist only this worker's (they inherit its PYTEST_XDIST_WORKER): another worker's batch
+    may be running beside this test."""
     import psutil
+    mine = os.environ.get("PYTEST_XDIST_WORKER")
     found = []
     for process in psutil.process_iter(["cmdline"]):
-        if "labreport.batch.remote" in " ".join(process.info["cmdline"] or []):
-            found.append(process)
+        if "labreport.batch.remote" not in " ".join(process.info["cmdline"] or []):
+            continue
+        if mine is not None:
+            try:
+                if process.environ().get("PYTEST_XDIST_WORKER") != mine:
+                    continue
+            except psutil.Error:  # gone since, or not this user's: not this worker's
+                continue
+        found.append(process)
     return found
 
 

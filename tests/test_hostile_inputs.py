@@ -841,8 +841,15 @@ BATCH_CASES = {
 }
 
 
-@pytest.mark.parametrize("executor", ["pool", "dask"])
-@pytest.mark.parametrize("name", list(BATCH_CASES))
+# The two lock cases reach the batch's workers: on Dask about 40 s each, so there they are in the slow tier
+# (on the local pool, and every case on Dask, in the default tier).
+_SLOW_ON_DASK = {"3-batch-lock-is-a-link-out", "3-batch-lock-is-a-fifo"}
+
+
+@pytest.mark.parametrize("name, executor", [
+    pytest.param(name, executor, id=f"{name}-{executor}",
+                 marks=[pytest.mark.slow] if executor == "dask" and name in _SLOW_ON_DASK else [])
+    for name in BATCH_CASES for executor in ("pool", "dask")])
 def test_hostile_batch_on_every_executor(name, executor, tmp_path, monkeypatch, request):
     work, outside = tmp_path / "work", tmp_path / "outside"
     specs, out = work / "specs", work / "out"

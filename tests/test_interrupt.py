@@ -98,7 +98,9 @@ def assert_every_epoch_once(run_dir: Path, epochs: int, csv_name: str, section: 
 
 
 def test_killed_run_resumes_after_the_last_saved_epoch(tmp_path):
-    epochs = 40
+    # Killed once 2 epochs are in history.csv; 10 epochs leave the resumed run 8 or 9 (an epoch takes far
+    # longer than wait_for_rows' 20 ms poll, so the kill lands well before the last).
+    epochs = 10
     spec = tmp_path / "resume.yaml"
     spec.write_text(tiny_spec_text("resume", epochs=epochs).replace("compare: [simple_rnn]", "compare: []"))
     run_dir = tmp_path / "out" / "resume"
@@ -126,8 +128,11 @@ def test_killed_run_resumes_after_the_last_saved_epoch(tmp_path):
     assert no_temp_files(tmp_path) == []
 
 
+# Slow tier (two interpreters training 8 epochs of two models, about 45 s of CPU); a kill and resume of the main
+# model is test_killed_run_resumes_after_the_last_saved_epoch, in the default tier.
+@pytest.mark.slow
 def test_killed_while_a_baseline_trains_keeps_the_main_model(tmp_path):
-    epochs = 30
+    epochs = 8
     spec = tmp_path / "baseline.yaml"
     spec.write_text(tiny_spec_text("baseline", epochs=epochs))
     run_dir = tmp_path / "out" / "baseline"
@@ -344,7 +349,8 @@ def test_disk_full_during_training(tmp_path, monkeypatch, disk_full_for):
 
 @pytest.mark.parametrize("change,reason", [
     ("spec", "it was made with different dataset, model or training fields"),
-    ("weights", "its weights cannot be loaded ("),
+    # The same refusal and fresh start for another reason: slow tier (about 20 s of CPU each).
+    pytest.param("weights", "its weights cannot be loaded (", marks=pytest.mark.slow),
 ])
 def test_a_checkpoint_that_does_not_fit_is_not_resumed(tmp_path, monkeypatch, change, reason):
     monkeypatch.chdir(tmp_path)
