@@ -2457,17 +2457,22 @@ class Checker:
 
 def check_text(text: str, record: dict, *, require_claims: bool = True) -> Counter:
     """Check every claim sentence of ``text`` (a report's extracted text) against ``record`` (run.json)."""
-    checker = Checker(record)
+    return _checked(Checker(record), text, require_claims, "claims", "claim sentence")
+
+
+def _checked(checker, text: str, require_claims: bool, claims: str, claim: str) -> Counter:
+    """Run ``checker`` over every sentence of ``text``; raise naming each failing (or unrecognised) sentence."""
     for sentence in sentences(text):
         checker.check(sentence)
     total = sum(checker.counts.values())
     checker.failures += [f"[unrecognised] {s!r}: names an epoch or a curve with a number, but matches no claim form "
-                         "this checker knows (teach tests/claim_check.py the new sentence)" for s in checker.unrecognised]
+                         "this checker knows (teach tests/claim_check.py the new sentence)"
+                         for s in getattr(checker, "unrecognised", [])]
     if checker.failures:
-        raise AssertionError(f"{len(checker.failures)} of {total} claims do not hold in run.json:\n"
+        raise AssertionError(f"{len(checker.failures)} of {total} {claims} do not hold in run.json:\n"
                              + "\n".join(checker.failures))
     if require_claims and total == 0:
-        raise AssertionError("the claim check found no claim sentence to check in this report")
+        raise AssertionError(f"the claim check found no {claim} to check in this report")
     return checker.counts
 
 
@@ -2662,13 +2667,4 @@ class ForecastChecker:
 
 
 def check_forecast_text(text: str, record: dict, *, require_claims: bool = True) -> Counter:
-    checker = ForecastChecker(record)
-    for sentence in sentences(text):
-        checker.check(sentence)
-    total = sum(checker.counts.values())
-    if checker.failures:
-        raise AssertionError(f"{len(checker.failures)} of {total} forecast claims do not hold in run.json:\n"
-                             + "\n".join(checker.failures))
-    if require_claims and total == 0:
-        raise AssertionError("the claim check found no forecast claim to check in this report")
-    return checker.counts
+    return _checked(ForecastChecker(record), text, require_claims, "forecast claims", "forecast claim")
