@@ -211,13 +211,11 @@ class ModelSpec(_Section):
     @model_validator(mode="after")
     def _compared_models_differ(self):
         seen: dict[str, int] = {}
-        for index, entry in enumerate(self.compare):
-            if isinstance(entry, str):
-                continue  # a bare cell: the main model's own is skipped, a repeated one trains once
-            baseline = self._baseline(entry)
-            if baseline.model.recurrent == self.recurrent:
+        for index, entry, baseline in self._compared():
+            if not isinstance(entry, str) and baseline.model.recurrent == self.recurrent:
                 raise ValueError(f"compare[{index}] is the main model itself ({entry.cell} with the same "
                                  "settings); change a setting or leave it out")
+            # Each model's files are history_<name>.csv and .checkpoint/<name>/: no two may share a name.
             if baseline.name in seen:
                 raise ValueError(f"compare[{index}] has the name '{baseline.name}' of compare[{seen[baseline.name]}]; "
                                  "give one of them its own name")
@@ -227,14 +225,17 @@ class ModelSpec(_Section):
     def baselines(self) -> list[Baseline]:
         """The compared models, in the spec's order; a bare cell name equal to the main model's cell is
         skipped (it would be the main model again), a repeated one trains once."""
-        found, named = [], set()
-        for entry in self.compare:
+        return [baseline for _, _, baseline in self._compared()]
+
+    def _compared(self):
+        """(index in compare, entry, Baseline) of each model compare trains, bare cells deduplicated."""
+        bare = set()
+        for index, entry in enumerate(self.compare):
             if isinstance(entry, str):
-                if entry in named or entry == self.recurrent[0].cell:
+                if entry in bare or entry == self.recurrent[0].cell:
                     continue
-                named.add(entry)
-            found.append(self._baseline(entry))
-        return found
+                bare.add(entry)
+            yield index, entry, self._baseline(entry)
 
     def _baseline(self, entry: "str | CompareVariant") -> Baseline:
         if isinstance(entry, str):

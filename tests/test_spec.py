@@ -170,6 +170,10 @@ def test_compare_takes_cells_and_variants_in_order():
     ([{"cell": "gru", "forget_bias": 2.0}], "model.compare[0]: forget_bias is an LSTM setting; a gru has no forget gate"),
     ([{"cell": "lstm", "forget_bias": "chrono"}], "model: compare[0] is the main model itself"),
     ([{"cell": "lstm", "units": 8}, {"cell": "lstm", "units": 8}], "compare[1] has the name 'lstm_units_8' of compare[0]"),
+    # A mapping may not take a bare cell's name: the two would share history_<name>.csv and their checkpoints.
+    (["simple_rnn", {"cell": "gru", "units": 8, "name": "simple_rnn"}], "compare[1] has the name 'simple_rnn' of compare[0]"),
+    ([{"cell": "gru", "units": 8, "name": "simple_rnn"}, "simple_rnn"], "compare[1] has the name 'simple_rnn' of compare[0]"),
+    (["simple_rnn", {"cell": "simple_rnn"}], "compare[1] has the name 'simple_rnn' of compare[0]"),
     ([{"cell": "lstm", "forget_bais": 1.0}], "model.compare[0].forget_bais: unknown key; did you mean 'forget_bias'?"),
     ([{"cell": "lstm", "units": 4, "name": "../up"}], "model.compare[0].name: must be 1-40 lowercase letters"),
     (["lsmt"], "model.compare[0]: 'lsmt' is not allowed; allowed values: 'lstm', 'gru' or 'simple_rnn'; did you mean 'lstm'?"),

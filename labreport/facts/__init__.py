@@ -47,7 +47,7 @@ def build_facts(record: dict) -> dict:
     verdicts["predictor"] = outcome.predictor(main, dataset)
     verdicts["reference"] = outcome.reference(record, result)
     verdicts["gap"] = curves.generalisation_gap(history, at_chance=result["verdict"] == "chance",
-                                                training_critical=outcome.training_chance(dataset)["critical"])
+                                                training_critical=outcome.training_chance(result)["critical"])
     verdicts["end_state"] = curves.end_state(history.get("loss"), history.get("val_loss"))
     verdicts["end_state"]["repeats_overfitting"] = curves.end_repeats_overfitting(verdicts["end_state"],
                                                                                   verdicts["overfitting"])

@@ -12,6 +12,7 @@ record has none.
 from __future__ import annotations
 
 from ..record import baseline_runs, main_run, variant_runs
+from ..spec import RecurrentLayerSpec
 from . import statistics
 from .curves import finite
 
@@ -32,9 +33,11 @@ def chance_levels(dataset: dict) -> dict:
     shares = [test_counts.get(name, 0) / total for name in majority_classes] if total else []
     majority_share = max(shares) if shares else None
     floor = max(v for v in (uniform, majority_share) if v is not None) if (uniform or majority_share) else None
+    n_train = sum(train_counts.values())
     return {"uniform": uniform, "majority_class": majority_classes[0] if len(majority_classes) == 1 else None,
             "majority_classes": majority_classes, "majority_tie": len(majority_classes) > 1,
-            "majority_share": majority_share,
+            "majority_share": majority_share, "n_train": n_train or None,
+            "train_majority_share": most / n_train if most else None,
             "floor": floor, "n_test": total or (dataset.get("sizes") or {}).get("test")}
 
 
@@ -77,16 +80,13 @@ def model_outcome(run: dict, dataset: dict) -> dict:
     return {"verdict": verdict, **evidence}
 
 
-def training_chance(dataset: dict) -> dict:
+def training_chance(levels: dict) -> dict:
     """The training split's own chance level (1/K or its most frequent class's share) and the binomial test's
-    threshold on its size: what a training accuracy must reach to show the model fitted something."""
-    counts = (dataset.get("class_counts") or {}).get("train") or {}
-    classes = dataset.get("class_names") or []
-    total = sum(counts.values())
-    levels = [v for v in ((1.0 / len(classes)) if classes else None, (max(counts.values()) / total) if total else None)
-              if v is not None]
-    floor = max(levels) if levels else None
-    return {"floor": floor, "n": total or None, **chance_threshold(floor, total or None)}
+    threshold on its size: what a training accuracy must reach to show the model fitted something.
+    ``levels``: chance_levels' (a model outcome carries them)."""
+    shares = [v for v in (levels.get("uniform"), levels.get("train_majority_share")) if v is not None]
+    floor = max(shares) if shares else None
+    return {"floor": floor, "n": levels.get("n_train"), **chance_threshold(floor, levels.get("n_train"))}
 
 
 def validation_chance(record: dict, floor: float | None) -> dict:
@@ -144,10 +144,9 @@ def variant_changes(spec: dict, run: dict) -> list[dict]:
     """The settings a variant (``run``: a model of role variant) changed: ``key``, the main model's value
     (its first recurrent layer's, where every layer takes the variant's) and the variant's."""
     layers = ((spec or {}).get("model") or {}).get("recurrent") or [{}]
-    defaults = {"forget_bias": 1.0, "dropout": 0.0, "recurrent_dropout": 0.0, "bidirectional": False}
     changes = []
     for key, value in (run.get("variant") or {}).items():
-        main = layers[0].get(key, defaults.get(key))
+        main = layers[0].get(key, RecurrentLayerSpec.model_fields[key].default)
         change = {"key": key, "main": main, "variant": value}
         if key == "forget_bias":
             # How each start is worded: chrono initialisation, Keras' default (1) or another constant.
@@ -164,10 +163,10 @@ def variants(record: dict, main_outcome: dict) -> list[dict]:
     """The main model against each variant of itself (model.compare's mappings): what the changed settings
     contributed in this run, by test accuracy, with McNemar's test; and how fast each left chance on validation."""
     rows = []
+    threshold = validation_chance(record, main_outcome.get("floor"))
     for run in variant_runs(record):
         row = _against_main(record, main_outcome, run)
         history = run.get("history") or {}
-        threshold = validation_chance(record, main_outcome.get("floor"))
         row.update({"name": run.get("name") or run["cell"], "changes": variant_changes(record.get("spec"), run),
                     "variant_left_chance_epoch": left_chance_epoch(history, threshold),
                     "epochs": len(history.get("loss") or [])})
