@@ -479,6 +479,7 @@ class Checker:
     def looks_like_a_claim(s: str) -> bool:
         """A sentence that names an epoch, or a curve with a number, is a claim this checker must understand."""
         s = re.sub(r"\b(?:Figures?|Tables?|sections?) \d+[a-z]?\b", "", s)
+        s = re.sub(r"--[a-z-]+ \S+", "", s)  # a command-line option as typed ("--epochs 1"), not a claim
         return bool(re.search(r"\bepochs? \d", s) or (re.search(CURVE, s, flags=re.IGNORECASE) and re.search(r"\d", s)))
 
     # -- the sentences
@@ -1387,6 +1388,16 @@ class Checker:
         m = re.match(r"At the last epoch (?:the model did better on (its training data|the validation data) than on "
                      r"(?:the validation data|its training data)|training and validation were close)\W+accuracy (" + V +
                      r") (?:against|and) (" + V + r"), loss (" + V + r") (?:against|and) (" + V + r")", s)
+        single = re.match(r"After its single epoch the training accuracy was (" + V + r") and the validation accuracy (" +
+                          V + r") \(loss (" + V + r") and (" + V + r")\), but the two do not compare", s)
+        if single:
+            pairs = zip(single.groups(), ("accuracy", "val_accuracy", "loss", "val_loss"))
+            problems = [f"{p} is not {self.shown(c, 1)}" for p, c in pairs
+                        if not printed_matches(p, r.value(c, 1), "share" if kind_of(c) == "accuracy" else "loss")]
+            if r.n_epochs != 1:
+                problems.append(f"the run has {r.n_epochs} epochs, not one")
+            self.claim("generalisation gap", s, not problems, "; ".join(problems))
+            return
         chance = re.match(r"At the last epoch the training accuracy was (" + V + r") and the validation accuracy (" + V +
                           r") \(loss (" + V + r") and (" + V + r")\): the model is at chance on the test set and its training "
                           r"accuracy is below (" + V + r"), the least that a one-sided binomial test tells from the training "

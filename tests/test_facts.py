@@ -119,8 +119,16 @@ def test_val_loss_and_train_loss_rising_together_is_not_overfitting():
 
 def test_gap_is_validation_worse_when_val_loss_is_a_third_above_train_loss():
     # The reported defect: "generalises about as well as it fits" with val loss 34 % above.
-    g = curves.generalisation_gap({"accuracy": [0.9], "val_accuracy": [0.89], "loss": [0.30], "val_loss": [0.402]})
+    g = curves.generalisation_gap({"accuracy": [0.8, 0.9], "val_accuracy": [0.8, 0.89], "loss": [0.5, 0.30],
+                                   "val_loss": [0.5, 0.402]})
     assert g["verdict"] == "validation_worse"
+
+
+def test_a_single_epoch_sets_no_training_figure_against_a_validation_one():
+    # The reported defect: after one epoch "the model did better on the validation data than on its training data
+    # (accuracy 49.6 % against 24.9 %)", the training figure being a mean over batches from the untrained model on.
+    g = curves.generalisation_gap({"accuracy": [0.249], "val_accuracy": [0.496], "loss": [1.3863], "val_loss": [1.3862]})
+    assert g["verdict"] == "single_epoch"
 
 
 def test_still_improving_needs_the_last_training_step_to_fall():

@@ -257,7 +257,11 @@ def generalisation_gap(history, *, at_chance: bool = False, training_critical: f
                 "accuracy_gap": accuracy_gap, "loss_gap": loss_gap,
                 "loss_gap_relative": loss_gap / loss[-1] if loss[-1] > 0 else None}
     evidence["training_critical"] = training_critical
-    if at_chance and training_critical is not None and acc[-1] < training_critical:
+    if len(acc) == 1:
+        # Keras' training figures are means over the epoch's batches, taken while the weights moved; after one
+        # epoch that mean starts from the untrained model, and the validation figure is the end's: not comparable.
+        verdict = "single_epoch"
+    elif at_chance and training_critical is not None and acc[-1] < training_critical:
         verdict = "at_chance"
     elif accuracy_gap > GAP_ACCURACY or loss_gap > GAP_LOSS_RELATIVE * loss[-1] + GAP_LOSS_ABSOLUTE:
         verdict = "validation_worse"
