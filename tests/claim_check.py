@@ -495,7 +495,7 @@ class Checker:
                        self.flat, self.baseline_overfitting, self.uniform_guess, self.predictor, self.reference,
                        self.few_updates, self.stopping_would_not_help, self.validation_noise,
                        self.unit_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims,
-                       self.figure_series, self.figure_model_ends, self.figure_marks, self.figure_uniform,
+                       self.training_lengths, self.figure_series, self.figure_model_ends, self.figure_marks, self.figure_uniform,
                        self.figure_smoothing, self.figure_batches, self.figure_gradients, self.figure_gates,
                        self.figure_dataset, self.figure_confusion, self.figure_captions):
             method(sentence)
@@ -526,6 +526,43 @@ class Checker:
         if sorted(stated) != sorted(float(v) for v in custom):
             problems.append(f"the LSTM's forget-gate biases started at {custom}, the sentence says {stated}")
         self.claim("same settings", s, not problems, "; ".join(problems))
+
+    def _epochs_of(self, model: dict | None) -> int | None:
+        return len(((model or {}).get("history") or {}).get("loss") or []) if model else None
+
+    def training_lengths(self, s: str) -> None:
+        """A sentence setting two models side by side says "the same ... epochs" only when both trained as many
+        epochs, and a stated count ("under which the LSTM trained 6 epochs and the SimpleRNN 4") is each one's."""
+        r = self.r
+        if not re.search(r"same data|trained again with", s):
+            return
+        variant_sentence = "trained again with" in s
+        named = [self._cell(c) for c in re.findall(r"\b(SimpleRNN|GRU)\b", s)]
+        others = ([getattr(self, "current_variant", None)] if variant_sentence
+                  else [r.baselines.get(cell) for cell in named if cell in r.baselines])
+        others = [o for o in others if o]
+        main_epochs = len(r.curve("loss"))
+        problems = []
+        if re.search(r"optimiser, epochs|seed and epochs", s):
+            for other in others:
+                if self._epochs_of(other) != main_epochs:
+                    problems.append(f"says the same epochs, but the main model trained {main_epochs} and the "
+                                    f"{other.get('name') or other.get('cell')} {self._epochs_of(other)}")
+        m = re.search(r"under which (?:both trained " + N + r" epochs?|the " + MODEL + r" trained " + N +
+                      r" epochs? and the (?:variant|" + MODEL + r") " + N + r")|of which the " + MODEL + r" trained " +
+                      N + r" and the (?:variant|" + MODEL + r") " + N, s)
+        if m:
+            if m.group(1):
+                said = (integer(m.group(1)), integer(m.group(1)))
+            elif m.group(3):
+                said = (integer(m.group(3)), integer(m.group(5)))
+            else:
+                said = (integer(m.group(7)), integer(m.group(9)))
+            counts = [self._epochs_of(o) for o in others]
+            if said[0] != main_epochs or (counts and said[1] not in counts):
+                problems.append(f"says {said[0]} and {said[1]} epochs; the record has {main_epochs} and {counts}")
+        if problems or m or re.search(r"optimiser, epochs|seed and epochs", s):
+            self.claim("training lengths", s, not problems, "; ".join(problems))
 
     # "The training loss fell from X at epoch a to Y at epoch b, rose ... and then stayed at Z from epoch c to epoch d."
     SEGMENT = re.compile(r"(?:(rose|fell) from (" + V + r") at epoch (\d+) to (" + V + r") at epoch (\d+)"
@@ -1184,7 +1221,7 @@ class Checker:
     def variant_claims(self, s: str) -> None:
         r = self.r
         m = re.match(r"To measure what (?:this setting contributes|these settings contribute), the " + MODEL +
-                     r" was trained again with (.*), with the same data, batches, seed and epochs\.?$", s)
+                     r" was trained again with (.*), with the same data, batches(?:, seed and epochs| and seed, and .*)\.?$", s)
         if m:
             wanted = []
             for change in re.split(r" and (?=(?:chrono|forget|input|recurrent|\d|bidirectional|one-directional))",
@@ -2420,10 +2457,15 @@ class Checker:
     # "Training (no validation split) loss vs epochs", "...; SimpleRNN validation dashed for comparison".
     def figure_captions(self, s: str) -> None:
         models = [self.r.main_cell, *self.r.baselines]
-        m = re.match(r"((?:" + MODEL + r")(?: vs " + MODEL + r")*): (accuracy|loss) per epoch$", s)
+        # A variant is its cell and the spec settings it changed, as the legend labels it.
+        drawn = models + [f"{v.get('cell')} variant ({', '.join(f'{k} {x}' for k, x in (v.get('variant') or {}).items())})"
+                          for v in self.r.variants]
+        named_model = MODEL + r"(?: variant \([^)]*\))?"
+        m = re.match(r"(" + named_model + r"(?: vs " + named_model + r")*): (accuracy|loss) per epoch$", s)
         if m:
-            named = [self._cell(t) for t in m.group(1).split(" vs ")]
-            self.claim("figure caption", s, named == models, f"the run's models {models}")
+            named = [self._cell(t) if " variant (" not in t else self._cell(t.split(" variant (")[0]) + " variant ("
+                     + t.split(" variant (", 1)[1] for t in m.group(1).split(" vs ")]
+            self.claim("figure caption", s, named == drawn, f"the figure's models {drawn}")
         m = re.match(r"Confusion matrix on the test set: (.*)$", s)
         if m:
             named = [self._cell(t) for t in m.group(1).split(" and ")]

@@ -317,6 +317,13 @@ LIES = [
     ("initialisation_variant", "It reached test accuracy 47.0 %", "It reached test accuracy 57.0 %"),
     ("initialisation_variant", "was 53.0 percentage points ahead", "was 43.0 percentage points ahead"),
     ("initialisation_variant", "the variant from epoch 2", "the variant from epoch 3"),
+    # Each model stops at its own epoch under one early-stopping rule: never "the same epochs" (the real default run).
+    ("shipped_default", "the LSTM trained 6 epochs and the SimpleRNN 4", "the LSTM trained 6 epochs and the SimpleRNN 6"),
+    ("shipped_default", "the LSTM trained 6 epochs and the variant 10", "the LSTM trained 6 epochs and the variant 12"),
+    ("shipped_default", "units, optimiser, batch size and seed, and the same early-stopping rule",
+     "units, optimiser, epochs, batch size and seed, and the same early-stopping rule"),
+    ("shipped_default", "LSTM vs SimpleRNN vs LSTM variant (forget_bias 1.0): accuracy",
+     "LSTM vs SimpleRNN: accuracy"),
     # The figures' alternative text (an <img> alt: what a screen reader reads from the tagged PDF) and captions.
     ("default_experiment", "Training accuracy goes from 25.22 % at epoch 1 to 100 % at epoch 20",
      "Training accuracy goes from 25.22 % at epoch 1 to 99.00 % at epoch 20"),

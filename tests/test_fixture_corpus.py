@@ -61,6 +61,8 @@ import yaml
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RUNS = FIXTURES / "runs"
+# Real runs of the shipped default experiment (`labreport run`), not made by make_runs.py.
+SHIPPED_DEFAULT_RUNS = ("default_experiment", "shipped_default")
 EXPECTED = yaml.safe_load((RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
 CASES = sorted(EXPECTED)
 REQUIRED_CASES = {"clean_success", "late_success", "overfitting", "too_few_epochs", "chance_level",
@@ -199,15 +201,20 @@ def test_each_case_is_a_complete_run_record(case):
                                                              + ["variant"] * len(variants_of(record)))
     assert all([key for key in MODEL_KEYS if key not in model] == [] for model in record["models"])
     # make_runs.py names each experiment after its case; the default run keeps the shipped experiment's name.
-    assert record["experiment"] == ("remember_important_tasks" if case == "default_experiment" else case)
+    # make_runs.py names each experiment after its case; the real default runs keep the shipped experiment's name.
+    assert record["experiment"] == ("remember_important_tasks" if case in SHIPPED_DEFAULT_RUNS else case)
     assert EXPECTED_KEYS <= set(EXPECTED[case]) <= EXPECTED_KEYS | OPTIONAL_KEYS
     assert EXPECTED[case]["outcome"] in ("learned", "partly_learned", "chance", "diverged")
     assert EXPECTED[case]["baseline"] in ("lstm_ahead", "baseline_ahead", "tie", "none")
     assert isinstance(EXPECTED[case]["note"], str) and EXPECTED[case]["note"].strip()
     stopped, test = main(record)["stopped"], main(record)["test"]
-    assert stopped["reason"] in ("completed", "nan_loss")
+    assert stopped["reason"] in ("completed", "nan_loss", "early_stopping")
     if stopped["reason"] == "completed":
         assert stopped == {"reason": "completed", "epoch": record["spec"]["training"]["epochs"]}
+        assert 0 <= test["accuracy"] <= 1 and math.isfinite(test["loss"])
+    elif stopped["reason"] == "early_stopping":
+        assert stopped["epoch"] - stopped["best_epoch"] == stopped["patience"]
+        assert stopped["epoch"] < record["spec"]["training"]["epochs"]
         assert 0 <= test["accuracy"] <= 1 and math.isfinite(test["loss"])
     else:
         assert set(stopped) == {"reason", "epoch", "batch", "value"}
@@ -227,7 +234,7 @@ def check_history(entry: dict) -> None:
     assert len({len(batches[key]) for key in ("epoch", "batch", "loss", "accuracy")}) == 1
     batch_epochs = np.array(batches["epoch"])
     assert np.all(np.diff(batch_epochs) >= 0) and set(batch_epochs) == set(range(1, epochs + 1))
-    if stopped["reason"] == "completed":
+    if stopped["reason"] in ("completed", "early_stopping"):
         assert all(np.all(np.isfinite(a)) for a in arrays.values())
         assert np.all(np.isfinite(series(batches["loss"])))
         counts = np.bincount(batch_epochs)[1:]

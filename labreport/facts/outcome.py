@@ -174,6 +174,27 @@ def variants(record: dict, main_outcome: dict) -> list[dict]:
     return rows
 
 
+def training_lengths(record: dict, other: dict) -> dict:
+    """How many epochs the main model and a compared one trained, under which rule.
+
+    Every compared model gets the main model's epoch limit and early-stopping rule, but early stopping (or a NaN
+    loss) ends each training at its own epoch, so "the same epochs" is true only when the counts agree.
+    verdict: ``same_epochs`` (no early stopping, equal counts), ``early_stopping`` (the rule is on; ``same``
+    says whether the counts agree) or ``cut_short`` (no early stopping, and one training ended before the other).
+    """
+    training = (record.get("spec") or {}).get("training") or {}
+    main, compared = main_run(record), other
+    counts = {name: len((run.get("history") or {}).get("loss") or []) for name, run in (("main", main), ("other", compared))}
+    facts = {"planned": training.get("epochs"), **counts, "same": counts["main"] == counts["other"],
+             "main_evaluated": main.get("evaluated_epoch") or counts["main"],
+             "other_evaluated": compared.get("evaluated_epoch") or counts["other"]}
+    stopping = training.get("early_stopping")
+    facts["restored"] = bool(stopping and stopping.get("restore_best_weights"))
+    if stopping is not None:
+        return {"verdict": "early_stopping", **facts}
+    return {"verdict": "same_epochs" if facts["same"] else "cut_short", **facts}
+
+
 def _against_main(record: dict, main_outcome: dict, other: dict) -> dict:
     """One compared model (baseline or variant) against the main model on the same test set."""
     main_accuracy = main_outcome.get("test_accuracy")
@@ -185,6 +206,7 @@ def _against_main(record: dict, main_outcome: dict, other: dict) -> dict:
                 "baseline_outcome": other_outcome["verdict"],
                 "baseline_predictor": predictor(other, record["dataset"]),
                 "baseline_accuracy": accuracy, "main_accuracy": main_accuracy, "n_test": n}
+    evidence["lengths"] = training_lengths(record, other)
     if main_accuracy is None or accuracy is None:
         return {"verdict": "unavailable", **evidence}
     main_correct = _correct(main_run(record).get("test"), labels)

@@ -25,7 +25,7 @@ from PIL import Image
 
 from ..atomic import write_atomic
 from ..cells import CELL_TITLES
-from ..record import baseline_runs, main_run
+from ..record import baseline_runs, main_run, variant_runs
 from .smoothing import MIN_SMOOTHED_POINTS, draws_smoothed, smooth, spans_decades
 
 DPI = 150
@@ -34,6 +34,8 @@ HEIGHT = 3.4
 TRAIN_COLOUR = "#1f77b4"
 VAL_COLOUR = "#d62728"
 CELL_COLOURS = {"lstm": "#1f77b4", "gru": "#2ca02c", "simple_rnn": "#ff7f0e"}
+# A variant shares its cell with the main model, so it takes a colour no cell has.
+VARIANT_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 # Bounds on what one figure draws: a run writes a few of each; a run.json edited to hold thousands would
 # take minutes and a page of panels no one reads.  Past a bound the figure draws the first ones and its
@@ -355,9 +357,10 @@ def comparison_figure(path: Path, *, models: list[dict], metric: str, n_classes:
     """One figure with every model's training (dashed) and validation (solid) ``metric``."""
     fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
     drawn = []
+    variants = iter(VARIANT_COLOURS * len(models))
     for entry in models:
-        colour = CELL_COLOURS.get(entry["cell"], "black")
-        title = CELL_TITLES.get(entry["cell"], entry["cell"])
+        colour = next(variants) if entry.get("variant") else CELL_COLOURS.get(entry["cell"], "black")
+        title = _model_label(entry)
         history = entry["history"]
         if history.get(metric):
             drawn.append(history[metric])
@@ -372,7 +375,7 @@ def comparison_figure(path: Path, *, models: list[dict], metric: str, n_classes:
         uniform_guess_line(ax, n_classes)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric + (" (log scale)" if log_y else ""))
-    names = " vs ".join(CELL_TITLES.get(m["cell"], m["cell"]) for m in models)
+    names = " vs ".join(_model_label(m) for m in models)
     ax.set_title(f"{names}: {metric} per epoch", fontsize=10)
     _finish(fig, ax, path)
 
@@ -381,9 +384,18 @@ def comparison_figure(path: Path, *, models: list[dict], metric: str, n_classes:
         curve = f"val_{metric}" if history.get(f"val_{metric}") else metric
         return _ends(curve, history.get(curve)) or _ends(curve, [math.nan])
 
-    facts = {"metric": metric, "log_y": log_y, "models": [{"cell": m["cell"], "end": last(m["history"])} for m in models],
+    facts = {"metric": metric, "log_y": log_y,
+             "models": [{"cell": m["cell"], "variant": m.get("variant"), "end": last(m["history"])} for m in models],
              "uniform": _uniform(n_classes) if metric == "loss" else None}
     return Figure(f"compare_{metric}", path, facts, log_y=log_y)
+
+
+def _model_label(entry: dict) -> str:
+    """A model's legend label: its cell, and for a variant the spec settings it changed (keys and values, as
+    the spec writes them: a label, not a sentence)."""
+    title = CELL_TITLES.get(entry["cell"], entry["cell"])
+    changes = entry.get("variant") or {}
+    return f"{title} ({', '.join(f'{key} {value}' for key, value in changes.items())})" if changes else title
 
 
 def gradient_figure(path: Path, *, gradient_norms: dict, windows: list | None = None) -> Figure:
@@ -556,8 +568,7 @@ def confusion_figure(path: Path, *, confused: list[dict], class_names: list[str]
         ax.set_ylabel("true class", fontsize=9)
         described.append({"cell": entry["cell"], "correct": correct, "total": total,
                           "answers": [{"name": name, "count": int(matrix[:, j].sum())} for j, name in enumerate(names)]})
-    fig.tight_layout()
-    save_png(fig, path)
+    save_png(fig, path)  # the figure's constrained layout places the titles (tight_layout would replace it, with a warning)
     return Figure("confusion", path, {"models": described, "capped": _capped(k, len(class_names))})
 
 
@@ -619,6 +630,8 @@ def figure_inputs(record: dict, weight: float) -> dict:
     main = main_run(record)
     history = shown_history(main["history"])
     baselines = [{"cell": entry["cell"], "history": shown_history(entry["history"])} for entry in baseline_runs(record)]
+    variants = [{"cell": entry["cell"], "variant": entry.get("variant") or {}, "history": shown_history(entry["history"])}
+                for entry in variant_runs(record)]
     dataset = record.get("dataset") or {}
     diagnostics = record.get("diagnostics") or {}
     gradient_norms = diagnostics.get("gradient_norms") or {}
@@ -629,7 +642,7 @@ def figure_inputs(record: dict, weight: float) -> dict:
         "history": history, "weight": weight, "marks": evaluation_marks(main),
         "n_classes": len(dataset.get("class_names") or []) or None,
         "baselines": baselines, "main_cell": main["cell"],
-        "models": [{"cell": main["cell"], "history": history}, *baselines] if baselines else [],
+        "models": [{"cell": main["cell"], "history": history}, *baselines, *variants] if baselines or variants else [],
         "dataset": dataset, "batch_history": main.get("batch_history") or {},
         "confused": confused, "class_names": dataset.get("class_names") or [],
         "gradient_norms": gradient_norms if gradient_norms.get("initial") else None,
