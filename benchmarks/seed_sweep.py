@@ -45,6 +45,7 @@ variants = {v.get("name") or v["cell"]: (v.get("test") or {}).get("accuracy") fo
 print(json.dumps({"lstm": main["test"]["accuracy"], "simple_rnn": (baseline.get("test") or {}).get("accuracy"),
                   "variants": variants, "seconds_by_model": {m.get("name") or m["cell"]: m["timing"]["train_seconds"]
                                                              for m in record["models"]},
+                  "epochs_by_model": {m.get("name") or m["cell"]: len(m["history"]["loss"]) for m in record["models"]},
                   "lstm_seconds": main["timing"]["train_seconds"],
                   "total_seconds": round(time.perf_counter() - started, 1),
                   "val_accuracy": [round(v, 3) for v in main["history"]["val_accuracy"]]}))

@@ -495,7 +495,7 @@ class Checker:
                        self.flat, self.baseline_overfitting, self.uniform_guess, self.predictor, self.reference,
                        self.few_updates, self.stopping_would_not_help, self.validation_noise,
                        self.unit_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims,
-                       self.training_lengths, self.figure_series, self.figure_model_ends, self.figure_marks, self.figure_uniform,
+                       self.training_lengths, self.favour, self.figure_series, self.figure_model_ends, self.figure_marks, self.figure_uniform,
                        self.figure_smoothing, self.figure_batches, self.figure_gradients, self.figure_gates,
                        self.figure_dataset, self.figure_confusion, self.figure_captions):
             method(sentence)
@@ -526,6 +526,26 @@ class Checker:
         if sorted(stated) != sorted(float(v) for v in custom):
             problems.append(f"the LSTM's forget-gate biases started at {custom}, the sentence says {stated}")
         self.claim("same settings", s, not problems, "; ".join(problems))
+
+    def favour(self, s: str) -> None:
+        """'the difference, D in the X's favour': X is the model with the higher of the two accuracies the sentence
+        sets side by side ('A scored P against the B's Q', 'It reached test accuracy P against the B's Q')."""
+        f = re.search(r"the difference, " + V + r" percentage points in the ([\w' -]+?)'s favour", s)
+        if not f:
+            return
+        m = (re.search(r"The " + MODEL + r" baseline scored (" + V + r") against the " + MODEL + r"'s (" + V + r")", s)
+             or re.search(r"It reached test accuracy (" + V + r") against the " + MODEL + r"'s (" + V + r")", s))
+        if not m:
+            self.claim("favour", s, False, "no two accuracies to compare")
+            return
+        if m.re.pattern.startswith("The"):
+            first, first_value, second, second_value = m.group(1), m.group(2), m.group(3), m.group(4)
+        else:
+            first, first_value, second, second_value = "variant", m.group(1), m.group(2), m.group(3)
+        def share(printed: str) -> float:
+            return float(printed.replace(" %", "").replace(",", "")) / (100 if "%" in printed else 1)
+        higher = first if share(first_value) > share(second_value) else second
+        self.claim("favour", s, f.group(1) == higher, f"{higher} has the higher accuracy")
 
     def _epochs_of(self, model: dict | None) -> int | None:
         return len(((model or {}).get("history") or {}).get("loss") or []) if model else None
@@ -699,7 +719,8 @@ class Checker:
                      r"within two standard errors of a share on " + N + r" sequences \((" + V + r" percentage points?) each\))?",
                      s_it)
         once = re.match(r"It changed direction at most once", s_it)
-        if not (m or once):
+        short = re.match(r"It changed direction once in the " + N + r" epochs? between its first and last: too few", s_it)
+        if not (m or once or short):
             return
         if named:
             self.subject = CURVE_WORDS[named.group(1)]
@@ -712,7 +733,13 @@ class Checker:
             return
         changes, chances = direction_changes(values), max(len(values) - 2, 0)
         if once:
-            self.claim("direction changes", s, changes <= 1, f"{self.subject} changed direction {changes} times")
+            # "A smooth curve": at most one turn, and room for more than one (SMOOTH_MIN_CHANCES, or no turn at all).
+            ok = changes == 0 or (changes == 1 and chances >= 3)
+            self.claim("direction changes", s, ok, f"{self.subject} changed direction {changes} times in {chances} chances")
+            return
+        if short:
+            ok = changes == 1 and chances < 3 and integer(short.group(1)) == chances
+            self.claim("direction changes", s, ok, f"{self.subject} changed direction {changes} times in {chances} chances")
             return
         said, said_chances = times(m.group(1)), integer(m.group(2))
         problems = []
@@ -1187,7 +1214,7 @@ class Checker:
                     problems.append(f"{main_acc} did not learn even part of the task")
             self.claim("baseline comparison", s, not problems, "; ".join(problems))
         m = re.match(r"The " + MODEL + r" baseline scored (" + V + r") against the " + MODEL + r"'s (" + V +
-                     r"): the difference, (" + V + r" percentage points), is within what sampling noise gives on this "
+                     r"): the difference, (" + V + r" percentage points)(?: in the [\w' -]+ favour)?, is within what sampling noise gives on this "
                      r"test set \(.*\), so (both stayed at chance|this test set cannot tell)", s)
         if m:
             cell = self._cell(m.group(1))
@@ -1262,7 +1289,7 @@ class Checker:
         variant = getattr(self, "current_variant", None)
         m = re.match(r"It reached test accuracy (" + V + r") against the " + MODEL + r"'s (" + V + r"): (?:the " + MODEL +
                      r" as specified was (" + V + r" percentage points) ahead|the variant was (" + V +
-                     r" percentage points) ahead|the difference, (" + V + r" percentage points), is within what sampling "
+                     r" percentage points) ahead|the difference, (" + V + r" percentage points)(?: in the [\w' -]+ favour)?, is within what sampling "
                      r"noise gives)", s)
         if m:
             main_acc = r.test_accuracy
@@ -2256,21 +2283,26 @@ class Checker:
         self.claim("early stopping", s, not problems, "; ".join(problems))
 
     def validation_noise(self, s: str) -> None:
-        m = re.match(r"In this run one epoch's validation accuracy \((" + V + r") at the last epoch, on " + N + r" sequences\) "
+        m = re.match(r"In this run one epoch's validation accuracy \((" + V + r") at epoch (\d+), on " + N + r" sequences\) "
                      r"has a standard error of (" + V + r") percentage points, which four times as many validation sequences "
                      r"would halve\.", s)
         scatter = re.match(r"The validation loss scattered by about (" + V + r") around its course from epoch to epoch", s)
         if scatter:
             noise = robust_scatter(self.r.curve("val_loss"))
-            self.claim("validation noise", s, noise is not None and loss_close(scatter.group(1), noise), f"scatter {noise}")
+            # A scatter is a curve's turns: one that turned at most once has none to measure.
+            turned = direction_changes(finite_prefix(self.r.curve("val_loss"))) >= 2
+            self.claim("validation noise", s, turned and noise is not None and loss_close(scatter.group(1), noise),
+                       f"scatter {noise}, turned twice or more: {turned}")
         if not m:
             return
-        acc = [v for v in self.r.curve("val_accuracy") if v is not None]
-        n = integer(m.group(2))
+        curve = self.r.curve("val_accuracy")
+        acc = [v for v in curve if v is not None]
+        last_epoch = max((i + 1 for i, v in enumerate(curve) if v is not None), default=None)
+        n = integer(m.group(3))
         problems = []
-        if not acc or n != self.r.n_validation or not pct_close(m.group(1), acc[-1]):
-            problems.append(f"last validation accuracy {acc[-1] if acc else None} on {self.r.n_validation}")
-        elif not points_close(m.group(3), math.sqrt(acc[-1] * (1 - acc[-1]) / n)):
+        if not acc or n != self.r.n_validation or not pct_close(m.group(1), acc[-1]) or int(m.group(2)) != last_epoch:
+            problems.append(f"last validation accuracy {acc[-1] if acc else None} at epoch {last_epoch} on {self.r.n_validation}")
+        elif not points_close(m.group(4), math.sqrt(acc[-1] * (1 - acc[-1]) / n)):
             problems.append(f"standard error {math.sqrt(acc[-1] * (1 - acc[-1]) / n)}")
         self.claim("validation noise", s, not problems, "; ".join(problems))
 
@@ -2490,6 +2522,8 @@ class Checker:
     def value_at_epoch(self, s: str) -> None:
         if re.match(r"The " + MODEL + r" baseline(?:'s)? (?:overfitted|validation loss|shows no sign)", s):
             return  # a baseline's own curve: read by baseline_overfitting
+        if s.startswith("In this run one epoch's validation accuracy ("):
+            return  # a share rounded to the standard error's precision: read by validation_noise
         hits = [(m.start(), m.group(1), int(m.group(2))) for m in re.finditer(r"(" + V + r") at epoch (\d+)\b", s)]
         hits += [(m.start(), m.group(2), int(m.group(1))) for m in re.finditer(r"at epoch (\d+) \((" + V + r")\)", s)]
         for position, printed, epoch in hits:

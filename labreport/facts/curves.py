@@ -29,6 +29,9 @@ STILL_IMPROVING_MIN_FALL = 0.01
 # Noise: a curve that changes direction at this share of its chances (and at least twice) zig-zags.
 NOISY_REVERSAL_SHARE = 0.4
 NOISY_MIN_REVERSALS = 2
+# A curve with a turn is called smooth only when it had room for more: at least this many epochs between its
+# first and last (a 3-epoch curve that rose and fell turned at its only chance).
+SMOOTH_MIN_CHANCES = 3
 # A trend with more segments than this is summarised, not listed.
 LISTED_SEGMENTS = 4
 # Generalisation gap at the last epoch: "close" within these margins.
@@ -139,6 +142,9 @@ def trend(values, *, higher_is_better: bool, n: int | None = None) -> dict:
         mean = sum(series) / len(series)
         sampling_se = math.sqrt(mean * (1 - mean) / n)
     noise_words = "zigzag" if noisy else ("some_reversals" if reversals >= NOISY_MIN_REVERSALS else "smooth")
+    if noise_words == "smooth" and reversals and chances < SMOOTH_MIN_CHANCES:
+        # One turn in a curve of 3 or 4 epochs: as many turns as it could show, so "smooth" would be a guess.
+        noise_words = "too_short"
     if noisy and sampling_se is not None and largest_turn <= NOISE_MULTIPLE * sampling_se:
         noise_words = "zigzag_within_sampling"
     last_step = segments[-1]["direction"] if segments[-1]["end_epoch"] == len(series) else "level"
@@ -399,11 +405,15 @@ def curve_noise(history, n_validation: int | None) -> dict:
     # contradict "a smooth curve".
     if noise is not None and (trend(history.get("val_loss"), higher_is_better=False).get("reversals") or 0) < 2:
         noise = None
-    values = [v for v in _clean(history.get("val_accuracy")) if v is not None]
+    cleaned = _clean(history.get("val_accuracy"))
+    values = [v for v in cleaned if v is not None]
+    # The epoch of the last value (a diverged run's last epoch has none).
+    last_epoch = max((i + 1 for i, v in enumerate(cleaned) if v is not None), default=None)
     # At 0 or 100 % the binomial standard error is 0 and says nothing about the scatter: not stated.
     se = (math.sqrt(values[-1] * (1 - values[-1]) / n_validation)
           if values and n_validation and 0 < values[-1] < 1 else None)
     loss_values = [v for v in _clean(history.get("val_loss")) if v is not None]
     return {"val_loss_noise": noise, "val_loss_last": loss_values[-1] if loss_values else None,
             "val_accuracy_se": se, "val_accuracy_last": values[-1] if values else None,
+            "val_accuracy_last_epoch": last_epoch,
             "n_validation": n_validation}

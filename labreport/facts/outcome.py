@@ -216,6 +216,7 @@ def _against_main(record: dict, main_outcome: dict, other: dict) -> dict:
     else:
         test = statistics.two_proportions(main_accuracy, accuracy, n)
     difference = main_accuracy - accuracy
+    evidence["favours"] = "main" if difference > 0 else "other" if difference < 0 else "neither"
     if test["p_value"] < statistics.ALPHA:
         verdict = "main_ahead" if difference > 0 else "baseline_ahead"
     else:
