@@ -475,10 +475,13 @@ def check_program_shape(spec: dict, *, data_path: str = "full", framework: str =
         return (notebook_cells(variant, data_path=data_path, framework=framework),
                 program_py(variant, data_path=data_path, framework=framework))
 
-    problems = shape_problems(spec, generate)
-    if problems:
-        raise SpecError(origin, problems, hint="Text from a spec enters the program only as a literal or a one-line "
-                                               "comment; please report this as a labreport bug.")
+    keys = shape_problems(spec, generate)
+    if keys != []:
+        raise SpecError(origin, [f"{key}: its text would change the structure of the exported program, so the "
+                                 "program is not written" for key in keys] if keys else
+                        ["the exported program's structure depends on the spec's text, so it is not written"],
+                        hint="Text from a spec enters the program only as a literal or a one-line comment; please "
+                             "report this as a labreport bug.")
 
 
 def render(spec: dict, to: str, *, data_path: str = "full", framework: str = "keras", origin: str = "spec") -> str:
