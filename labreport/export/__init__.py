@@ -1,12 +1,15 @@
 """The run's program, written out: a plain-Keras program.py and program.ipynb from the spec.
 
 One source for both: ``templates/program/program.py.j2`` (with the templates each
-data source declares, under ``templates/program/data/``) renders the program in the
+data source declares, under ``templates/program/data/``; ``program_torch.py.j2`` for the native
+PyTorch program) renders the program in the
 "percent" cell format (``# %%`` code cells, ``# %% [markdown]`` text cells).
 ``program_cells`` splits that text into cells; ``program_py`` writes them as a
 script (the markdown as comments) and ``program_notebook`` as a notebook built
 with nbformat.  Everything here works on the spec as plain data (run.json's
-``spec`` or a validated spec file): no Keras, no TensorFlow.
+``spec`` or a validated spec file): no Keras, no TensorFlow.  This module passes the templates
+facts (numbers, names, keys) and code built from literals; every sentence of the program's
+comments is a macro of ``templates/program/phrases.py.j2`` (tests/test_export_words.py keeps it so).
 
 The data path.  The program reads the data file or folder the run read,
 named once at the top as ``DATA_PATH``.  ``data_path="full"`` writes the path
@@ -232,8 +235,8 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         swapped = {**model, "recurrent": [layer.model_dump(mode="json") for layer in compared.model.recurrent]}
         lines, baseline_needs = _layer_lines(swapped, dataset, training, head)
         needs = {key: needs[key] or baseline_needs[key] for key in needs}
-        baselines.append({**_compared_facts(model, compared), "overrides": compared.overrides,
-                          "layer_lines": lines, "model_name": compared.name + "_model"})
+        baselines.append({**_compared_facts(model, compared), "layer_lines": lines,
+                          "model_name": compared.name + "_model"})
     embedding = model.get("embedding")
     return {
         "spec": spec, "dataset": dataset, "model": model, "training": training, "version": __version__,
