@@ -220,8 +220,8 @@ def test_the_torch_program_trains_every_compared_model_as_the_main_one(tmp_path)
     program = tmp_path / "tiny_torch.py"
     export_program(spec_path, framework="torch", out=program)
     text = program.read_text()
-    assert "# SimpleRNN: Besides the cell, one setting differs: the LSTM has chrono initialisation" in text
-    assert "# LSTM (lstm_forget_bias_1_0): The main model with every recurrent layer changed: forget_bias 1 " \
+    assert "# - SimpleRNN: Besides the cell, one setting differs: the LSTM has chrono initialisation" in text
+    assert "# - LSTM (lstm_forget_bias_1_0): The main model with every recurrent layer changed: forget_bias 1 " \
            "instead of chrono." in text
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "KERAS_BACKEND")}
     out = subprocess.run([sys.executable, "-c", _COMPARED_RUNNER, str(program)], capture_output=True, text=True,

@@ -257,7 +257,7 @@ def test_a_compared_models_name_enters_the_program_as_a_literal_and_in_comments(
     for framework in ("keras", "torch"):
         text = program_py(spec, framework=framework)
         assert 'results["LSTM (lstm_default)"]' in text or '"LSTM (lstm_default)": recurrent_layers(' in text
-        assert "# LSTM (lstm_default): The main model with every recurrent layer changed: forget_bias 1 instead of " \
+        assert "# - LSTM (lstm_default): The main model with every recurrent layer changed: forget_bias 1 instead of " \
                "chrono." in text
     with pytest.raises(ValidationError):  # a name becomes part of file names: letters, digits and '_' only
         _spec("generated", **{"model.compare": [{"cell": "lstm", "forget_bias": 1.0, "name": "x\n# %%\nimport os"}]})
