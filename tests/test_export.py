@@ -314,7 +314,7 @@ def test_the_comparison_comments_say_how_each_model_differs(tmp_path):
         assert ("# - SimpleRNN: Besides the cell, one setting differs: LSTM layer 1 has chrono initialisation of its "
                 "biases, which the SimpleRNN has no forget gate for.") in text
         assert ("# - LSTM (lstm_forget_bias_1_0): The main model with every recurrent layer changed: cell LSTM instead "
-                "of LSTM in layer 1, GRU in layer 2; forget_bias 1 instead of chrono in layer 1, 1 in layer 2.") in text
+                "of LSTM in layer 1, GRU in layer 2; forget_bias 1 instead of chrono in layer 1, none in layer 2.") in text
         assert ("# - GRU (gru_units_6): The main model with every recurrent layer changed: cell GRU instead of LSTM in "
                 "layer 1, GRU in layer 2; units 6 instead of 8 in layer 1, 4 in layer 2. LSTM layer 1 has chrono "
                 "initialisation of its biases, which the GRU has no forget gate for.") in text

@@ -191,7 +191,10 @@ def _compared_facts(model: dict, compared) -> dict:
     if compared.overrides and any(layer["cell"] != compared.cell for layer in main_layers):
         changes.append({"key": "cell", "value": compared.cell, "main": [layer["cell"] for layer in main_layers]})
     for key, value in compared.overrides.items():
-        changes.append({"key": key, "value": value, "main": [layer.get(key) for layer in main_layers]})
+        # A GRU or SimpleRNN layer has no forget gate: its forget_bias is no setting (None).
+        changes.append({"key": key, "value": value,
+                        "main": [None if key == "forget_bias" and layer["cell"] != "lstm" else layer.get(key)
+                                 for layer in main_layers]})
     return {"name": compared.name, "cell": compared.cell, "kind": compared.kind, "changes": changes,
             "lost": _lost_settings(model, compared.cell), "stacked": len(main_layers) > 1}
 
