@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from ..sources import registry
-from ..cells import CELL_LAYERS as _CELL_LAYERS
+from ..cells import CELL_LAYERS as _CELL_LAYERS, CELL_TITLES as _CELL_TITLES
 from .code_text import Code, comment_text, markdown_text, py_literal
 
 PROGRAM_NAME = "program.py"
@@ -244,7 +244,7 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
     return {
         "spec": spec, "dataset": dataset, "model": model, "training": training, "version": __version__,
         # Each cell, optimizer and monitor is named by templates/vocabulary.j2 (cells: labreport/cells.py).
-        "cell_titles": _CELL_LAYERS,
+        "cell_titles": _CELL_TITLES,
         "data_imports": [Code(module) for module in source.program_imports],
         "data_template": source.program,  # data/<it>.path.py.j2 and data/<it>.py.j2
         "data_path_kind": bool(source.file_keys),
