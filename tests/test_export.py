@@ -298,5 +298,34 @@ def test_the_program_repeats_the_baselines_and_prints_the_comparison_table(tmp_p
             assert max(abs(a - b) for a, b in zip(entry["history"][metric], theirs["history"][metric])) <= 1e-4, (cell, metric)
         assert abs(entry["test"]["accuracy"] - theirs["test"]["accuracy"]) <= 1e-4
         assert abs(entry["test"]["loss"] - theirs["test"]["loss"]) <= 1e-4
-    assert "SimpleRNN: Besides the cell, one setting differs: the LSTM has chrono initialisation" in \
+    assert "# - SimpleRNN: Besides the cell, one setting differs: the LSTM has chrono initialisation" in \
         (run_dir / "program.py").read_text()
+
+
+def test_the_comparison_comments_say_how_each_model_differs(tmp_path):
+    """Every difference between the main model and a compared one is stated where the comparison is made
+    (templates/program/phrases.py.j2 words what labreport/export passes), in both programs."""
+    spec_path = tmp_path / "stacked.yaml"
+    spec_path.write_text(tiny_spec_text("stacked").replace(
+        "recurrent: [{cell: lstm, units: 8}]", "recurrent: [{cell: lstm, units: 8, forget_bias: chrono}, {cell: gru, units: 4}]")
+        .replace("compare: [simple_rnn]", "compare: [simple_rnn, {cell: lstm, forget_bias: 1.0}, {cell: gru, units: 6}]"))
+    for framework in ("keras", "torch"):
+        text = program_py(_spec(spec_path), framework=framework)
+        assert ("# - SimpleRNN: Besides the cell, one setting differs: LSTM layer 1 has chrono initialisation of its "
+                "biases, which the SimpleRNN has no forget gate for.") in text
+        assert ("# - LSTM (lstm_forget_bias_1_0): The main model with every recurrent layer changed: cell LSTM instead "
+                "of LSTM in layer 1, GRU in layer 2; forget_bias 1 instead of chrono in layer 1, none in layer 2.") in text
+        assert ("# - GRU (gru_units_6): The main model with every recurrent layer changed: cell GRU instead of LSTM in "
+                "layer 1, GRU in layer 2; units 6 instead of 8 in layer 1, 4 in layer 2. LSTM layer 1 has chrono "
+                "initialisation of its biases, which the GRU has no forget gate for.") in text
+    one = tmp_path / "one.yaml"
+    one.write_text(tiny_spec_text("one", extra="  early_stopping: {monitor: val_accuracy, patience: 1}\n")
+                   .replace("compare: [simple_rnn]", "compare: [gru, {cell: lstm, units: 4, bidirectional: true}]"))
+    for framework in ("keras", "torch"):
+        text = program_py(_spec(one), framework=framework)
+        assert "# - GRU: Only the recurrent cell differs." in text
+        assert ("# - LSTM (lstm_units_4_bidirectional_true): The main model with every recurrent layer changed: "
+                "units 4 instead of 8; bidirectional True instead of False.") in text
+        assert ("# Early stopping watches the validation accuracy: training stops after 1 epoch in a row without "
+                "improvement, and the best epoch's weights are evaluated.") in text
+        assert "up to 2 epochs" in text

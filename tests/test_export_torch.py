@@ -65,8 +65,13 @@ def test_shipped_experiments_export_a_native_torch_program(name):
     # The run's batch order: epoch E's permutation drawn from (SEED, E), as labreport's training draws it.
     assert "np.random.default_rng([SEED, epoch]).permutation(len(y_train_t))" in text
     assert f"EPOCHS = {spec['training']['epochs']}" in text and f"BATCH_SIZE = {spec['training']['batch_size']}" in text
-    assert "loss.backward()" in text and "evaluate(x_test_t, y_test_t)" in text and "plt.plot(" in text
+    assert "loss.backward()" in text and "evaluate(model, x_test_t, y_test_t)" in text and "plt.plot(" in text
     assert "in plain PyTorch" in text
+    # Every model the run compared is trained too, by the same class and function, after the same seed.
+    compared = load_spec(shipped_experiments()[name]).baselines()
+    assert ("COMPARED = {" in text) == bool(compared)
+    assert text.count("torch.manual_seed(SEED)") == (2 if compared else 1)
+    assert text.count("train_and_test(") == (3 if compared else 2)  # defined, the main model, the compared ones
 
 
 def test_assignment7_names_its_loss_choice_and_reads_a_local_file_without_downloading(tmp_path):
@@ -88,11 +93,16 @@ def test_the_spec_values_reach_the_torch_program(tmp_path):
                     "{cell: lstm, units: 5, forget_bias: chrono}, {cell: lstm, units: 3, forget_bias: 2.0}, "
                     "{cell: simple_rnn, units: 4}]"})
     text = program_py(_spec(path), framework="torch")
-    assert "nn.GRU(4, 6, batch_first=True, bidirectional=True)" in text
-    assert "nn.LSTM(12, 5, batch_first=True)" in text and "nn.LSTM(5, 3, batch_first=True)" in text
-    assert 'nn.RNN(3, 4, batch_first=True, nonlinearity="tanh")' in text and "self.head = nn.Linear(4, n_classes)" in text
-    assert 'FORGET_BIASES = [None, "chrono", 2.0, None]' in text
-    assert "nn.Dropout(0.25)" in text and "nn.Dropout(0.0)" in text
+    assert ('RECURRENT_LAYERS = [\n'
+            '    {"cell": "gru", "units": 6, "bidirectional": True, "dropout": 0.25, "forget_bias": 1.0},\n'
+            '    {"cell": "lstm", "units": 5, "bidirectional": False, "dropout": 0.0, "forget_bias": "chrono"},\n'
+            '    {"cell": "lstm", "units": 3, "bidirectional": False, "dropout": 0.0, "forget_bias": 2.0},\n'
+            '    {"cell": "simple_rnn", "units": 4, "bidirectional": False, "dropout": 0.0, "forget_bias": 1.0},\n'
+            ']') in text
+    assert 'TORCH_LAYERS = {\n    "lstm": nn.LSTM,\n    "gru": nn.GRU,\n    "simple_rnn": nn.RNN,\n}' in text
+    assert "self.dropout.append(nn.Dropout(layer[\"dropout\"]))" in text and "def chrono_forget_bias(" in text
+    assert "self.head = nn.Linear(width, n_classes)" in text
+    assert '"SimpleRNN": recurrent_layers("simple_rnn"),' in text  # the tiny spec compares a SimpleRNN
     assert "torch.optim.RMSprop(model.parameters(), lr=LEARNING_RATE, alpha=0.9, eps=1e-7)" in text
     assert "CLIPNORM = 0.5" in text and "clip_grad_norm_(weight, CLIPNORM)" in text
     assert 'MONITOR, PATIENCE, MIN_DELTA = "val_accuracy", None' in text
@@ -100,7 +110,7 @@ def test_the_spec_values_reach_the_torch_program(tmp_path):
     path = _tiny(tmp_path, "one_hot", **{"embedding: {output_dim: 4}": "embedding: null"})
     text = program_py(_spec(path), framework="torch")
     assert "nn.functional.one_hot(tokens, self.vocabulary_size).float()" in text and "nn.Embedding" not in text
-    assert "nn.LSTM(vocabulary_size, 8, batch_first=True)" in text
+    assert "width = vocabulary_size" in text and "self.dropout" not in text and "def chrono_forget_bias" not in text
 
 
 def test_the_torch_notebook_follows_the_methodology(tmp_path):
@@ -111,7 +121,8 @@ def test_the_torch_notebook_follows_the_methodology(tmp_path):
                 for line in cell.source.splitlines() if line.startswith("## ")]
     assert headings == ["## 1. Load the libraries and packages", "## 2. Load the dataset",
                         "## 3. Analyse the dataset", "## 4. Apply the LSTM model",
-                        "## 5. Train the model to minimise the loss", "## 6. Observe the learning curves"]
+                        "## 5. Train the model to minimise the loss", "## 6. Observe the learning curves",
+                        "## 7. Compare with the baseline"]  # the tiny spec compares a SimpleRNN
     code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     assert [c.text for c in program_cells(program_source(spec, framework="torch")) if c.kind == "code"] == code
 
@@ -135,7 +146,7 @@ def test_export_cli_framework_option(tmp_path, monkeypatch):
     _tiny(tmp_path)
     result = invoke("export", "tiny.yaml", "--framework", "torch")
     assert result.exit_code == 0, result.output
-    assert "nn.LSTM(4, 8, batch_first=True)" in (tmp_path / "tiny_torch.py").read_text()
+    assert '{"cell": "lstm", "units": 8, "bidirectional": False' in (tmp_path / "tiny_torch.py").read_text()
     result = invoke("export", "tiny.yaml", "--framework", "torch", "--to", "ipynb")
     assert result.exit_code == 0 and (tmp_path / "tiny_torch.ipynb").exists()
     result = invoke("export", "tiny.yaml", "--framework", "mxnet")
@@ -174,3 +185,67 @@ def test_the_torch_program_of_a_tiny_generated_run_trains_on_the_runs_data(tmp_p
     assert all(np.isfinite(history["loss"])) and all(0 <= a <= 1 for a in history["accuracy"] + history["val_accuracy"])
     assert history["loss"][-1] < history["loss"][0]  # it learns (learning rate 0.01, 3 epochs)
     assert 0 <= computed["test"]["accuracy"] <= 1 and np.isfinite(computed["test"]["loss"])
+
+
+# Runs the exported program and then, as section 7 builds a compared model, the main model once more.
+_COMPARED_RUNNER = """
+import json, os, runpy, sys
+os.environ["MPLBACKEND"] = "Agg"
+found = runpy.run_path(sys.argv[1], run_name="__main__")
+import torch
+results = found["results"]
+torch.manual_seed(found["SEED"])
+again = found["RecurrentClassifier"](found["recurrent_layers"](found["RECURRENT_LAYERS"][0]["cell"]),
+                                     found["vocabulary_size"], len(found["class_names"]))
+history, test_loss, test_accuracy, _ = found["train_and_test"](again)
+print(json.dumps({"names": list(results),
+                  "models": {name: {"history": entry[1], "test": [entry[2], entry[3]],
+                                    "params": sum(p.numel() for p in entry[0].parameters()),
+                                    "cells": [type(m).__name__ for m in entry[0].recurrent]}
+                             for name, entry in results.items()},
+                  "again": {"history": history, "test": [test_loss, test_accuracy]}}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                    reason="PyTorch is not installed (pip install 'labreport[torch]'): the native program cannot run")
+def test_the_torch_program_trains_every_compared_model_as_the_main_one(tmp_path):
+    """The report's comparison has a row for each model of model.compare: the PyTorch program trains each,
+    with the main model's data, batch order, seed and training function (no training by labreport needed)."""
+    spec_path = _tiny(tmp_path, **{"recurrent: [{cell: lstm, units: 8}]":
+                                   "recurrent: [{cell: lstm, units: 8, forget_bias: chrono}]",
+                                   "compare: [simple_rnn]": "compare: [simple_rnn, {cell: lstm, forget_bias: 1.0}]",
+                                   "epochs: 2": "epochs: 3"})
+    program = tmp_path / "tiny_torch.py"
+    export_program(spec_path, framework="torch", out=program)
+    text = program.read_text()
+    assert "# - SimpleRNN: Besides the cell, one setting differs: the LSTM has chrono initialisation" in text
+    assert "# - LSTM (lstm_forget_bias_1_0): The main model with every recurrent layer changed: forget_bias 1 " \
+           "instead of chrono." in text
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "KERAS_BACKEND")}
+    out = subprocess.run([sys.executable, "-c", _COMPARED_RUNNER, str(program)], capture_output=True, text=True,
+                         cwd=tmp_path, env=env, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    printed = out.stdout.strip().splitlines()
+    computed = json.loads(printed[-1])
+    # The run's models in the run's order (run.json's models: main, then compare's), under the Keras program's names.
+    assert computed["names"] == ["LSTM", "SimpleRNN", "LSTM (lstm_forget_bias_1_0)"]
+    models = computed["models"]
+    assert [models[name]["cells"] for name in computed["names"]] == [["LSTM"], ["RNN"], ["LSTM"]]
+    assert models["LSTM"]["params"] == models["LSTM (lstm_forget_bias_1_0)"]["params"] > models["SimpleRNN"]["params"]
+    for name, model in models.items():
+        assert len(model["history"]["loss"]) == len(model["history"]["val_loss"]) == 3, name
+        assert all(np.isfinite(model["history"]["loss"])) and 0 <= model["test"][1] <= 1, name
+    # The initial biases differ (chrono against 1.0), so the two LSTMs' training differs ...
+    assert models["LSTM"]["history"]["loss"] != models["LSTM (lstm_forget_bias_1_0)"]["history"]["loss"]
+    # ... while the main model built again the way section 7 builds a compared model repeats its numbers exactly:
+    # the same data, batches, seed and training, nothing carried over from the models trained before it.
+    again = computed["again"]
+    for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert again["history"][metric] == models["LSTM"]["history"][metric], metric
+    assert again["test"] == models["LSTM"]["test"]
+    # The comparison table, printed as the Keras program prints it: a header and one row per model, in order.
+    header = next(index for index, line in enumerate(printed) if line.startswith("Model "))
+    assert "Test accuracy" in printed[header] and "Val. acc. >= 0.9 at epoch" in printed[header]
+    assert [line.split("  ")[0] for line in printed[header + 1:header + 4]] == computed["names"]

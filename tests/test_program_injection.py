@@ -26,7 +26,9 @@ from labreport.spec import ExperimentSpec
 
 BASE = {
     "name": "inj",
-    "model": {"embedding": {"output_dim": 4}, "recurrent": [{"cell": "lstm", "units": 4}], "compare": []},
+    # Compared models: the programs' comparison (section 7, its comments and its names) is a surface too.
+    "model": {"embedding": {"output_dim": 4}, "recurrent": [{"cell": "lstm", "units": 4, "forget_bias": "chrono"}],
+              "compare": ["simple_rnn", {"cell": "lstm", "forget_bias": 1.0, "name": "lstm_default"}]},
     "training": {"epochs": 1, "batch_size": 32},
 }
 DATASETS = {
@@ -248,3 +250,41 @@ def test_no_program_line_holds_a_separator_for_every_source():
                 continue
             text = _program(_spec(source, description="a\u2029b"), framework, to)
             assert not re.search("[\u2028\u2029\x85\x0b\x0c\x1c-\x1e]", text)
+
+
+def test_a_compared_models_name_enters_the_program_as_a_literal_and_in_comments():
+    spec = _spec("generated")  # BASE compares a SimpleRNN and an LSTM variant named lstm_default
+    for framework in ("keras", "torch"):
+        text = program_py(spec, framework=framework)
+        assert 'results["LSTM (lstm_default)"]' in text or '"LSTM (lstm_default)": recurrent_layers(' in text
+        assert "# - LSTM (lstm_default): The main model with every recurrent layer changed: forget_bias 1 instead of " \
+               "chrono." in text
+    with pytest.raises(ValidationError):  # a name becomes part of file names: letters, digits and '_' only
+        _spec("generated", **{"model.compare": [{"cell": "lstm", "forget_bias": 1.0, "name": "x\n# %%\nimport os"}]})
+
+
+@pytest.mark.parametrize("framework,to", PROGRAMS)
+def test_text_inside_a_phrase_stays_text(monkeypatch, framework, to):
+    """A phrase macro's words hold the values it prints (templates/program/phrases.py.j2): were a spec's text one
+    of them, it would still be one line of comment or markdown text, and could not name another value's slot."""
+    import labreport.export as export
+
+    real = export.program_context
+    name = {"value": ""}
+
+    def leaky(spec, **kwargs):
+        context = real(spec, **kwargs)
+        context["baselines"] = [{**baseline, "name": name["value"]} for baseline in context["baselines"]]
+        return context
+
+    monkeypatch.setattr(export, "program_context", leaky)
+    hostile = "v\n# %%\nopen('pwned', 'w').close()\u2028# %% [markdown]\x000\x00\x001:0\x00<b>x</b>"
+    spec = _spec("generated")
+    name["value"] = hostile
+    program = _unchecked(spec, framework, to)
+    name["value"] = "x" * len(hostile)
+    _assert_same_program(program, _unchecked(spec, framework, to), to)
+    text = program if to == "py" else "".join("".join(cell["source"]) for cell in json.loads(program)["cells"])
+    assert "\x00" not in text and "open('pwned'" in text  # the text is there, as text
+    lines = [line for line in text.split("\n") if "pwned" in line]
+    assert lines and all(line.lstrip().startswith("#") or "\\(" in line or '"' in line for line in lines), lines

@@ -1,12 +1,15 @@
 """The run's program, written out: a plain-Keras program.py and program.ipynb from the spec.
 
 One source for both: ``templates/program/program.py.j2`` (with the templates each
-data source declares, under ``templates/program/data/``) renders the program in the
+data source declares, under ``templates/program/data/``; ``program_torch.py.j2`` for the native
+PyTorch program) renders the program in the
 "percent" cell format (``# %%`` code cells, ``# %% [markdown]`` text cells).
 ``program_cells`` splits that text into cells; ``program_py`` writes them as a
 script (the markdown as comments) and ``program_notebook`` as a notebook built
 with nbformat.  Everything here works on the spec as plain data (run.json's
-``spec`` or a validated spec file): no Keras, no TensorFlow.
+``spec`` or a validated spec file): no Keras, no TensorFlow.  This module passes the templates
+facts (numbers, names, keys) and code built from literals; every sentence of the program's
+comments is a macro of ``templates/program/phrases.py.j2`` (tests/test_export_words.py keeps it so).
 
 The data path.  The program reads the data file or folder the run read,
 named once at the top as ``DATA_PATH``.  ``data_path="full"`` writes the path
@@ -19,13 +22,14 @@ from __future__ import annotations
 
 import io
 import re
+import secrets
 import tokenize
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from ..sources import registry
-from ..cells import CELL_LAYERS as _CELL_LAYERS
+from ..cells import CELL_LAYERS as _CELL_LAYERS, CELL_TITLES as _CELL_TITLES
 from .code_text import Code, comment_text, markdown_text, py_literal
 
 PROGRAM_NAME = "program.py"
@@ -35,7 +39,8 @@ FRAMEWORKS = ("keras", "torch")
 
 _MARKDOWN_HEADING = re.compile(r"^#+ ")
 _CELL_MARK = re.compile(r"^# %%(?P<markdown> \[markdown\])?[ \t]*$")
-_OPTIMIZERS = {"adam": ("Adam", "Adam"), "rmsprop": ("RMSprop", "RMSprop"), "sgd": ("SGD", "stochastic gradient descent")}
+# keras.optimizers.<class> for each spec name; how a report or a comment names one: templates/vocabulary.j2.
+_OPTIMIZER_CLASSES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}
 _TORCH_MODULES = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "RNN"}
 _TEMPLATES = {"keras": "program.py.j2", "torch": "program_torch.py.j2"}
 
@@ -49,20 +54,26 @@ class Cell:
 _py = py_literal
 
 # Text interpolated by a template is not put into the program while the template renders: each value
-# becomes a slot, "\x00N\x00", and only after the program has been split into cells is each slot
+# becomes a slot, "\x00<nonce>:N\x00", and only after the program has been split into cells is each slot
 # filled, as one line of comment or markdown text (labreport.export.code_text).  So no value can
 # start a cell or a line, whatever characters it holds.  Code (literals via the `py` filter, lines
-# labreport built from literals) and numbers are printed as they are.
-_SLOT = re.compile("\x00([0-9]+)\x00")
-_slots: ContextVar[list] = ContextVar("labreport_program_slots")
+# labreport built from literals) and numbers are printed as they are.  A phrase macro's words
+# (templates/program/phrases.py.j2) arrive as one value holding its own slots: it is filled as one
+# text, its slots' values in it.  The nonce is drawn for each rendering, so no text from a spec can
+# name a slot.
+_slots: ContextVar[tuple] = ContextVar("labreport_program_slots")
+
+
+def _slot_pattern(nonce: str) -> re.Pattern:
+    return re.compile("\x00" + nonce + ":([0-9]+)\x00")
 
 
 def _finalize(value):
     if isinstance(value, Code) or value is None or isinstance(value, (bool, int, float)):
         return value
-    slots = _slots.get()
-    slots.append(value)
-    return f"\x00{len(slots) - 1}\x00"
+    nonce, values = _slots.get()
+    values.append(value)
+    return f"\x00{nonce}:{len(values) - 1}\x00"
 
 
 _ENVIRONMENT = None
@@ -78,12 +89,24 @@ def _environment():
         _ENVIRONMENT = jinja2.Environment(
             # labreport's program templates, then those of a source that brings its own (Source.templates)
             loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(templates_dir() / "program")),
-                                        jinja2.FunctionLoader(_source_template)]),
+                                        jinja2.FunctionLoader(_source_template),
+                                        # vocabulary.j2: the names the reports use too
+                                        jinja2.FileSystemLoader(str(templates_dir()))]),
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
             undefined=jinja2.StrictUndefined, autoescape=False, finalize=_finalize,
         )
         _ENVIRONMENT.filters["py"] = py_literal
+        _ENVIRONMENT.filters["g"] = _general  # a number as Python's :g writes it, for comment text
+        _ENVIRONMENT.filters["plural"] = _plural  # '1 epoch', '2 epochs': the noun is the template's
     return _ENVIRONMENT
+
+
+def _general(value) -> str:
+    return f"{value:g}"
+
+
+def _plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
 
 
 def _source_template(name: str):
@@ -96,10 +119,6 @@ def _source_template(name: str):
                 mtime = path.stat().st_mtime
                 return text, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
     return None
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _layer_lines(model: dict, dataset: dict, training: dict, head_known: tuple | None) -> tuple[list[str], dict]:
@@ -152,27 +171,32 @@ def _compared_models(spec: dict) -> list:
     return ModelSpec.model_validate(spec["model"]).baselines()
 
 
-def _differences(model: dict, compared) -> str:
-    """What differs between the main model and a compared one besides the cell (comment text)."""
-    if compared.overrides:
-        main_layer = model["recurrent"][0]
-        changed = "; ".join(f"{key} {_setting_text(value)} instead of {_setting_text(main_layer.get(key))}"
-                            for key, value in compared.overrides.items())
-        return f"The main model with every recurrent layer changed: {changed}."
-    cell = compared.cell
-    lstm = [layer for layer in model["recurrent"] if layer["cell"] == "lstm"]
-    forget = lstm[0].get("forget_bias", 1.0) if lstm else 1.0
-    if not lstm or cell == "lstm" or forget == 1.0:
-        return "Only the recurrent cell differs."
-    setting = ("chrono initialisation of its biases" if forget == "chrono"
-               else f"forget-gate biases starting at {float(forget):g} (Keras' default is 1)")
-    return (f"Besides the cell, one setting differs: the LSTM has {setting}, "
-            f"which the {_CELL_LAYERS[cell]} has no gates for.")
+def _lost_settings(model: dict, cell: str) -> list[dict]:
+    """The main model's LSTM forget-gate settings that a model with ``cell`` layers cannot have (facts).
+
+    As labreport.facts.outcome.setting_differences: 1.0 is Keras' own start, no difference."""
+    lost = []
+    for index, layer in enumerate(model["recurrent"]):
+        forget = layer.get("forget_bias", 1.0)
+        if layer["cell"] == "lstm" and cell != "lstm" and forget != 1.0:
+            lost.append({"layer": index + 1, "kind": "chrono" if forget == "chrono" else "forget_bias",
+                         "value": None if forget == "chrono" else float(forget)})
+    return lost
 
 
-def _setting_text(value) -> str:
-    # Validated spec values only (numbers, booleans, 'chrono'): safe in a comment line.
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _compared_facts(model: dict, compared) -> dict:
+    """What differs between the main model and a compared one: facts the program's phrases word."""
+    main_layers = model["recurrent"]
+    changes = []
+    if compared.overrides and any(layer["cell"] != compared.cell for layer in main_layers):
+        changes.append({"key": "cell", "value": compared.cell, "main": [layer["cell"] for layer in main_layers]})
+    for key, value in compared.overrides.items():
+        # A GRU or SimpleRNN layer has no forget gate: its forget_bias is no setting (None).
+        changes.append({"key": key, "value": value,
+                        "main": [None if key == "forget_bias" and layer["cell"] != "lstm" else layer.get(key)
+                                 for layer in main_layers]})
+    return {"name": compared.name, "cell": compared.cell, "kind": compared.kind, "changes": changes,
+            "lost": _lost_settings(model, compared.cell), "stacked": len(main_layers) > 1}
 
 
 def _head(spec: dict) -> tuple | None:
@@ -194,18 +218,19 @@ def _data_path(dataset: dict, mode: str, key: str = "path") -> str | None:
 
 
 def program_context(spec: dict, *, data_path: str = "full") -> dict:
+    """The facts the program templates word and the code lines they print: names, numbers, verdict keys.
+
+    Every sentence of the program's comments is a macro of templates/program/phrases.py.j2."""
     from .._version import __version__
 
     dataset, model, training = spec["dataset"], spec["model"], spec["training"]
     source = registry.get(dataset["source"])
     head = _head(spec)
     layer_lines, needs = _layer_lines(model, dataset, training, head)
-    optimizer_class, optimizer_words = _OPTIMIZERS[training["optimizer"]]
     optimizer_args = [f"learning_rate={_py(training['learning_rate'])}"]
     if training.get("clipnorm"):
         optimizer_args.append(f"clipnorm={_py(training['clipnorm'])}")
     cells = [layer["cell"] for layer in model["recurrent"]]
-    cell_title = _CELL_LAYERS[cells[0]]
     baselines = []
     # As labreport's training (ExperimentSpec.baselines): every recurrent layer's cell swapped (and a variant's
     # settings changed), each model built after the same seed; an LSTM's forget-gate setting goes with the LSTM cell.
@@ -213,31 +238,13 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         swapped = {**model, "recurrent": [layer.model_dump(mode="json") for layer in compared.model.recurrent]}
         lines, baseline_needs = _layer_lines(swapped, dataset, training, head)
         needs = {key: needs[key] or baseline_needs[key] for key in needs}
-        title = _CELL_LAYERS[compared.cell] + (f" ({compared.name})" if compared.overrides else "")
-        baselines.append({"title": title, "layer_lines": lines, "model_name": compared.name + "_model",
-                          "differences": _differences(model, compared)})
-    stopping = training.get("early_stopping")
-    if stopping:
-        watched = {"val_loss": "validation loss", "val_accuracy": "validation accuracy",
-                   "loss": "training loss", "accuracy": "training accuracy"}[stopping["monitor"]]
-        stopping_words = (f"Early stopping watches the {watched}: "
-                          + ("training never stops early, " if stopping["patience"] is None else
-                             f"training stops after {_plural(stopping['patience'], 'epoch')} in a row without improvement, ")
-                          + ("and the best epoch's weights are evaluated." if stopping["restore_best_weights"]
-                             else "and the last epoch's weights are evaluated."))
-    else:
-        stopping_words = ""
+        baselines.append({**_compared_facts(model, compared), "layer_lines": lines,
+                          "model_name": compared.name + "_model"})
     embedding = model.get("embedding")
-    front = ("an embedding of each token id in " + _plural(embedding["output_dim"], "number") if embedding
-             else "each token id as a one-hot vector")
-    stack = " then ".join(
-        ("a bidirectional " if layer.get("bidirectional") else "an " if layer["cell"] == "lstm" else "a ")
-        + f"{_CELL_LAYERS[layer['cell']]} layer of "
-        + _plural(layer["units"], "unit") for layer in model["recurrent"])
-    head_words = ("one sigmoid unit (two classes)" if head and head[0] == 1 else
-                  "one softmax unit per class" if head else "a sigmoid unit for two classes, else softmax units")
     return {
         "spec": spec, "dataset": dataset, "model": model, "training": training, "version": __version__,
+        # Each cell, optimizer and monitor is named by templates/vocabulary.j2 (cells: labreport/cells.py).
+        "cell_titles": _CELL_TITLES,
         "data_imports": [Code(module) for module in source.program_imports],
         "data_template": source.program,  # data/<it>.path.py.j2 and data/<it>.py.j2
         "data_path_kind": bool(source.file_keys),
@@ -245,71 +252,82 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         "test_data_path": _data_path(dataset, data_path, "test_path"),
         "data_seed": dataset.get("seed") if dataset.get("seed") is not None else training["seed"],
         "has_validation": training["validation_split"] > 0,
-        "validation_percent": f"{training['validation_split'] * 100:g}",
+        "validation_percent": float(training["validation_split"] * 100),
         "example_tokens": 20,
         "data_name": PurePath(dataset["path"]).name if dataset.get("path") else "",
-        "test_percent": f"{dataset['test_fraction'] * 100:g}" if "test_fraction" in dataset else "",
-        "cell_title": cell_title,
-        "model_words": f"The layers: {front}, {stack}, and {head_words}.",
+        "test_percent": float(dataset["test_fraction"] * 100) if "test_fraction" in dataset else None,
+        "main_cell": cells[0],
+        # The layers, as facts: the embedding's width (None: one-hot), each recurrent layer, the head's activation
+        # (None: the program chooses it from the classes it reads).
+        "layers": {"embedding": embedding["output_dim"] if embedding else None,
+                   "recurrent": [{"cell": layer["cell"], "units": layer["units"],
+                                  "bidirectional": bool(layer.get("bidirectional"))} for layer in model["recurrent"]],
+                   "head": head[1] if head else None},
         "layer_lines": layer_lines,
         "model_name": cells[0] + "_model",
         "baselines": baselines,
         "chrono": needs["chrono"], "forget_value": needs["forget_value"],
         "head_known": head is not None,
         "loss_expr": _py(head[2]) if head else Code("loss"),
-        "optimizer_class": Code(optimizer_class),
+        "optimizer_class": Code(_OPTIMIZER_CLASSES[training["optimizer"]]),
         "optimizer_args": Code(", ".join(optimizer_args)),
-        "optimizer_words": (f"{optimizer_words} with learning rate {training['learning_rate']:g}"
-                            + (f", each weight's gradient clipped to norm {training['clipnorm']:g} on its own "
-                               "(Keras' clipnorm; not one norm over all weights)" if training.get("clipnorm") else "")),
-        "epochs_words": ("up to " if stopping and stopping["patience"] is not None else "") + _plural(training["epochs"], "epoch"),
-        "stopping": stopping, "stopping_words": stopping_words,
+        "stopping": training.get("early_stopping"),
         # As labreport.model._jit_compile: the spec's choice on TensorFlow; JAX always compiles with XLA
         # ("auto"), its False would mean running op by op.
         # torch: never compiled (Keras' torch jit_compile would be the experimental torch.compile).
         "pad_sequences": Code("keras.utils.pad_sequences"), "get_file": Code("keras.utils.get_file"),
         "jit_compile_expr": (_py("auto") if training["backend"] == "jax" else _py(False) if training["backend"] == "torch"
                              else _py(bool(training["jit_compile"]))),
-        "jit_compile_words": ("JAX compiles with XLA, as the run did" if training["backend"] == "jax" else
-                              "the torch backend runs eagerly, as the run did" if training["backend"] == "torch" else
-                              "XLA, as the run" if training["jit_compile"] else "no XLA, as the run"),
     }
 
 
-def torch_refusals(spec: dict) -> list[str]:
-    """What of the spec the native PyTorch program cannot express (empty: it can write it)."""
+def torch_refusals(spec: dict) -> list[dict]:
+    """What of the spec the native PyTorch program cannot express (empty: it can write it), as facts:
+    the key, its value and the reason (a source's own ``torch_refusal``; None: PyTorch has no recurrent dropout)."""
     problems = []
     source = registry.get(spec["dataset"]["source"])
     if source.torch_refusal:
-        problems.append(f"dataset.source {source.name}: {source.torch_refusal}")
-    for index, layer in enumerate(spec["model"]["recurrent"]):
-        if layer.get("recurrent_dropout"):
-            problems.append(f"model.recurrent[{index}].recurrent_dropout {layer['recurrent_dropout']:g}: "
-                            "PyTorch's nn.LSTM, nn.GRU and nn.RNN have no dropout on the recurrent state")
+        problems.append({"key": "dataset.source", "value": source.name, "reason": source.torch_refusal})
+    entries = [(f"model.recurrent[{index}]", layer) for index, layer in enumerate(spec["model"]["recurrent"])]
+    entries += [(f"model.compare[{index}]", entry) for index, entry in enumerate(spec["model"].get("compare") or [])
+                if isinstance(entry, dict)]
+    for where, entry in entries:
+        if entry.get("recurrent_dropout"):
+            problems.append({"key": f"{where}.recurrent_dropout", "value": f"{entry['recurrent_dropout']:g}",
+                             "reason": None})
     return problems
+
+
+def _torch_layers(layers: list) -> list[dict]:
+    """The recurrent layers as the PyTorch program's literal: cell, units, bidirectional, input dropout, forget bias."""
+    return [{"cell": layer["cell"], "units": layer["units"], "bidirectional": bool(layer.get("bidirectional")),
+             "dropout": float(layer.get("dropout") or 0.0), "forget_bias": layer.get("forget_bias", 1.0)}
+            for layer in layers]
 
 
 def torch_program_context(spec: dict, *, data_path: str = "full") -> dict:
     """program_context plus what the native PyTorch program needs."""
     context = program_context(spec, data_path=data_path)
-    model, recurrent = spec["model"], spec["model"]["recurrent"]
-    embedding = model.get("embedding")
-    width = Code("vocabulary_size") if embedding is None else _py(embedding["output_dim"])
-    layers = []
-    for layer in recurrent:
-        layers.append({"module": Code(_TORCH_MODULES[layer["cell"]]), "input": width, "units": layer["units"],
-                       "bidirectional": bool(layer.get("bidirectional")), "dropout": layer.get("dropout") or 0.0})
-        width = _py(layer["units"] * (2 if layer.get("bidirectional") else 1))
-    has_lstm = any(layer["cell"] == "lstm" for layer in recurrent)
+    model = spec["model"]
+    compared = []
+    for baseline, facts in zip(_compared_models(spec), context["baselines"]):
+        # recurrent_layers(cell, **changes): the program's own spelling of ExperimentSpec.baselines()
+        arguments = [_py(baseline.cell)] + [f"{key}={_py(value)}" for key, value in baseline.overrides.items()]
+        compared.append({**facts, "layers_expr": Code(f"recurrent_layers({', '.join(arguments)})")})
+    layers = _torch_layers(model["recurrent"])
+    every = [layers] + [_torch_layers([layer.model_dump(mode="json") for layer in baseline.model.recurrent])
+                        for baseline in _compared_models(spec)]
     context.update({
-        "embedding": embedding,
+        "embedding": model.get("embedding"),
         "binary": context["head_known"] and _head(spec)[0] == 1,
-        "torch_layers": layers,
-        "head_input": width,
-        "has_dropout": any(layer["dropout"] for layer in layers),
-        "forget_biases": (_py([layer.get("forget_bias", 1.0) if layer["cell"] == "lstm" else None
-                                   for layer in recurrent]) if has_lstm else None),
-        "class_name": Code(context["cell_title"].replace("SimpleRNN", "RNN") + "Classifier"),
+        # cell -> PyTorch class, for the program's TORCH_LAYERS (every cell a model of the run uses)
+        "torch_modules": {cell: Code(module) for cell, module in _TORCH_MODULES.items()
+                          if any(layer["cell"] == cell for group in every for layer in group)},
+        "recurrent_literal": [_py(layer) for layer in layers],
+        "baselines": compared,
+        "has_dropout": any(layer["dropout"] for group in every for layer in group),
+        "has_lstm": any(layer["cell"] == "lstm" for group in every for layer in group),
+        "chrono": any(layer["cell"] == "lstm" and layer["forget_bias"] == "chrono" for group in every for layer in group),
         "pad_sequences": Code("pad_sequences"), "get_file": Code("get_file"),
         "downloads": registry.get(spec["dataset"]["source"]).downloads(spec["dataset"]),
         "torch_helpers": registry.get(spec["dataset"]["source"]).torch_helpers,
@@ -317,28 +335,47 @@ def torch_program_context(spec: dict, *, data_path: str = "full") -> dict:
     return context
 
 
-def _skeleton(spec: dict, data_path: str, framework: str) -> tuple[list[Cell], list]:
-    """The program's cells with every interpolated text still a slot, and the slots' values."""
+def _skeleton(spec: dict, data_path: str, framework: str) -> tuple[list[Cell], "_Slots"]:
+    """The program's cells with every interpolated text still a slot, and the slots."""
     if framework == "torch":
         context = torch_program_context(spec, data_path=data_path)
     else:
         context = program_context(spec, data_path=data_path)
-    token = _slots.set([])
-    try:
-        source = _environment().get_template(_TEMPLATES[framework]).render(context)
-        values = _slots.get()
-    finally:
-        _slots.reset(token)
+    source, slots = _rendered(_TEMPLATES[framework], context)
     cells = program_cells(source)
     for cell in cells:
         if cell.kind == "code":
-            _check_slots_in_comments(cell.text)
-    return cells, values
+            _check_slots_in_comments(cell.text, slots.pattern)
+    return cells, slots
 
 
-def _check_slots_in_comments(code: str) -> None:
+@dataclass(frozen=True)
+class _Slots:
+    pattern: re.Pattern
+    values: list
+
+    def fill(self, text: str, as_text) -> str:
+        return self.pattern.sub(lambda m: as_text(self._text(int(m.group(1)))), text)
+
+    def _text(self, index: int) -> str:
+        # A phrase's words hold the slots of the values it printed (always earlier ones): its text, theirs in it.
+        return self.pattern.sub(lambda m: self._text(int(m.group(1))), str(self.values[index]))
+
+
+def _rendered(template: str, context: dict) -> tuple[str, _Slots]:
+    nonce = secrets.token_hex(8)
+    token = _slots.set((nonce, []))
+    try:
+        source = _environment().get_template(template).render(context)
+        values = _slots.get()[1]
+    finally:
+        _slots.reset(token)
+    return source, _Slots(_slot_pattern(nonce), values)
+
+
+def _check_slots_in_comments(code: str, pattern: re.Pattern) -> None:
     """A text slot in a code cell must lie in a comment: anywhere else, it would be code (a template bug)."""
-    marked = _SLOT.sub(lambda m: f"labreport_text_slot_{m.group(1)}_", code)
+    marked = pattern.sub(lambda m: f"labreport_text_slot_{m.group(1)}_", code)
     if marked == code:
         return
     for token in tokenize.generate_tokens(io.StringIO(marked + "\n").readline):
@@ -347,20 +384,16 @@ def _check_slots_in_comments(code: str) -> None:
                                "print values in code with the `py` filter")
 
 
-def _fill(text: str, values: list, as_text) -> str:
-    return _SLOT.sub(lambda m: as_text(values[int(m.group(1))]), text)
-
-
 def program_source(spec: dict, *, data_path: str = "full", framework: str = "keras") -> str:
     """The program in the percent cell format, every interpolated text as one comment line."""
-    cells, values = _skeleton(spec, data_path, framework)
+    cells, slots = _skeleton(spec, data_path, framework)
     parts = []
     for cell in cells:
         if cell.kind == "markdown":
             parts.append("# %% [markdown]\n" + "\n".join(("# " + line).rstrip() for line in cell.text.split("\n")))
         else:
             parts.append("# %%\n" + cell.text)
-    return _fill("\n\n".join(parts) + "\n", values, comment_text)
+    return slots.fill("\n\n".join(parts) + "\n", comment_text)
 
 
 def program_cells(source: str) -> list[Cell]:
@@ -392,7 +425,7 @@ def program_cells(source: str) -> list[Cell]:
 
 def program_py(spec: dict, *, data_path: str = "full", framework: str = "keras") -> str:
     """program.py: the code cells, each markdown cell above its code as comments."""
-    cells, values = _skeleton(spec, data_path, framework)
+    cells, slots = _skeleton(spec, data_path, framework)
     parts = []
     for cell in cells:
         if cell.kind == "markdown":
@@ -400,22 +433,22 @@ def program_py(spec: dict, *, data_path: str = "full", framework: str = "keras")
             parts.append("\n".join(("# " + _MARKDOWN_HEADING.sub("", line)).rstrip() for line in cell.text.split("\n")))
         else:
             parts.append(cell.text)
-    body = _fill("\n\n".join(parts), values, comment_text)
+    body = slots.fill("\n\n".join(parts), comment_text)
     return '"""' + _docstring(spec, framework) + '"""\n\n' + body + "\n"
 
 
 def _docstring(spec: dict, framework: str = "keras") -> str:
+    """The docstring's text (templates/program/docstring.py.j2), each value escaped for a string literal."""
     from .._version import __version__
+    text, slots = _rendered("docstring.py.j2", {"name": spec["name"], "framework": framework, "version": __version__})
     # The name is validated to letters, digits, '_', '-' and '.'; escaped all the same, as any value.
-    name = py_literal(comment_text(spec["name"]))[1:-1]
-    return (f"{name}: the program of the labreport run, in plain {'PyTorch' if framework == 'torch' else 'Keras'}.\n\n"
-            f"Written by labreport {__version__} (`labreport export`); runs without labreport.\n")
+    return slots.fill(text, lambda value: py_literal(comment_text(value))[1:-1])
 
 
 def notebook_cells(spec: dict, *, data_path: str = "full", framework: str = "keras") -> list[Cell]:
     """The notebook's cells: values as markdown-escaped text in markdown cells, as comment text in code cells."""
-    cells, values = _skeleton(spec, data_path, framework)
-    return [Cell(cell.kind, _fill(cell.text, values, markdown_text if cell.kind == "markdown" else comment_text))
+    cells, slots = _skeleton(spec, data_path, framework)
+    return [Cell(cell.kind, slots.fill(cell.text, markdown_text if cell.kind == "markdown" else comment_text))
             for cell in cells]
 
 
@@ -448,10 +481,13 @@ def check_program_shape(spec: dict, *, data_path: str = "full", framework: str =
         return (notebook_cells(variant, data_path=data_path, framework=framework),
                 program_py(variant, data_path=data_path, framework=framework))
 
-    problems = shape_problems(spec, generate)
-    if problems:
-        raise SpecError(origin, problems, hint="Text from a spec enters the program only as a literal or a one-line "
-                                               "comment; please report this as a labreport bug.")
+    keys = shape_problems(spec, generate)
+    if keys != []:
+        raise SpecError(origin, [f"{key}: its text would change the structure of the exported program, so the "
+                                 "program is not written" for key in keys] if keys else
+                        ["the exported program's structure depends on the spec's text, so it is not written"],
+                        hint="Text from a spec enters the program only as a literal or a one-line comment; please "
+                             "report this as a labreport bug.")
 
 
 def render(spec: dict, to: str, *, data_path: str = "full", framework: str = "keras", origin: str = "spec") -> str:
@@ -533,9 +569,11 @@ def export_program(source: str | Path, *, to: str = "py", out: Path | None = Non
         default = default.with_name(f"{default.stem}_torch{default.suffix}")
         problems = torch_refusals(spec)
         if problems:
-            listed = "; ".join(problems)
-            raise OptionError(f"The native PyTorch program cannot express this spec: {listed}.",
-                              hint="Export the Keras program instead (--framework keras), or change the spec.")
+            raise OptionError("The native PyTorch program cannot express this spec: " + "; ".join(
+                f"{p['key']} {p['value']}: "
+                + (p["reason"] or "PyTorch's nn.LSTM, nn.GRU and nn.RNN have no dropout on the recurrent state")
+                for p in problems) + ".",
+                hint="Export the Keras program instead (--framework keras), or change the spec.")
     target = Path(out) if out is not None else default
     if target.is_dir():
         target = target / default.name

@@ -86,8 +86,9 @@ def program_shape(spec: dict, generate: Callable[[dict], tuple[list, str]]) -> t
             _tree_shape(program))
 
 
-def shape_problems(spec: dict, generate: Callable[[dict], tuple[list, str]]) -> list[str]:
-    """The spec keys whose text changes the program's structure (empty: the program may be written).
+def shape_problems(spec: dict, generate: Callable[[dict], tuple[list, str]]) -> list[str] | None:
+    """The dotted spec keys whose text changes the program's structure: [] when the program may be written,
+    None when the structure changes with the spec's text but with no one key alone (the caller words both).
 
     ``generate(spec)`` gives the program's notebook cells and its program.py text (the caller's generator,
     passed in so that this module does not import the package that imports it)."""
@@ -104,13 +105,12 @@ def shape_problems(spec: dict, generate: Callable[[dict], tuple[list, str]]) -> 
         real = None
     if real == program_shape(placeholders, generate):
         return []
-    problems = []
+    keys = []
     for path in paths:  # which key did it: each alone
         try:
             alone = program_shape(_with(spec, path, _placeholder(texts[path])), generate)
         except SyntaxError:
             alone = None
         if alone != real:
-            problems.append(f"{_dotted(path)}: its text would change the structure of the exported program, "
-                            "so the program is not written")
-    return problems or ["the exported program's structure depends on the spec's text, so it is not written"]
+            keys.append(_dotted(path))
+    return keys or None
