@@ -53,7 +53,10 @@ def test_the_readme_describes_the_shipped_model_and_training(spec):
     training = spec.training
     # Keras' clipnorm clips each weight's gradient on its own, not one norm over all weights.
     assert f"learning rate {training.learning_rate:g}, each weight's gradient norm clipped at {training.clipnorm:g}" in text
-    assert f"batch {training.batch_size}, {training.epochs} epochs" in text
+    stopping = training.early_stopping
+    assert (f"batch {training.batch_size}, up to {training.epochs}\nepochs, stopping once the validation accuracy has "
+            f"not improved for {stopping.patience} epochs and testing the best epoch's weights") in text
+    assert stopping.monitor == "val_accuracy" and stopping.restore_best_weights
     assert layer.forget_bias == "chrono" and "`forget_bias: chrono`" in text
     assert f"u ~ U(1, {spec.dataset.sequence_length - 1})" in text
     assert [(b.name, b.overrides) for b in spec.baselines()] == [("simple_rnn", {}),
