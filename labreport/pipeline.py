@@ -238,7 +238,9 @@ def _train_compared(spec: ExperimentSpec, dataset, compared, run_dir: Path, prog
         # What a baseline keeps and what it cannot keep (an LSTM's forget-gate setting) is the report's to
         # state (facts.outcome.setting_differences); the progress line says only what is always true.
         embedding = "embedding, " if getattr(dataset, "vocabulary_size", None) and spec.model.embedding else ""
-        log(f"Training the {compared.cell} baseline (same data, {embedding}units, optimiser, epochs and seed; "
+        # Early stopping ends each training at its own epoch: the same rule, not the same epochs.
+        length = "epoch limit and early-stopping rule" if spec.training.early_stopping else "epochs"
+        log(f"Training the {compared.cell} baseline (same data, {embedding}units, optimiser, {length} and seed; "
             "settings only an LSTM has do not carry over)...")
     trained = train_one(spec, dataset, baseline=compared, work_dir=run_dir, progress=progress, log=log)
     if trained.diverged:

@@ -242,7 +242,9 @@ def train_forecast_run(spec, data, *, max_series: int, progress: str = "bar", lo
     forecasts.append((LINEAR_AR, linear_ar_forecast(data)))
     models += [baseline_entry(name, predicted, data, scale, value_range) for name, predicted in forecasts]
     for compared in spec.baselines():  # cells only: a forecast spec with a variant is refused (spec.py)
-        log(f"Training the {compared.cell} baseline (same windows, units, optimiser, epochs and seed)...")
+        # Early stopping ends each training at its own epoch: the same rule, not the same epochs.
+        length = "epoch limit and early-stopping rule" if spec.training.early_stopping else "epochs"
+        log(f"Training the {compared.cell} baseline (same windows, units, optimiser, {length} and seed)...")
         models.append(train_network(spec, data, cell=compared.cell, scale=scale, value_range=value_range,
                                     progress=progress))
     for entry in models[1:]:
