@@ -22,7 +22,7 @@ SAVED = {"clean_success": "clean_success", "late_success": "late_success", "chan
          "single_class": "single_class", "noisy_small_batch": "noisy_small_batch", "overfitting": "overfitting",
          "too_few_epochs": "too_few_epochs", "diverged": "diverged", "baseline_wins": "baseline_wins",
          "stale_spec": "clean_success"}
-WITH_HTML = ("clean_success", "overfitting")      # report.html written by render_report(pdf=False)
+WITH_HTML = ("clean_success",)  # report.html written by render_report(pdf=False)
 WITH_PROGRAM = ("clean_success", "late_success")  # program.py and program.ipynb written by the exporter
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .._version import __version__
 from ..atomic import write_atomic
+from ..errors import RenderError
 from . import page
 
 
@@ -117,7 +118,12 @@ def write_index(out_dir: Path, outcomes: list[Outcome], *, template_dir: Path | 
                "index_version": page.INDEX_VERSION, "cell_titles": CELL_TITLES,
                "learned_share": LEARNED_SHARE}
     environment = make_environment(Path(template_dir) if template_dir is not None else None)
-    page_html = render_html(None, COURSE_PAGE, context, env=environment)
+    try:
+        page_html = render_html(None, COURSE_PAGE, context, env=environment)
+    except RenderError as error:  # a course's template (a shipped one's error is a bug and keeps its traceback)
+        raise RenderError(f"The course page (OUT/index.html) was not written: {error.message}",
+                          hint="Fix the course's template (--template-dir), then run the same batch again: "
+                               "the runs it finished are reused.") from None
     index_json = write_atomic(out_dir / "index.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n",
                               root=out_dir)
     return write_atomic(out_dir / "index.html", page_html, root=out_dir), index_json

@@ -107,14 +107,14 @@ def _forecast_test(facts: dict) -> dict:
 def curve(record: dict, evaluated_epoch: int | None = None) -> dict | None:
     """The main model's validation loss (its training loss without validation data) as SVG coordinates.
 
-    ``points``: "x,y x,y ..." for a polyline in a CURVE_WIDTH x CURVE_HEIGHT box, the lowest loss at the
+    ``lines``: "x,y x,y ..." for each polyline in a CURVE_WIDTH x CURVE_HEIGHT box, the lowest loss at the
     bottom; epochs whose loss is not finite (a diverged run's NaN) are left out, and so is a gap's line.
     ``marker``: the evaluated epoch's point.  None when no epoch has a finite loss.
     """
     from ..record import main_run
 
     history = main_run(record).get("history") or {}
-    series = "val_loss" if any(_finite(v) for v in history.get("val_loss") or []) else "loss"
+    series = "val_loss" if history.get("val_loss") else "loss"  # no validation data: the training loss
     values = history.get(series) or []
     finite = [(index, value) for index, value in enumerate(values) if _finite(value)]
     if not finite:
@@ -181,8 +181,10 @@ def summary(rows: list[dict], groups: list[list[str]]) -> dict:
     counts = {verdict: 0 for verdict in VERDICTS}
     for row in rows:
         counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
+    # A failed or skipped spec's earlier run (stale) is not the class's result.
     accuracies = [row["test"]["value"] for row in rows
-                  if row.get("kind") == "classification" and _finite((row.get("test") or {}).get("value"))]
+                  if row.get("kind") == "classification" and row["verdict"] not in ("failed", "skipped")
+                  and _finite((row.get("test") or {}).get("value"))]
     return {"n_reports": len(rows),
             "counts": [{"verdict": verdict, "count": count} for verdict, count in counts.items() if count],
             "distribution": distribution(accuracies),
