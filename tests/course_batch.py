@@ -29,8 +29,9 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_DESCRIPTION = '<script>alert("description")</script> {{ 7*7 }}'
 
 
-def save_fixture_run(out: Path, specs: Path, name: str, fixture: str) -> Path:
-    """OUT/<name>/run.json from a fixture, up to date with specs/<name>.yaml; returns the run folder."""
+def save_fixture_run(out: Path, specs: Path, name: str, fixture: str, fields: dict | None = None) -> Path:
+    """OUT/<name>/run.json from a fixture, up to date with specs/<name>.yaml (the fixture's spec with ``fields``
+    replacing its report fields: description, header, ...); returns the run folder."""
     from labreport.atomic import write_atomic
     from labreport.fingerprint import training_fingerprint
     from labreport.record import migrate, write_run_record
@@ -38,7 +39,7 @@ def save_fixture_run(out: Path, specs: Path, name: str, fixture: str) -> Path:
     from labreport.spec import validate_spec
 
     record = migrate(json.loads((FIXTURES / f"{fixture}.json").read_text(encoding="utf-8")))
-    spec_dict = {**record["spec"], "name": name}
+    spec_dict = {**record["spec"], "name": name, **(fields or {})}
     if name == "baseline_wins":
         spec_dict["description"] = HOSTILE_DESCRIPTION
     spec = validate_spec(spec_dict)
