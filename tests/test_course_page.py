@@ -67,6 +67,8 @@ def test_the_flags_are_the_facts(course):
     assert course["reports"]["overfitting"]["flags"][0]["epoch"] == 3  # the facts' onset epoch
     assert "still_improving" in flags["too_few_epochs"]
     assert flags["stale_spec"] == ["stale"]  # the spec fails now; its folder holds an earlier run
+    stale = course["reports"]["stale_spec"]
+    assert stale["test"]["value"] == 1.0 and stale["test_accuracy"] is None and stale["epochs"] is None  # not its own
     assert flags["broken"] == [] and flags["diverged"] == []  # the diverged run is the spec's own, not stale
     assert all("reused" in flags[name] for name, r in course["reports"].items() if r["status"] == "reused")
 

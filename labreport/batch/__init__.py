@@ -157,20 +157,22 @@ def _add_numbers(outcome: Outcome, out_dir: Path, rows: list[RosterRow], plan_fi
         record = read_run_record(run_dir)
     except LabreportError:
         return
-    main = main_run(record)
-    outcome.test_accuracy = (main.get("test") or {}).get("accuracy")
-    outcome.epochs = len((main.get("history") or {}).get("loss", []))
-    outcome.params = (main.get("model") or {}).get("total_params")
-    outcome.train_seconds = (record.get("timing") or {}).get("total_seconds")
+    facts = run_facts(record, status=outcome.status, plan_fingerprint=plan_fingerprint)
+    stale = any(flag["name"] == "stale" for flag in facts["flags"])
+    for key in ("kind", "test", "flags", "curve", "fingerprint", "created", "cell", "description"):
+        setattr(outcome, key, facts[key])
+    # A failure with the spec's own run (its loss diverged) has that run's verdict and numbers; with an earlier
+    # run (stale), the table's numbers stay blank: the page shows that run's facts, marked stale.
+    outcome.verdict = outcome.status if failed and stale else facts["verdict"]
+    if not stale:
+        main = main_run(record)
+        outcome.test_accuracy = (main.get("test") or {}).get("accuracy")
+        outcome.epochs = len((main.get("history") or {}).get("loss", []))
+        outcome.params = (main.get("model") or {}).get("total_params")
+        outcome.train_seconds = (record.get("timing") or {}).get("total_seconds")
     links = [("report", "report.pdf")] + [(row.label, row.pdf_name) for row in rows]
     outcome.pdfs = [{"label": label, "href": f"{outcome.experiment}/{name}"}
                     for label, name in links if (run_dir / name).is_file()]
     outcome.roster = [{"label": row.label, "href": f"{outcome.experiment}/{row.pdf_name}"}
                       for row in rows if (run_dir / row.pdf_name).is_file()]
     outcome.files = run_files(run_dir, outcome.experiment)
-    facts = run_facts(record, status=outcome.status, plan_fingerprint=plan_fingerprint)
-    stale = any(flag["name"] == "stale" for flag in facts["flags"])
-    for key in ("kind", "test", "flags", "curve", "fingerprint", "created", "cell", "description"):
-        setattr(outcome, key, facts[key])
-    # A failure with the spec's own run (its loss diverged) has that run's verdict; with an earlier run, not.
-    outcome.verdict = facts["verdict"] if not (failed and stale) else outcome.status
