@@ -119,7 +119,7 @@ def write_index(out_dir: Path, outcomes: list[Outcome], *, template_dir: Path | 
                "learned_share": LEARNED_SHARE}
     environment = make_environment(Path(template_dir) if template_dir is not None else None)
     try:
-        page_html = render_html(None, COURSE_PAGE, context, env=environment)
+        page_html = render_html(None, COURSE_PAGE, context, env=environment, phrases=False)
     except RenderError as error:  # a course's template (a shipped one's error is a bug and keeps its traceback)
         raise RenderError(f"The course page (OUT/index.html) was not written: {error.message}",
                           hint="Fix the course's template (--template-dir), then run the same batch again: "

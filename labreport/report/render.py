@@ -710,19 +710,23 @@ def _refuse_record_templates(run_dir: Path, report: dict, *, template, template_
 
 
 def render_html(template_path: Path | None, shipped_name: str, context: dict,
-                env: SandboxedEnvironment | None = None, record_path: Path | None = None) -> str:
+                env: SandboxedEnvironment | None = None, record_path: Path | None = None,
+                phrases: bool = True) -> str:
     """The report's HTML from the worksheet's template, or from the spec's own ``report.template``.
 
     Any error in a custom template is the template author's to fix, so it
     becomes a RenderError naming the file and line; an error in a shipped
     template is a bug in labreport and keeps its traceback.  ``env``: one
-    made earlier with ``make_environment`` (a roster reuses its compiled templates).
+    made earlier with ``make_environment`` (a roster reuses its compiled templates).  ``phrases=False``:
+    no phrase book (``say``) for a page that words nothing of a report (the batch's course page), which
+    spares compiling it.
     """
     env = env or make_environment(template_path.parent if template_path else None)
     name = template_path.name if template_path else shipped_name
     try:
         with _template_clock(env):  # the phrase book's macros run under the same clock
-            return render_bounded(env.get_template(name), env, **context, say=phrase_book(env, context))
+            say = {"say": phrase_book(env, context)} if phrases else {}
+            return render_bounded(env.get_template(name), env, **context, **say)
     except TemplateSyntaxError as exc:
         where = f"{exc.filename or template_path or name}, line {exc.lineno}"
         raise RenderError(f"{where}: template syntax error: {exc.message}") from None
