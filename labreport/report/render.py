@@ -48,11 +48,10 @@ from ..record import read_run_record, write_run_record
 from ..facts import build_facts
 from .filters import FILTERS
 from .listing import program_code, program_facts
-from .figures import FIGURES, make_figures
-from .forecast_figures import forecast_figures
 from ..cells import CELL_TITLES
 from ..worksheets import DEFAULT_WORKSHEET, worksheet_names
-from .formats import load_format
+# The figures (matplotlib) and the formats (checked against the figure registry) are imported where a report
+# is prepared: the sandbox alone (make_environment, render_html) serves the batch's course page without them.
 
 
 @dataclass
@@ -449,6 +448,8 @@ from .smoothing import MIN_SMOOTHED_POINTS  # noqa: E402  (pure Python: no matpl
 def build_context(record: dict, *, worksheet, header_overrides: dict | None, smoothing: float | None,
                   figures, facts) -> dict:
     """What a template sees: the run's facts (``f``), the header, the format and the figures."""
+    from .figures import FIGURES
+
     spec = record["spec"]
     header = dict(spec.get("header") or {})
     header.update({k: v for k, v in (header_overrides or {}).items() if v is not None})
@@ -609,6 +610,10 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
                    smoothing: float | None = None, out_dir: str | Path | None = None,
                    template_dir: str | Path | None = None, trust_record_templates: bool = False) -> PreparedReport:
     """Read run.json, apply the report fields, analyse the curves and draw the figures."""
+    from .figures import make_figures
+    from .forecast_figures import forecast_figures
+    from .formats import load_format
+
     run_dir = Path(run_dir)
     record = without_surrogates(read_run_record(run_dir))
     sections = report_sections_of_record(record)
@@ -654,6 +659,8 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
 def _format_for_task(format_, record: dict):
     """The worksheet format as a forecast run's report uses it (its forecast template and figures), or a
     RenderError naming the formats that can describe a forecast."""
+    from .formats import load_format
+
     if (record.get("task") or {}).get("kind") != "forecast":
         return format_
     if format_.forecast_template is None:
