@@ -150,6 +150,27 @@ def test_the_distribution_bins_accuracies_from_zero_to_one():
     assert distribution([])["n"] == 0
 
 
+def test_an_early_stopped_run_tested_with_its_best_epoch_is_flagged_and_worded(tmp_path):
+    from labreport.record import migrate
+
+    record = migrate(json.loads((Path(__file__).parent / "fixtures" / "runs" / "clean_success.json").read_text()))
+    record["spec"]["training"]["epochs"] = 20
+    main = record["models"][0]
+    main.update({"stopped": {"reason": "early_stopping", "epoch": 12, "best_epoch": 10, "monitor": "val_loss",
+                             "patience": 2, "min_delta": 0.0},
+                 "restored_best_weights": True, "evaluated_epoch": 10})
+    facts = run_facts(record, status="trained", plan_fingerprint=None)
+    assert facts["flags"] == [{"name": "stopped_early", "epoch": 12, "of": 20},
+                              {"name": "evaluated_not_last", "epoch": 10, "last": 12}]
+    assert facts["curve"]["marker"]["epoch"] == 10
+    outcome = Outcome("early", "early.yaml", "trained", **{key: facts[key] for key in (
+        "verdict", "kind", "test", "flags", "curve", "fingerprint", "created", "cell", "description")})
+    page = write_index(tmp_path, [outcome])[0].read_text(encoding="utf-8")
+    assert "stopped early at epoch 12 of 20" in page
+    assert "tested with epoch 10's weights, not the last (12)" in page
+    assert "the dot marks epoch 10, whose weights were tested" in page
+
+
 def test_a_forecast_is_judged_against_the_naive_forecast():
     from forecast_records import forecast_record
 
