@@ -171,13 +171,22 @@ def test_an_early_stopped_run_tested_with_its_best_epoch_is_flagged_and_worded(t
     assert "the dot marks epoch 10, whose weights were tested" in page
 
 
+@pytest.mark.parametrize("seconds, expected", [(454.07, (7, 34)), (479.6, (8, 0)), (59.96, (0, 0)), (60.0, (1, 0))])
+def test_training_time_in_minutes_and_seconds(seconds, expected):
+    from labreport.batch.page import duration
+
+    d = duration(seconds)
+    assert (d["minutes"], d["seconds"] if d["minutes"] else 0) == expected and d["total"] == seconds
+    assert duration(None) is None and duration(float("nan")) is None
+
+
 def test_a_forecast_is_judged_against_the_naive_forecast():
     from forecast_records import forecast_record
 
     facts = run_facts(forecast_record("good"), status="trained", plan_fingerprint=None)
     assert facts["kind"] == "forecast" and facts["verdict"].startswith("forecast_")
     assert facts["test"]["metric"] == "mae" and facts["test"]["value"] > 0
-    assert "naive" in [b["cell"] for b in facts["test"]["baselines"]]
+    assert ("naive", "naive (last value)") in [(b["cell"], b["title"]) for b in facts["test"]["baselines"]]
     assert facts["curve"]["lines"]
 
 

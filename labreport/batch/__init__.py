@@ -128,8 +128,13 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
             outcomes[index] = Outcome(plan.name or plan.spec_path.stem, str(plan.spec_path), "skipped", reason)
 
     ordered = [outcomes[index] for index in range(len(plans))]
-    for plan, outcome in zip(plans, ordered):
-        _add_numbers(outcome, out_dir, rows, plan.fingerprint)
+    owners = {plan.name: index for index, plan in reversed(list(enumerate(plans))) if plan.action != "invalid"}
+    for index, (plan, outcome) in enumerate(zip(plans, ordered)):
+        # A spec refused for another's name does not show that spec's folder as its own.
+        if owners.get(outcome.experiment, index) == index:
+            _add_numbers(outcome, out_dir, rows, plan.fingerprint)
+        else:
+            outcome.verdict = outcome.status
     index_html, index_json = write_index(out_dir, ordered, template_dir=template_dir)
     if cancelled:
         finished = sum(outcome.status in SUCCEEDED for outcome in ordered)
@@ -159,7 +164,7 @@ def _add_numbers(outcome: Outcome, out_dir: Path, rows: list[RosterRow], plan_fi
         return
     facts = run_facts(record, status=outcome.status, plan_fingerprint=plan_fingerprint)
     stale = any(flag["name"] == "stale" for flag in facts["flags"])
-    for key in ("kind", "test", "flags", "curve", "fingerprint", "created", "cell", "description"):
+    for key in ("kind", "test", "flags", "curve", "fingerprint", "created", "cell", "description", "duration"):
         setattr(outcome, key, facts[key])
     # A failure with the spec's own run (its loss diverged) has that run's verdict and numbers; with an earlier
     # run (stale), the table's numbers stay blank: the page shows that run's facts, marked stale.

@@ -42,6 +42,7 @@ class Outcome:
     created: str | None = None  # when the saved run was trained
     cell: str | None = None  # the main model's cell
     description: str = ""  # the saved run's description, its first line
+    duration: dict | None = None  # the run's training time: {"minutes", "seconds", "total"}
     identical_to: list = field(default_factory=list)  # the other experiments with this training fingerprint
     identical_group: int | None = None
     attention: list = field(default_factory=list)  # page.ATTENTION's names that apply

@@ -71,6 +71,7 @@ def run_facts(record: dict, *, status: str, plan_fingerprint: str | None) -> dic
         flags.append({"name": "reused", "created": record.get("created")})
     return {"kind": "forecast" if forecast else "classification", "verdict": verdict, "test": test,
             "flags": flags, "curve": curve(record, evaluated), "fingerprint": fingerprint,
+            "duration": duration((record.get("timing") or {}).get("total_seconds")),
             "created": record.get("created"), "cell": _main_cell(record),
             "description": _one_line(record.get("description"))}
 
@@ -78,6 +79,14 @@ def run_facts(record: dict, *, status: str, plan_fingerprint: str | None) -> dic
 def _one_line(text, limit: int = 200) -> str:
     line = " ".join(str(text or "").split())
     return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def duration(seconds) -> dict | None:
+    """A training time as whole minutes and the seconds left over (the page prints 7 min 34 s, not 454.07 s)."""
+    if not _finite(seconds) or seconds < 0:
+        return None
+    whole = round(seconds)  # a minute and more: to the second (59.6 s past 7 min is 8 min 0 s, not 7 min 60 s)
+    return {"minutes": whole // 60 if seconds >= 60 else 0, "seconds": whole % 60, "total": seconds}
 
 
 def _main_cell(record: dict) -> str | None:
@@ -100,8 +109,10 @@ def _classification_test(facts: dict) -> dict:
 def _forecast_test(facts: dict) -> dict:
     test = facts.get("test") or {}
     return {"metric": "mae", "value": test.get("mae") if _finite(test.get("mae")) else None, "chance": None,
-            "baselines": [{"cell": row["cell"], "value": row["base_mae"] if _finite(row.get("base_mae")) else None,
-                           "verdict": row["verdict"]} for row in facts.get("versus") or []]}
+            # A forecast's baselines are named as its report names them (naive, seasonal naive, ...).
+            "baselines": [{"cell": row["cell"], "title": row.get("title"), "verdict": row["verdict"],
+                           "value": row["base_mae"] if _finite(row.get("base_mae")) else None}
+                          for row in facts.get("versus") or []]}
 
 
 def curve(record: dict, evaluated_epoch: int | None = None) -> dict | None:
