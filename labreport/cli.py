@@ -187,6 +187,9 @@ def batch_command(
     data_root: Optional[List[Path]] = typer.Option(
         None, "--data-root", help="A folder whose files every spec may read (repeatable); otherwise a spec's data "
                                   "and templates must lie in its own folder."),
+    template_dir: Optional[Path] = typer.Option(None, "--template-dir", help="A course's template folder: its "
+                                                "course/index.html.j2 or course/words.html.j2 replaces the course "
+                                                "page's (OUT/index.html)."),
 ) -> None:
     """Run many specs, reusing saved runs whose training fields are unchanged; write OUT/index.html."""
     from . import batch
@@ -201,7 +204,7 @@ def batch_command(
                                          worker_gpus=worker_gpus)
         result = batch.run_batch(paths or [], jobs=jobs, out_dir=out, roster=roster, fail_fast=fail_fast,
                                  log=typer.echo, yes=yes, executor=executor, output_format=output_format,
-                                 data_roots=data_root or [])
+                                 data_roots=data_root or [], template_dir=template_dir)
     except LabreportError as error:
         _fail(error)
     typer.echo(batch.format_table(result.outcomes))

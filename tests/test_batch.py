@@ -234,6 +234,9 @@ def test_two_specs_with_one_name_cannot_share_a_folder(saved):
     assert [(Path(r["spec"]).name, r["status"]) for r in reports] == [("copy.yaml", "reused"), ("tiny.yaml", "failed")]
     assert reports[1]["reason"] == (f"{saved['specs'] / 'copy.yaml'} already has the experiment name 'tiny'; "
                                     f"both would write {saved['run_dir']}")
+    # The refused spec's row shows nothing of the other spec's folder (the course page).
+    assert reports[1]["pdfs"] == [] and reports[1]["files"] == {} and reports[1]["flags"] == []
+    assert reports[0]["files"]["record"] == "tiny/run.json"
 
 
 # --------------------------------------------------------------------------- rosters

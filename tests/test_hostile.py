@@ -302,3 +302,26 @@ def test_the_experiment_name_cannot_leave_the_output_folder(tmp_path, monkeypatc
     output = assert_clean_failure(result, 2)
     assert output.startswith("Error: spec.yaml: name: must be 1-80 letters, digits, '_', '-' or '.', "
                              "starting with a letter or digit (got ")
+
+
+def test_spec_strings_and_messages_are_escaped_on_the_course_page(tmp_path):
+    """`labreport batch`'s OUT/index.html: a saved run whose spec holds the hostile strings, and a spec whose
+    failure message quotes one; neither is markup or template code on the page, and index.json keeps them."""
+    from course_batch import save_fixture_run
+
+    specs, out = tmp_path / "specs", tmp_path / "out"
+    specs.mkdir()
+    save_fixture_run(out, specs, "hostile", "too_few_epochs", fields={
+        "description": HOSTILE["description"] + " " + HOSTILE["notes"],
+        "header": {"student_name": HOSTILE["student_name"], "university": HOSTILE["university"]}})
+    (specs / "bad.yaml").write_text(yaml.safe_dump({"name": "bad", "training": {"epochs": HOSTILE["subject"]}}))
+    result = invoke("batch", specs, "--out", out)
+    assert result.exit_code == 1, result.output
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for raw in ("<script>alert(1)", "<img src=", "</style><b>", "<b>bold</b>"):
+        assert raw not in page
+    assert "{{ 7*7 }} and {{ record.__class__ }} {% include &#34;/etc/passwd&#34; %}" in page  # shown, never run
+    assert "&lt;/style&gt;&lt;b&gt;bold&lt;/b&gt;" in page  # the failure message quoting the bad value
+    reports = {r["experiment"]: r for r in json.loads((out / "index.json").read_text(encoding="utf-8"))["reports"]}
+    assert reports["hostile"]["description"] == HOSTILE["description"] + " " + HOSTILE["notes"]
+    assert HOSTILE["subject"] in reports["bad"]["reason"]

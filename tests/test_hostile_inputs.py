@@ -157,6 +157,21 @@ def roster_case(make_roster: Callable[[Ctx], Path]):
     return build
 
 
+def course_page(source: str, *, name: str = "index.html.j2", extra: Callable[[Ctx, Path], None] | None = None):
+    """A case body: `batch SPEC --template-dir course` with ``source`` as the course page's course/``name``
+    (the spec is invalid, so nothing runs: only the page is rendered, in the reports' sandbox)."""
+    def build(ctx: Ctx) -> list:
+        spec = ctx.write("spec.yaml", "name: hostile\ntraining: {epochs: 0}\n")
+        folder = ctx.work / "course" / "course"
+        folder.mkdir(parents=True)
+        (folder / name).write_text(source, encoding="utf-8")
+        if extra:
+            extra(ctx, folder)
+        ctx.allowed.append(ctx.work / "out")
+        return ["batch", spec, "--template-dir", ctx.work / "course", "--out", ctx.work / "out"]
+    return build
+
+
 def _bomb(levels: int = 9) -> str:
     lines = ["name: bomb", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for level in range(1, levels):
@@ -272,6 +287,15 @@ CASES = [
         c.template(page("x")))))], 2, NOT_USED),
     Case("1-run-json-names-template-dir", lambda c: ["render", c.run_dir(_with_report(c, template_dir=str(
         c.work)))], 2, NOT_USED),
+    # the course page (OUT/index.html) of `batch --template-dir`: the same sandbox and loader as a report's
+    Case("1-course-page-include-symlink-to-secret", course_page('{% include "course/leak.html" %}', extra=lambda c, f: (
+        f / "leak.html").symlink_to(c.secret)), 1, ["The course page (OUT/index.html) was not written",
+                                                    "refused to load 'course/leak.html': it leads to"]),
+    Case("1-course-words-link-outside", course_page("", name="notes.css", extra=lambda c, f: (
+        f / "words.html.j2").symlink_to(c.secret)), 1, "refused to load 'course/words.html.j2': it leads to"),
+    Case("1-course-page-attribute-escape", course_page("{{ rows.__class__.__mro__[1].__subclasses__() }}"), 1,
+         ["The course page (OUT/index.html) was not written", "refused by the sandbox"]),
+    Case("1-course-page-huge-string", course_page("{{ 'x' * 10**10 }}"), 1, ["refused by the sandbox", "too large"]),
     Case("1-huge-string", render_with(page("{{ 'x' * 10**10 }}")), 1, ["refused by the sandbox", "too large"]),
     Case("1-huge-power", render_with(page("{{ 2 ** 1000000 }}")), 1, "a power too large"),
     Case("1-huge-format-width", render_with(page("{{ '%999999999d' % 1 }}")), 1, "a format width too large"),

@@ -41,12 +41,14 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
               roster: Path | None = None, fail_fast: bool = False,
               log: Callable[[str], None] = print, yes: bool = False,
               executor: ExecutorOptions | None = None, output_format: str = "text",
-              data_roots: list[Path] | tuple = ()) -> BatchResult:
+              data_roots: list[Path] | tuple = (), template_dir: Path | str | None = None) -> BatchResult:
     """Bring every spec's report up to date, ``jobs`` at a time; write OUT/index.html and OUT/index.json.
 
     ``executor`` chooses where the work runs (default: local processes); Ctrl-C stops it, writes the
     index of what finished and raises ``BatchCancelled``.  ``data_roots``: folders besides each spec's own
     that its data and templates may lie in (``--data-root``; see containment.py), on every executor alike.
+    ``template_dir``: a course's template folder whose ``course/index.html.j2`` (or ``course/words.html.j2``)
+    replaces the shipped course page's (``--template-dir``).
     """
     if jobs < 1:
         raise OptionError(f"--jobs must be at least 1 (got {jobs}).")
@@ -56,6 +58,9 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
     executor = executor or ExecutorOptions()
     execute = get_executor(executor)  # a missing Dask is said before any spec is read
     data_roots = check_data_roots(data_roots)
+    if template_dir is not None and not Path(template_dir).is_dir():
+        raise OptionError(f"--template-dir {template_dir}: not a folder.",
+                          hint="Name the course's template folder; its course/index.html.j2 replaces the page's.")
     rows = read_roster(roster) if roster is not None else []
     spec_paths = collect_specs(paths)
     if rows and len(rows) * len(spec_paths) > ROSTER_CONFIRM_PDFS and not yes:
@@ -123,9 +128,14 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
             outcomes[index] = Outcome(plan.name or plan.spec_path.stem, str(plan.spec_path), "skipped", reason)
 
     ordered = [outcomes[index] for index in range(len(plans))]
-    for outcome in ordered:
-        _add_numbers(outcome, out_dir, rows)
-    index_html, index_json = write_index(out_dir, ordered)
+    owners = {plan.name: index for index, plan in reversed(list(enumerate(plans))) if plan.action != "invalid"}
+    for index, (plan, outcome) in enumerate(zip(plans, ordered)):
+        # A spec refused for another's name does not show that spec's folder as its own.
+        if owners.get(outcome.experiment, index) == index:
+            _add_numbers(outcome, out_dir, rows, plan.fingerprint)
+        else:
+            outcome.verdict = outcome.status
+    index_html, index_json = write_index(out_dir, ordered, template_dir=template_dir)
     if cancelled:
         finished = sum(outcome.status in SUCCEEDED for outcome in ordered)
         raise BatchCancelled(
@@ -135,22 +145,39 @@ def run_batch(paths: list[Path | str], *, jobs: int = 1, out_dir: Path | str = "
     return BatchResult(ordered, index_html, index_json)
 
 
-def _add_numbers(outcome: Outcome, out_dir: Path, rows: list[RosterRow]) -> None:
-    """The saved run's key numbers and the PDFs, for the table and the index."""
-    if outcome.status not in SUCCEEDED:
-        return
-    from ..record import main_run, read_run_record
+def _add_numbers(outcome: Outcome, out_dir: Path, rows: list[RosterRow], plan_fingerprint: str | None) -> None:
+    """The saved run's key numbers, facts (page.py), PDFs and files, for the table, the page and index.json.
 
+    A failed or skipped spec's folder may still hold a run: the one a diverged loss ended (the spec's own,
+    same fingerprint), or an earlier one the spec no longer describes (flagged ``stale``)."""
+    from ..record import main_run, read_run_record
+    from .page import run_facts, run_files
+
+    failed = outcome.status not in SUCCEEDED
+    outcome.verdict = outcome.status if failed else "no_run"
     run_dir = out_dir / outcome.experiment
+    if not (run_dir / "run.json").is_file():
+        return
     try:
         record = read_run_record(run_dir)
     except LabreportError:
         return
-    main = main_run(record)
-    outcome.test_accuracy = (main.get("test") or {}).get("accuracy")
-    outcome.epochs = len((main.get("history") or {}).get("loss", []))
-    outcome.params = (main.get("model") or {}).get("total_params")
-    outcome.train_seconds = (record.get("timing") or {}).get("total_seconds")
+    facts = run_facts(record, status=outcome.status, plan_fingerprint=plan_fingerprint)
+    stale = any(flag["name"] == "stale" for flag in facts["flags"])
+    for key in ("kind", "test", "flags", "curve", "fingerprint", "created", "cell", "description", "duration"):
+        setattr(outcome, key, facts[key])
+    # A failure with the spec's own run (its loss diverged) has that run's verdict and numbers; with an earlier
+    # run (stale), the table's numbers stay blank: the page shows that run's facts, marked stale.
+    outcome.verdict = outcome.status if failed and stale else facts["verdict"]
+    if not stale:
+        main = main_run(record)
+        outcome.test_accuracy = (main.get("test") or {}).get("accuracy")
+        outcome.epochs = len((main.get("history") or {}).get("loss", []))
+        outcome.params = (main.get("model") or {}).get("total_params")
+        outcome.train_seconds = (record.get("timing") or {}).get("total_seconds")
     links = [("report", "report.pdf")] + [(row.label, row.pdf_name) for row in rows]
     outcome.pdfs = [{"label": label, "href": f"{outcome.experiment}/{name}"}
                     for label, name in links if (run_dir / name).is_file()]
+    outcome.roster = [{"label": row.label, "href": f"{outcome.experiment}/{row.pdf_name}"}
+                      for row in rows if (run_dir / row.pdf_name).is_file()]
+    outcome.files = run_files(run_dir, outcome.experiment)

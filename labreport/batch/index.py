@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from .._version import __version__
 from ..atomic import write_atomic
-
+from ..errors import RenderError
+from . import page
 
 
 SUCCEEDED = ("trained", "reused", "rendered")
@@ -31,6 +30,22 @@ class Outcome:
     params: int | None = None
     train_seconds: float | None = None
     pdfs: list = field(default_factory=list)  # [{"label", "href"}], href relative to the output folder
+    # Since index.json version 2: the run's facts (page.py), the files beside the PDFs, the roster's PDFs.
+    verdict: str = ""  # page.VERDICTS
+    kind: str | None = None  # classification | forecast
+    test: dict | None = None  # {"metric", "value", "chance", "baselines": [{"cell", "value", "verdict"}]}
+    flags: list = field(default_factory=list)  # [{"name": overfitting | still_improving | ..., ...}]
+    curve: dict | None = None  # the validation loss per epoch as SVG coordinates (page.curve)
+    files: dict = field(default_factory=dict)  # {"html" | "program" | "notebook" | "record": href}
+    roster: list = field(default_factory=list)  # [{"label", "href"}]: the roster's PDFs (also in pdfs)
+    fingerprint: str | None = None  # the saved run's training fingerprint
+    created: str | None = None  # when the saved run was trained
+    cell: str | None = None  # the main model's cell
+    description: str = ""  # the saved run's description, its first line
+    duration: dict | None = None  # the run's training time: {"minutes", "seconds", "total"}
+    identical_to: list = field(default_factory=list)  # the other experiments with this training fingerprint
+    identical_group: int | None = None
+    attention: list = field(default_factory=list)  # page.ATTENTION's names that apply
 
 
 @dataclass
@@ -68,83 +83,48 @@ def format_table(outcomes: list[Outcome]) -> str:
                      for a, b, c, d in lines)
 
 
-_SORT_SCRIPT = """
-document.querySelectorAll("#reports th").forEach(function (th, column) {
-  th.addEventListener("click", function () {
-    var body = th.closest("table").tBodies[0], rows = Array.prototype.slice.call(body.rows);
-    var ascending = th.getAttribute("aria-sort") !== "ascending", numeric = th.dataset.type === "number";
-    th.parentNode.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
-    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-    function key(row) { var cell = row.cells[column]; return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent; }
-    rows.sort(function (a, b) {
-      var x = key(a), y = key(b), order;
-      if (numeric) {  // blanks last either way
-        if (x === "" || y === "") return (x === "") - (y === "");
-        order = Number(x) - Number(y);
-      } else { order = x.localeCompare(y); }
-      return ascending ? order : -order;
-    });
-    rows.forEach(function (row) { body.appendChild(row); });
-  });
-});
-"""
+COURSE_PAGE = "course/index.html.j2"  # a course's template folder may hold its own (--template-dir)
 
 
-def _cell(value, *, number: bool = False, text: str | None = None) -> str:
-    shown = html.escape(text if text is not None else ("" if value is None else str(value)))
-    if number:
-        return f'<td class="number" data-sort="{html.escape("" if value is None else repr(value))}">{shown}</td>'
-    return f"<td>{shown}</td>"
+def page_rows(outcomes: list[Outcome]) -> tuple[list[dict], dict]:
+    """The page's rows (each outcome as index.json holds it, with what the page needs besides) and summary."""
+    rows = []
+    for number, outcome in enumerate(outcomes, start=1):
+        row = asdict(outcome)
+        row["anchor"] = f"run-{number}"
+        row["reason_line"] = _first_line(outcome.reason)
+        row["attention"] = page.attention(row)
+        outcome.attention = row["attention"]
+        rows.append(row)
+    groups = page.mark_identical(rows)
+    for outcome, row in zip(outcomes, rows):
+        outcome.identical_to = row.get("identical_to", [])
+        outcome.identical_group = row.get("identical_group")
+    return rows, page.summary(rows, groups)
 
 
-def write_index(out_dir: Path, outcomes: list[Outcome]) -> tuple[Path, Path]:
-    """OUT/index.json and OUT/index.html (sortable by clicking a heading; no network, no server)."""
+def write_index(out_dir: Path, outcomes: list[Outcome], *, template_dir: Path | None = None) -> tuple[Path, Path]:
+    """OUT/index.json and OUT/index.html, the course page: templates/course/index.html.j2 (or a course's own,
+    in ``template_dir``) rendered in the reports' sandbox.  No network, no server; sorting and filtering
+    are a script's extra, and the page is complete without it."""
+    from ..cells import CELL_TITLES
+    from ..facts.outcome import LEARNED_SHARE
+    from ..report.render import make_environment, render_html
+
     generated = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    data = {"generated": generated, "labreport": __version__, "reports": [asdict(o) for o in outcomes]}
+    rows, summary = page_rows(outcomes)
+    data = {"version": page.INDEX_VERSION, "generated": generated, "labreport": __version__,
+            "summary": summary, "reports": [asdict(o) for o in outcomes]}
+    context = {"rows": rows, "summary": summary, "generated": generated, "labreport_version": __version__,
+               "index_version": page.INDEX_VERSION, "cell_titles": CELL_TITLES,
+               "learned_share": LEARNED_SHARE}
+    environment = make_environment(Path(template_dir) if template_dir is not None else None)
+    try:
+        page_html = render_html(None, COURSE_PAGE, context, env=environment, phrases=False)
+    except RenderError as error:  # a course's template (a shipped one's error is a bug and keeps its traceback)
+        raise RenderError(f"The course page (OUT/index.html) was not written: {error.message}",
+                          hint="Fix the course's template (--template-dir), then run the same batch again: "
+                               "the runs it finished are reused.") from None
     index_json = write_atomic(out_dir / "index.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n",
                               root=out_dir)
-
-    body = []
-    for outcome in outcomes:
-        status = outcome.status + (f": {_first_line(outcome.reason)}" if outcome.reason else "")
-        links = ", ".join(f'<a href="{html.escape(quote(pdf["href"]))}">{html.escape(pdf["label"])}</a>'
-                          for pdf in outcome.pdfs)
-        accuracy = outcome.test_accuracy
-        body.append(
-            "<tr>" + _cell(outcome.experiment) + f'<td class="{html.escape(outcome.status)}">{html.escape(status)}</td>'
-            + _cell(accuracy, number=True, text=f"{accuracy:.4f}" if isinstance(accuracy, (int, float)) else "")
-            + _cell(outcome.epochs, number=True) + _cell(outcome.params, number=True,
-                                                         text=f"{outcome.params:,}" if outcome.params else "")
-            + _cell(outcome.seconds, number=True, text=f"{outcome.seconds:.1f}") + f"<td>{links}</td></tr>")
-    headings = [("experiment", "text"), ("status", "text"), ("test accuracy", "number"), ("epochs", "number"),
-                ("params", "number"), ("seconds", "number"), ("PDFs", "text")]
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>labreport: {len(outcomes)} report(s)</title>
-<style>
-body {{ font: 14px/1.4 system-ui, sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }}
-th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; }}
-th {{ background: #f2f2f2; cursor: pointer; user-select: none; }}
-th[aria-sort=ascending]::after {{ content: " \\25B2"; }}
-th[aria-sort=descending]::after {{ content: " \\25BC"; }}
-td.number {{ text-align: right; font-variant-numeric: tabular-nums; }}
-td.failed, td.skipped {{ color: #a00; }}
-</style>
-</head>
-<body>
-<h1>Reports</h1>
-<p>Written {html.escape(generated)} by labreport {html.escape(__version__)}. Click a column heading to sort.</p>
-<table id="reports">
-<thead><tr>{"".join(f'<th data-type="{kind}">{html.escape(name)}</th>' for name, kind in headings)}</tr></thead>
-<tbody>
-{chr(10).join(body)}
-</tbody>
-</table>
-<script>{_SORT_SCRIPT}</script>
-</body>
-</html>
-"""
-    return write_atomic(out_dir / "index.html", page, root=out_dir), index_json
+    return write_atomic(out_dir / "index.html", page_html, root=out_dir), index_json

@@ -48,11 +48,10 @@ from ..record import read_run_record, write_run_record
 from ..facts import build_facts
 from .filters import FILTERS
 from .listing import program_code, program_facts
-from .figures import FIGURES, make_figures
-from .forecast_figures import forecast_figures
 from ..cells import CELL_TITLES
 from ..worksheets import DEFAULT_WORKSHEET, worksheet_names
-from .formats import load_format
+# The figures (matplotlib) and the formats (checked against the figure registry) are imported where a report
+# is prepared: the sandbox alone (make_environment, render_html) serves the batch's course page without them.
 
 
 @dataclass
@@ -449,6 +448,8 @@ from .smoothing import MIN_SMOOTHED_POINTS  # noqa: E402  (pure Python: no matpl
 def build_context(record: dict, *, worksheet, header_overrides: dict | None, smoothing: float | None,
                   figures, facts) -> dict:
     """What a template sees: the run's facts (``f``), the header, the format and the figures."""
+    from .figures import FIGURES
+
     spec = record["spec"]
     header = dict(spec.get("header") or {})
     header.update({k: v for k, v in (header_overrides or {}).items() if v is not None})
@@ -609,6 +610,10 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
                    smoothing: float | None = None, out_dir: str | Path | None = None,
                    template_dir: str | Path | None = None, trust_record_templates: bool = False) -> PreparedReport:
     """Read run.json, apply the report fields, analyse the curves and draw the figures."""
+    from .figures import make_figures
+    from .forecast_figures import forecast_figures
+    from .formats import load_format
+
     run_dir = Path(run_dir)
     record = without_surrogates(read_run_record(run_dir))
     sections = report_sections_of_record(record)
@@ -654,6 +659,8 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
 def _format_for_task(format_, record: dict):
     """The worksheet format as a forecast run's report uses it (its forecast template and figures), or a
     RenderError naming the formats that can describe a forecast."""
+    from .formats import load_format
+
     if (record.get("task") or {}).get("kind") != "forecast":
         return format_
     if format_.forecast_template is None:
@@ -710,19 +717,23 @@ def _refuse_record_templates(run_dir: Path, report: dict, *, template, template_
 
 
 def render_html(template_path: Path | None, shipped_name: str, context: dict,
-                env: SandboxedEnvironment | None = None, record_path: Path | None = None) -> str:
+                env: SandboxedEnvironment | None = None, record_path: Path | None = None,
+                phrases: bool = True) -> str:
     """The report's HTML from the worksheet's template, or from the spec's own ``report.template``.
 
     Any error in a custom template is the template author's to fix, so it
     becomes a RenderError naming the file and line; an error in a shipped
     template is a bug in labreport and keeps its traceback.  ``env``: one
-    made earlier with ``make_environment`` (a roster reuses its compiled templates).
+    made earlier with ``make_environment`` (a roster reuses its compiled templates).  ``phrases=False``:
+    no phrase book (``say``) for a page that words nothing of a report (the batch's course page), which
+    spares compiling it.
     """
     env = env or make_environment(template_path.parent if template_path else None)
     name = template_path.name if template_path else shipped_name
     try:
         with _template_clock(env):  # the phrase book's macros run under the same clock
-            return render_bounded(env.get_template(name), env, **context, say=phrase_book(env, context))
+            say = {"say": phrase_book(env, context)} if phrases else {}
+            return render_bounded(env.get_template(name), env, **context, **say)
     except TemplateSyntaxError as exc:
         where = f"{exc.filename or template_path or name}, line {exc.lineno}"
         raise RenderError(f"{where}: template syntax error: {exc.message}") from None

@@ -47,7 +47,7 @@ def apply_report_overrides(sections: dict, *, worksheet: str | None = None, temp
     return sections
 
 
-def _folder_digest(folder: Path, suffixes: tuple[str, ...] | None = None) -> str:
+def _folder_digest(folder: Path, suffixes: tuple[str, ...] | None = None, skip: tuple[str, ...] = ()) -> str:
     """sha256 over the names and contents of the template files below a folder (hidden ones skipped).
 
     The files are those a render may read (containment.py: inside the folder, regular, bounded in number
@@ -58,7 +58,8 @@ def _folder_digest(folder: Path, suffixes: tuple[str, ...] | None = None) -> str
 
     digest = hashlib.sha256()
     try:
-        files = read_folder_files(template_folder_files(folder, suffixes=suffixes or FOLDER_SUFFIXES), FOLDER_BYTES)
+        listed = template_folder_files(folder, suffixes=suffixes or FOLDER_SUFFIXES)
+        files = read_folder_files([(name, path) for name, path in listed if not name.startswith(skip)], FOLDER_BYTES)
     except (Refused, OSError) as exc:
         return f"unreadable: {exc}"
     for name, data in files.items():
@@ -70,8 +71,9 @@ def _folder_digest(folder: Path, suffixes: tuple[str, ...] | None = None) -> str
 def words_fingerprint(template_dir: str | None = None) -> dict:
     """What decides a report's words: the shipped templates (phrases, formats), a course folder, the facts' version."""
     from ..resources import templates_dir
-    # Every shipped file (a format.yaml chooses the figures); a course's: the files a render can read.
-    return {"shipped": _folder_digest(templates_dir(), suffixes=("",)), "facts": FACTS_VERSION,
+    # Every shipped file (a format.yaml chooses the figures) but the batch's course page (course/: no report
+    # reads it, so rewording it renders no report again); a course's: the files a render can read.
+    return {"shipped": _folder_digest(templates_dir(), suffixes=("",), skip=("course/",)), "facts": FACTS_VERSION,
             "course": _folder_digest(Path(template_dir)) if template_dir else None}
 
 
