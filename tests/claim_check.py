@@ -2058,12 +2058,15 @@ class Checker:
             self.claim("baseline overfitting", s, not problems, "; ".join(problems))
             return
         m2 = re.match(r"validation loss was lowest at epoch (\d+) \((" + V + r")\) and ended (" + V + r") above that at "
-                      r"epoch (\d+): more than its epoch-to-epoch scatter, but too small a rise to call overfitting\.", rest)
+                      r"epoch (\d+): (more than its epoch-to-epoch scatter, but )?too small a rise to call overfitting"
+                      r"(, in too few epochs to measure its scatter)?\.", rest)
         if m2:
             b, v, p, n = int(m2.group(1)), m2.group(2), m2.group(3), int(m2.group(4))
             rise = (val[-1] - val[b - 1]) / val[b - 1] if lowest_at(b, v) else None
             noise = robust_scatter(val)
+            # "More than its scatter" needs a scatter (6 epochs or more); "too few epochs" needs none.
             ok = (rise is not None and n == n_epochs and pct_close(p, rise) and rise < 0.10
+                  and bool(m2.group(5)) == (noise is not None) and bool(m2.group(6)) == (noise is None)
                   and (noise is None or val[-1] - val[b - 1] > 2 * noise))
             self.claim("baseline overfitting", s, ok, f"val {val}, scatter {noise}")
             return

@@ -88,6 +88,7 @@ def build_facts(record: dict) -> dict:
         "dataset": describe.dataset_facts(record),
         "model": describe.model_facts(record),
         "comparison_rows": describe.comparison_rows(record),
+        "variant_rows": describe.variant_rows(record),
         "epochs": curves.epoch_rows(history, timing.get("seconds_per_epoch") or []),
         "n_epochs": n_epochs,
         # The epoch whose weights the test set saw: the restored best one, or the last (evaluation).

@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from ..cells import CELL_TITLES
 from ..sources import registry
-from ..record import baseline_runs, main_run
+from ..record import baseline_runs, main_run, variant_runs
 from .curves import finite
 
 # The training split is "balanced" while its largest class is at most this many times its smallest.
@@ -192,24 +192,33 @@ def model_facts(record: dict) -> dict:
 
 def comparison_rows(record: dict) -> list[dict]:
     """The main model and each baseline side by side (test, best validation, speed, size)."""
-    # The main model first, then the baselines (cells); variants are set beside it in facts.outcome.variants.
+    # The main model first, then the baselines (cells); variants are rows of their own (variant_rows), since
+    # every sentence that names "the baselines" means other cells.
     entries = [main_run(record), *baseline_runs(record)]
-    if len(entries) < 2:
+    if len(entries) < 2 and not variant_runs(record):
         return []
-    rows = []
-    for entry in entries:
-        val_acc = [v for v in (entry["history"].get("val_accuracy") or []) if finite(v)]
-        seconds = [v for v in ((entry.get("timing") or {}).get("seconds_per_epoch") or []) if finite(v)]
-        first_09 = next((i + 1 for i, v in enumerate(entry["history"].get("val_accuracy") or [])
-                         if finite(v) and v >= 0.9), None)
-        test = entry.get("test") or {}
-        rows.append({
-            "cell": entry["cell"], "title": CELL_TITLES.get(entry["cell"], entry["cell"]),
-            "test_accuracy": test.get("accuracy") if finite(test.get("accuracy")) else None,
-            "test_loss": test.get("loss") if finite(test.get("loss")) else None,
-            "best_val_accuracy": max(val_acc) if val_acc else None,
-            "epoch_reaching_0_9": first_09,
-            "params": entry["model"]["total_params"],
-            "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
-        })
-    return rows
+    return [_table_row(entry) for entry in entries]
+
+
+def variant_rows(record: dict) -> list[dict]:
+    """Each variant of the main model (model.compare's mappings) as a row of the comparison table, with the
+    settings it changed (``variant``)."""
+    return [{**_table_row(entry), "variant": entry.get("variant") or {}} for entry in variant_runs(record)]
+
+
+def _table_row(entry: dict) -> dict:
+    """One model's row of the comparison table: test, best validation, speed, size."""
+    val_acc = [v for v in (entry["history"].get("val_accuracy") or []) if finite(v)]
+    seconds = [v for v in ((entry.get("timing") or {}).get("seconds_per_epoch") or []) if finite(v)]
+    first_09 = next((i + 1 for i, v in enumerate(entry["history"].get("val_accuracy") or [])
+                     if finite(v) and v >= 0.9), None)
+    test = entry.get("test") or {}
+    return {
+        "cell": entry["cell"], "title": CELL_TITLES.get(entry["cell"], entry["cell"]),
+        "test_accuracy": test.get("accuracy") if finite(test.get("accuracy")) else None,
+        "test_loss": test.get("loss") if finite(test.get("loss")) else None,
+        "best_val_accuracy": max(val_acc) if val_acc else None,
+        "epoch_reaching_0_9": first_09,
+        "params": entry["model"]["total_params"],
+        "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
+    }
