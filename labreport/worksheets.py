@@ -42,6 +42,9 @@ class Worksheet:
     forecast_template: str | None = None
     forecast_figures: list = field(default_factory=list)
     forecast_aim: str | None = None
+    forecast_title: str | None = None  # the title a forecast's report shows (default: title)
+    forecast_headings: dict = field(default_factory=dict)  # headings a forecast's report words differently
+    forecast_objectives: list = field(default_factory=list)  # a forecast's objectives (default: objectives)
 
 
 # A header box: [spec header key, its label] or [key, label, "wide"] (a field that takes a whole row).
@@ -98,6 +101,10 @@ class FormatFile(BaseModel):
         "cannot describe a forecast"))
     forecast_figures: list[str] = Field([], description="a forecast report's figure keys in order of appearance")
     forecast_aim: Optional[str] = Field(None, description="the aim a forecast report states (default: aim)")
+    forecast_title: Optional[str] = Field(None, description="the title a forecast report shows (default: title)")
+    forecast_headings: dict[str, str] = Field({}, description=(
+        "headings a forecast report words differently, by section id (the others: headings)"))
+    forecast_objectives: list[str] = Field([], description="the objectives a forecast report lists (default: objectives)")
 
     @field_validator("figures")
     @classmethod

@@ -20,6 +20,14 @@ Verdicts, each worded once in templates/phrases.html.j2 (the ``forecast_*`` macr
 - ``residuals``: the lag-1 autocorrelation of the one-step test residuals (actual - forecast, in time
   order) against the approximate 95 % band ±2/√n of a series without autocorrelation: ``autocorrelated``
   (outside it: structure left in the errors that the model missed) or ``uncorrelated``.
+- ``standing``: the ``versus`` verdicts grouped (the baselines the network beats, does worse than, cannot be
+  told apart from, or has no errors to compare with), for the one sentence that sums them up.
+- ``shortfall``: why a network that does not beat the naive forecast fell short, as far as this record's
+  other verdicts show it: ``diverged`` (training stopped at a NaN or infinite loss); else ``worse`` or
+  ``unclear`` (the headline's verdict) with the ``reasons`` among ``lags`` (the forecast follows the series
+  one step late), ``outside`` (the test part leaves the training range, the series not differenced) and
+  ``autocorrelated`` (the errors keep structure the model missed); ``none`` when it beats the naive
+  forecast, ``unavailable`` when there is no naive forecast to compare with.
 - ``leakage``: what the record says of the split and the scaler (chronological, fitted on training rows
   only): stated from run.json's dataset description, never assumed.
 """
@@ -149,6 +157,30 @@ def extrapolation(dataset: dict) -> dict:
     return {"verdict": "outside_differenced" if differenced else "outside", **facts}
 
 
+def standing(rows: list[dict]) -> dict:
+    """The baselines by the network's verdict against each (see the module docstring)."""
+    groups = {"better": [], "worse": [], "unclear": [], "unavailable": []}
+    for row in rows:
+        groups[row["verdict"]].append(row["cell"])
+    return {**groups, "count": len(rows)}
+
+
+def shortfall(headline: dict, lag: dict, extrapolation: dict, residuals: dict, diverged: bool) -> dict:
+    """Why the network did not beat the naive forecast, from the other verdicts (see the module docstring)."""
+    if diverged:
+        return {"verdict": "diverged", "reasons": []}
+    verdict = headline.get("verdict")
+    if verdict == "better":
+        return {"verdict": "none", "reasons": []}
+    if verdict not in ("worse", "unclear"):
+        return {"verdict": "unavailable", "reasons": []}
+    reasons = [reason for reason, found in (("lags", lag.get("verdict") == "lags"),
+                                            ("outside", extrapolation.get("verdict") == "outside"),
+                                            ("autocorrelated", residuals.get("verdict") == "autocorrelated"))
+               if found]
+    return {"verdict": verdict, "reasons": reasons}
+
+
 def _correlation(a: list[float], b: list[float]) -> float | None:
     n = len(a)
     ma, mb = sum(a) / n, sum(b) / n
@@ -173,6 +205,7 @@ def data_facts(dataset: dict) -> dict:
         "input_columns": dataset.get("input_columns") or [], "time_column": dataset.get("time_column"),
         "time_range": dataset.get("time_range"), "step": (dataset.get("spacing") or {}).get("step"),
         "lookback": dataset.get("lookback"), "horizon": forecast.get("horizon"), "season": forecast.get("season"),
+        "one_step": forecast.get("horizon") == 1,  # the words say "the next value" rather than "the next 1 values"
         "transform": dataset.get("transform") or "none",
         "train": _part(dataset, "train"), "validation": _part(dataset, "validation"), "test": _part(dataset, "test"),
         "windows": {key: windows.get(key) for key in ("train", "validation", "test", "dropped_straddling")},
@@ -183,6 +216,9 @@ def data_facts(dataset: dict) -> dict:
         == ((dataset.get("splits") or {}).get("train") or {}).get("index", [None, -1])[1],
         "missing": dataset.get("missing") or {},
         "scale": forecast.get("scale"), "scale_name": forecast.get("scale_name"),
+        # The training part's mean and standard deviation of the target, as the scaler applied them.
+        "scaler_mean": (scaler.get("mean") or {}).get(forecast.get("target_column")),
+        "scaler_std": (scaler.get("std") or {}).get(forecast.get("target_column")),
     }
 
 
@@ -198,6 +234,12 @@ def forecast_facts(record: dict) -> dict:
     naive = next((row for row in rows if row["cell"] == "naive"), None)
     last = ((dataset.get("future") or {}).get("from") or {}).get("time") or [None, None]
     timing = main.get("timing") or {}
+    diverged = (main.get("stopped") or {}).get("reason") == "nan_loss"
+    headline = naive or {"verdict": "unavailable"}
+    extrapolated = extrapolation(dataset)
+    left = residuals(main, actual)
+    lagged = (lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
+              else {"verdict": "unavailable"})
     return {
         "task": "forecast",
         "experiment": record.get("experiment"),
@@ -209,14 +251,16 @@ def forecast_facts(record: dict) -> dict:
                    "train_seconds": timing.get("train_seconds")},
         "data": data_facts(dataset),
         "test": main.get("test"),
-        "diverged": (main.get("stopped") or {}).get("reason") == "nan_loss",
+        "diverged": diverged,
+        "stopped": main.get("stopped") or {},
         "cell": main.get("cell"),
         "versus": rows,
-        "headline": naive or {"verdict": "unavailable"},
-        "extrapolation": extrapolation(dataset),
-        "residuals": residuals(main, actual),
-        "lag": lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
-        else {"verdict": "unavailable"},
+        "standing": standing(rows),
+        "headline": headline,
+        "extrapolation": extrapolated,
+        "residuals": left,
+        "lag": lagged,
+        "shortfall": shortfall(headline, lagged, extrapolated, left, diverged),
         "future": [{"step": step + 1, "value": value}
                    for step, value in enumerate((main.get("forecast") or {}).get("future") or [])],
         "future_after": last[1],  # the series' last time stamp (None: no time column)

@@ -662,7 +662,9 @@ def _format_for_task(format_, record: dict):
                           f"forecast).", hint=f"Render it with --worksheet {' or '.join(able) or 'exp13'}.")
     from dataclasses import replace
     return replace(format_, template=format_.forecast_template, figures=list(format_.forecast_figures),
-                   aim=format_.forecast_aim or format_.aim)
+                   aim=format_.forecast_aim or format_.aim, title=format_.forecast_title or format_.title,
+                   headings={**format_.headings, **format_.forecast_headings},
+                   objectives=list(format_.forecast_objectives or format_.objectives))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
