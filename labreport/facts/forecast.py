@@ -38,6 +38,7 @@ import math
 
 from ..record import baseline_runs, main_run
 from .describe import model_facts
+from .seminar import activations, parameter_check, rnn_parameters
 from .statistics import ALPHA, Z_95
 
 BASELINE_TITLES = {"naive": "naive (last value)", "seasonal_naive": "seasonal naive",
@@ -222,6 +223,17 @@ def data_facts(dataset: dict) -> dict:
     }
 
 
+def seminar_facts(record: dict, model: dict) -> dict:
+    """What the seminar format's forecast report adds: where each activation works in the trained networks
+    (the baselines computed from the windows have none), the SimpleRNN's parameter formula, and whether the
+    formulas give Keras' counts."""
+    trained = {**record, "models": [run for run in record.get("models") or []
+                                    if run.get("role") == "main" or run.get("history")]}
+    facts = {"model": model}
+    return {"activations": activations(trained), "rnn": rnn_parameters(trained, facts),
+            "parameters": parameter_check(trained, facts)}
+
+
 def forecast_facts(record: dict) -> dict:
     """Everything a forecast's report may say (``record``: RunRecord.plain())."""
     main = main_run(record)
@@ -240,11 +252,13 @@ def forecast_facts(record: dict) -> dict:
     left = residuals(main, actual)
     lagged = (lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
               else {"verdict": "unavailable"})
+    # The model as Keras built it; its head is horizon linear units trained with mean squared error.
+    model = {**model_facts(record), "output": {"units": horizon, "activation": "linear", "loss": "mse"}}
     return {
         "task": "forecast",
         "experiment": record.get("experiment"),
-        # The model as Keras built it; its head is horizon linear units trained with mean squared error.
-        "model": {**model_facts(record), "output": {"units": horizon, "activation": "linear", "loss": "mse"}},
+        "model": model,
+        "seminar": seminar_facts(record, model),
         "backend": record.get("backend"),
         "versions": record.get("versions") or {},
         "timing": {"total_seconds": (record.get("timing") or {}).get("total_seconds"),

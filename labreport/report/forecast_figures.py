@@ -84,8 +84,8 @@ def test_figure(record: dict, path: Path) -> Figure | None:
 
 def curves_figure(history: dict, path: Path) -> Figure | None:
     loss = history.get("loss") or []
-    if not loss:
-        return None
+    if not any(isinstance(v, (int, float)) and math.isfinite(v) for v in loss):
+        return None  # a run that diverged in its first epoch: nothing to draw
     epochs = list(range(1, len(loss) + 1))
     fig, (left, right) = _subplots(1, 2, figsize=(WIDTH, HEIGHT))
     left.plot(epochs, loss, color=TRAIN_COLOUR, marker="o", markersize=2.5, label="training")
