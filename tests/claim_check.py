@@ -2594,6 +2594,30 @@ class ForecastChecker:
                 problems.append(f"{sense} by {value}")
         return problems
 
+    def standing_problems(self, count: int, body: str) -> list:
+        """The sentence that sums up every comparison: each baseline named once, each with its verdict."""
+        baselines = [m["cell"] for m in self.record["models"][1:] if m.get("role") == "baseline"]
+        clauses = _standing_clauses(body)
+        if clauses is None:
+            return ["unrecognised summing-up"]
+        problems = [] if count == len(baselines) else [f"{count} forecasts, run.json has {len(baselines)}"]
+        named = []
+        for verdict, names in clauses:
+            for name in names:
+                cell = FORECAST_NAMES.get(name)
+                if cell is None:
+                    problems.append(f"unknown forecast {name!r}")
+                    continue
+                named.append(cell)
+                if verdict == "none":
+                    if self.window_errors(self.main["cell"]) and self.window_errors(cell):
+                        problems.append(f"the {cell} has test errors to compare with")
+                else:
+                    problems += self.verdict_problems(cell, verdict)
+        if sorted(named) != sorted(baselines):
+            problems.append(f"names {named}, run.json's baselines {baselines}")
+        return problems
+
     def check(self, s: str) -> None:
         main = re.escape(self.main["cell"].upper()) if self.main["cell"] != "simple_rnn" else "SimpleRNN"
         m = re.search(r"(?:The|whether the) " + main + r" (beats|does not beat) the naive forecast(?:: on the test part "
@@ -2671,10 +2695,44 @@ class ForecastChecker:
             ok = (_rounded(m.group(1), r1, 3) and _rounded(m.group(3), band, 3) and int(m.group(4)) == len(c)
                   and (abs(r1) > band) == (m.group(2) == "outside"))
             self.claim("forecast residuals", s, [] if ok else [f"r1 {r1}, band {band}"])
+        m = re.search(r"The (\S+)'s (?:training diverged \(its loss became NaN or infinite\)|loss became (NaN|infinite)"
+                      r"(?: in epoch (\d+)(?:, batch (\d+))?)?, so training stopped)", s)
+        if m:
+            stopped = self.main.get("stopped") or {}
+            problems = [] if stopped.get("reason") == "nan_loss" and self.main.get("test") is None else [
+                f"stopped {stopped}, test {self.main.get('test')}"]
+            if m.group(2) and m.group(2) != stopped.get("value"):
+                problems.append(f"the loss became {stopped.get('value')}")
+            for printed, key in ((m.group(3), "epoch"), (m.group(4), "batch")):
+                if printed and int(printed) != stopped.get(key):
+                    problems.append(f"{key} {stopped.get(key)}")
+            self.claim("forecast diverged", s, problems)
+        m = re.match(r"Of the (\d+) forecasts? set against it on the same test windows, the (\S+) (.+)\.$", s)
+        if m:
+            self.claim("forecast standing", s, self.standing_problems(int(m.group(1)), m.group(3)))
         m = re.search(r"forecasts (" + FV + r") for the next step", s)
         if m:
             future = self.main["forecast"]["future"]
             self.claim("forecast future", s, [] if _rounded(m.group(1), future[0], 2) else [f"future {future}"])
+
+
+STANDING_VERBS = {"beats": "better", "does worse than": "worse",
+                  "cannot be told apart on this test part from": "unclear",
+                  "has no test errors to compare with": "none"}
+
+
+def _standing_clauses(body: str) -> list[tuple[str, list[str]]] | None:
+    """'beats A and B, does worse than C, and cannot be told apart ... from D' -> [(verdict, [names])]."""
+    body = body.replace("beats none of them", "beats")
+    marks = list(re.finditer("|".join(re.escape(v) for v in sorted(STANDING_VERBS, key=len, reverse=True)), body))
+    if not marks or marks[0].start() != 0:
+        return None
+    clauses = []
+    for mark, after in zip(marks, marks[1:] + [None]):
+        names = body[mark.end():after.start() if after else len(body)].strip().removesuffix(",").removesuffix(", and")
+        names = [n.strip().removeprefix("the ") for n in re.split(r", and |, | and ", names) if n.strip()]
+        clauses.append((STANDING_VERBS[mark.group(0)], names))
+    return clauses
 
 
 def check_forecast_text(text: str, record: dict, *, require_claims: bool = True) -> Counter:

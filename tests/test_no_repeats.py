@@ -12,8 +12,13 @@ import pytest
 
 from labreport.worksheets import worksheet_names
 
-RUNS = Path(__file__).parent / "fixtures" / "runs"
-CASES = ["default_experiment", "chance_level", "diverged", "overfitting"]
+FIXTURES = Path(__file__).parent / "fixtures"
+RUNS = FIXTURES / "runs"
+# The classification cases, then the forecast part of the corpus (a learned forecast, one worse than the
+# last value that lags the series, one that diverged).
+CASES = {"default_experiment": RUNS, "chance_level": RUNS, "diverged": RUNS, "overfitting": RUNS,
+         "forecast_learned": FIXTURES / "forecast_runs", "forecast_random_walk": FIXTURES / "forecast_runs",
+         "forecast_diverged": FIXTURES / "forecast_runs"}
 
 
 def paragraphs(report_html: str) -> list[str]:
@@ -22,19 +27,21 @@ def paragraphs(report_html: str) -> list[str]:
     return [text for text in texts if len(text) > 60]
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("worksheet", worksheet_names())
 def test_no_paragraph_is_printed_twice(case, worksheet, html_report):
     # report.html without a PDF, shared with test_claims.py (conftest.py's html_report)
-    report = html_report(case, worksheet, lambda: json.loads((RUNS / f"{case}.json").read_text(encoding="utf-8")))
+    report = html_report(case, worksheet,
+                         lambda: json.loads((CASES[case] / f"{case}.json").read_text(encoding="utf-8")))
     repeated = [text for text, n in Counter(paragraphs(report)).items() if n > 1]
     assert not repeated, repeated
 
 
 @pytest.mark.parametrize("worksheet", worksheet_names())
-def test_a_diverged_run_renders_to_pdf_in_every_format(worksheet, tmp_path):
-    """The PDF step these reports skip above, kept for the most abnormal record (pdf tier)."""
+@pytest.mark.parametrize("case", ["diverged", "forecast_diverged"])
+def test_a_diverged_run_renders_to_pdf_in_every_format(case, worksheet, tmp_path):
+    """The PDF step these reports skip above, kept for the most abnormal records (pdf tier)."""
     from labreport.report import render_report
 
-    (tmp_path / "run.json").write_bytes((RUNS / "diverged.json").read_bytes())
+    (tmp_path / "run.json").write_bytes((CASES[case] / f"{case}.json").read_bytes())
     assert render_report(tmp_path, worksheet=worksheet, out_dir=tmp_path / "out").pdf_path.is_file()
