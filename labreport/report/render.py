@@ -49,7 +49,6 @@ from ..facts import build_facts
 from .filters import FILTERS
 from .listing import program_code, program_facts
 from .figures import FIGURES, make_figures
-from .forecast_figures import forecast_figures
 from ..cells import CELL_TITLES
 from ..worksheets import DEFAULT_WORKSHEET, worksheet_names
 from .formats import load_format
@@ -639,10 +638,7 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     check_inside(target_dir / "figures" / "any.png", target_dir)  # before any drawing: figures/ must not lead out
     with _labreport_code("analysing the run and drawing its figures"):
         facts = build_facts(record)
-        if (record.get("task") or {}).get("kind") == "forecast":
-            figures = forecast_figures(record, target_dir / "figures", wanted=format_.figures)
-        else:
-            figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
+        figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
     number_figures(figures, format_.figures)
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
                           worksheet=format_, smoothing=weight, facts=facts, figures=figures,
