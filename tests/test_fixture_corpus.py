@@ -521,9 +521,12 @@ def test_mechanisms_as_a_reader_reads_them(case):
 #   with lag horizon - 1 + floor(n^(1/3)) (the windows overlap); "better" / "worse" where the two-sided
 #   normal p-value is under 0.05 (by the sign of d), else "unclear"; "none" where the network has no test
 #   forecast (it diverged).  headline: the verdict against the naive forecast, or "diverged".
-# - lag: the Pearson correlation of the one-step forecasts with the actual values one row earlier against
-#   the one with the values they forecast: "lags" if the first is larger, else "tracks"; "none" without
-#   forecasts.
+# - lag (one step ahead only): the Pearson correlation of the one-step forecasts with the actual values one
+#   row earlier against the one with the values they forecast: "lags" if the first is larger, else
+#   "tracks"; "none" without forecasts or where the network forecasts several steps at once.
+# - horizon (several steps ahead only): "grows" where the network's test MAE at the last step is 20 % or
+#   more above its MAE at the first, computed here from the recorded forecasts, else "steady"; "none"
+#   one step ahead.
 # - extrapolation: the test part's values beyond the training part's range: "inside" not at all, "near" by
 #   at most 5 % of that range, else "outside".
 # - residuals: the lag-1 autocorrelation of the one-step errors (actual - forecast, in time order) against
@@ -532,7 +535,7 @@ def test_mechanisms_as_a_reader_reads_them(case):
 FORECAST_RUNS = FIXTURES / "forecast_runs"
 FORECAST_EXPECTED = yaml.safe_load((FORECAST_RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
 FORECAST_CASES = sorted(FORECAST_EXPECTED)
-FORECAST_KEYS = {"headline", "versus", "lag", "extrapolation", "residuals", "note"}
+FORECAST_KEYS = {"headline", "versus", "lag", "extrapolation", "residuals", "horizon", "note"}
 
 
 def load_forecast(case: str) -> dict:
@@ -567,13 +570,17 @@ def forecast_reading(record: dict) -> dict:
     beyond = max(test.max() - train.max(), train.min() - test.min())
     reading = {"headline": "diverged" if diverged(record) else verdicts["naive"], "versus": verdicts,
                "extrapolation": "inside" if beyond <= 0 else "near" if beyond <= 0.05 * np.ptp(train) else "outside",
-               "lag": "none", "residuals": "none"}
+               "lag": "none", "residuals": "none", "horizon": "none"}
     ours = forecast_rows(main(record))
     if ours is not None:
         actual = np.array(forecast["test_actual"], dtype=float)[:, 0]
-        before = series[np.array(forecast["test_index"]) - 1]
-        same, back = np.corrcoef(ours[:, 0], actual)[0, 1], np.corrcoef(ours[:, 0], before)[0, 1]
-        reading["lag"] = "lags" if back > same else "tracks"
+        if forecast["horizon"] == 1:
+            before = series[np.array(forecast["test_index"]) - 1]
+            same, back = np.corrcoef(ours[:, 0], actual)[0, 1], np.corrcoef(ours[:, 0], before)[0, 1]
+            reading["lag"] = "lags" if back > same else "tracks"
+        else:
+            by_step = np.abs(ours - np.array(forecast["test_actual"], dtype=float)).mean(axis=0)
+            reading["horizon"] = "grows" if by_step[-1] >= 1.2 * by_step[0] else "steady"
         errors = actual - ours[:, 0]
         c = errors - errors.mean()
         r1 = (c[1:] @ c[:-1]) / (c @ c)
@@ -604,6 +611,8 @@ def test_each_forecast_case_is_a_complete_forecast_record(case):
         # A baseline's recorded MAE is the mean absolute error of its recorded forecasts.
         error = np.abs(rows - np.array(forecast["test_actual"])).mean()
         assert baseline["test"]["mae"] == pytest.approx(error)
+        steps = np.abs(rows - np.array(forecast["test_actual"])).mean(axis=0)
+        assert baseline["forecast"]["mae_by_step"] == pytest.approx(steps.tolist())
     if diverged(record):
         assert main(record)["test"] is None and forecast_rows(main(record)) is None
 
@@ -620,3 +629,5 @@ def test_the_forecast_corpus_shows_what_it_is_meant_to():
     assert verdicts["forecast_random_walk"]["headline"] in ("worse", "unclear")
     assert verdicts["forecast_random_walk"]["lag"] == "lags"
     assert verdicts["forecast_diverged"]["headline"] == "diverged"
+    assert verdicts["forecast_three_steps"]["horizon"] == "grows"
+    assert load_forecast("forecast_three_steps")["dataset"]["forecast"]["horizon"] == 3

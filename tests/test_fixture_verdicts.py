@@ -133,7 +133,7 @@ def test_forecast_verdicts_agree_with_the_reader(name):
     assert headline == expected["headline"], name
     assert {row["cell"]: FORECAST_NONE.get(row["verdict"], row["verdict"]) for row in facts["versus"]} == \
         expected["versus"], name
-    for key in ("lag", "extrapolation", "residuals"):
+    for key in ("lag", "extrapolation", "residuals", "horizon"):
         assert FORECAST_NONE.get(facts[key]["verdict"], facts[key]["verdict"]) == expected[key], (name, key)
     # Why a network that does not beat the naive forecast fell short: what the other verdicts show.
     shortfall = facts["shortfall"]

@@ -300,3 +300,48 @@ def test_residual_autocorrelation_is_judged_against_its_band(reports):
     assert "the errors still carry structure of the series that the LSTM missed" in reports["lagging"][2]
     for verdict in verdicts.values():
         assert verdict["band"] == pytest.approx(2 / math.sqrt(verdict["n"]))
+
+
+# --------------------------------------------------------------------------- several steps ahead
+
+def test_error_by_horizon_is_drawn_worded_and_checked(tmp_path):
+    """A forecast of 3 steps at once (a real fixture run): the error by horizon figure sets the network's
+    per-step test MAE against the naive and linear forecasts, its alt text and the growth verdict are read
+    by the claim checker, and a wrong step value or a wrong verdict is caught."""
+    import json
+    from pathlib import Path
+
+    from claim_check import check_report
+
+    path = Path(__file__).parent / "fixtures" / "forecast_runs" / "forecast_three_steps.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    facts = build_facts(record)
+    h = facts["horizon"]
+    assert h["verdict"] == "grows" and h["horizon"] == 3
+    steps = {m["cell"]: m["forecast"]["mae_by_step"] for m in record["models"]}
+    assert (h["first"], h["last"]) == (steps["lstm"][0], steps["lstm"][-1])
+    write_run_record(tmp_path, record)
+    result = render_report(tmp_path, worksheet="lab-record", pdf=False)
+    assert "forecast_horizon" in result.figures and result.figures["forecast_horizon"].is_file()
+    html = result.html_path.read_text(encoding="utf-8")
+    text = _text(html)
+    alt = (f"Line plot of the test MAE at each of the 3 steps ahead: LSTM {steps['lstm'][0]:.2f} at step 1 and "
+           f"{steps['lstm'][-1]:.2f} at step 3; naive forecast {steps['naive'][0]:.2f} at step 1 and "
+           f"{steps['naive'][-1]:.2f} at step 3; linear autoregression {steps['linear_ar'][0]:.2f} at step 1 and "
+           f"{steps['linear_ar'][-1]:.2f} at step 3.")
+    assert alt in unescape(html)
+    assert f"The LSTM's test MAE grows with the horizon: {h['first']:.2f} at step 1 and {h['last']:.2f} at step 3" in text
+    counts = check_report(html, record)
+    assert counts["forecast horizon figure"] == 1 and counts["forecast horizon"] == 1
+    with pytest.raises(AssertionError, match="forecast horizon figure"):
+        check_report(html.replace(f"naive forecast {steps['naive'][0]:.2f} at step 1",
+                                  f"naive forecast {steps['naive'][0] + 1:.2f} at step 1"), record)
+    with pytest.raises(AssertionError, match="forecast horizon"):
+        check_report(html.replace("test MAE grows with the horizon", "test MAE grows by less than 20 % over the horizon"),
+                     record)
+
+
+def test_one_step_ahead_has_no_error_by_horizon(reports):
+    record, facts, text, _ = reports["good"]
+    assert facts["horizon"] == {"verdict": "unavailable"}
+    assert "steps ahead" not in text and "by horizon step" not in text

@@ -28,6 +28,9 @@ Verdicts, each worded once in templates/phrases.html.j2 (the ``forecast_*`` macr
   one step late), ``outside`` (the test part leaves the training range, the series not differenced) and
   ``autocorrelated`` (the errors keep structure the model missed); ``none`` when it beats the naive
   forecast, ``unavailable`` when there is no naive forecast to compare with.
+- ``horizon`` (horizon > 1 only): the network's test MAE at the first and the last step ahead, ``grows``
+  when the last is HORIZON_GROWTH or more above the first, else ``steady``; the error by horizon figure
+  draws every step, the network's beside the naive forecast's and the linear autoregression's.
 - ``leakage``: what the record says of the split and the scaler (chronological, fitted on training rows
   only): stated from run.json's dataset description, never assumed.
 """
@@ -46,6 +49,7 @@ BASELINE_TITLES = {"naive": "naive (last value)", "seasonal_naive": "seasonal na
                    "lstm": "LSTM"}
 REFERENCE_BASELINES = ("naive", "seasonal_naive", "linear_ar")  # not trained: computed from the windows
 EXTRAPOLATION_SHARE = 0.05  # the test part leaves the training range by more than 5 % of that range
+HORIZON_GROWTH = 0.2  # the last horizon step's test MAE is 20 % or more above the first step's: the error grows
 
 
 def finite(value) -> bool:
@@ -156,6 +160,16 @@ def extrapolation(dataset: dict) -> dict:
         return {"verdict": "near", "share": EXTRAPOLATION_SHARE, **facts}  # beyond it, by a little
     differenced = (dataset.get("transform") or "none") == "difference"
     return {"verdict": "outside_differenced" if differenced else "outside", **facts}
+
+
+def horizon_errors(main: dict, horizon: int) -> dict:
+    """Whether the network's test error grows with the step ahead (see the module docstring)."""
+    steps = (main.get("forecast") or {}).get("mae_by_step") or []
+    if horizon < 2 or len(steps) != horizon or not all(finite(v) for v in steps) or steps[0] <= 0:
+        return {"verdict": "unavailable"}
+    growth = steps[-1] / steps[0] - 1.0
+    return {"verdict": "grows" if growth >= HORIZON_GROWTH else "steady", "first": steps[0], "last": steps[-1],
+            "horizon": horizon, "growth": growth, "threshold": HORIZON_GROWTH}
 
 
 def standing(rows: list[dict]) -> dict:
@@ -275,6 +289,7 @@ def forecast_facts(record: dict) -> dict:
         "residuals": left,
         "lag": lagged,
         "shortfall": shortfall(headline, lagged, extrapolated, left, diverged),
+        "horizon": horizon_errors(main, horizon),
         "future": [{"step": step + 1, "value": value}
                    for step, value in enumerate((main.get("forecast") or {}).get("future") or [])],
         "future_after": last[1],  # the series' last time stamp (None: no time column)

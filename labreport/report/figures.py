@@ -652,6 +652,45 @@ def forecast_curves_figure(path: Path, *, history: dict) -> Figure | None:
     return Figure("forecast_curves", path, facts={"epochs": len(epochs)})
 
 
+HORIZON_BASELINES = ("naive", "linear_ar")  # the error by horizon figure sets the network against these
+
+
+def forecast_horizon_figure(path: Path, *, forecast_steps: list[dict]) -> Figure | None:
+    """The test MAE at each step ahead, the network's beside the naive forecast's and the linear
+    autoregression's (run.json's per-step numbers, ``mae_by_step``)."""
+    drawn = [run for run in forecast_steps if run["mae_by_step"]
+             and all(isinstance(v, (int, float)) and math.isfinite(v) for v in run["mae_by_step"])]
+    if not drawn or drawn[0]["role"] != "main":
+        return None
+    horizon = len(drawn[0]["mae_by_step"])
+    steps = list(range(1, horizon + 1))
+    fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
+    styles = {"naive": dict(color=NAIVE_COLOUR, linestyle="--"), "linear_ar": dict(color="#9467bd", linestyle="-.")}
+    for run in drawn:
+        label = {"naive": "naive forecast (last value)", "linear_ar": "linear autoregression"}.get(
+            run["cell"], f"{CELL_TITLES.get(run['cell'], run['cell'])} forecast")
+        ax.plot(steps, run["mae_by_step"], marker="o", markersize=3.5, linewidth=1.3, label=label,
+                **styles.get(run["cell"], dict(color=TRAIN_COLOUR)))
+    ax.set_xlabel("steps ahead")
+    ax.set_ylabel("test MAE")
+    ax.set_ylim(bottom=0)
+    ax.set_title("Test error by horizon step")
+    _finish(fig, ax, path)
+    return Figure("forecast_horizon", path, facts={
+        "horizon": horizon, "models": [{"cell": run["cell"], "role": run["role"], "first": run["mae_by_step"][0],
+                                        "last": run["mae_by_step"][-1]} for run in drawn]})
+
+
+def _forecast_steps(record: dict, horizon: int) -> list[dict] | None:
+    """The network's and the horizon baselines' test MAE per step ahead (None: one step ahead only)."""
+    if horizon < 2:
+        return None
+    runs = [main_run(record)] + [next((b for b in baseline_runs(record) if b.get("cell") == cell), None)
+                                 for cell in HORIZON_BASELINES]
+    return [{"cell": run["cell"], "role": run.get("role"), "mae_by_step": (run.get("forecast") or {}).get("mae_by_step")}
+            for run in runs if run is not None]
+
+
 def _forecast_run(entry: dict | None) -> dict | None:
     """A forecast model entry as its figures read it: cell, test predictions and test MAE."""
     if not entry or not (entry.get("forecast") or {}).get("test_predictions"):
@@ -715,6 +754,9 @@ FIGURES: dict[str, FigureKind] = {kind.key: kind for kind in (
     FigureKind("forecast_test", forecast_test_figure, ("forecast", "forecast_main", "forecast_naive"),
                "figure_forecast_test", "the test part: actual values, the network's and the naive forecast "
                "one step ahead", requires=("forecast", "forecast_main"), task="forecast"),
+    FigureKind("forecast_horizon", forecast_horizon_figure, ("forecast_steps",), "figure_forecast_horizon",
+               "a forecast's test MAE at each step ahead (horizon > 1), against the naive and linear forecasts",
+               requires=("forecast_steps",), task="forecast"),
     FigureKind("forecast_curves", forecast_curves_figure, ("history",), "figure_forecast_curves",
                "a forecast's loss and MAE in the series' units per epoch, training and validation", task="forecast"),
 )}
@@ -748,6 +790,7 @@ def figure_inputs(record: dict, weight: float) -> dict:
         # A forecast's (task kind forecast): its series and test windows, the network's and the naive forecast.
         "forecast": dataset.get("forecast") or None, "forecast_main": _forecast_run(main),
         "forecast_naive": _forecast_run(next((b for b in baseline_runs(record) if b.get("cell") == "naive"), None)),
+        "forecast_steps": _forecast_steps(record, ((dataset.get("forecast") or {}).get("horizon") or 1)),
     }
 
 
