@@ -630,4 +630,5 @@ def test_the_forecast_corpus_shows_what_it_is_meant_to():
     assert verdicts["forecast_random_walk"]["lag"] == "lags"
     assert verdicts["forecast_diverged"]["headline"] == "diverged"
     assert verdicts["forecast_three_steps"]["horizon"] == "grows"
+    assert verdicts["forecast_trend"]["extrapolation"] == "outside" and verdicts["forecast_trend"]["headline"] == "worse"
     assert load_forecast("forecast_three_steps")["dataset"]["forecast"]["horizon"] == 3

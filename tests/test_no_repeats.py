@@ -15,10 +15,12 @@ from labreport.worksheets import worksheet_names
 FIXTURES = Path(__file__).parent / "fixtures"
 RUNS = FIXTURES / "runs"
 # The classification cases, then the forecast part of the corpus (a learned forecast, one worse than the
-# last value that lags the series, one that diverged, one three steps ahead).
+# last value that lags the series, one that diverged, one three steps ahead, one
+# whose test part rises beyond the training range).
 CASES = {"default_experiment": RUNS, "chance_level": RUNS, "diverged": RUNS, "overfitting": RUNS,
          "forecast_learned": FIXTURES / "forecast_runs", "forecast_random_walk": FIXTURES / "forecast_runs",
-         "forecast_diverged": FIXTURES / "forecast_runs", "forecast_three_steps": FIXTURES / "forecast_runs"}
+         "forecast_diverged": FIXTURES / "forecast_runs", "forecast_three_steps": FIXTURES / "forecast_runs",
+         "forecast_trend": FIXTURES / "forecast_runs"}
 
 
 def paragraphs(report_html: str) -> list[str]:

@@ -26,8 +26,9 @@ Verdicts, each worded once in templates/phrases.html.j2 (the ``forecast_*`` macr
   other verdicts show it: ``diverged`` (training stopped at a NaN or infinite loss); else ``worse`` or
   ``unclear`` (the headline's verdict) with the ``reasons`` among ``lags`` (the forecast follows the series
   one step late), ``outside`` (the test part leaves the training range, the series not differenced) and
-  ``autocorrelated`` (the errors keep structure the model missed); ``none`` when it beats the naive
-  forecast, ``unavailable`` when there is no naive forecast to compare with.
+  ``autocorrelated`` (the errors keep structure the model missed), ``outside`` alone where it is found, with
+  the others it brings about in ``follows``; ``none`` when it beats the naive forecast, ``unavailable`` when
+  there is no naive forecast to compare with.
 - ``horizon`` (horizon > 1 only): the network's test MAE at the first and the last step ahead, ``grows``
   when the last is HORIZON_GROWTH or more above the first, else ``steady``; the error by horizon figure
   draws every step, the network's beside the naive forecast's and the linear autoregression's.
@@ -183,17 +184,21 @@ def standing(rows: list[dict]) -> dict:
 def shortfall(headline: dict, lag: dict, extrapolation: dict, residuals: dict, diverged: bool) -> dict:
     """Why the network did not beat the naive forecast, from the other verdicts (see the module docstring)."""
     if diverged:
-        return {"verdict": "diverged", "reasons": []}
+        return {"verdict": "diverged", "reasons": [], "follows": []}
     verdict = headline.get("verdict")
     if verdict == "better":
-        return {"verdict": "none", "reasons": []}
+        return {"verdict": "none", "reasons": [], "follows": []}
     if verdict not in ("worse", "unclear"):
-        return {"verdict": "unavailable", "reasons": []}
-    reasons = [reason for reason, found in (("lags", lag.get("verdict") == "lags"),
-                                            ("outside", extrapolation.get("verdict") == "outside"),
+        return {"verdict": "unavailable", "reasons": [], "follows": []}
+    reasons = [reason for reason, found in (("outside", extrapolation.get("verdict") == "outside"),
+                                            ("lags", lag.get("verdict") == "lags"),
                                             ("autocorrelated", residuals.get("verdict") == "autocorrelated"))
                if found]
-    return {"verdict": verdict, "reasons": reasons}
+    if "outside" in reasons:
+        # A forecast held at levels the series has left trails it and errs the same way window after window:
+        # the lag and the correlated errors follow from the extrapolation rather than being causes of their own.
+        return {"verdict": verdict, "reasons": ["outside"], "follows": reasons[1:]}
+    return {"verdict": verdict, "reasons": reasons, "follows": []}
 
 
 def _correlation(a: list[float], b: list[float]) -> float | None:
