@@ -537,16 +537,19 @@ def templates_page() -> str:
     rows = []
     for name in worksheet_names():
         worksheet = load_format(name)
-        rows.append([code(name), ", ".join(code(k) for k in worksheet.figures)])
-    out += [table(["format", "figures"], rows), "\n",
+        rows.append([code(name), ", ".join(code(k) for k in worksheet.figures),
+                     ", ".join(code(k) for k in worksheet.forecast_figures) or "(no forecast report)"])
+    out += [table(["format", "figures", "a forecast's figures"], rows), "\n",
             "Every figure key a `format.yaml` may list, from the figure registry (`FIGURES` in "
-            "`labreport/report/figures.py`): what the figure shows, the parts of the run it is drawn from, and "
+            "`labreport/report/figures.py`): the kind of run it draws (a classification's figures go in "
+            "`figures`, a forecast's in `forecast_figures`), what the figure shows, the parts of the run it is drawn from, and "
             "the phrase macro that words its alternative text and caption (`macro(facts, \"alt\")`, "
             "`macro(facts, \"caption\")`). Any other key in a `format.yaml` is an error naming the file and the key. "
             "Adding a figure is one registry entry (its drawing function returns `Figure(key, path, facts)`) and "
             "one macro in `phrases.html.j2`; see [Custom templates](../instructors/custom-templates.md).\n\n",
-            table(["figure key", "what it shows", "drawn from", "words"],
-                  [[code(kind.key), text(kind.shows) + (" (only where a format lists it)" if kind.listed_only else ""),
+            table(["figure key", "run", "what it shows", "drawn from", "words"],
+                  [[code(kind.key), kind.task,
+                    text(kind.shows) + (" (only where a format lists it)" if kind.listed_only else ""),
                     ", ".join(code(n) for n in kind.needs), code(f"say.{kind.words}")]
                    for kind in FIGURES.values()])]
     return "".join(out)

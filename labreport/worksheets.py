@@ -42,6 +42,9 @@ class Worksheet:
     forecast_template: str | None = None
     forecast_figures: list = field(default_factory=list)
     forecast_aim: str | None = None
+    forecast_title: str | None = None  # the title a forecast's report shows (default: title)
+    forecast_headings: dict = field(default_factory=dict)  # headings a forecast's report words differently
+    forecast_objectives: list = field(default_factory=list)  # a forecast's objectives (default: objectives)
 
 
 # A header box: [spec header key, its label] or [key, label, "wide"] (a field that takes a whole row).
@@ -96,30 +99,50 @@ class FormatFile(BaseModel):
     forecast_template: Optional[str] = Field(None, pattern=r"^[A-Za-z0-9_.-]+\.j2$", description=(
         "the template for a forecast run (task kind forecast), a file in the format's folder; none: the format "
         "cannot describe a forecast"))
-    forecast_figures: list[str] = Field([], description="a forecast report's figure keys in order of appearance")
+    forecast_figures: list[FigureKey] = Field([], description=(
+        "a forecast report's figure keys in order of appearance (report/figures.py's registry, forecast figures)"))
     forecast_aim: Optional[str] = Field(None, description="the aim a forecast report states (default: aim)")
+    forecast_title: Optional[str] = Field(None, description="the title a forecast report shows (default: title)")
+    forecast_headings: dict[str, str] = Field({}, description=(
+        "headings a forecast report words differently, by section id (the others: headings)"))
+    forecast_objectives: list[str] = Field([], description="the objectives a forecast report lists (default: objectives)")
 
-    @field_validator("figures")
+    @field_validator("figures", "forecast_figures")
     @classmethod
-    def _no_repeats(cls, figures: list[str]) -> list[str]:
+    def _no_repeats(cls, figures: list[str], info: ValidationInfo) -> list[str]:
         repeated = sorted({key for key in figures if figures.count(key) > 1})
         if repeated:
             raise ValueError(f"a figure is listed twice: {', '.join(repeated)}")
+        # Each list draws one kind of run: where the registry says which (report/formats.py passes it), a
+        # classification's figure in forecast_figures, or a forecast's in figures, is refused by name.
+        tasks = (info.context or {}).get("figure_tasks")
+        if tasks:
+            task = "forecast" if info.field_name == "forecast_figures" else "classification"
+            wrong = [key for key in figures if tasks.get(key) != task]
+            if wrong:
+                fitting = [key for key, kind in tasks.items() if kind == task]
+                raise ValueError(f"{', '.join(wrong)}: not a {task} run's figure; the {task} figure keys are: "
+                                 + ", ".join(fitting))
         return figures
 
 
 def read_format_file(path: Path, name: str, figure_keys) -> Worksheet:
     """A format.yaml, validated; a clear LabreportError naming the file and the key when it is wrong.
 
-    ``figure_keys``: every figure a format may list (the figure registry's keys).
+    ``figure_keys``: every figure a format may list (the figure registry's keys), or the registry's
+    (key, task kind) pairs, with which ``figures`` may list only a classification's figures and
+    ``forecast_figures`` only a forecast's.
     """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise LabreportError(f"{path}: not valid YAML ({exc})") from None
+    # The registry's keys, or its (key, task kind) pairs (report/formats.py's FIGURE_TASKS).
+    pairs = [key for key in figure_keys]
+    tasks = dict(pairs) if pairs and all(isinstance(key, tuple) for key in pairs) else None
     try:
         checked = FormatFile.model_validate(data if data is not None else {},
-                                            context={"figure_keys": tuple(figure_keys)})
+                                            context={"figure_keys": tuple(tasks or pairs), "figure_tasks": tasks})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(part) for part in error['loc']) or '(top level)'}: "
                              + error["msg"].removeprefix("Value error, ") for error in exc.errors())
@@ -133,9 +156,10 @@ def read_format_file(path: Path, name: str, figure_keys) -> Worksheet:
 
 
 @lru_cache(maxsize=None)
-def load_worksheet(name: str, figure_keys: tuple[str, ...]) -> Worksheet:
-    """The shipped format ``name``; ``figure_keys``: the figure registry's keys (report/figures.py's
-    ``FIGURE_KEYS``; the report stage passes them, this module being below it)."""
+def load_worksheet(name: str, figure_keys: tuple) -> Worksheet:
+    """The shipped format ``name``; ``figure_keys``: the figure registry's keys or (key, task kind) pairs
+    (report/figures.py's ``FIGURE_KEYS`` or ``FIGURE_TASKS``; the report stage passes them, this module
+    being below it)."""
     names = worksheet_names()
     if name not in names:
         raise LabreportError(f"unknown worksheet '{name}'; allowed values: {', '.join(names)}")

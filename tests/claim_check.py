@@ -2593,6 +2593,12 @@ def check_report(html: str, record: dict, *, require_claims: bool = True) -> Cou
 # * "correlate more with the actual value one step earlier": the Pearson correlation of the one-step
 #   forecasts with the actual values one row earlier exceeds the one with the values they forecast.
 # * The split's years are run.json's dataset.splits times.
+# * "test MAE grows with the horizon": the network's recorded MAE at the last step ahead is at least 1.2 times
+#   its MAE at the first ("grows by less than 20 %": below that); the error by horizon figure's numbers are
+#   each model's recorded mae_by_step, first and last.
+# * The summing-up ("Of the N forecasts set against it ..."): every baseline of run.json named once, each
+#   under the verdict the Diebold-Mariano rule above gives it ("has no test errors to compare with": the
+#   network or the baseline has no test forecast).
 
 FV = r"-?\d+(?:\.\d+)?"  # a forecast report's numbers: plain decimals
 FORECAST_NAMES = {"naive forecast": "naive", "seasonal-naive forecast": "seasonal_naive",
@@ -2673,6 +2679,47 @@ class ForecastChecker:
                 problems.append(f"{sense} by {value}")
         return problems
 
+    def horizon_figure_problems(self, horizon: int, body: str) -> list:
+        """'LSTM 10.20 at step 1 and 20.30 at step 3; naive forecast ...': each model's per-step test MAE."""
+        names = {**FORECAST_NAMES, self.main["cell"].upper() if self.main["cell"] != "simple_rnn" else "SimpleRNN":
+                 self.main["cell"]}
+        problems = []
+        for part in body.split("; "):
+            m = re.fullmatch(r"(.+?) (" + FV + r") at step 1 and (" + FV + r") at step (\d+)", part)
+            cell = names.get(m.group(1)) if m else None
+            if cell is None or cell not in self.models:
+                problems.append(f"unrecognised {part!r}")
+                continue
+            steps = (self.models[cell].get("forecast") or {}).get("mae_by_step") or []
+            if not (len(steps) == horizon == int(m.group(4)) and _rounded(m.group(2), steps[0], 2)
+                    and _rounded(m.group(3), steps[-1], 2)):
+                problems.append(f"{cell}'s MAE by step {steps}")
+        return problems
+
+    def standing_problems(self, count: int, body: str) -> list:
+        """The sentence that sums up every comparison: each baseline named once, each with its verdict."""
+        baselines = [m["cell"] for m in self.record["models"][1:] if m.get("role") == "baseline"]
+        clauses = _standing_clauses(body)
+        if clauses is None:
+            return ["unrecognised summing-up"]
+        problems = [] if count == len(baselines) else [f"{count} forecasts, run.json has {len(baselines)}"]
+        named = []
+        for verdict, names in clauses:
+            for name in names:
+                cell = FORECAST_NAMES.get(name)
+                if cell is None:
+                    problems.append(f"unknown forecast {name!r}")
+                    continue
+                named.append(cell)
+                if verdict == "none":
+                    if self.window_errors(self.main["cell"]) and self.window_errors(cell):
+                        problems.append(f"the {cell} has test errors to compare with")
+                else:
+                    problems += self.verdict_problems(cell, verdict)
+        if sorted(named) != sorted(baselines):
+            problems.append(f"names {named}, run.json's baselines {baselines}")
+        return problems
+
     def check(self, s: str) -> None:
         main = re.escape(self.main["cell"].upper()) if self.main["cell"] != "simple_rnn" else "SimpleRNN"
         m = re.search(r"(?:The|whether the) " + main + r" (beats|does not beat) the naive forecast(?:: on the test part "
@@ -2750,10 +2797,63 @@ class ForecastChecker:
             ok = (_rounded(m.group(1), r1, 3) and _rounded(m.group(3), band, 3) and int(m.group(4)) == len(c)
                   and (abs(r1) > band) == (m.group(2) == "outside"))
             self.claim("forecast residuals", s, [] if ok else [f"r1 {r1}, band {band}"])
+        m = re.search(r"The (\S+)'s (?:training diverged \(its loss became NaN or infinite\)|loss became (NaN|infinite)"
+                      r"(?: in epoch (\d+)(?:, batch (\d+))?)?, so training stopped)", s)
+        if m:
+            stopped = self.main.get("stopped") or {}
+            problems = [] if stopped.get("reason") == "nan_loss" and self.main.get("test") is None else [
+                f"stopped {stopped}, test {self.main.get('test')}"]
+            if m.group(2) and m.group(2) != stopped.get("value"):
+                problems.append(f"the loss became {stopped.get('value')}")
+            for printed, key in ((m.group(3), "epoch"), (m.group(4), "batch")):
+                if printed and int(printed) != stopped.get(key):
+                    problems.append(f"{key} {stopped.get(key)}")
+            self.claim("forecast diverged", s, problems)
+        m = re.search(r"test MAE at each of the (\d+) steps ahead: (.+)\.$", s)
+        if m:
+            self.claim("forecast horizon figure", s, self.horizon_figure_problems(int(m.group(1)), m.group(2)))
+        m = re.search(r"The (\S+)'s test MAE (grows with the horizon|grows by less than (\d+)\s?% over the horizon): ("
+                      + FV + r") at step 1 and (" + FV + r") at step (\d+)", s)
+        if m:
+            steps = (self.main.get("forecast") or {}).get("mae_by_step") or []
+            ok = (len(steps) == int(m.group(6)) and _rounded(m.group(4), steps[0], 2) and _rounded(m.group(5), steps[-1], 2)
+                  and (steps[-1] >= 1.2 * steps[0]) == m.group(2).startswith("grows with"))
+            if m.group(3):
+                ok = ok and int(m.group(3)) == 20
+            self.claim("forecast horizon", s, [] if ok else [f"MAE by step {steps}"])
+        m = re.match(r"Of the (\d+) forecasts? set against it on the same test windows, the (\S+) (.+)\.$", s)
+        if m:
+            self.claim("forecast standing", s, self.standing_problems(int(m.group(1)), m.group(3)))
+        m = re.search(r"Past the end of the series.*?, the \S+ forecasts ((?:" + FV + r" at step \d+(?:, )?)+)\.$", s)
+        if m:
+            future = self.main["forecast"]["future"] or []
+            printed = re.findall(r"(" + FV + r") at step (\d+)", m.group(1))
+            ok = [int(step) for _, step in printed] == list(range(1, len(future) + 1)) and all(
+                _rounded(value, future[int(step) - 1], 2) for value, step in printed)
+            self.claim("forecast future", s, [] if ok else [f"future {future}"])
         m = re.search(r"forecasts (" + FV + r") for the next step", s)
         if m:
             future = self.main["forecast"]["future"]
             self.claim("forecast future", s, [] if _rounded(m.group(1), future[0], 2) else [f"future {future}"])
+
+
+STANDING_VERBS = {"beats": "better", "does worse than": "worse",
+                  "cannot be told apart on this test part from": "unclear",
+                  "has no test errors to compare with": "none"}
+
+
+def _standing_clauses(body: str) -> list[tuple[str, list[str]]] | None:
+    """'beats A and B, does worse than C, and cannot be told apart ... from D' -> [(verdict, [names])]."""
+    body = body.replace("beats none of them", "beats")
+    marks = list(re.finditer("|".join(re.escape(v) for v in sorted(STANDING_VERBS, key=len, reverse=True)), body))
+    if not marks or marks[0].start() != 0:
+        return None
+    clauses = []
+    for mark, after in zip(marks, marks[1:] + [None]):
+        names = body[mark.end():after.start() if after else len(body)].strip().removesuffix(",").removesuffix(", and")
+        names = [n.strip().removeprefix("the ") for n in re.split(r", and |, | and ", names) if n.strip()]
+        clauses.append((STANDING_VERBS[mark.group(0)], names))
+    return clauses
 
 
 def check_forecast_text(text: str, record: dict, *, require_claims: bool = True) -> Counter:

@@ -31,6 +31,7 @@ from claim_check import check_report, check_text, report_text, section_text
 
 TESTS = Path(__file__).resolve().parent
 RUNS = TESTS / "fixtures" / "runs"
+FORECAST_RUNS = TESTS / "fixtures" / "forecast_runs"  # the forecast part of the corpus (make_forecast_runs.py)
 GOLDEN = TESTS / "golden"
 DEFAULT_RUN = RUNS / "default_experiment.json"
 
@@ -169,7 +170,8 @@ VARIANTS = {"reference": reference_variant, "single_epoch": single_epoch_variant
 
 def records() -> dict[str, dict]:
     """Every record the claims are checked on, by name (loaded lazily: name -> loader)."""
-    found = {path.stem: (lambda path=path: load(path)) for path in sorted(RUNS.glob("*.json"))}
+    found = {path.stem: (lambda path=path: load(path))
+             for path in sorted(RUNS.glob("*.json")) + sorted(FORECAST_RUNS.glob("*.json"))}
     for name, make in VARIANTS.items():
         found[f"default_{name}"] = lambda make=make: make(load(DEFAULT_RUN))
     return found

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 
 import pytest
 
@@ -122,11 +123,33 @@ def test_every_registered_figure_has_its_words_macro():
         assert set(kind.requires) <= set(kind.needs), key
 
 
+def test_a_forecast_draws_the_registrys_forecast_figures(drawn, tmp_path):
+    """A forecast record (task kind forecast) draws the registry's forecast figures by default, each worded by
+    its macro; a diverged one draws no forecast over the test part and no curves without a finite epoch; the
+    error by horizon step needs more than one step ahead."""
+    forecasts = Path(__file__).parent / "fixtures" / "forecast_runs"
+    record = json.loads((forecasts / "forecast_learned.json").read_text(encoding="utf-8"))
+    made = figures.make_figures(record, tmp_path / "learned", 0.6)
+    # One step ahead: every forecast figure but the error by horizon step.
+    assert list(made) == [key for key, kind in figures.FIGURES.items()
+                          if kind.task == "forecast" and key != "forecast_horizon"]
+    for key, figure in made.items():
+        assert figure.path.is_file() and words(figure) and words(figure, "caption"), key
+    assert made["forecast_test"].facts["naive"] and made["forecast_test"].facts["cell"] == "lstm"
+    record = json.loads((forecasts / "forecast_diverged.json").read_text(encoding="utf-8"))
+    assert list(figures.make_figures(record, tmp_path / "diverged", 0.6)) == ["forecast_series"]
+    record = json.loads((forecasts / "forecast_three_steps.json").read_text(encoding="utf-8"))
+    made = figures.make_figures(record, tmp_path / "three", 0.6)
+    assert "forecast_horizon" in made and words(made["forecast_horizon"]) and words(made["forecast_horizon"], "caption")
+    assert [m["cell"] for m in made["forecast_horizon"].facts["models"]] == ["lstm", "naive", "linear_ar"]
+
+
 def test_make_figures_draws_what_the_registry_lists_and_the_run_has(drawn, tmp_path):
     """Every key but the listed-only ones by default; a key the run has no data for is left out."""
     record = migrate(json.loads(DEFAULT_RUN.read_text(encoding="utf-8")))
     made = figures.make_figures(record, tmp_path / "figures", 0.6)
-    assert list(made) == [key for key, kind in figures.FIGURES.items() if not kind.listed_only and key != "confusion"]
+    assert list(made) == [key for key, kind in figures.FIGURES.items()
+                          if not kind.listed_only and kind.task == "classification" and key != "confusion"]
     assert all(figure.path == tmp_path / "figures" / f"{key}.png" and figure.path.is_file() for key, figure in made.items())
     for key, figure in made.items():
         text = words(figure)

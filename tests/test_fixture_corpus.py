@@ -516,3 +516,126 @@ def unit_reading(record: dict) -> dict:
 @pytest.mark.parametrize("case", [case for case in CASES if "mechanisms" in EXPECTED[case]])
 def test_mechanisms_as_a_reader_reads_them(case):
     assert unit_reading(load(case)) == EXPECTED[case]["mechanisms"]
+
+
+# --------------------------------------------------------------------------- the forecast part of the corpus
+# tests/fixtures/forecast_runs/<case>.json: real forecast trainings (tests/fixtures/make_forecast_runs.py);
+# forecast_runs/EXPECTED.yaml: what a careful reader concludes from each.  The rules, as applied here (plain
+# NumPy, this file's own reading of run.json):
+#
+# - versus: per test window, the mean absolute error of the network's forecast minus the baseline's; their
+#   mean d and a Diebold-Mariano statistic d / sqrt(V / n), V the Newey-West (Bartlett) long-run variance
+#   with lag horizon - 1 + floor(n^(1/3)) (the windows overlap); "better" / "worse" where the two-sided
+#   normal p-value is under 0.05 (by the sign of d), else "unclear"; "none" where the network has no test
+#   forecast (it diverged).  headline: the verdict against the naive forecast, or "diverged".
+# - lag (one step ahead only): the Pearson correlation of the one-step forecasts with the actual values one
+#   row earlier against the one with the values they forecast: "lags" if the first is larger, else
+#   "tracks"; "none" without forecasts or where the network forecasts several steps at once.
+# - horizon (several steps ahead only): "grows" where the network's test MAE at the last step is 20 % or
+#   more above its MAE at the first, computed here from the recorded forecasts, else "steady"; "none"
+#   one step ahead.
+# - extrapolation: the test part's values beyond the training part's range: "inside" not at all, "near" by
+#   at most 5 % of that range, else "outside".
+# - residuals: the lag-1 autocorrelation of the one-step errors (actual - forecast, in time order) against
+#   ±2/sqrt(n): "autocorrelated" outside it, "uncorrelated" within; "none" without forecasts.
+
+FORECAST_RUNS = FIXTURES / "forecast_runs"
+FORECAST_EXPECTED = yaml.safe_load((FORECAST_RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
+FORECAST_CASES = sorted(FORECAST_EXPECTED)
+FORECAST_KEYS = {"headline", "versus", "lag", "extrapolation", "residuals", "horizon", "note"}
+
+
+def load_forecast(case: str) -> dict:
+    return json.loads((FORECAST_RUNS / f"{case}.json").read_text(encoding="utf-8"))
+
+
+def forecast_rows(entry: dict) -> np.ndarray | None:
+    predictions = (entry.get("forecast") or {}).get("test_predictions")
+    return None if not predictions else np.array(predictions, dtype=float)
+
+
+def forecast_versus(record: dict, baseline: dict) -> str:
+    ours, theirs = forecast_rows(main(record)), forecast_rows(baseline)
+    if ours is None or theirs is None:
+        return "none"
+    actual = np.array(record["dataset"]["forecast"]["test_actual"], dtype=float)
+    d = np.abs(ours - actual).mean(axis=1) - np.abs(theirs - actual).mean(axis=1)
+    n = len(d)
+    lag = min(n - 1, record["dataset"]["forecast"]["horizon"] - 1 + int(np.floor(n ** (1 / 3) + 1e-9)))
+    c = d - d.mean()
+    variance = c @ c / n + 2 * sum((1 - k / (lag + 1)) * (c[k:] @ c[:-k]) / n for k in range(1, lag + 1))
+    p = math.erfc(abs(d.mean() / math.sqrt(variance / n)) / math.sqrt(2))
+    return "unclear" if p >= 0.05 else ("better" if d.mean() < 0 else "worse")
+
+
+def forecast_reading(record: dict) -> dict:
+    forecast = record["dataset"]["forecast"]
+    verdicts = {b["cell"]: forecast_versus(record, b) for b in record["models"][1:] if b["role"] == "baseline"}
+    series = np.array(forecast["series"], dtype=float)
+    a, b = forecast["bounds"]
+    train, test = series[:a], series[b:]
+    beyond = max(test.max() - train.max(), train.min() - test.min())
+    reading = {"headline": "diverged" if diverged(record) else verdicts["naive"], "versus": verdicts,
+               "extrapolation": "inside" if beyond <= 0 else "near" if beyond <= 0.05 * np.ptp(train) else "outside",
+               "lag": "none", "residuals": "none", "horizon": "none"}
+    ours = forecast_rows(main(record))
+    if ours is not None:
+        actual = np.array(forecast["test_actual"], dtype=float)[:, 0]
+        if forecast["horizon"] == 1:
+            before = series[np.array(forecast["test_index"]) - 1]
+            same, back = np.corrcoef(ours[:, 0], actual)[0, 1], np.corrcoef(ours[:, 0], before)[0, 1]
+            reading["lag"] = "lags" if back > same else "tracks"
+        else:
+            by_step = np.abs(ours - np.array(forecast["test_actual"], dtype=float)).mean(axis=0)
+            reading["horizon"] = "grows" if by_step[-1] >= 1.2 * by_step[0] else "steady"
+        errors = actual - ours[:, 0]
+        c = errors - errors.mean()
+        r1 = (c[1:] @ c[:-1]) / (c @ c)
+        reading["residuals"] = "autocorrelated" if abs(r1) > 2 / math.sqrt(len(c)) else "uncorrelated"
+    return reading
+
+
+def test_the_forecast_corpus_has_its_cases_and_only_small_run_records():
+    files = {path.stem for path in FORECAST_RUNS.glob("*.json")}
+    assert files == set(FORECAST_EXPECTED)
+    assert {"forecast_learned", "forecast_random_walk", "forecast_diverged"} <= files
+    assert {path.name for path in FORECAST_RUNS.iterdir()} == {f"{case}.json" for case in files} | {"EXPECTED.yaml"}
+    for path in FORECAST_RUNS.glob("*.json"):
+        assert path.stat().st_size <= MAX_BYTES, path.name
+
+
+@pytest.mark.parametrize("case", FORECAST_CASES)
+def test_each_forecast_case_is_a_complete_forecast_record(case):
+    record = load_forecast(case)
+    assert record["task"]["kind"] == "forecast" and record["experiment"] == case
+    assert set(FORECAST_EXPECTED[case]) == FORECAST_KEYS and FORECAST_EXPECTED[case]["note"].strip()
+    forecast = record["dataset"]["forecast"]
+    assert len(forecast["test_actual"]) == len(forecast["test_index"]) == record["dataset"]["windows"]["test"]
+    assert main(record)["role"] == "main" and main(record)["cell"] == "lstm"
+    for baseline in record["models"][1:]:
+        rows = forecast_rows(baseline)
+        assert rows is not None and rows.shape == (len(forecast["test_actual"]), forecast["horizon"])
+        # A baseline's recorded MAE is the mean absolute error of its recorded forecasts.
+        error = np.abs(rows - np.array(forecast["test_actual"])).mean()
+        assert baseline["test"]["mae"] == pytest.approx(error)
+        steps = np.abs(rows - np.array(forecast["test_actual"])).mean(axis=0)
+        assert baseline["forecast"]["mae_by_step"] == pytest.approx(steps.tolist())
+    if diverged(record):
+        assert main(record)["test"] is None and forecast_rows(main(record)) is None
+
+
+@pytest.mark.parametrize("case", FORECAST_CASES)
+def test_forecast_verdicts_as_a_reader_reads_them(case):
+    expected = {key: value for key, value in FORECAST_EXPECTED[case].items() if key != "note"}
+    assert forecast_reading(load_forecast(case)) == expected
+
+
+def test_the_forecast_corpus_shows_what_it_is_meant_to():
+    verdicts = FORECAST_EXPECTED
+    assert verdicts["forecast_learned"]["headline"] == "better" and verdicts["forecast_learned"]["lag"] == "tracks"
+    assert verdicts["forecast_random_walk"]["headline"] in ("worse", "unclear")
+    assert verdicts["forecast_random_walk"]["lag"] == "lags"
+    assert verdicts["forecast_diverged"]["headline"] == "diverged"
+    assert verdicts["forecast_three_steps"]["horizon"] == "grows"
+    assert verdicts["forecast_trend"]["extrapolation"] == "outside" and verdicts["forecast_trend"]["headline"] == "worse"
+    assert load_forecast("forecast_three_steps")["dataset"]["forecast"]["horizon"] == 3

@@ -115,3 +115,38 @@ def test_mechanisms(case):
     assert (g["writes"], g["input_gate"], g["carries_first_task"]) == (m["unit_writes"], m["input_gate"], m["final_state"]), name
     assert (g["initialisation"]["verdict"] == "unknown") == (m["before_training"] == "unknown"), name
     assert RISE[facts["gradients"]["main_peak"]["verdict"]] == m["trained_lstm_rise"], name
+
+
+# --------------------------------------------------------------------------- the forecast part of the corpus
+
+FORECAST_RUNS = Path(__file__).parent / "fixtures" / "forecast_runs"
+FORECAST_EXPECTED = yaml.safe_load((FORECAST_RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
+# labreport's verdict names where the reader's differ: "none" is a comparison or check with nothing to compare.
+FORECAST_NONE = {"unavailable": "none"}
+
+
+@pytest.mark.parametrize("name", sorted(FORECAST_EXPECTED))
+def test_forecast_verdicts_agree_with_the_reader(name):
+    expected = FORECAST_EXPECTED[name]
+    facts = build_facts(json.loads((FORECAST_RUNS / f"{name}.json").read_text(encoding="utf-8")))
+    headline = "diverged" if facts["diverged"] else facts["headline"]["verdict"]
+    assert headline == expected["headline"], name
+    assert {row["cell"]: FORECAST_NONE.get(row["verdict"], row["verdict"]) for row in facts["versus"]} == \
+        expected["versus"], name
+    for key in ("lag", "extrapolation", "residuals", "horizon"):
+        assert FORECAST_NONE.get(facts[key]["verdict"], facts[key]["verdict"]) == expected[key], (name, key)
+    # Why a network that does not beat the naive forecast fell short: what the other verdicts show.
+    shortfall = facts["shortfall"]
+    if expected["headline"] == "better":
+        assert shortfall["verdict"] == "none"
+    elif expected["headline"] == "diverged":
+        assert shortfall["verdict"] == "diverged"
+    else:
+        assert shortfall["verdict"] == expected["headline"]
+        found = shortfall["reasons"] + shortfall["follows"]
+        assert ("lags" in found) == (expected["lag"] == "lags")
+        assert ("autocorrelated" in found) == (expected["residuals"] == "autocorrelated")
+        # A test part beyond the training range is the reason; the lag and correlated errors follow from it.
+        assert ("outside" in shortfall["reasons"]) == (expected["extrapolation"] == "outside")
+        if expected["extrapolation"] == "outside":
+            assert shortfall["reasons"] == ["outside"]

@@ -91,7 +91,7 @@ def test_a_model_worse_than_naive_says_so_plainly(reports):
             f"{h['main_mae']:.2f} against {h['base_mae']:.2f}") in text
     assert "beats the naive forecast" not in text.replace("does not beat the naive forecast", "")
     # the conclusion repeats it
-    conclusion = text.split("9. Conclusion", 1)[1]
+    conclusion = text.split("10. Conclusion", 1)[1]  # after "9. What went wrong in this run"
     assert "does not beat the naive forecast" in conclusion
 
 
@@ -138,12 +138,58 @@ def test_every_model_row_and_the_future_value_come_from_the_record(reports):
     assert f"Past the end of the series (1999), the LSTM forecasts {future:.2f} for the next step." in text
 
 
-def test_a_format_without_a_forecast_template_refuses_naming_one_that_has(tmp_path):
-    write_run_record(tmp_path, forecast_record("good"))
+def test_every_shipped_format_describes_a_forecast_and_a_format_without_one_still_refuses(tmp_path):
+    from dataclasses import replace
+
+    from labreport.report.render import _format_for_task
+    from labreport.report.formats import load_format
+    from labreport.worksheets import worksheet_names
+
+    record = forecast_record("good")
+    for name in worksheet_names():
+        assert load_format(name).forecast_template, name  # lab-record, lab-summary and seminar included
+    # A course's own format with no forecast template is refused by name, pointing at the ones that have one.
+    bare = replace(load_format("seminar"), name="course-format", forecast_template=None)
     with pytest.raises(RenderError) as caught:
-        render_report(tmp_path, worksheet="seminar", pdf=False)
+        _format_for_task(bare, record)
     assert "does not describe a forecast yet" in str(caught.value)
-    assert "--worksheet exp13 or project-report" in caught.value.hint
+    assert "--worksheet exp13 or lab-record or lab-summary or project-report or seminar" in caught.value.hint
+
+
+@pytest.mark.parametrize("worksheet", ["lab-record", "lab-summary", "seminar"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_other_formats_say_the_same_verdicts_and_pass_the_claim_check(tmp_path, kind, worksheet):
+    from claim_check import check_report
+
+    record = forecast_record(kind)
+    write_run_record(tmp_path, record)
+    html = render_report(tmp_path, worksheet=worksheet, pdf=False).html_path.read_text(encoding="utf-8")
+    text = _text(html)
+    headline = {"good": "The LSTM beats the naive forecast", "worse_than_naive": "The LSTM does not beat the naive "
+                "forecast", "lagging": "It is unclear whether the LSTM beats the naive forecast"}[kind]
+    assert text.count(headline) == 1
+    assert "accuracy" not in text.split("References")[0].lower()
+    assert "class" not in text.lower().replace("classic", "")
+    counts = check_report(html, record)
+    assert counts["forecast headline"] == 1 and counts["forecast standing"] == 1
+    # A run that does not beat the naive forecast gets a section on why, naming what the data shows.
+    what_went_wrong = {"lab-record": "WHAT WENT WRONG", "lab-summary": "What went wrong",
+                       "seminar": "8.1 What went wrong in this run"}[worksheet]
+    assert (what_went_wrong in text) == (kind != "good")
+    if kind == "lagging":
+        assert "It mostly repeats the last value." in text
+
+
+def test_the_summing_up_is_checked_against_every_comparison(reports):
+    from claim_check import check_report
+
+    record, _, text, html = reports["good"]
+    sentence = "Of the 2 forecasts set against it on the same test windows, the LSTM beats the naive forecast"
+    assert sentence in text
+    with pytest.raises(AssertionError, match="forecast standing"):
+        check_report(html.replace(sentence, sentence.replace("beats", "does worse than")), record)
+    with pytest.raises(AssertionError, match="forecast standing"):
+        check_report(html.replace("Of the 2 forecasts", "Of the 3 forecasts"), record)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -156,10 +202,10 @@ def test_the_project_report_says_the_same_verdicts_and_passes_the_claim_check(tm
     text = _text(html)
     headline = {"good": "The LSTM beats the naive forecast", "worse_than_naive": "The LSTM does not beat the naive "
                 "forecast", "lagging": "It is unclear whether the LSTM beats the naive forecast"}[kind]
-    assert text.count(headline) == 2  # the results and the conclusion
+    assert text.count(headline) == 1  # the results (the conclusion sums up every comparison)
     assert "accuracy" not in text.split("References")[0].lower()  # the cited titles say "forecast accuracy"
     counts = check_report(html, record)
-    assert counts["forecast headline"] == 2 and counts["forecast split"] == 1
+    assert counts["forecast headline"] == 1 and counts["forecast split"] == 1 and counts["forecast standing"] == 1
 
 
 # --------------------------------------------------------------------------- the record
@@ -254,3 +300,48 @@ def test_residual_autocorrelation_is_judged_against_its_band(reports):
     assert "the errors still carry structure of the series that the LSTM missed" in reports["lagging"][2]
     for verdict in verdicts.values():
         assert verdict["band"] == pytest.approx(2 / math.sqrt(verdict["n"]))
+
+
+# --------------------------------------------------------------------------- several steps ahead
+
+def test_error_by_horizon_is_drawn_worded_and_checked(tmp_path):
+    """A forecast of 3 steps at once (a real fixture run): the error by horizon figure sets the network's
+    per-step test MAE against the naive and linear forecasts, its alt text and the growth verdict are read
+    by the claim checker, and a wrong step value or a wrong verdict is caught."""
+    import json
+    from pathlib import Path
+
+    from claim_check import check_report
+
+    path = Path(__file__).parent / "fixtures" / "forecast_runs" / "forecast_three_steps.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    facts = build_facts(record)
+    h = facts["horizon"]
+    assert h["verdict"] == "grows" and h["horizon"] == 3
+    steps = {m["cell"]: m["forecast"]["mae_by_step"] for m in record["models"]}
+    assert (h["first"], h["last"]) == (steps["lstm"][0], steps["lstm"][-1])
+    write_run_record(tmp_path, record)
+    result = render_report(tmp_path, worksheet="lab-record", pdf=False)
+    assert "forecast_horizon" in result.figures and result.figures["forecast_horizon"].is_file()
+    html = result.html_path.read_text(encoding="utf-8")
+    text = _text(html)
+    alt = (f"Line plot of the test MAE at each of the 3 steps ahead: LSTM {steps['lstm'][0]:.2f} at step 1 and "
+           f"{steps['lstm'][-1]:.2f} at step 3; naive forecast {steps['naive'][0]:.2f} at step 1 and "
+           f"{steps['naive'][-1]:.2f} at step 3; linear autoregression {steps['linear_ar'][0]:.2f} at step 1 and "
+           f"{steps['linear_ar'][-1]:.2f} at step 3.")
+    assert alt in unescape(html)
+    assert f"The LSTM's test MAE grows with the horizon: {h['first']:.2f} at step 1 and {h['last']:.2f} at step 3" in text
+    counts = check_report(html, record)
+    assert counts["forecast horizon figure"] == 1 and counts["forecast horizon"] == 1
+    with pytest.raises(AssertionError, match="forecast horizon figure"):
+        check_report(html.replace(f"naive forecast {steps['naive'][0]:.2f} at step 1",
+                                  f"naive forecast {steps['naive'][0] + 1:.2f} at step 1"), record)
+    with pytest.raises(AssertionError, match="forecast horizon"):
+        check_report(html.replace("test MAE grows with the horizon", "test MAE grows by less than 20 % over the horizon"),
+                     record)
+
+
+def test_one_step_ahead_has_no_error_by_horizon(reports):
+    record, facts, text, _ = reports["good"]
+    assert facts["horizon"] == {"verdict": "unavailable"}
+    assert "steps ahead" not in text and "by horizon step" not in text

@@ -336,7 +336,7 @@ def test_format_prose_survives_a_bare_record(record, tmp_path, name):
     # A figure key no figure has (report/figures.py's registry): named, with the close match and every key.
     ("title: T\naim: A\nfigures: [accuracy, acuracy]\n",
      "figures.1: no figure has the key 'acuracy' (did you mean 'accuracy'?); the figure keys are: dataset, accuracy,"),
-    ("title: T\naim: A\nfigures: [forecast]\n", "figures.0: no figure has the key 'forecast'; the figure keys are: "),
+    ("title: T\naim: A\nfigures: [histogram]\n", "figures.0: no figure has the key 'histogram'; the figure keys are: "),
 ])
 def test_a_format_file_that_is_wrong_is_refused_naming_the_file_and_the_key(tmp_path, text, problem):
     from labreport.errors import LabreportError
@@ -351,8 +351,31 @@ def test_a_format_file_that_is_wrong_is_refused_naming_the_file_and_the_key(tmp_
     assert problem in str(refused.value)
 
 
+@pytest.mark.parametrize("text, problem", [
+    ("title: T\naim: A\nforecast_template: f.j2\nforecast_figures: [forecast_test, accuracy]\n",
+     "forecast_figures: accuracy: not a forecast run's figure; the forecast figure keys are: forecast_series, "
+     "forecast_test, forecast_horizon, forecast_curves"),
+    ("title: T\naim: A\nfigures: [loss, forecast_series]\n",
+     "figures: forecast_series: not a classification run's figure; the classification figure keys are: dataset,"),
+    ("title: T\naim: A\nforecast_figures: [forecast_tset]\n",
+     "forecast_figures.0: no figure has the key 'forecast_tset' (did you mean 'forecast_test'?)"),
+])
+def test_a_format_lists_each_kind_of_runs_figures_in_its_own_list(tmp_path, text, problem):
+    """The forecast figures are registry entries too (figures.py's FIGURES, task kind forecast): a format's
+    forecast_figures are checked against them as its figures are against a classification's."""
+    from labreport.errors import LabreportError
+    from labreport.report.figures import FIGURE_TASKS
+    from labreport.worksheets import read_format_file
+
+    path = tmp_path / "format.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LabreportError) as refused:
+        read_format_file(path, "mine", FIGURE_TASKS)
+    assert problem in str(refused.value)
+
+
 def test_every_shipped_format_file_validates():
-    from labreport.report.figures import FIGURE_KEYS
+    from labreport.report.figures import FIGURE_KEYS, FIGURES
     from labreport.worksheets import FORMAT_FILE, FORMATS_FOLDER, read_format_file
     from labreport.resources import templates_dir
 
@@ -360,6 +383,10 @@ def test_every_shipped_format_file_validates():
         worksheet = read_format_file(templates_dir() / FORMATS_FOLDER / name / FORMAT_FILE, name, FIGURE_KEYS)
         assert worksheet.title and worksheet.aim and worksheet.template.endswith(".j2")
         assert worksheet.figures and set(worksheet.figures) <= set(FIGURE_KEYS)
+        # Every shipped format describes a forecast too, with the registry's forecast figures.
+        assert worksheet.forecast_template and worksheet.forecast_figures, name
+        assert {FIGURES[key].task for key in worksheet.forecast_figures} == {"forecast"}, name
+        assert {FIGURES[key].task for key in worksheet.figures} == {"classification"}, name
 
 
 def test_a_format_file_is_never_read_without_the_figure_keys():

@@ -147,9 +147,10 @@ def test_rendering_needs_no_tensorflow():
 def test_lab_summary_is_a_folder_only():
     assert "lab-summary" in worksheet_names()
     folder = templates_dir() / "formats" / "lab-summary"
-    assert sorted(p.name for p in folder.iterdir()) == ["format.yaml", "report.html.j2"]
+    assert sorted(p.name for p in folder.iterdir()) == ["forecast.html.j2", "format.yaml", "report.html.j2"]
     worksheet = load_format("lab-summary")
     assert worksheet.max_pages == 1 and worksheet.figures == ["curves"]
+    assert worksheet.forecast_figures == ["forecast_test"]
 
 
 @pytest.mark.parametrize("name", FORMATS)

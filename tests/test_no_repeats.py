@@ -12,11 +12,14 @@ import pytest
 
 from labreport.worksheets import worksheet_names
 
-RUNS = Path(__file__).parent / "fixtures" / "runs"
-# Every run record of the corpus, real runs of the shipped experiments among them (shipped_default): the repeats an
+FIXTURES = Path(__file__).parent / "fixtures"
+RUNS = FIXTURES / "runs"
+# Every run record of the corpus, real runs of the shipped experiments among them (shipped_default), and the
+# forecast part of the corpus (a learned forecast, one worse than the last value that lags the series, one that
+# diverged, one three steps ahead, one whose test part rises beyond the training range): the repeats an
 # independent check found came from how real runs differ (best-epoch weights evaluated, a validation curve that
 # falls then rises), which four hand-picked cases did not show.
-CASES = sorted(path.stem for path in RUNS.glob("*.json"))
+CASES = {path.stem: path.parent for folder in (RUNS, FIXTURES / "forecast_runs") for path in sorted(folder.glob("*.json"))}
 
 
 def paragraphs(report_html: str) -> list[str]:
@@ -25,19 +28,21 @@ def paragraphs(report_html: str) -> list[str]:
     return [text for text in texts if len(text) > 60]
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("worksheet", worksheet_names())
 def test_no_paragraph_is_printed_twice(case, worksheet, html_report):
     # report.html without a PDF, shared with test_claims.py (conftest.py's html_report)
-    report = html_report(case, worksheet, lambda: json.loads((RUNS / f"{case}.json").read_text(encoding="utf-8")))
+    report = html_report(case, worksheet,
+                         lambda: json.loads((CASES[case] / f"{case}.json").read_text(encoding="utf-8")))
     repeated = [text for text, n in Counter(paragraphs(report)).items() if n > 1]
     assert not repeated, repeated
 
 
 @pytest.mark.parametrize("worksheet", worksheet_names())
-def test_a_diverged_run_renders_to_pdf_in_every_format(worksheet, tmp_path):
-    """The PDF step these reports skip above, kept for the most abnormal record (pdf tier)."""
+@pytest.mark.parametrize("case", ["diverged", "forecast_diverged"])
+def test_a_diverged_run_renders_to_pdf_in_every_format(case, worksheet, tmp_path):
+    """The PDF step these reports skip above, kept for the most abnormal records (pdf tier)."""
     from labreport.report import render_report
 
-    (tmp_path / "run.json").write_bytes((RUNS / "diverged.json").read_bytes())
+    (tmp_path / "run.json").write_bytes((CASES[case] / f"{case}.json").read_bytes())
     assert render_report(tmp_path, worksheet=worksheet, out_dir=tmp_path / "out").pdf_path.is_file()

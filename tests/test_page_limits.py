@@ -18,7 +18,8 @@ from labreport.report import render_report
 from labreport.report.formats import load_format
 from labreport.worksheets import worksheet_names
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures" / "runs").glob("*.json"))
+FIXTURES = (sorted((Path(__file__).parent / "fixtures" / "runs").glob("*.json"))
+            + sorted((Path(__file__).parent / "fixtures" / "forecast_runs").glob("*.json")))  # forecasts too
 LIMITED = [name for name in worksheet_names() if load_format(name).max_pages]
 
 

@@ -20,6 +20,18 @@ Verdicts, each worded once in templates/phrases.html.j2 (the ``forecast_*`` macr
 - ``residuals``: the lag-1 autocorrelation of the one-step test residuals (actual - forecast, in time
   order) against the approximate 95 % band ±2/√n of a series without autocorrelation: ``autocorrelated``
   (outside it: structure left in the errors that the model missed) or ``uncorrelated``.
+- ``standing``: the ``versus`` verdicts grouped (the baselines the network beats, does worse than, cannot be
+  told apart from, or has no errors to compare with), for the one sentence that sums them up.
+- ``shortfall``: why a network that does not beat the naive forecast fell short, as far as this record's
+  other verdicts show it: ``diverged`` (training stopped at a NaN or infinite loss); else ``worse`` or
+  ``unclear`` (the headline's verdict) with the ``reasons`` among ``lags`` (the forecast follows the series
+  one step late), ``outside`` (the test part leaves the training range, the series not differenced) and
+  ``autocorrelated`` (the errors keep structure the model missed), ``outside`` alone where it is found, with
+  the others it brings about in ``follows``; ``none`` when it beats the naive forecast, ``unavailable`` when
+  there is no naive forecast to compare with.
+- ``horizon`` (horizon > 1 only): the network's test MAE at the first and the last step ahead, ``grows``
+  when the last is HORIZON_GROWTH or more above the first, else ``steady``; the error by horizon figure
+  draws every step, the network's beside the naive forecast's and the linear autoregression's.
 - ``leakage``: what the record says of the split and the scaler (chronological, fitted on training rows
   only): stated from run.json's dataset description, never assumed.
 """
@@ -30,6 +42,7 @@ import math
 
 from ..record import baseline_runs, main_run
 from .describe import model_facts
+from .seminar import activations, parameter_check, rnn_parameters
 from .statistics import ALPHA, Z_95
 
 BASELINE_TITLES = {"naive": "naive (last value)", "seasonal_naive": "seasonal naive",
@@ -37,6 +50,7 @@ BASELINE_TITLES = {"naive": "naive (last value)", "seasonal_naive": "seasonal na
                    "lstm": "LSTM"}
 REFERENCE_BASELINES = ("naive", "seasonal_naive", "linear_ar")  # not trained: computed from the windows
 EXTRAPOLATION_SHARE = 0.05  # the test part leaves the training range by more than 5 % of that range
+HORIZON_GROWTH = 0.2  # the last horizon step's test MAE is 20 % or more above the first step's: the error grows
 
 
 def finite(value) -> bool:
@@ -149,6 +163,44 @@ def extrapolation(dataset: dict) -> dict:
     return {"verdict": "outside_differenced" if differenced else "outside", **facts}
 
 
+def horizon_errors(main: dict, horizon: int) -> dict:
+    """Whether the network's test error grows with the step ahead (see the module docstring)."""
+    steps = (main.get("forecast") or {}).get("mae_by_step") or []
+    if horizon < 2 or len(steps) != horizon or not all(finite(v) for v in steps) or steps[0] <= 0:
+        return {"verdict": "unavailable"}
+    growth = steps[-1] / steps[0] - 1.0
+    return {"verdict": "grows" if growth >= HORIZON_GROWTH else "steady", "first": steps[0], "last": steps[-1],
+            "horizon": horizon, "growth": growth, "threshold": HORIZON_GROWTH}
+
+
+def standing(rows: list[dict]) -> dict:
+    """The baselines by the network's verdict against each (see the module docstring)."""
+    groups = {"better": [], "worse": [], "unclear": [], "unavailable": []}
+    for row in rows:
+        groups[row["verdict"]].append(row["cell"])
+    return {**groups, "count": len(rows)}
+
+
+def shortfall(headline: dict, lag: dict, extrapolation: dict, residuals: dict, diverged: bool) -> dict:
+    """Why the network did not beat the naive forecast, from the other verdicts (see the module docstring)."""
+    if diverged:
+        return {"verdict": "diverged", "reasons": [], "follows": []}
+    verdict = headline.get("verdict")
+    if verdict == "better":
+        return {"verdict": "none", "reasons": [], "follows": []}
+    if verdict not in ("worse", "unclear"):
+        return {"verdict": "unavailable", "reasons": [], "follows": []}
+    reasons = [reason for reason, found in (("outside", extrapolation.get("verdict") == "outside"),
+                                            ("lags", lag.get("verdict") == "lags"),
+                                            ("autocorrelated", residuals.get("verdict") == "autocorrelated"))
+               if found]
+    if "outside" in reasons:
+        # A forecast held at levels the series has left trails it and errs the same way window after window:
+        # the lag and the correlated errors follow from the extrapolation rather than being causes of their own.
+        return {"verdict": verdict, "reasons": ["outside"], "follows": reasons[1:]}
+    return {"verdict": verdict, "reasons": reasons, "follows": []}
+
+
 def _correlation(a: list[float], b: list[float]) -> float | None:
     n = len(a)
     ma, mb = sum(a) / n, sum(b) / n
@@ -173,6 +225,7 @@ def data_facts(dataset: dict) -> dict:
         "input_columns": dataset.get("input_columns") or [], "time_column": dataset.get("time_column"),
         "time_range": dataset.get("time_range"), "step": (dataset.get("spacing") or {}).get("step"),
         "lookback": dataset.get("lookback"), "horizon": forecast.get("horizon"), "season": forecast.get("season"),
+        "one_step": forecast.get("horizon") == 1,  # the words say "the next value" rather than "the next 1 values"
         "transform": dataset.get("transform") or "none",
         "train": _part(dataset, "train"), "validation": _part(dataset, "validation"), "test": _part(dataset, "test"),
         "windows": {key: windows.get(key) for key in ("train", "validation", "test", "dropped_straddling")},
@@ -183,7 +236,21 @@ def data_facts(dataset: dict) -> dict:
         == ((dataset.get("splits") or {}).get("train") or {}).get("index", [None, -1])[1],
         "missing": dataset.get("missing") or {},
         "scale": forecast.get("scale"), "scale_name": forecast.get("scale_name"),
+        # The training part's mean and standard deviation of the target, as the scaler applied them.
+        "scaler_mean": (scaler.get("mean") or {}).get(forecast.get("target_column")),
+        "scaler_std": (scaler.get("std") or {}).get(forecast.get("target_column")),
     }
+
+
+def seminar_facts(record: dict, model: dict) -> dict:
+    """What the seminar format's forecast report adds: where each activation works in the trained networks
+    (the baselines computed from the windows have none), the SimpleRNN's parameter formula, and whether the
+    formulas give Keras' counts."""
+    trained = {**record, "models": [run for run in record.get("models") or []
+                                    if run.get("role") == "main" or run.get("history")]}
+    facts = {"model": model}
+    return {"activations": activations(trained), "rnn": rnn_parameters(trained, facts),
+            "parameters": parameter_check(trained, facts)}
 
 
 def forecast_facts(record: dict) -> dict:
@@ -198,25 +265,36 @@ def forecast_facts(record: dict) -> dict:
     naive = next((row for row in rows if row["cell"] == "naive"), None)
     last = ((dataset.get("future") or {}).get("from") or {}).get("time") or [None, None]
     timing = main.get("timing") or {}
+    diverged = (main.get("stopped") or {}).get("reason") == "nan_loss"
+    headline = naive or {"verdict": "unavailable"}
+    extrapolated = extrapolation(dataset)
+    left = residuals(main, actual)
+    lagged = (lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
+              else {"verdict": "unavailable"})
+    # The model as Keras built it; its head is horizon linear units trained with mean squared error.
+    model = {**model_facts(record), "output": {"units": horizon, "activation": "linear", "loss": "mse"}}
     return {
         "task": "forecast",
         "experiment": record.get("experiment"),
-        # The model as Keras built it; its head is horizon linear units trained with mean squared error.
-        "model": {**model_facts(record), "output": {"units": horizon, "activation": "linear", "loss": "mse"}},
+        "model": model,
+        "seminar": seminar_facts(record, model),
         "backend": record.get("backend"),
         "versions": record.get("versions") or {},
         "timing": {"total_seconds": (record.get("timing") or {}).get("total_seconds"),
                    "train_seconds": timing.get("train_seconds")},
         "data": data_facts(dataset),
         "test": main.get("test"),
-        "diverged": (main.get("stopped") or {}).get("reason") == "nan_loss",
+        "diverged": diverged,
+        "stopped": main.get("stopped") or {},
         "cell": main.get("cell"),
         "versus": rows,
-        "headline": naive or {"verdict": "unavailable"},
-        "extrapolation": extrapolation(dataset),
-        "residuals": residuals(main, actual),
-        "lag": lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
-        else {"verdict": "unavailable"},
+        "standing": standing(rows),
+        "headline": headline,
+        "extrapolation": extrapolated,
+        "residuals": left,
+        "lag": lagged,
+        "shortfall": shortfall(headline, lagged, extrapolated, left, diverged),
+        "horizon": horizon_errors(main, horizon),
         "future": [{"step": step + 1, "value": value}
                    for step, value in enumerate((main.get("forecast") or {}).get("future") or [])],
         "future_after": last[1],  # the series' last time stamp (None: no time column)

@@ -60,7 +60,7 @@ class Figure:
     path: Path
     facts: dict = field(default_factory=dict)
     number: int | None = None  # set by the worksheet's order of appearance
-    # The phrase macro that words it, where it is not the registry's (a forecast's figures, forecast_figures.py).
+    # The phrase macro that words it, where it is not the registry's.
     words: str | None = None
     # What is drawn, for the words about it: a smoothed line beside the measured one; a log loss axis.
     smoothed: bool = False
@@ -572,6 +572,144 @@ def confusion_figure(path: Path, *, confused: list[dict], class_names: list[str]
     return Figure("confusion", path, {"models": described, "capped": _capped(k, len(class_names))})
 
 
+# --------------------------------------------------------------------------- a forecast's figures
+# run.json's task kind ``forecast``: the series and its chronological split, the test part with the network's
+# and the naive forecast (a forecast that only repeats the last value sits one step to the right of the
+# actual curve, on top of the naive one), and the learning curves in the series' own units.
+
+NAIVE_COLOUR = "#7f7f7f"
+PART_COLOURS = {"training": "#1f77b4", "validation": "#ff7f0e", "test": "#2ca02c"}
+
+
+def _time_axis(times: list | None, n: int) -> tuple[list, str]:
+    """The time axis: the stamps when they are plain numbers (years), else the row index."""
+    if times and len(times) == n:
+        try:
+            return [float(t) for t in times], "time"
+        except ValueError:
+            pass
+    return list(range(n)), "row"
+
+
+def forecast_series_figure(path: Path, *, forecast: dict) -> Figure | None:
+    """The whole target series with the training, validation and test parts shaded."""
+    series = forecast.get("series")
+    if not series:
+        return None
+    x, axis = _time_axis(forecast.get("times"), len(series))
+    a, b = forecast["bounds"]
+    fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
+    ax.plot(x, series, color="black", linewidth=0.9)
+    for (start, stop), name in (((0, a), "training"), ((a, b), "validation"), ((b, len(series)), "test")):
+        if stop > start:
+            ax.axvspan(x[start], x[stop - 1], color=PART_COLOURS[name], alpha=0.15, label=f"{name} part")
+    ax.set_xlabel(axis)
+    ax.set_ylabel(forecast.get("target_column") or "value")
+    ax.set_title("The series and its chronological split")
+    _finish(fig, ax, path, integer_x=axis == "row")
+    return Figure("forecast_series", path, facts={
+        "n": len(series), "column": forecast.get("target_column"), "training": a, "validation": b - a,
+        "test": len(series) - b})
+
+
+def _finite_or_none(value):
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def forecast_test_figure(path: Path, *, forecast: dict, forecast_main: dict, forecast_naive: dict | None) -> Figure | None:
+    """The test part's actual values, the network's and the naive forecast, one step ahead of every window."""
+    actual, index = forecast.get("test_actual"), forecast.get("test_index")
+    predicted = forecast_main.get("predictions")
+    if not (actual and index and predicted):
+        return None
+    series = forecast.get("series") or []
+    x_all, axis = _time_axis(forecast.get("times"), len(series)) if series else (None, "row")
+    x = [x_all[i] for i in index] if x_all else list(index)
+    naive = (forecast_naive or {}).get("predictions")
+    fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
+    ax.plot(x, [row[0] for row in actual], color="black", linewidth=1.2, label="actual")
+    ax.plot(x, [row[0] for row in predicted], color=TRAIN_COLOUR, linewidth=1.2,
+            label=f"{CELL_TITLES.get(forecast_main['cell'], forecast_main['cell'])} forecast")
+    if naive:
+        ax.plot(x, [row[0] for row in naive], color=NAIVE_COLOUR, linewidth=1.0, linestyle="--",
+                label="naive forecast (last value)")
+    ax.set_xlabel(axis)
+    ax.set_ylabel(forecast.get("target_column") or "value")
+    ax.set_title("Test part: actual values and one-step-ahead forecasts")
+    _finish(fig, ax, path, integer_x=axis == "row")
+    return Figure("forecast_test", path, facts={
+        "n": len(actual), "cell": forecast_main["cell"], "mae": _finite_or_none(forecast_main.get("mae")),
+        "naive": bool(naive), "naive_mae": _finite_or_none((forecast_naive or {}).get("mae"))})
+
+
+def forecast_curves_figure(path: Path, *, history: dict) -> Figure | None:
+    """The training loss and the MAE in the series' units, training and validation, per epoch."""
+    loss = history.get("loss") or []
+    if not any(isinstance(v, (int, float)) and math.isfinite(v) for v in loss):
+        return None  # a run that diverged in its first epoch: nothing to draw
+    epochs = _epochs(loss)
+    fig, (left, right) = _subplots(1, 2, figsize=(WIDTH, HEIGHT))
+    left.plot(epochs, loss, color=TRAIN_COLOUR, marker="o", markersize=2.5, label="training")
+    left.plot(epochs, history.get("val_loss") or [math.nan] * len(epochs), color=VAL_COLOUR, marker="o",
+              markersize=2.5, label="validation")
+    left.set_title("Loss (MSE, scaled)", fontsize=9)
+    right.plot(epochs, history.get("mae") or [], color=TRAIN_COLOUR, marker="o", markersize=2.5)
+    right.plot(epochs, history.get("val_mae") or [], color=VAL_COLOUR, marker="o", markersize=2.5)
+    right.set_title("MAE in the series' units", fontsize=9)
+    for ax in (left, right):
+        ax.set_xlabel("epoch")
+    right.grid(alpha=0.3)
+    _finish(fig, left, path)
+    return Figure("forecast_curves", path, facts={"epochs": len(epochs)})
+
+
+HORIZON_BASELINES = ("naive", "linear_ar")  # the error by horizon figure sets the network against these
+
+
+def forecast_horizon_figure(path: Path, *, forecast_steps: list[dict]) -> Figure | None:
+    """The test MAE at each step ahead, the network's beside the naive forecast's and the linear
+    autoregression's (run.json's per-step numbers, ``mae_by_step``)."""
+    drawn = [run for run in forecast_steps if run["mae_by_step"]
+             and all(isinstance(v, (int, float)) and math.isfinite(v) for v in run["mae_by_step"])]
+    if not drawn or drawn[0]["role"] != "main":
+        return None
+    horizon = len(drawn[0]["mae_by_step"])
+    steps = list(range(1, horizon + 1))
+    fig, ax = _subplots(figsize=(WIDTH, HEIGHT))
+    styles = {"naive": dict(color=NAIVE_COLOUR, linestyle="--"), "linear_ar": dict(color="#9467bd", linestyle="-.")}
+    for run in drawn:
+        label = {"naive": "naive forecast (last value)", "linear_ar": "linear autoregression"}.get(
+            run["cell"], f"{CELL_TITLES.get(run['cell'], run['cell'])} forecast")
+        ax.plot(steps, run["mae_by_step"], marker="o", markersize=3.5, linewidth=1.3, label=label,
+                **styles.get(run["cell"], dict(color=TRAIN_COLOUR)))
+    ax.set_xlabel("steps ahead")
+    ax.set_ylabel("test MAE")
+    ax.set_ylim(bottom=0)
+    ax.set_title("Test error by horizon step")
+    _finish(fig, ax, path)
+    return Figure("forecast_horizon", path, facts={
+        "horizon": horizon, "models": [{"cell": run["cell"], "role": run["role"], "first": run["mae_by_step"][0],
+                                        "last": run["mae_by_step"][-1]} for run in drawn]})
+
+
+def _forecast_steps(record: dict, horizon: int) -> list[dict] | None:
+    """The network's and the horizon baselines' test MAE per step ahead (None: one step ahead only)."""
+    if horizon < 2:
+        return None
+    runs = [main_run(record)] + [next((b for b in baseline_runs(record) if b.get("cell") == cell), None)
+                                 for cell in HORIZON_BASELINES]
+    return [{"cell": run["cell"], "role": run.get("role"), "mae_by_step": (run.get("forecast") or {}).get("mae_by_step")}
+            for run in runs if run is not None]
+
+
+def _forecast_run(entry: dict | None) -> dict | None:
+    """A forecast model entry as its figures read it: cell, test predictions and test MAE."""
+    if not entry or not (entry.get("forecast") or {}).get("test_predictions"):
+        return None
+    return {"cell": entry["cell"], "predictions": entry["forecast"]["test_predictions"],
+            "mae": (entry.get("test") or {}).get("mae"), "mae_by_step": entry["forecast"].get("mae_by_step")}
+
+
 # --------------------------------------------------------------------------- the registry
 
 @dataclass(frozen=True)
@@ -582,7 +720,8 @@ class FigureKind:
     ``figure_inputs``) and the fixed ``options``; it is not drawn when one of ``requires`` is empty
     (the run has no data for it), or, for ``listed_only``, unless a format lists it.  ``words`` names
     the phrase macro (templates/phrases.html.j2) that words its alternative text and caption from
-    ``Figure.facts``; ``shows`` is the line the documentation gives it.
+    ``Figure.facts``; ``shows`` is the line the documentation gives it; ``task`` is the kind of run it draws
+    (a classification's figures for ``figures``, a forecast's for ``forecast_figures`` in format.yaml).
     """
 
     key: str
@@ -593,6 +732,7 @@ class FigureKind:
     requires: tuple[str, ...] = ()
     options: tuple[tuple[str, object], ...] = ()
     listed_only: bool = False
+    task: str = "classification"  # the run.json task kind it draws (record.py's Task.kind)
 
 
 FIGURES: dict[str, FigureKind] = {kind.key: kind for kind in (
@@ -619,8 +759,21 @@ FIGURES: dict[str, FigureKind] = {kind.key: kind for kind in (
                "gradient norm through time at the initial and the trained weights", requires=("gradient_norms",)),
     FigureKind("gates", gates_figure, ("gates",), "figure_gates",
                "the trained LSTM's gates and cell state along test sequences", requires=("gates",)),
+    FigureKind("forecast_series", forecast_series_figure, ("forecast",), "figure_forecast_series",
+               "a forecast's whole series with its training, validation and test parts shaded",
+               requires=("forecast",), task="forecast"),
+    FigureKind("forecast_test", forecast_test_figure, ("forecast", "forecast_main", "forecast_naive"),
+               "figure_forecast_test", "the test part: actual values, the network's and the naive forecast "
+               "one step ahead", requires=("forecast", "forecast_main"), task="forecast"),
+    FigureKind("forecast_horizon", forecast_horizon_figure, ("forecast_steps",), "figure_forecast_horizon",
+               "a forecast's test MAE at each step ahead (horizon > 1), against the naive and linear forecasts",
+               requires=("forecast_steps",), task="forecast"),
+    FigureKind("forecast_curves", forecast_curves_figure, ("history",), "figure_forecast_curves",
+               "a forecast's loss and MAE in the series' units per epoch, training and validation", task="forecast"),
 )}
 FIGURE_KEYS: tuple[str, ...] = tuple(FIGURES)
+# Each key with the task kind it draws, as the formats check their figure lists (report/formats.py).
+FIGURE_TASKS: tuple[tuple[str, str], ...] = tuple((key, kind.task) for key, kind in FIGURES.items())
 
 
 def figure_inputs(record: dict, weight: float) -> dict:
@@ -647,6 +800,10 @@ def figure_inputs(record: dict, weight: float) -> dict:
         "confused": confused, "class_names": dataset.get("class_names") or [],
         "gradient_norms": gradient_norms if gradient_norms.get("initial") else None,
         "windows": dataset.get("important_windows"), "gates": diagnostics.get("gates"),
+        # A forecast's (task kind forecast): its series and test windows, the network's and the naive forecast.
+        "forecast": dataset.get("forecast") or None, "forecast_main": _forecast_run(main),
+        "forecast_naive": _forecast_run(next((b for b in baseline_runs(record) if b.get("cell") == "naive"), None)),
+        "forecast_steps": _forecast_steps(record, ((dataset.get("forecast") or {}).get("horizon") or 1)),
     }
 
 
@@ -654,7 +811,9 @@ def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str
     """The figures a worksheet shows (``wanted``, keys of FIGURES; default all) that this run has data for."""
     inputs = figure_inputs(record, weight)
     figures: dict[str, Figure] = {}
-    keys = wanted if wanted is not None else [key for key, kind in FIGURES.items() if not kind.listed_only]
+    task = (record.get("task") or {}).get("kind") or "classification"
+    keys = wanted if wanted is not None else [key for key, kind in FIGURES.items()
+                                              if not kind.listed_only and kind.task == task]
     for key in keys:
         kind = FIGURES[key]
         if not all(inputs[name] for name in kind.requires):

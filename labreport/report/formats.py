@@ -7,9 +7,10 @@ are the registry's (figures.py ``FIGURES``), which sits in this stage, above it.
 from __future__ import annotations
 
 from ..worksheets import Worksheet, load_worksheet
-from .figures import FIGURE_KEYS
+from .figures import FIGURE_TASKS
 
 
 def load_format(name: str) -> Worksheet:
-    """The shipped format ``name``, its figure keys checked against the registry."""
-    return load_worksheet(name, FIGURE_KEYS)
+    """The shipped format ``name``, its figure keys checked against the registry: ``figures`` a
+    classification's, ``forecast_figures`` a forecast's."""
+    return load_worksheet(name, FIGURE_TASKS)

@@ -611,7 +611,6 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
                    template_dir: str | Path | None = None, trust_record_templates: bool = False) -> PreparedReport:
     """Read run.json, apply the report fields, analyse the curves and draw the figures."""
     from .figures import make_figures
-    from .forecast_figures import forecast_figures
     from .formats import load_format
 
     run_dir = Path(run_dir)
@@ -644,10 +643,7 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     check_inside(target_dir / "figures" / "any.png", target_dir)  # before any drawing: figures/ must not lead out
     with _labreport_code("analysing the run and drawing its figures"):
         facts = build_facts(record)
-        if (record.get("task") or {}).get("kind") == "forecast":
-            figures = forecast_figures(record, target_dir / "figures", wanted=format_.figures)
-        else:
-            figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
+        figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
     number_figures(figures, format_.figures)
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
                           worksheet=format_, smoothing=weight, facts=facts, figures=figures,
@@ -669,7 +665,9 @@ def _format_for_task(format_, record: dict):
                           f"forecast).", hint=f"Render it with --worksheet {' or '.join(able) or 'exp13'}.")
     from dataclasses import replace
     return replace(format_, template=format_.forecast_template, figures=list(format_.forecast_figures),
-                   aim=format_.forecast_aim or format_.aim)
+                   aim=format_.forecast_aim or format_.aim, title=format_.forecast_title or format_.title,
+                   headings={**format_.headings, **format_.forecast_headings},
+                   objectives=list(format_.forecast_objectives or format_.objectives))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
