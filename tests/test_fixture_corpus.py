@@ -61,8 +61,9 @@ import yaml
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RUNS = FIXTURES / "runs"
-# Real runs of the shipped default experiment (`labreport run`), not made by make_runs.py.
-SHIPPED_DEFAULT_RUNS = ("default_experiment", "shipped_default")
+# Real runs of shipped experiments (`labreport run`), not made by make_runs.py: case -> experiment name.
+SHIPPED_RUNS = {"default_experiment": "remember_important_tasks", "shipped_default": "remember_important_tasks",
+                "shipped_assignment7": "imdb_assignment7"}
 EXPECTED = yaml.safe_load((RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
 CASES = sorted(EXPECTED)
 REQUIRED_CASES = {"clean_success", "late_success", "overfitting", "too_few_epochs", "chance_level",
@@ -202,7 +203,7 @@ def test_each_case_is_a_complete_run_record(case):
     assert all([key for key in MODEL_KEYS if key not in model] == [] for model in record["models"])
     # make_runs.py names each experiment after its case; the default run keeps the shipped experiment's name.
     # make_runs.py names each experiment after its case; the real default runs keep the shipped experiment's name.
-    assert record["experiment"] == ("remember_important_tasks" if case in SHIPPED_DEFAULT_RUNS else case)
+    assert record["experiment"] == SHIPPED_RUNS.get(case, case)
     assert EXPECTED_KEYS <= set(EXPECTED[case]) <= EXPECTED_KEYS | OPTIONAL_KEYS
     assert EXPECTED[case]["outcome"] in ("learned", "partly_learned", "chance", "diverged")
     assert EXPECTED[case]["baseline"] in ("lstm_ahead", "baseline_ahead", "tie", "none")
