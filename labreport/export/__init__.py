@@ -246,7 +246,8 @@ def _series_facts(dataset: dict) -> dict:
              "split_percents": [float(s) * 100 for s in settings.splits], "missing": settings.missing,
              "spacing": settings.spacing, "encoding": settings.encoding}
     if settings.task == "forecast":
-        facts.update({"target": settings.target, "horizon": settings.horizon or 1, "season": settings.season,
+        facts.update({"layout": "series", "target": settings.target, "horizon": settings.horizon or 1,
+                      "season": settings.season,
                       "difference": (settings.transform or "none") == "difference",
                       "numeric_columns": list(dict.fromkeys(list(settings.columns) + [settings.target]))})
     else:
