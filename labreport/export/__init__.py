@@ -247,6 +247,7 @@ def _series_facts(dataset: dict) -> dict:
              "spacing": settings.spacing, "encoding": settings.encoding}
     if settings.task == "forecast":
         facts.update({"layout": "series", "target": settings.target, "horizon": settings.horizon or 1,
+                      "one_step": (settings.horizon or 1) == 1,
                       "season": settings.season,
                       "difference": (settings.transform or "none") == "difference",
                       "numeric_columns": list(dict.fromkeys(list(settings.columns) + [settings.target]))})
@@ -312,7 +313,8 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         # (None: the program chooses it from the classes it reads).
         "layers": {"embedding": embedding["output_dim"] if embedding and not numeric else None,
                    "features": len(dataset["columns"]) if numeric else None,
-                   "units": head[0] if head else None,
+                   "one_feature": numeric and len(dataset["columns"]) == 1,
+                   "units": head[0] if head else None, "one_unit": bool(head) and head[0] == 1,
                    "recurrent": [{"cell": layer["cell"], "units": layer["units"],
                                   "bidirectional": bool(layer.get("bidirectional"))} for layer in model["recurrent"]],
                    "head": head[1] if head else None},
