@@ -62,7 +62,7 @@ def test_the_sunspots_forecast_program_says_what_the_run_did():
     # Comments word the run's choices (phrases.py.j2).
     assert ("# The series in sunspots_yearly.csv: from the last 22 steps of 'sunspots', the model forecasts the "
             "next value of 'sunspots'.") in text
-    assert "# The rows are split in time order, never shuffled: the first 70 % train" in text
+    assert "# This program splits the rows by time (no shuffle across the split): the first 70 % train" in text
     assert ("# The layers: the scaled value of each step, an LSTM layer of 32 units, and one linear unit, the next "
             "value (trained with the mean squared error).") in text
     assert "# - SimpleRNN: Only the recurrent cell differs." in text
@@ -84,8 +84,8 @@ def test_the_sensor_activity_program_classifies_whole_sequences():
         assert literal in text, literal
     for absent in ("vocabulary_size", "VALIDATION_SPLIT", "split_validation", "HORIZON", "padded at the end"):
         assert absent not in text, absent
-    assert "# Whole sequences go to training (70 %), validation (15 %) and testing (15 %), after a shuffle with " \
-           "seed 1337, so no sequence has windows on both sides" in text
+    assert "# This program puts whole sequences into training (70 %), validation (15 %) and testing (15 %), after " \
+           "a shuffle with seed 1337, so no sequence has windows on both sides" in text
     assert _headings(spec)[5:] == ["## 6. Observe the learning curves", "## 7. Compare with the baseline"]
 
 

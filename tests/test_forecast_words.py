@@ -122,8 +122,11 @@ def test_split_words_need_the_record_to_say_so(tmp_path):
 
 
 def test_the_forecast_report_never_speaks_of_accuracy_or_classes(reports):
-    for kind, (_, _, text, _) in reports.items():
-        lowered = text.lower()
+    for kind, (_, _, _, html) in reports.items():
+        # The words, not the program listing (exp13's section 5), whose Python defines classes, nor its style sheet.
+        prose = re.sub(r'<table class="program">.*?</table>|<style>.*?</style>', " ", html, flags=re.S)
+        assert prose != html, kind
+        lowered = _text(prose).lower()
         assert "accuracy" not in lowered, kind
         assert "class" not in lowered.replace("classic", ""), kind
         assert "important task" not in lowered, kind
@@ -254,3 +257,12 @@ def test_residual_autocorrelation_is_judged_against_its_band(reports):
     assert "the errors still carry structure of the series that the LSTM missed" in reports["lagging"][2]
     for verdict in verdicts.values():
         assert verdict["band"] == pytest.approx(2 / math.sqrt(verdict["n"]))
+
+
+def test_the_exp13_forecast_report_lists_the_exported_program(reports):
+    """Section 5 prints the program `labreport export` writes for the run (the data file by its name only)."""
+    record, _, text, html = reports["good"]
+    assert "5. Program (Code)" in text and "The program of this run in plain Keras" in text
+    assert "does not write a plain-Keras program" not in text
+    for code in ("LOOKBACK", "to_original", "linear autoregression", "x_future"):
+        assert code in text, code
