@@ -248,6 +248,10 @@ def test_the_forecast_programs_repeats_the_run(tmp_path):
     result = invoke("run", spec_path, "--out", tmp_path / "out", "--quiet")
     assert result.exit_code == 0, result.output
     run_dir = tmp_path / "out" / "ts"
+    # The files the run says it wrote are there (a forecast keeps its history in run.json, no history.csv).
+    assert f"Written in {run_dir}: report.html, program.py and program.ipynb (the program to attach), run.json\n" \
+        in result.output
+    assert not (run_dir / "history.csv").exists()
     record = json.loads((run_dir / "run.json").read_text())
     assert (run_dir / "program.py").read_text() == program_py(record["spec"])
     nbformat.validate(nbformat.read(run_dir / "program.ipynb", as_version=4))
@@ -274,3 +278,20 @@ def test_the_forecast_programs_repeats_the_run(tmp_path):
             differences[f"{entry['cell']}_{key}"] = abs(entry["test"][key] - theirs[key])
     print(f"largest differences {differences}")
     assert max(differences.values()) <= 1e-4, differences
+
+
+@pytest.mark.slow
+def test_a_window_classification_programs_repeats_the_run(tmp_path):
+    from test_export import _check_exact
+
+    _spec_with(tmp_path, _labelled_rows(300), ["a", "b", "label", "seq"],
+               "  columns: [a, b]\n  task: classify\n  label_column: label\n  lookback: 8\n  stride: 2\n"
+               "  window_label: majority\n  allow_label_change: true\n")
+    spec_path = tmp_path / "ts.yaml"
+    spec_path.write_text(spec_path.read_text(encoding="utf-8").replace(
+        "  recurrent: [{cell: lstm, units: 4}]\n", "  recurrent: [{cell: lstm, units: 6, forget_bias: chrono}]\n")
+        + "training:\n  epochs: 3\n  batch_size: 16\n  learning_rate: 0.01\n"
+          "  early_stopping: {monitor: val_accuracy, patience: 1}\n", encoding="utf-8")
+    result = invoke("run", spec_path, "--out", tmp_path / "out", "--quiet")
+    assert result.exit_code == 0, result.output
+    _check_exact(tmp_path / "out" / "ts", tmp_path)
