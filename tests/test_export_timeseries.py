@@ -63,8 +63,8 @@ def test_the_sunspots_forecast_program_says_what_the_run_did():
     assert ("# The series in sunspots_yearly.csv: from the last 22 steps of 'sunspots', the model forecasts the "
             "next value of 'sunspots'.") in text
     assert "# This program splits the rows by time (no shuffle across the split): the first 70 % train" in text
-    assert ("# The layers: the scaled value of each step, an LSTM layer of 32 units, and one linear unit, the next "
-            "value (trained with the mean squared error).") in text
+    assert ("# The layers: the scaled value of each step, an LSTM layer of 32 units, and one linear unit for the "
+            "next value, trained with the mean squared error.") in text
     assert "# - SimpleRNN: Only the recurrent cell differs." in text
     assert _headings(spec) == ["## 1. Load the libraries and packages", "## 2. Load the dataset",
                                "## 3. Analyse the dataset", "## 4. Apply the LSTM model",
