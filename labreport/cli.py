@@ -100,8 +100,9 @@ def run_command(
         typer.echo(f"Written in {result.run_dir}: {result.html_path.name}, run.json"
                    + ("" if forecast else " and history.csv"))
     else:
+        # a forecast keeps no history.csv (its history is in run.json)
         typer.echo(f"Written in {result.run_dir}: {result.html_path.name}, program.py and program.ipynb (the program "
-                   f"to attach), run.json and history.csv")
+                   f"to attach), run.json" + ("" if forecast else " and history.csv"))
     score = (f"test MAE {main['test']['mae']:.4g}" if forecast else f"test accuracy {main['test']['accuracy']:.4f}")
     typer.echo(
         f"Done: {result.pdf_path} ({score}{evaluated}, "

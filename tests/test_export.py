@@ -43,8 +43,8 @@ def _spec(path) -> dict:
 
 
 def _exportable() -> list[str]:
-    """The shipped experiments whose source has an exported program (timeseries-csv has none yet: its
-    Source.program_refusal says why, and tests/test_source_timeseries.py checks export refuses it)."""
+    """The shipped experiments whose source has an exported program (a source may declare none: its
+    Source.program_refusal then says why).  The time-series programs: tests/test_export_timeseries.py."""
     from labreport.sources import registry
     return sorted(name for name, path in shipped_experiments().items()
                   if not registry.program_refusal(load_spec(path).dataset.source))

@@ -122,8 +122,11 @@ def test_split_words_need_the_record_to_say_so(tmp_path):
 
 
 def test_the_forecast_report_never_speaks_of_accuracy_or_classes(reports):
-    for kind, (_, _, text, _) in reports.items():
-        lowered = text.lower()
+    for kind, (_, _, _, html) in reports.items():
+        # The words, not the program listing (exp13's section 5), whose Python defines classes, nor its style sheet.
+        prose = re.sub(r'<table class="program">.*?</table>|<style>.*?</style>', " ", html, flags=re.S)
+        assert prose != html, kind
+        lowered = _text(prose).lower()
         assert "accuracy" not in lowered, kind
         assert "class" not in lowered.replace("classic", ""), kind
         assert "important task" not in lowered, kind
@@ -342,6 +345,17 @@ def test_error_by_horizon_is_drawn_worded_and_checked(tmp_path):
 
 
 def test_one_step_ahead_has_no_error_by_horizon(reports):
-    record, facts, text, _ = reports["good"]
+    record, facts, _, html = reports["good"]
     assert facts["horizon"] == {"verdict": "unavailable"}
+    # The words, not the program listing (exp13's section 5), whose comments speak of the steps ahead.
+    text = _text(re.sub(r'<table class="program">.*?</table>', " ", html, flags=re.S))
     assert "steps ahead" not in text and "by horizon step" not in text
+
+
+def test_the_exp13_forecast_report_lists_the_exported_program(reports):
+    """Section 5 prints the program `labreport export` writes for the run (the data file by its name only)."""
+    record, _, text, html = reports["good"]
+    assert "5. Program (Code)" in text and "The program of this run in plain Keras" in text
+    assert "does not write a plain-Keras program" not in text
+    for code in ("LOOKBACK", "to_original", "linear autoregression", "x_future"):
+        assert code in text, code

@@ -38,7 +38,16 @@ DATASETS = {
             "label_column": "sentiment", "labels": ["neg", "pos"]},
     "text-folder": {"source": "text-folder", "path": "texts", "train_dir": "train", "test_dir": "test",
                     "class_names": ["neg", "pos"]},
+    # A time series: column names, the target, the time column and the file name are the spec's text.
+    "timeseries-csv": {"source": "timeseries-csv", "path": "data/series.csv", "columns": ["load", "temp"],
+                       "target_column": "load", "time_column": "date", "lookback": 6, "horizon": 2, "season": 12,
+                       "transform": "difference", "missing": "interpolate"},
+    "timeseries-classify": {"source": "timeseries-csv", "path": "data/sensor.csv", "columns": ["acc_x", "acc_y"],
+                            "task": "classify", "label_column": "activity", "window_column": "window",
+                            "unequal": "pad", "missing": "drop"},
 }
+# The sources whose PyTorch program export refuses (tested in test_export_torch.py and test_source_timeseries.py).
+TORCH_REFUSED = {"csv", "text-folder", "timeseries-csv", "timeseries-classify"}
 # Everything str.splitlines() splits on, and what Python's tokenizer or a Jupyter cell splitter reads.
 SEPARATORS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 PAYLOADS = ["# %%", "# %% [markdown]", "#%%", "In[1]:", "open('pwned', 'w').close()", '"""', "'''", '"', "'", "\\",
@@ -53,6 +62,8 @@ hostile_text = st.lists(st.one_of(st.sampled_from(SEPARATORS), st.sampled_from(P
 
 def _spec(source: str, **changes) -> dict:
     data = json.loads(json.dumps({**BASE, "dataset": DATASETS[source]}))
+    if source == "timeseries-csv":  # a forecast compares cells only (no variants), each worded in section 7
+        data["model"]["compare"] = ["simple_rnn", "gru"]
     for dotted, value in changes.items():
         target = data
         *parents, last = dotted.split(".")
@@ -139,8 +150,8 @@ def test_no_string_key_changes_the_program(source, data):
     except ValidationError:
         assume(False)  # the spec refuses this text for this key: nothing is exported
     for framework, to in PROGRAMS:
-        if framework == "torch" and source in ("csv", "text-folder"):
-            continue  # refused by export (TextVectorization), tested in test_export_torch.py
+        if framework == "torch" and source in TORCH_REFUSED:
+            continue  # refused by export (TextVectorization, numeric series), tested in test_export_torch.py
         _assert_same_program(_program(hostile, framework, to), _unchecked(benign, framework, to), to)
 
 
@@ -152,14 +163,20 @@ ISSUE_EXAMPLES = [
     ("csv", "dataset.label_column", "sentiment\x85# %%\x85open('pwned', 'w').close()"),
     ("csv", "dataset.path", "data/reviews\u2029# %%\u2029open('pwned','w').close()\u2029.csv"),
     ("generated", "description", "x\x0b# %%\x0cimport os; os.system('id')"),
+    ("timeseries-csv", "dataset.target_column", "load\n# %%\nopen('pwned', 'w').close()"),
+    ("timeseries-csv", "dataset.time_column", "date\u2028open('pwned', 'w').close()  #"),
+    ("timeseries-csv", "dataset.path", "data/s\r# %%\ropen('pwned','w').close()\r.csv"),
+    ("timeseries-csv", "description", "Sunspots\n# %% [markdown]\n<script>open('pwned', 'w').close()</script>"),
+    ("timeseries-classify", "dataset.label_column", "activity\x85# %%\x85open('pwned', 'w').close()"),
+    ("timeseries-classify", "dataset.window_column", "window'\"\"\"\nopen('pwned', 'w').close()"),
 ]
 
 
 @pytest.mark.parametrize("source,key,text", ISSUE_EXAMPLES)
 @pytest.mark.parametrize("framework,to", PROGRAMS)
 def test_the_audits_payloads_stay_comments(source, key, text, framework, to):
-    if framework == "torch" and source in ("csv", "text-folder"):
-        pytest.skip("the torch program refuses text sources")
+    if framework == "torch" and source in TORCH_REFUSED:
+        pytest.skip("the torch program refuses text sources and time series")
     hostile = _spec(source, **{key: text})
     program = _program(hostile, framework, to)
     _assert_same_program(program, _program(_spec(source, **{key: "x" * len(text)}), framework, to), to)
@@ -246,7 +263,7 @@ def test_text_printed_outside_a_comment_is_a_labreport_bug(monkeypatch):
 def test_no_program_line_holds_a_separator_for_every_source():
     for source in DATASETS:
         for framework, to in PROGRAMS:
-            if framework == "torch" and source in ("csv", "text-folder"):
+            if framework == "torch" and source in TORCH_REFUSED:
                 continue
             text = _program(_spec(source, description="a\u2029b"), framework, to)
             assert not re.search("[\u2028\u2029\x85\x0b\x0c\x1c-\x1e]", text)
@@ -288,3 +305,20 @@ def test_text_inside_a_phrase_stays_text(monkeypatch, framework, to):
     assert "\x00" not in text and "open('pwned'" in text  # the text is there, as text
     lines = [line for line in text.split("\n") if "pwned" in line]
     assert lines and all(line.lstrip().startswith("#") or "\\(" in line or '"' in line for line in lines), lines
+
+
+@pytest.mark.parametrize("source", ["timeseries-csv", "timeseries-classify"])
+@pytest.mark.parametrize("to", ["py", "ipynb"])
+def test_a_time_series_column_name_is_a_literal_and_one_line_of_text(source, to):
+    hostile_columns = ["load\n# %%\nopen('pwned', 'w').close()", "t\u2029<img src=x onerror=alert(1)>\"'\\"]
+    hostile = _spec(source, **{"dataset.columns": hostile_columns,
+                               **({"dataset.target_column": hostile_columns[0]} if source == "timeseries-csv" else {})})
+    benign = _spec(source, **{"dataset.columns": ["x" * len(name) for name in hostile_columns],
+                              **({"dataset.target_column": "x" * len(hostile_columns[0])}
+                                 if source == "timeseries-csv" else {})})
+    program = _program(hostile, "keras", to)
+    _assert_same_program(program, _unchecked(benign, "keras", to), to)
+    code = program if to == "py" else "".join("".join(cell["source"]) for cell in json.loads(program)["cells"]
+                                              if cell["cell_type"] == "code")
+    # The names as one Python literal (every line or paragraph separator escaped), as JSON would write them.
+    assert "COLUMNS = " + json.dumps(hostile_columns) in code

@@ -75,11 +75,15 @@ def test_validate_refuses_a_lookback_longer_than_the_training_part(tmp_path):
     assert "lookback 250 + horizon 1 does not fit in it" in result.output
 
 
-def test_export_refuses_with_the_reason(tmp_path):
+def test_export_writes_the_keras_program_and_the_torch_export_refuses_with_the_reason(tmp_path):
     result = CliRunner().invoke(app, ["export", str(_sunspots(tmp_path)), "--out", str(tmp_path / "p.py")])
-    assert result.exit_code == 2
-    assert "No program can be exported for dataset.source timeseries-csv" in result.output
-    assert not (tmp_path / "p.py").exists()
+    assert result.exit_code == 0, result.output
+    assert "LOOKBACK = " in (tmp_path / "p.py").read_text(encoding="utf-8")
+    result = CliRunner().invoke(app, ["export", str(_sunspots(tmp_path)), "--framework", "torch",
+                                      "--out", str(tmp_path / "t.py")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "dataset.source timeseries-csv: the PyTorch program reads token sequences only" in result.output
+    assert not (tmp_path / "t.py").exists()
 
 
 def test_init_writes_a_starter_that_names_the_task_keys(tmp_path, monkeypatch):

@@ -30,6 +30,7 @@ from pathlib import Path, PurePath
 
 from ..sources import registry
 from ..cells import CELL_LAYERS as _CELL_LAYERS, CELL_TITLES as _CELL_TITLES
+from ..facts.forecast import BASELINE_TITLES as _BASELINE_TITLES
 from .code_text import Code, comment_text, markdown_text, py_literal
 
 PROGRAM_NAME = "program.py"
@@ -121,14 +122,26 @@ def _source_template(name: str):
     return None
 
 
+def _numeric(dataset: dict) -> bool:
+    """Whether the source's inputs are numeric steps (a time series), not token ids."""
+    return registry.kind(dataset.get("source")) == registry.SERIES
+
+
+def _forecast(dataset: dict) -> bool:
+    return _numeric(dataset) and dataset.get("task") == "forecast"
+
+
 def _layer_lines(model: dict, dataset: dict, training: dict, head_known: tuple | None) -> tuple[list[str], dict]:
     """The Sequential model's layers as code lines, and which helper classes they need."""
     needs = {"chrono": False, "forget_value": False}
-    lines = ['keras.Input(shape=(SEQUENCE_LENGTH,), name="tokens"),']
     embedding = model.get("embedding")
-    if embedding is None:
+    if _numeric(dataset):  # the scaled readings go straight to the recurrent layers (no embedding)
+        lines = ['keras.Input(shape=(SEQUENCE_LENGTH, N_FEATURES), name="sequence"),']
+    elif embedding is None:
+        lines = ['keras.Input(shape=(SEQUENCE_LENGTH,), name="tokens"),']
         lines.append('keras.layers.CategoryEncoding(num_tokens=vocabulary_size, output_mode="one_hot", name="one_hot"),')
     else:
+        lines = ['keras.Input(shape=(SEQUENCE_LENGTH,), name="tokens"),']
         input_dim = _py(embedding["input_dim"]) if embedding.get("input_dim") else "vocabulary_size"
         lines.append(f'keras.layers.Embedding({input_dim}, {_py(embedding["output_dim"])}, name="embedding"),')
     recurrent = model["recurrent"]
@@ -157,12 +170,18 @@ def _layer_lines(model: dict, dataset: dict, training: dict, head_known: tuple |
         if layer.get("bidirectional"):
             text = f"keras.layers.Bidirectional({text}, name={_py('bidirectional_' + name)})"
         lines.append(text + ",")
-    if head_known:
+    if head_known and activation_is_linear(head_known):
+        lines.append('keras.layers.Dense(HORIZON, activation="linear", name="dense"),')
+    elif head_known:
         units, activation, _ = head_known
         lines.append(f'keras.layers.Dense({units}, activation="{activation}", name="dense"),')
     else:
         lines.append('keras.layers.Dense(head_units, activation=head_activation, name="dense"),')
     return [Code(line) for line in lines], needs
+
+
+def activation_is_linear(head: tuple) -> bool:
+    return head[1] == "linear"
 
 
 def _compared_models(spec: dict) -> list:
@@ -200,7 +219,9 @@ def _compared_facts(model: dict, compared) -> dict:
 
 
 def _head(spec: dict) -> tuple | None:
-    """(units, activation, loss) when the classes are known from the spec alone."""
+    """(units, activation, loss) when the classes are known from the spec alone; a forecast's linear head."""
+    if _forecast(spec["dataset"]):
+        return spec["dataset"].get("horizon") or 1, "linear", "mse"
     source = registry.get(spec["dataset"]["source"])
     classes = source.classes(spec["dataset"]) if source.program_knows_classes else None
     if classes is None:
@@ -215,6 +236,30 @@ def _data_path(dataset: dict, mode: str, key: str = "path") -> str | None:
     if not value:
         return None
     return PurePath(value).name if mode == "name" else str(value)
+
+
+def _series_facts(dataset: dict) -> dict:
+    """A timeseries-csv dataset's settings with the task's defaults filled in (the source's spec model's)."""
+    settings = registry.get(dataset["source"]).spec_model.model_validate(dataset)
+    facts = {"task": settings.task, "columns": list(settings.columns), "time_column": settings.time_column,
+             "lookback": settings.window_lookback, "splits": [float(s) for s in settings.splits],
+             "split_percents": [float(s) * 100 for s in settings.splits], "missing": settings.missing,
+             "spacing": settings.spacing, "encoding": settings.encoding}
+    if settings.task == "forecast":
+        facts.update({"layout": "series", "target": settings.target, "horizon": settings.horizon or 1,
+                      "one_step": (settings.horizon or 1) == 1,
+                      "season": settings.season,
+                      "difference": (settings.transform or "none") == "difference",
+                      "numeric_columns": list(dict.fromkeys(list(settings.columns) + [settings.target]))})
+    else:
+        facts.update({"label_column": settings.label_column, "window_column": settings.window_column,
+                      "layout": "sequences" if settings.window_column else "rows",
+                      "stride": settings.stride or 1, "window_label": settings.window_label or "last",
+                      "allow_label_change": bool(settings.allow_label_change),
+                      "unequal": settings.unequal or "truncate",
+                      "split_by": settings.split_by or ("sequence" if settings.window_column else "time"),
+                      "split_seed": settings.split_seed, "numeric_columns": list(settings.columns)})
+    return facts
 
 
 def program_context(spec: dict, *, data_path: str = "full") -> dict:
@@ -241,7 +286,14 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         baselines.append({**_compared_facts(model, compared), "layer_lines": lines,
                           "model_name": compared.name + "_model"})
     embedding = model.get("embedding")
+    numeric, forecast = _numeric(dataset), _forecast(dataset)
     return {
+        # A time series (numeric inputs): its facts (_series_facts); a forecast trains and scores as
+        # labreport/train/forecast.py does, a classification of windows as a token classifier does.
+        "numeric_inputs": numeric, "forecast": forecast,
+        "series": _series_facts(dataset) if numeric else None,
+        "baseline_titles": _BASELINE_TITLES,
+        "metric_expr": _py("mae" if forecast else "accuracy"),
         "spec": spec, "dataset": dataset, "model": model, "training": training, "version": __version__,
         # Each cell, optimizer and monitor is named by templates/vocabulary.j2 (cells: labreport/cells.py).
         "cell_titles": _CELL_TITLES,
@@ -251,7 +303,7 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         "data_path": _data_path(dataset, data_path),
         "test_data_path": _data_path(dataset, data_path, "test_path"),
         "data_seed": dataset.get("seed") if dataset.get("seed") is not None else training["seed"],
-        "has_validation": training["validation_split"] > 0,
+        "has_validation": (float(dataset["splits"][1]) > 0) if numeric else training["validation_split"] > 0,
         "validation_percent": float(training["validation_split"] * 100),
         "example_tokens": 20,
         "data_name": PurePath(dataset["path"]).name if dataset.get("path") else "",
@@ -259,7 +311,10 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
         "main_cell": cells[0],
         # The layers, as facts: the embedding's width (None: one-hot), each recurrent layer, the head's activation
         # (None: the program chooses it from the classes it reads).
-        "layers": {"embedding": embedding["output_dim"] if embedding else None,
+        "layers": {"embedding": embedding["output_dim"] if embedding and not numeric else None,
+                   "features": len(dataset["columns"]) if numeric else None,
+                   "one_feature": numeric and len(dataset["columns"]) == 1,
+                   "units": head[0] if head else None, "one_unit": bool(head) and head[0] == 1,
                    "recurrent": [{"cell": layer["cell"], "units": layer["units"],
                                   "bidirectional": bool(layer.get("bidirectional"))} for layer in model["recurrent"]],
                    "head": head[1] if head else None},

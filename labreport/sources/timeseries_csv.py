@@ -128,7 +128,10 @@ SOURCE = Source(
     file_keys=("path",),
     classes=classes,
     starter={"path": "series.csv", "columns": ["value"]},
-    program_refusal=("the exported program does not yet cut a time series into chronological windows, so "
-                     "it could not reproduce this run"),
-    torch_refusal="the PyTorch program reads token sequences only, not numeric time series",
+    # The Keras program reads the CSV with the standard library and cuts the same windows
+    # (templates/program/data/timeseries-csv.py.j2); the PyTorch program reads token ids only.
+    program="timeseries-csv",
+    program_imports=("csv", "io"),
+    torch_refusal=("the PyTorch program reads token sequences only; it does not cut a numeric time series into "
+                   "scaled windows or score forecasts against the naive, seasonal-naive and linear baselines"),
 )
