@@ -190,7 +190,8 @@ def training_lengths(record: dict, other: dict) -> dict:
              "other_evaluated": compared.get("evaluated_epoch") or counts["other"]}
     stopping = training.get("early_stopping")
     facts["restored"] = bool(stopping and stopping.get("restore_best_weights"))
-    if stopping is not None:
+    # patience null: every epoch trained and the best one kept, no stopping rule to share.
+    if stopping is not None and stopping.get("patience", 2) is not None:
         return {"verdict": "early_stopping", **facts}
     return {"verdict": "same_epochs" if facts["same"] else "cut_short", **facts}
 
