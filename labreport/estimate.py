@@ -152,11 +152,20 @@ def describe_plan(spec, plan: ModelPlan) -> list[str]:
         lines.append(f"  {layer.name:<24} {layer.type:<16} {layer.output_shape:<18} {layer.params:>10,} params")
     approx = "" if plan.vocabulary_known else " (at most: the vocabulary is known once the data is read)"
     lines.append(f"  total: {plan.total_params:,} params{approx}")
-    line = f"  training: {spec.training.epochs} epochs, batch {spec.training.batch_size}, {spec.training.optimizer} lr {spec.training.learning_rate:g}"
+    stopping = spec.training.early_stopping
+    # With early stopping the epochs are a limit, and the estimate an upper bound.
+    stops_early = stopping is not None and stopping.patience is not None
+    epochs = f"up to {spec.training.epochs} epochs (early stopping)" if stops_early else f"{spec.training.epochs} epochs"
+    line = f"  training: {epochs}, batch {spec.training.batch_size}, {spec.training.optimizer} lr {spec.training.learning_rate:g}"
     if plan.seconds_per_epoch is not None:
-        line += (f"; about {_duration(plan.seconds_per_epoch)} per epoch, {_duration(plan.seconds_per_epoch * spec.training.epochs)} "
-                 f"in all on a 2-core CPU")
+        total = plan.seconds_per_epoch * spec.training.epochs
+        line += (f"; about {_duration(plan.seconds_per_epoch)} per epoch, {'at most ' if stops_early else ''}"
+                 f"{_duration(total)} in all on a 2-core CPU")
     lines.append(line)
+    compared = len(list(spec.baselines()))
+    if compared:
+        lines.append(f"  compared: {compared} more model{'s' if compared > 1 else ''} (model.compare), each trained "
+                     f"the same way after the main one")
     if plan.seconds_per_epoch is not None:
         lines.append("  (estimate: batches × steps × (62 µs + 0.76 µs × batch + 3 × recurrent FLOPs ÷ 188 GFLOP/s), "
                      "fitted to three measured runs, TensorFlow without XLA; each baseline model adds its own "
