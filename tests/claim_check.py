@@ -554,11 +554,13 @@ class Checker:
         """A sentence setting two models side by side says "the same ... epochs" only when both trained as many
         epochs, and a stated count ("under which the LSTM trained 6 epochs and the SimpleRNN 4") is each one's."""
         r = self.r
-        if not re.search(r"same data|trained again with", s):
+        # The pseudocode's "repeat with <the variant's settings>, everything else as above: ..." is a variant's too.
+        if not re.search(r"same data|trained again with|everything else as above", s):
             return
-        variant_sentence = "trained again with" in s
+        variant_sentence = "trained again with" in s or "everything else as above" in s
         named = [self._cell(c) for c in re.findall(r"\b(SimpleRNN|GRU)\b", s)]
-        others = ([getattr(self, "current_variant", None)] if variant_sentence
+        current = getattr(self, "current_variant", None)
+        others = (([current] if current and "trained again with" in s else list(r.variants)) if variant_sentence
                   else [r.baselines.get(cell) for cell in named if cell in r.baselines])
         others = [o for o in others if o]
         main_epochs = len(r.curve("loss"))
