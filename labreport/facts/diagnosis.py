@@ -202,6 +202,16 @@ def diagnose(record: dict, verdicts: dict) -> dict:
         if not training.get("clipnorm") and verdicts["spikes"]["verdict"] == "spikes":
             causes.append(cause("no_clipping", spikes=verdicts["spikes"]["count"]))
             steps.append(step("set_clipnorm", suggested=1.0))
+        over = verdicts["overfitting"]
+        if over["verdict"] == "onset" and main.get("restored_best_weights") and outcome["verdict"] == "partly_learned":
+            # The validation loss turned up after an early best epoch and the best epoch's weights were tested: what
+            # was learnt is what those few epochs gave; dropout lets a model train longer before it overfits.
+            causes.append(cause("early_turn", best_epoch=over["best_epoch"], last_epoch=over["last_epoch"],
+                                val_best=over["val_loss_at_best"], val_last=over["val_loss_at_last"],
+                                train_best=over["train_loss_at_best"], train_last=over["train_loss_at_last"]))
+            layer = _main_layer(record)
+            if not layer.get("dropout"):
+                steps.append(step("add_dropout", suggested=0.2))
         if outcome["verdict"] == "chance" and verdicts.get("left_chance_epoch") is None and data.get("source") == "generated":
             # dataset.n_train counts the validation split too (sizes.train is what is left after it).
             steps.append(step("more_sequences", current=set_n_train, suggested=set_n_train * 2))
