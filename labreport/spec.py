@@ -318,7 +318,7 @@ class TrainingSpec(_Section):
         None,
         description=("A forecast's loss on the scaled targets: mse (mean squared error, the default), mae (mean "
                      "absolute error) or huber (Keras' Huber loss, delta 1: squared within one training standard "
-                     "deviation, absolute beyond). Classification always uses cross-entropy: leave it unset."),
+                     "deviation, growing linearly beyond). Classification always uses cross-entropy: leave it unset."),
     )
     backend: Literal["tensorflow", "jax", "torch"] = Field(
         "tensorflow",
