@@ -489,7 +489,7 @@ def dataset_figure(path: Path, *, dataset: dict) -> Figure:
     classes = all_classes[:MAX_CLASS_BARS]
     histogram = (dataset.get("lengths") or {}).get("histogram")
     if histogram:
-        fig, (ax, ax_lengths) = _subplots(1, 2, figsize=(WIDTH, HEIGHT * 0.85),
+        fig, (ax, ax_lengths) = _subplots(1, 2, figsize=(WIDTH, HEIGHT * 0.78),
                                              gridspec_kw={"width_ratios": [1, 1.3]})
     else:
         fig, ax = _subplots(figsize=(WIDTH, HEIGHT * 0.85))
@@ -688,7 +688,7 @@ def forecast_residuals_figure(path: Path, *, forecast: dict, forecast_main: dict
     series = forecast.get("series") or []
     x_all, axis = _time_axis(forecast.get("times"), len(series)) if series else (None, "row")
     x = [x_all[i] for i in index] if x_all else list(index)
-    fig, (over, histogram, acf) = _subplots(1, 3, figsize=(WIDTH, HEIGHT * 0.85),
+    fig, (over, histogram, acf) = _subplots(1, 3, figsize=(WIDTH, HEIGHT * 0.78),
                                             gridspec_kw={"width_ratios": [1.5, 1.0, 1.2]})
     over.axhline(0.0, color=NAIVE_COLOUR, linewidth=0.8)
     over.plot(x, errors, color=TRAIN_COLOUR, linewidth=0.9, marker="o", markersize=1.8)
