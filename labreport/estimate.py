@@ -153,6 +153,8 @@ def describe_plan(spec, plan: ModelPlan) -> list[str]:
     approx = "" if plan.vocabulary_known else " (at most: the vocabulary is known once the data is read)"
     lines.append(f"  total: {plan.total_params:,} params{approx}")
     line = f"  training: {spec.training.epochs} epochs, batch {spec.training.batch_size}, {spec.training.optimizer} lr {spec.training.learning_rate:g}"
+    if spec.regression_loss() is not None:
+        line += f", loss {spec.regression_loss()}"  # a forecast's training.loss (classification: cross-entropy)
     if plan.seconds_per_epoch is not None:
         line += (f"; about {_duration(plan.seconds_per_epoch)} per epoch, {_duration(plan.seconds_per_epoch * spec.training.epochs)} "
                  f"in all on a 2-core CPU")
