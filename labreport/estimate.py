@@ -157,6 +157,8 @@ def describe_plan(spec, plan: ModelPlan) -> list[str]:
     stops_early = stopping is not None and stopping.patience is not None
     epochs = f"up to {spec.training.epochs} epochs (early stopping)" if stops_early else f"{spec.training.epochs} epochs"
     line = f"  training: {epochs}, batch {spec.training.batch_size}, {spec.training.optimizer} lr {spec.training.learning_rate:g}"
+    if spec.regression_loss() is not None:
+        line += f", loss {spec.regression_loss()}"  # a forecast's training.loss (classification: cross-entropy)
     if plan.seconds_per_epoch is not None:
         total = plan.seconds_per_epoch * spec.training.epochs
         line += (f"; about {_duration(plan.seconds_per_epoch)} per epoch, {'at most ' if stops_early else ''}"

@@ -215,6 +215,9 @@ def training_fingerprint(spec, cache: HashCache | None = None) -> Fingerprint:
     if fields["training"].get("early_stopping", False) is None:
         # Unset, it trains as before the key existed: runs saved then are still reused.
         del fields["training"]["early_stopping"]
+    if fields["training"].get("loss", False) is None:
+        # Unset: the task's own loss (a forecast's mse), as before the key existed.
+        del fields["training"]["loss"]
     dataset = fields["dataset"]
     paths = _dataset_paths(dataset)
     for field in registry.get(dataset["source"]).file_keys:

@@ -32,9 +32,10 @@ def output_head(n_classes: int) -> tuple[int, str, str]:
     return n_classes, "softmax", "sparse_categorical_crossentropy"
 
 
-def regression_head(horizon: int) -> tuple[int, str, str]:
-    """(units, activation, loss) of a forecast: one linear unit per step ahead, mean squared error."""
-    return horizon, "linear", "mse"
+def regression_head(horizon: int, loss: str | None = None) -> tuple[int, str, str]:
+    """(units, activation, loss) of a forecast: one linear unit per step ahead, trained with the spec's
+    ``training.loss`` (Keras' "mse", "mae" or "huber"; default mean squared error)."""
+    return horizon, "linear", loss or "mse"
 
 
 def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | None = None):
@@ -78,7 +79,7 @@ def build_model(model_spec, training_spec, shape: InputShape, *, cell: str | Non
         if layer_spec.bidirectional:
             rnn = keras.layers.Bidirectional(rnn, name=f"bidirectional_{rnn.name}")
         layers.append(rnn)
-    units, activation, loss = output_head(shape.n_classes) if shape.outputs is None else regression_head(shape.outputs)
+    units, activation, loss = output_head(shape.n_classes) if shape.outputs is None else regression_head(shape.outputs, getattr(training_spec, "loss", None))
     layers.append(keras.layers.Dense(units, activation=activation, name="dense"))
     model = keras.Sequential(layers, name=(cell or recurrent[0].cell) + "_model")
 

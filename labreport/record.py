@@ -198,7 +198,8 @@ class Task(BaseModel):
 
 CLASSIFICATION = Task()
 # A forecast: the models are compared by their test MAE in the series' own units (lower is better); the
-# per-epoch history holds the training loss (MSE on the scaled targets) and the MAE in the series' units.
+# per-epoch history holds the training loss (dataset.forecast.loss on the scaled targets) and the MAE in the
+# series' units.
 FORECAST = Task(kind="forecast", primary_metric="mae", direction="lower", metrics=["loss", "mae"])
 
 MAX_SERIES = 100_000  # values of a forecast's target series kept in run.json (its figure draws them)
@@ -481,6 +482,8 @@ class ForecastData(BaseModel):
                           WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "null"}]})] = None
     scale: NumberOrNull = None
     scale_name: Literal["naive", "seasonal_naive"] = "naive"
+    # The loss the networks were trained with (the spec's training.loss; records from before it: mse).
+    loss: Literal["mse", "mae", "huber"] = Field("mse", description="the networks' training loss on the scaled targets")
 
 
 class DatasetSummary(BaseModel):
@@ -608,6 +611,12 @@ class RunRecord(BaseModel):
                             f"{', '.join(roles) or 'none'})")
         if self.task.kind == "forecast" and self.dataset.forecast is None:
             problems.append("dataset.forecast: required key is missing (a forecast's record holds its series)")
+        if self.dataset.forecast is not None and isinstance(self.spec, dict):
+            # The loss the report names is the one the spec trained with (unset: mse).
+            said = (self.spec.get("training") or {}).get("loss") or "mse"
+            if self.dataset.forecast.loss != said:
+                problems.append(f"dataset.forecast.loss: is {self.dataset.forecast.loss}, but the spec's "
+                                f"training.loss is {said}")
         for index, model in enumerate(self.models):
             problems += [f"models[{index}].{problem}" for problem in model.problems(self.task)]
             if model.role == "main":

@@ -253,6 +253,10 @@ class ModelSpec(_Section):
 
 MAX_MIN_DELTA = 1_000  # an epoch's loss changes by far less; more means no epoch ever improves
 MonitorName = Literal["val_loss", "val_accuracy", "loss", "accuracy"]
+# A forecast's regression losses (Keras' names): on the scaled targets; huber is Keras' Huber with delta 1.0.
+RegressionLoss = Literal["mse", "mae", "huber"]
+REGRESSION_LOSSES = ("mse", "mae", "huber")
+DEFAULT_REGRESSION_LOSS = "mse"
 
 
 class EarlyStoppingSpec(_Section):
@@ -310,6 +314,12 @@ class TrainingSpec(_Section):
         False, description="false: the last fraction, as Keras' validation_split; true: a seeded random fraction."
     )
     seed: Int = 42
+    loss: Optional[RegressionLoss] = Field(
+        None,
+        description=("A forecast's loss on the scaled targets: mse (mean squared error, the default), mae (mean "
+                     "absolute error) or huber (Keras' Huber loss, delta 1: squared within one training standard "
+                     "deviation, growing linearly beyond). Classification always uses cross-entropy: leave it unset."),
+    )
     backend: Literal["tensorflow", "jax", "torch"] = Field(
         "tensorflow",
         description=("Keras' backend. jax needs pip install 'labreport[jax]', torch (Keras' PyTorch backend) "
@@ -431,6 +441,23 @@ class ExperimentSpec(_Section):
                     raise ValueError(f"model.compare[{index}]: a forecast compares cells only (e.g. simple_rnn); "
                                      "a variant with changed settings is not reported for forecasts yet")
         return self
+
+    @model_validator(mode="after")
+    def _regression_loss_for_forecasts(self):
+        # A classifier's loss is the cross-entropy of its classes; a regression loss is a forecast's only.
+        if self.training.loss is not None and getattr(self.dataset, "task", None) != "forecast":
+            task = getattr(self.dataset, "task", None)
+            what = f"dataset.task: {task}" if task else f"dataset.source: {self.dataset.source}"
+            raise ValueError(f"training.loss: {self.training.loss} is a forecast's loss (dataset.task: forecast), but "
+                             f"this spec classifies ({what}), which is trained with cross-entropy; "
+                             "remove training.loss")
+        return self
+
+    def regression_loss(self) -> str | None:
+        """A forecast's loss (the spec's, default mse); None for a classification."""
+        if getattr(self.dataset, "task", None) != "forecast":
+            return None
+        return self.training.loss or DEFAULT_REGRESSION_LOSS
 
     def training_fields(self) -> dict:
         data = self.model_dump(mode="json")

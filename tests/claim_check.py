@@ -2608,8 +2608,15 @@ def check_report(html: str, record: dict, *, require_claims: bool = True) -> Cou
 # * The summing-up ("Of the N forecasts set against it ..."): every baseline of run.json named once, each
 #   under the verdict the Diebold-Mariano rule above gives it ("has no test errors to compare with": the
 #   network or the baseline has no test forecast).
+# * The residual figure ("Three panels on the N one-step test errors ..."): the errors are actual minus the
+#   network's forecast at the first step of each test window, in order; the autocorrelation at lag k is
+#   sum c_t c_(t-k) / sum c_t^2 (c: the errors less their mean), drawn at lags 1 to min(20, N // 4); a lag is
+#   "outside the band" when its autocorrelation exceeds 2 / sqrt(N) in size; min, max and mean to 2 decimals.
+# * The training loss ("trained with the mean squared error", "The loss is the Huber loss ...", "minimise
+#   the mean absolute error"): the spec's training.loss in run.json (unset: mse), by Keras' meaning of it.
 
 FV = r"-?\d+(?:\.\d+)?"  # a forecast report's numbers: plain decimals
+LOSS_WORDS = {"mean squared error": "mse", "mean absolute error": "mae", "Huber loss": "huber"}
 FORECAST_NAMES = {"naive forecast": "naive", "seasonal-naive forecast": "seasonal_naive",
                   "linear autoregression": "linear_ar", "SimpleRNN network": "simple_rnn", "GRU network": "gru",
                   "LSTM network": "lstm"}
@@ -2703,6 +2710,30 @@ class ForecastChecker:
             if not (len(steps) == horizon == int(m.group(4)) and _rounded(m.group(2), steps[0], 2)
                     and _rounded(m.group(3), steps[-1], 2)):
                 problems.append(f"{cell}'s MAE by step {steps}")
+        return problems
+
+    def residual_figure_problems(self, m) -> list:
+        """The residual figure's alt text against the errors recomputed from run.json (definitions above)."""
+        predictions = self.main["forecast"]["test_predictions"]
+        errors = [a[0] - p[0] for a, p in zip(self.actual, predictions)]
+        n = len(errors)
+        c = [e - _mean(errors) for e in errors]
+        total = sum(x * x for x in c)
+        lags = min(20, n // 4)
+        r = [sum(c[t] * c[t - k] for t in range(k, n)) / total for k in range(1, lags + 1)]
+        band = 2 / math.sqrt(n)
+        outside = [k for k, value in enumerate(r, start=1) if abs(value) > band]
+        printed_outside = [int(v) for v in re.findall(r"\d+", m.group(8) or "")]
+        problems = []
+        if int(m.group(1)) != n or int(m.group(5)) != lags:
+            problems.append(f"{n} errors, lags 1 to {lags}")
+        if not (_rounded(m.group(2), min(errors), 2) and _rounded(m.group(3), max(errors), 2)
+                and _rounded(m.group(4), _mean(errors), 2)):
+            problems.append(f"errors from {min(errors)} to {max(errors)}, mean {_mean(errors)}")
+        if not (_rounded(m.group(6), r[0], 3) and _rounded(m.group(7) or m.group(9), band, 3)):
+            problems.append(f"r1 {r[0]}, band {band}")
+        if printed_outside != outside:
+            problems.append(f"lags outside the band: {outside}")
         return problems
 
     def standing_problems(self, count: int, body: str) -> list:
@@ -2818,6 +2849,17 @@ class ForecastChecker:
                 if printed and int(printed) != stopped.get(key):
                     problems.append(f"{key} {stopped.get(key)}")
             self.claim("forecast diverged", s, problems)
+        m = re.search(r"Three panels on the (\d+) one-step test errors \(actual value minus the \S+'s forecast\): over "
+                      r"time, from (" + FV + r") to (" + FV + r"); their histogram, with mean (" + FV + r"); and their "
+                      r"autocorrelation at lags 1 to (\d+), (" + FV + r") at lag 1, (?:outside the ±(" + FV + r") band at "
+                      r"lags? ((?:\d+(?:, | and )?)+)|within the ±(" + FV + r") band at every lag)", s)
+        if m:
+            self.claim("forecast residual figure", s, self.residual_figure_problems(m))
+        for m in re.finditer(r"(?:trained with|minimise|minimising|loss ←|The loss is|the loss:) (?:the )?(mean squared error|"
+                             r"mean absolute error|Huber loss)", s):
+            said = ((self.record.get("spec") or {}).get("training") or {}).get("loss") or "mse"
+            printed = LOSS_WORDS[m.group(1)]
+            self.claim("forecast loss", s, [] if printed == said else [f"the spec's training.loss is {said}"])
         m = re.search(r"test MAE at each of the (\d+) steps ahead: (.+)\.$", s)
         if m:
             self.claim("forecast horizon figure", s, self.horizon_figure_problems(int(m.group(1)), m.group(2)))

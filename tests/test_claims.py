@@ -229,6 +229,10 @@ def test_exp13_checks_each_kind_of_verdict_on_the_default_run(render):
                                      "figure caption")),
     ("single_class", "exp13", ("figure confusion", "figure caption")),
     ("default_experiment", "lab-summary", ("figure series", "figure model end", "figure caption", "smoothing")),
+    # A forecast's residual figure (exp13, lab-record and project-report list it) and the loss every format names.
+    ("forecast_learned", "exp13", ("forecast residual figure", "forecast loss")),
+    ("forecast_learned", "project-report", ("forecast residual figure", "forecast loss")),
+    ("forecast_three_steps", "lab-record", ("forecast residual figure", "forecast horizon figure", "forecast loss")),
 ])
 def test_the_figures_alt_text_and_captions_are_checked(render, name, worksheet, kinds):
     """Each figure's alternative text (read from its <img>) and caption is checked against run.json."""

@@ -72,6 +72,23 @@ def test_the_sunspots_forecast_program_says_what_the_run_did():
                                "## 6. Observe the learning curves and the forecast", "## 7. Compare with the baselines"]
 
 
+@pytest.mark.parametrize("loss, said", [
+    ("huber", "# The loss is Keras' Huber loss (delta 1) of the scaled targets: squared within one training standard "
+              "deviation, linear beyond."),
+    ("mae", "# The loss is the mean absolute error of the scaled targets."),
+])
+def test_a_forecast_program_compiles_every_network_with_the_specs_loss(loss, said):
+    spec = _shipped("sunspots_forecast")
+    spec["training"]["loss"] = loss
+    text = program_py(spec)
+    ast.parse(text)
+    assert text.count(f"loss={loss!r}".replace("'", '"')) == 2 and 'loss="mse"' not in text  # the LSTM and the SimpleRNN
+    assert said in text and f'("loss", "Loss ({loss}, scaled)")' in text
+    words = {"huber": "Huber loss", "mae": "mean absolute error"}[loss]
+    assert f"one linear unit for the next value, trained with the {words}." in text
+    assert "mean squared error" not in text
+
+
 def test_the_sensor_activity_program_classifies_whole_sequences():
     spec = _shipped("sensor_activity")
     text = program_py(spec)

@@ -280,3 +280,14 @@ def test_a_saved_run_of_other_training_code_is_trained_again_and_says_why(tmp_pa
     assert state.needs_training
     assert state.reason == ("training changed: labreport's training code (data, model, trainer) is not the code "
                             "that made it")
+
+
+def test_a_forecasts_loss_changes_the_training_fingerprint_and_an_unset_one_is_mse_as_before(tmp_path):
+    data = old_file(tmp_path / "series.csv", b"t,value\n" + b"".join(b"%d,%d\n" % (i, i * i % 17) for i in range(60)))
+    text = f"name: f\ndataset:\n  source: timeseries-csv\n  path: {data}\n  columns: [value]\n"
+    unset = training_fingerprint(spec_from(tmp_path, text))
+    prints = {loss: training_fingerprint(spec_from(tmp_path, text + f"training:\n  loss: {loss}\n"))
+              for loss in ("mse", "mae", "huber")}
+    assert len({p.sha256 for p in prints.values()} | {unset.sha256}) == 4
+    assert "loss" not in unset.inputs["training"]["training"]  # a record saved before the key existed is reused
+    assert describe_changes(prints["mse"].inputs, prints["huber"].inputs) == ['training.training.loss: "mse" → "huber"']

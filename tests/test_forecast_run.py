@@ -102,3 +102,38 @@ def test_a_tiny_forecast_trains_and_its_record_and_report_hold(tmp_path):
     write_run_record(run_dir, record)
     html = render_report(run_dir, pdf=False).html_path.read_text(encoding="utf-8")
     assert "the naive forecast" in html and "fitted on the training part only" in html
+
+
+def _scaled_loss(loss: str, errors: np.ndarray) -> float:
+    """Keras' mse, mae and huber (delta 1) of scaled errors, averaged over every window and step."""
+    e = np.abs(errors)
+    return float(np.mean({"mse": e ** 2, "mae": e, "huber": np.where(e <= 1.0, 0.5 * e ** 2, e - 0.5)}[loss]))
+
+
+@pytest.mark.parametrize("loss", ["huber", "mae"])
+def test_a_tiny_forecast_trains_with_the_specs_loss(tmp_path, loss):
+    from labreport.pipeline import train_experiment
+    from labreport.record import to_record, write_run_record
+    from labreport.report.render import render_report
+    from labreport.spec import ExperimentSpec
+
+    values = [round(50 + 30 * math.sin(2 * math.pi * i / 8) + 0.5 * i, 3) for i in range(90)]
+    spec = ExperimentSpec.model_validate({
+        "name": f"tiny_{loss}",
+        "dataset": {"source": "timeseries-csv", "path": str(_csv(tmp_path, values)), "time_column": "t",
+                    "columns": ["value"], "lookback": 8, "horizon": 2},
+        "model": {"recurrent": [{"cell": "lstm", "units": 4}]},
+        "training": {"epochs": 2, "batch_size": 16, "seed": 3, "loss": loss},
+    })
+    run_dir = tmp_path / "run"
+    record = to_record(train_experiment(spec, run_dir, progress="none", log=lambda line: None))
+    assert record.dataset.forecast.loss == loss and record.spec["training"]["loss"] == loss
+    # The test loss Keras reported is the chosen loss of the scaled test errors (not the MSE): recomputed from
+    # the recorded forecasts and the training part's scaler.
+    std = record.dataset.model_extra["scaler"]["std"]["value"]
+    errors = (np.asarray(record.main.forecast.test_predictions) - np.asarray(record.dataset.forecast.test_actual)) / std
+    assert record.main.test.model_extra["loss"] == pytest.approx(_scaled_loss(loss, errors), rel=1e-3)
+    assert record.main.test.model_extra["loss"] != pytest.approx(_scaled_loss("mse", errors), rel=1e-3)
+    write_run_record(run_dir, record)
+    html = render_report(run_dir, pdf=False).html_path.read_text(encoding="utf-8")
+    assert {"huber": "trained to minimise the Huber loss", "mae": "trained to minimise the mean absolute error"}[loss] in html

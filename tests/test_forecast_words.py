@@ -237,7 +237,8 @@ def test_the_claim_checker_reads_every_forecast_sentence_form(reports):
     for kind, (record, _, _, _) in reports.items():
         counts = check_report(reports[kind][3], record)
         for form in ("forecast headline", "forecast comparison", "forecast lag", "forecast split", "forecast mase",
-                     "forecast future", "forecast extrapolation", "forecast residuals"):
+                     "forecast future", "forecast extrapolation", "forecast residuals", "forecast residual figure",
+                     "forecast loss"):
             assert counts[form] >= 1, (kind, form)
 
 
@@ -359,3 +360,75 @@ def test_the_exp13_forecast_report_lists_the_exported_program(reports):
     assert "does not write a plain-Keras program" not in text
     for code in ("LOOKBACK", "to_original", "linear autoregression", "x_future"):
         assert code in text, code
+
+
+# --------------------------------------------------------------------------- the training loss and the residual figure
+
+
+def _with_loss(record: dict, loss: str) -> dict:
+    import copy
+
+    changed = copy.deepcopy(record)
+    changed["spec"]["training"]["loss"] = loss
+    changed["dataset"]["forecast"]["loss"] = loss
+    return changed
+
+
+@pytest.mark.parametrize("worksheet", ["exp13", "lab-record", "lab-summary", "project-report", "seminar"])
+def test_the_report_names_the_loss_the_spec_trained_with(tmp_path, worksheet):
+    from claim_check import check_report
+
+    record = _with_loss(forecast_record("good"), "huber")
+    write_run_record(tmp_path, record)
+    html = render_report(tmp_path, worksheet=worksheet, pdf=False).html_path.read_text(encoding="utf-8")
+    text = _text(html)
+    assert "Huber loss" in text
+    assert not re.search(r"(?:trained with|minimis\w+|loss ←|The loss is|the loss:) (?:the )?mean squared error", text)
+    assert check_report(html, record)["forecast loss"] >= 1
+    with pytest.raises(AssertionError, match="forecast loss"):
+        check_report(html.replace("Huber loss", "mean squared error"), record)
+
+
+def test_an_unset_loss_is_the_mean_squared_error_and_mae_is_named_as_such(reports, tmp_path):
+    record, facts, text, _ = reports["good"]
+    assert facts["model"]["output"]["loss"] == "mse" and "mean squared error" in text
+    record = _with_loss(forecast_record("good"), "mae")
+    assert build_facts(record)["model"]["output"]["loss"] == "mae"
+    write_run_record(tmp_path, record)
+    text = _text(render_report(tmp_path, pdf=False).html_path.read_text(encoding="utf-8"))
+    assert "trained to minimise the mean absolute error" in text and "mean squared error" not in text
+
+
+def test_a_record_whose_loss_is_not_its_specs_is_refused():
+    record = {"format_version": 2, **forecast_record("good")}
+    record["dataset"] = {**record["dataset"], "forecast": {**record["dataset"]["forecast"], "loss": "huber"}}
+    with pytest.raises(RunRecordError) as caught:
+        parse_run_record(record)
+    assert "dataset.forecast.loss: is huber, but the spec's training.loss is mse" in str(caught.value)
+
+
+def test_the_residual_figure_draws_the_verdicts_autocorrelation_and_its_alt_text_is_checked(reports, tmp_path):
+    from claim_check import check_report
+
+    from labreport.report.figures import make_figures
+
+    record, facts, text, html = reports["good"]
+    figure = make_figures(record, tmp_path, 0.6, wanted=["forecast_residuals"])["forecast_residuals"]
+    drawn = figure.facts
+    assert drawn["r1"] == facts["residuals"]["r1"] and drawn["band"] == facts["residuals"]["band"]
+    assert drawn["n"] == len(record["dataset"]["forecast"]["test_actual"]) and drawn["lags"] == min(20, drawn["n"] // 4)
+    assert figure.path.stat().st_size > 0
+    # The residual verdict's sentence points at the figure, which exp13 lists.
+    assert re.search(r"\(Figure \d+ draws the errors over time, their histogram and their autocorrelation", text)
+    printed = f"{drawn['r1']:.3f} at lag 1"
+    assert printed in unescape(html)
+    with pytest.raises(AssertionError, match="forecast residual figure"):
+        check_report(unescape(html).replace(printed, f"{drawn['r1'] + 0.2:.3f} at lag 1"), record)
+    outside = "within the ±" if not drawn["outside"] else "outside the ±"
+    flipped = "outside the ±" if not drawn["outside"] else "within the ±"
+    lied = re.sub(r"(at lag 1, )" + re.escape(outside) + r"([\d.]+) band at (?:every lag|lags? [\d, and]+?)( \()",
+                  lambda m: m.group(1) + flipped + m.group(2) + " band at " + ("lag 1" if not drawn["outside"] else "every lag")
+                  + m.group(3), unescape(html))
+    assert lied != unescape(html)
+    with pytest.raises(AssertionError, match="forecast residual figure"):
+        check_report(lied, record)

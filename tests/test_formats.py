@@ -354,7 +354,7 @@ def test_a_format_file_that_is_wrong_is_refused_naming_the_file_and_the_key(tmp_
 @pytest.mark.parametrize("text, problem", [
     ("title: T\naim: A\nforecast_template: f.j2\nforecast_figures: [forecast_test, accuracy]\n",
      "forecast_figures: accuracy: not a forecast run's figure; the forecast figure keys are: forecast_series, "
-     "forecast_test, forecast_horizon, forecast_curves"),
+     "forecast_test, forecast_horizon, forecast_curves, forecast_residuals"),
     ("title: T\naim: A\nfigures: [loss, forecast_series]\n",
      "figures: forecast_series: not a classification run's figure; the classification figure keys are: dataset,"),
     ("title: T\naim: A\nforecast_figures: [forecast_tset]\n",

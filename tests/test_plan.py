@@ -86,3 +86,19 @@ def test_validate_command_prints_the_padding_warning_and_exits_0(tmp_path):
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert "warning: dataset.padding is post" in result.output
+
+
+@pytest.mark.parametrize("loss, said", [(None, ", loss mse"), ("huber", ", loss huber"), ("mae", ", loss mae")])
+def test_validate_names_a_forecasts_loss_and_not_a_classifiers(loss, said):
+    from labreport.estimate import describe_plan
+    from labreport.resources import shipped_experiments
+    from labreport.spec import load_spec
+
+    data = load_spec(shipped_experiments()["sunspots_forecast"]).model_dump(mode="json")
+    data["training"]["loss"] = loss
+    spec = validate_spec(data)
+    training = next(line for line in describe_plan(spec, plan_model(spec)) if line.startswith("  training:"))
+    assert said in training
+    classifier = validate_spec({"name": "c"})
+    assert ", loss" not in next(line for line in describe_plan(classifier, plan_model(classifier))
+                                if line.startswith("  training:"))

@@ -184,3 +184,46 @@ def test_a_bad_compared_model_is_named_by_its_key_path(compare, message):
     with pytest.raises(SpecError) as caught:
         validate_spec(_model(compare))
     assert message in str(caught.value)
+
+
+# --------------------------------------------------------------------------- a forecast's loss (training.loss)
+
+FORECAST_SPEC = """
+name: f
+dataset:
+  source: timeseries-csv
+  path: series.csv
+  columns: [value]
+  {task}
+training:
+  loss: {loss}
+"""
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_a_forecast_takes_a_regression_loss(tmp_path, loss):
+    spec = load_spec(write(tmp_path, FORECAST_SPEC.format(task="task: forecast", loss=loss)))
+    assert spec.training.loss == loss and spec.regression_loss() == loss
+
+
+def test_an_unset_loss_is_the_tasks_own():
+    assert validate_spec({"name": "f", "dataset": {"source": "timeseries-csv", "path": "s.csv", "columns": ["v"]}},
+                         "s.yaml").regression_loss() == "mse"
+    assert validate_spec({"name": "c"}, "s.yaml").regression_loss() is None
+
+
+def test_an_unknown_loss_names_the_key_and_suggests_the_closest(tmp_path):
+    problems, _ = problems_of(tmp_path, FORECAST_SPEC.format(task="task: forecast", loss="hubber"))
+    assert problems == ["training.loss: 'hubber' is not allowed; allowed values: 'mse', 'mae' or 'huber'; "
+                        "did you mean 'huber'?"]
+
+
+@pytest.mark.parametrize("text, said", [
+    (FORECAST_SPEC.format(task="task: classify\n  label_column: label", loss="mae"), "dataset.task: classify"),
+    ("name: c\ntraining:\n  loss: huber\n", "dataset.task: temporal_order"),
+    ("name: c\ndataset:\n  source: csv\n  path: data.csv\ntraining:\n  loss: mse\n", "dataset.source: csv"),
+])
+def test_a_classification_spec_with_a_regression_loss_is_refused_by_key(tmp_path, text, said):
+    problems, _ = problems_of(tmp_path, text)
+    assert len(problems) == 1 and problems[0].startswith("training.loss: ")
+    assert said in problems[0] and "cross-entropy" in problems[0] and "remove training.loss" in problems[0]

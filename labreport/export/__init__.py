@@ -221,7 +221,8 @@ def _compared_facts(model: dict, compared) -> dict:
 def _head(spec: dict) -> tuple | None:
     """(units, activation, loss) when the classes are known from the spec alone; a forecast's linear head."""
     if _forecast(spec["dataset"]):
-        return spec["dataset"].get("horizon") or 1, "linear", "mse"
+        # The spec's training.loss (validated: mse, mae or huber), as labreport.model.regression_head.
+        return spec["dataset"].get("horizon") or 1, "linear", spec["training"].get("loss") or "mse"
     source = registry.get(spec["dataset"]["source"])
     classes = source.classes(spec["dataset"]) if source.program_knows_classes else None
     if classes is None:
@@ -317,7 +318,7 @@ def program_context(spec: dict, *, data_path: str = "full") -> dict:
                    "units": head[0] if head else None, "one_unit": bool(head) and head[0] == 1,
                    "recurrent": [{"cell": layer["cell"], "units": layer["units"],
                                   "bidirectional": bool(layer.get("bidirectional"))} for layer in model["recurrent"]],
-                   "head": head[1] if head else None},
+                   "head": head[1] if head else None, "loss": head[2] if head else None},
         "layer_lines": layer_lines,
         "model_name": cells[0] + "_model",
         "baselines": baselines,

@@ -126,20 +126,44 @@ def lag(main: dict, actual: list, series: list | None, test_index: list | None) 
     return {"verdict": "lags" if shifted > same else "tracks", "same_step": same, "one_step_back": shifted}
 
 
-def residuals(main: dict, actual: list) -> dict:
-    """The lag-1 autocorrelation of the one-step test residuals (see the module docstring)."""
+MIN_RESIDUALS = 8  # fewer one-step test residuals: no autocorrelation verdict (nor figure)
+
+
+def one_step_residuals(main: dict, actual: list) -> list[float] | None:
+    """actual - forecast one step ahead, for each test window in time order (None: no forecast to compare)."""
     predictions = (main.get("forecast") or {}).get("test_predictions") or []
-    if len(predictions) < 8 or len(predictions) != len(actual):
-        return {"verdict": "unavailable"}
-    errors = [a[0] - p[0] for a, p in zip(actual, predictions)]
+    if not predictions or len(predictions) != len(actual):
+        return None
+    return [a[0] - p[0] for a, p in zip(actual, predictions)]
+
+
+def autocorrelations(errors: list[float], lags: int) -> list[float] | None:
+    """r_k = sum_t c_t c_(t-k) / sum_t c_t^2 (c: the errors less their mean) for k = 1..lags; None when the
+    errors do not vary."""
     n = len(errors)
     mean = sum(errors) / n
     centred = [e - mean for e in errors]
     denominator = sum(c * c for c in centred)
     if denominator == 0:
+        return None
+    return [sum(centred[t] * centred[t - k] for t in range(k, n)) / denominator for k in range(1, min(lags, n - 1) + 1)]
+
+
+def residual_band(n: int) -> float:
+    """The approximate 95 % band ±2/√n of the autocorrelations of n errors without autocorrelation."""
+    return 2.0 / math.sqrt(n)
+
+
+def residuals(main: dict, actual: list) -> dict:
+    """The lag-1 autocorrelation of the one-step test residuals (see the module docstring)."""
+    errors = one_step_residuals(main, actual)
+    if errors is None or len(errors) < MIN_RESIDUALS:
         return {"verdict": "unavailable"}
-    r1 = sum(centred[t] * centred[t - 1] for t in range(1, n)) / denominator
-    band = 2.0 / math.sqrt(n)
+    r = autocorrelations(errors, 1)
+    if r is None:
+        return {"verdict": "unavailable"}
+    n, r1 = len(errors), r[0]
+    band = residual_band(n)
     return {"verdict": "autocorrelated" if abs(r1) > band else "uncorrelated", "r1": r1, "band": band, "n": n}
 
 
@@ -271,8 +295,9 @@ def forecast_facts(record: dict) -> dict:
     left = residuals(main, actual)
     lagged = (lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
               else {"verdict": "unavailable"})
-    # The model as Keras built it; its head is horizon linear units trained with mean squared error.
-    model = {**model_facts(record), "output": {"units": horizon, "activation": "linear", "loss": "mse"}}
+    # The model as Keras built it; its head is horizon linear units trained with the record's loss (training.loss).
+    model = {**model_facts(record), "output": {"units": horizon, "activation": "linear",
+                                               "loss": forecast.get("loss") or "mse"}}
     return {
         "task": "forecast",
         "experiment": record.get("experiment"),

@@ -489,7 +489,7 @@ def dataset_figure(path: Path, *, dataset: dict) -> Figure:
     classes = all_classes[:MAX_CLASS_BARS]
     histogram = (dataset.get("lengths") or {}).get("histogram")
     if histogram:
-        fig, (ax, ax_lengths) = _subplots(1, 2, figsize=(WIDTH, HEIGHT * 0.85),
+        fig, (ax, ax_lengths) = _subplots(1, 2, figsize=(WIDTH, HEIGHT * 0.78),
                                              gridspec_kw={"width_ratios": [1, 1.3]})
     else:
         fig, ax = _subplots(figsize=(WIDTH, HEIGHT * 0.85))
@@ -642,8 +642,10 @@ def forecast_test_figure(path: Path, *, forecast: dict, forecast_main: dict, for
         "naive": bool(naive), "naive_mae": _finite_or_none((forecast_naive or {}).get("mae"))})
 
 
-def forecast_curves_figure(path: Path, *, history: dict) -> Figure | None:
-    """The training loss and the MAE in the series' units, training and validation, per epoch."""
+def forecast_curves_figure(path: Path, *, history: dict, forecast: dict | None = None) -> Figure | None:
+    """The training loss (run.json's dataset.forecast.loss) and the MAE in the series' units, training and
+    validation, per epoch."""
+    trained_with = (forecast or {}).get("loss") or "mse"
     loss = history.get("loss") or []
     if not any(isinstance(v, (int, float)) and math.isfinite(v) for v in loss):
         return None  # a run that diverged in its first epoch: nothing to draw
@@ -652,7 +654,7 @@ def forecast_curves_figure(path: Path, *, history: dict) -> Figure | None:
     left.plot(epochs, loss, color=TRAIN_COLOUR, marker="o", markersize=2.5, label="training")
     left.plot(epochs, history.get("val_loss") or [math.nan] * len(epochs), color=VAL_COLOUR, marker="o",
               markersize=2.5, label="validation")
-    left.set_title("Loss (MSE, scaled)", fontsize=9)
+    left.set_title(f"Loss ({LOSS_TITLES.get(trained_with, trained_with)}, scaled)", fontsize=9)
     right.plot(epochs, history.get("mae") or [], color=TRAIN_COLOUR, marker="o", markersize=2.5)
     right.plot(epochs, history.get("val_mae") or [], color=VAL_COLOUR, marker="o", markersize=2.5)
     right.set_title("MAE in the series' units", fontsize=9)
@@ -660,7 +662,68 @@ def forecast_curves_figure(path: Path, *, history: dict) -> Figure | None:
         ax.set_xlabel("epoch")
     right.grid(alpha=0.3)
     _finish(fig, left, path)
-    return Figure("forecast_curves", path, facts={"epochs": len(epochs)})
+    return Figure("forecast_curves", path, facts={"epochs": len(epochs), "loss": trained_with})
+
+
+LOSS_TITLES = {"mse": "MSE", "mae": "MAE", "huber": "Huber"}  # a forecast's training loss (training.loss)
+MAX_RESIDUAL_LAGS = 20  # the residual figure's autocorrelations: lags 1 to min(20, n // 4)
+
+
+def forecast_residuals_figure(path: Path, *, forecast: dict, forecast_main: dict) -> Figure | None:
+    """The one-step test residuals (actual - the network's forecast) in three panels: over time, their
+    histogram, and their autocorrelation by lag with the ±2/√n band (facts/forecast.py's residual verdict
+    reads lag 1 of the same autocorrelations)."""
+    from ..facts.forecast import MIN_RESIDUALS, autocorrelations, one_step_residuals, residual_band
+
+    actual, index = forecast.get("test_actual") or [], forecast.get("test_index")
+    errors = one_step_residuals({"forecast": {"test_predictions": forecast_main.get("predictions")}}, actual)
+    if errors is None or len(errors) < MIN_RESIDUALS or not index or len(index) != len(errors):
+        return None
+    n = len(errors)
+    lags = min(MAX_RESIDUAL_LAGS, n // 4)
+    r = autocorrelations(errors, lags)
+    if r is None:
+        return None  # errors that do not vary have no autocorrelation
+    band = residual_band(n)
+    series = forecast.get("series") or []
+    x_all, axis = _time_axis(forecast.get("times"), len(series)) if series else (None, "row")
+    x = [x_all[i] for i in index] if x_all else list(index)
+    fig, (over, histogram, acf) = _subplots(1, 3, figsize=(WIDTH, HEIGHT * 0.78),
+                                            gridspec_kw={"width_ratios": [1.5, 1.0, 1.2]})
+    over.axhline(0.0, color=NAIVE_COLOUR, linewidth=0.8)
+    over.plot(x, errors, color=TRAIN_COLOUR, linewidth=0.9, marker="o", markersize=1.8)
+    over.set_xlabel(axis, fontsize=8)
+    over.set_ylabel(f"actual - forecast ({forecast.get('target_column') or 'value'})", fontsize=8)
+    over.set_title("Over time", fontsize=9)
+    if axis == "row":
+        over.xaxis.set_major_locator(MaxNLocator(integer=True))
+    histogram.hist(errors, bins=min(20, max(5, round(math.sqrt(n)))), color=TRAIN_COLOUR, alpha=0.8,
+                   edgecolor="white", linewidth=0.5)
+    histogram.axvline(0.0, color=NAIVE_COLOUR, linewidth=0.8)
+    histogram.set_xlabel("actual - forecast", fontsize=8)
+    histogram.set_ylabel("test windows", fontsize=8)
+    histogram.set_title("Histogram", fontsize=9)
+    steps = list(range(1, len(r) + 1))
+    outside = [lag for lag, value in zip(steps, r) if abs(value) > band]
+    acf.vlines(steps, 0.0, r, color=TRAIN_COLOUR, linewidth=1.6)
+    acf.plot(steps, r, linestyle="none", marker="o", markersize=2.5, color=TRAIN_COLOUR)
+    acf.axhline(0.0, color="black", linewidth=0.6)
+    acf.axhspan(-band, band, color=NAIVE_COLOUR, alpha=0.18, linewidth=0,
+                label=f"±2/√n = ±{band:.3f}: 95 % band of errors without autocorrelation (n = {n})")
+    acf.set_xlabel("lag (test windows)", fontsize=8)
+    acf.set_ylabel("autocorrelation", fontsize=8)
+    reach = min(1.0, max(1.6 * band, 1.15 * max(abs(value) for value in r)))  # the band and every bar in view
+    acf.set_ylim(-reach, reach)
+    acf.set_title("Autocorrelation by lag", fontsize=9)
+    acf.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in (over, histogram, acf):
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7)
+    _legend_below(fig, [acf], fontsize=7)
+    save_png(fig, path)
+    return Figure("forecast_residuals", path, facts={
+        "n": n, "cell": forecast_main["cell"], "low": min(errors), "high": max(errors),
+        "mean": sum(errors) / n, "lags": len(r), "r1": r[0], "band": band, "outside": outside})
 
 
 HORIZON_BASELINES = ("naive", "linear_ar")  # the error by horizon figure sets the network against these
@@ -768,8 +831,12 @@ FIGURES: dict[str, FigureKind] = {kind.key: kind for kind in (
     FigureKind("forecast_horizon", forecast_horizon_figure, ("forecast_steps",), "figure_forecast_horizon",
                "a forecast's test MAE at each step ahead (horizon > 1), against the naive and linear forecasts",
                requires=("forecast_steps",), task="forecast"),
-    FigureKind("forecast_curves", forecast_curves_figure, ("history",), "figure_forecast_curves",
+    FigureKind("forecast_curves", forecast_curves_figure, ("history", "forecast"), "figure_forecast_curves",
                "a forecast's loss and MAE in the series' units per epoch, training and validation", task="forecast"),
+    FigureKind("forecast_residuals", forecast_residuals_figure, ("forecast", "forecast_main"),
+               "figure_forecast_residuals", "a forecast's one-step test residuals: over time, their histogram and "
+               "their autocorrelation by lag with the ±2/√n band", requires=("forecast", "forecast_main"),
+               task="forecast"),
 )}
 FIGURE_KEYS: tuple[str, ...] = tuple(FIGURES)
 # Each key with the task kind it draws, as the formats check their figure lists (report/formats.py).

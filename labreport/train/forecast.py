@@ -94,13 +94,13 @@ def baseline_entry(name: str, predicted: np.ndarray, data, scale: float, value_r
                          "mae_by_step": mae_by_step(predicted, data.y_test_original)}}
 
 
-def dataset_record(data, season: int | None, scale: float, max_series: int) -> dict:
+def dataset_record(data, season: int | None, scale: float, max_series: int, loss: str = "mse") -> dict:
     """run.json's ``dataset`` for a forecast: the data's summary and what the figures and verdicts need (the
     series itself only up to ``max_series`` values, what run.json may hold)."""
     series = np.asarray(data.series_target, dtype=np.float64)
     kept = len(series) <= max_series
     return {**data.summary(), "forecast": {
-        "target_column": data.target_column, "horizon": int(data.horizon), "season": season,
+        "target_column": data.target_column, "horizon": int(data.horizon), "season": season, "loss": loss,
         "series": series.tolist() if kept else None,
         "times": list(data.times) if kept and data.times is not None else None,
         "bounds": [int(data.bounds[0]), int(data.bounds[1])],
@@ -117,7 +117,7 @@ def _history_callback(data, batch_size: int):
     import keras
 
     class ForecastHistory(keras.callbacks.Callback):
-        """Per epoch: the training and validation loss (MSE, scaled) and MAE in the series' units at the
+        """Per epoch: the training and validation loss (training.loss on the scaled targets) and MAE in the series' units at the
         epoch's end weights; stops at the first batch whose loss is not finite."""
 
         def __init__(self):
@@ -231,7 +231,8 @@ def train_forecast_run(spec, data, *, max_series: int, progress: str = "bar", lo
     series = np.asarray(data.series_target, dtype=np.float64)
     value_range = float(series.max() - series.min())
     log(f"Training the {spec.model.recurrent[0].cell.upper()} forecaster for {spec.training.epochs} epoch(s) "
-        f"({data.lookback} steps in, {data.horizon} out; scaler fitted on the training part only)...")
+        f"({data.lookback} steps in, {data.horizon} out, loss {spec.regression_loss()}; scaler fitted on the training "
+        "part only)...")
     main = train_network(spec, data, scale=scale, value_range=value_range, progress=progress)
     if main["test"] is not None:
         log(f"  test MAE {main['test']['mae']:.4g}, RMSE {main['test']['rmse']:.4g} (in the series' units)")
@@ -250,4 +251,4 @@ def train_forecast_run(spec, data, *, max_series: int, progress: str = "bar", lo
     for entry in models[1:]:
         if entry["test"] is not None:
             log(f"  {entry['cell']}: test MAE {entry['test']['mae']:.4g}")
-    return {"dataset": dataset_record(data, season, scale, max_series), "models": models}
+    return {"dataset": dataset_record(data, season, scale, max_series, spec.regression_loss()), "models": models}
