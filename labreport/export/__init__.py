@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from ..sources import registry
-from ..cells import CELL_LAYERS as _CELL_LAYERS, CELL_TITLES as _CELL_TITLES
-from ..facts.forecast import BASELINE_TITLES as _BASELINE_TITLES
+from ..cells import BASELINE_TITLES as _BASELINE_TITLES, CELL_LAYERS as _CELL_LAYERS, CELL_TITLES as _CELL_TITLES
 from .code_text import Code, comment_text, markdown_text, py_literal
 
 PROGRAM_NAME = "program.py"

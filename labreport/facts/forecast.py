@@ -41,13 +41,11 @@ from __future__ import annotations
 import math
 
 from ..record import baseline_runs, main_run
+from ..cells import BASELINE_TITLES
 from .describe import model_facts
 from .seminar import activations, parameter_check, rnn_parameters
 from .statistics import ALPHA, Z_95
 
-BASELINE_TITLES = {"naive": "naive (last value)", "seasonal_naive": "seasonal naive",
-                   "linear_ar": "linear autoregression", "simple_rnn": "SimpleRNN", "gru": "GRU",
-                   "lstm": "LSTM"}
 REFERENCE_BASELINES = ("naive", "seasonal_naive", "linear_ar")  # not trained: computed from the windows
 EXTRAPOLATION_SHARE = 0.05  # the test part leaves the training range by more than 5 % of that range
 HORIZON_GROWTH = 0.2  # the last horizon step's test MAE is 20 % or more above the first step's: the error grows
