@@ -318,36 +318,131 @@ def _macros(module) -> dict:
 
 
 class _CompiledTemplates(BytecodeCache):
-    """Templates compiled once per process, in memory, keyed by template name, file and source text.
+    """Compiled templates: in memory for this process, and on disk for the next one.
 
     Every render builds its own environment, and Jinja's compile was most of an HTML render's time
     (about 1.3 s of 1.5 s once the figures are drawn): a batch, a roster and the tests render the same
-    templates again and again.  A template edited on disk has another checksum and is compiled again;
-    every environment comes from ``make_environment`` with the same settings, so the code is the same.
+    templates again and again, so each process keeps what it compiled.  A fresh `labreport render`
+    compiled them all again (a quarter to a third of a second, most of it phrases.html.j2), so the
+    code is also written to ``$XDG_CACHE_HOME/labreport/templates/`` (``~/.cache`` by default) and read
+    back by the next process: only from a folder of this user's own that no one else may write to
+    (loaded code runs), and under a key that holds the template's name and file, labreport's and Jinja's
+    versions and the environment's settings.  A template edited on disk has another checksum and is
+    compiled again; a folder that cannot be made or read leaves the cache in memory only.
     """
 
-    LIMIT = 512  # templates kept; the oldest goes first
+    LIMIT = 512  # templates kept in memory; the oldest goes first
+    FOLDER = ("labreport", "templates")
 
     def __init__(self):
         self._code: dict[str, tuple[str, object]] = {}
         self._lock = threading.Lock()
+
+    def get_bucket(self, environment, name, filename, source):
+        # Jinja's key is the template's name and file; the compiled code also depends on the environment
+        # (sandbox, whitespace control, autoescaping) and on the versions that compiled it.
+        import hashlib
+
+        from jinja2.bccache import Bucket
+
+        key = hashlib.sha256("|".join([_environment_flavour(environment, name), name, filename or ""])
+                             .encode("utf-8", "surrogatepass")).hexdigest()
+        bucket = Bucket(environment, key, self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
 
     def load_bytecode(self, bucket) -> None:
         with self._lock:
             found = self._code.get(bucket.key)
         if found is not None and found[0] == bucket.checksum:
             bucket.code = found[1]
+            return
+        folder = self._folder()
+        if folder is None:
+            return
+        try:
+            data = _read_own_file(folder / f"{bucket.key}.jinja")
+            if data is not None:
+                bucket.bytecode_from_string(data)  # checks Jinja's magic and the source's checksum
+        except Exception:  # noqa: BLE001 - a damaged cache file: compile again
+            bucket.reset()
+        if bucket.code is not None:
+            self._remember(bucket)
 
     def dump_bytecode(self, bucket) -> None:
+        self._remember(bucket)
+        folder = self._folder(make=True)
+        if folder is None:
+            return
+        try:
+            write_atomic(folder / f"{bucket.key}.jinja", bucket.bytecode_to_string(), root=folder)
+        except Exception:  # noqa: BLE001 - a full or read-only disk: the cache stays in memory
+            pass
+
+    def _remember(self, bucket) -> None:
         with self._lock:
             self._code.pop(bucket.key, None)
             self._code[bucket.key] = (bucket.checksum, bucket.code)
             while len(self._code) > self.LIMIT:
                 del self._code[next(iter(self._code))]
 
+    def _folder(self, *, make: bool = False) -> Path | None:
+        """The cache folder, if it is this user's own and no one else may write to it (else None)."""
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base).joinpath(*self.FOLDER)
+        try:
+            if make:
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            return folder if _own_private(folder) else None
+        except (OSError, RuntimeError):
+            return None
+
     def clear(self) -> None:
         with self._lock:
             self._code.clear()
+
+
+def _environment_flavour(environment, name: str) -> str:
+    """What besides the source decides a template's compiled code: versions and the environment's settings."""
+    import sys
+
+    import jinja2
+
+    from .._version import __version__
+
+    settings = [type(environment).__module__, type(environment).__qualname__, environment.block_start_string,
+                environment.block_end_string, environment.variable_start_string, environment.variable_end_string,
+                environment.comment_start_string, environment.comment_end_string, environment.line_statement_prefix,
+                environment.line_comment_prefix, environment.trim_blocks, environment.lstrip_blocks,
+                environment.newline_sequence, environment.keep_trailing_newline, environment.optimized,
+                environment.is_async, sorted(environment.extensions), getattr(environment, "sandboxed", False),
+                sorted(getattr(environment, "intercepted_binops", ())),
+                sorted(getattr(environment, "intercepted_unops", ())),
+                environment.autoescape(name) if callable(environment.autoescape) else environment.autoescape]
+    return repr(["labreport", __version__, "jinja2", jinja2.__version__, sys.version, settings])
+
+
+def _own_private(path: Path) -> bool:
+    """Whether ``path`` is a real folder of this user's own that neither group nor others may write to."""
+    import stat
+
+    info = os.lstat(path)
+    return (stat.S_ISDIR(info.st_mode) and (not hasattr(os, "getuid") or info.st_uid == os.getuid())
+            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _read_own_file(path: Path) -> bytes | None:
+    """A cache file's bytes if it is a plain file of this user's own that no one else may write to."""
+    import stat
+
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if (not stat.S_ISREG(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != os.getuid())
+            or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or info.st_size > 16 * 1024 * 1024):
+        return None
+    return path.read_bytes()
 
 
 COMPILED_TEMPLATES = _CompiledTemplates()
@@ -509,7 +604,7 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
     started = time.perf_counter()
     prepared = prepare_report(run_dir, report_fields=report_fields, spec_text=spec_text, worksheet=worksheet,
                               template=template, smoothing=smoothing, out_dir=out_dir, template_dir=template_dir,
-                              trust_record_templates=trust_record_templates)
+                              trust_record_templates=trust_record_templates, pdf=pdf)
     in_place = pdf and pdf_name == "report.pdf" and prepared.target_dir.resolve() == prepared.run_dir.resolve()
     # The format of the report.pdf the run folder held before this render (run.json describes it).
     previous_worksheet = prepared.saved_worksheet if in_place and (prepared.run_dir / "report.pdf").is_file() else None
@@ -607,8 +702,13 @@ class PreparedReport:
 def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, spec_text: str | None = None,
                    worksheet: str | None = None, template: str | Path | None = None,
                    smoothing: float | None = None, out_dir: str | Path | None = None,
-                   template_dir: str | Path | None = None, trust_record_templates: bool = False) -> PreparedReport:
-    """Read run.json, apply the report fields, analyse the curves and draw the figures."""
+                   template_dir: str | Path | None = None, trust_record_templates: bool = False,
+                   pdf: bool = True) -> PreparedReport:
+    """Read run.json, apply the report fields, analyse the curves and draw the figures.
+
+    ``pdf``: whether a PDF will be written from it (then the PDF's libraries are loaded while a second
+    process draws figures, where figures are drawn in two; see figures.draw_ahead).
+    """
     run_dir = Path(run_dir)
     record = without_surrogates(read_run_record(run_dir))
     sections = report_sections_of_record(record)
@@ -637,18 +737,30 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
 
     target_dir = Path(out_dir) if out_dir else run_dir
     check_inside(target_dir / "figures" / "any.png", target_dir)  # before any drawing: figures/ must not lead out
+    environment = make_environment(template_path.parent if template_path else None, course_dir)
     with _labreport_code("analysing the run and drawing its figures"):
         facts = build_facts(record)
         if (record.get("task") or {}).get("kind") == "forecast":
             figures = forecast_figures(record, target_dir / "figures", wanted=format_.figures)
         else:
-            figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
+            figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures,
+                                   meanwhile=lambda: _warm_up(environment, template_path.name if template_path else format_.template,
+                                                              pdf=pdf))
     number_figures(figures, format_.figures)
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
                           worksheet=format_, smoothing=weight, facts=facts, figures=figures,
-                          template_path=template_path, course_dir=course_dir,
-                          environment=make_environment(template_path.parent if template_path else None, course_dir),
+                          template_path=template_path, course_dir=course_dir, environment=environment,
                           saved_worksheet=saved_worksheet)
+
+
+def _warm_up(environment: SandboxedEnvironment, worksheet_template: str, *, pdf: bool) -> None:
+    """What the rest of a render will need, done early: WeasyPrint imported (a third of a second), and the
+    worksheet's template and the phrases compiled (the phrases alone take a quarter of a second; kept in
+    COMPILED_TEMPLATES).  Called by figures.draw_ahead while a second process draws figures."""
+    if pdf:
+        load_weasyprint()
+    for name in (f"{SHIPPED_PREFIX}/{PHRASES}", PHRASES, worksheet_template):
+        environment.get_template(name)
 
 
 def _format_for_task(format_, record: dict):
@@ -790,10 +902,72 @@ def _refuse_attachments(document) -> None:
                           hint='Remove rel="attachment" from the template; link to the file instead.')
 
 
+def load_weasyprint() -> None:
+    """Import WeasyPrint, without the 20-odd compiler runs its search for Pango and HarfBuzz costs on Linux.
+
+    WeasyPrint tries several names for each library (``libgobject-2.0-0``, ``gobject-2.0-0``,
+    ``gobject-2.0``, ``libgobject-2.0.so.0``, ...); for each name the dynamic loader does not take,
+    cffi asks ``ctypes.util.find_library``, which on Linux runs ``ldconfig -p`` and then gcc and ld
+    to search the linker's path: about 0.12 s of CPU and 0.15-0.25 s of waiting in every fresh
+    ``labreport render``.  During the import, ``find_library`` here answers from the loader's cache
+    (``ldconfig -p``, read once), which is its own first step; a library found only by the compiler's
+    search makes the import fail, and then it is imported again with the full search, as before.
+    """
+    import sys
+
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint  # noqa: F401
+        return
+    import contextlib
+    import ctypes.util
+    import io
+
+    full_search = ctypes.util.find_library
+    ctypes.util.find_library = _loader_cache_search()
+    try:
+        # WeasyPrint prints a paragraph about installing its libraries before it fails: that is said only
+        # when the full search fails too.
+        with contextlib.redirect_stdout(io.StringIO()):
+            import weasyprint  # noqa: F401
+        return
+    except OSError:
+        for name in [name for name in sys.modules if name == "weasyprint" or name.startswith("weasyprint.")]:
+            del sys.modules[name]
+    finally:
+        ctypes.util.find_library = full_search
+    import weasyprint  # noqa: F401, F811
+
+
+def _loader_cache_search():
+    """A ``find_library`` that looks only in the dynamic loader's cache, as ``ctypes.util`` does first."""
+    import subprocess
+
+    try:
+        listing = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True, timeout=10,
+                                 env={"LC_ALL": "C", "LANG": "C"}).stdout
+    except (OSError, subprocess.SubprocessError):
+        listing = ""
+    # ctypes.util's own pattern and ABI filter (_findSoname_ldconfig): lib<name>.<anything> built for this
+    # interpreter's machine ("libgobject-2.0.so.0 (libc6,x86-64)" for "gobject-2.0" on x86-64).
+    import os
+    import struct
+
+    machine = os.uname().machine + ("-64" if struct.calcsize("P") == 8 else "-32")
+    abi = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
+           "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}.get(machine, "libc6")
+
+    def find_library(name: str) -> str | None:
+        found = re.search(r"\s+(lib" + re.escape(name) + r"\.\S+)\s+\(" + re.escape(abi), listing)
+        return found.group(1) if found else None
+
+    return find_library
+
+
 def html_to_pdf(html_text: str, *, base_url: Path, allowed_roots) -> bytes:
     """Tagged (PDF/UA-1) PDF bytes; any refused or missing resource stops the render."""
     import logging
 
+    load_weasyprint()
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
