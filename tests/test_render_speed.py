@@ -271,6 +271,7 @@ def test_a_template_compiled_by_one_process_is_read_back_by_the_next(template_ca
     first = render_module.make_environment().get_template("sections.html.j2")
     assert compiled == ["sections.html.j2"] and len(list(template_cache.glob("*.jinja"))) == 1
     assert (template_cache.stat().st_mode & 0o077) == 0
+    assert all((path.stat().st_mode & 0o077) == 0 for path in template_cache.glob("*.jinja"))
     render_module.COMPILED_TEMPLATES.clear()  # as a fresh process starts
     again = render_module.make_environment().get_template("sections.html.j2")
     assert compiled == ["sections.html.j2"]  # read back, not compiled

@@ -375,7 +375,8 @@ class _CompiledTemplates(BytecodeCache):
         if folder is None:
             return
         try:
-            write_atomic(folder / f"{bucket.key}.jinja", bucket.bytecode_to_string(), root=folder)
+            written = write_atomic(folder / f"{bucket.key}.jinja", bucket.bytecode_to_string(), root=folder)
+            os.chmod(written, 0o600)  # under a umask of 002 it would be group-writable, and not read back
         except Exception:  # noqa: BLE001 - a full or read-only disk: the cache stays in memory
             pass
 
