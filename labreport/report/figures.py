@@ -805,9 +805,9 @@ def draw_ahead(jobs: list, *, meanwhile: Callable[[], object] | None = None) -> 
         while index := os.read(queue_read, 1):
             key, function, path, kwargs = pending[index[0]]
             _drawn(function, path, **kwargs)
-        with os.fdopen(results_read, "rb") as received:
+        received, results_read = os.fdopen(results_read, "rb"), None  # closed by the file object from here on
+        with received:
             payload = received.read()
-        results_read = None
         os.waitpid(pid, 0)
         finished = True
     finally:
