@@ -47,7 +47,7 @@ X", the marked epochs, the uniform guess's ln C, the smoothing weight, the gradi
 step, the gate unit's averages, the class counts per split, the lengths before padding, the confusion
 matrices' diagonals and answers per class, and the models, unit and validation split a caption names.
 
-Program listings (<pre>, and the numbered <table class="program">) are code, not prose, and are not read.  A sentence
+Program listings (<pre>, and the numbered <div class="program">) are code, not prose, and are not read.  A sentence
 that names an epoch ("epoch 7") or a curve together with a number, but matches
 no form below, fails as "unrecognised": a new sentence form has to be taught
 here before it can ship unchecked.
@@ -92,7 +92,7 @@ class _Blocks(HTMLParser):
         self._tag = "body"
         self._parts: list[str] = []
         self._skip = 0
-        self._in_listing = False  # inside <table class="program">: a program listing, read as <pre>
+        self._in_listing = 0  # <div>s open inside <div class="program"> (a program listing, read as <pre>), itself included
 
     def _flush(self):
         text = normalise("".join(self._parts))
@@ -108,9 +108,11 @@ class _Blocks(HTMLParser):
             alt = normalise(dict(attrs).get("alt") or "")
             if alt:
                 self.blocks.append(("img", alt))
-        if tag == "table" and "program" in (dict(attrs).get("class") or "").split():
+        if tag == "div" and self._in_listing:
+            self._in_listing += 1
+        elif tag == "div" and "program" in (dict(attrs).get("class") or "").split():
             self._flush()
-            self._in_listing = True
+            self._in_listing = 1
         if tag in SKIP_TAGS:
             self._skip += 1
         elif tag in BLOCK_TAGS:
@@ -118,9 +120,10 @@ class _Blocks(HTMLParser):
             self._tag = tag
 
     def handle_endtag(self, tag):
-        if tag == "table" and self._in_listing:
-            self._flush()
-            self._in_listing = False
+        if tag == "div" and self._in_listing:
+            self._in_listing -= 1
+            if not self._in_listing:
+                self._flush()
         if tag in SKIP_TAGS:
             self._skip = max(self._skip - 1, 0)
         elif tag in BLOCK_TAGS:

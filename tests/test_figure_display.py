@@ -24,6 +24,7 @@ def drawn(monkeypatch):
     save = figures.save_png
     monkeypatch.setattr(figures, "save_png", lambda fig, path: (save(fig, path), kept.append(fig)))
     monkeypatch.setattr(figures, "_DRAWN", type(figures._DRAWN)())  # draw each one, not a remembered copy
+    monkeypatch.setenv(figures.FIGURE_PROCESSES_VARIABLE, "1")  # in this process, where `kept` sees them
     return kept
 
 

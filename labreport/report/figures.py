@@ -874,19 +874,27 @@ def figure_inputs(record: dict, weight: float) -> dict:
     }
 
 
-def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str] | None = None) -> dict[str, Figure]:
-    """The figures a worksheet shows (``wanted``, keys of FIGURES; default all) that this run has data for."""
+def make_figures(record: dict, figure_dir: Path, weight: float, wanted: list[str] | None = None, *,
+                 meanwhile: Callable[[], object] | None = None) -> dict[str, Figure]:
+    """The figures a worksheet shows (``wanted``, keys of FIGURES; default all) that this run has data for.
+
+    ``meanwhile``: work of the caller's own (loading the PDF libraries, compiling the templates) that this
+    process does while a second process draws figures (``draw_ahead``), before it takes figures itself.
+    """
     inputs = figure_inputs(record, weight)
-    figures: dict[str, Figure] = {}
     task = (record.get("task") or {}).get("kind") or "classification"
     keys = wanted if wanted is not None else [key for key, kind in FIGURES.items()
                                               if not kind.listed_only and kind.task == task]
+    jobs = []
     for key in keys:
         kind = FIGURES[key]
-        if not all(inputs[name] for name in kind.requires):
-            continue
-        figure = _drawn(kind.draw, figure_dir / f"{key}.png",
-                        **{name: inputs[name] for name in kind.needs}, **dict(kind.options))
+        if all(inputs[name] for name in kind.requires):
+            jobs.append((key, kind.draw, figure_dir / f"{key}.png",
+                         {**{name: inputs[name] for name in kind.needs}, **dict(kind.options)}))
+    draw_ahead(jobs, meanwhile=meanwhile)
+    figures: dict[str, Figure] = {}
+    for key, function, path, kwargs in jobs:
+        figure = _drawn(function, path, **kwargs)
         if figure is not None:
             figures[key] = figure
     return figures
@@ -921,8 +929,126 @@ def _drawn(function, path: Path, **kwargs):
             write_atomic(path, png, root=path.parent.parent)
         return replace(figure, path=path, number=None)
     figure = function(path, **kwargs)
-    png = path.read_bytes() if figure is not None else b""
+    _remember(key, path.read_bytes() if figure is not None else b"", figure)
+    return figure
+
+
+def _remember(key: str, png: bytes, figure: Figure | None) -> None:
     _DRAWN[key] = (png, replace(figure, number=None) if figure is not None else None)
+    _DRAWN.move_to_end(key)
     while len(_DRAWN) > _DRAWN_LIMIT:
         _DRAWN.popitem(last=False)
-    return figure
+
+
+# --------------------------------------------------------------------------- two processes
+
+# A fresh `labreport render` spends a third of its time drawing figures, one after another on one core
+# of two.  With a second core free, a forked copy of this process draws some of them while this one
+# draws the rest: the two take the next figure from one queue (a pipe holding one byte per figure, so
+# the expensive ones spread by themselves), and the copy sends back what it drew (the PNG bytes and the
+# figure's facts) into _DRAWN, from where make_figures takes them as if drawn here.  A fork copies
+# the process as it is, so nothing is imported or read again; it is done only where that is safe:
+# Linux, two or more usable cores, no other Python thread, and no TensorFlow, PyTorch or JAX loaded
+# (their thread pools may hold locks at the fork; `labreport run` draws in one process).  A figure the
+# copy could not draw is drawn here, so an error is raised here with its own traceback.
+# LABREPORT_FIGURE_PROCESSES=1 draws every figure in this process.
+FIGURE_PROCESSES_VARIABLE = "LABREPORT_FIGURE_PROCESSES"
+_FRAMEWORKS = ("tensorflow", "torch", "jax", "keras")
+
+
+def figure_processes() -> int:
+    """How many processes may draw a report's figures: 2 unless LABREPORT_FIGURE_PROCESSES=1."""
+    import os
+
+    return 1 if os.environ.get(FIGURE_PROCESSES_VARIABLE, "").strip() == "1" else 2
+
+
+def _may_fork() -> bool:
+    import os
+    import sys
+    import threading
+
+    if figure_processes() < 2 or not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    if threading.active_count() != 1 or any(name in sys.modules for name in _FRAMEWORKS):
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except (AttributeError, OSError):
+        return False
+
+
+def draw_ahead(jobs: list, *, meanwhile: Callable[[], object] | None = None) -> None:
+    """Draw the figures of ``jobs`` (key, function, path, kwargs) not yet in _DRAWN, in two processes where
+    that is safe (see above); each ends up in _DRAWN.  Elsewhere nothing happens here, and make_figures
+    draws them one by one.
+
+    With two processes, this one first calls ``meanwhile`` (a warm-up of later work: what fails there
+    fails again where that work is done, with its own message, so its errors are ignored here), then
+    takes figures from the queue until it is empty.
+    """
+    pending, seen = [], set()
+    for job in jobs:
+        digest = _digest(job[1], job[3])
+        if digest not in _DRAWN and digest not in seen:
+            seen.add(digest)
+            pending.append(job)
+    if len(pending) < 2 or len(pending) > 255 or not _may_fork():
+        return
+    import os
+    import pickle
+    import signal
+
+    queue_read, queue_write = os.pipe()
+    os.write(queue_write, bytes(range(len(pending))))  # at most 255 bytes: a pipe holds them all
+    os.close(queue_write)  # the queue reads empty once every figure is taken
+    results_read, results_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the copy: draw from the queue, send back what was drawn, and leave without cleaning up
+        try:
+            os.close(results_read)
+            done = []
+            while index := os.read(queue_read, 1):
+                key, function, path, kwargs = pending[index[0]]
+                try:
+                    figure = function(path, **kwargs)
+                    done.append((_digest(function, kwargs), path.read_bytes() if figure is not None else b"", figure))
+                except Exception:  # drawn again by the parent, which raises it
+                    continue
+            payload = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(results_write, "wb") as out:
+                out.write(payload)
+        finally:
+            os._exit(0)
+    os.close(results_write)
+    finished = False
+    try:
+        if meanwhile is not None:
+            try:
+                meanwhile()
+            except Exception:
+                pass
+        while index := os.read(queue_read, 1):
+            key, function, path, kwargs = pending[index[0]]
+            _drawn(function, path, **kwargs)
+        received, results_read = os.fdopen(results_read, "rb"), None  # closed by the file object from here on
+        with received:
+            payload = received.read()
+        os.waitpid(pid, 0)
+        finished = True
+    finally:
+        os.close(queue_read)
+        if results_read is not None:
+            os.close(results_read)
+        if not finished:  # this process failed or was interrupted: the copy's figures are not wanted
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+    try:
+        done = pickle.loads(payload) if payload else []  # the copy's own pickle; empty if it died
+    except Exception:
+        done = []
+    for digest, png, figure in done:
+        _remember(digest, png, figure)

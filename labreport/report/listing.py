@@ -72,13 +72,10 @@ def program_code(record: dict) -> dict:
     """The run's exported program for the report: highlighted lines (Pygments) and the style they need.
 
     The program is written from run.json's spec (labreport.export), with the data file's name only
-    (the run folder's program.py names the full path).  Each line is one table row: the number in
-    its own cell, so that a long line wraps inside the code cell and the numbers stay in step.
+    (the run folder's program.py names the full path).  The template writes each line as one block
+    with its number hung in the margin (report.css), so that a long line wraps inside the code column
+    and the numbers stay in step.
     """
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import PythonLexer
-
     from ..export import complete_spec, program_py
 
     spec = complete_spec(record.get("spec") or {})
@@ -89,13 +86,108 @@ def program_code(record: dict) -> dict:
     if refusal:  # a source with no exported program yet
         return {"lines": [], "style": "", "available": False, "refusal": refusal}
     source = program_py(spec, data_path="name")
-    formatter = HtmlFormatter(nowrap=True, style="default", classprefix="py-")
-    # HtmlFormatter closes and reopens its spans at every line end, so each line is whole HTML.
-    lines = highlight(source, PythonLexer(), formatter).rstrip("\n").split("\n")
-    style = HtmlFormatter(style="default", classprefix="py-").get_style_defs(".program")
-    # Only the token colours: the table's background and layout come from report.css.
-    style = "\n".join(line for line in style.splitlines() if line.startswith(".program .py-"))
+    lines, style = highlighted_lines(source)
     return {"lines": lines, "style": style, "available": True, "line_count": len(lines)}
+
+
+# The listing's colours: Pygments' "default" style, as its HtmlFormatter writes them.
+LISTING_STYLE = "default"
+_CLASS_PREFIX = "py-"
+
+
+def highlighted_lines(source: str) -> tuple[list[str], str]:
+    """``source`` as lines of HTML with Pygments' colours, and the CSS rules those lines use.
+
+    Pygments' HtmlFormatter wraps every token in a span, names and punctuation too, which its
+    style leaves uncoloured: about 2,400 spans in the default program.  WeasyPrint lays out
+    every span as an inline box and shapes its text separately, which made the program listing
+    the slowest part of a report.  Here a token gets a span only where the style draws it
+    differently from plain text, and neighbouring tokens drawn alike (a keyword and the space
+    after it, an f-string's prefix and its quotes) share one: the page shows the same colours,
+    weights and slants with about a third of the boxes.  A span takes the class Pygments
+    gives its first token, and the style sheet holds one rule per class used.
+    """
+    import html
+
+    from pygments import lex
+    from pygments.lexers import PythonLexer
+    from pygments.styles import get_style_by_name
+
+    style = get_style_by_name(LISTING_STYLE)
+    looks: dict = {}     # token type -> (its look as a CSS declaration, or "" for plain text)
+    rules: dict = {}     # class -> CSS declaration, in order of first use
+    lines: list[str] = []
+    current: list[str] = []   # the line being written, as HTML pieces
+    open_look = ""            # the look of the span open on the current line ("" = none)
+
+    def close() -> None:
+        nonlocal open_look
+        if open_look:
+            current.append("</span>")
+            open_look = ""
+
+    for token_type, value in lex(source, PythonLexer()):
+        if token_type not in looks:
+            looks[token_type] = _declaration(style.style_for_token(token_type))
+        look = looks[token_type]
+        for index, piece in enumerate(value.split("\n")):
+            if index:  # a line ends inside this token: close its span, start the next line
+                close()
+                lines.append("".join(current))
+                current = []
+            if not piece:
+                continue
+            # Blank space looks the same in any colour: it joins the span around it, unless that
+            # span draws a background, border or underline, where a space shows.
+            if piece.isspace() and (not open_look or "background" not in open_look and "border" not in open_look
+                                    and "underline" not in open_look):
+                current.append(html.escape(piece))
+                continue
+            if look != open_look:
+                close()
+                if look:
+                    css_class = _CLASS_PREFIX + _css_class(token_type)
+                    rules.setdefault(css_class, look)
+                    current.append(f'<span class="{css_class}">')
+                    open_look = look
+            current.append(html.escape(piece))
+    close()
+    lines.append("".join(current))
+    while lines and not lines[-1]:
+        lines.pop()  # the lexer ends the text with a newline
+    # A merged span takes its first token's class; another token type drawn alike may take the same class
+    # elsewhere, so the rule of a class is the look of the tokens it was first given to (all alike).
+    sheet = "\n".join(f".program .{css_class} {{ {declaration} }}" for css_class, declaration in rules.items())
+    return lines, sheet
+
+
+def _declaration(token_style: dict) -> str:
+    """A Pygments token style as CSS ("" where it is drawn as plain text)."""
+    parts = []
+    if token_style.get("color"):
+        parts.append(f"color: #{token_style['color']}")
+    if token_style.get("bold"):
+        parts.append("font-weight: bold")
+    if token_style.get("italic"):
+        parts.append("font-style: italic")
+    if token_style.get("underline"):
+        parts.append("text-decoration: underline")
+    if token_style.get("bgcolor"):
+        parts.append(f"background-color: #{token_style['bgcolor']}")
+    if token_style.get("border"):
+        parts.append(f"border: 1px solid #{token_style['border']}")
+    return "; ".join(parts)
+
+
+def _css_class(token_type) -> str:
+    """Pygments' short CSS class of a token type (``Keyword`` -> "k"), as its HtmlFormatter names it."""
+    from pygments.token import STANDARD_TYPES
+
+    suffix = ""
+    while token_type not in STANDARD_TYPES:
+        suffix = token_type[-1] + suffix
+        token_type = token_type.parent
+    return STANDARD_TYPES[token_type] + suffix
 
 
 def initialisers(spec: dict) -> dict:

@@ -510,7 +510,7 @@ def render_report(run_dir: str | Path, *, report_fields: dict | None = None, spe
     started = time.perf_counter()
     prepared = prepare_report(run_dir, report_fields=report_fields, spec_text=spec_text, worksheet=worksheet,
                               template=template, smoothing=smoothing, out_dir=out_dir, template_dir=template_dir,
-                              trust_record_templates=trust_record_templates)
+                              trust_record_templates=trust_record_templates, pdf=pdf)
     in_place = pdf and pdf_name == "report.pdf" and prepared.target_dir.resolve() == prepared.run_dir.resolve()
     # The format of the report.pdf the run folder held before this render (run.json describes it).
     previous_worksheet = prepared.saved_worksheet if in_place and (prepared.run_dir / "report.pdf").is_file() else None
@@ -608,8 +608,13 @@ class PreparedReport:
 def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, spec_text: str | None = None,
                    worksheet: str | None = None, template: str | Path | None = None,
                    smoothing: float | None = None, out_dir: str | Path | None = None,
-                   template_dir: str | Path | None = None, trust_record_templates: bool = False) -> PreparedReport:
-    """Read run.json, apply the report fields, analyse the curves and draw the figures."""
+                   template_dir: str | Path | None = None, trust_record_templates: bool = False,
+                   pdf: bool = True) -> PreparedReport:
+    """Read run.json, apply the report fields, analyse the curves and draw the figures.
+
+    ``pdf``: whether a PDF will be written from it (then the PDF's libraries are loaded while a second
+    process draws figures, where figures are drawn in two; see figures.draw_ahead).
+    """
     from .figures import make_figures
     from .formats import load_format
 
@@ -641,15 +646,27 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
 
     target_dir = Path(out_dir) if out_dir else run_dir
     check_inside(target_dir / "figures" / "any.png", target_dir)  # before any drawing: figures/ must not lead out
+    environment = make_environment(template_path.parent if template_path else None, course_dir)
     with _labreport_code("analysing the run and drawing its figures"):
         facts = build_facts(record)
-        figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures)
+        figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures,
+                               meanwhile=lambda: _warm_up(environment, template_path.name if template_path else format_.template,
+                                                          pdf=pdf))
     number_figures(figures, format_.figures)
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
                           worksheet=format_, smoothing=weight, facts=facts, figures=figures,
-                          template_path=template_path, course_dir=course_dir,
-                          environment=make_environment(template_path.parent if template_path else None, course_dir),
+                          template_path=template_path, course_dir=course_dir, environment=environment,
                           saved_worksheet=saved_worksheet)
+
+
+def _warm_up(environment: SandboxedEnvironment, worksheet_template: str, *, pdf: bool) -> None:
+    """What the rest of a render will need, done early: WeasyPrint imported (a third of a second), and the
+    worksheet's template and the phrases compiled (the phrases alone take a quarter of a second; kept in
+    COMPILED_TEMPLATES).  Called by figures.draw_ahead while a second process draws figures."""
+    if pdf:
+        load_weasyprint()
+    for name in (f"{SHIPPED_PREFIX}/{PHRASES}", PHRASES, worksheet_template):
+        environment.get_template(name)
 
 
 def _format_for_task(format_, record: dict):
@@ -799,10 +816,16 @@ def _refuse_attachments(document) -> None:
                           hint='Remove rel="attachment" from the template; link to the file instead.')
 
 
+def load_weasyprint() -> None:
+    """Import WeasyPrint (and its Pango, HarfBuzz and fontconfig libraries), once per process."""
+    import weasyprint  # noqa: F401
+
+
 def html_to_pdf(html_text: str, *, base_url: Path, allowed_roots) -> bytes:
     """Tagged (PDF/UA-1) PDF bytes; any refused or missing resource stops the render."""
     import logging
 
+    load_weasyprint()
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
