@@ -558,7 +558,7 @@ class Checker:
         epochs, and a stated count ("under which the LSTM trained 6 epochs and the SimpleRNN 4") is each one's."""
         r = self.r
         # The pseudocode's "repeat with <the variant's settings>, everything else as above: ..." is a variant's too.
-        if not re.search(r"same data|trained again with|everything else as above", s):
+        if not re.search(r"same data|trained again with|everything else as above|as stated above", s):
             return
         variant_sentence = "trained again with" in s or "everything else as above" in s
         named = [self._cell(c) for c in re.findall(r"\b(SimpleRNN|GRU)\b", s)]
@@ -1363,7 +1363,7 @@ class Checker:
         r = self.r
         acc = r.test_accuracy
         m = re.match(r"This run shows the aim: the " + MODEL + r" learned the task \((" + V + r") test accuracy\) while "
-                     r"(.* with the same data.*)", s)
+                     r"(.* with the same data.*|.*, trained as the comparison above says\.)", s)
         if m:
             problems = []
             if acc is None or not pct_close(m.group(2), acc) or r.share_of_way(acc) < 0.5:

@@ -124,7 +124,7 @@ def test_split_words_need_the_record_to_say_so(tmp_path):
 def test_the_forecast_report_never_speaks_of_accuracy_or_classes(reports):
     for kind, (_, _, _, html) in reports.items():
         # The words, not the program listing (exp13's section 5), whose Python defines classes, nor its style sheet.
-        prose = re.sub(r'<table class="program">.*?</table>|<style>.*?</style>', " ", html, flags=re.S)
+        prose = re.sub(r'<div class="program">.*?</div>\s*</div>|<style>.*?</style>', " ", html, flags=re.S)
         assert prose != html, kind
         lowered = _text(prose).lower()
         assert "accuracy" not in lowered, kind
@@ -349,7 +349,7 @@ def test_one_step_ahead_has_no_error_by_horizon(reports):
     record, facts, _, html = reports["good"]
     assert facts["horizon"] == {"verdict": "unavailable"}
     # The words, not the program listing (exp13's section 5), whose comments speak of the steps ahead.
-    text = _text(re.sub(r'<table class="program">.*?</table>', " ", html, flags=re.S))
+    text = _text(re.sub(r'<div class="program">.*?</div>\s*</div>', " ", html, flags=re.S))
     assert "steps ahead" not in text and "by horizon step" not in text
 
 
