@@ -74,6 +74,34 @@ def dataset_facts(record: dict) -> dict:
         "symbols": data.get("symbols"),
         "num_words": data.get("num_words"), "index_from": data.get("index_from"),
         "start_char": data.get("start_char"), "oov_char": data.get("oov_char"), "skip_top": data.get("skip_top"),
+        "series": _series_facts(data),
+    }
+
+
+def _series_facts(data: dict) -> dict | None:
+    """How a classified numeric series became labelled sequences (timeseries-csv, task classify): the columns read
+    at each step, the windows or sequences, how unequal lengths were made equal, how the split was made and what
+    the scaling was fitted on.  None for other data."""
+    if data.get("source") != "timeseries-csv" or data.get("task") != "classify":
+        return None
+    unequal = data.get("unequal_lengths") or {}
+    lengths = data.get("sequence_lengths") or {}
+    missing = data.get("missing") or {}
+    splits = data.get("splits") or {}
+    return {
+        "layout": data.get("layout"),  # "sequences" (a window column groups the rows) or "rows" (labelled rows)
+        "columns": list(data.get("input_columns") or data.get("columns") or []),
+        "label_column": data.get("label_column"), "window_column": data.get("window_column"),
+        "sequences": data.get("sequences"), "rows": data.get("rows"),
+        "length_min": lengths.get("min"), "length_max": lengths.get("max"),
+        "equal_lengths": lengths.get("min") is not None and lengths.get("min") == lengths.get("max"),
+        "unequal_method": unequal.get("method"), "length": unequal.get("length") or data.get("sequence_length"),
+        "truncated": unequal.get("truncated_sequences") or 0, "padded": unequal.get("padded_windows") or 0,
+        "lookback": data.get("lookback"), "stride": data.get("stride"), "window_label": data.get("window_label"),
+        "split_by": data.get("split_by"), "split_seed": data.get("split_seed"),
+        "fractions": list(splits.get("fractions") or []) if isinstance(splits, dict) else [],
+        "missing_policy": missing.get("policy"), "missing_cells": missing.get("cells") or 0,
+        "rows_dropped": missing.get("rows_dropped") or 0, "cells_filled": missing.get("cells_filled") or 0,
     }
 
 

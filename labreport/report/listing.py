@@ -6,6 +6,8 @@ from pathlib import PurePath
 
 import yaml
 
+from ..record import main_run
+
 
 def spec_without_comments(spec_text: str | None, spec: dict) -> str:
     """The spec as given, re-dumped so that comments (the starter's "# fill in") are gone.
@@ -52,7 +54,7 @@ def program_facts(record: dict) -> dict:
         overrides["data"] = PurePath(str(overrides["data"])).name
     return {
         "spec_yaml": spec_without_comments(record.get("spec_text"), record.get("spec") or {}),
-        "initialisers": initialisers(record.get("spec") or {}),
+        "initialisers": initialisers(record.get("spec") or {}, record),
         "overrides": overrides,
         # As typed on the command line: --epochs 3, --early-stopping, --no-early-stopping.
         "options": [_option(key, value) for key, value in overrides.items()],
@@ -190,7 +192,7 @@ def _css_class(token_type) -> str:
     return STANDARD_TYPES[token_type] + suffix
 
 
-def initialisers(spec: dict) -> dict:
+def initialisers(spec: dict, record: dict | None = None) -> dict:
     """How the model's weights started, for the pseudocode: Keras' defaults and the LSTM's forget-gate setting.
 
     ``forget``: "chrono", "keras_default" (unit_forget_bias: 1) or "value" (``forget_value``);
@@ -201,5 +203,9 @@ def initialisers(spec: dict) -> dict:
     setting = lstm[0].get("forget_bias", 1.0) if lstm else None
     forget = (None if not lstm else "chrono" if setting == "chrono" else
               "keras_default" if float(setting) == 1.0 else "value")
-    return {"embedding": bool(model.get("embedding")), "forget": forget,
+    # The spec keeps an embedding section for numeric inputs too; the run's layers say whether one was built.
+    layers = ((main_run(record).get("model") or {}).get("layers") or []) if record and record.get("models") else None
+    embedding = (any(layer.get("type") == "Embedding" for layer in layers) if layers is not None
+                 else bool(model.get("embedding")))
+    return {"embedding": embedding, "forget": forget,
             "forget_value": setting if forget == "value" else None}

@@ -1,0 +1,49 @@
+"""A classified numeric series (timeseries-csv, task classify) is described as what it is: columns read at each
+step, sequences grouped by a column, the split by whole sequences, the scaling fitted on the training rows; never
+as texts, tokens or an embedding (no TensorFlow: the real sensor_activity run's record, 2026-12-07)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from claim_check import check_report
+from labreport.report.render import render_report
+
+RECORD = Path(__file__).parent / "fixtures" / "records" / "sensor_activity.json"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict:
+    """worksheet -> the report's text (without the program listing), for the exp13 and lab-record formats."""
+    out = {}
+    for worksheet in ("exp13", "lab-record", "project-report"):
+        run_dir = tmp_path_factory.mktemp(worksheet)
+        shutil.copy(RECORD, run_dir / "run.json")
+        page = render_report(run_dir, worksheet=worksheet, pdf=False).html_path.read_text(encoding="utf-8")
+        check_report(page, json.loads(RECORD.read_text(encoding="utf-8")))  # every claim holds in run.json
+        prose = re.sub(r'<div class="program">.*?</div>\s*</div>|<style>.*?</style>', " ", page, flags=re.S)
+        out[worksheet] = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", prose)))
+    return out
+
+
+def test_the_sequences_split_and_scaling_are_stated(reports):
+    text = reports["exp13"]
+    assert ("Each sequence is the rows of sensor_activity.csv that share a value of the column window: 192 sequences "
+            "of 64 rows each, each labelled by its activity, read as 3 numbers per step (acc_x, acc_y, acc_z).") in text
+    assert "The split drew whole sequences at random (seed 1337), so no sequence has steps on both sides of it." in text
+    assert "scaled by the mean and standard deviation of the training rows only" in text
+    assert "sensor_activity.csv" in reports["project-report"] and "whole sequences at random" in reports["project-report"]
+
+
+def test_the_pseudocode_loads_readings_not_texts(reports):
+    text = reports["lab-record"]
+    assert "load sensor_activity.csv: acc_x, acc_y, acc_z at each step, labelled by activity" in text
+    assert "split whole sequences at random (seed 1337) → 134 train, 29 validation, 29 test" in text
+    for wrong in ("texts", "token ids", "embedding U(", "hold out the last"):
+        assert wrong not in text, wrong
