@@ -93,6 +93,7 @@ def _series_facts(data: dict) -> dict | None:
         "columns": list(data.get("input_columns") or data.get("columns") or []),
         "label_column": data.get("label_column"), "window_column": data.get("window_column"),
         "sequences": data.get("sequences"), "rows": data.get("rows"),
+        "windows": sum(v for v in (data.get("sizes") or {}).values() if isinstance(v, int)),
         "length_min": lengths.get("min"), "length_max": lengths.get("max"),
         "equal_lengths": lengths.get("min") is not None and lengths.get("min") == lengths.get("max"),
         "unequal_method": unequal.get("method"), "length": unequal.get("length") or data.get("sequence_length"),
