@@ -43,7 +43,8 @@ def build_facts(record: dict) -> dict:
         for run in baseline_runs(record)]
     dataset = record.get("dataset") or {}
     verdicts["uniform_loss"] = curves.uniform_guess(history, len(dataset.get("class_names") or []) or None)
-    verdicts["curve_noise"] = curves.curve_noise(history, (dataset.get("sizes") or {}).get("validation"))
+    verdicts["curve_noise"] = curves.curve_noise(history, (dataset.get("sizes") or {}).get("validation"),
+                                                 verdicts["trends"].get("val_loss"))
     verdicts["predictor"] = outcome.predictor(main, dataset)
     verdicts["reference"] = outcome.reference(record, result)
     verdicts["gap"] = curves.generalisation_gap(history, at_chance=result["verdict"] == "chance",

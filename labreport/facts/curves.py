@@ -396,15 +396,18 @@ def uniform_guess(history, n_classes: int | None) -> dict:
             "curve": curve, "last": value, "train_last": train, "train_side": side(train)}
 
 
-def curve_noise(history, n_validation: int | None) -> dict:
+def curve_noise(history, n_validation: int | None, val_loss_trend: dict | None = None) -> dict:
     """How noisy the epoch curves are: the validation loss's scatter (noise_level) and the standard error
-    of one epoch's validation accuracy on n_validation sequences, sqrt(p(1-p)/n) at its last value."""
+    of one epoch's validation accuracy on n_validation sequences, sqrt(p(1-p)/n) at its last value.
+    ``val_loss_trend``: trend() of the validation loss, where the caller has it already."""
     noise = noise_level(history.get("val_loss"))
     # A curve that turned at most once shows no scatter to measure: its second differences are its own
     # bends (a fall from 1.39 to 0.002 in three epochs bends by tenths), and calling them scatter would
     # contradict "a smooth curve".
-    if noise is not None and (trend(history.get("val_loss"), higher_is_better=False).get("reversals") or 0) < 2:
-        noise = None
+    if noise is not None:
+        turns = (val_loss_trend or trend(history.get("val_loss"), higher_is_better=False)).get("reversals") or 0
+        if turns < 2:
+            noise = None
     cleaned = _clean(history.get("val_accuracy"))
     values = [v for v in cleaned if v is not None]
     # The epoch of the last value (a diverged run's last epoch has none).

@@ -12,7 +12,7 @@ record has none.
 from __future__ import annotations
 
 from ..record import baseline_runs, main_run, variant_runs
-from ..spec import RecurrentLayerSpec
+from ..spec import EarlyStoppingSpec, RecurrentLayerSpec
 from . import statistics
 from .curves import finite
 
@@ -183,15 +183,15 @@ def training_lengths(record: dict, other: dict) -> dict:
     says whether the counts agree) or ``cut_short`` (no early stopping, and one training ended before the other).
     """
     training = (record.get("spec") or {}).get("training") or {}
-    main, compared = main_run(record), other
-    counts = {name: len((run.get("history") or {}).get("loss") or []) for name, run in (("main", main), ("other", compared))}
+    main = main_run(record)
+    counts = {name: len((run.get("history") or {}).get("loss") or []) for name, run in (("main", main), ("other", other))}
     facts = {"planned": training.get("epochs"), **counts, "same": counts["main"] == counts["other"],
              "main_evaluated": main.get("evaluated_epoch") or counts["main"],
-             "other_evaluated": compared.get("evaluated_epoch") or counts["other"]}
+             "other_evaluated": other.get("evaluated_epoch") or counts["other"]}
     stopping = training.get("early_stopping")
     facts["restored"] = bool(stopping and stopping.get("restore_best_weights"))
     # patience null: every epoch trained and the best one kept, no stopping rule to share.
-    if stopping is not None and stopping.get("patience", 2) is not None:
+    if stopping is not None and stopping.get("patience", EarlyStoppingSpec.model_fields["patience"].default) is not None:
         return {"verdict": "early_stopping", **facts}
     return {"verdict": "same_epochs" if facts["same"] else "cut_short", **facts}
 
