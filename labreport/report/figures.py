@@ -99,9 +99,21 @@ def _epochs(values):
     return list(range(1, len(values) + 1))
 
 
+def _whole_numbers_x(ax) -> None:
+    """Whole numbers (epochs, steps) on the x axis.  A single epoch is centred with its one tick: over the
+    ±0.05 margin matplotlib gives one point, the integer locator falls back to ticks 0.945 ... 1.050."""
+    low, high = ax.get_xlim()
+    if high - low < 1:
+        middle = round((low + high) / 2)
+        ax.set_xlim(middle - 0.5, middle + 0.5)
+        ax.set_xticks([middle])
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _finish(fig, ax, path: Path, *, integer_x=True) -> None:
     if integer_x:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _whole_numbers_x(ax)
     ax.grid(alpha=0.3)
     _legend_below(fig, [ax], fontsize=8)
     save_png(fig, path)
@@ -292,7 +304,7 @@ def curves_figure(path: Path, *, history: dict, weight: float, baselines: list[d
         ax.set_xlabel("epoch", fontsize=8)
         ax.set_ylabel(metric + (" (log scale)" if metric == "loss" and log_y else ""), fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _whole_numbers_x(ax)
         ax.grid(alpha=0.3)
     _legend_below(fig, axes)
     save_png(fig, path)
