@@ -18,7 +18,7 @@ import pytest
 from labreport.record import migrate
 from labreport.report import figures
 from labreport.report import render as render_module
-from labreport.report.listing import _declaration, highlighted_lines
+from labreport.report.listing import LISTING_STYLE, _declaration, highlighted_lines
 from records import DEFAULT_RUN
 
 SHIPPED_DEFAULT = DEFAULT_RUN.parent / "shipped_default.json"
@@ -62,7 +62,7 @@ def test_the_listing_draws_every_character_as_pygments_styles_its_token():
     shown = _looks_per_character(lines, sheet)
     assert ["".join(char for char, _ in line) for line in shown] == source.rstrip("\n").split("\n")
 
-    style = get_style_by_name("default")
+    style = get_style_by_name(LISTING_STYLE)
     expected, line = [], []
     for token_type, value in lex(source, PythonLexer()):
         for char in value:
@@ -75,8 +75,8 @@ def test_the_listing_draws_every_character_as_pygments_styles_its_token():
         for (char, look), (_, wanted) in zip(got, want):
             if not char.isspace():  # a space looks the same in any colour
                 assert look == wanted, (char, look, wanted)
-    # The program's keywords, comments, strings and numbers keep their colours, weights and slants.
-    assert {"font-weight: bold", "font-style: italic", "color: #008000", "color: #BA2121"} <= {
+    # The program's keywords, comments, strings and class names keep their colours.
+    assert {"color: #0000ff", "color: #008000", "color: #a31515", "color: #2b91af"} <= {
         part.strip() for declaration in re.findall(r"\{ (.*?) \}", sheet) for part in declaration.split(";")}
 
 
