@@ -445,9 +445,16 @@ def number_figures(figures: dict, order: list[str]) -> None:
 from .smoothing import MIN_SMOOTHED_POINTS  # noqa: E402  (pure Python: no matplotlib)
 
 
+def program_context(record: dict) -> dict:
+    """The Program section's data: the spec as given and the exported program's highlighted lines."""
+    return {**program_facts(record), "code": program_code(record)}
+
+
 def build_context(record: dict, *, worksheet, header_overrides: dict | None, smoothing: float | None,
-                  figures, facts) -> dict:
-    """What a template sees: the run's facts (``f``), the header, the format and the figures."""
+                  figures, facts, program: dict | None = None) -> dict:
+    """What a template sees: the run's facts (``f``), the header, the format and the figures.
+
+    ``program``: ``program_context(record)`` where the caller has it already (a roster writes it once)."""
     from .figures import FIGURES
 
     spec = record["spec"]
@@ -461,7 +468,7 @@ def build_context(record: dict, *, worksheet, header_overrides: dict | None, smo
         "header": header,
         "worksheet": worksheet,
         "f": facts,
-        "program": {**program_facts(record), "code": program_code(record)},
+        "program": program if program is not None else program_context(record),
         # Each figure's facts and the phrase macro that words its alternative text and caption from them
         # (the registry's ``words``; base.html.j2's figure(key) calls it).
         "figures": {key: {"src": f"figures/{fig.path.name}", "facts": fig.facts, "words": fig.words or FIGURES[key].words,
@@ -569,12 +576,14 @@ class PreparedReport:
     course_dir: Path | None
     environment: SandboxedEnvironment
     saved_worksheet: str = DEFAULT_WORKSHEET  # the format run.json names, before this render's overrides
+    program: dict | None = None  # program_context(record), the same for every header
 
     def write(self, *, header: dict | None, pdf_name: str | None, html_name: str | None) -> RenderedReport:
         """Write the PDF (unless ``pdf_name`` is None) and the HTML (unless ``html_name`` is None)."""
         sections = apply_report_overrides(self.sections, header=header)
         context = build_context(self.record, worksheet=self.worksheet, header_overrides=header,
-                                smoothing=self.smoothing, figures=self.figures, facts=self.facts)
+                                smoothing=self.smoothing, figures=self.figures, facts=self.facts,
+                                program=self.program)
         with _labreport_code("writing the report's HTML"):
             html_text = render_html(self.template_path, self.worksheet.template, context, env=self.environment,
                                     record_path=self.run_dir / "run.json")
@@ -647,16 +656,22 @@ def prepare_report(run_dir: str | Path, *, report_fields: dict | None = None, sp
     target_dir = Path(out_dir) if out_dir else run_dir
     check_inside(target_dir / "figures" / "any.png", target_dir)  # before any drawing: figures/ must not lead out
     environment = make_environment(template_path.parent if template_path else None, course_dir)
+    program: dict = {}
+
+    def meanwhile() -> None:  # while a second process draws figures (figures.draw_ahead)
+        _warm_up(environment, template_path.name if template_path else format_.template, pdf=pdf)
+        program.update(program_context(record))  # the export and Pygments' lexing: 0.15 s in a fresh process
+
     with _labreport_code("analysing the run and drawing its figures"):
         facts = build_facts(record)
-        figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures,
-                               meanwhile=lambda: _warm_up(environment, template_path.name if template_path else format_.template,
-                                                          pdf=pdf))
+        figures = make_figures(record, target_dir / "figures", weight, wanted=format_.figures, meanwhile=meanwhile)
+    with _labreport_code("writing the program listing"):
+        program = program or program_context(record)  # not done above where figures were drawn in one process
     number_figures(figures, format_.figures)
     return PreparedReport(run_dir=run_dir, target_dir=target_dir, record=record, sections=sections,
                           worksheet=format_, smoothing=weight, facts=facts, figures=figures,
                           template_path=template_path, course_dir=course_dir, environment=environment,
-                          saved_worksheet=saved_worksheet)
+                          saved_worksheet=saved_worksheet, program=program)
 
 
 def _warm_up(environment: SandboxedEnvironment, worksheet_template: str, *, pdf: bool) -> None:
