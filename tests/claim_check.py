@@ -507,6 +507,15 @@ class Checker:
         if subject:
             self.subject = CURVE_WORDS[subject.group(1)]
 
+    def check_curves(self, sentence: str) -> None:
+        """Only the claims about the loss curves' course (a forecast's report says them with the same words)."""
+        subject = re.match(r"The " + CURVE + r"\b", sentence)
+        for method in (self.trend_segments, self.trend_level, self.trend_summary, self.trend_unavailable,
+                       self.non_finite, self.noise, self.overfitting, self.end_state, self.validation_noise):
+            method(sentence)
+        if subject:
+            self.subject = CURVE_WORDS[subject.group(1)]
+
     def same_settings(self, s: str) -> None:
         """A sentence that sets the models side by side "with the same data ..." names every setting that differed:
         an LSTM's chrono or non-default forget-gate initialisation, which a baseline of another cell cannot have."""
@@ -2665,6 +2674,10 @@ class ForecastChecker:
         self.actual = self.forecast["test_actual"]
         self.counts: Counter = Counter()
         self.failures: list[str] = []
+        # The learning curves' sentences (course, noise, overfitting, end state) are the classification
+        # report's, checked by its checker against the same per-epoch losses; counts and failures are shared.
+        self.curves = Checker(record)
+        self.curves.counts, self.curves.failures = self.counts, self.failures
 
     def claim(self, kind: str, sentence: str, problems: list) -> None:
         self.counts[kind] += 1
@@ -2764,6 +2777,7 @@ class ForecastChecker:
         return problems
 
     def check(self, s: str) -> None:
+        self.curves.check_curves(s)
         main = re.escape(self.main["cell"].upper()) if self.main["cell"] != "simple_rnn" else "SimpleRNN"
         m = re.search(r"(?:The|whether the) " + main + r" (beats|does not beat) the naive forecast(?:: on the test part "
                       r"its mean absolute error is (" + FV + r") against (" + FV + r") for (?:simply )?repeating the last "

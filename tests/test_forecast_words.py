@@ -432,3 +432,28 @@ def test_the_residual_figure_draws_the_verdicts_autocorrelation_and_its_alt_text
     assert lied != unescape(html)
     with pytest.raises(AssertionError, match="forecast residual figure"):
         check_report(lied, record)
+
+
+def test_the_error_graph_answer_reads_this_runs_curves_and_the_checker_holds_it_to_them(reports):
+    """Post-lab (b) of a forecast says what its own validation loss did (course, overfitting, end of training),
+    in the classification report's words, and the claim checker checks those sentences against the epochs."""
+    from claim_check import check_report
+
+    for kind in KINDS:
+        record, facts, text, html = reports[kind]
+        if facts["diverged"]:
+            continue
+        answer = text.split("Interpretation of the error graph", 1)[1].split("Interpretation of the forecast graph")[0]
+        assert "would mean" not in answer  # a hypothetical about the graph is not a reading of it
+        assert ("overfitting" in answer) and ("validation loss" in answer), (kind, answer)
+        counts = check_report(html, record)
+        assert counts["overfitting"] + counts["end state"] >= 1, (kind, counts)
+    record, facts, text, html = reports["good"]
+    over = facts["overfitting"]
+    assert over["verdict"] not in ("unavailable",)
+    best = over["best_epoch"]
+    lie = f"lowest at epoch {best + 1 if best < over['last_epoch'] else best - 1}"
+    assert f"lowest at epoch {best}" in _text(html) or f"lowest at the last epoch, {best}" in _text(html)
+    with pytest.raises(AssertionError, match="overfitting|lowest"):
+        check_report(html.replace(f"lowest at epoch {best} (", f"{lie} (").replace(
+            f"lowest at the last epoch, {best} (", f"lowest at the last epoch, {best - 1} ("), record)

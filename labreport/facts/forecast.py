@@ -42,6 +42,7 @@ import math
 
 from ..record import baseline_runs, main_run
 from ..cells import BASELINE_TITLES
+from . import curves
 from .describe import model_facts
 from .seminar import activations, parameter_check, rnn_parameters
 from .statistics import ALPHA, Z_95
@@ -293,6 +294,13 @@ def forecast_facts(record: dict) -> dict:
     left = residuals(main, actual)
     lagged = (lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
               else {"verdict": "unavailable"})
+    # The learning curves read as a classification run's are (facts/curves.py): the validation loss's course,
+    # whether it turned up while the training loss fell, and where training stood at its end.
+    trends = {name: curves.trend(history.get(name), higher_is_better=False)
+              for name in ("loss", "val_loss") if history.get(name)}
+    over = curves.overfitting(history.get("loss"), history.get("val_loss"))
+    end = curves.end_state(history.get("loss"), history.get("val_loss"))
+    end["repeats_overfitting"] = curves.end_repeats_overfitting(end, over)
     # The model as Keras built it; its head is horizon linear units trained with the record's loss (training.loss).
     model = {**model_facts(record), "output": {"units": horizon, "activation": "linear",
                                                "loss": forecast.get("loss") or "mse"}}
@@ -318,6 +326,10 @@ def forecast_facts(record: dict) -> dict:
         "lag": lagged,
         "shortfall": shortfall(headline, lagged, extrapolated, left, diverged),
         "horizon": horizon_errors(main, horizon),
+        "trends": trends,
+        "overfitting": over,
+        "end_state": end,
+        "curve_noise": curves.curve_noise(history, None, trends.get("val_loss")),
         "future": [{"step": step + 1, "value": value}
                    for step, value in enumerate((main.get("forecast") or {}).get("future") or [])],
         "future_after": last[1],  # the series' last time stamp (None: no time column)
