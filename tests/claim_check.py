@@ -721,7 +721,9 @@ class Checker:
         s_it = re.sub(r"^The " + CURVE + r" changed", "It changed", s) if named else s
         m = re.match(r"It changed direction " + TIMES + r" in the " + N + r" epochs? between its first and last"
                      r"(: the curve zig-zags)?(, but each turn was at most (" + V + r" percentage points?), "
-                     r"within two standard errors of a share on " + N + r" sequences \((" + V + r" percentage points?) each\))?",
+                     r"within two standard errors of a share on " + N + r" sequences \((" + V + r" percentage points?) each\))?"
+                     r"(, each turn at most (" + V + r") of its (?:(fall|rise) from (" + V + r") to (" + V + r")|range \(("
+                     + V + r") to (" + V + r")\)): small turns on its course, not a zig-zag)?",
                      s_it)
         once = re.match(r"It changed direction at most once", s_it)
         short = re.match(r"It changed direction once in the " + N + r" epochs? between its first and last: too few", s_it)
@@ -752,12 +754,30 @@ class Checker:
             problems.append(f"{self.subject} changed direction {changes} times (among its non-level steps)")
         if said_chances != chances:
             problems.append(f"{len(values)} epochs give {chances} chances")
+        # A turn: the smaller of the moves on either side of a change of direction (level steps skipped).
+        moves = [b - a for a, b in zip(values, values[1:]) if step(a, b) != 0]
+        largest = max((min(abs(a), abs(b)) for a, b in zip(moves, moves[1:]) if (a > 0) != (b > 0)), default=0.0)
+        spread = max(values) - min(values) if values else 0.0
         if m.group(3) and not (changes >= 2 and changes >= 0.25 * chances):
             problems.append(f"'zig-zags' with {changes} changes in {chances} chances")
+        # A zig-zag shows on the figure: a turn of under 5 % of the curve's range is an uptick on its course.
+        if m.group(3) and not (spread > 0 and largest >= 0.05 * spread):
+            problems.append(f"'zig-zags', but its largest turn {largest:.4f} is under 5 % of its range {spread:.4f}")
+        if m.group(8):
+            if not (spread > 0 and pct_close(m.group(9), largest / spread)):
+                problems.append(f"the largest turn {largest:.4f} is not {m.group(9)} of the range {spread:.4f}")
+            if not largest < 0.05 * spread:
+                problems.append(f"'not a zig-zag', but its largest turn {largest:.4f} is 5 % of its range or more")
+            kind = kind_of(self.subject)
+            if m.group(10):
+                first, last = values[0], values[-1]
+                ends = (r4(first), r4(last)) == ((max(map(r4, values)), min(map(r4, values))) if m.group(10) == "fall"
+                                                 else (min(map(r4, values)), max(map(r4, values))))
+                if not (ends and printed_matches(m.group(11), first, kind) and printed_matches(m.group(12), last, kind)):
+                    problems.append(f"not a {m.group(10)} from its first value {first} to its last {last}")
+            elif not (printed_matches(m.group(13), min(values), kind) and printed_matches(m.group(14), max(values), kind)):
+                problems.append(f"its range is {min(values)} to {max(values)}")
         if m.group(4):
-            # A turn: the smaller of the moves on either side of a change of direction (level steps skipped).
-            moves = [b - a for a, b in zip(values, values[1:]) if step(a, b) != 0]
-            largest = max((min(abs(a), abs(b)) for a, b in zip(moves, moves[1:]) if (a > 0) != (b > 0)), default=0.0)
             n = integer(m.group(6))
             expected_n = self.r.n_validation if self.subject == "val_accuracy" else \
                 (self.r.raw.get("dataset") or {}).get("sizes", {}).get("train")

@@ -58,3 +58,18 @@ def test_a_steady_fall_with_small_upticks_is_not_smoothed_by_a_lower_learning_ra
     assert facts["trends"]["val_loss"]["reversals"] == 6
     assert "lower_learning_rate" not in [item["id"] for item in facts["advice"]]
     assert "lower the learning rate" not in reports["exp13"]
+
+
+def test_a_steady_fall_with_small_upticks_is_not_called_a_zigzag(reports):
+    """Six turns in 13 chances, the largest 0.0221 on a fall of 0.8882 (2.5 %): the report counts the turns and
+    sizes them, and says they are no zig-zag (curves.VISIBLE_TURN_SHARE), as the corpus reader reads the curve."""
+    from labreport.facts import build_facts, curves
+
+    trend = build_facts(json.loads(RECORD.read_text(encoding="utf-8")))["trends"]["val_loss"]
+    assert trend["noise"] == "small_turns" and trend["span"] == "fall"
+    assert trend["largest_turn_share"] < curves.VISIBLE_TURN_SHARE
+    text = reports["exp13"]
+    assert ("The validation loss changed direction 6 times in the 13 epochs between its first and last, each turn at "
+            "most 2.5 % of its fall from 1.0711 to 0.1830: small turns on its course, not a zig-zag from epoch to "
+            "epoch.") in text
+    assert "zig-zags" not in text

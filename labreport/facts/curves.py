@@ -29,6 +29,10 @@ STILL_IMPROVING_MIN_FALL = 0.01
 # Noise: a curve that changes direction at this share of its chances (and at least twice) zig-zags.
 NOISY_REVERSAL_SHARE = 0.4
 NOISY_MIN_REVERSALS = 2
+# A zig-zag's largest turn (the smaller of the two moves around a change of direction) is at least this share of
+# the curve's range; smaller turns are upticks on a steady course ("small_turns"), given no smoothing advice (the
+# sensor run's validation loss fell from 1.07 to 0.18 with six turns, the largest 2.5 % of its range).
+VISIBLE_TURN_SHARE = 0.05
 # A curve with a turn is called smooth only when it had room for more: at least this many epochs between its
 # first and last (a 3-epoch curve that rose and fell turned at its only chance).
 SMOOTH_MIN_CHANCES = 3
@@ -141,12 +145,22 @@ def trend(values, *, higher_is_better: bool, n: int | None = None) -> dict:
     if n and all(0.0 <= v <= 1.0 for v in series):
         mean = sum(series) / len(series)
         sampling_se = math.sqrt(mean * (1 - mean) / n)
+    # The largest turn as a share of the curve's range, and what that range is: the curve's fall (it started at
+    # its highest value and ended at its lowest), its rise (the other way round), or neither.
+    spread = max(series) - min(series)
+    turn_share = largest_turn / spread if spread > 0 else None
+    printed = [_printed(v) for v in series]
+    span = ("fall" if printed[0] == max(printed) and printed[-1] == min(printed) else
+            "rise" if printed[0] == min(printed) and printed[-1] == max(printed) else "range")
     noise_words = "zigzag" if noisy else ("some_reversals" if reversals >= NOISY_MIN_REVERSALS else "smooth")
     if noise_words == "smooth" and reversals and chances < SMOOTH_MIN_CHANCES:
         # One turn in a curve of 3 or 4 epochs: as many turns as it could show, so "smooth" would be a guess.
         noise_words = "too_short"
     if noisy and sampling_se is not None and largest_turn <= NOISE_MULTIPLE * sampling_se:
         noise_words = "zigzag_within_sampling"
+    elif noisy and turn_share is not None and turn_share < VISIBLE_TURN_SHARE:
+        # Many turns, each a few per cent of the range: small turns on the curve's course, not a zig-zag.
+        noise_words = "small_turns"
     last_step = segments[-1]["direction"] if segments[-1]["end_epoch"] == len(series) else "level"
     return {
         "verdict": shape,
@@ -158,6 +172,7 @@ def trend(values, *, higher_is_better: bool, n: int | None = None) -> dict:
         "rises": rises, "falls": falls,
         "reversals": reversals, "reversal_chances": chances,
         "noise": noise_words, "largest_turn": largest_turn, "sampling_se": sampling_se, "n": n,
+        "largest_turn_share": turn_share, "span": span,
         "last_step": last_step,
         "overall": {1: "rise", -1: "fall", 0: "level"}[step_direction(series[0], series[-1])],
         "non_finite_from": non_finite_from,
