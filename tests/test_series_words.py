@@ -15,7 +15,7 @@ import pytest
 from claim_check import check_report
 from labreport.report.render import render_report
 
-RECORD = Path(__file__).parent / "fixtures" / "records" / "sensor_activity.json"
+RECORD = Path(__file__).parent / "fixtures" / "runs" / "shipped_sensor_activity.json"  # in the fixture corpus
 
 
 @pytest.fixture(scope="module")
