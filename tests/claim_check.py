@@ -726,7 +726,8 @@ class Checker:
                      + V + r") to (" + V + r")\)): small turns on its course, not a zig-zag)?",
                      s_it)
         once = re.match(r"It changed direction at most once", s_it)
-        short = re.match(r"It changed direction once in the " + N + r" epochs? between its first and last: too few", s_it)
+        short = re.match(r"It changed direction once in the (one|" + N[1:-1] + r") epochs? between its first and last: "
+                         r"too few", s_it)
         if not (m or once or short):
             return
         if named:
@@ -745,7 +746,9 @@ class Checker:
             self.claim("direction changes", s, ok, f"{self.subject} changed direction {changes} times in {chances} chances")
             return
         if short:
-            ok = changes == 1 and chances < 3 and integer(short.group(1)) == chances
+            # One chance reads "the one epoch between", not "the 1 epoch between".
+            said = 1 if short.group(1) == "one" else integer(short.group(1))
+            ok = changes == 1 and chances < 3 and said == chances and (said != 1 or short.group(1) == "one")
             self.claim("direction changes", s, ok, f"{self.subject} changed direction {changes} times in {chances} chances")
             return
         said, said_chances = times(m.group(1)), integer(m.group(2))
@@ -1336,7 +1339,8 @@ class Checker:
                     problems.append(f"the variant's {base} is not at chance")
             self.claim("variant comparison", s, not problems, "; ".join(problems))
         m = re.match(r"On the validation set the " + MODEL + r" (?:was above chance from epoch (\d+)|never rose above "
-                     r"chance) and the variant (?:from epoch (\d+)|in none of its " + N + r" epochs?)", s)
+                     r"chance) and the variant (?:from epoch (\d+)|in none of its " + N + r" epochs|in neither of its "
+                     r"(2) epochs|not in its (only) epoch)", s)
         if m:
             threshold = r.validation_critical
 
@@ -1352,8 +1356,12 @@ class Checker:
                 problems.append(f"the main model first reached {threshold} at epoch {main_first}")
             if said_variant != variant_first:
                 problems.append(f"the variant first reached {threshold} at epoch {variant_first}")
-            if m.group(4) and integer(m.group(4)) != len(variant_values):
+            said_epochs = integer(m.group(4)) if m.group(4) else (integer(m.group(5)) if m.group(5) else
+                                                                   (1 if m.group(6) else None))
+            if said_epochs is not None and said_epochs != len(variant_values):
                 problems.append(f"the variant ran {len(variant_values)} epochs")
+            if m.group(4) and said_epochs <= 2:
+                problems.append(f"'none of its {said_epochs}' reads 'neither of its 2' or 'not in its only epoch'")
             self.claim("variant left chance", s, not problems, "; ".join(problems))
 
     def speed(self, s: str) -> None:
@@ -1914,12 +1922,14 @@ class Checker:
             if k != e - b or k != max(patience, 1):
                 problems.append(f"{k} epochs from {b} to {e} with patience {patience}")
             self.claim("early stopping", s, not problems, "; ".join(problems))
-        m = re.search(r"Early stopping \(patience (\d+) on the " + CURVE + r"\) did not end training early: it ran all "
-                      + N + r" epochs?", s)
+        m = re.search(r"Early stopping \(patience (\d+) on the " + CURVE + r"\) did not end training early: it ran "
+                      r"(?:all " + N + r" epochs|(both) epochs|its (only) epoch)", s)
         if m:
             spec = self._stopping_spec()
             planned = ((raw.get("spec") or {}).get("training") or {}).get("epochs")
-            ok = (r.stopped.get("reason", "completed") == "completed" and integer(m.group(3)) == r.n_epochs == planned
+            said = integer(m.group(3)) if m.group(3) else (2 if m.group(4) else 1)
+            ok = (r.stopped.get("reason", "completed") == "completed" and said == r.n_epochs == planned
+                  and (m.group(3) is None or said > 2)  # "all 1 epoch" / "all 2 epochs" read "its only" / "both"
                   and spec.get("patience") == int(m.group(1)) and spec.get("monitor") == CURVE_WORDS[m.group(2)])
             self.claim("early stopping", s, ok, f"stopped {r.stopped}, {r.n_epochs} of {planned} epochs, spec {spec}")
         m = re.search(r"the dotted vertical line marks epoch (\d+), whose weights were evaluated on the test set"
