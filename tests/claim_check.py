@@ -993,9 +993,18 @@ class Checker:
         m = re.match(r"Whether training was still improving at the end is unclear: the " + CURVE + r" changed direction "
                      + TIMES + r" and ended on one of its swings \((" + V + r") to (" + V + r") over the last " + N +
                      r" epochs?\)", s)
-        if m:
+        small = re.match(r"Whether training was still improving at the end is unclear: the " + CURVE + r" changed "
+                         r"direction " + TIMES + r", each time by a small turn, and moved both ways over the last " + N +
+                         r" epochs? \((" + V + r") to (" + V + r")\)", s)
+        if small:
+            # The same claim as "ended on one of its swings", with turns too small to call swings.
+            m = small
+            curve, changes = CURVE_WORDS[m.group(1)], times(m.group(2))
+            k, first, last = integer(m.group(3)), m.group(4), m.group(5)
+        elif m:
             curve, changes = CURVE_WORDS[m.group(1)], times(m.group(2))
             first, last, k = m.group(3), m.group(4), integer(m.group(5))
+        if m:
             c = r.curve(curve)
             problems = []
             if any(v is None for v in c) or len(c) < max(k, 3):
@@ -1006,6 +1015,16 @@ class Checker:
                     problems.append(f"{curve} changed direction {counted} times, not {changes}")
                 if counted < 2 or counted / (len(c) - 2) < 0.4:
                     problems.append(f"{counted} changes in {len(c) - 2} epochs is not a zig-zag")
+                moves = [b - a for a, b in zip(c, c[1:]) if step(a, b) != 0]
+                largest = max((min(abs(a), abs(b)) for a, b in zip(moves, moves[1:]) if (a > 0) != (b > 0)),
+                              default=0.0)
+                visible = largest >= 0.05 * (max(c) - min(c))
+                if small and visible:
+                    problems.append(f"a turn of {largest:.4f} is 5 % of the range or more: not small")
+                if not small and not visible:
+                    problems.append(f"its largest turn {largest:.4f} is under 5 % of its range: no swing")
+                if small and len({step(a, b) for a, b in zip(c[-k:], c[-k + 1:])} - {0}) < 2:
+                    problems.append(f"the last {k} epochs did not move both ways")
                 if not self.value_ok(first, curve, len(c) - k + 1):
                     problems.append(f"{first} is not {self.shown(curve, len(c) - k + 1)}")
                 if not self.value_ok(last, curve, len(c)):

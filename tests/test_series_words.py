@@ -73,3 +73,9 @@ def test_a_steady_fall_with_small_upticks_is_not_called_a_zigzag(reports):
             "most 2.5 % of its fall from 1.0711 to 0.1830: small turns on its course, not a zig-zag from epoch to "
             "epoch.") in text
     assert "zig-zags" not in text
+    # Nor does the end state call its last epochs (0.2029, 0.2096, 0.1830) a swing: they moved both ways, by small turns.
+    for worksheet, words in reports.items():
+        assert ("Whether training was still improving at the end is unclear: the validation loss changed direction "
+                "6 times, each time by a small turn, and moved both ways over the last 3 epochs (0.2029 to 0.1830)."
+                in words), worksheet
+        assert "ended on one of its swings" not in words, worksheet

@@ -139,16 +139,14 @@ def trend(values, *, higher_is_better: bool, n: int | None = None) -> dict:
     noisy = reversals >= NOISY_MIN_REVERSALS and chances and reversals / chances >= NOISY_REVERSAL_SHARE
     # A turn's size: the smaller of the two moves around it (a rise of 4.9 points then a fall of 0.1 is a turn
     # of 0.1); the largest turn is what a zig-zag is judged by.
-    moves = [b - a for a, b in zip(series, series[1:]) if step_direction(a, b) != 0]
-    largest_turn = max((min(abs(a), abs(b)) for a, b in zip(moves, moves[1:]) if (a > 0) != (b > 0)), default=0.0)
+    largest_turn = _largest_turn(series)
     sampling_se = None
     if n and all(0.0 <= v <= 1.0 for v in series):
         mean = sum(series) / len(series)
         sampling_se = math.sqrt(mean * (1 - mean) / n)
     # The largest turn as a share of the curve's range, and what that range is: the curve's fall (it started at
     # its highest value and ended at its lowest), its rise (the other way round), or neither.
-    spread = max(series) - min(series)
-    turn_share = largest_turn / spread if spread > 0 else None
+    turn_share = _turn_share(series)
     printed = [_printed(v) for v in series]
     span = ("fall" if printed[0] == max(printed) and printed[-1] == min(printed) else
             "rise" if printed[0] == min(printed) and printed[-1] == max(printed) else "range")
@@ -179,6 +177,18 @@ def trend(values, *, higher_is_better: bool, n: int | None = None) -> dict:
         "low": flat.get("low"), "high": flat.get("high"), "noise_level": flat.get("noise"),
         "relative_spread": flat.get("relative_spread"),
     }
+
+
+def _largest_turn(series: list) -> float:
+    """A finite curve's largest turn: at each change of direction, the smaller of the moves on either side."""
+    moves = [b - a for a, b in zip(series, series[1:]) if step_direction(a, b) != 0]
+    return max((min(abs(a), abs(b)) for a, b in zip(moves, moves[1:]) if (a > 0) != (b > 0)), default=0.0)
+
+
+def _turn_share(series: list) -> float | None:
+    """The largest turn as a share of the curve's range (None for a curve without a range)."""
+    spread = max(series) - min(series)
+    return _largest_turn(series) / spread if spread > 0 else None
 
 
 def noise_level(values) -> float | None:
@@ -335,8 +345,11 @@ def end_state(loss, val_loss) -> dict:
     steady_end = len(window_moves) <= 1
     if (not steady_end and reversals >= NOISY_MIN_REVERSALS and n > 2
             and reversals / (n - 2) >= NOISY_REVERSAL_SHARE):
-        # A zig-zagging curve that happens to end on a low point is not "still improving".
-        return {"verdict": "noisy", "reversals": reversals, **evidence}
+        # A zig-zagging curve that happens to end on a low point is not "still improving".  ``small_turns``: its
+        # turns are all under VISIBLE_TURN_SHARE of its range, so its last epochs moved both ways but did not swing.
+        share = _turn_share(curve)
+        return {"verdict": "noisy", "reversals": reversals,
+                "small_turns": share is not None and share < VISIBLE_TURN_SHARE, **evidence}
     if (best == n - 1 and evidence["val_last_step"] == "fall" and evidence["train_last_step"] == "fall"
             and recent_fall >= STILL_IMPROVING_MIN_FALL and share_of_fall > CONVERGENCE_SHARE_OF_FALL):
         return {"verdict": "still_improving", **evidence}
