@@ -730,10 +730,13 @@ class Checker:
         s_it = re.sub(r"^The " + CURVE + r" changed", "It changed", s) if named else s
         m = re.match(r"It changed direction " + TIMES + r" in the " + N + r" epochs? between its first and last"
                      r"(: the curve zig-zags)?(, but each turn was at most (" + V + r" percentage points?), "
-                     r"within two standard errors of a share on " + N + r" sequences \((" + V + r" percentage points?) each\))?",
+                     r"within two standard errors of a share on " + N + r" sequences \((" + V + r" percentage points?) each\))?"
+                     r"(, each turn at most (" + V + r") of its (?:(fall|rise) from (" + V + r") to (" + V + r")|range \(("
+                     + V + r") to (" + V + r")\)): small turns on its course, not a zig-zag)?",
                      s_it)
         once = re.match(r"It changed direction at most once", s_it)
-        short = re.match(r"It changed direction once in the " + N + r" epochs? between its first and last: too few", s_it)
+        short = re.match(r"It changed direction once in the (one|" + N[1:-1] + r") epochs? between its first and last: "
+                         r"too few", s_it)
         if not (m or once or short):
             return
         if named:
@@ -752,7 +755,9 @@ class Checker:
             self.claim("direction changes", s, ok, f"{self.subject} changed direction {changes} times in {chances} chances")
             return
         if short:
-            ok = changes == 1 and chances < 3 and integer(short.group(1)) == chances
+            # One chance reads "the one epoch between", not "the 1 epoch between".
+            said = 1 if short.group(1) == "one" else integer(short.group(1))
+            ok = changes == 1 and chances < 3 and said == chances and (said != 1 or short.group(1) == "one")
             self.claim("direction changes", s, ok, f"{self.subject} changed direction {changes} times in {chances} chances")
             return
         said, said_chances = times(m.group(1)), integer(m.group(2))
@@ -761,12 +766,30 @@ class Checker:
             problems.append(f"{self.subject} changed direction {changes} times (among its non-level steps)")
         if said_chances != chances:
             problems.append(f"{len(values)} epochs give {chances} chances")
+        # A turn: the smaller of the moves on either side of a change of direction (level steps skipped).
+        moves = [b - a for a, b in zip(values, values[1:]) if step(a, b) != 0]
+        largest = max((min(abs(a), abs(b)) for a, b in zip(moves, moves[1:]) if (a > 0) != (b > 0)), default=0.0)
+        spread = max(values) - min(values) if values else 0.0
         if m.group(3) and not (changes >= 2 and changes >= 0.25 * chances):
             problems.append(f"'zig-zags' with {changes} changes in {chances} chances")
+        # A zig-zag shows on the figure: a turn of under 5 % of the curve's range is an uptick on its course.
+        if m.group(3) and not (spread > 0 and largest >= 0.05 * spread):
+            problems.append(f"'zig-zags', but its largest turn {largest:.4f} is under 5 % of its range {spread:.4f}")
+        if m.group(8):
+            if not (spread > 0 and pct_close(m.group(9), largest / spread)):
+                problems.append(f"the largest turn {largest:.4f} is not {m.group(9)} of the range {spread:.4f}")
+            if not largest < 0.05 * spread:
+                problems.append(f"'not a zig-zag', but its largest turn {largest:.4f} is 5 % of its range or more")
+            kind = kind_of(self.subject)
+            if m.group(10):
+                first, last = values[0], values[-1]
+                ends = (r4(first), r4(last)) == ((max(map(r4, values)), min(map(r4, values))) if m.group(10) == "fall"
+                                                 else (min(map(r4, values)), max(map(r4, values))))
+                if not (ends and printed_matches(m.group(11), first, kind) and printed_matches(m.group(12), last, kind)):
+                    problems.append(f"not a {m.group(10)} from its first value {first} to its last {last}")
+            elif not (printed_matches(m.group(13), min(values), kind) and printed_matches(m.group(14), max(values), kind)):
+                problems.append(f"its range is {min(values)} to {max(values)}")
         if m.group(4):
-            # A turn: the smaller of the moves on either side of a change of direction (level steps skipped).
-            moves = [b - a for a, b in zip(values, values[1:]) if step(a, b) != 0]
-            largest = max((min(abs(a), abs(b)) for a, b in zip(moves, moves[1:]) if (a > 0) != (b > 0)), default=0.0)
             n = integer(m.group(6))
             expected_n = self.r.n_validation if self.subject == "val_accuracy" else \
                 (self.r.raw.get("dataset") or {}).get("sizes", {}).get("train")
@@ -979,9 +1002,18 @@ class Checker:
         m = re.match(r"Whether training was still improving at the end is unclear: the " + CURVE + r" changed direction "
                      + TIMES + r" and ended on one of its swings \((" + V + r") to (" + V + r") over the last " + N +
                      r" epochs?\)", s)
-        if m:
+        small = re.match(r"Whether training was still improving at the end is unclear: the " + CURVE + r" changed "
+                         r"direction " + TIMES + r", each time by a small turn, and moved both ways over the last " + N +
+                         r" epochs? \((" + V + r") to (" + V + r")\)", s)
+        if small:
+            # The same claim as "ended on one of its swings", with turns too small to call swings.
+            m = small
+            curve, changes = CURVE_WORDS[m.group(1)], times(m.group(2))
+            k, first, last = integer(m.group(3)), m.group(4), m.group(5)
+        elif m:
             curve, changes = CURVE_WORDS[m.group(1)], times(m.group(2))
             first, last, k = m.group(3), m.group(4), integer(m.group(5))
+        if m:
             c = r.curve(curve)
             problems = []
             if any(v is None for v in c) or len(c) < max(k, 3):
@@ -992,6 +1024,16 @@ class Checker:
                     problems.append(f"{curve} changed direction {counted} times, not {changes}")
                 if counted < 2 or counted / (len(c) - 2) < 0.4:
                     problems.append(f"{counted} changes in {len(c) - 2} epochs is not a zig-zag")
+                moves = [b - a for a, b in zip(c, c[1:]) if step(a, b) != 0]
+                largest = max((min(abs(a), abs(b)) for a, b in zip(moves, moves[1:]) if (a > 0) != (b > 0)),
+                              default=0.0)
+                visible = largest >= 0.05 * (max(c) - min(c))
+                if small and visible:
+                    problems.append(f"a turn of {largest:.4f} is 5 % of the range or more: not small")
+                if not small and not visible:
+                    problems.append(f"its largest turn {largest:.4f} is under 5 % of its range: no swing")
+                if small and len({step(a, b) for a, b in zip(c[-k:], c[-k + 1:])} - {0}) < 2:
+                    problems.append(f"the last {k} epochs did not move both ways")
                 if not self.value_ok(first, curve, len(c) - k + 1):
                     problems.append(f"{first} is not {self.shown(curve, len(c) - k + 1)}")
                 if not self.value_ok(last, curve, len(c)):
@@ -1325,7 +1367,8 @@ class Checker:
                     problems.append(f"the variant's {base} is not at chance")
             self.claim("variant comparison", s, not problems, "; ".join(problems))
         m = re.match(r"On the validation set the " + MODEL + r" (?:was above chance from epoch (\d+)|never rose above "
-                     r"chance) and the variant (?:from epoch (\d+)|in none of its " + N + r" epochs?)", s)
+                     r"chance) and the variant (?:from epoch (\d+)|in none of its " + N + r" epochs|in neither of its "
+                     r"(2) epochs|not in its (only) epoch)", s)
         if m:
             threshold = r.validation_critical
 
@@ -1341,8 +1384,12 @@ class Checker:
                 problems.append(f"the main model first reached {threshold} at epoch {main_first}")
             if said_variant != variant_first:
                 problems.append(f"the variant first reached {threshold} at epoch {variant_first}")
-            if m.group(4) and integer(m.group(4)) != len(variant_values):
+            said_epochs = integer(m.group(4)) if m.group(4) else (integer(m.group(5)) if m.group(5) else
+                                                                   (1 if m.group(6) else None))
+            if said_epochs is not None and said_epochs != len(variant_values):
                 problems.append(f"the variant ran {len(variant_values)} epochs")
+            if m.group(4) and said_epochs <= 2:
+                problems.append(f"'none of its {said_epochs}' reads 'neither of its 2' or 'not in its only epoch'")
             self.claim("variant left chance", s, not problems, "; ".join(problems))
 
     def speed(self, s: str) -> None:
@@ -1903,12 +1950,14 @@ class Checker:
             if k != e - b or k != max(patience, 1):
                 problems.append(f"{k} epochs from {b} to {e} with patience {patience}")
             self.claim("early stopping", s, not problems, "; ".join(problems))
-        m = re.search(r"Early stopping \(patience (\d+) on the " + CURVE + r"\) did not end training early: it ran all "
-                      + N + r" epochs?", s)
+        m = re.search(r"Early stopping \(patience (\d+) on the " + CURVE + r"\) did not end training early: it ran "
+                      r"(?:all " + N + r" epochs|(both) epochs|its (only) epoch)", s)
         if m:
             spec = self._stopping_spec()
             planned = ((raw.get("spec") or {}).get("training") or {}).get("epochs")
-            ok = (r.stopped.get("reason", "completed") == "completed" and integer(m.group(3)) == r.n_epochs == planned
+            said = integer(m.group(3)) if m.group(3) else (2 if m.group(4) else 1)
+            ok = (r.stopped.get("reason", "completed") == "completed" and said == r.n_epochs == planned
+                  and (m.group(3) is None or said > 2)  # "all 1 epoch" / "all 2 epochs" read "its only" / "both"
                   and spec.get("patience") == int(m.group(1)) and spec.get("monitor") == CURVE_WORDS[m.group(2)])
             self.claim("early stopping", s, ok, f"stopped {r.stopped}, {r.n_epochs} of {planned} epochs, spec {spec}")
         m = re.search(r"the dotted vertical line marks epoch (\d+), whose weights were evaluated on the test set"

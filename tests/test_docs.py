@@ -132,6 +132,7 @@ def test_the_verdict_definitions_state_the_thresholds_the_code_applies():
         f"precision ({curves.TABLE_DECIMALS} decimals)",
         f"up to {curves.LISTED_SEGMENTS} segments are listed in full",
         f"at least {curves.NOISY_MIN_REVERSALS} changes in at least {pct(curves.NOISY_REVERSAL_SHARE)}",
+        f"with its largest turn (the smaller of the two moves around a change) at least {pct(curves.VISIBLE_TURN_SHARE)}",
         f"one-sided exact binomial test at {pct(statistics.ALPHA)}",
         f"at least {pct(outcome.LEARNED_SHARE)} of the way from chance",
         f"rose by at least {pct(curves.OVERFITTING_MIN_RISE)}",

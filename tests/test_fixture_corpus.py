@@ -63,7 +63,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RUNS = FIXTURES / "runs"
 # Real runs of shipped experiments (`labreport run`), not made by make_runs.py: case -> experiment name.
 SHIPPED_RUNS = {"default_experiment": "remember_important_tasks", "shipped_default": "remember_important_tasks",
-                "shipped_assignment7": "imdb_assignment7", "shipped_csv": "imdb_csv"}
+                "shipped_assignment7": "imdb_assignment7", "shipped_csv": "imdb_csv",
+                "shipped_sensor_activity": "sensor_activity"}
 EXPECTED = yaml.safe_load((RUNS / "EXPECTED.yaml").read_text(encoding="utf-8"))
 CASES = sorted(EXPECTED)
 REQUIRED_CASES = {"clean_success", "late_success", "overfitting", "too_few_epochs", "chance_level",

@@ -15,7 +15,7 @@ import pytest
 from claim_check import check_report
 from labreport.report.render import render_report
 
-RECORD = Path(__file__).parent / "fixtures" / "records" / "sensor_activity.json"
+RECORD = Path(__file__).parent / "fixtures" / "runs" / "shipped_sensor_activity.json"  # in the fixture corpus
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +58,24 @@ def test_a_steady_fall_with_small_upticks_is_not_smoothed_by_a_lower_learning_ra
     assert facts["trends"]["val_loss"]["reversals"] == 6
     assert "lower_learning_rate" not in [item["id"] for item in facts["advice"]]
     assert "lower the learning rate" not in reports["exp13"]
+
+
+def test_a_steady_fall_with_small_upticks_is_not_called_a_zigzag(reports):
+    """Six turns in 13 chances, the largest 0.0221 on a fall of 0.8882 (2.5 %): the report counts the turns and
+    sizes them, and says they are no zig-zag (curves.VISIBLE_TURN_SHARE), as the corpus reader reads the curve."""
+    from labreport.facts import build_facts, curves
+
+    trend = build_facts(json.loads(RECORD.read_text(encoding="utf-8")))["trends"]["val_loss"]
+    assert trend["noise"] == "small_turns" and trend["span"] == "fall"
+    assert trend["largest_turn_share"] < curves.VISIBLE_TURN_SHARE
+    text = reports["exp13"]
+    assert ("The validation loss changed direction 6 times in the 13 epochs between its first and last, each turn at "
+            "most 2.5 % of its fall from 1.0711 to 0.1830: small turns on its course, not a zig-zag from epoch to "
+            "epoch.") in text
+    assert "zig-zags" not in text
+    # Nor does the end state call its last epochs (0.2029, 0.2096, 0.1830) a swing: they moved both ways, by small turns.
+    for worksheet, words in reports.items():
+        assert ("Whether training was still improving at the end is unclear: the validation loss changed direction "
+                "6 times, each time by a small turn, and moved both ways over the last 3 epochs (0.2029 to 0.1830)."
+                in words), worksheet
+        assert "ended on one of its swings" not in words, worksheet

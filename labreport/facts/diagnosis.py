@@ -28,8 +28,6 @@ WEIGHTS_PER_SEQUENCE_HIGH = 10.0
 # Batch-to-batch noise: the per-batch training losses of the last epoch vary by more than this
 # share of their mean (coefficient of variation).
 BATCH_NOISE_CV = 0.25
-# A turn of the validation loss smaller than this share of its range is not a zig-zag to smooth by training.
-VISIBLE_TURN_SHARE = 0.05
 BATCH_FACTOR = 4
 # A larger batch is only advised while it leaves at least this many batches per epoch.
 MIN_BATCHES_AFTER = 8
@@ -353,11 +351,9 @@ def smoothing_advice(record: dict, verdicts: dict) -> list[dict]:
             items.append({"id": "larger_batch", "current": batch_size, "suggested": larger, "factor": BATCH_FACTOR,
                           "batches_after": batches_after, **noise})
     val_trend = verdicts["trends"].get("val_loss") or {}
-    # A zig-zag worth a smaller step: its largest turn is a visible part of the curve's range, not upticks of
-    # a few per cent on a steady fall (the sensor run's six turns were at most 2.5 % of its range).
-    spread = (val_trend.get("high") or 0.0) - (val_trend.get("low") or 0.0)
-    visible = finite(spread) and spread > 0 and (val_trend.get("largest_turn") or 0.0) >= VISIBLE_TURN_SHARE * spread
-    if val_trend.get("noise") == "zigzag" and visible and finite(training.get("learning_rate")):
+    # A zig-zag worth a smaller step; turns of a few per cent of the curve's range are "small_turns"
+    # (curves.VISIBLE_TURN_SHARE), upticks on a steady course that a smaller step would not be needed for.
+    if val_trend.get("noise") == "zigzag" and finite(training.get("learning_rate")):
         items.append({"id": "lower_learning_rate", "current": training["learning_rate"],
                       "suggested": training["learning_rate"] / 2, "reversals": val_trend["reversals"],
                       "chances": val_trend["reversal_chances"]})

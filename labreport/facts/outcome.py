@@ -190,6 +190,10 @@ def training_lengths(record: dict, other: dict) -> dict:
              "other_evaluated": other.get("evaluated_epoch") or counts["other"]}
     stopping = training.get("early_stopping")
     facts["restored"] = bool(stopping and stopping.get("restore_best_weights"))
+    if facts["planned"] == 1 and facts["same"]:
+        # One planned epoch: no rule could end either training earlier, and the best epoch is the only one, so
+        # neither an early-stopping rule nor restored weights tell the two trainings apart.
+        return {"verdict": "same_epochs", **facts, "restored": False}
     # patience null: every epoch trained and the best one kept, no stopping rule to share.
     if stopping is not None and stopping.get("patience", EarlyStoppingSpec.model_fields["patience"].default) is not None:
         return {"verdict": "early_stopping", **facts}

@@ -114,6 +114,30 @@ def plural(n, singular: str, plural_form: str | None = None) -> str:
     return f"{count(n)} {word}" if _finite(n) else f"{NA} {plural_form or singular + 's'}"
 
 
+def all_of(n, singular: str, plural_form: str | None = None) -> str:
+    """'all 12 epochs', 'both epochs', 'its only epoch': never 'all 1 epoch' (a count that may be 1 or 2)."""
+    many = plural_form or singular + "s"
+    if not _finite(n):
+        return f"all {NA} {many}"
+    return {1: f"its only {singular}", 2: f"both {many}"}.get(int(n), f"all {count(n)} {many}")
+
+
+def in_none_of(n, singular: str, plural_form: str | None = None) -> str:
+    """'in none of its 12 epochs', 'in neither of its 2 epochs', 'not in its only epoch'."""
+    many = plural_form or singular + "s"
+    if not _finite(n):
+        return f"in none of its {NA} {many}"
+    return {1: f"not in its only {singular}", 2: f"in neither of its 2 {many}"}.get(
+        int(n), f"in none of its {count(n)} {many}")
+
+
+def the_count(n, singular: str, plural_form: str | None = None) -> str:
+    """'the 13 epochs', 'the one epoch' (as in 'in the one epoch between its first and last')."""
+    if _finite(n) and int(n) == 1:
+        return f"the one {singular}"
+    return f"the {plural(n, singular, plural_form)}"
+
+
 def join_num(values, digits: int = 3) -> str:
     return ", ".join(num(v, digits) for v in values or [])
 
@@ -186,5 +210,6 @@ def points_interval(value) -> str:
     return f"{signed[0]} to {signed[1]} percentage points"
 
 
-FILTERS.update({"times": times, "upper_first": upper_first, "lower_first": lower_first,
+FILTERS.update({"all_of": all_of, "in_none_of": in_none_of, "the_count": the_count,
+                "times": times, "upper_first": upper_first, "lower_first": lower_first,
                 "pvalue": pvalue, "pct_interval": pct_interval, "points_interval": points_interval})
