@@ -1046,7 +1046,30 @@ class Checker:
             c = r.curve(curve)
             window = c[-k:]
             ok = not any(v is None for v in window) and pct_close(m.group(3), (max(window) - min(window)) / abs(window[-1]))
+            ok = ok and len({step(a, b) for a, b in zip(window, window[1:])} - {0}) != 1  # "without a clear direction"
             self.claim("end state", s, ok, f"last {k} values {window}")
+        m = re.match(r"Whether training had settled is unclear: over the last " + N + r" epochs? the " + CURVE +
+                     r" (fell|rose) from (" + V + r") to (" + V + r"), by (" + V + r") of its level, (?:yet stayed above|"
+                     r"away from) its lowest value, (" + V + r") at epoch (\d+)", s)
+        if m:
+            k, curve = integer(m.group(1)), CURVE_WORDS[m.group(2)]
+            c = r.curve(curve)
+            window = c[-k:]
+            problems = []
+            if any(v is None for v in window) or None in c:
+                problems.append("a value is missing")
+            else:
+                moves = {step(a, b) for a, b in zip(window, window[1:])} - {0}
+                if moves != {-1 if m.group(3) == "fell" else 1}:
+                    problems.append(f"the last {k} values {window} did not all {m.group(3).replace('fell', 'fall').replace('rose', 'rise')}")
+                if not (self.value_ok(m.group(4), curve, len(c) - k + 1) and self.value_ok(m.group(5), curve, len(c))):
+                    problems.append(f"the window's ends are {window[0]} and {window[-1]}")
+                if not pct_close(m.group(6), (max(window) - min(window)) / abs(window[-1])):
+                    problems.append("the share of its level")
+                best = min(range(len(c)), key=lambda i: (round(c[i], 4), i))
+                if int(m.group(8)) != best + 1 or not self.value_ok(m.group(7), curve, best + 1):
+                    problems.append(f"the lowest value is {c[best]} at epoch {best + 1}")
+            self.claim("end state", s, not problems, "; ".join(problems))
 
     def _spike(self, s, count, epoch, before, after):
         train = self.r.curve("loss")
@@ -2903,6 +2926,49 @@ class ForecastChecker:
             ok = (_rounded(m.group(1), r1, 3) and _rounded(m.group(3), band, 3) and int(m.group(4)) == len(c)
                   and (abs(r1) > band) == (m.group(2) == "outside"))
             self.claim("forecast residuals", s, [] if ok else [f"r1 {r1}, band {band}"])
+        m = re.search(r"The series' own one-step changes are not \((" + FV + r") from one test window to the next, "
+                      r"inside the band\)", s)
+        if m:
+            changes = [a[0] - self.forecast["series"][i - 1] for a, i in zip(self.actual, self.forecast["test_index"])]
+            c = [e - _mean(changes) for e in changes]
+            r1 = sum(c[t] * c[t - 1] for t in range(1, len(c))) / sum(x * x for x in c)
+            ok = _rounded(m.group(1), r1, 3) and abs(r1) <= 2 / math.sqrt(len(c))
+            self.claim("forecast residual source", s, [] if ok else [f"the changes' r1 {r1}"])
+        m = re.search(r"and most with the value (\d+) steps earlier \((" + FV + r")\)", s)
+        if m:
+            forecast = [row[0] for row in self.main["forecast"]["test_predictions"]]
+            index, series = self.forecast["test_index"], self.forecast["series"]
+            by_shift = {k: _pearson(forecast, [series[i - k] for i in index])
+                        for k in range(0, 6) if min(index) - k >= 0}
+            best = max(by_shift, key=lambda k: (by_shift[k], -k))
+            ok = best == int(m.group(1)) and _rounded(m.group(2), by_shift[best], 3)
+            self.claim("forecast best shift", s, [] if ok else [f"best shift {best}: {by_shift}"])
+        m = (re.search(r"the actual value was (higher|lower) than the forecast on (\d+) of the (\d+) test windows, and "
+                       r"the mean one-step error \(actual − forecast\) is (" + FV + r") \(95 % interval (" + FV + r") to ("
+                       + FV + r")", s)
+             or re.search(r"show no lean to one side that these (\d+) windows can establish: the mean one-step error "
+                          r"\(actual − forecast\) is (" + FV + r"), with a 95 % interval that includes zero \((" + FV
+                          + r") to (" + FV + r")\)", s))
+        if m:
+            errors = [a[0] - p[0] for a, p in zip(self.actual, self.main["forecast"]["test_predictions"])]
+            n, mean = len(errors), _mean(errors)
+            c = [e - mean for e in errors]
+            lag = min(n - 1, int(math.floor(n ** (1 / 3) + 1e-9)))
+            var = sum(x * x for x in c) / n + 2 * sum((1 - k / (lag + 1)) * sum(c[t] * c[t - k] for t in range(k, n)) / n
+                                                     for k in range(1, lag + 1))
+            half = 1.959963984540054 * math.sqrt(var / n)
+            low, high = mean - half, mean + half
+            if m.re.pattern.startswith("the actual"):
+                higher = m.group(1) == "higher"
+                count = sum(1 for e in errors if (e > 0 if higher else e < 0))
+                printed_mean, printed_low, printed_high = m.group(4), m.group(5), m.group(6)
+                ok = (int(m.group(2)) == count and int(m.group(3)) == n
+                      and (low > 0 if higher else high < 0))
+            else:
+                printed_mean, printed_low, printed_high = m.group(2), m.group(3), m.group(4)
+                ok = int(m.group(1)) == n and low <= 0 <= high
+            ok = ok and all(_rounded(p, v, 2) for p, v in ((printed_mean, mean), (printed_low, low), (printed_high, high)))
+            self.claim("forecast bias", s, [] if ok else [f"mean error {mean}, interval {low} to {high}"])
         m = re.search(r"The (\S+)'s (?:training diverged \(its loss became NaN or infinite\)|loss became (NaN|infinite)"
                       r"(?: in epoch (\d+)(?:, batch (\d+))?)?, so training stopped)", s)
         if m:

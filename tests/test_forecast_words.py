@@ -180,7 +180,7 @@ def test_the_other_formats_say_the_same_verdicts_and_pass_the_claim_check(tmp_pa
                        "seminar": "8.1 What went wrong in this run"}[worksheet]
     assert (what_went_wrong in text) == (kind != "good")
     if kind == "lagging":
-        assert "It mostly repeats the last value." in text
+        assert "It trails the series." in text
 
 
 def test_the_summing_up_is_checked_against_every_comparison(reports):

@@ -326,7 +326,8 @@ def end_state(loss, val_loss) -> dict:
                 "relative_spread": relative_spread, "share_of_whole_fall": share_of_fall,
                 "recent_fall": recent_fall,
                 "train_last_step": {1: "rise", -1: "fall", 0: "level"}[step_direction(train[-2], train[-1])],
-                "val_last_step": {1: "rise", -1: "fall", 0: "level"}[step_direction(curve[-2], curve[-1])]}
+                "val_last_step": {1: "rise", -1: "fall", 0: "level"}[step_direction(curve[-2], curve[-1])],
+                "best_value": curve[best]}
     shape = flatness(curve)
     noise = shape["noise"]
     if shape["flat"]:
@@ -343,6 +344,9 @@ def end_state(loss, val_loss) -> dict:
     # and then moved one way through the whole last window is judged on that window.
     window_moves = {d for d in (step_direction(a, b) for a, b in zip(window, window[1:])) if d}
     steady_end = len(window_moves) <= 1
+    # The last window's own course: one way throughout, or both ways (an "unclear" end is worded by it).
+    evidence["window_direction"] = ({-1: "fall", 1: "rise"}[next(iter(window_moves))] if len(window_moves) == 1
+                                    else "level" if not window_moves else "mixed")
     if (not steady_end and reversals >= NOISY_MIN_REVERSALS and n > 2
             and reversals / (n - 2) >= NOISY_REVERSAL_SHARE):
         # A zig-zagging curve that happens to end on a low point is not "still improving".  ``small_turns``: its

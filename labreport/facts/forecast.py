@@ -11,7 +11,12 @@ Verdicts, each worded once in templates/phrases.html.j2 (the ``forecast_*`` macr
 - ``headline``: the verdict against the naive (persistence) forecast, the question a careful reader asks
   first, with the MASE.
 - ``lag``: the network's one-step forecasts correlate better with the actual values one step earlier
-  than with the values they forecast (``lags``): the forecast mostly repeats the last value.
+  than with the values they forecast (``lags``): the forecast trails the series; ``best_shift`` is the
+  shift (0 to MAX_SHIFT steps back) at which they correlate most, 2 or more where they trail it by more than
+  the last value does.
+- ``bias``: the mean one-step test error (actual - forecast) with a Newey-West 95 % interval (the DM
+  test's variance): ``under`` (the interval lies above zero: the forecasts sit below the series), ``over``,
+  or ``none``.
 - ``extrapolation``: the test part's values go beyond the training part's range by more than
   EXTRAPOLATION_SHARE of that range (``outside``; ``outside_differenced`` when the model reads differences,
   whose range the levels do not bound); ``near`` when they go beyond it by less, ``inside`` when they stay
@@ -19,15 +24,19 @@ Verdicts, each worded once in templates/phrases.html.j2 (the ``forecast_*`` macr
   never been asked for values beyond them.
 - ``residuals``: the lag-1 autocorrelation of the one-step test residuals (actual - forecast, in time
   order) against the approximate 95 % band ±2/√n of a series without autocorrelation: ``autocorrelated``
-  (outside it: structure left in the errors that the model missed) or ``uncorrelated``.
+  or ``uncorrelated``.  Where autocorrelated, ``source`` says whence: ``series`` when the series' own
+  one-step changes (the naive forecast's errors on the same windows) are autocorrelated too (structure the
+  model could have learned and missed), ``forecast`` when they are not (the correlation comes from the
+  forecast's own lag or bias: a random walk's changes hold nothing to learn).
 - ``standing``: the ``versus`` verdicts grouped (the baselines the network beats, does worse than, cannot be
   told apart from, or has no errors to compare with), for the one sentence that sums them up.
 - ``shortfall``: why a network that does not beat the naive forecast fell short, as far as this record's
   other verdicts show it: ``diverged`` (training stopped at a NaN or infinite loss); else ``worse`` or
-  ``unclear`` (the headline's verdict) with the ``reasons`` among ``lags`` (the forecast follows the series
-  one step late), ``outside`` (the test part leaves the training range, the series not differenced) and
-  ``autocorrelated`` (the errors keep structure the model missed), ``outside`` alone where it is found, with
-  the others it brings about in ``follows``; ``none`` when it beats the naive forecast, ``unavailable`` when
+  ``unclear`` (the headline's verdict) with the ``reasons`` among ``lags`` (the forecast trails the series),
+  ``biased`` (its errors lean one way), ``outside`` (the test part leaves the training range, the series not
+  differenced) and ``autocorrelated`` (the errors keep structure of the series the model missed: source
+  ``series``), ``outside`` alone where it is found, with the others it brings about in ``follows``;
+  correlated errors whose source is the forecast itself follow from its lag or bias, not a reason of their own; ``none`` when it beats the naive forecast, ``unavailable`` when
   there is no naive forecast to compare with.
 - ``horizon`` (horizon > 1 only): the network's test MAE at the first and the last step ahead, ``grows``
   when the last is HORIZON_GROWTH or more above the first, else ``steady``; the error by horizon figure
@@ -111,8 +120,12 @@ def versus(main: dict, base: dict, actual: list, horizon: int) -> dict:
     return {**row, "verdict": verdict, "test": test}
 
 
+MAX_SHIFT = 5  # lag: the furthest shift back at which the forecasts' correlation with the series is measured
+
+
 def lag(main: dict, actual: list, series: list | None, test_index: list | None) -> dict:
-    """Whether the one-step forecasts track the previous actual value better than the one they forecast."""
+    """Whether the one-step forecasts track the previous actual value better than the one they forecast, and
+    the shift back (0 to MAX_SHIFT steps) at which they match the series best."""
     predictions = (main.get("forecast") or {}).get("test_predictions") or []
     if not (predictions and series and test_index and len(test_index) == len(predictions) >= 4):
         return {"verdict": "unavailable"}
@@ -122,7 +135,31 @@ def lag(main: dict, actual: list, series: list | None, test_index: list | None) 
     same, shifted = _correlation(forecast, now), _correlation(forecast, before)
     if same is None or shifted is None:
         return {"verdict": "unavailable"}
-    return {"verdict": "lags" if shifted > same else "tracks", "same_step": same, "one_step_back": shifted}
+    by_shift = {0: same, 1: shifted}
+    for k in range(2, min(MAX_SHIFT, len(forecast) // 4) + 1):
+        if min(test_index) - k >= 0:
+            by_shift[k] = _correlation(forecast, [series[i - k] for i in test_index])
+    best = max((k for k, r in by_shift.items() if r is not None), key=lambda k: (by_shift[k], -k))
+    return {"verdict": "lags" if shifted > same else "tracks", "same_step": same, "one_step_back": shifted,
+            "best_shift": best, "best_correlation": by_shift[best],
+            # how far behind the series the forecasts match it best: "further" than the last value does
+            "behind": "further" if best >= 2 else "one_step" if best == 1 else "none"}
+
+
+def bias(main: dict, actual: list) -> dict:
+    """The mean one-step test error (actual - forecast) with its 95 % interval (see the module docstring)."""
+    errors = one_step_residuals(main, actual)
+    if errors is None or len(errors) < MIN_RESIDUALS:
+        return {"verdict": "unavailable"}
+    test = diebold_mariano(errors, [0.0] * len(errors), 1)  # the mean of the errors and its Newey-West interval
+    if test is None or test["interval"] is None:
+        return {"verdict": "unavailable"}
+    low, high = test["interval"]
+    mae = sum(abs(e) for e in errors) / len(errors)
+    return {"verdict": "under" if low > 0 else "over" if high < 0 else "none",
+            "mean": test["difference"], "interval": test["interval"], "lag": test["lag"], "n": len(errors),
+            "below": sum(1 for e in errors if e > 0), "above": sum(1 for e in errors if e < 0),
+            "share_of_mae": abs(test["difference"]) / mae if mae > 0 else None, "mae": mae}
 
 
 MIN_RESIDUALS = 8  # fewer one-step test residuals: no autocorrelation verdict (nor figure)
@@ -153,8 +190,9 @@ def residual_band(n: int) -> float:
     return 2.0 / math.sqrt(n)
 
 
-def residuals(main: dict, actual: list) -> dict:
-    """The lag-1 autocorrelation of the one-step test residuals (see the module docstring)."""
+def residuals(main: dict, actual: list, series: list | None = None, test_index: list | None = None) -> dict:
+    """The lag-1 autocorrelation of the one-step test residuals, and where it is outside its band, whether the
+    series' own one-step changes share it (see the module docstring)."""
     errors = one_step_residuals(main, actual)
     if errors is None or len(errors) < MIN_RESIDUALS:
         return {"verdict": "unavailable"}
@@ -163,7 +201,15 @@ def residuals(main: dict, actual: list) -> dict:
         return {"verdict": "unavailable"}
     n, r1 = len(errors), r[0]
     band = residual_band(n)
-    return {"verdict": "autocorrelated" if abs(r1) > band else "uncorrelated", "r1": r1, "band": band, "n": n}
+    result = {"verdict": "autocorrelated" if abs(r1) > band else "uncorrelated", "r1": r1, "band": band, "n": n}
+    if series and test_index and len(test_index) == n and min(test_index) >= 1:
+        changes = autocorrelations([a[0] - series[i - 1] for a, i in zip(actual, test_index)], 1)
+        if changes is not None:
+            result["changes_r1"] = changes[0]
+            result["changes_verdict"] = "autocorrelated" if abs(changes[0]) > band else "uncorrelated"
+            if result["verdict"] == "autocorrelated":
+                result["source"] = "series" if abs(changes[0]) > band else "forecast"
+    return result
 
 
 def extrapolation(dataset: dict) -> dict:
@@ -176,8 +222,13 @@ def extrapolation(dataset: dict) -> dict:
     low, high = min(train), max(train)
     span = high - low
     above, below = max(test) - high, low - min(test)
+    direction = "above" if above >= below else "below"
     facts = {"train_min": low, "train_max": high, "test_min": min(test), "test_max": max(test),
-             "direction": "above" if above >= below else "below"}
+             "direction": direction, "n_test": len(test),
+             # the test values beyond the training range, on the side it leaves most
+             "beyond": sum(1 for v in test if (v > high if direction == "above" else v < low)),
+             # how much of the training part lay at the test part's levels
+             "train_share_in_test_range": sum(1 for v in train if min(test) <= v <= max(test)) / len(train)}
     if max(above, below) <= 0:
         return {"verdict": "inside", **facts}
     if span <= 0 or max(above, below) <= EXTRAPOLATION_SHARE * span:
@@ -204,7 +255,8 @@ def standing(rows: list[dict]) -> dict:
     return {**groups, "count": len(rows)}
 
 
-def shortfall(headline: dict, lag: dict, extrapolation: dict, residuals: dict, diverged: bool) -> dict:
+def shortfall(headline: dict, lag: dict, extrapolation: dict, residuals: dict, diverged: bool,
+              bias: dict | None = None) -> dict:
     """Why the network did not beat the naive forecast, from the other verdicts (see the module docstring)."""
     if diverged:
         return {"verdict": "diverged", "reasons": [], "follows": []}
@@ -215,13 +267,19 @@ def shortfall(headline: dict, lag: dict, extrapolation: dict, residuals: dict, d
         return {"verdict": "unavailable", "reasons": [], "follows": []}
     reasons = [reason for reason, found in (("outside", extrapolation.get("verdict") == "outside"),
                                             ("lags", lag.get("verdict") == "lags"),
+                                            ("biased", (bias or {}).get("verdict") in ("under", "over")),
                                             ("autocorrelated", residuals.get("verdict") == "autocorrelated"))
                if found]
+    follows = []
+    if "autocorrelated" in reasons and residuals.get("source") == "forecast":
+        # The series' own changes are not correlated: the errors' correlation is the forecast's lag or bias.
+        reasons.remove("autocorrelated")
+        follows = ["autocorrelated"]
     if "outside" in reasons:
         # A forecast held at levels the series has left trails it and errs the same way window after window:
         # the lag and the correlated errors follow from the extrapolation rather than being causes of their own.
-        return {"verdict": verdict, "reasons": ["outside"], "follows": reasons[1:]}
-    return {"verdict": verdict, "reasons": reasons, "follows": []}
+        return {"verdict": verdict, "reasons": ["outside"], "follows": reasons[1:] + follows}
+    return {"verdict": verdict, "reasons": reasons, "follows": follows}
 
 
 def _correlation(a: list[float], b: list[float]) -> float | None:
@@ -291,7 +349,8 @@ def forecast_facts(record: dict) -> dict:
     diverged = (main.get("stopped") or {}).get("reason") == "nan_loss"
     headline = naive or {"verdict": "unavailable"}
     extrapolated = extrapolation(dataset)
-    left = residuals(main, actual)
+    left = residuals(main, actual, forecast.get("series"), forecast.get("test_index"))
+    leaning = bias(main, actual)
     lagged = (lag(main, actual, forecast.get("series"), forecast.get("test_index")) if horizon == 1
               else {"verdict": "unavailable"})
     # The learning curves read as a classification run's are (facts/curves.py): the validation loss's course,
@@ -323,8 +382,9 @@ def forecast_facts(record: dict) -> dict:
         "headline": headline,
         "extrapolation": extrapolated,
         "residuals": left,
+        "bias": leaning,
         "lag": lagged,
-        "shortfall": shortfall(headline, lagged, extrapolated, left, diverged),
+        "shortfall": shortfall(headline, lagged, extrapolated, left, diverged, leaning),
         "horizon": horizon_errors(main, horizon),
         "trends": trends,
         "overfitting": over,
