@@ -2872,7 +2872,7 @@ class ForecastChecker:
                 problems = self.verdict_problems(name, verdict) + self.numbers(
                     name, n.group(1), n.group(2), lo.group(1) if lo else None, lo.group(2) if lo else None)
             self.claim("forecast comparison", s, problems)
-        m = re.search(r"Its MASE is (" + FV + r"): .* over the training part \((" + FV + r")\)", s)
+        m = re.search(r"Its MASE is (" + FV + r"): .* over the training part of .*? \((" + FV + r")\), so 1 would mean", s)
         if m:
             test, scale = self.main["test"], self.forecast["scale"]
             ok = _rounded(m.group(1), test["mase"], 3) and _rounded(m.group(2), scale, 2)
