@@ -654,27 +654,36 @@ def forecast_test_figure(path: Path, *, forecast: dict, forecast_main: dict, for
         "naive": bool(naive), "naive_mae": _finite_or_none((forecast_naive or {}).get("mae"))})
 
 
-def forecast_curves_figure(path: Path, *, history: dict, forecast: dict | None = None) -> Figure | None:
+def forecast_curves_figure(path: Path, *, history: dict, forecast: dict | None = None,
+                           weight: float = 0.6) -> Figure | None:
     """The training loss (run.json's dataset.forecast.loss) and the MAE in the series' units, training and
-    validation, per epoch."""
+    validation, per epoch; from MIN_SMOOTHED_POINTS epochs on a thin dashed smoothed line beside each, as the
+    classification curves have."""
     trained_with = (forecast or {}).get("loss") or "mse"
     loss = history.get("loss") or []
     if not any(isinstance(v, (int, float)) and math.isfinite(v) for v in loss):
         return None  # a run that diverged in its first epoch: nothing to draw
     epochs = _epochs(loss)
+    smoothed = draws_smoothed(len(epochs))
     fig, (left, right) = _subplots(1, 2, figsize=(WIDTH, HEIGHT))
-    left.plot(epochs, loss, color=TRAIN_COLOUR, marker="o", markersize=2.5, label="training")
-    left.plot(epochs, history.get("val_loss") or [math.nan] * len(epochs), color=VAL_COLOUR, marker="o",
-              markersize=2.5, label="validation")
-    left.set_title(f"Loss ({LOSS_TITLES.get(trained_with, trained_with)}, scaled)", fontsize=9)
-    right.plot(epochs, history.get("mae") or [], color=TRAIN_COLOUR, marker="o", markersize=2.5)
-    right.plot(epochs, history.get("val_mae") or [], color=VAL_COLOUR, marker="o", markersize=2.5)
-    right.set_title("MAE in the series' units", fontsize=9)
-    for ax in (left, right):
+    for ax, names in ((left, ("loss", "val_loss")), (right, ("mae", "val_mae"))):
+        for name, colour, label in zip(names, (TRAIN_COLOUR, VAL_COLOUR), ("training", "validation")):
+            values = history.get(name) or ([math.nan] * len(epochs) if name == "val_loss" else [])
+            if not values:
+                continue
+            ax.plot(_epochs(values), values, color=colour, marker="o", markersize=2.5,
+                    label=label if ax is left else None)
+            if smoothed and any(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+                ax.plot(_epochs(values), smooth(values, weight), color=colour, linewidth=1, linestyle="--",
+                        alpha=0.7, label=f"{label}, smoothed (w={weight:g})" if ax is left else None)
         ax.set_xlabel("epoch")
+    left.set_title(f"Loss ({LOSS_TITLES.get(trained_with, trained_with)}, scaled)", fontsize=9)
+    right.set_title("MAE in the series' units", fontsize=9)
     right.grid(alpha=0.3)
     _finish(fig, left, path)
-    return Figure("forecast_curves", path, facts={"epochs": len(epochs), "loss": trained_with})
+    return Figure("forecast_curves", path, facts={"epochs": len(epochs), "loss": trained_with,
+                                                  "smoothing": _smoothing_facts(smoothed, weight)},
+                  smoothed=smoothed)
 
 
 LOSS_TITLES = {"mse": "MSE", "mae": "MAE", "huber": "Huber"}  # a forecast's training loss (training.loss)
@@ -843,7 +852,7 @@ FIGURES: dict[str, FigureKind] = {kind.key: kind for kind in (
     FigureKind("forecast_horizon", forecast_horizon_figure, ("forecast_steps",), "figure_forecast_horizon",
                "a forecast's test MAE at each step ahead (horizon > 1), against the naive and linear forecasts",
                requires=("forecast_steps",), task="forecast"),
-    FigureKind("forecast_curves", forecast_curves_figure, ("history", "forecast"), "figure_forecast_curves",
+    FigureKind("forecast_curves", forecast_curves_figure, ("history", "forecast", "weight"), "figure_forecast_curves",
                "a forecast's loss and MAE in the series' units per epoch, training and validation", task="forecast"),
     FigureKind("forecast_residuals", forecast_residuals_figure, ("forecast", "forecast_main"),
                "figure_forecast_residuals", "a forecast's one-step test residuals: over time, their histogram and "
