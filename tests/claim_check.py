@@ -729,7 +729,7 @@ class Checker:
         named = re.match(r"The " + CURVE + r" changed direction", s)
         s_it = re.sub(r"^The " + CURVE + r" changed", "It changed", s) if named else s
         m = re.match(r"It changed direction " + TIMES + r" in the " + N + r" epochs? between its first and last"
-                     r"(: the curve zig-zags)?(, but each turn was at most (" + V + r" percentage points?), "
+                     r"(: the curve zig-zags)?(, but each turn \(the smaller of the two moves around a change of direction\) was at most (" + V + r" percentage points?), "
                      r"within two standard errors of a share on " + N + r" sequences \((" + V + r" percentage points?) each\))?"
                      r"(, each turn at most (" + V + r") of its (?:(fall|rise) from (" + V + r") to (" + V + r")|range \(("
                      + V + r") to (" + V + r")\)): small turns on its course, not a zig-zag)?",
