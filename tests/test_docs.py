@@ -154,6 +154,11 @@ def test_the_verdict_definitions_state_the_thresholds_the_code_applies():
         f"more than {pct(diagnosis.BATCH_NOISE_CV)} of their mean and {diagnosis.BATCH_FACTOR}× the batch still "
         f"leaves {diagnosis.MIN_BATCHES_AFTER} batches",
     ]
+    from labreport.facts import forecast
+    phrases += ["lag horizon − 1 + ⌊n^(1/3)⌋", f"the shift back, 0 to {forecast.MAX_SHIFT} steps",
+                f"by more than {pct(forecast.EXTRAPOLATION_SHARE)} of its width",
+                f"(at least {forecast.MIN_RESIDUALS} errors)", f"at least {pct(forecast.HORIZON_GROWTH)} above",
+                f"two-sided at {pct(forecast.ALPHA)}"]
     missing = [phrase for phrase in phrases if phrase not in page]
     assert not missing, f"docs/explanation/judging.md does not say: {missing}"
     assert diagnosis.HIGH_LEARNING_RATE["rmsprop"] == diagnosis.HIGH_LEARNING_RATE["adam"]
