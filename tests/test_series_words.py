@@ -22,7 +22,7 @@ RECORD = Path(__file__).parent / "fixtures" / "runs" / "shipped_sensor_activity.
 def reports(tmp_path_factory) -> dict:
     """worksheet -> the report's text (without the program listing), for the exp13 and lab-record formats."""
     out = {}
-    for worksheet in ("exp13", "lab-record", "project-report"):
+    for worksheet in ("exp13", "lab-record", "project-report", "seminar"):
         run_dir = tmp_path_factory.mktemp(worksheet)
         shutil.copy(RECORD, run_dir / "run.json")
         page = render_report(run_dir, worksheet=worksheet, pdf=False).html_path.read_text(encoding="utf-8")
@@ -79,3 +79,52 @@ def test_a_steady_fall_with_small_upticks_is_not_called_a_zigzag(reports):
                 "6 times, each time by a small turn, and moved both ways over the last 3 epochs (0.2029 to 0.1830)."
                 in words), worksheet
         assert "ended on one of its swings" not in words, worksheet
+
+
+def test_the_seminar_reads_numbers_not_tokens(reports):
+    """The seminar's introduction, section 6.1, the parameter formulas and the closing describe a classified series:
+    3 readings per step read directly, no dictionary or embedding, the lengths as run.json's unequal_lengths has them
+    (0 cut, 0 padded), and a closing that does not promise important tasks section 6.2 says the data lacks."""
+    text = reports["seminar"]
+    assert ("In this run's data each sequence is 64 steps of 3 readings (acc_x, acc_y, acc_z) and is labelled as one "
+            "of 4 classes (running, sitting, stairs, walking)") in text
+    assert "6.1 Numeric inputs, sequence length and padding" in text
+    assert "there is no dictionary, one-hot encoding or embedding" in text and "so n = 3 in the formulas below" in text
+    assert ("Here every sequence already had 64 rows, so the network read 64 real steps of each and none was cut or "
+            "padded.") in text
+    assert "This data marks no important steps" in text
+    assert "Section 6.2 shows the trained LSTM's gates and cell state along test sequences (this data marks no" in text
+    for wrong in ("each text", "64 tokens", "a word near the start", "padded at the start", "Embedding, one-hot",
+                  "hence V × n", "did with the important tasks", "how the tokens reach"):
+        assert wrong not in text, wrong
+
+
+@pytest.mark.parametrize("unequal, layout, verdict", [
+    ({"method": "truncate", "length": 64, "truncated_sequences": 0, "padded_windows": 0}, "sequences", "unchanged"),
+    ({"method": "truncate", "length": 50, "truncated_sequences": 7, "padded_windows": 0}, "sequences", "truncated"),
+    ({"method": "pad", "length": 80, "truncated_sequences": 0, "padded_windows": 5}, "sequences", "padded"),
+    (None, "labelled rows", "windows"),
+])
+def test_what_making_the_lengths_equal_did_is_a_fact(unequal, layout, verdict):
+    from labreport.facts.describe import dataset_facts
+
+    record = json.loads(RECORD.read_text(encoding="utf-8"))
+    record["dataset"]["layout"] = layout
+    if unequal is None:
+        del record["dataset"]["unequal_lengths"]
+    else:
+        record["dataset"]["unequal_lengths"] = unequal
+    assert dataset_facts(record)["series"]["lengths_verdict"] == verdict
+
+
+def test_a_padded_series_says_so_in_the_seminar(tmp_path):
+    record = json.loads(RECORD.read_text(encoding="utf-8"))
+    record["dataset"]["sequence_lengths"] = {"min": 40, "max": 64}
+    record["dataset"]["unequal_lengths"].update({"method": "pad", "padded_windows": 12, "truncated_sequences": 0,
+                                                "padding": "at the end with 0.0 after standardisation"})
+    (tmp_path / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    page = render_report(tmp_path, worksheet="seminar", pdf=False).html_path.read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    assert ("Here the sequences had 40 to 64 rows, and each shorter than 64 steps was padded at the end with zeros "
+            "after scaling (12 sequences padded, 0 cut)") in text
+    assert "Every sequence was padded with zeros to 64 steps (12 sequences padded, 0 cut)." in text

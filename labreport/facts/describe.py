@@ -78,11 +78,29 @@ def dataset_facts(record: dict) -> dict:
     }
 
 
+def is_classified_series(data: dict) -> bool:
+    """Is run.json's ``dataset`` a classified numeric series (timeseries-csv, task classify)?"""
+    return data.get("source") == "timeseries-csv" and data.get("task") == "classify"
+
+
+def _series_lengths(layout, unequal: dict) -> str:
+    """What making the sequences one length did: "windows" (labelled rows cut into windows of lookback rows,
+    all of one length), "unchanged" (none cut or padded), "padded" (some padded with zeros, some perhaps cut) or
+    "truncated" (some cut, none padded)."""
+    if layout != "sequences" or not unequal:
+        return "windows"
+    if unequal.get("padded_windows"):
+        return "padded"
+    if unequal.get("truncated_sequences"):
+        return "truncated"
+    return "unchanged"
+
+
 def _series_facts(data: dict) -> dict | None:
     """How a classified numeric series became labelled sequences (timeseries-csv, task classify): the columns read
     at each step, the windows or sequences, how unequal lengths were made equal, how the split was made and what
     the scaling was fitted on.  None for other data."""
-    if data.get("source") != "timeseries-csv" or data.get("task") != "classify":
+    if not is_classified_series(data):
         return None
     unequal = data.get("unequal_lengths") or {}
     lengths = data.get("sequence_lengths") or {}
@@ -98,6 +116,8 @@ def _series_facts(data: dict) -> dict | None:
         "equal_lengths": lengths.get("min") is not None and lengths.get("min") == lengths.get("max"),
         "unequal_method": unequal.get("method"), "length": unequal.get("length") or data.get("sequence_length"),
         "truncated": unequal.get("truncated_sequences") or 0, "padded": unequal.get("padded_windows") or 0,
+        # what making the sequences one length did (_series_lengths); padding is always at the end, with zeros
+        "lengths_verdict": _series_lengths(data.get("layout"), unequal),
         "lookback": data.get("lookback"), "stride": data.get("stride"), "window_label": data.get("window_label"),
         "split_by": data.get("split_by"), "split_seed": data.get("split_seed"),
         "fractions": list(splits.get("fractions") or []) if isinstance(splits, dict) else [],
