@@ -1720,9 +1720,11 @@ class Checker:
                 self.claim("setting", s, value is None or not self._same(suggested, value),
                            f"suggests {path}: {suggested}, which is already the spec's setting ({value!r})")
 
-    # "the forget gate starts at σ(3) = 0.953 per step, which keeps 0.31 % of the signal over the 119-step lag"
+    # "the forget gate starts at σ(3) = 0.953 per step, which keeps 0.31 % of the signal over the 119-step lag", or
+    # "the forget-gate bias starts at 3: with Wf·[ht−1, xt] at zero the gate would be σ(3) = 0.953 per step, which ..."
     def forget_gate(self, s: str) -> None:
-        m = re.search(r"the forget gate starts at σ\(([\d.e+-]+)\) = ([\d.]+) per step, which keeps (" + V +
+        m = re.search(r"(?:the forget gate starts at|the forget-gate bias starts at [\d.e+-]+: with Wf·\[ht−1, xt\] at "
+                      r"zero the gate would be) σ\(([\d.e+-]+)\) = ([\d.]+) per step, which keeps (" + V +
                       r"|[\d.]+ × 10\S+) of the signal over the (\d+)-step lag", s)
         if not m:
             return

@@ -379,6 +379,11 @@ SENTENCES = [
      "In epochs 1-4 the validation accuracy stayed below 27.6 %, the lowest that a one-sided binomial test on 800 validation sequences tells from the chance level (25.0 %); it first reached it at epoch 5."),
     ("default_experiment", "The training loss jumped up once, at epoch 10, from 0.0256 to 0.0406.",
      "The training loss jumped up once, at epoch 11, from 0.0406 to 0.0083."),
+    # The bias alone gives σ(b) only with the weighted input at zero: worded as what it would be, and checked.
+    ("overfitting", "the forget-gate bias starts at 0: with Wf·[ht−1, xt] at zero the gate would be σ(0) = 0.500 per "
+     "step, which keeps 7.1 × 10⁻¹⁵ of the signal over the 47-step lag",
+     "the forget-gate bias starts at 0: with Wf·[ht−1, xt] at zero the gate would be σ(0) = 0.731 per "
+     "step, which keeps 7.1 × 10⁻¹⁵ of the signal over the 47-step lag"),
     ("default_experiment", "The validation loss fell from 1.3883 at epoch 1 to 1.3845 at epoch 2.",
      "The validation loss fell from 1.3883 at epoch 1 to 1.3845 at epoch 3."),
     ("default_experiment", "The SimpleRNN stayed at chance.", "The SimpleRNN learned the task."),

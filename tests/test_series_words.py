@@ -128,3 +128,15 @@ def test_a_padded_series_says_so_in_the_seminar(tmp_path):
     assert ("Here the sequences had 40 to 64 rows, and each shorter than 64 steps was padded at the end with zeros "
             "after scaling (12 sequences padded, 0 cut)") in text
     assert "Every sequence was padded with zeros to 64 steps (12 sequences padded, 0 cut)." in text
+
+
+def test_the_seminar_names_the_traced_sequence_and_claims_no_unmeasured_start(reports):
+    """The gates were traced along test sequence 2 (class running; test sequence 0 is sitting), and run.json holds
+    no gates before training (initial_summary unavailable): σ(1) is what the bias alone would give, not a measured
+    start, and the trained mean is not set against it."""
+    text = reports["seminar"]
+    assert ("After training the forget gate averaged 0.7311 over the units and steps of test sequence 2 (counted from "
+            "0; class running).") in text
+    assert "this run did not record the gates before training, so what each unit kept then is not known" in text
+    for wrong in ("first test sequence", "about where it started", "before training each of the 16 units kept"):
+        assert wrong not in text, wrong
