@@ -37,6 +37,9 @@ Definitions (what a careful reader holding the per-epoch table would accept):
 
 * A diverged run's curve ends in non-finite values; it is read up to its last
   finite epoch, and "too few finite values to describe" needs fewer than two.
+* "The training loss jumped up" names rises of the epoch's mean training loss; where run.json keeps 4 or
+  more batch losses in both epochs, a rise counts only beyond twice the standard error of a difference of two
+  epoch means at the earlier epoch's batch-loss standard deviation (mini-batch scatter is no jump).
 * A suggested setting ("(training.clipnorm: 1)") must differ from the spec's,
   and the value after "instead of" must be the spec's.
 
@@ -1057,15 +1060,36 @@ class Checker:
             problems.append(f"{after} is not {self.shown('loss', epoch)}")
         rises = [(i + 2, (train[i + 1] - train[i]) / train[i]) for i in range(len(train) - 1)
                  if train[i] is not None and train[i + 1] is not None and train[i] > 0 and step(train[i], train[i + 1]) > 0]
+        # A jump is more than the batches' scatter: where run.json keeps 4 or more finite batch losses in both epochs,
+        # the rise must exceed twice the standard error of a difference of two epoch means at the earlier epoch's
+        # batch-loss standard deviation (n - 1): 2 · SD · sqrt(1/n1 + 1/n2).
+        batches = self.r.raw.get("batch_history") or {}
+        by_epoch: dict = {}
+        for e, v in zip(batches.get("epoch") or [], [as_float(v) for v in batches.get("loss") or []]):
+            if v is not None:
+                by_epoch.setdefault(e, []).append(v)
+
+        def beyond_scatter(at: int) -> bool:
+            first, second = by_epoch.get(at - 1) or [], by_epoch.get(at) or []
+            if len(first) < 4 or len(second) < 4:
+                return True
+            mean = sum(first) / len(first)
+            sd = math.sqrt(sum((v - mean) ** 2 for v in first) / (len(first) - 1))
+            return train[at - 1] - train[at - 2] > 2 * sd * math.sqrt(1 / len(first) + 1 / len(second))
+
+        jumps = [(at, rel) for at, rel in rises if beyond_scatter(at)]
         if not rises:
             problems.append("the training loss never rose")
+        elif not jumps:
+            problems.append("every rise of the training loss is within its batch losses' scatter")
         else:
-            largest = max(rises, key=lambda item: item[1])
+            largest = max(jumps, key=lambda item: item[1])
             if largest[0] != epoch:
                 problems.append(f"the largest relative rise was at epoch {largest[0]} ({largest[1]:.1%})")
-            big = sum(1 for _, rel in rises if rel > 0.5)
-            if count is not None and not (max(big, 1) <= count <= len(rises)):
-                problems.append(f"{count} jumps, but the loss rose in {len(rises)} epochs ({big} by over 50 %)")
+            big = sum(1 for _, rel in jumps if rel > 0.5)
+            if count is not None and not (max(big, 1) <= count <= len(jumps)):
+                problems.append(f"{count} jumps, but the loss rose beyond its batch scatter in {len(jumps)} epochs "
+                                f"({big} by over 50 %)")
         self.claim("loss jumps", s, not problems, "; ".join(problems))
 
     def spikes(self, s: str) -> None:

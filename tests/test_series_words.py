@@ -140,3 +140,18 @@ def test_the_seminar_names_the_traced_sequence_and_claims_no_unmeasured_start(re
     assert "this run did not record the gates before training, so what each unit kept then is not known" in text
     for wrong in ("first test sequence", "about where it started", "before training each of the 16 units kept"):
         assert wrong not in text, wrong
+
+
+def test_a_training_loss_rise_within_the_batch_scatter_is_no_spike_and_asks_for_no_clipping(reports):
+    """Epoch 7's rise, 0.4460 to 0.4927, is 0.047, within twice the standard error of a difference of two epoch means
+    at epoch 6's batch-loss SD (2 · 0.1017 · sqrt(2/9) = 0.096): the reports name no jump and advise no clipping."""
+    from labreport.facts import build_facts
+
+    facts = build_facts(json.loads(RECORD.read_text(encoding="utf-8")))
+    assert facts["spikes"]["verdict"] == "none"
+    assert [rise["epoch"] for rise in facts["spikes"]["within_scatter"]] == [7]
+    assert facts["spikes"]["within_scatter"][0]["scatter"]["threshold"] == pytest.approx(0.0959, abs=5e-4)
+    assert "loss_spike" not in [p["id"] for p in facts["diagnosis"]["problems"]]
+    for worksheet, words in reports.items():
+        for wrong in ("jumped up", "clip the gradient norm", "no gradient clipping was set"):
+            assert wrong not in words, (worksheet, wrong)

@@ -52,7 +52,7 @@ def build_facts(record: dict) -> dict:
     verdicts["end_state"] = curves.end_state(history.get("loss"), history.get("val_loss"))
     verdicts["end_state"]["repeats_overfitting"] = curves.end_repeats_overfitting(verdicts["end_state"],
                                                                                   verdicts["overfitting"])
-    verdicts["spikes"] = curves.loss_spikes(history.get("loss"))
+    verdicts["spikes"] = curves.loss_spikes(history.get("loss"), main.get("batch_history"))
     verdicts["validation_chance"] = outcome.validation_chance(record, result.get("floor"))
     verdicts["left_chance_epoch"] = outcome.left_chance_epoch(history, verdicts["validation_chance"])
     # The epochs before it, for the sentence that names them (a template computes no number).
