@@ -494,7 +494,7 @@ class Checker:
         subject = re.match(r"The " + CURVE + r"\b", sentence)
         for method in (self.trend_segments, self.trend_level, self.trend_summary, self.trend_unavailable, self.non_finite,
                        self.noise, self.best_epoch, self.overfitting, self.end_state, self.spikes,
-                       self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed,
+                       self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed, self.epoch_times,
                        self.aim, self.problems, self.gap, self.training_ran, self.went_from, self.outcome_words,
                        self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise,
                        self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
@@ -1423,13 +1423,26 @@ class Checker:
             return
         def params(model):
             return sum(layer.get("params") or 0 for layer in (model or {}).get("layers") or [])
-        def per_epoch(timing):
+        # "... over the epochs after the first (the first, which carries one-time setup, took A s and B s)": the mean
+        # of epochs 2 on, and the first epochs as printed; otherwise the mean of every epoch.
+        after_first = re.search(r"s over the epochs after the first \(the first, which carries one-time setup, took (" +
+                                V + r") s and (" + V + r") s\)", s)
+
+        def times(timing):
             seconds = [as_float(x) for x in (timing or {}).get("seconds_per_epoch") or []]
-            seconds = [x for x in seconds if x is not None]
+            return [x for x in seconds if x is not None]
+
+        def per_epoch(timing):
+            seconds = times(timing)[1:] if after_first else times(timing)
             return sum(seconds) / len(seconds) if seconds else None
         base = self.r.baselines.get(self._cell(m.group(1))) or {}
         main = self.r.raw
         problems = []
+        if after_first:
+            for printed, timing in ((after_first.group(1), base.get("timing")), (after_first.group(2), main.get("timing"))):
+                first = (times(timing) or [None])[0]
+                if first is None or abs(float(printed) - first) > 0.005 + 1e-9:
+                    problems.append(f"the first epoch took {first} s, not {printed}")
         if integer(m.group(2)) != params(base.get("model")):
             problems.append(f"{m.group(2)} parameters, the record has {params(base.get('model'))}")
         if integer(m.group(4)) != params(main.get("model")):
@@ -1438,6 +1451,37 @@ class Checker:
             if value is None or abs(float(printed) - value) > 0.005 + 1e-9:
                 problems.append(f"{printed} s per epoch is not {value}")
         self.claim("speed", s, not problems, "; ".join(problems))
+
+    def epoch_times(self, s: str) -> None:
+        """'Training ran N epochs of B batches, T s in all: the first epoch took F s, as it carries one-time setup,
+        and the other K took M s each on average' or '..., M s per epoch on average (T s in all)': T is the sum
+        of the recorded epoch times, F the first, M the mean of the later ones (or of all)."""
+        m = re.match(r"Training ran " + N + r" epochs? of " + N + r" batch(?:es)?, (?:(" + V + r") s in all: the first "
+                     r"epoch took (" + V + r") s, as it carries one-time setup(?: \([^)]*\))?, and the other " + N + r" took (" +
+                     V + r") s each on average|(" + V + r") s per epoch on average \((" + V + r") s in all\))", s)
+        if not m:
+            return
+        seconds = [x for x in (as_float(v) for v in (self.r.raw.get("timing") or {}).get("seconds_per_epoch") or [])
+                   if x is not None]
+        problems = []
+
+        def close(printed, value, what):
+            if value is None or abs(float(printed) - value) > 0.005 + 1e-9:
+                problems.append(f"{what} is {value}, not {printed}")
+        if not seconds:
+            problems.append("the record has no epoch times")
+        elif m.group(3):
+            close(m.group(3), sum(seconds), "the epochs' sum")
+            close(m.group(4), seconds[0], "the first epoch")
+            if integer(m.group(5)) != len(seconds) - 1:
+                problems.append(f"{len(seconds) - 1} later epochs")
+            close(m.group(6), sum(seconds[1:]) / max(len(seconds) - 1, 1), "the later epochs' mean")
+        else:
+            close(m.group(7), sum(seconds) / len(seconds), "the mean epoch")
+            close(m.group(8), sum(seconds), "the epochs' sum")
+        if integer(m.group(1)) != len(seconds):
+            problems.append(f"{len(seconds)} epochs timed")
+        self.claim("epoch times", s, not problems, "; ".join(problems))
 
     def aim(self, s: str) -> None:
         r = self.r

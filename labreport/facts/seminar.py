@@ -194,11 +194,12 @@ def limitations(record: dict, facts: dict) -> list[dict]:
                 "ratio": lstm["keras"] / same_size if same_size else None, "speed": None}
         main_row = rows[0] if rows else None
         simple_row = next((row for row in rows[1:] if row["cell"] == "simple_rnn"), None)
-        if main_row and simple_row and finite(main_row["seconds_per_epoch"]) and \
-                finite(simple_row["seconds_per_epoch"]) and simple_row["seconds_per_epoch"] > 0:
-            ratio = main_row["seconds_per_epoch"] / simple_row["seconds_per_epoch"]
-            item.update({"seconds": main_row["seconds_per_epoch"], "simple_rnn_seconds": simple_row["seconds_per_epoch"],
-                         "time_ratio": ratio,
+        # The per-epoch times the comparison uses (describe.speed_basis: without the first epoch where it carries setup).
+        if main_row and simple_row and finite(main_row.get("seconds_compared")) and \
+                finite(simple_row.get("seconds_compared")) and simple_row["seconds_compared"] > 0:
+            ratio = main_row["seconds_compared"] / simple_row["seconds_compared"]
+            item.update({"seconds": main_row["seconds_compared"], "simple_rnn_seconds": simple_row["seconds_compared"],
+                         "time_ratio": ratio, "basis": facts["speed"]["basis"],
                          "speed": ("slower" if ratio >= SIMILAR_SPEED else "faster" if ratio <= 1 / SIMILAR_SPEED
                                    else "similar")})
         items.append(item)
