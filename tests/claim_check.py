@@ -1703,11 +1703,15 @@ class Checker:
         if s.startswith("Training diverged"):
             self.claim("diverged", s, self.r.diverged(), f"stopped {self.r.stopped}, test {self.r.test_accuracy}")
 
-    # "In the last epoch the per-batch losses varied by P of their mean (M)."
+    # "In the last epoch the per-batch losses had a standard deviation of D, P of their mean (M)." (earlier: "varied
+    # by P of their mean (M)"); the standard deviation with n or n - 1.
     def batch_noise(self, s: str) -> None:
-        m = re.search(r"In the last epoch the per-batch losses varied by (" + V + r") of their mean \((" + V + r")\)", s)
+        m = re.search(r"In the last epoch the per-batch losses (?:varied by|had a standard deviation of (" + V + r"),) (" +
+                      V + r") of their mean \((" + V + r")\)", s)
         if not m:
             return
+        said_sd = m.group(1)
+        m = re.search(r"(" + V + r") of their mean \((" + V + r")\)", s[m.start(2):])
         batches = self.r.raw.get("batch_history") or {}
         epochs, losses = batches.get("epoch") or [], [as_float(v) for v in batches.get("loss") or []]
         last = max(epochs) if epochs else None
@@ -1723,6 +1727,8 @@ class Checker:
                 problems.append(f"mean {m.group(2)} is not {mean}")
             if not (pct_close(m.group(1), population) or pct_close(m.group(1), sample)):
                 problems.append(f"variation {m.group(1)} is not {population:.4%} (or {sample:.4%})")
+            if said_sd is not None and not any(printed_matches(said_sd, cv * mean, "loss") for cv in (population, sample)):
+                problems.append(f"standard deviation {said_sd} is not {population * mean} (or {sample * mean})")
         self.claim("batch noise", s, not problems, "; ".join(problems))
 
     # The outcome words wherever they stand ("The LSTM did not learn the task, so its gates ...",

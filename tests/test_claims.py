@@ -389,6 +389,10 @@ SENTENCES = [
      "against 0.24 s over the epochs after the first (the first, which carries one-time setup, took 1.56 s and 3.29 s).",
      "The SimpleRNN has 388 parameters against the LSTM's 1,348 and took 0.24 s per epoch "
      "against 0.44 s over the epochs after the first (the first, which carries one-time setup, took 1.56 s and 3.29 s)."),
+    # The batch losses' spread is named as the standard deviation it is (population SD, as facts.batch_noise).
+    ("shipped_sensor_activity", "In the last epoch the per-batch losses had a standard deviation of 0.0758, 24.7 % of "
+     "their mean (0.3074).", "In the last epoch the per-batch losses had a standard deviation of 0.0900, 24.7 % of "
+     "their mean (0.3074)."),
     # The bias alone gives σ(b) only with the weighted input at zero: worded as what it would be, and checked.
     ("overfitting", "the forget-gate bias starts at 0: with Wf·[ht−1, xt] at zero the gate would be σ(0) = 0.500 per "
      "step, which keeps 7.1 × 10⁻¹⁵ of the signal over the 47-step lag",

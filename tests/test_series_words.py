@@ -186,3 +186,23 @@ def test_epoch_times_without_a_slow_first_epoch_are_one_mean():
     assert not t["first_is_setup"] and t["per_epoch"] == pytest.approx(t["mean"]) and t["total"] == pytest.approx(1.77)
     rows = [{"epoch_seconds": t}, {"epoch_seconds": epoch_seconds([0.3])}]
     assert speed_basis(rows) == {"basis": "all"} and rows[1]["seconds_compared"] == pytest.approx(0.3)
+
+
+def test_the_batches_figure_legend_names_each_smoothed_line(tmp_path, monkeypatch):
+    """The sensor run's loss panel is on a log axis and has no smoothed line: the legend names the smoothed accuracy
+    only, not a 'smoothed, w=0.6' that reads as if both panels had one."""
+    from labreport.report import figures
+
+    panels = []
+    original = figures._legend_below
+
+    def spy(fig, axes, **options):
+        panels.extend(ax.get_legend_handles_labels()[1] for ax in axes)
+        return original(fig, axes, **options)
+
+    monkeypatch.setattr(figures, "_legend_below", spy)
+    record = json.loads(RECORD.read_text(encoding="utf-8"))
+    main = next(m for m in record["models"] if m["role"] == "main")
+    figure = figures.batch_figure(tmp_path / "batches.png", batch_history=main["batch_history"], weight=0.6)
+    assert figure.log_y and figure.smoothed
+    assert panels == [["per batch (measured)"], ["per batch (measured)", "smoothed accuracy, w=0.6"]]
