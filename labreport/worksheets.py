@@ -45,6 +45,7 @@ class Worksheet:
     forecast_title: str | None = None  # the title a forecast's report shows (default: title)
     forecast_headings: dict = field(default_factory=dict)  # headings a forecast's report words differently
     forecast_objectives: list = field(default_factory=list)  # a forecast's objectives (default: objectives)
+    series_headings: dict = field(default_factory=dict)  # headings a classified numeric series words differently
 
 
 # A header box: [spec header key, its label] or [key, label, "wide"] (a field that takes a whole row).
@@ -106,6 +107,9 @@ class FormatFile(BaseModel):
     forecast_headings: dict[str, str] = Field({}, description=(
         "headings a forecast report words differently, by section id (the others: headings)"))
     forecast_objectives: list[str] = Field([], description="the objectives a forecast report lists (default: objectives)")
+    series_headings: dict[str, str] = Field({}, description=(
+        "headings a classified numeric series' report (timeseries-csv, task classify) words differently, by section "
+        "id (the others: headings)"))
 
     @field_validator("figures", "forecast_figures")
     @classmethod

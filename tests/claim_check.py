@@ -37,6 +37,9 @@ Definitions (what a careful reader holding the per-epoch table would accept):
 
 * A diverged run's curve ends in non-finite values; it is read up to its last
   finite epoch, and "too few finite values to describe" needs fewer than two.
+* "The training loss jumped up" names rises of the epoch's mean training loss; where run.json keeps 4 or
+  more batch losses in both epochs, a rise counts only beyond twice the standard error of a difference of two
+  epoch means at the earlier epoch's batch-loss standard deviation (mini-batch scatter is no jump).
 * A suggested setting ("(training.clipnorm: 1)") must differ from the spec's,
   and the value after "instead of" must be the spec's.
 
@@ -491,7 +494,7 @@ class Checker:
         subject = re.match(r"The " + CURVE + r"\b", sentence)
         for method in (self.trend_segments, self.trend_level, self.trend_summary, self.trend_unavailable, self.non_finite,
                        self.noise, self.best_epoch, self.overfitting, self.end_state, self.spikes,
-                       self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed,
+                       self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed, self.epoch_times,
                        self.aim, self.problems, self.gap, self.training_ran, self.went_from, self.outcome_words,
                        self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise,
                        self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
@@ -1080,15 +1083,36 @@ class Checker:
             problems.append(f"{after} is not {self.shown('loss', epoch)}")
         rises = [(i + 2, (train[i + 1] - train[i]) / train[i]) for i in range(len(train) - 1)
                  if train[i] is not None and train[i + 1] is not None and train[i] > 0 and step(train[i], train[i + 1]) > 0]
+        # A jump is more than the batches' scatter: where run.json keeps 4 or more finite batch losses in both epochs,
+        # the rise must exceed twice the standard error of a difference of two epoch means at the earlier epoch's
+        # batch-loss standard deviation (n - 1): 2 · SD · sqrt(1/n1 + 1/n2).
+        batches = self.r.raw.get("batch_history") or {}
+        by_epoch: dict = {}
+        for e, v in zip(batches.get("epoch") or [], [as_float(v) for v in batches.get("loss") or []]):
+            if v is not None:
+                by_epoch.setdefault(e, []).append(v)
+
+        def beyond_scatter(at: int) -> bool:
+            first, second = by_epoch.get(at - 1) or [], by_epoch.get(at) or []
+            if len(first) < 4 or len(second) < 4:
+                return True
+            mean = sum(first) / len(first)
+            sd = math.sqrt(sum((v - mean) ** 2 for v in first) / (len(first) - 1))
+            return train[at - 1] - train[at - 2] > 2 * sd * math.sqrt(1 / len(first) + 1 / len(second))
+
+        jumps = [(at, rel) for at, rel in rises if beyond_scatter(at)]
         if not rises:
             problems.append("the training loss never rose")
+        elif not jumps:
+            problems.append("every rise of the training loss is within its batch losses' scatter")
         else:
-            largest = max(rises, key=lambda item: item[1])
+            largest = max(jumps, key=lambda item: item[1])
             if largest[0] != epoch:
                 problems.append(f"the largest relative rise was at epoch {largest[0]} ({largest[1]:.1%})")
-            big = sum(1 for _, rel in rises if rel > 0.5)
-            if count is not None and not (max(big, 1) <= count <= len(rises)):
-                problems.append(f"{count} jumps, but the loss rose in {len(rises)} epochs ({big} by over 50 %)")
+            big = sum(1 for _, rel in jumps if rel > 0.5)
+            if count is not None and not (max(big, 1) <= count <= len(jumps)):
+                problems.append(f"{count} jumps, but the loss rose beyond its batch scatter in {len(jumps)} epochs "
+                                f"({big} by over 50 %)")
         self.claim("loss jumps", s, not problems, "; ".join(problems))
 
     def spikes(self, s: str) -> None:
@@ -1422,13 +1446,26 @@ class Checker:
             return
         def params(model):
             return sum(layer.get("params") or 0 for layer in (model or {}).get("layers") or [])
-        def per_epoch(timing):
+        # "... over the epochs after the first (the first, which carries one-time setup, took A s and B s)": the mean
+        # of epochs 2 on, and the first epochs as printed; otherwise the mean of every epoch.
+        after_first = re.search(r"s over the epochs after the first \(the first, which carries one-time setup, took (" +
+                                V + r") s and (" + V + r") s\)", s)
+
+        def times(timing):
             seconds = [as_float(x) for x in (timing or {}).get("seconds_per_epoch") or []]
-            seconds = [x for x in seconds if x is not None]
+            return [x for x in seconds if x is not None]
+
+        def per_epoch(timing):
+            seconds = times(timing)[1:] if after_first else times(timing)
             return sum(seconds) / len(seconds) if seconds else None
         base = self.r.baselines.get(self._cell(m.group(1))) or {}
         main = self.r.raw
         problems = []
+        if after_first:
+            for printed, timing in ((after_first.group(1), base.get("timing")), (after_first.group(2), main.get("timing"))):
+                first = (times(timing) or [None])[0]
+                if first is None or abs(float(printed) - first) > 0.005 + 1e-9:
+                    problems.append(f"the first epoch took {first} s, not {printed}")
         if integer(m.group(2)) != params(base.get("model")):
             problems.append(f"{m.group(2)} parameters, the record has {params(base.get('model'))}")
         if integer(m.group(4)) != params(main.get("model")):
@@ -1437,6 +1474,37 @@ class Checker:
             if value is None or abs(float(printed) - value) > 0.005 + 1e-9:
                 problems.append(f"{printed} s per epoch is not {value}")
         self.claim("speed", s, not problems, "; ".join(problems))
+
+    def epoch_times(self, s: str) -> None:
+        """'Training ran N epochs of B batches, T s in all: the first epoch took F s, as it carries one-time setup,
+        and the other K took M s each on average' or '..., M s per epoch on average (T s in all)': T is the sum
+        of the recorded epoch times, F the first, M the mean of the later ones (or of all)."""
+        m = re.match(r"Training ran " + N + r" epochs? of " + N + r" batch(?:es)?, (?:(" + V + r") s in all: the first "
+                     r"epoch took (" + V + r") s, as it carries one-time setup(?: \([^)]*\))?, and the other " + N + r" took (" +
+                     V + r") s each on average|(" + V + r") s per epoch on average \((" + V + r") s in all\))", s)
+        if not m:
+            return
+        seconds = [x for x in (as_float(v) for v in (self.r.raw.get("timing") or {}).get("seconds_per_epoch") or [])
+                   if x is not None]
+        problems = []
+
+        def close(printed, value, what):
+            if value is None or abs(float(printed) - value) > 0.005 + 1e-9:
+                problems.append(f"{what} is {value}, not {printed}")
+        if not seconds:
+            problems.append("the record has no epoch times")
+        elif m.group(3):
+            close(m.group(3), sum(seconds), "the epochs' sum")
+            close(m.group(4), seconds[0], "the first epoch")
+            if integer(m.group(5)) != len(seconds) - 1:
+                problems.append(f"{len(seconds) - 1} later epochs")
+            close(m.group(6), sum(seconds[1:]) / max(len(seconds) - 1, 1), "the later epochs' mean")
+        else:
+            close(m.group(7), sum(seconds) / len(seconds), "the mean epoch")
+            close(m.group(8), sum(seconds), "the epochs' sum")
+        if integer(m.group(1)) != len(seconds):
+            problems.append(f"{len(seconds)} epochs timed")
+        self.claim("epoch times", s, not problems, "; ".join(problems))
 
     def aim(self, s: str) -> None:
         r = self.r
@@ -1658,11 +1726,15 @@ class Checker:
         if s.startswith("Training diverged"):
             self.claim("diverged", s, self.r.diverged(), f"stopped {self.r.stopped}, test {self.r.test_accuracy}")
 
-    # "In the last epoch the per-batch losses varied by P of their mean (M)."
+    # "In the last epoch the per-batch losses had a standard deviation of D, P of their mean (M)." (earlier: "varied
+    # by P of their mean (M)"); the standard deviation with n or n - 1.
     def batch_noise(self, s: str) -> None:
-        m = re.search(r"In the last epoch the per-batch losses varied by (" + V + r") of their mean \((" + V + r")\)", s)
+        m = re.search(r"In the last epoch the per-batch losses (?:varied by|had a standard deviation of (" + V + r"),) (" +
+                      V + r") of their mean \((" + V + r")\)", s)
         if not m:
             return
+        said_sd = m.group(1)
+        m = re.search(r"(" + V + r") of their mean \((" + V + r")\)", s[m.start(2):])
         batches = self.r.raw.get("batch_history") or {}
         epochs, losses = batches.get("epoch") or [], [as_float(v) for v in batches.get("loss") or []]
         last = max(epochs) if epochs else None
@@ -1678,6 +1750,8 @@ class Checker:
                 problems.append(f"mean {m.group(2)} is not {mean}")
             if not (pct_close(m.group(1), population) or pct_close(m.group(1), sample)):
                 problems.append(f"variation {m.group(1)} is not {population:.4%} (or {sample:.4%})")
+            if said_sd is not None and not any(printed_matches(said_sd, cv * mean, "loss") for cv in (population, sample)):
+                problems.append(f"standard deviation {said_sd} is not {population * mean} (or {sample * mean})")
         self.claim("batch noise", s, not problems, "; ".join(problems))
 
     # The outcome words wherever they stand ("The LSTM did not learn the task, so its gates ...",
@@ -1743,9 +1817,11 @@ class Checker:
                 self.claim("setting", s, value is None or not self._same(suggested, value),
                            f"suggests {path}: {suggested}, which is already the spec's setting ({value!r})")
 
-    # "the forget gate starts at σ(3) = 0.953 per step, which keeps 0.31 % of the signal over the 119-step lag"
+    # "the forget gate starts at σ(3) = 0.953 per step, which keeps 0.31 % of the signal over the 119-step lag", or
+    # "the forget-gate bias starts at 3: with Wf·[ht−1, xt] at zero the gate would be σ(3) = 0.953 per step, which ..."
     def forget_gate(self, s: str) -> None:
-        m = re.search(r"the forget gate starts at σ\(([\d.e+-]+)\) = ([\d.]+) per step, which keeps (" + V +
+        m = re.search(r"(?:the forget gate starts at|the forget-gate bias starts at [\d.e+-]+: with Wf·\[ht−1, xt\] at "
+                      r"zero the gate would be) σ\(([\d.e+-]+)\) = ([\d.]+) per step, which keeps (" + V +
                       r"|[\d.]+ × 10\S+) of the signal over the (\d+)-step lag", s)
         if not m:
             return

@@ -218,7 +218,7 @@ def test_exp13_checks_each_kind_of_verdict_on_the_default_run(render):
     html, record = render("default_experiment", "exp13")
     counts = check_report(html, record)
     for kind in ("trend segment", "trend summary", "direction changes", "lowest validation loss", "overfitting",
-                 "end state", "test outcome", "baseline comparison", "left chance", "loss jumps", "aim",
+                 "end state", "test outcome", "baseline comparison", "left chance", "loss jumps", "aim", "epoch times",
                  "value at epoch"):
         assert counts[kind] > 0, f"no {kind!r} claim found: {dict(counts)}"
 
@@ -379,6 +379,25 @@ SENTENCES = [
      "In epochs 1-4 the validation accuracy stayed below 27.6 %, the lowest that a one-sided binomial test on 800 validation sequences tells from the chance level (25.0 %); it first reached it at epoch 5."),
     ("default_experiment", "The training loss jumped up once, at epoch 10, from 0.0256 to 0.0406.",
      "The training loss jumped up once, at epoch 11, from 0.0406 to 0.0083."),
+    # Epoch times: the first epoch apart where it carries one-time setup, "in all" the epochs' own sum (the sensor run's
+    # LSTM: 3.29 s, then 0.236 s on average; the SimpleRNN 1.56 s, then 0.142 s).
+    ("shipped_sensor_activity", "Training ran 15 epochs of 9 batches, 6.60 s in all: the first epoch took 3.29 s, as it "
+     "carries one-time setup, and the other 14 took 0.24 s each on average.",
+     "Training ran 15 epochs of 9 batches, 7.70 s in all: the first epoch took 3.29 s, as it "
+     "carries one-time setup, and the other 14 took 0.24 s each on average."),
+    ("shipped_sensor_activity", "The SimpleRNN has 388 parameters against the LSTM's 1,348 and took 0.14 s per epoch "
+     "against 0.24 s over the epochs after the first (the first, which carries one-time setup, took 1.56 s and 3.29 s).",
+     "The SimpleRNN has 388 parameters against the LSTM's 1,348 and took 0.24 s per epoch "
+     "against 0.44 s over the epochs after the first (the first, which carries one-time setup, took 1.56 s and 3.29 s)."),
+    # The batch losses' spread is named as the standard deviation it is (population SD, as facts.batch_noise).
+    ("shipped_sensor_activity", "In the last epoch the per-batch losses had a standard deviation of 0.0758, 24.7 % of "
+     "their mean (0.3074).", "In the last epoch the per-batch losses had a standard deviation of 0.0900, 24.7 % of "
+     "their mean (0.3074)."),
+    # The bias alone gives σ(b) only with the weighted input at zero: worded as what it would be, and checked.
+    ("overfitting", "the forget-gate bias starts at 0: with Wf·[ht−1, xt] at zero the gate would be σ(0) = 0.500 per "
+     "step, which keeps 7.1 × 10⁻¹⁵ of the signal over the 47-step lag",
+     "the forget-gate bias starts at 0: with Wf·[ht−1, xt] at zero the gate would be σ(0) = 0.731 per "
+     "step, which keeps 7.1 × 10⁻¹⁵ of the signal over the 47-step lag"),
     ("default_experiment", "The validation loss fell from 1.3883 at epoch 1 to 1.3845 at epoch 2.",
      "The validation loss fell from 1.3883 at epoch 1 to 1.3845 at epoch 3."),
     ("default_experiment", "The SimpleRNN stayed at chance.", "The SimpleRNN learned the task."),

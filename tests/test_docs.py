@@ -141,6 +141,8 @@ def test_the_verdict_definitions_state_the_thresholds_the_code_applies():
         f"at least {pct(curves.STILL_IMPROVING_MIN_FALL)} over the last {curves.CONVERGENCE_EPOCHS} epochs",
         f"within {pct(curves.CONVERGENCE_RELATIVE)} of its level or within {pct(curves.CONVERGENCE_SHARE_OF_FALL)}",
         f"more than {pct(curves.SPIKE_RELATIVE)} above the epoch before",
+        f"({curves.SPIKE_MIN_BATCHES} or more each), more than {curves.SPIKE_STANDARD_ERRORS:g} standard errors of the "
+        "difference",
         f"below {mechanisms.VANISHES_BELOW:g} vanishes, below {mechanisms.FADES_BELOW:g} fades, up to "
         f"{mechanisms.GROWS_ABOVE:g} holds",
         f"at least {mechanisms.MUCH_MORE:g}× the other's",

@@ -157,6 +157,35 @@ def test_loss_spikes_are_located():
     assert s["verdict"] == "spikes" and s["largest"]["epoch"] == 3
 
 
+def _batches(per_epoch: list[list[float]]) -> dict:
+    return {"epoch": [e + 1 for e, values in enumerate(per_epoch) for _ in values],
+            "loss": [v for values in per_epoch for v in values]}
+
+
+def test_a_rise_within_the_batch_losses_scatter_is_no_spike():
+    """The sensor run's epoch 7: 0.4460 -> 0.4927 (+10.5 %) with 9 batches of SD 0.10 in epoch 6 (threshold
+    2 · 0.1017 · sqrt(2/9) = 0.096): mini-batch scatter, not a spike, so no clipping is advised for it."""
+    wobble = [0.30, 0.45, 0.55, 0.40, 0.35, 0.60, 0.42, 0.38, 0.56]  # mean 0.4456, SD 0.1032
+    s = curves.loss_spikes([0.9, 0.4456, 0.4927], _batches([[0.9] * 9, wobble, [0.4927] * 9]))
+    assert s["verdict"] == "none" and s["basis"] == "batch_scatter"
+    assert [r["epoch"] for r in s["within_scatter"]] == [3]
+    assert s["within_scatter"][0]["scatter"]["threshold"] == pytest.approx(2 * 0.1032 * math.sqrt(2 / 9), rel=0.01)
+
+
+def test_a_rise_beyond_the_batch_losses_scatter_stays_a_spike():
+    """The default experiment's epoch 10: 0.0256 -> 0.0406 with epoch 9's batches within 0.0085 of each other;
+    a few batches blew up in epoch 10 (to 0.71), which widens that epoch's SD, not the one the rise is judged by."""
+    calm = [0.025, 0.026, 0.024, 0.027, 0.026, 0.025]
+    burst = [0.010, 0.012, 0.011, 0.013, 0.012, 0.1857]
+    s = curves.loss_spikes([0.5, 0.0255, 0.0407], _batches([[0.5] * 6, calm, burst]))
+    assert s["verdict"] == "spikes" and s["largest"]["epoch"] == 3 and s["within_scatter"] == []
+
+
+def test_without_batch_losses_the_relative_rule_alone_decides():
+    s = curves.loss_spikes([0.9, 0.4456, 0.4927], {"epoch": [1, 2, 3], "loss": [0.9, 0.45, 0.49]})  # 1 batch each
+    assert s["verdict"] == "spikes" and s["largest"]["scatter"] is None and s["basis"] == "relative"
+
+
 def test_chance_level_is_judged_against_the_majority_class_too():
     history = {"loss": [1.39, 1.38], "val_loss": [1.39, 1.39], "accuracy": [0.25, 0.26], "val_accuracy": [0.25, 0.25]}
     r = record(history, test_accuracy=0.257, n_test=1000)

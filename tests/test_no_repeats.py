@@ -65,3 +65,20 @@ def test_a_diverged_run_renders_to_pdf_in_every_format(case, worksheet, tmp_path
 
     (tmp_path / "run.json").write_bytes((CASES[case] / f"{case}.json").read_bytes())
     assert render_report(tmp_path, worksheet=worksheet, out_dir=tmp_path / "out").pdf_path.is_file()
+
+
+def test_a_loss_spike_is_told_once_and_referred_to_in_what_went_wrong(tmp_path):
+    """A jump of the training loss (noisy_small_batch's at epoch 10) is said where training is described (exp13's 7b,
+    the lab record's observation, the project report's and seminar's results); their "What went wrong" refers to it
+    instead of repeating the sentence (the sensor run's exp13 said it in 7b and again in section 9, 2026-12-07)."""
+    import shutil
+
+    from labreport.report.render import render_report
+
+    shutil.copy(Path(__file__).parent / "fixtures" / "runs" / "noisy_small_batch.json", tmp_path / "run.json")
+    for worksheet in ("exp13", "lab-record", "project-report", "seminar"):
+        out = tmp_path / worksheet
+        page = render_report(tmp_path, worksheet=worksheet, out_dir=out, pdf=False).html_path.read_text(encoding="utf-8")
+        text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+        assert text.count("The training loss jumped up once, at epoch 10, from 1.2452 to 1.4267.") == 1, worksheet
+        assert "The training loss jumped up once, as noted above." in text, worksheet

@@ -52,7 +52,7 @@ def build_facts(record: dict) -> dict:
     verdicts["end_state"] = curves.end_state(history.get("loss"), history.get("val_loss"))
     verdicts["end_state"]["repeats_overfitting"] = curves.end_repeats_overfitting(verdicts["end_state"],
                                                                                   verdicts["overfitting"])
-    verdicts["spikes"] = curves.loss_spikes(history.get("loss"))
+    verdicts["spikes"] = curves.loss_spikes(history.get("loss"), main.get("batch_history"))
     verdicts["validation_chance"] = outcome.validation_chance(record, result.get("floor"))
     verdicts["left_chance_epoch"] = outcome.left_chance_epoch(history, verdicts["validation_chance"])
     # The epochs before it, for the sentence that names them (a template computes no number).
@@ -100,6 +100,8 @@ def build_facts(record: dict) -> dict:
         "timing": {"total_seconds": (record.get("timing") or {}).get("total_seconds"),  # the run's, not a model's
                    "train_seconds": timing.get("train_seconds"),
                    "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
+                   # the first epoch apart where it carries one-time setup; "in all" the epochs' own sum
+                   "epoch_seconds": describe.epoch_seconds(seconds, timing.get("train_seconds")),
                    "fastest_epoch": min(seconds) if seconds else None},
         "test": main.get("test"),
         "backend": record.get("backend"),
@@ -107,6 +109,7 @@ def build_facts(record: dict) -> dict:
         **verdicts,
     }
     # The seminar write-up's extra facts: activations, encoding, gate traces, limitations, references.
+    facts["speed"] = describe.speed_basis(facts["comparison_rows"], facts["variant_rows"])
     facts["seminar"] = seminar.seminar_facts(record, facts)
     return facts
 

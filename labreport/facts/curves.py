@@ -44,6 +44,13 @@ GAP_LOSS_RELATIVE = 0.10
 GAP_LOSS_ABSOLUTE = 0.01
 # A loss spike: an epoch whose training loss is this much above the epoch before.
 SPIKE_RELATIVE = 0.10
+# Where run.json keeps each batch's loss, a rise is a spike only when it is also more than this many standard errors
+# of the difference of the two epoch means, from the scatter of the batch losses in the epoch before the rise
+# (SD · sqrt(1/n_before + 1/n_after)): a smaller rise is the ordinary scatter of mini-batch losses, not one bad
+# step.  The epoch before, not the risen one, since a few exploding batches would widen their own epoch's SD.
+SPIKE_STANDARD_ERRORS = 2.0
+# An epoch's batch losses give a standard error from this many batches on; with fewer, the relative rule alone.
+SPIKE_MIN_BATCHES = 4
 # The noise of a curve: its epoch-to-epoch scatter around a smooth course, estimated from the
 # second differences (for y = smooth + e, y[t+1] - 2y[t] + y[t-1] is about e[t+1] - 2e[t] + e[t-1],
 # whose standard deviation is sqrt(6)·σ), robustly (1.4826 × the median absolute value, so one
@@ -365,20 +372,55 @@ def end_state(loss, val_loss) -> dict:
     return {"verdict": "unclear", **evidence}
 
 
-def loss_spikes(loss) -> dict:
-    """Epochs whose training loss rose by more than SPIKE_RELATIVE over the epoch before."""
+def epoch_scatter(batches: dict | None) -> dict:
+    """Epoch -> its batch losses' mean, sample standard deviation and count, for each epoch of run.json's
+    batch_history with at least SPIKE_MIN_BATCHES finite batch losses."""
+    batches = batches or {}
+    epochs, losses = batches.get("epoch") or [], batches.get("loss") or []
+    if not epochs or len(epochs) != len(losses):
+        return {}
+    by_epoch: dict = {}
+    for epoch, value in zip(epochs, losses):
+        if finite(value):
+            by_epoch.setdefault(epoch, []).append(value)
+    errors = {}
+    for epoch, values in by_epoch.items():
+        if len(values) >= SPIKE_MIN_BATCHES:
+            mean = sum(values) / len(values)
+            sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+            errors[epoch] = {"mean": mean, "sd": sd, "batches": len(values)}
+    return errors
+
+
+def loss_spikes(loss, batches: dict | None = None) -> dict:
+    """Epochs whose training loss rose by more than SPIKE_RELATIVE over the epoch before and, where run.json keeps
+    the batch losses of both epochs (``batches``: its batch_history), by more than SPIKE_STANDARD_ERRORS standard
+    errors of the difference of the two epoch means, from the batch losses' scatter in the epoch before: more than
+    that scatter explains.  ``within_scatter`` lists the rises the relative rule alone would have called spikes."""
     train = _clean(loss)
-    spikes = []
+    errors = epoch_scatter(batches)
+    spikes, within_scatter = [], []
     for index in range(1, len(train)):
         before, after = train[index - 1], train[index]
         if before is None or after is None or before <= 0:
             continue
         if (after - before) / before > SPIKE_RELATIVE and step_direction(before, after) > 0:
-            spikes.append({"epoch": index + 1, "before": before, "after": after,
-                           "relative_rise": (after - before) / before})
+            rise = {"epoch": index + 1, "before": before, "after": after, "relative_rise": (after - before) / before,
+                    "rise": after - before, "scatter": None}
+            first, second = errors.get(index), errors.get(index + 1)
+            if first and second:
+                se = first["sd"] * math.sqrt(1 / first["batches"] + 1 / second["batches"])
+                rise["scatter"] = {"standard_error": se, "threshold": SPIKE_STANDARD_ERRORS * se, "sd": first["sd"],
+                                   "batches": first["batches"],
+                                   "sd_over_mean": first["sd"] / first["mean"] if first["mean"] > 0 else None}
+                if after - before <= SPIKE_STANDARD_ERRORS * se:
+                    within_scatter.append(rise)
+                    continue
+            spikes.append(rise)
     largest = max(spikes, key=lambda s: s["relative_rise"]) if spikes else None
     return {"verdict": "spikes" if spikes else "none", "spikes": spikes, "largest": largest,
-            "count": len(spikes), "single": len(spikes) == 1}
+            "count": len(spikes), "single": len(spikes) == 1, "within_scatter": within_scatter,
+            "basis": "batch_scatter" if errors else "relative"}
 
 
 def first_epoch_at_or_above(values, threshold: float):

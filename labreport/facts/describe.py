@@ -15,6 +15,29 @@ from .curves import finite
 
 # The training split is "balanced" while its largest class is at most this many times its smallest.
 BALANCED_RATIO = 1.25
+# A first epoch slower than this many times the median of the later ones carries one-time setup (building and
+# tracing the model's graph): the per-epoch speed is then worded from the later epochs.
+FIRST_EPOCH_SETUP = 1.5
+
+
+def epoch_seconds(seconds, train_seconds=None) -> dict | None:
+    """One model's epoch times: the first epoch's, the mean of the later ones, the mean of all and their sum, and
+    whether the first carries one-time setup (FIRST_EPOCH_SETUP).  ``per_epoch`` is the mean a sentence states
+    (the later epochs' where the first carries setup), ``total`` the sum of the epochs' own times, so that
+    "X s per epoch ... Y s in all" adds up; train_seconds (model.fit's wall time) also holds what ran between them."""
+    values = [v for v in seconds or [] if finite(v)]
+    if not values:
+        return None
+    later = values[1:]
+    ordered = sorted(later)
+    median = (ordered[len(ordered) // 2] if len(ordered) % 2 else
+              (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2) if later else None
+    setup = bool(later) and median > 0 and values[0] > FIRST_EPOCH_SETUP * median
+    after_first = sum(later) / len(later) if later else None
+    mean = sum(values) / len(values)
+    return {"epochs": len(values), "first": values[0], "after_first": after_first, "later_epochs": len(later),
+            "mean": mean, "first_is_setup": setup, "per_epoch": after_first if setup else mean,
+            "total": sum(values), "train_seconds": train_seconds if finite(train_seconds) else None}
 
 
 def dataset_facts(record: dict) -> dict:
@@ -78,11 +101,29 @@ def dataset_facts(record: dict) -> dict:
     }
 
 
+def is_classified_series(data: dict) -> bool:
+    """Is run.json's ``dataset`` a classified numeric series (timeseries-csv, task classify)?"""
+    return data.get("source") == "timeseries-csv" and data.get("task") == "classify"
+
+
+def _series_lengths(layout, unequal: dict) -> str:
+    """What making the sequences one length did: "windows" (labelled rows cut into windows of lookback rows,
+    all of one length), "unchanged" (none cut or padded), "padded" (some padded with zeros, some perhaps cut) or
+    "truncated" (some cut, none padded)."""
+    if layout != "sequences" or not unequal:
+        return "windows"
+    if unequal.get("padded_windows"):
+        return "padded"
+    if unequal.get("truncated_sequences"):
+        return "truncated"
+    return "unchanged"
+
+
 def _series_facts(data: dict) -> dict | None:
     """How a classified numeric series became labelled sequences (timeseries-csv, task classify): the columns read
     at each step, the windows or sequences, how unequal lengths were made equal, how the split was made and what
     the scaling was fitted on.  None for other data."""
-    if data.get("source") != "timeseries-csv" or data.get("task") != "classify":
+    if not is_classified_series(data):
         return None
     unequal = data.get("unequal_lengths") or {}
     lengths = data.get("sequence_lengths") or {}
@@ -98,6 +139,8 @@ def _series_facts(data: dict) -> dict | None:
         "equal_lengths": lengths.get("min") is not None and lengths.get("min") == lengths.get("max"),
         "unequal_method": unequal.get("method"), "length": unequal.get("length") or data.get("sequence_length"),
         "truncated": unequal.get("truncated_sequences") or 0, "padded": unequal.get("padded_windows") or 0,
+        # what making the sequences one length did (_series_lengths); padding is always at the end, with zeros
+        "lengths_verdict": _series_lengths(data.get("layout"), unequal),
         "lookback": data.get("lookback"), "stride": data.get("stride"), "window_label": data.get("window_label"),
         "split_by": data.get("split_by"), "split_seed": data.get("split_seed"),
         "fractions": list(splits.get("fractions") or []) if isinstance(splits, dict) else [],
@@ -235,6 +278,20 @@ def variant_rows(record: dict) -> list[dict]:
     return [{**_table_row(entry), "variant": entry.get("variant") or {}} for entry in variant_runs(record)]
 
 
+def speed_basis(*row_lists: list[dict]) -> dict:
+    """The per-epoch times the models are compared by, set on each row as ``seconds_compared``: the mean of the epochs
+    after the first ("after_first") where any model's first epoch carries one-time setup and every model ran two
+    epochs or more, else the mean of all ("all"), so that one model's graph building does not decide the comparison."""
+    rows = [row for rows in row_lists for row in rows]
+    timed = [row["epoch_seconds"] for row in rows if row.get("epoch_seconds")]
+    after_first = (bool(timed) and len(timed) == len(rows) and all(t["later_epochs"] for t in timed)
+                   and any(t["first_is_setup"] for t in timed))
+    for row in rows:
+        t = row.get("epoch_seconds")
+        row["seconds_compared"] = (t["after_first"] if after_first else t["mean"]) if t else None
+    return {"basis": "after_first" if after_first else "all"}
+
+
 def _table_row(entry: dict) -> dict:
     """One model's row of the comparison table: test, best validation, speed, size."""
     val_acc = [v for v in (entry["history"].get("val_accuracy") or []) if finite(v)]
@@ -250,4 +307,5 @@ def _table_row(entry: dict) -> dict:
         "epoch_reaching_0_9": first_09,
         "params": entry["model"]["total_params"],
         "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
+        "epoch_seconds": epoch_seconds(seconds),
     }

@@ -11,14 +11,12 @@ from __future__ import annotations
 from ..record import baseline_runs, main_run
 from .curves import finite
 from .describe import CELL_TITLES, recurrent_formula, parameter_rows
-from .diagnosis import WEIGHTS_PER_SEQUENCE_HIGH, initial_forget
+from .diagnosis import WEIGHTS_PER_SEQUENCE_HIGH
 
 # An embedding is "much smaller" than one-hot from this factor V / n on, and "larger" from 1 / this.
 MUCH_SMALLER_FROM = 2.0
 # Two epoch times within this factor of each other are "similar".
 SIMILAR_SPEED = 1.1
-# A trained gate's mean within this of its initial value is "about where it started".
-GATE_SAME_WITHIN = 0.01
 OPTIMIZER_REFERENCES = ("adam", "rmsprop")
 
 
@@ -68,7 +66,9 @@ def activations(record: dict) -> dict:
     per_unit = gates.get("first_sequence_per_unit") or {}
     values = [v for name in ("input_gate", "forget_gate") for row in per_unit.get(name) or [] for v in row
               if finite(v)]
+    first = (gates.get("sequences") or [{}])[0]
     gate_range = ({"min": min(values), "max": max(values), "units": gates.get("units"),
+                   "test_index": first.get("test_index"), "label": first.get("label"),
                    "steps": max((len(row) for row in per_unit.get("forget_gate") or []), default=None)}
                   if values else None)
     return {"steps": data.get("sequence_length"), "uses": uses, "gate_range": gate_range}
@@ -122,7 +122,11 @@ def encoding(record: dict) -> dict:
 
 
 def gate_trace(record: dict, learned: bool) -> dict:
-    """Means over the units of the trained LSTM along the first recorded test sequence."""
+    """Means over the units of the trained LSTM along the first recorded test sequence, named by its index in the
+    test set (``test_index``, counted from 0; the probe records one sequence per class, so the first recorded need
+    not be test sequence 0).  No before-training value is set beside them: σ(forget bias) is not the gate before
+    training (W·[h, x] moves it too), and the gates before training are recorded only where the data marks
+    important steps (diagnostics.gates.initial_summary; mechanisms.gates words that comparison)."""
     gates = (record.get("diagnostics") or {}).get("gates") or {}
     sequences = gates.get("sequences") or []
     if not sequences:
@@ -130,18 +134,11 @@ def gate_trace(record: dict, learned: bool) -> dict:
     first = sequences[0]
     forget, output = first.get("forget_gate_mean") or [], first.get("output_gate_mean") or []
     norms = [v for v in first.get("cell_state_norm") or [] if finite(v)]
-    trace = {"label": first.get("label"), "units": gates.get("units"),
+    trace = {"label": first.get("label"), "test_index": first.get("test_index"), "units": gates.get("units"),
              "steps": len(first.get("forget_gate_mean") or []) or None,
              "forget_mean": _mean(forget), "input_mean": _mean(first.get("input_gate_mean")),
              "output_mean": _mean(output)}
-    start = None
-    initial = initial_forget(record) or {}
-    if finite(initial.get("gate")) and finite(trace["forget_mean"]):
-        difference = trace["forget_mean"] - initial["gate"]
-        start = {"initial": initial["gate"], "bias": initial.get("bias"), "difference": difference,
-                 "verdict": ("same" if abs(difference) < GATE_SAME_WITHIN else
-                             "higher" if difference > 0 else "lower")}
-    trace["forget_vs_initial"] = start
+    trace["initial_measured"] = bool((gates.get("initial_summary") or {}).get("available"))
     if output and finite(output[0]) and finite(output[-1]):
         trace["output"] = {"first": output[0], "last": output[-1]}
     else:
@@ -197,11 +194,12 @@ def limitations(record: dict, facts: dict) -> list[dict]:
                 "ratio": lstm["keras"] / same_size if same_size else None, "speed": None}
         main_row = rows[0] if rows else None
         simple_row = next((row for row in rows[1:] if row["cell"] == "simple_rnn"), None)
-        if main_row and simple_row and finite(main_row["seconds_per_epoch"]) and \
-                finite(simple_row["seconds_per_epoch"]) and simple_row["seconds_per_epoch"] > 0:
-            ratio = main_row["seconds_per_epoch"] / simple_row["seconds_per_epoch"]
-            item.update({"seconds": main_row["seconds_per_epoch"], "simple_rnn_seconds": simple_row["seconds_per_epoch"],
-                         "time_ratio": ratio,
+        # The per-epoch times the comparison uses (describe.speed_basis: without the first epoch where it carries setup).
+        if main_row and simple_row and finite(main_row.get("seconds_compared")) and \
+                finite(simple_row.get("seconds_compared")) and simple_row["seconds_compared"] > 0:
+            ratio = main_row["seconds_compared"] / simple_row["seconds_compared"]
+            item.update({"seconds": main_row["seconds_compared"], "simple_rnn_seconds": simple_row["seconds_compared"],
+                         "time_ratio": ratio, "basis": facts["speed"]["basis"],
                          "speed": ("slower" if ratio >= SIMILAR_SPEED else "faster" if ratio <= 1 / SIMILAR_SPEED
                                    else "similar")})
         items.append(item)

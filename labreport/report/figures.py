@@ -349,7 +349,7 @@ def batch_figure(path: Path, *, batch_history: dict, weight: float) -> Figure | 
             log_y = _log_loss_axis(ax, values)
         if smoothed and not (metric == "loss" and log_y):  # beneath the measured line, thin
             ax.plot(steps, smooth(values, weight), color="black", linewidth=0.9, alpha=0.55, zorder=2,
-                    label=f"smoothed, w={weight:g}")
+                    label=f"smoothed {metric}, w={weight:g}")  # per panel: none on a log loss axis
         for boundary in boundaries:
             ax.axvline(boundary, color="grey", alpha=0.3, linewidth=0.6)
         ax.set_xlabel("training batch (grey: epoch ends)", fontsize=9)

@@ -46,6 +46,7 @@ from ..resources import templates_dir
 from ..safe_io import TEMPLATE_BYTES, UnreadableFile, read_bounded
 from ..record import read_run_record, write_run_record
 from ..facts import build_facts
+from ..facts.describe import is_classified_series
 from .filters import FILTERS
 from .listing import program_code, program_facts
 from ..cells import CELL_TITLES
@@ -686,16 +687,20 @@ def _warm_up(environment: SandboxedEnvironment, worksheet_template: str, *, pdf:
 
 def _format_for_task(format_, record: dict):
     """The worksheet format as a forecast run's report uses it (its forecast template and figures), or a
-    RenderError naming the formats that can describe a forecast."""
+    RenderError naming the formats that can describe a forecast; a classified numeric series' report takes the
+    format's series_headings."""
+    from dataclasses import replace
+
     from .formats import load_format
 
     if (record.get("task") or {}).get("kind") != "forecast":
+        if format_.series_headings and is_classified_series(record.get("dataset") or {}):
+            return replace(format_, headings={**format_.headings, **format_.series_headings})
         return format_
     if format_.forecast_template is None:
         able = [name for name in worksheet_names() if load_format(name).forecast_template]
         raise RenderError(f"The {format_.name} format does not describe a forecast yet (this run's task is "
                           f"forecast).", hint=f"Render it with --worksheet {' or '.join(able) or 'exp13'}.")
-    from dataclasses import replace
     return replace(format_, template=format_.forecast_template, figures=list(format_.forecast_figures),
                    aim=format_.forecast_aim or format_.aim, title=format_.forecast_title or format_.title,
                    headings={**format_.headings, **format_.forecast_headings},
