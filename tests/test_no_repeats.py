@@ -57,6 +57,16 @@ def test_no_sentence_is_printed_twice(case, worksheet, html_report):
     assert not repeated, repeated
 
 
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("worksheet", worksheet_names())
+def test_figures_are_numbered_in_the_order_they_appear(case, worksheet, html_report):
+    """Figure 2 never comes before Figure 1 (the project report placed its confusion matrix, numbered 2, first)."""
+    report = html_report(case, worksheet,
+                         lambda: json.loads((CASES[case] / f"{case}.json").read_text(encoding="utf-8")))
+    numbers = [int(n) for n in re.findall(r"<figcaption[^>]*>\s*Figure (\d+)\.", report)]
+    assert numbers == list(range(1, len(numbers) + 1)), numbers
+
+
 @pytest.mark.parametrize("worksheet", worksheet_names())
 @pytest.mark.parametrize("case", ["diverged", "forecast_diverged"])
 def test_a_diverged_run_renders_to_pdf_in_every_format(case, worksheet, tmp_path):
