@@ -2786,16 +2786,30 @@ def _mean(values: list) -> float:
     return sum(values) / len(values)
 
 
-def _dm_p(main: list, base: list, horizon: int) -> float | None:
-    d = [a - b for a, b in zip(main, base)]
+def _newey_west(d: list, horizon: int) -> tuple[float, float]:
+    """(mean, Newey-West variance) of d with lag horizon - 1 + floor(n^(1/3)), as the DM test uses."""
     n = len(d)
-    if n < 3:
-        return None
     m = _mean(d)
     c = [x - m for x in d]
     lag = min(n - 1, horizon - 1 + int(math.floor(n ** (1 / 3) + 1e-9)))
     var = sum(x * x for x in c) / n + 2 * sum((1 - k / (lag + 1)) * sum(c[t] * c[t - k] for t in range(k, n)) / n
                                              for k in range(1, lag + 1))
+    return m, var
+
+
+def _lag1(values: list) -> float:
+    """The lag-1 autocorrelation of values about their mean."""
+    mean = _mean(values)
+    c = [v - mean for v in values]
+    return sum(c[t] * c[t - 1] for t in range(1, len(c))) / sum(x * x for x in c)
+
+
+def _dm_p(main: list, base: list, horizon: int) -> float | None:
+    d = [a - b for a, b in zip(main, base)]
+    n = len(d)
+    if n < 3:
+        return None
+    m, var = _newey_west(d, horizon)
     if var <= 0:
         return None
     return math.erfc(abs(m / math.sqrt(var / n)) / math.sqrt(2))
@@ -2996,26 +3010,24 @@ class ForecastChecker:
         m = re.search(r"have a correlation of (" + FV + r"), (outside|within) the ±(" + FV + r") that (\d+) errors", s)
         if m:
             errors = [a[0] - p[0] for a, p in zip(self.actual, self.main["forecast"]["test_predictions"])]
-            c = [e - _mean(errors) for e in errors]
-            r1 = sum(c[t] * c[t - 1] for t in range(1, len(c))) / sum(x * x for x in c)
-            band = 2 / math.sqrt(len(c))
-            ok = (_rounded(m.group(1), r1, 3) and _rounded(m.group(3), band, 3) and int(m.group(4)) == len(c)
+            r1, band = _lag1(errors), 2 / math.sqrt(len(errors))
+            ok = (_rounded(m.group(1), r1, 3) and _rounded(m.group(3), band, 3) and int(m.group(4)) == len(errors)
                   and (abs(r1) > band) == (m.group(2) == "outside"))
             self.claim("forecast residuals", s, [] if ok else [f"r1 {r1}, band {band}"])
         m = re.search(r"The series' own one-step changes are not \((" + FV + r") from one test window to the next, "
                       r"inside the band\)", s)
         if m:
             changes = [a[0] - self.forecast["series"][i - 1] for a, i in zip(self.actual, self.forecast["test_index"])]
-            c = [e - _mean(changes) for e in changes]
-            r1 = sum(c[t] * c[t - 1] for t in range(1, len(c))) / sum(x * x for x in c)
-            ok = _rounded(m.group(1), r1, 3) and abs(r1) <= 2 / math.sqrt(len(c))
+            r1 = _lag1(changes)
+            ok = _rounded(m.group(1), r1, 3) and abs(r1) <= 2 / math.sqrt(len(changes))
             self.claim("forecast residual source", s, [] if ok else [f"the changes' r1 {r1}"])
         m = re.search(r"and most with the value (\d+) steps earlier \((" + FV + r")\)", s)
         if m:
             forecast = [row[0] for row in self.main["forecast"]["test_predictions"]]
             index, series = self.forecast["test_index"], self.forecast["series"]
+            # shifts 0 to 5 back, at most a quarter of the windows (facts/forecast.py's MAX_SHIFT and its cap)
             by_shift = {k: _pearson(forecast, [series[i - k] for i in index])
-                        for k in range(0, 6) if min(index) - k >= 0}
+                        for k in range(0, min(5, len(forecast) // 4) + 1) if min(index) - k >= 0}
             best = max(by_shift, key=lambda k: (by_shift[k], -k))
             ok = best == int(m.group(1)) and _rounded(m.group(2), by_shift[best], 3)
             self.claim("forecast best shift", s, [] if ok else [f"best shift {best}: {by_shift}"])
@@ -3027,11 +3039,8 @@ class ForecastChecker:
                           + r") to (" + FV + r")\)", s))
         if m:
             errors = [a[0] - p[0] for a, p in zip(self.actual, self.main["forecast"]["test_predictions"])]
-            n, mean = len(errors), _mean(errors)
-            c = [e - mean for e in errors]
-            lag = min(n - 1, int(math.floor(n ** (1 / 3) + 1e-9)))
-            var = sum(x * x for x in c) / n + 2 * sum((1 - k / (lag + 1)) * sum(c[t] * c[t - k] for t in range(k, n)) / n
-                                                     for k in range(1, lag + 1))
+            n = len(errors)
+            mean, var = _newey_west(errors, 1)
             half = 1.959963984540054 * math.sqrt(var / n)
             low, high = mean - half, mean + half
             if m.re.pattern.startswith("the actual"):
