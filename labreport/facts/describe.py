@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from pathlib import PurePath
+from statistics import median  # the standard library's, not facts/statistics.py
 
 from ..cells import CELL_TITLES
 from ..sources import registry
@@ -29,10 +30,8 @@ def epoch_seconds(seconds, train_seconds=None) -> dict | None:
     if not values:
         return None
     later = values[1:]
-    ordered = sorted(later)
-    median = (ordered[len(ordered) // 2] if len(ordered) % 2 else
-              (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2) if later else None
-    setup = bool(later) and median > 0 and values[0] > FIRST_EPOCH_SETUP * median
+    typical = median(later) if later else None
+    setup = bool(later) and typical > 0 and values[0] > FIRST_EPOCH_SETUP * typical
     after_first = sum(later) / len(later) if later else None
     mean = sum(values) / len(values)
     return {"epochs": len(values), "first": values[0], "after_first": after_first, "later_epochs": len(later),
