@@ -1477,11 +1477,13 @@ class Checker:
 
     def epoch_times(self, s: str) -> None:
         """'Training ran N epochs of B batches, T s in all: the first epoch took F s, as it carries one-time setup,
-        and the other K took M s each on average' or '..., M s per epoch on average (T s in all)': T is the sum
+        and the other K took M s each on average', '..., M s per epoch on average (T s in all)' or, for one epoch,
+        '..., T s in all.': T is the sum
         of the recorded epoch times, F the first, M the mean of the later ones (or of all)."""
         m = re.match(r"Training ran " + N + r" epochs? of " + N + r" batch(?:es)?, (?:(" + V + r") s in all: the first "
                      r"epoch took (" + V + r") s, as it carries one-time setup(?: \([^)]*\))?, and the other " + N + r" took (" +
-                     V + r") s each on average|(" + V + r") s per epoch on average \((" + V + r") s in all\))", s)
+                     V + r") s each on average|(" + V + r") s per epoch on average \((" + V + r") s in all\)|(" + V +
+                     r") s in all\.)", s)
         if not m:
             return
         seconds = [x for x in (as_float(v) for v in (self.r.raw.get("timing") or {}).get("seconds_per_epoch") or [])
@@ -1499,6 +1501,10 @@ class Checker:
             if integer(m.group(5)) != len(seconds) - 1:
                 problems.append(f"{len(seconds) - 1} later epochs")
             close(m.group(6), sum(seconds[1:]) / max(len(seconds) - 1, 1), "the later epochs' mean")
+        elif m.group(9):  # a single epoch: its time, "in all"
+            close(m.group(9), sum(seconds), "the epochs' sum")
+            if len(seconds) != 1:
+                problems.append(f"{len(seconds)} epochs timed, not one")
         else:
             close(m.group(7), sum(seconds) / len(seconds), "the mean epoch")
             close(m.group(8), sum(seconds), "the epochs' sum")

@@ -34,7 +34,7 @@ def epoch_seconds(seconds, train_seconds=None) -> dict | None:
     setup = bool(later) and typical > 0 and values[0] > FIRST_EPOCH_SETUP * typical
     after_first = sum(later) / len(later) if later else None
     mean = sum(values) / len(values)
-    return {"epochs": len(values), "first": values[0], "after_first": after_first, "later_epochs": len(later),
+    return {"epochs": len(values), "single": len(values) == 1, "first": values[0], "after_first": after_first, "later_epochs": len(later),
             "mean": mean, "first_is_setup": setup, "per_epoch": after_first if setup else mean,
             "total": sum(values), "train_seconds": train_seconds if finite(train_seconds) else None}
 
