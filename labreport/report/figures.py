@@ -114,6 +114,11 @@ def _whole_numbers_x(ax) -> None:
 def _finish(fig, ax, path: Path, *, integer_x=True) -> None:
     if integer_x:
         _whole_numbers_x(ax)
+    for axis in fig.axes:
+        if axis.get_yscale() == "linear":
+            # Plain values on the y axis: over a tiny range (a 1-epoch loss of 1.38628 and 1.38622) matplotlib
+            # would tick 2 ... 8 under an offset "1e-5+1.3862", which reads as a loss of 8.
+            axis.ticklabel_format(axis="y", useOffset=False)
     ax.grid(alpha=0.3)
     _legend_below(fig, [ax], fontsize=8)
     save_png(fig, path)
