@@ -97,18 +97,38 @@ def test_the_listing_writes_a_span_only_where_the_look_changes():
 
 
 def test_a_long_line_wraps_in_the_code_column_with_its_number_in_the_margin(tmp_path):
+    """Each line's number is its first characters, no-break spaces around the digits, hung left of the rule;
+    a long line wraps inside the code column and never leaves its number alone on a printed line (WeasyPrint
+    once wrapped an indented docstring right after its indentation)."""
+    from pypdf import PdfReader
+
     from labreport.report import render_report
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "run.json").write_text(SHIPPED_DEFAULT.read_text(encoding="utf-8"), encoding="utf-8")
-    page = render_report(run_dir, out_dir=tmp_path / "out", pdf=False).html_path.read_text(encoding="utf-8")
+    rendered = render_report(run_dir, out_dir=tmp_path / "out")
+    page = rendered.html_path.read_text(encoding="utf-8")
     listing = re.search(r'<div class="program">(.*?)\n</div>', page, re.S).group(1)
-    rows = re.findall(r'<div class="line"><span class="ln">(\d+)</span>', listing)
-    assert rows == [str(n) for n in range(1, len(rows) + 1)] and len(rows) > 100
+    rows = re.findall(r'<div class="line">((?:\xa0)*)(\d+)&nbsp;&nbsp;(.*?)</div>', listing)
+    assert [number for _, number, _ in rows] == [str(n) for n in range(1, len(rows) + 1)] and len(rows) > 100
+    assert all(len(pad + number) == 4 for pad, number, _ in rows)
     css = (render_module.templates_dir() / "report.css").read_text(encoding="utf-8")
     assert re.search(r"div\.program div\.line \{[^}]*white-space: pre-wrap", css)
-    assert re.search(r"div\.program span\.ln \{[^}]*user-select: none", css)
+    assert re.search(r"div\.program div\.line \{[^}]*text-indent: -6ch", css)
+
+    empty = {int(number) for _, number, code in rows if not re.sub(r"<[^>]+>", "", code).strip()}
+    assert len(empty) < len(rows) / 3
+    text = "\n".join(pdf_page.extract_text() for pdf_page in PdfReader(rendered.pdf_path).pages)
+    alone = {int(number) for number in re.findall(r"(?m)^[\s\xa0]*(\d+)[\s\xa0]*$", text)}
+    # Page numbers stand alone as "Page N of M", never as bare digits; a bare number is a listing line's.
+    assert alone <= empty, sorted(alone - empty)
+
+
+def test_a_lines_indentation_joins_its_first_span():
+    lines, _ = highlighted_lines('def f():\n    """A docstring."""\n    return 1\n')
+    assert lines[1].startswith('<span class="py-sd">    &quot;&quot;&quot;A docstring.')
+    assert lines[2].startswith('    <span class="py-k">return') or lines[2].startswith('<span class="py-k">    return')
 
 
 # --------------------------------------------------------------------------- figures in two processes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 import yaml
@@ -160,10 +161,31 @@ def highlighted_lines(source: str) -> tuple[list[str], str]:
     lines.append("".join(current))
     while lines and not lines[-1]:
         lines.pop()  # the lexer ends the text with a newline
+    lines = [_indent_inside_first_span(line, rules) for line in lines]
     # A merged span takes its first token's class; another token type drawn alike may take the same class
     # elsewhere, so the rule of a class is the look of the tokens it was first given to (all alike).
     sheet = "\n".join(f".program .{css_class} {{ {declaration} }}" for css_class, declaration in rules.items())
     return lines, sheet
+
+
+_LEADING_SPAN = re.compile(r'^( +)<span class="([^"]+)">')
+
+
+def _indent_inside_first_span(line: str, rules: dict) -> str:
+    """A line's indentation moved inside the span its first token opens, where a space shows no different there.
+
+    The template writes each line's number as no-break spaces and digits in the same text as the code.  An
+    indentation left outside the first span is a break opportunity of its own, and WeasyPrint wrapped a long
+    indented docstring there, leaving the number alone on its line; inside the span, the line wraps at the
+    last space that fits, as a line that starts with plain text does.
+    """
+    found = _LEADING_SPAN.match(line)
+    if found is None:
+        return line
+    look = rules.get(found.group(2), "")
+    if "background" in look or "border" in look or "underline" in look:
+        return line
+    return f'<span class="{found.group(2)}">{found.group(1)}' + line[found.end():]
 
 
 def _declaration(token_style: dict) -> str:
