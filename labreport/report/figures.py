@@ -162,18 +162,22 @@ def _subplots(nrows: int = 1, ncols: int = 1, *, figsize, **kwargs):
     return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
+PNG_COMPRESSION = 3
+
+
 def save_png(fig, path: Path) -> None:
     """Write the figure as an RGB PNG atomically: a killed render leaves no torn image.
 
     RGB, not matplotlib's RGBA: the background is opaque white anyway, and
     WeasyPrint splits an alpha channel into a second image (decode, two
     re-encodes) for every figure of every PDF.  No metadata is written, so the
-    same run renders to the same bytes.
+    same run renders to the same bytes.  zlib level 3, not Pillow's 6: half the encoding time for files
+    a tenth larger, and the PDF is not affected (WeasyPrint decodes every PNG and encodes it again).
     """
     fig.canvas.draw()
     rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
     buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="png", dpi=(DPI, DPI))
+    Image.fromarray(rgb).save(buffer, format="png", dpi=(DPI, DPI), compress_level=PNG_COMPRESSION)
     write_atomic(path, buffer.getvalue(), root=path.parent.parent)  # the run folder: figures/ must not lead out
 
 
