@@ -359,7 +359,13 @@ class Record:
         self.floor = max(levels) if levels else None
         self.critical = binomial_critical(self.n_test, self.floor)
         self.margin = self.critical - self.floor if self.critical is not None else 0.0
-        self.validation_critical = binomial_critical(self.n_validation, self.floor)
+        # The validation split's own chance level: the training majority's share of the validation labels.
+        validation = (dataset.get("class_counts") or {}).get("validation") or {}
+        v_total = sum(validation.values())
+        v_levels = [v for v in (self.uniform, max(validation.get(c, 0) for c in self.majority_classes) / v_total
+                                if self.majority_classes and v_total else None) if v is not None]
+        self.validation_floor = max(v_levels) if v_total and v_levels else self.floor
+        self.validation_critical = binomial_critical(self.n_validation, self.validation_floor)
         self.baselines = {b.get("cell"): b for b in record.get("baselines") or []}
         self.variants = record.get("variants") or []  # the main model's cell with settings changed
         self.test_labels = dataset.get("test_labels")
@@ -1224,7 +1230,7 @@ class Checker:
     def learning_start(self, s: str) -> None:
         r = self.r
         m = re.match(r"In epochs? 1(?:-(\d+))? the validation accuracy stayed below (" + V + r"), the lowest that a "
-                     r"one-sided binomial test on " + N + r" validation sequences tells from the chance level \((" + V +
+                     r"one-sided binomial test on " + N + r" validation sequences tells from their chance level \((" + V +
                      r")\); it first reached it at epoch (\d+)", s)
         if m:
             first = int(m.group(1) or 1)
@@ -1233,8 +1239,9 @@ class Checker:
             problems = []
             if first != e - 1:
                 problems.append(f"epochs 1-{first}, but left chance at epoch {e}")
-            if r.floor is None or not pct_close(floor, r.floor):
-                problems.append(f"chance level {floor} is not max(1/K, training majority share) = {r.floor}")
+            if r.validation_floor is None or not pct_close(floor, r.validation_floor):
+                problems.append(f"chance level {floor} is not the validation split's max(1/K, the training majority's "
+                                f"share) = {r.validation_floor}")
             if n != r.n_validation:
                 problems.append(f"{n} validation sequences, but the record has {r.n_validation}")
             if r.validation_critical is None or not pct_close(critical, r.validation_critical):

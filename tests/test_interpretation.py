@@ -157,3 +157,21 @@ def test_a_reference_accuracy_is_compared_with_the_runs_interval(accuracy, verdi
 
 def test_no_reference_no_sentence():
     assert outcome.reference({"spec": {"report": {}}}, {"test_accuracy": 0.9, "interval": (0.88, 0.92)}) is None
+
+
+def test_the_validation_threshold_is_built_from_the_validation_split_s_own_labels():
+    """A guess from the training labels (YY, the most frequent there) scored on the validation labels, not on
+    the test set's: chance_level's validation split has 21 of 80 YY (26.25 %), its test set 116 of 400 (29 %)."""
+    from labreport.facts.outcome import chance_levels, validation_chance
+
+    dataset = {"class_names": ["XX", "XY", "YX", "YY"], "sizes": {"validation": 80, "test": 400},
+               "class_counts": {"train": {"XX": 66, "XY": 79, "YX": 78, "YY": 97},
+                                "validation": {"XX": 17, "XY": 21, "YX": 21, "YY": 21},
+                                "test": {"XX": 90, "XY": 94, "YX": 100, "YY": 116}}}
+    test_floor = chance_levels(dataset)["floor"]
+    threshold = validation_chance({"dataset": dataset}, test_floor)
+    assert test_floor == pytest.approx(0.29) and threshold["floor"] == pytest.approx(0.2625)
+    assert threshold["critical"] == pytest.approx(0.3625)
+    # An older record without the validation split's counts keeps the floor it is given.
+    older = {**dataset, "class_counts": {k: v for k, v in dataset["class_counts"].items() if k != "validation"}}
+    assert validation_chance({"dataset": older}, test_floor)["floor"] == pytest.approx(0.29)
