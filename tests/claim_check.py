@@ -897,7 +897,8 @@ class Checker:
                     problems.append("the training loss did fall")
             self.claim("overfitting", s, not problems, "; ".join(problems))
         m = re.match(r"The validation loss was lowest at epoch (\d+) \((" + V + r")\) and ended (" + V +
-                     r") above that at epoch (\d+): too small a rise", s)
+                     r") above that at epoch (\d+)(, rising at every epoch while the training loss fell \((" + V + r") to (" +
+                     V + r")\))?: too small a rise", s)
         if m:
             b, p, n = int(m.group(1)), m.group(3), int(m.group(4))
             problems = []
@@ -911,7 +912,21 @@ class Checker:
                     problems.append(f"rise {p} is not {rise:.4%}")
                 if rise >= 0.10:
                     problems.append(f"a rise of {rise:.1%} is not small")
+                steady = self._rose_every_epoch(val, train, b)
+                if bool(m.group(5)) != steady:
+                    problems.append(f"'rising at every epoch' is {bool(m.group(5))}, the curve: {steady}")
+                elif steady and not (self.value_ok(m.group(6), "loss", b) and self.value_ok(m.group(7), "loss", n)):
+                    problems.append(f"training loss {m.group(6)} to {m.group(7)}")
             self.claim("overfitting", s, not problems, "; ".join(problems))
+        m = re.match(r"There is no sign of overfitting: the validation loss was flat, between (" + V + r") and (" + V +
+                     r") in all (\d+) epochs", s)
+        if m:
+            ok, detail = self._flat_ok(val) if lowest is not None else (False, "missing values")
+            if ok:
+                best = min(range(len(val)), key=lambda i: (r4(val[i]), i)) + 1
+                ok = (loss_close(m.group(1), min(val)) and loss_close(m.group(2), max(val))
+                      and int(m.group(3)) == len(val) and not self._rose_every_epoch(val, train, best))
+            self.claim("overfitting", s, ok, detail)
         m = re.match(r"There is no sign of overfitting: the validation loss was lowest at the last epoch, (\d+) \((" + V +
                      r")\)", s)
         if m:
@@ -2128,6 +2143,15 @@ class Checker:
             self.claim("first and last", s, ok, f"{self.shown(curve, 1)}, {self.shown(curve, self.r.n_epochs)}")
 
     # ---- issue 25: flat curves, the baselines' overfitting, ln C, single-class predictors, references, advice
+    @staticmethod
+    def _rose_every_epoch(val: list, train: list, best: int) -> bool:
+        """The validation loss rose at every printed step from epoch ``best`` to the last (two steps or more) while
+        the training loss ended lower: the direction of overfitting, which a 'flat, no sign' sentence denies."""
+        if any(v is None for v in val + train) or len(val) - best < 2:
+            return False
+        return all(step(val[i], val[i + 1]) > 0 for i in range(best - 1, len(val) - 1)) and step(train[best - 1],
+                                                                                               train[-1]) < 0
+
     def _flat_ok(self, values: list) -> tuple[bool, str]:
         """'Flat': the whole range within 1 % of the mean level, or within twice the curve's scatter."""
         if len(values) < 3 or any(v is None for v in values):
@@ -2240,16 +2264,21 @@ class Checker:
             self.claim("baseline overfitting", s, not problems, "; ".join(problems))
             return
         m2 = re.match(r"validation loss was lowest at epoch (\d+) \((" + V + r")\) and ended (" + V + r") above that at "
-                      r"epoch (\d+): (more than its epoch-to-epoch scatter, but )?too small a rise to call overfitting"
+                      r"epoch (\d+)(, rising at every epoch while its training loss fell \((" + V + r") to (" + V + r")\))?: "
+                      r"(more than its epoch-to-epoch scatter, but )?too small a rise to call overfitting"
                       r"(, in too few epochs to measure its scatter)?\.", rest)
         if m2:
             b, v, p, n = int(m2.group(1)), m2.group(2), m2.group(3), int(m2.group(4))
             rise = (val[-1] - val[b - 1]) / val[b - 1] if lowest_at(b, v) else None
             noise = robust_scatter(val)
+            steady = rise is not None and self._rose_every_epoch(val, train, b)
             # "More than its scatter" needs a scatter (6 epochs or more); "too few epochs" needs none.
             ok = (rise is not None and n == n_epochs and pct_close(p, rise) and rise < 0.10
-                  and bool(m2.group(5)) == (noise is not None) and bool(m2.group(6)) == (noise is None)
-                  and (noise is None or val[-1] - val[b - 1] > 2 * noise))
+                  and bool(m2.group(8)) == (noise is not None) and bool(m2.group(9)) == (noise is None)
+                  and (noise is None or val[-1] - val[b - 1] > 2 * noise)
+                  # "rising at every epoch" exactly where it did, with the training loss's first and last values
+                  and bool(m2.group(5)) == steady
+                  and (not steady or (loss_close(m2.group(6), train[b - 1]) and loss_close(m2.group(7), train[-1]))))
             self.claim("baseline overfitting", s, ok, f"val {val}, scatter {noise}")
             return
         m2 = re.match(r"validation loss rose from (" + V + r") at epoch (\d+) to (" + V + r") at epoch (\d+) while its "
@@ -2268,7 +2297,9 @@ class Checker:
         m2 = re.match(r"validation loss was flat, between (" + V + r") and (" + V + r"): no sign of overfitting\.", rest)
         if m2:
             ok, detail = self._flat_ok(val)
-            ok = ok and loss_close(m2.group(1), min(val)) and loss_close(m2.group(2), max(val))
+            lowest_epoch = min(range(len(val)), key=lambda i: (r4(val[i]), i)) + 1
+            ok = (ok and loss_close(m2.group(1), min(val)) and loss_close(m2.group(2), max(val))
+                  and not self._rose_every_epoch(val, train, lowest_epoch))
             self.claim("baseline overfitting", s, ok, detail)
             return
         m2 = re.match(r"shows no sign of overfitting: its validation loss was lowest at the last epoch, (\d+) \((" + V + r")\)",

@@ -238,9 +238,21 @@ def overfitting(loss, val_loss) -> dict:
     noise = shape["noise"]
     evidence.update({"noise": noise, "val_loss_low": shape.get("low"), "val_loss_high": shape.get("high"),
                      "val_loss_relative_spread": shape.get("relative_spread")})
-    if shape["flat"]:
+    # Rose at every epoch from its lowest to the last (at the table's precision), over two epochs or more.
+    rose_every_epoch = last - best >= 2 and all(step_direction(val[i], val[i + 1]) > 0 for i in range(best, last))
+    evidence["rose_every_epoch"] = rose_every_epoch
+    if shape["flat"] and not (rose_every_epoch and step_direction(train[best], train[last]) < 0):
         # Its lowest epoch is read off a difference smaller than the curve's scatter or its fourth decimal.
         return {"verdict": "flat", **evidence}
+    if shape["flat"]:
+        # Within 1 % of its level, but rising at every epoch while the training loss fell (chance_level's SimpleRNN:
+        # 1.3901 to 1.3936 in six rises): the direction of overfitting, too small to call it; never "flat".
+        rise = (val[last] - val[best]) / val[best] if val[best] > 0 else math.inf
+        evidence.update({"val_loss_rise": rise, "train_loss_change": (train[last] - train[best]) / train[best]
+                         if train[best] > 0 else 0.0, "epochs_after_best": last - best,
+                         "train_fell_every_epoch": all(step_direction(train[i], train[i + 1]) < 0
+                                                       for i in range(best, last)), "stayed_above": True})
+        return {"verdict": "slight", **evidence}
     if best == last or _printed(val[last]) == _printed(val[best]):
         # The last epoch's validation loss prints as the lowest (a tie at the table's precision).
         return {"verdict": "none", **{**evidence, "best_epoch": last + 1}}
