@@ -2447,8 +2447,10 @@ class Checker:
     def few_updates(self, s: str) -> None:
         m = re.search(r"it made only " + N + r" weight updates \((\d+) epochs? of " + N + r" batch(?:es)?\)(?: at learning rate "
                       r"(\S+): \w+ moves a weight by at most about the learning rate per update, so no weight could move by more "
-                      r"than about (" + V + r") from its initial value)?, and the training loss stayed at the uniform guess's "
-                      r"ln (\d+) \((" + V + r") at the last epoch\)", s)
+                      r"than about (" + V + r") from its initial value)?, and the training loss stayed (?:at|near) the uniform guess's "
+                      r"ln (\d+)(?: = (" + V + r"))? \((" + V + r") at the last epoch(?:, close to the (" + V + r") of "
+                      r"answering every sequence with the training split's class shares: at most it learned how often each "
+                      r"class occurs)?\)", s)
         if not m:
             return
         training = (self.r.raw.get("spec") or {}).get("training") or {}
@@ -2464,9 +2466,19 @@ class Checker:
             lr = training.get("learning_rate")
             if float(m.group(4)) != lr or abs(float(m.group(5)) - updates * lr) > 0.5 * 10 ** -_decimals(m.group(5)) + 1e-12:
                 problems.append(f"learning rate {lr}: bound {updates * lr}")
-        if int(m.group(6)) != classes or not train or not loss_close(m.group(7), train[-1]) \
+        if int(m.group(6)) != classes or not train or not loss_close(m.group(8), train[-1]) \
                 or abs(train[-1] - math.log(classes)) > 0.01 * math.log(classes):
             problems.append(f"the last training loss {train[-1] if train else None} against ln {classes}")
+        counts = [c for c in (((self.r.raw.get("dataset") or {}).get("class_counts") or {}).get("train") or {}).values() if c]
+        prior = (-sum(c / sum(counts) * math.log(c / sum(counts)) for c in counts)
+                 if counts and len(counts) == classes else None)
+        between = (prior is not None and train and math.log(classes) - prior > 1e-4
+                   and prior - 0.01 * math.log(classes) <= train[-1] <= math.log(classes))
+        said_prior = m.group(9)
+        if bool(said_prior) != bool(between) or bool(m.group(7)) != bool(between) or ("near" in m.group(0)) != bool(between):
+            problems.append(f"the prior's loss {prior} is {'' if between else 'not '}told from ln {classes} here")
+        elif said_prior and not (loss_close(m.group(7), math.log(classes)) and loss_close(said_prior, prior)):
+            problems.append(f"ln {classes} = {math.log(classes)}, the prior's loss {prior}")
         self.claim("few updates", s, not problems, "; ".join(problems))
 
     def stopping_would_not_help(self, s: str) -> None:

@@ -175,3 +175,15 @@ def test_the_validation_threshold_is_built_from_the_validation_split_s_own_label
     # An older record without the validation split's counts keeps the floor it is given.
     older = {**dataset, "class_counts": {k: v for k, v in dataset["class_counts"].items() if k != "validation"}}
     assert validation_chance({"dataset": older}, test_floor)["floor"] == pytest.approx(0.29)
+
+
+def test_a_training_loss_at_the_class_shares_prior_is_told_from_the_uniform_guess():
+    """-Σ p ln p of the training shares (66, 79, 78, 97 of 320: 1.3768) lies under ln 4 (1.3863): a last training
+    loss of 1.3782 sits between them, 'at' the uniform guess only within its 1 % tolerance."""
+    from labreport.facts.curves import uniform_guess
+
+    counts = {"XX": 66, "XY": 79, "YX": 78, "YY": 97}
+    u = uniform_guess({"loss": [1.3834, 1.3782]}, 4, counts)
+    assert u["prior"] == pytest.approx(1.3768, abs=1e-4) and u["train_between_prior"] and u["train_side"] == "at"
+    assert not uniform_guess({"loss": [1.3834, 1.3782]}, 4, {"XX": 80, "XY": 80, "YX": 80, "YY": 80})["train_between_prior"]
+    assert not uniform_guess({"loss": [1.39, 0.9]}, 4, counts)["train_between_prior"]

@@ -18,7 +18,7 @@ from . import curves, describe, diagnosis, forecast, mechanisms, outcome, semina
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "20"
+FACTS_VERSION = "21"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
@@ -42,7 +42,8 @@ def build_facts(record: dict) -> dict:
                                                    (run.get("history") or {}).get("val_loss"))}
         for run in baseline_runs(record)]
     dataset = record.get("dataset") or {}
-    verdicts["uniform_loss"] = curves.uniform_guess(history, len(dataset.get("class_names") or []) or None)
+    verdicts["uniform_loss"] = curves.uniform_guess(history, len(dataset.get("class_names") or []) or None,
+                                                    (dataset.get("class_counts") or {}).get("train"))
     verdicts["curve_noise"] = curves.curve_noise(history, (dataset.get("sizes") or {}).get("validation"),
                                                  verdicts["trends"].get("val_loss"))
     verdicts["predictor"] = outcome.predictor(main, dataset)

@@ -458,12 +458,22 @@ def epoch_rows(history, seconds) -> list[dict]:
 UNIFORM_NEAR = 0.01
 
 
-def uniform_guess(history, n_classes: int | None) -> dict:
+def uniform_guess(history, n_classes: int | None, train_counts: dict | None = None) -> dict:
     """The loss of a uniform guess over C classes, ln C (for two classes, a sigmoid output of 0.5: ln 2),
-    and where the last losses stand against it: ``below``, ``at`` (within UNIFORM_NEAR) or ``above``."""
+    and where the last losses stand against it: ``below``, ``at`` (within UNIFORM_NEAR) or ``above``.
+
+    ``train_counts``: the training split's class counts.  A model that learned only how often each class occurs
+    (it answers every sequence with the training shares p) has training loss -Σ p ln p, ``prior``, below ln C
+    when the classes are not balanced.  ``train_between_prior``: the last training loss lies between the two
+    (within UNIFORM_NEAR of ln C below the prior), so "at the uniform guess" says less than the numbers do:
+    chance_level's 1.3782 is under ln 4 = 1.3863 and 0.0014 above its prior, 1.3768.
+    """
     if not n_classes or n_classes < 2:
         return {"verdict": "unavailable"}
     level = math.log(n_classes)
+    total = sum(v for v in (train_counts or {}).values() if isinstance(v, (int, float)) and v > 0)
+    shares = [v / total for v in (train_counts or {}).values() if isinstance(v, (int, float)) and v > 0] if total else []
+    prior = -sum(p * math.log(p) for p in shares) if len(shares) == n_classes else None
 
     def last(key):
         values = [v for v in _clean(history.get(key)) if v is not None]
@@ -478,8 +488,12 @@ def uniform_guess(history, n_classes: int | None) -> dict:
 
     val, train = last("val_loss"), last("loss")
     curve, value = ("val_loss", val) if val is not None else ("loss", train)
+    # The prior is told apart from ln C only where it is below it by more than the tolerance "at" allows.
+    between = (prior is not None and train is not None and level - prior > 1e-4
+               and prior - UNIFORM_NEAR * level <= train <= level)
     return {"verdict": side(value) or "unavailable", "classes": n_classes, "value": level,
-            "curve": curve, "last": value, "train_last": train, "train_side": side(train)}
+            "curve": curve, "last": value, "train_last": train, "train_side": side(train),
+            "prior": prior, "train_between_prior": between}
 
 
 def curve_noise(history, n_validation: int | None, val_loss_trend: dict | None = None) -> dict:
