@@ -505,7 +505,7 @@ class Checker:
                        self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise,
                        self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
                        self.flat, self.baseline_overfitting, self.uniform_guess, self.predictor, self.reference,
-                       self.few_updates, self.stopping_would_not_help, self.validation_noise,
+                       self.few_updates, self.memorised, self.stopping_would_not_help, self.validation_noise,
                        self.unit_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims,
                        self.training_lengths, self.favour, self.figure_series, self.figure_model_ends, self.figure_marks, self.figure_uniform,
                        self.figure_smoothing, self.figure_batches, self.figure_gradients, self.figure_gates,
@@ -2443,6 +2443,34 @@ class Checker:
             if m.group(8) != want:
                 problems.append(f"'{m.group(8)}', but {want}")
         self.claim("reference", s, not problems, "; ".join(problems))
+
+    def memorised(self, s: str) -> None:
+        m = re.search(r"it fitted its training sequences \(training accuracy (" + V + r") at the last epoch, above the (" + V +
+                      r") that tells it from the training split's chance level; training loss (" + V + r")\) but not the "
+                      r"validation ones: it overfitted from epoch (\d+)", s)
+        if not m:
+            return
+        r = self.r
+        dataset = r.raw.get("dataset") or {}
+        train_counts = (dataset.get("class_counts") or {}).get("train") or {}
+        n_train = sum(train_counts.values())
+        floor = max([v for v in (r.uniform, max(train_counts.values()) / n_train if n_train else None) if v is not None],
+                    default=None)
+        critical = binomial_critical(n_train, floor) if n_train else None
+        accuracy = [v for v in r.curve("accuracy") if v is not None]
+        loss = [v for v in r.curve("loss") if v is not None]
+        lowest, val = self._lowest_val()
+        problems = []
+        if critical is None or not pct_close(m.group(2), critical):
+            problems.append(f"the training split's threshold is {critical}")
+        if not accuracy or not pct_close(m.group(1), accuracy[-1]) or (critical is not None and accuracy[-1] < critical):
+            problems.append(f"the last training accuracy {accuracy[-1] if accuracy else None}")
+        if not loss or not loss_close(m.group(3), loss[-1]):
+            problems.append(f"the last training loss {loss[-1] if loss else None}")
+        best = next((i + 1 for i, v in enumerate(val) if v is not None and r4(v) == lowest), None) if lowest else None
+        if best is None or int(m.group(4)) != best + 1 or best == len(val):
+            problems.append(f"the validation loss was lowest at epoch {best} of {len(val)}")
+        self.claim("memorised", s, not problems, "; ".join(problems))
 
     def few_updates(self, s: str) -> None:
         m = re.search(r"it made only " + N + r" weight updates \((\d+) epochs? of " + N + r" batch(?:es)?\)(?: at learning rate "

@@ -13,6 +13,7 @@ import math
 
 from ..record import main_run
 from .curves import finite
+from .outcome import training_chance
 
 # Retention of the initial forget gate over the lag, σ(b)^lag, below which the error signal
 # from the first important task hardly reaches it at the start of training.
@@ -154,6 +155,13 @@ def diagnose(record: dict, verdicts: dict) -> dict:
     problems = []
     # The measured gradient at the initial weights overrules the estimate: where the first step's
     # gradient held or grew against the last step's, the signal did reach the early steps.
+    # A model whose training accuracy the binomial test tells from the training split's chance level, and whose
+    # validation loss turned up while its training loss fell, fitted its training sequences without generalising:
+    # whatever held it back, it was not a learning rate too high to fit or a signal too weak to fit with.
+    train_accuracy = [v for v in ((main.get("history") or {}).get("accuracy") or []) if finite(v)]
+    training_critical = training_chance(outcome)["critical"]
+    fitted = bool(train_accuracy) and training_critical is not None and train_accuracy[-1] >= training_critical
+    memorised = fitted and verdicts["overfitting"]["verdict"] == "onset"
     lstm_gradient = ((verdicts.get("gradients") or {}).get("by_cell") or {}).get("lstm") or {}
     signal_reaches = lstm_gradient.get("verdict") in ("holds", "grows")
     weak_forget = (forget is not None and forget.get("retained") is not None
@@ -172,6 +180,10 @@ def diagnose(record: dict, verdicts: dict) -> dict:
 
     if outcome["verdict"] in ("chance", "partly_learned"):
         causes, steps = [], []
+        if memorised:
+            over = verdicts["overfitting"]
+            causes.append(cause("memorised", train_accuracy=train_accuracy[-1], training_critical=training_critical,
+                                onset_epoch=over["onset_epoch"], train_loss=over["train_loss_at_last"]))
         if padding:
             causes.append(cause("padding_at_end", **padding))
             steps.append(step("pad_at_front"))
@@ -196,7 +208,7 @@ def diagnose(record: dict, verdicts: dict) -> dict:
                 steps.append(step("raise_learning_rate", current=lr, suggested=updates["suggested_learning_rate"]))
             steps.append(step("more_epochs", current=set_epochs, suggested=updates["suggested_epochs"],
                               updates_after=updates["suggested_epochs"] * updates["batches_per_epoch"]))
-        if high_lr:
+        if high_lr and not fitted:  # a rate that let the model fit its training data was not too high to learn
             causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
             steps.append(step("lower_learning_rate", current=lr, suggested=suggested_learning_rate(lr, optimizer)))
         if not training.get("clipnorm") and verdicts["spikes"]["verdict"] == "spikes":
@@ -224,6 +236,12 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             if outcome["verdict"] == "learned" and verdicts["end_state"]["verdict"] == "still_improving":
                 causes.append(cause("too_few_epochs", epochs=epochs))
                 steps.append(step("more_epochs", current=epochs, suggested=epochs * 2))
+            if weak_forget and row.get("cell") != "lstm":
+                # Only the LSTM has gates: a forget bias that keeps little over the lag handicaps it alone.
+                causes.append(cause("weak_forget_bias", **forget))
+                t_max = data.get("sequence_length") or 3
+                steps.append(step("chrono_init", current=forget["bias"], t_max=t_max,
+                                  longest_gate=(t_max - 2) / (t_max - 1) if t_max > 2 else 0.5))
             problems.append({"id": "baseline_ahead", "cell": row["cell"], "difference": -row["difference"],
                              "main_outcome": outcome["verdict"], "causes": causes, "next": steps})
 
