@@ -507,7 +507,7 @@ class Checker:
                        self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
                        self.flat, self.baseline_overfitting, self.uniform_guess, self.predictor, self.reference,
                        self.few_updates, self.stopping_would_not_help, self.validation_noise,
-                       self.unit_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims,
+                       self.unit_claims, self.final_cell_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims,
                        self.training_lengths, self.favour, self.figure_series, self.figure_model_ends, self.figure_marks, self.figure_uniform,
                        self.figure_smoothing, self.figure_batches, self.figure_gradients, self.figure_gates,
                        self.figure_dataset, self.figure_confusion, self.figure_captions):
@@ -2029,6 +2029,27 @@ class Checker:
             self.claim("gradients", s, rnn is not None and rnn < 0.5, f"the SimpleRNN's initial first/last is {rnn}")
         if "the plain RNN's signal did not fade on its way back" in s:
             self.claim("gradients", s, rnn is not None and rnn >= 0.5, f"the SimpleRNN's initial first/last is {rnn}")
+
+    def final_cell_claims(self, s: str) -> None:
+        """Does the followed unit's cell state at the last step tell the first important task apart (the two
+        groups of final values, by the first important symbol, do not overlap)?  What its forget gate keeps."""
+        groups: dict = {}
+        for seq in self._gates().get("sequences") or []:
+            steps, tokens, cell = seq.get("important_steps") or [], seq.get("tokens") or [], seq.get("unit_cell_state") or []
+            if steps and cell and steps[0] < len(tokens):
+                groups.setdefault(str(tokens[steps[0]]), []).append(cell[-1])
+        values = list(groups.values())
+        separated = len(values) == 2 and (min(values[0]) > max(values[1]) or min(values[1]) > max(values[0]))
+        if "its final state still tells the first important task apart" in s:
+            self.claim("unit", s, separated, f"final cell states by first task {groups}")
+        if "does not hold the first one to the end (its cell state at the last step does not tell it apart" in s:
+            self.claim("unit", s, len(values) == 2 and not separated, f"final cell states by first task {groups}")
+        m = re.search(r"its forget gate keeps (" + V + r") over the lag", s)
+        if m:
+            forget = (self._gates().get("summary") or {}).get("unit_forget_gate_after_first_important")
+            lag = (self.r.raw.get("dataset") or {}).get("min_lag")
+            self.claim("unit", s, forget is not None and bool(lag) and pct_close(m.group(1), forget ** lag),
+                       f"forget gate {forget} over {lag} steps")
 
     def smoothing_claims(self, s: str) -> None:
         """"no smoothed line: with N epochs, fewer than the M a smoothed line is drawn for"."""

@@ -369,6 +369,12 @@ LIES = [
      "the LSTM than in the SimpleRNN, both at the initial"),
     ("too_few_epochs", "forget-gate biases started at 3 (Keras' default is 1), so the comparison before training",
      "forget-gate biases started at 2 (Keras' default is 1), so the comparison before training"),
+    # The conclusion follows 7c: the unit is written at the important tasks but does not hold the first one.
+    ("baseline_wins", "it is written at the important tasks and lets the others pass, but it does not hold the first one "
+     "to the end (its cell state at the last step does not tell it apart",
+     "it stores the important tasks and lets the others pass, and its final state still tells the first important task "
+     "apart (its cell state at the last step does not tell it apart"),
+    ("baseline_wins", "its forget gate keeps 1.34 % over the lag", "its forget gate keeps 13.4 % over the lag"),
 ]
 
 
