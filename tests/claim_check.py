@@ -66,6 +66,7 @@ from __future__ import annotations
 import html as html_lib
 import math
 import re
+import statistics
 from collections import Counter
 from html.parser import HTMLParser
 
@@ -506,7 +507,7 @@ class Checker:
                        self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
                        self.flat, self.baseline_overfitting, self.uniform_guess, self.predictor, self.reference,
                        self.few_updates, self.memorised, self.stopping_would_not_help, self.validation_noise,
-                       self.unit_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims,
+                       self.unit_claims, self.final_cell_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims,
                        self.training_lengths, self.favour, self.figure_series, self.figure_model_ends, self.figure_marks, self.figure_uniform,
                        self.figure_smoothing, self.figure_batches, self.figure_gradients, self.figure_gates,
                        self.figure_dataset, self.figure_confusion, self.figure_captions):
@@ -528,7 +529,8 @@ class Checker:
     def same_settings(self, s: str) -> None:
         """A sentence that sets the models side by side "with the same data ..." names every setting that differed:
         an LSTM's chrono or non-default forget-gate initialisation, which a baseline of another cell cannot have."""
-        if not re.search(r"same data(, embedding|, units| and settings)|with the same settings|Both were trained with", s):
+        if not re.search(r"same data(, embedding|, units| and settings)|with the same settings|Both were trained with"
+                         r"|The cells are not all that differs|besides the cell, only", s):
             return
         layers = ((self.r.raw.get("spec") or {}).get("model") or {}).get("recurrent") or []
         other_cells = [cell for cell in self.r.baselines if cell != "lstm"]
@@ -1958,15 +1960,22 @@ class Checker:
             self.claim("gradients", s, ok, "the first/last ratios are ten or more times apart (or were, before training)")
         m = re.search(r"(At the initial weights|With the trained weights) the two curves lie far apart: at every step "
                       r"the (SimpleRNN|LSTM)'s gradient is ([\d.]+ × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|[\d.,]+)× to "
-                      r"([\d.]+ × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|[\d.,]+)× the (?:LSTM|SimpleRNN)'s", s)
+                      r"([\d.]+ × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|[\d.,]+)× the (?:LSTM|SimpleRNN)'s"
+                      r"(?: \(median ([\d.]+ × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+|[\d.,]+)×\))?", s)
         if m:
             phase = norms.get("initial" if m.group(1).startswith("At") else "trained") or {}
             lstm, rnn = phase.get("lstm") or [], phase.get("simple_rnn") or []
             top, bottom = (rnn, lstm) if m.group(2) == "SimpleRNN" else (lstm, rnn)
             q = [a / b for a, b in zip(top, bottom) if b > 0]
             low, high = _factor_value(m.group(3)), _factor_value(m.group(4))
-            self.claim("gradients", s, bool(q) and min(q) >= 10 and abs(min(q) - low) <= 0.05 * low + 0.5
-                       and abs(max(q) - high) <= 0.05 * high + 0.5, f"step by step {min(q, default=0):.3g} to {max(q, default=0):.3g}")
+            ok = bool(q) and min(q) >= 10 and abs(min(q) - low) <= 0.05 * low + 0.5 and abs(max(q) - high) <= 0.05 * high + 0.5
+            # "median": of the step-by-step quotients themselves (not one curve's median over the other's).
+            median = statistics.median(q) if q else None
+            if m.group(5):
+                ok = ok and median is not None and abs(_factor_value(m.group(5)) - median) <= 0.05 * median + 0.5
+            self.claim("gradients", s, ok, f"step by step {min(q, default=0):.3g} to {max(q, default=0):.3g}, "
+                                           f"median {median or 0:.3g}")
+        self.gradient_readings(s, norms)
         m = re.search(r"over its mean at as many steps just before and after the window, is with the trained weights (.*)", s)
         if m:
             windows = (self.r.raw.get("dataset") or {}).get("important_windows") or []
@@ -1988,6 +1997,74 @@ class Checker:
                     self.claim("gradients", s, len(said) == len(ratios) and all(abs(a - b) <= 0.005 + 1e-9
                                                                                   for a, b in zip(said, ratios)),
                                f"the {title}'s {phase} window ratios are {[round(r, 3) for r in ratios]}")
+
+    def gradient_readings(self, s: str, norms: dict) -> None:
+        """Which cell keeps more of the error signal at the early steps, at the initial and the trained weights
+        (ten times the other's first/last ratio or more, or the other's underflowed), and whether the plain
+        RNN's own signal fades (first/last below 0.5)."""
+        def ratio(phase: str, cell: str):
+            values = (norms.get(phase) or {}).get(cell) or []
+            return values[0] / values[-1] if len(values) >= 2 and values[-1] > 0 else None
+
+        def keeps_more(phase: str):
+            a, b = ratio(phase, "lstm"), ratio(phase, "simple_rnn")
+            if a is None or b is None:
+                return None
+            return (b < 1e-30 <= a) or (b > 0 and a >= 1e-30 and a / b >= 10)
+        initial, trained = keeps_more("initial"), keeps_more("trained")
+        better = re.search(r"reach the early steps better in the LSTM than in the SimpleRNN|keep more of the error signal "
+                           r"at the early steps, relative to the last step, in the LSTM than in the SimpleRNN", s)
+        if better and "both at the initial weights" in s:
+            self.claim("gradients", s, initial is True and trained is True, f"initial {initial}, trained {trained}")
+        elif better and "did not measure them with the trained weights" in s:
+            self.claim("gradients", s, initial is True and trained is None, f"initial {initial}, trained {trained}")
+        elif better:
+            self.claim("gradients", s, initial is True, f"initial {initial}")
+        if re.search(r"LSTM kept more of the error signal at the early steps than the SimpleRNN only at the initial", s):
+            self.claim("gradients", s, initial is True and trained is False, f"initial {initial}, trained {trained}")
+        m = re.search(r"did not keep more of the error signal at the early steps than the SimpleRNN at the initial "
+                      r"weights.*but with the trained weights it did(?:: its first step receives (" + V + r")× as much)?", s)
+        if m:
+            ok = initial is False and trained is True
+            if m.group(1):
+                a, b = ratio("trained", "lstm"), ratio("trained", "simple_rnn")
+                ok = ok and bool(b) and abs(_factor_value(m.group(1)) - a / b) <= 0.05 * a / b
+            self.claim("gradients", s, ok, f"initial {initial}, trained {trained}")
+        if re.search(r"did not keep more of the error signal at the early steps than the SimpleRNN, at the initial "
+                     r"weights.* or with the trained weights", s):
+            self.claim("gradients", s, initial is False and trained is False, f"initial {initial}, trained {trained}")
+        if "measured at the initial weights" in s and "only, the LSTM did not keep more" in s:
+            self.claim("gradients", s, initial is False and trained is None, f"initial {initial}, trained {trained}")
+        if "at every step the SimpleRNN's gradient is the larger" in s:
+            phase = norms.get("trained") or {}
+            pairs = list(zip(phase.get("lstm") or [], phase.get("simple_rnn") or []))
+            self.claim("gradients", s, bool(pairs) and all(b > a for a, b in pairs), "trained SimpleRNN > LSTM at every step")
+        rnn = ratio("initial", "simple_rnn")
+        if "the plain RNN's signal fades on its way back" in s:
+            self.claim("gradients", s, rnn is not None and rnn < 0.5, f"the SimpleRNN's initial first/last is {rnn}")
+        if "the plain RNN's signal did not fade on its way back" in s:
+            self.claim("gradients", s, rnn is not None and rnn >= 0.5, f"the SimpleRNN's initial first/last is {rnn}")
+
+    def final_cell_claims(self, s: str) -> None:
+        """Does the followed unit's cell state at the last step tell the first important task apart (the two
+        groups of final values, by the first important symbol, do not overlap)?  What its forget gate keeps."""
+        groups: dict = {}
+        for seq in self._gates().get("sequences") or []:
+            steps, tokens, cell = seq.get("important_steps") or [], seq.get("tokens") or [], seq.get("unit_cell_state") or []
+            if steps and cell and steps[0] < len(tokens):
+                groups.setdefault(str(tokens[steps[0]]), []).append(cell[-1])
+        values = list(groups.values())
+        separated = len(values) == 2 and (min(values[0]) > max(values[1]) or min(values[1]) > max(values[0]))
+        if "its final state still tells the first important task apart" in s:
+            self.claim("unit", s, separated, f"final cell states by first task {groups}")
+        if "does not hold the first one to the end (its cell state at the last step does not tell it apart" in s:
+            self.claim("unit", s, len(values) == 2 and not separated, f"final cell states by first task {groups}")
+        m = re.search(r"its forget gate keeps (" + V + r") over the lag", s)
+        if m:
+            forget = (self._gates().get("summary") or {}).get("unit_forget_gate_after_first_important")
+            lag = (self.r.raw.get("dataset") or {}).get("min_lag")
+            self.claim("unit", s, forget is not None and bool(lag) and pct_close(m.group(1), forget ** lag),
+                       f"forget gate {forget} over {lag} steps")
 
     def smoothing_claims(self, s: str) -> None:
         """"no smoothed line: with N epochs, fewer than the M a smoothed line is drawn for"."""

@@ -366,6 +366,27 @@ LIES = [
     ("default_diverged", "to 1.3894 at epoch 2, its last finite value", "to 1.3894 at epoch 3, its last finite value"),
     ("single_class", "LSTM: 116 of 400 test sequences on the diagonal", "LSTM: 400 of 400 test sequences on the diagonal"),
     ("single_class", "answers per class: XX 0, XY 0, YX 0, YY 400", "answers per class: XX 100, XY 100, YX 100, YY 100"),
+    # The median of the step-by-step quotients, not the LSTM's median over the SimpleRNN's (5.8 × 10⁹).
+    ("overfitting", "(median 1.1 × 10¹⁰×)", "(median 5.8 × 10⁹×)"),
+    # 8a names both readings: the initial weights did not favour the LSTM, the trained ones did.
+    ("overfitting", "the LSTM did not keep more of the error signal at the early steps than the SimpleRNN at the initial",
+     "the LSTM kept more of the error signal at the early steps than the SimpleRNN only at the initial"),
+    ("overfitting", "its first step receives 7.3 × 10¹⁵× as much, relative to its last step",
+     "its first step receives 7.3 × 10¹³× as much, relative to its last step"),
+    # A SimpleRNN whose first/last ratio is 0.63 did not fade; the LSTM grew.
+    ("too_few_epochs", "in the LSTM as in the SimpleRNN, though the plain RNN's signal did not fade on its way back",
+     "in the LSTM as in the SimpleRNN: the plain RNN's signal fades on its way back"),
+    ("too_few_epochs", "LSTM kept more of the error signal at the early steps than the SimpleRNN only at the initial",
+     "gradients measured by step (below) keep more of the error signal at the early steps, relative to the last step, in "
+     "the LSTM than in the SimpleRNN, both at the initial"),
+    ("too_few_epochs", "forget-gate biases started at 3 (Keras' default is 1), so the comparison before training",
+     "forget-gate biases started at 2 (Keras' default is 1), so the comparison before training"),
+    # The conclusion follows 7c: the unit is written at the important tasks but does not hold the first one.
+    ("baseline_wins", "it is written at the important tasks and lets the others pass, but it does not hold the first one "
+     "to the end (its cell state at the last step does not tell it apart",
+     "it stores the important tasks and lets the others pass, and its final state still tells the first important task "
+     "apart (its cell state at the last step does not tell it apart"),
+    ("baseline_wins", "its forget gate keeps 1.34 % over the lag", "its forget gate keeps 13.4 % over the lag"),
 ]
 
 

@@ -133,3 +133,46 @@ def test_the_default_fixture_reads_as_a_reader_reads_it():
     assert g["writes"] == "per_step_only" and g["verdict"] == "unclear"
     assert g["input_gate"] == "by_symbol" and g["initialisation"]["verdict"] == "unknown"
     assert facts["gradients"]["main_peak"]["verdict"] == "no_peak"
+
+
+def test_each_median_is_the_median_of_its_own_step_by_step_quotients():
+    # Four steps: SimpleRNN/LSTM quotients 1, 2, 8, 10 (median 5); LSTM/SimpleRNN 1, 0.5, 0.125, 0.1 (median
+    # 0.3125, not 1/5).
+    r = {"diagnostics": {"gradient_norms": {"initial": {"lstm": [1.0, 1.0, 1.0, 1.0],
+                                                        "simple_rnn": [1.0, 2.0, 8.0, 10.0]}}},
+         "models": [{"cell": "lstm"}]}
+    levels = mechanisms.gradients(r)["levels"]["initial"]
+    assert levels["median"] == pytest.approx(5.0) and levels["main_median"] == pytest.approx(0.3125)
+    assert levels["higher"] == "neither"  # equal at the first step
+
+
+def _two_phases(initial_lstm, initial_rnn, trained_lstm, trained_rnn, forget_bias=1.0):
+    return {"diagnostics": {"gradient_norms": {"initial": {"lstm": initial_lstm, "simple_rnn": initial_rnn},
+                                               "trained": {"lstm": trained_lstm, "simple_rnn": trained_rnn}}},
+            "models": [{"cell": "lstm"}],
+            "spec": {"model": {"recurrent": [{"cell": "lstm", "forget_bias": forget_bias}]}}}
+
+
+@pytest.mark.parametrize("initial_lstm, trained_lstm, reading", [
+    ([1.0, 1.0], [1.0, 1.0], "both"),           # LSTM 1 against the SimpleRNN's 0.01 in both phases
+    ([1.0, 1.0], [0.01, 1.0], "initial_only"),  # the trained LSTM fades as much as the SimpleRNN
+    ([0.01, 1.0], [1.0, 1.0], "trained_only"),
+    ([0.01, 1.0], [0.01, 1.0], "neither"),
+])
+def test_the_initial_and_the_trained_weights_are_read_together(initial_lstm, trained_lstm, reading):
+    g = mechanisms.gradients(_two_phases(initial_lstm, [0.01, 1.0], trained_lstm, [0.01, 1.0]))
+    assert g["reading"] == reading
+
+
+def test_a_plain_rnn_that_holds_its_signal_does_not_fade_though_the_lstm_keeps_more():
+    # LSTM 7x (grows), SimpleRNN 0.63x (holds): the LSTM keeps 11x as much, but nothing faded.
+    g = mechanisms.gradients(_two_phases([7.0, 1.0], [0.63, 1.0], [7.0, 1.0], [0.63, 1.0]))
+    assert g["verdict"] == "main_keeps_more" and g["contrast"] == "main_grows"
+    g = mechanisms.gradients(_two_phases([1.0, 1.0], [0.05, 1.0], [1.0, 1.0], [0.05, 1.0]))
+    assert g["contrast"] == "baseline_fades"
+
+
+def test_a_non_default_forget_bias_is_named_as_part_of_the_initial_comparison():
+    assert mechanisms.gradients(_two_phases([1.0, 1.0], [0.01, 1.0], [1.0, 1.0], [0.01, 1.0]))["confounds"] == []
+    confounds = mechanisms.gradients(_two_phases([1.0, 1.0], [0.01, 1.0], [1.0, 1.0], [0.01, 1.0], 3.0))["confounds"]
+    assert confounds == [{"kind": "forget_bias", "layer": 1, "value": 3.0}]

@@ -8,6 +8,7 @@ told for a model that learned the task: gates of a model at chance store nothing
 from __future__ import annotations
 
 from .curves import finite
+from .outcome import setting_differences
 
 # Gradient ratio (first step / last step, at the initial weights) classes.
 UNDERFLOW_BELOW = 1e-30   # float32 gradients this small are rounding to zero
@@ -93,13 +94,38 @@ def _levels(norms: dict, main_cell: str | None) -> dict | None:
     if len(pairs) != len(main):
         return None
     quotients = sorted(b / a for a, b in pairs)
-    median = quotients[len(quotients) // 2] if len(quotients) % 2 else (
-        quotients[len(quotients) // 2 - 1] + quotients[len(quotients) // 2]) / 2
     verdict = ("baseline_higher" if quotients[0] >= MUCH_MORE else
                "main_higher" if quotients[-1] <= 1 / MUCH_MORE else
                "cross" if quotients[0] < 1 < quotients[-1] else "apart")
-    return {"verdict": verdict, "min": quotients[0], "max": quotients[-1], "median": median,
-            "low": 1 / quotients[-1], "high": 1 / quotients[0], "main_median": 1 / median}
+    # Which curve lies higher at every step (by any factor): "baseline", "main", or "neither" where they cross.
+    higher = "baseline" if quotients[0] > 1 else "main" if quotients[-1] < 1 else "neither"
+    # Each median is the median of its own step-by-step quotients: with an even number of steps the mean of
+    # the two middle ones, which for main/baseline is not 1 / (the baseline/main median).
+    return {"verdict": verdict, "higher": higher, "min": quotients[0], "max": quotients[-1],
+            "median": _median(quotients), "low": 1 / quotients[-1], "high": 1 / quotients[0],
+            "main_median": _median(sorted(a / b for a, b in pairs))}
+
+
+def _median(ordered: list[float]) -> float:
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _reading(initial: str, trained: str) -> str:
+    """Where this run's gradients show the LSTM keeping more of the error signal at the early steps.
+
+    The initial and the trained weights are two readings of one run; a sentence that draws on one must
+    not be contradicted by the other, so they are named together: "both", "initial_only" (the trained
+    weights do not show it), "trained_only" (the initial weights do not), "neither"; where the trained
+    weights were not measured, "initial_main" / "initial_not" (the initial weights alone); "single" with no
+    SimpleRNN to compare with, "unavailable" without gradients.
+    """
+    if initial in ("unavailable", "single"):
+        return initial
+    if trained in ("unavailable", "single"):
+        return "initial_main" if initial == "main_keeps_more" else "initial_not"
+    return {(True, True): "both", (True, False): "initial_only", (False, True): "trained_only",
+            (False, False): "neither"}[(initial == "main_keeps_more", trained == "main_keeps_more")]
 
 
 def _windows(record: dict, steps: int) -> list[list[int]]:
@@ -165,7 +191,17 @@ def gradients(record: dict) -> dict:
     trained = _gradient_cells(norms.get("trained"))
     trained_by_cell = {row["cell"]: row for row in trained}
     trained_verdict, trained_times = _compare_cells(trained_by_cell)
+    rnn = by_cell.get("simple_rnn")
     return {"verdict": verdict, "cells": cells, "by_cell": by_cell, "main_over_baseline": times,
+            "reading": _reading(verdict, trained_verdict),
+            # Where the LSTM keeps more at the initial weights: does the SimpleRNN's own signal fade
+            # ("baseline_fades", the theory's picture) or does the LSTM's grow while the SimpleRNN's holds?
+            "contrast": (None if verdict != "main_keeps_more" or not rnn else
+                         "baseline_fades" if rnn["verdict"] in ("fades", "vanishes", "underflow") else "main_grows"),
+            # What, besides the cell, differs between the LSTM and the SimpleRNN at the initial weights (a
+            # non-default or chrono forget-gate initialisation): part of what the initial comparison measures.
+            "confounds": (setting_differences(record.get("spec"), "simple_rnn")
+                          if main_cell == "lstm" and rnn and "lstm" in by_cell else []),
             "trained": {"verdict": trained_verdict, "cells": trained, "by_cell": trained_by_cell,
                         "main_over_baseline": trained_times},
             "windows": [[lo + 1, hi + 1] for lo, hi in windows], "peak_threshold": PEAKS_FROM,
