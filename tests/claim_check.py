@@ -506,7 +506,7 @@ class Checker:
                        self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise,
                        self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
                        self.flat, self.baseline_overfitting, self.uniform_guess, self.predictor, self.reference,
-                       self.few_updates, self.memorised, self.stopping_would_not_help, self.validation_noise,
+                       self.few_updates, self.fit_time, self.memorised, self.stopping_would_not_help, self.validation_noise,
                        self.unit_claims, self.final_cell_claims, self.gradient_claims, self.smoothing_claims, self.variant_claims,
                        self.training_lengths, self.favour, self.figure_series, self.figure_model_ends, self.figure_marks, self.figure_uniform,
                        self.figure_smoothing, self.figure_batches, self.figure_gradients, self.figure_gates,
@@ -1535,6 +1535,19 @@ class Checker:
         if integer(m.group(1)) != len(seconds):
             problems.append(f"{len(seconds)} epochs timed")
         self.claim("epoch times", s, not problems, "; ".join(problems))
+
+    def fit_time(self, s: str) -> None:
+        """'model.fit took T s in all, D s of it outside the epochs': T the record's train_seconds, D T minus the sum of
+        the epoch times, said only where the two differ as printed."""
+        m = re.search(r"model\.fit took (" + V + r") s in all, (" + V + r") s of it outside the epochs", s)
+        if not m:
+            return
+        timing = self.r.raw.get("timing") or {}
+        fit = as_float(timing.get("train_seconds"))
+        seconds = [x for x in (as_float(v) for v in timing.get("seconds_per_epoch") or []) if x is not None]
+        ok = (fit is not None and seconds and abs(float(m.group(1)) - fit) <= 0.005 + 1e-9
+              and abs(float(m.group(2)) - (fit - sum(seconds))) <= 0.01 + 1e-9 and round(fit, 2) != round(sum(seconds), 2))
+        self.claim("fit time", s, ok, f"train_seconds {fit}, the epochs' sum {sum(seconds) if seconds else None}")
 
     def aim(self, s: str) -> None:
         r = self.r
