@@ -284,15 +284,17 @@ def speed_basis(*row_lists: list[dict]) -> dict:
     rows = [row for rows in row_lists for row in rows]
     # A model that diverged has no comparable time (timing_comparable): its epochs ran on exploded weights, and
     # the last may be partial; it is neither compared nor lets its epochs choose the basis.
-    comparable = [row for row in rows if row["timing_comparable"]["verdict"] == "comparable"]
+    def comparable_time(row):
+        return (row.get("timing_comparable") or {}).get("verdict", "comparable") == "comparable"
+
+    comparable = [row for row in rows if comparable_time(row)]
     timed = [row["epoch_seconds"] for row in comparable if row.get("epoch_seconds")]
     after_first = (bool(timed) and len(timed) == len(comparable) and all(t["later_epochs"] for t in timed)
                    and any(t["first_is_setup"] for t in timed))
     for row in rows:
-        t = row.get("epoch_seconds") if row["timing_comparable"]["verdict"] == "comparable" else None
+        t = row.get("epoch_seconds") if comparable_time(row) else None
         row["seconds_compared"] = (t["after_first"] if after_first else t["mean"]) if t else None
-    return {"basis": "after_first" if after_first else "all",
-            "not_comparable": [row["title"] for row in rows if row["timing_comparable"]["verdict"] != "comparable"]}
+    return {"basis": "after_first" if after_first else "all"}
 
 
 def timing_comparable(entry: dict) -> dict:
