@@ -48,8 +48,10 @@ def test_a_diverged_models_time_per_epoch_is_not_compared():
     facts = build_facts(load("diverged"))
     main, simple = facts["comparison_rows"]
     assert simple["timing_comparable"] == {"verdict": "diverged", "exploded_epoch": 1, "stop_epoch": 1,
-                                           "stop_batch": 4, "batches_per_epoch": 10, "partial": True}
+                                           "stop_batch": 4, "batches_per_epoch": 10, "ran_on": False,
+                                           "partial": True}
     assert main["timing_comparable"]["verdict"] == "diverged" and not main["timing_comparable"]["partial"]
+    assert main["timing_comparable"]["ran_on"] and facts["explosion"]["earlier_epoch"]
     assert main["seconds_compared"] is None and simple["seconds_compared"] is None
     cost = next(item for item in facts["seminar"]["limitations"] if item["id"] == "cost")
     assert cost["speed"] == "not_comparable" and "time_ratio" not in cost

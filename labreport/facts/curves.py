@@ -524,7 +524,9 @@ def explosion(batches: dict | None, stopped: dict | None) -> dict:
         return unknown  # the record's batch losses end before the stop
     where = {"epoch": epochs[index], "batch": numbers[index], "first_loss": first, "factor": EXPLOSION_FACTOR,
              "before": losses[index - 1] if index else None, "stop_epoch": stopped.get("epoch"),
-             "stop_batch": stopped.get("batch")}
+             "stop_batch": stopped.get("batch"),
+             # Exploded in an epoch before the one it stopped in: the epochs between ran on exploded weights.
+             "earlier_epoch": stopped.get("epoch") is not None and epochs[index] < stopped["epoch"]}
     if not finite(losses[index]) or (epochs[index], numbers[index]) == (stopped.get("epoch"), stopped.get("batch")):
         return {**where, "verdict": "at_stop", "loss": None}
     between = [v for e, b, v in zip(epochs[index + 1:], numbers[index + 1:], losses[index + 1:])
@@ -533,4 +535,6 @@ def explosion(batches: dict | None, stopped: dict | None) -> dict:
     middle = len(ordered) // 2
     median = (ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2) if ordered else None
     return {**where, "verdict": "before_stop", "loss": losses[index], "between": len(between),
+            # how the batches between are worded: a range and median, the one value, or nothing
+            "span": "several" if len(between) > 1 else "one" if between else "none",
             "lowest": ordered[0] if ordered else None, "highest": ordered[-1] if ordered else None, "median": median}

@@ -309,6 +309,7 @@ def timing_comparable(entry: dict) -> dict:
     where = explosion(batches, stopped)
     return {"verdict": "diverged", "exploded_epoch": where.get("epoch"), "stop_epoch": stopped.get("epoch"),
             "stop_batch": stopped.get("batch"), "batches_per_epoch": per_epoch,
+            "ran_on": bool(where.get("earlier_epoch")),  # epochs after the explosion's ran on exploded weights
             "partial": bool(per_epoch and stopped.get("batch") and stopped["batch"] < per_epoch)}
 
 
