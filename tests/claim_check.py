@@ -1509,7 +1509,7 @@ class Checker:
                 problems.append(f"{factor:g} times the first loss is no explosion")
             self.claim("exploded", s, not problems, "; ".join(problems))
             tail = re.match(r"(?:, then stayed between (" + V + r") and (" + V + r") \(median (" + V + r")\) over the next "
-                            + N + r" batch(?:es)?|, was (" + V + r") at the next batch)? until it (?:overflowed to "
+                            + N + r" batch(?:es)?|, was (" + V + r") at the next batch)? (?:until it|and) (?:overflowed to "
                             r"(infinity)|became (\S+?)) at epoch (\d+), batch (\d+)", s[m.end():])
             if tail and where is not None:
                 index = where[2]
@@ -1534,7 +1534,7 @@ class Checker:
                 elif tail.group(5):
                     if len(between) != 1 or not loss_close(tail.group(5), between[0]):
                         problems.append(f"the batch losses between were {between}")
-                elif between:
+                elif between and tail.group(0).startswith(" until it"):  # " and ...": the short form names no batches between
                     problems.append(f"{len(between)} batches ran between")
                 self.claim("exploded", s, not problems, "; ".join(problems))
         m = re.search(r"The loss exploded in epoch (\d+) and became (\S+) in epoch (\d+), so the curves stop there and "

@@ -420,6 +420,8 @@ SENTENCES = [
      "the SimpleRNN diverged in epoch 1 and stopped after 4 of the 10 batches of epoch 1, and the LSTM diverged in "
      "epoch 1 and ran on with exploded weights until epoch 4.",
      "The SimpleRNN has 540 parameters against the LSTM's 1,740 and took 1.73 s per epoch against 1.25 s."),
+    ("diverged", "The run diverged: the loss exploded at epoch 1, batch 2 and overflowed to infinity at epoch 4, batch 10.",
+     "The run diverged: the loss exploded at epoch 1, batch 2 and overflowed to infinity at epoch 4, batch 9."),
     ("diverged", "To try next: lower the learning rate (training.learning_rate: 0.01 instead of 1.18e+36).",
      "To try next: lower the learning rate (training.learning_rate: 0.01 instead of 1.18e+36); clip the gradient norm "
      "(training.clipnorm: 1)."),
