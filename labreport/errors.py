@@ -144,13 +144,21 @@ class NanLossError(TrainingError):
             # Keras still ends the epoch it stopped in, so history.csv has its row.
             epochs_kept = "epoch 1" if epoch == 1 else f"epochs 1-{epoch}"
             kept = f" {csv_path.name} keeps {epochs_kept}, the last one as it stood at that batch."
-        changes = [f"lower training.learning_rate (now {training.learning_rate:g}; try {training.learning_rate / 10:g})"]
-        if not training.clipnorm:
-            changes.append("set training.clipnorm: 1.0 to clip each gradient's norm")
-        elif training.clipnorm > 1:
-            changes.append(f"lower training.clipnorm (now {training.clipnorm:g})")
-        if training.optimizer == "sgd":
-            changes.append("use training.optimizer: adam")
+        from .facts.diagnosis import clipped_step, suggested_learning_rate  # here: facts imports the record, which imports errors
+
+        lr = training.learning_rate
+        suggested = suggested_learning_rate(lr, training.optimizer)
+        changes = [f"lower training.learning_rate (now {lr:g}; try {suggested if suggested is not None else lr / 10:g})"]
+        # Clipping or Adam bound the step only to about learning rate × clipnorm (or the learning rate per weight):
+        # at a learning rate beyond a sane clipped step (diagnosis.MAX_CLIPPED_STEP) neither helps, only a lower one.
+        step = clipped_step(lr, training.optimizer, training.clipnorm)
+        if step is None or step["helps"]:
+            if not training.clipnorm:
+                changes.append("set training.clipnorm: 1.0 to clip each gradient's norm")
+            elif training.clipnorm > 1:
+                changes.append(f"lower training.clipnorm (now {training.clipnorm:g})")
+            if training.optimizer == "sgd":
+                changes.append("use training.optimizer: adam")
         super().__init__(
             f"The {title} model's loss became {value}{where}; "
             f"training stopped and the report shows the run up to that batch.{kept}",

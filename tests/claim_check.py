@@ -37,6 +37,14 @@ Definitions (what a careful reader holding the per-epoch table would accept):
 
 * A diverged run's curve ends in non-finite values; it is read up to its last
   finite epoch, and "too few finite values to describe" needs fewer than two.
+* "The loss exploded at epoch E, batch B": that batch is the first of run.json's batch losses that is non-finite or
+  more than 100 times the first batch's (the sentence names its factor; this module reads "exploded" without one
+  as 100); "diverged in epoch E" names that epoch where the record keeps its batch losses, else the epoch it
+  stopped in.  "Stayed between A and B (median M) over the next N batches": the finite batch losses after it and
+  before the stop.  A model that diverged has no time per epoch to compare with another's.
+* Clipping: a clipped SGD step is at most learning rate × clipnorm, an Adam/RMSprop step about the learning rate
+  per weight; "(training.clipnorm: C)" is advice only where that step is at most 1 (the initial weights' order),
+  and "far too high ... so clipping cannot help" only where it is more.
 * "The training loss jumped up" names rises of the epoch's mean training loss; where run.json keeps 4 or
   more batch losses in both epochs, a rise counts only beyond twice the standard error of a difference of two
   epoch means at the earlier epoch's batch-loss standard deviation (mini-batch scatter is no jump).
@@ -311,6 +319,29 @@ def step(before: float, after: float) -> int:
     return 0 if a == b else (1 if b > a else -1)
 
 
+EXPLODED = 100  # this module's reading of "exploded" where a sentence names no factor (see the docstring)
+
+
+def exploded_at(run: dict, factor: float = EXPLODED):
+    """(epoch, batch, index) of the first batch loss of ``run`` (a model's entry) that is non-finite or more than
+    ``factor`` × the first batch's; None where the run did not diverge or keeps no batch losses."""
+    batches = run.get("batch_history") or {}
+    losses = [as_float(v) for v in batches.get("loss") or []]
+    epochs, numbers = batches.get("epoch") or [], batches.get("batch") or []
+    if (run.get("stopped") or {}).get("reason") != "nan_loss" or not losses or not len(losses) == len(epochs) == len(numbers):
+        return None
+    for index, value in enumerate(losses):
+        if value is None or (losses[0] is not None and value > factor * losses[0]):
+            return epochs[index], numbers[index], index
+    return None
+
+
+def diverged_epoch(run: dict):
+    """The epoch a diverged model's loss exploded in, where its batch losses show it, else the one it stopped in."""
+    where = exploded_at(run)
+    return where[0] if where else (run.get("stopped") or {}).get("epoch")
+
+
 # --------------------------------------------------------------------------- the record
 
 
@@ -502,6 +533,7 @@ class Checker:
         for method in (self.trend_segments, self.trend_level, self.trend_summary, self.trend_unavailable, self.non_finite,
                        self.noise, self.best_epoch, self.overfitting, self.end_state, self.spikes,
                        self.outcome, self.evaluated, self.learning_start, self.comparison, self.speed, self.epoch_times,
+                       self.explosion, self.timing_not_comparable, self.learning_rate_cause,
                        self.aim, self.problems, self.gap, self.training_ran, self.went_from, self.outcome_words,
                        self.settings, self.forget_gate, self.stopping, self.rose_while_falling, self.stop_at, self.batch_noise,
                        self.early_stopping, self.no_validation, self.value_at_epoch, self.same_settings,
@@ -1222,8 +1254,10 @@ class Checker:
             self.claim("test outcome", s, r.test_accuracy is None, f"test accuracy {r.test_accuracy}")
 
     def _diverged_in(self, s, epoch):
-        ok = self.r.stopped.get("reason") == "nan_loss" and self.r.stopped.get("epoch") == epoch
-        self.claim("diverged", s, ok, f"the record's stopped is {self.r.stopped}")
+        # The epoch it diverged in is where its loss exploded (which may be epochs before it stopped).
+        ok = self.r.stopped.get("reason") == "nan_loss" and diverged_epoch(self.r.raw) == epoch
+        self.claim("diverged", s, ok, f"the record's stopped is {self.r.stopped}; the loss exploded in epoch "
+                   f"{diverged_epoch(self.r.raw)}")
 
     def _diverged(self, s, value, epoch, batch):
         stopped = self.r.stopped
@@ -1463,6 +1497,120 @@ class Checker:
                 problems.append(f"'none of its {said_epochs}' reads 'neither of its 2' or 'not in its only epoch'")
             self.claim("variant left chance", s, not problems, "; ".join(problems))
 
+    def _run_named(self, title: str) -> dict:
+        cell = self._cell(title)
+        return self.r.raw if cell == self.r.main_cell else (self.r.baselines.get(cell) or {})
+
+    def explosion(self, s: str) -> None:
+        """'the loss exploded at epoch E, batch B (from X to Y, more than F times the first batch's loss), then stayed
+        between A and Z (median M) over the next N batches until it overflowed to infinity at epoch E2, batch B2';
+        'The loss exploded in epoch E and became infinite in epoch E2, so the curves stop there and show a diverged
+        model from epoch E on'; '(the loss exploded at epoch E, batch B)'."""
+        r = self.r
+        batches = r.raw.get("batch_history") or {}
+        losses = [as_float(v) for v in batches.get("loss") or []]
+        for m in re.finditer(r"loss exploded at epoch (\d+), batch (\d+)(?: \(from (" + V + r") to (" + V +
+                             r"), more than (" + V + r") times the first batch's loss\))?", s):
+            factor = float(m.group(5).replace(",", "")) if m.group(5) else EXPLODED
+            where = exploded_at(r.raw, factor)
+            problems = []
+            if where is None or where[:2] != (int(m.group(1)), int(m.group(2))):
+                problems.append(f"the first batch loss over {factor:g}× the first or not finite is at {where}")
+            elif m.group(3):
+                index = where[2]
+                if index == 0 or not loss_close(m.group(3), losses[index - 1]):
+                    problems.append(f"the batch before had {losses[index - 1] if index else None}")
+                if not loss_close(m.group(4), losses[index]):
+                    problems.append(f"the batch had {losses[index]}")
+            if factor < EXPLODED:
+                problems.append(f"{factor:g} times the first loss is no explosion")
+            self.claim("exploded", s, not problems, "; ".join(problems))
+            tail = re.match(r"(?:, then stayed between (" + V + r") and (" + V + r") \(median (" + V + r")\) over the next "
+                            + N + r" batch(?:es)?|, was (" + V + r") at the next batch)? (?:until it|and) (?:overflowed to "
+                            r"(infinity)|became (\S+?)) at epoch (\d+), batch (\d+)", s[m.end():])
+            if tail and where is not None:
+                index = where[2]
+                stop = (r.stopped.get("epoch"), r.stopped.get("batch"))
+                between = [v for e, b, v in zip(batches["epoch"][index + 1:], batches["batch"][index + 1:],
+                                                losses[index + 1:]) if v is not None and (e, b) != stop]
+                problems = []
+                if (int(tail.group(8)), int(tail.group(9))) != stop or r.stopped.get("reason") != "nan_loss":
+                    problems.append(f"the record's stopped is {r.stopped}")
+                value = "infinite" if tail.group(6) else tail.group(7)
+                if str(r.stopped.get("value", "NaN")).lower() != value.lower():
+                    problems.append(f"the loss became {r.stopped.get('value')}")
+                if tail.group(1):
+                    ordered = sorted(between)
+                    mid = len(ordered) // 2
+                    median = (ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2) if ordered else None
+                    if not (ordered and loss_close(tail.group(1), ordered[0]) and loss_close(tail.group(2), ordered[-1])
+                            and loss_close(tail.group(3), median) and integer(tail.group(4)) == len(between)):
+                        problems.append(f"the {len(between)} batch losses between ran from "
+                                        f"{ordered[0] if ordered else None} to {ordered[-1] if ordered else None}, "
+                                        f"median {median}")
+                elif tail.group(5):
+                    if len(between) != 1 or not loss_close(tail.group(5), between[0]):
+                        problems.append(f"the batch losses between were {between}")
+                elif between and tail.group(0).startswith(" until it"):  # " and ...": the short form names no batches between
+                    problems.append(f"{len(between)} batches ran between")
+                self.claim("exploded", s, not problems, "; ".join(problems))
+        m = re.search(r"The loss exploded in epoch (\d+) and became (\S+) in epoch (\d+), so the curves stop there and "
+                      r"show a diverged model from epoch (\d+) on", s)
+        if m:
+            where = exploded_at(r.raw)
+            ok = (where is not None and where[0] == int(m.group(1)) == int(m.group(4))
+                  and r.stopped.get("epoch") == int(m.group(3))
+                  and str(r.stopped.get("value", "NaN")).lower() == m.group(2).lower())
+            self.claim("exploded", s, ok, f"the loss exploded at {where}; stopped {r.stopped}")
+
+    def timing_not_comparable(self, s: str) -> None:
+        """'...; their times per epoch are not comparable: the SimpleRNN diverged in epoch 1 and stopped after 4 of the
+        10 batches of epoch 1, and the LSTM diverged in epoch 1 and ran on with exploded weights until epoch 4.'"""
+        m = re.search(r"(?:their times per epoch are not comparable|Their times per epoch are not compared here): (.*)", s)
+        if not m:
+            return
+        said = list(re.finditer(r"the " + MODEL + r" diverged in epoch (\d+)(?: and stopped after (\d+) of the " + N +
+                                r" batches of epoch (\d+)| and ran on with exploded weights until epoch (\d+))?",
+                                m.group(1)))
+        problems = [] if said else ["names no model that diverged"]
+        for d in said:
+            run = self._run_named(d.group(1))
+            stopped = run.get("stopped") or {}
+            per_epoch = (run.get("batch_history") or {}).get("batches_per_epoch")
+            if stopped.get("reason") != "nan_loss":
+                problems.append(f"the {d.group(1)} did not diverge")
+                continue
+            if diverged_epoch(run) != int(d.group(2)):
+                problems.append(f"the {d.group(1)}'s loss exploded in epoch {diverged_epoch(run)}")
+            if d.group(3) and ((int(d.group(3)), int(d.group(5))) != (stopped.get("batch"), stopped.get("epoch"))
+                               or integer(d.group(4)) != per_epoch or not stopped.get("batch", 0) < per_epoch):
+                problems.append(f"the {d.group(1)} stopped at {stopped}, {per_epoch} batches an epoch")
+            if d.group(6) and int(d.group(6)) != stopped.get("epoch"):
+                problems.append(f"the {d.group(1)} stopped in epoch {stopped.get('epoch')}")
+        self.claim("speed", s, not problems, "; ".join(problems))
+
+    def learning_rate_cause(self, s: str) -> None:
+        """'the learning rate, 1.18e+36, is far too high for sgd: even with the gradient clipped to norm 1, one step
+        could move the weights by up to 1.18 × 10³⁶, against initial weights of order 1, so clipping cannot help'."""
+        m = re.search(r"the learning rate, ([\d.e+-]+), is far too high for (\w+): even with the gradient clipped to "
+                      r"norm ([\d.e+-]+), one step could move (the weights by up to|each weight by about) (" + V +
+                      r"), against initial weights of order ([\d.]+), so clipping cannot help", s)
+        if not m:
+            return
+        training = (self.r.raw.get("spec") or {}).get("training") or {}
+        lr, norm, order = float(m.group(1)), float(m.group(3)), float(m.group(6))
+        sgd = m.group(2) == "sgd"
+        bound = lr * norm if sgd else lr
+        problems = []
+        if not self._same(m.group(1), training.get("learning_rate")) or m.group(2) != training.get("optimizer", "adam"):
+            problems.append(f"the spec has {training.get('optimizer')} at {training.get('learning_rate')}")
+        if (m.group(4) == "the weights by up to") != sgd or not printed_matches(m.group(5), bound, "loss") and \
+                not self._same(m.group(5), bound):
+            problems.append(f"a clipped step is {bound:g}")
+        if bound <= order:
+            problems.append(f"a clipped step of {bound:g} is within the weights' order {order:g}: clipping can help")
+        self.claim("learning rate", s, not problems, "; ".join(problems))
+
     def speed(self, s: str) -> None:
         m = re.match(r"The " + MODEL + r" has " + N + r" parameters against the " + MODEL + r"'s " + N +
                      r"(?: parameters)? and took (" + V + r") s per epoch against (" + V + r") s", s)
@@ -1485,6 +1633,9 @@ class Checker:
         base = self.r.baselines.get(self._cell(m.group(1))) or {}
         main = self.r.raw
         problems = []
+        for name, run in ((m.group(1), base), (m.group(3), main)):
+            if (run.get("stopped") or {}).get("reason") == "nan_loss":
+                problems.append(f"the {name} diverged: its time per epoch is not comparable")
         if after_first:
             for printed, timing in ((after_first.group(1), base.get("timing")), (after_first.group(2), main.get("timing"))):
                 first = (times(timing) or [None])[0]
@@ -1856,6 +2007,13 @@ class Checker:
             value = self._spec_value(path)
             if current is not None:
                 self.claim("setting", s, self._same(current, value), f"{path} is {value!r} in the spec, not {current}")
+            if path == "training.clipnorm" and re.search(r"[Cc]lip the gradient", s):
+                training = (self.r.raw.get("spec") or {}).get("training") or {}
+                lr, norm = as_float(training.get("learning_rate")), as_float(suggested)
+                bound = (lr * norm if training.get("optimizer") == "sgd" else lr) if lr is not None and norm else None
+                self.claim("setting", s, bound is None or bound <= 1,
+                           f"clipping to {suggested} leaves a step of up to {bound:g} at learning rate {lr:g}: "
+                           "clipping cannot tame it" if bound is not None else "")
             if re.search(r"(To try next|instead of|[Uu]se |[Ll]ower |[Rr]aise |[Ss]top |[Cc]lip |[Ss]tart )", s):
                 self.claim("setting", s, value is None or not self._same(suggested, value),
                            f"suggests {path}: {suggested}, which is already the spec's setting ({value!r})")

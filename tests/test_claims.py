@@ -366,6 +366,15 @@ LIES = [
     ("default_no_validation", "Training (no validation split) accuracy vs epochs", "Training and validation accuracy vs epochs"),
     ("default_early_stopped", "A dashed vertical line marks epoch 5", "A dashed vertical line marks epoch 4"),
     ("default_diverged", "to 1.3894 at epoch 2, its last finite value", "to 1.3894 at epoch 3, its last finite value"),
+    # The diverged fixture: its loss exploded at epoch 1, batch 2 (1.3887 -> 1.82e35), stayed near 1e36 for 37 batches
+    # and overflowed at epoch 4, batch 10; its SimpleRNN baseline exploded at batch 2 and stopped at batch 4 of 10.
+    ("diverged", "Overfitting cannot be judged: training diverged in epoch 1.",
+     "Overfitting cannot be judged: training diverged in epoch 4."),
+    ("diverged", "the loss exploded at epoch 1, batch 2", "the loss exploded at epoch 2, batch 2"),
+    ("diverged", "(median 1.02 × 10³⁶) over the next 37 batches", "(median 1.02 × 10³⁶) over the next 36 batches"),
+    ("diverged", "the SimpleRNN diverged in epoch 1 and stopped after 4 of the 10 batches of epoch 1",
+     "the SimpleRNN diverged in epoch 1 and stopped after 5 of the 10 batches of epoch 1"),
+    ("diverged", "one step could move the weights by up to 1.18 × 10³⁶", "one step could move the weights by up to 1.18 × 10³⁵"),
     ("single_class", "LSTM: 116 of 400 test sequences on the diagonal", "LSTM: 400 of 400 test sequences on the diagonal"),
     ("single_class", "answers per class: XX 0, XY 0, YX 0, YY 400", "answers per class: XX 100, XY 100, YX 100, YY 100"),
     # The median of the step-by-step quotients, not the LSTM's median over the SimpleRNN's (5.8 × 10⁹).
@@ -440,6 +449,21 @@ SENTENCES = [
      "Training was planned for 20 epochs of 100 batches each; it stopped in epoch 3, at batch 18."),
     ("default_diverged", "The loss became NaN in epoch 3, so the curves stop there.",
      "The loss became NaN in epoch 2, so the curves stop there."),
+    # A model that diverged has no time per epoch to compare (the SimpleRNN ran 4 of its 10 first batches), and
+    # clipping to norm 1 at learning rate 1.18e+36 still steps by 1.18e+36: no clipping advice there.
+    ("diverged", "The SimpleRNN has 540 parameters against the LSTM's 1,740; their times per epoch are not comparable: "
+     "the SimpleRNN diverged in epoch 1 and stopped after 4 of the 10 batches of epoch 1, and the LSTM diverged in "
+     "epoch 1 and ran on with exploded weights until epoch 4.",
+     "The SimpleRNN has 540 parameters against the LSTM's 1,740 and took 1.73 s per epoch against 1.25 s."),
+    ("diverged", "The run diverged: the loss exploded at epoch 1, batch 2 and overflowed to infinity at epoch 4, batch 10.",
+     "The run diverged: the loss exploded at epoch 1, batch 2 and overflowed to infinity at epoch 4, batch 9."),
+    ("diverged", "To try next: lower the learning rate (training.learning_rate: 0.01 instead of 1.18e+36).",
+     "To try next: lower the learning rate (training.learning_rate: 0.01 instead of 1.18e+36); clip the gradient norm "
+     "(training.clipnorm: 1)."),
+    ("diverged", "The loss exploded in epoch 1 and became infinite in epoch 4, so the curves stop there and show a "
+     "diverged model from epoch 1 on; overfitting and convergence are not judged for this run.",
+     "The loss exploded in epoch 4 and became infinite in epoch 4, so the curves stop there and show a "
+     "diverged model from epoch 4 on; overfitting and convergence are not judged for this run."),
     ("default_overfitting", "From epoch 4 the validation loss rose while the training loss kept falling: 5,452 weights "
      "can memorise 3,200 training sequences.", "From epoch 3 the validation loss rose while the training loss kept "
      "falling: 5,452 weights can memorise 3,200 training sequences."),

@@ -153,6 +153,9 @@ def test_the_verdict_definitions_state_the_thresholds_the_code_applies():
         f"keeps under {pct(diagnosis.WEAK_FORGET_RETENTION)} over the lag",
         f"≥ {diagnosis.HIGH_LEARNING_RATE['adam']:g} for Adam/RMSprop, ≥ {diagnosis.HIGH_LEARNING_RATE['sgd']:g} for SGD",
         f"more than {diagnosis.WEIGHTS_PER_SEQUENCE_HIGH:g} weights per training sequence",
+        f"non-finite or more than {curves.EXPLOSION_FACTOR:g} times the first batch's",
+        f"only where a clipped step is at most {diagnosis.MAX_CLIPPED_STEP:g}, the initial weights' order (learning rate "
+        f"× clipnorm {diagnosis.SUGGESTED_CLIPNORM:g} for SGD",
         f"more than {pct(diagnosis.BATCH_NOISE_CV)} of their mean and {diagnosis.BATCH_FACTOR}× the batch still "
         f"leaves {diagnosis.MIN_BATCHES_AFTER} batches",
     ]

@@ -18,7 +18,7 @@ from . import curves, describe, diagnosis, forecast, mechanisms, outcome, semina
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "24"
+FACTS_VERSION = "25"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
@@ -98,6 +98,8 @@ def build_facts(record: dict) -> dict:
         "restored_best_weights": bool(main.get("restored_best_weights")),
         "has_validation": has_validation,
         "stopped": main.get("stopped") or {"reason": "completed", "epoch": n_epochs},
+        # Where a diverged run's loss exploded (curves.EXPLOSION_FACTOR), which may be epochs before it stopped.
+        "explosion": curves.explosion(main.get("batch_history"), main.get("stopped")),
         "timing": {"total_seconds": (record.get("timing") or {}).get("total_seconds"),  # the run's, not a model's
                    "train_seconds": timing.get("train_seconds"),
                    "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,

@@ -520,3 +520,47 @@ def curve_noise(history, n_validation: int | None, val_loss_trend: dict | None =
             "val_accuracy_se": se, "val_accuracy_last": values[-1] if values else None,
             "val_accuracy_last_epoch": last_epoch,
             "n_validation": n_validation}
+
+
+# Where a diverged run's loss exploded: the first batch whose loss is non-finite or more than this many times the
+# first batch's.  The first batch's loss is the untrained model's (about ln C for C classes); a cross-entropy a
+# hundred times that needs logits hundreds of units apart, which ordinary learning, noise or overfitting do not
+# give (an overfitted model's validation loss reaches a few times ln C) but weights thrown far by huge steps do.
+EXPLOSION_FACTOR = 100.0
+
+
+def explosion(batches: dict | None, stopped: dict | None) -> dict:
+    """Where a diverged run's loss exploded (EXPLOSION_FACTOR), from run.json's batch_history, and what it did
+    between there and the batch where it became NaN or infinite (``stopped``).
+
+    verdict: ``unknown`` (the run did not diverge, or keeps no batch losses), ``at_stop`` (the loss went straight
+    to NaN or infinity: the explosion is the stop), ``before_stop`` (it exploded earlier; ``between`` holds the
+    finite batch losses after the explosion's batch and before the stop's, their range and median)."""
+    stopped = stopped or {}
+    unknown = {"verdict": "unknown", "factor": EXPLOSION_FACTOR}
+    batches = batches or {}
+    epochs, numbers, losses = batches.get("epoch") or [], batches.get("batch") or [], batches.get("loss") or []
+    if stopped.get("reason") != "nan_loss" or not losses or not (len(epochs) == len(numbers) == len(losses)):
+        return unknown
+    first = losses[0]
+    if not finite(first):
+        return {**unknown, "verdict": "at_stop", "epoch": epochs[0], "batch": numbers[0]}
+    index = next((i for i, v in enumerate(losses) if not finite(v) or v > EXPLOSION_FACTOR * first), None)
+    if index is None:
+        return unknown  # the record's batch losses end before the stop
+    where = {"epoch": epochs[index], "batch": numbers[index], "first_loss": first, "factor": EXPLOSION_FACTOR,
+             "before": losses[index - 1] if index else None, "stop_epoch": stopped.get("epoch"),
+             "stop_batch": stopped.get("batch"),
+             # Exploded in an epoch before the one it stopped in: the epochs between ran on exploded weights.
+             "earlier_epoch": stopped.get("epoch") is not None and epochs[index] < stopped["epoch"]}
+    if not finite(losses[index]) or (epochs[index], numbers[index]) == (stopped.get("epoch"), stopped.get("batch")):
+        return {**where, "verdict": "at_stop", "loss": None}
+    between = [v for e, b, v in zip(epochs[index + 1:], numbers[index + 1:], losses[index + 1:])
+               if finite(v) and (e, b) != (stopped.get("epoch"), stopped.get("batch"))]
+    ordered = sorted(between)
+    middle = len(ordered) // 2
+    median = (ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2) if ordered else None
+    return {**where, "verdict": "before_stop", "loss": losses[index], "between": len(between),
+            # how the batches between are worded: a range and median, the one value, or nothing
+            "span": "several" if len(between) > 1 else "one" if between else "none",
+            "lowest": ordered[0] if ordered else None, "highest": ordered[-1] if ordered else None, "median": median}

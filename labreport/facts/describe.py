@@ -12,7 +12,7 @@ from statistics import median  # the standard library's, not facts/statistics.py
 from ..cells import CELL_TITLES
 from ..sources import registry
 from ..record import baseline_runs, main_run, variant_runs
-from .curves import finite
+from .curves import explosion, finite
 
 # The training split is "balanced" while its largest class is at most this many times its smallest.
 BALANCED_RATIO = 1.25
@@ -288,13 +288,35 @@ def speed_basis(*row_lists: list[dict]) -> dict:
     after the first ("after_first") where any model's first epoch carries one-time setup and every model ran two
     epochs or more, else the mean of all ("all"), so that one model's graph building does not decide the comparison."""
     rows = [row for rows in row_lists for row in rows]
-    timed = [row["epoch_seconds"] for row in rows if row.get("epoch_seconds")]
-    after_first = (bool(timed) and len(timed) == len(rows) and all(t["later_epochs"] for t in timed)
+    # A model that diverged has no comparable time (timing_comparable): its epochs ran on exploded weights, and
+    # the last may be partial; it is neither compared nor lets its epochs choose the basis.
+    def comparable_time(row):
+        return (row.get("timing_comparable") or {}).get("verdict", "comparable") == "comparable"
+
+    comparable = [row for row in rows if comparable_time(row)]
+    timed = [row["epoch_seconds"] for row in comparable if row.get("epoch_seconds")]
+    after_first = (bool(timed) and len(timed) == len(comparable) and all(t["later_epochs"] for t in timed)
                    and any(t["first_is_setup"] for t in timed))
     for row in rows:
-        t = row.get("epoch_seconds")
+        t = row.get("epoch_seconds") if comparable_time(row) else None
         row["seconds_compared"] = (t["after_first"] if after_first else t["mean"]) if t else None
     return {"basis": "after_first" if after_first else "all"}
+
+
+def timing_comparable(entry: dict) -> dict:
+    """Whether one model's seconds per epoch can be compared with another's: not where it diverged (its epochs
+    after the explosion computed with exploded or non-finite values, and the epoch it stopped in ran only some of
+    its batches), ``diverged`` then, with where its loss exploded and where it stopped."""
+    stopped = entry.get("stopped") or {}
+    if stopped.get("reason") != "nan_loss":
+        return {"verdict": "comparable"}
+    batches = entry.get("batch_history") or {}
+    per_epoch = batches.get("batches_per_epoch")
+    where = explosion(batches, stopped)
+    return {"verdict": "diverged", "exploded_epoch": where.get("epoch"), "stop_epoch": stopped.get("epoch"),
+            "stop_batch": stopped.get("batch"), "batches_per_epoch": per_epoch,
+            "ran_on": bool(where.get("earlier_epoch")),  # epochs after the explosion's ran on exploded weights
+            "partial": bool(per_epoch and stopped.get("batch") and stopped["batch"] < per_epoch)}
 
 
 def _table_row(entry: dict) -> dict:
@@ -313,4 +335,5 @@ def _table_row(entry: dict) -> dict:
         "params": entry["model"]["total_params"],
         "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
         "epoch_seconds": epoch_seconds(seconds),
+        "timing_comparable": timing_comparable(entry),
     }

@@ -24,6 +24,13 @@ SUGGESTED_FORGET_BIAS = 3.0
 PADDING_FILL_BELOW = 0.9
 # Learning rates above which Adam/RMSprop (or SGD) runs are prone to spikes and divergence.
 HIGH_LEARNING_RATE = {"adam": 0.01, "rmsprop": 0.01, "sgd": 0.1}
+# Gradient clipping bounds the gradient's norm, not the step: a clipped SGD step is at most learning rate × clipnorm,
+# and an Adam/RMSprop step moves each weight by about the learning rate whatever the gradient.  Clipping is named as
+# a cause or a next step only where that step is at most MAX_CLIPPED_STEP, the scale of the initial weights (of
+# order 0.1-1, see MIN_TRAVEL): beyond it one clipped step still throws the weights past their own size, and only a
+# lower learning rate helps (a run at 1.18e+36 clipped to norm 1 still steps by 1.18e+36).
+SUGGESTED_CLIPNORM = 1.0
+MAX_CLIPPED_STEP = 1.0
 # More weights than this per training sequence: a small training set for the model.
 WEIGHTS_PER_SEQUENCE_HIGH = 10.0
 # Batch-to-batch noise: the per-batch training losses of the last epoch vary by more than this
@@ -126,6 +133,17 @@ def suggested_learning_rate(lr, optimizer: str):
     return tenth
 
 
+def clipped_step(lr, optimizer: str, clipnorm=None) -> dict | None:
+    """The largest step one update can take with the gradient clipped (SGD: learning rate × clipnorm; Adam/RMSprop:
+    about the learning rate per weight), and whether clipping can keep it sane (MAX_CLIPPED_STEP)."""
+    if not finite(lr):
+        return None
+    norm = clipnorm if finite(clipnorm) and clipnorm else SUGGESTED_CLIPNORM
+    bound = lr * norm if optimizer == "sgd" else lr
+    return {"learning_rate": lr, "optimizer": optimizer, "clipnorm": norm, "step": bound,
+            "per_weight": optimizer != "sgd", "max_step": MAX_CLIPPED_STEP, "helps": bound <= MAX_CLIPPED_STEP}
+
+
 def diagnose(record: dict, verdicts: dict) -> dict:
     """Problems with their likely causes and next steps; an empty list for a clean run."""
     spec = record.get("spec") or {}
@@ -144,6 +162,15 @@ def diagnose(record: dict, verdicts: dict) -> dict:
     lr = training.get("learning_rate")
     optimizer = training.get("optimizer", "adam")
     high_lr = finite(lr) and lr >= HIGH_LEARNING_RATE.get(optimizer, 0.01)
+    # Clipping is advised only where a clipped step is of a sane size (MAX_CLIPPED_STEP); a learning rate beyond
+    # that is named as one that even a clipped gradient cannot tame.
+    clipping = clipped_step(lr, optimizer, training.get("clipnorm"))
+    clipping_helps = clipping is None or clipping["helps"]
+    unclipped = not training.get("clipnorm") and clipping_helps
+
+    def high_rate():
+        return cause("high_learning_rate", learning_rate=lr, optimizer=optimizer,
+                     beyond_clipping=not clipping_helps, clipped=clipping)
     weights_per_sequence = (main.get("model") or {}).get("total_params", 0) / max(sizes.get("train") or 1, 1)
 
     def cause(cause_id, **evidence):
@@ -170,12 +197,12 @@ def diagnose(record: dict, verdicts: dict) -> dict:
     if outcome["verdict"] == "diverged":
         causes, steps = [], []
         if high_lr:
-            causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
-        if not training.get("clipnorm"):
+            causes.append(high_rate())
+        if unclipped:
             causes.append(cause("no_clipping"))
         steps.append(step("lower_learning_rate", current=lr, suggested=suggested_learning_rate(lr, optimizer)))
-        if not training.get("clipnorm"):
-            steps.append(step("set_clipnorm", suggested=1.0))
+        if unclipped:
+            steps.append(step("set_clipnorm", suggested=SUGGESTED_CLIPNORM))
         problems.append({"id": "diverged", "stopped": main.get("stopped"), "causes": causes, "next": steps})
 
     if outcome["verdict"] in ("chance", "partly_learned"):
@@ -209,11 +236,11 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             steps.append(step("more_epochs", current=set_epochs, suggested=updates["suggested_epochs"],
                               updates_after=updates["suggested_epochs"] * updates["batches_per_epoch"]))
         if high_lr and not fitted:  # a rate that let the model fit its training data was not too high to learn
-            causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
+            causes.append(high_rate())
             steps.append(step("lower_learning_rate", current=lr, suggested=suggested_learning_rate(lr, optimizer)))
-        if not training.get("clipnorm") and verdicts["spikes"]["verdict"] == "spikes":
+        if unclipped and verdicts["spikes"]["verdict"] == "spikes":
             causes.append(cause("no_clipping", spikes=verdicts["spikes"]["count"]))
-            steps.append(step("set_clipnorm", suggested=1.0))
+            steps.append(step("set_clipnorm", suggested=SUGGESTED_CLIPNORM))
         over = verdicts["overfitting"]
         if over["verdict"] == "onset" and main.get("restored_best_weights") and outcome["verdict"] == "partly_learned":
             # The validation loss turned up after an early best epoch and the best epoch's weights were tested: what
@@ -275,11 +302,11 @@ def diagnose(record: dict, verdicts: dict) -> dict:
     if spikes["verdict"] == "spikes" and outcome["verdict"] != "diverged" and (
             not training.get("clipnorm") or high_lr or outcome["verdict"] != "learned"):
         causes, steps = [], []
-        if not training.get("clipnorm"):
+        if unclipped:
             causes.append(cause("no_clipping"))
-            steps.append(step("set_clipnorm", suggested=1.0))
+            steps.append(step("set_clipnorm", suggested=SUGGESTED_CLIPNORM))
         if high_lr:
-            causes.append(cause("high_learning_rate", learning_rate=lr, optimizer=optimizer))
+            causes.append(high_rate())
             steps.append(step("lower_learning_rate", current=lr, suggested=suggested_learning_rate(lr, optimizer)))
         problems.append({"id": "loss_spike", "largest": spikes["largest"], "count": spikes["count"],
                          "causes": causes, "next": steps})

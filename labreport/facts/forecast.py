@@ -53,6 +53,7 @@ from ..record import baseline_runs, main_run
 from ..cells import BASELINE_TITLES
 from . import curves
 from .describe import model_facts
+from .diagnosis import clipped_step
 from .seminar import activations, parameter_check, rnn_parameters
 from .statistics import ALPHA, Z_95
 
@@ -334,6 +335,11 @@ def seminar_facts(record: dict, model: dict) -> dict:
             "parameters": parameter_check(trained, facts)}
 
 
+def _clipping(record: dict) -> dict | None:
+    training = (record.get("spec") or {}).get("training") or {}
+    return clipped_step(training.get("learning_rate"), training.get("optimizer", "adam"), training.get("clipnorm"))
+
+
 def forecast_facts(record: dict) -> dict:
     """Everything a forecast's report may say (``record``: RunRecord.plain())."""
     main = main_run(record)
@@ -375,6 +381,8 @@ def forecast_facts(record: dict) -> dict:
         "data": data_facts(dataset),
         "test": main.get("test"),
         "diverged": diverged,
+        # Whether clipping could keep a step sane at this learning rate (diagnosis.MAX_CLIPPED_STEP): advised only then.
+        "clipping": _clipping(record),
         "stopped": main.get("stopped") or {},
         "cell": main.get("cell"),
         "versus": rows,

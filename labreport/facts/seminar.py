@@ -195,7 +195,11 @@ def limitations(record: dict, facts: dict) -> list[dict]:
         main_row = rows[0] if rows else None
         simple_row = next((row for row in rows[1:] if row["cell"] == "simple_rnn"), None)
         # The per-epoch times the comparison uses (describe.speed_basis: without the first epoch where it carries setup).
-        if main_row and simple_row and finite(main_row.get("seconds_compared")) and \
+        if main_row and simple_row and any(row["timing_comparable"]["verdict"] != "comparable"
+                                           for row in (main_row, simple_row)):
+            # A model that diverged has no comparable time per epoch (describe.timing_comparable): no comparison.
+            item.update({"speed": "not_comparable", "main": main_row, "simple_rnn": simple_row})
+        elif main_row and simple_row and finite(main_row.get("seconds_compared")) and \
                 finite(simple_row.get("seconds_compared")) and simple_row["seconds_compared"] > 0:
             ratio = main_row["seconds_compared"] / simple_row["seconds_compared"]
             item.update({"seconds": main_row["seconds_compared"], "simple_rnn_seconds": simple_row["seconds_compared"],

@@ -124,6 +124,19 @@ def _finish(fig, ax, path: Path, *, integer_x=True) -> None:
     save_png(fig, path)
 
 
+def _shows(values) -> bool:
+    """Whether a curve shows anything: at least one finite value (a legend entry only for a drawn curve; a model
+    that diverged in its first epoch has none)."""
+    return any(v is not None and math.isfinite(v) for v in values or [])
+
+
+def _line_style(values) -> dict:
+    """A curve's point markers where no two finite values are adjacent: a line alone would draw nothing there."""
+    finite = [v is not None and math.isfinite(v) for v in values or []]
+    joined = any(a and b for a, b in zip(finite, finite[1:]))
+    return {} if joined else {"marker": "o", "markersize": 3.5}
+
+
 def _legend_below(fig, axes, *, fontsize: float = 7, ncol: int = 3) -> None:
     """One legend for the figure, below the axes: it never covers a curve, whatever the data.
 
@@ -302,9 +315,9 @@ def curves_figure(path: Path, *, history: dict, weight: float, baselines: list[d
                         label=f"{main_title} {label}, smoothed (w={weight:g})")
         for entry in baselines or []:
             values = entry["history"].get(f"val_{metric}") or []
-            if values:
+            if _shows(values):
                 ax.plot(_epochs(values), values, color=CELL_COLOURS.get(entry["cell"], "black"), linestyle="--",
-                        linewidth=1.4, label=f"{CELL_TITLES.get(entry['cell'], entry['cell'])} validation")
+                        linewidth=1.4, **_line_style(values), label=f"{CELL_TITLES.get(entry['cell'], entry['cell'])} validation")
         if metric == "loss" and log_y:
             ax.set_yscale("log")
         _mark_epochs(ax, marks)
@@ -383,14 +396,16 @@ def comparison_figure(path: Path, *, models: list[dict], metric: str, n_classes:
         colour = next(variants) if entry.get("variant") else CELL_COLOURS.get(entry["cell"], "black")
         title = _model_label(entry)
         history = entry["history"]
-        if history.get(metric):
+        # Only a curve with a finite value is drawn and named in the legend (a model that diverged in its first
+        # epoch has none); isolated finite values get markers, since a line joins none of them.
+        if _shows(history.get(metric)):
             drawn.append(history[metric])
             ax.plot(_epochs(history[metric]), history[metric], color=colour, linestyle="--", linewidth=1.2,
-                    label=f"{title} training")
-        if history.get(f"val_{metric}"):
+                    **_line_style(history[metric]), label=f"{title} training")
+        if _shows(history.get(f"val_{metric}")):
             drawn.append(history[f"val_{metric}"])
             ax.plot(_epochs(history[f"val_{metric}"]), history[f"val_{metric}"], color=colour,
-                    linewidth=2, label=f"{title} validation")
+                    linewidth=2, **_line_style(history[f"val_{metric}"]), label=f"{title} validation")
     log_y = metric == "loss" and _log_loss_axis(ax, *drawn)
     if metric == "loss":
         uniform_guess_line(ax, n_classes)
