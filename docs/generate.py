@@ -610,17 +610,18 @@ def _verdict_of(value) -> str:
 # --------------------------------------------------------------------------- verdicts and limits
 
 
-# The facts modules whose constants set the verdicts' thresholds.
+# The facts modules whose constants set the verdicts' thresholds (step_sizes: the learning rates and clipping the
+# diagnosis judges by, kept below every stage so that the CLI's NaN-loss hint shares them).
 FACTS_MODULES = ("labreport.facts", "labreport.facts.curves", "labreport.facts.outcome", "labreport.facts.statistics",
-                 "labreport.facts.describe", "labreport.facts.diagnosis", "labreport.facts.mechanisms",
-                 "labreport.facts.seminar")
+                 "labreport.facts.describe", "labreport.facts.diagnosis", "labreport.step_sizes",
+                 "labreport.facts.mechanisms", "labreport.facts.seminar")
 
 
 def verdicts_page() -> str:
     from labreport.facts import FACTS_VERSION
 
     out = ["# Verdicts and thresholds\n\n", GENERATED,
-           "The numbers that decide a verdict are module constants in `labreport/facts/`; this page lists each "
+           "The numbers that decide a verdict are module constants in `labreport/facts/` (and, for learning rates and clipping, `labreport/step_sizes.py`); this page lists each "
            "with its value and the comment written beside it in the code. [How the report judges a run]"
            "(../explanation/judging.md) says what each verdict means. Changing a threshold changes the facts' "
            f"version (now {code(FACTS_VERSION)}), and with it every report's fingerprint.\n\n"]

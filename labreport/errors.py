@@ -144,13 +144,13 @@ class NanLossError(TrainingError):
             # Keras still ends the epoch it stopped in, so history.csv has its row.
             epochs_kept = "epoch 1" if epoch == 1 else f"epochs 1-{epoch}"
             kept = f" {csv_path.name} keeps {epochs_kept}, the last one as it stood at that batch."
-        from .facts.diagnosis import clipped_step, suggested_learning_rate  # here: facts imports the record, which imports errors
+        from .step_sizes import clipped_step, suggested_learning_rate
 
         lr = training.learning_rate
         suggested = suggested_learning_rate(lr, training.optimizer)
         changes = [f"lower training.learning_rate (now {lr:g}; try {suggested if suggested is not None else lr / 10:g})"]
         # Clipping or Adam bound the step only to about learning rate × clipnorm (or the learning rate per weight):
-        # at a learning rate beyond a sane clipped step (diagnosis.MAX_CLIPPED_STEP) neither helps, only a lower one.
+        # at a learning rate beyond a sane clipped step (step_sizes.MAX_CLIPPED_STEP) neither helps, only a lower one.
         step = clipped_step(lr, training.optimizer, training.clipnorm)
         if step is None or step["helps"]:
             if not training.clipnorm:

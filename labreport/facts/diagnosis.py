@@ -14,6 +14,16 @@ import math
 from ..record import main_run
 from .curves import finite
 from .outcome import training_chance
+# The learning-rate and clipping arithmetic lives below the facts, so that the CLI's NaN-loss hint (errors.py) words
+# the same advice; re-exported here, where the verdicts use it.
+from ..step_sizes import MAX_CLIPPED_STEP  # noqa: F401  (read as diagnosis.MAX_CLIPPED_STEP beside its use)
+from ..step_sizes import (
+    HIGH_LEARNING_RATE,
+    SUGGESTED_CLIPNORM,
+    USUAL_LEARNING_RATE,
+    clipped_step,
+    suggested_learning_rate,
+)
 
 # Retention of the initial forget gate over the lag, σ(b)^lag, below which the error signal
 # from the first important task hardly reaches it at the start of training.
@@ -22,15 +32,6 @@ WEAK_FORGET_RETENTION = 0.01
 SUGGESTED_FORGET_BIAS = 3.0
 # Padding after the text: flagged when the typical text fills less than this share of the sequence.
 PADDING_FILL_BELOW = 0.9
-# Learning rates above which Adam/RMSprop (or SGD) runs are prone to spikes and divergence.
-HIGH_LEARNING_RATE = {"adam": 0.01, "rmsprop": 0.01, "sgd": 0.1}
-# Gradient clipping bounds the gradient's norm, not the step: a clipped SGD step is at most learning rate × clipnorm,
-# and an Adam/RMSprop step moves each weight by about the learning rate whatever the gradient.  Clipping is named as
-# a cause or a next step only where that step is at most MAX_CLIPPED_STEP, the scale of the initial weights (of
-# order 0.1-1, see MIN_TRAVEL): beyond it one clipped step still throws the weights past their own size, and only a
-# lower learning rate helps (a run at 1.18e+36 clipped to norm 1 still steps by 1.18e+36).
-SUGGESTED_CLIPNORM = 1.0
-MAX_CLIPPED_STEP = 1.0
 # More weights than this per training sequence: a small training set for the model.
 WEIGHTS_PER_SEQUENCE_HIGH = 10.0
 # Batch-to-batch noise: the per-batch training losses of the last epoch vary by more than this
@@ -116,32 +117,6 @@ def batch_noise(record) -> dict | None:
     std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
     return {"epoch": last, "batches": len(values), "mean": mean, "std": std, "cv": std / mean,
             "noisy": std / mean > BATCH_NOISE_CV}
-
-
-# Keras' own default learning rate of each optimizer: what a practitioner starts from.
-USUAL_LEARNING_RATE = {"adam": 0.001, "rmsprop": 0.001, "sgd": 0.01}
-
-
-def suggested_learning_rate(lr, optimizer: str):
-    """A tenth of a high learning rate, or the optimizer's usual one where a tenth would still be high
-    (a run at 1.18e+36 is not helped by 1.18e+35)."""
-    if not finite(lr):
-        return None
-    tenth = lr / 10
-    if tenth >= HIGH_LEARNING_RATE.get(optimizer, 0.01):
-        return USUAL_LEARNING_RATE.get(optimizer, 0.001)
-    return tenth
-
-
-def clipped_step(lr, optimizer: str, clipnorm=None) -> dict | None:
-    """The largest step one update can take with the gradient clipped (SGD: learning rate × clipnorm; Adam/RMSprop:
-    about the learning rate per weight), and whether clipping can keep it sane (MAX_CLIPPED_STEP)."""
-    if not finite(lr):
-        return None
-    norm = clipnorm if finite(clipnorm) and clipnorm else SUGGESTED_CLIPNORM
-    bound = lr * norm if optimizer == "sgd" else lr
-    return {"learning_rate": lr, "optimizer": optimizer, "clipnorm": norm, "step": bound,
-            "per_weight": optimizer != "sgd", "max_step": MAX_CLIPPED_STEP, "helps": bound <= MAX_CLIPPED_STEP}
 
 
 def diagnose(record: dict, verdicts: dict) -> dict:

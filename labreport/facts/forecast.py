@@ -381,7 +381,7 @@ def forecast_facts(record: dict) -> dict:
         "data": data_facts(dataset),
         "test": main.get("test"),
         "diverged": diverged,
-        # Whether clipping could keep a step sane at this learning rate (diagnosis.MAX_CLIPPED_STEP): advised only then.
+        # Whether clipping could keep a step sane at this learning rate (step_sizes.MAX_CLIPPED_STEP): advised only then.
         "clipping": _clipping(record),
         "stopped": main.get("stopped") or {},
         "cell": main.get("cell"),
