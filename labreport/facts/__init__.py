@@ -18,7 +18,7 @@ from . import curves, describe, diagnosis, forecast, mechanisms, outcome, semina
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "25"
+FACTS_VERSION = "26"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 
@@ -105,7 +105,10 @@ def build_facts(record: dict) -> dict:
                    "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
                    # the first epoch apart where it carries one-time setup; "in all" the epochs' own sum
                    "epoch_seconds": describe.epoch_seconds(seconds, timing.get("train_seconds")),
-                   "fastest_epoch": min(seconds) if seconds else None},
+                   # An epoch of a model that diverged ran on exploded values, perhaps only part of its batches:
+                   # not a measure of what an epoch costs (describe.timing_comparable).
+                   "fastest_epoch": (min(seconds) if seconds and describe.timing_comparable(main)["verdict"] == "comparable"
+                                     else None)},
         "test": main.get("test"),
         "backend": record.get("backend"),
         "versions": record.get("versions") or {},

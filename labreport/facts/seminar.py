@@ -207,9 +207,9 @@ def limitations(record: dict, facts: dict) -> list[dict]:
                          "speed": ("slower" if ratio >= SIMILAR_SPEED else "faster" if ratio <= 1 / SIMILAR_SPEED
                                    else "similar")})
         items.append(item)
-    if finite(facts["timing"].get("fastest_epoch")):
-        items.append({"id": "sequential", "steps": facts["dataset"]["sequence_length"],
-                      "fastest_epoch": facts["timing"]["fastest_epoch"], "train": facts["dataset"]["sizes"]["train"]})
+    fastest = facts["timing"].get("fastest_epoch")
+    items.append({"id": "sequential", "steps": facts["dataset"]["sequence_length"],
+                  "fastest_epoch": fastest if finite(fastest) else None, "train": facts["dataset"]["sizes"]["train"]})
     gates = facts["gates"]
     if gates["verdict"] in ("stores_and_carries", "stores", "unclear") and finite(gates.get("retained_over_lag")):
         items.append({"id": "memory_fades", "unit": gates["unit"], "forget": gates["forget_gate_after_first"],
