@@ -122,6 +122,7 @@ def test_the_readme_lists_every_file_a_run_writes(tiny_run):
 
 def test_the_verdict_definitions_state_the_thresholds_the_code_applies():
     """docs/explanation/judging.md words each verdict's threshold; each phrase is made from the constant."""
+    from labreport import step_sizes
     from labreport.facts import curves, diagnosis, mechanisms, outcome, statistics
 
     def pct(share):
@@ -151,11 +152,11 @@ def test_the_verdict_definitions_state_the_thresholds_the_code_applies():
         f"holds ≥ {mechanisms.RETAINS_FROM:g}, decays < {mechanisms.DECAYS_BELOW:g}",
         f"shorter than {pct(diagnosis.PADDING_FILL_BELOW)} of the sequence",
         f"keeps under {pct(diagnosis.WEAK_FORGET_RETENTION)} over the lag",
-        f"≥ {diagnosis.HIGH_LEARNING_RATE['adam']:g} for Adam/RMSprop, ≥ {diagnosis.HIGH_LEARNING_RATE['sgd']:g} for SGD",
+        f"≥ {step_sizes.HIGH_LEARNING_RATE['adam']:g} for Adam/RMSprop, ≥ {step_sizes.HIGH_LEARNING_RATE['sgd']:g} for SGD",
         f"more than {diagnosis.WEIGHTS_PER_SEQUENCE_HIGH:g} weights per training sequence",
         f"non-finite or more than {curves.EXPLOSION_FACTOR:g} times the first batch's",
-        f"only where a clipped step is at most {diagnosis.MAX_CLIPPED_STEP:g}, the initial weights' order (learning rate "
-        f"× clipnorm {diagnosis.SUGGESTED_CLIPNORM:g} for SGD",
+        f"only where a clipped step is at most {step_sizes.MAX_CLIPPED_STEP:g}, the initial weights' order (learning rate "
+        f"× clipnorm {step_sizes.SUGGESTED_CLIPNORM:g} for SGD",
         f"more than {pct(diagnosis.BATCH_NOISE_CV)} of their mean and {diagnosis.BATCH_FACTOR}× the batch still "
         f"leaves {diagnosis.MIN_BATCHES_AFTER} batches",
     ]
@@ -166,5 +167,5 @@ def test_the_verdict_definitions_state_the_thresholds_the_code_applies():
                 f"two-sided at {pct(forecast.ALPHA)}"]
     missing = [phrase for phrase in phrases if phrase not in page]
     assert not missing, f"docs/explanation/judging.md does not say: {missing}"
-    assert diagnosis.HIGH_LEARNING_RATE["rmsprop"] == diagnosis.HIGH_LEARNING_RATE["adam"]
+    assert step_sizes.HIGH_LEARNING_RATE["rmsprop"] == step_sizes.HIGH_LEARNING_RATE["adam"]
     assert mechanisms.UNDERFLOW_BELOW == 1e-30 and "below 10⁻³⁰ underflow" in page

@@ -13,6 +13,7 @@ Each function takes plain lists (NaN/None allowed) and returns plain data: a
 from __future__ import annotations
 
 import math
+import statistics  # the standard library's (for its median), not facts/statistics.py
 
 # The per-epoch table prints 4 decimals: values equal at that precision are level.
 TABLE_DECIMALS = 4
@@ -241,18 +242,12 @@ def overfitting(loss, val_loss) -> dict:
     # Rose at every epoch from its lowest to the last (at the table's precision), over two epochs or more.
     rose_every_epoch = last - best >= 2 and all(step_direction(val[i], val[i + 1]) > 0 for i in range(best, last))
     evidence["rose_every_epoch"] = rose_every_epoch
-    if shape["flat"] and not (rose_every_epoch and step_direction(train[best], train[last]) < 0):
+    # Within 1 % of its level, but rising at every epoch while the training loss fell (chance_level's SimpleRNN:
+    # 1.3901 to 1.3936 in six rises): the direction of overfitting, too small to call it; never "flat".
+    steady_small_rise = shape["flat"] and rose_every_epoch and step_direction(train[best], train[last]) < 0
+    if shape["flat"] and not steady_small_rise:
         # Its lowest epoch is read off a difference smaller than the curve's scatter or its fourth decimal.
         return {"verdict": "flat", **evidence}
-    if shape["flat"]:
-        # Within 1 % of its level, but rising at every epoch while the training loss fell (chance_level's SimpleRNN:
-        # 1.3901 to 1.3936 in six rises): the direction of overfitting, too small to call it; never "flat".
-        rise = (val[last] - val[best]) / val[best] if val[best] > 0 else math.inf
-        evidence.update({"val_loss_rise": rise, "train_loss_change": (train[last] - train[best]) / train[best]
-                         if train[best] > 0 else 0.0, "epochs_after_best": last - best,
-                         "train_fell_every_epoch": all(step_direction(train[i], train[i + 1]) < 0
-                                                       for i in range(best, last)), "stayed_above": True})
-        return {"verdict": "slight", **evidence}
     if best == last or _printed(val[last]) == _printed(val[best]):
         # The last epoch's validation loss prints as the lowest (a tie at the table's precision).
         return {"verdict": "none", **{**evidence, "best_epoch": last + 1}}
@@ -266,6 +261,8 @@ def overfitting(loss, val_loss) -> dict:
     evidence.update({"val_loss_rise": rise, "train_loss_change": train_change,
                      "epochs_after_best": last - best, "train_fell_every_epoch": train_fell_every_epoch,
                      "stayed_above": stayed_above})
+    if steady_small_rise:
+        return {"verdict": "slight", **evidence}
     if val[last] - val[best] <= margin:
         # The last epoch is within the curve's own scatter of its lowest: no rise to speak of.
         return {"verdict": "within_noise", **evidence}
@@ -471,9 +468,9 @@ def uniform_guess(history, n_classes: int | None, train_counts: dict | None = No
     if not n_classes or n_classes < 2:
         return {"verdict": "unavailable"}
     level = math.log(n_classes)
-    total = sum(v for v in (train_counts or {}).values() if isinstance(v, (int, float)) and v > 0)
-    shares = [v / total for v in (train_counts or {}).values() if isinstance(v, (int, float)) and v > 0] if total else []
-    prior = -sum(p * math.log(p) for p in shares) if len(shares) == n_classes else None
+    counts = [v for v in (train_counts or {}).values() if isinstance(v, (int, float)) and v > 0]
+    total = sum(counts)
+    prior = -sum(c / total * math.log(c / total) for c in counts) if len(counts) == n_classes else None
 
     def last(key):
         values = [v for v in _clean(history.get(key)) if v is not None]
@@ -557,10 +554,8 @@ def explosion(batches: dict | None, stopped: dict | None) -> dict:
         return {**where, "verdict": "at_stop", "loss": None}
     between = [v for e, b, v in zip(epochs[index + 1:], numbers[index + 1:], losses[index + 1:])
                if finite(v) and (e, b) != (stopped.get("epoch"), stopped.get("batch"))]
-    ordered = sorted(between)
-    middle = len(ordered) // 2
-    median = (ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2) if ordered else None
     return {**where, "verdict": "before_stop", "loss": losses[index], "between": len(between),
             # how the batches between are worded: a range and median, the one value, or nothing
             "span": "several" if len(between) > 1 else "one" if between else "none",
-            "lowest": ordered[0] if ordered else None, "highest": ordered[-1] if ordered else None, "median": median}
+            "lowest": min(between, default=None), "highest": max(between, default=None),
+            "median": statistics.median(between) if between else None}

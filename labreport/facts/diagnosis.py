@@ -15,8 +15,7 @@ from ..record import main_run
 from .curves import finite
 from .outcome import training_chance
 # The learning-rate and clipping arithmetic lives below the facts, so that the CLI's NaN-loss hint (errors.py) words
-# the same advice; re-exported here, where the verdicts use it.
-from ..step_sizes import MAX_CLIPPED_STEP  # noqa: F401  (read as diagnosis.MAX_CLIPPED_STEP beside its use)
+# the same advice.
 from ..step_sizes import (
     HIGH_LEARNING_RATE,
     SUGGESTED_CLIPNORM,
@@ -154,9 +153,14 @@ def diagnose(record: dict, verdicts: dict) -> dict:
     def step(step_id, **evidence):
         return {"id": step_id, **evidence}
 
+    def chrono_step():
+        # Any constant bias keeps little over a long lag; chrono initialisation gives some units
+        # time scales as long as the sequence (Tallec & Ollivier 2018), measured on the default experiment.
+        t_max = data.get("sequence_length") or 3
+        return step("chrono_init", current=forget["bias"], t_max=t_max,
+                    longest_gate=(t_max - 2) / (t_max - 1) if t_max > 2 else 0.5)
+
     problems = []
-    # The measured gradient at the initial weights overrules the estimate: where the first step's
-    # gradient held or grew against the last step's, the signal did reach the early steps.
     # A model whose training accuracy the binomial test tells from the training split's chance level, and whose
     # validation loss turned up while its training loss fell, fitted its training sequences without generalising:
     # whatever held it back, it was not a learning rate too high to fit or a signal too weak to fit with.
@@ -164,6 +168,8 @@ def diagnose(record: dict, verdicts: dict) -> dict:
     training_critical = training_chance(outcome)["critical"]
     fitted = bool(train_accuracy) and training_critical is not None and train_accuracy[-1] >= training_critical
     memorised = fitted and verdicts["overfitting"]["verdict"] == "onset"
+    # The measured gradient at the initial weights overrules the estimate: where the first step's
+    # gradient held or grew against the last step's, the signal did reach the early steps.
     lstm_gradient = ((verdicts.get("gradients") or {}).get("by_cell") or {}).get("lstm") or {}
     signal_reaches = lstm_gradient.get("verdict") in ("holds", "grows")
     weak_forget = (forget is not None and forget.get("retained") is not None
@@ -191,11 +197,7 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             steps.append(step("pad_at_front"))
         if weak_forget:
             causes.append(cause("weak_forget_bias", **forget))
-            # Any constant bias keeps little over a long lag; chrono initialisation gives some units
-            # time scales as long as the sequence (Tallec & Ollivier 2018), measured on the default experiment.
-            t_max = data.get("sequence_length") or 3
-            steps.append(step("chrono_init", current=forget["bias"], t_max=t_max,
-                              longest_gate=(t_max - 2) / (t_max - 1) if t_max > 2 else 0.5))
+            steps.append(chrono_step())
         end = verdicts["end_state"]["verdict"]
         updates = few_updates(record, verdicts, epochs)
         if end in ("still_improving", "single_epoch"):
@@ -241,9 +243,7 @@ def diagnose(record: dict, verdicts: dict) -> dict:
             if weak_forget and row.get("cell") != "lstm":
                 # Only the LSTM has gates: a forget bias that keeps little over the lag handicaps it alone.
                 causes.append(cause("weak_forget_bias", **forget))
-                t_max = data.get("sequence_length") or 3
-                steps.append(step("chrono_init", current=forget["bias"], t_max=t_max,
-                                  longest_gate=(t_max - 2) / (t_max - 1) if t_max > 2 else 0.5))
+                steps.append(chrono_step())
             problems.append({"id": "baseline_ahead", "cell": row["cell"], "difference": -row["difference"],
                              "main_outcome": outcome["verdict"], "causes": causes, "next": steps})
 

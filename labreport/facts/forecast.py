@@ -51,9 +51,9 @@ import math
 
 from ..record import baseline_runs, main_run
 from ..cells import BASELINE_TITLES
+from ..step_sizes import clipped_step
 from . import curves
 from .describe import model_facts
-from .diagnosis import clipped_step
 from .seminar import activations, parameter_check, rnn_parameters
 from .statistics import ALPHA, Z_95
 

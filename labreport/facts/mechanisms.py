@@ -7,6 +7,8 @@ told for a model that learned the task: gates of a model at chance store nothing
 
 from __future__ import annotations
 
+from statistics import median  # the standard library's, not facts/statistics.py
+
 from .curves import finite
 from .outcome import setting_differences
 
@@ -102,13 +104,8 @@ def _levels(norms: dict, main_cell: str | None) -> dict | None:
     # Each median is the median of its own step-by-step quotients: with an even number of steps the mean of
     # the two middle ones, which for main/baseline is not 1 / (the baseline/main median).
     return {"verdict": verdict, "higher": higher, "min": quotients[0], "max": quotients[-1],
-            "median": _median(quotients), "low": 1 / quotients[-1], "high": 1 / quotients[0],
-            "main_median": _median(sorted(a / b for a, b in pairs))}
-
-
-def _median(ordered: list[float]) -> float:
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+            "median": median(quotients), "low": 1 / quotients[-1], "high": 1 / quotients[0],
+            "main_median": median([a / b for a, b in pairs])}
 
 
 def _reading(initial: str, trained: str) -> str:
