@@ -1688,9 +1688,9 @@ class Checker:
         self.claim("epoch times", s, not problems, "; ".join(problems))
 
     def fit_time(self, s: str) -> None:
-        """'model.fit took T s in all, D s of it outside the epochs': T the record's train_seconds, D T minus the sum of
+        """'model.fit took T s, D s of it outside the epochs': T the record's train_seconds, D T minus the sum of
         the epoch times, said only where the two differ as printed."""
-        m = re.search(r"model\.fit took (" + V + r") s in all, (" + V + r") s of it outside the epochs", s)
+        m = re.search(r"model\.fit took (" + V + r") s, (" + V + r") s of it outside the epochs", s)
         if not m:
             return
         timing = self.r.raw.get("timing") or {}
@@ -2387,8 +2387,14 @@ class Checker:
     def went_from(self, s: str) -> None:
         for m in re.finditer(r"the " + CURVE + r" went from (" + V + r") to (" + V + r")", s):
             curve = CURVE_WORDS[m.group(1)]
-            ok = self.value_ok(m.group(2), curve, 1) and self.value_ok(m.group(3), curve, self.r.n_epochs)
+            # "went from ... to" needs two epochs: a one-epoch run's first and last are the same value.
+            ok = (self.r.n_epochs > 1 and self.value_ok(m.group(2), curve, 1)
+                  and self.value_ok(m.group(3), curve, self.r.n_epochs))
             self.claim("first and last", s, ok, f"{self.shown(curve, 1)}, {self.shown(curve, self.r.n_epochs)}")
+        for m in re.finditer(r"the " + CURVE + r" averaged (" + V + r") over its only epoch", s):
+            curve = CURVE_WORDS[m.group(1)]
+            ok = self.r.n_epochs == 1 and self.value_ok(m.group(2), curve, 1)
+            self.claim("only epoch", s, ok, f"{self.r.n_epochs} epochs, {self.shown(curve, 1)}")
 
     # ---- issue 25: flat curves, the baselines' overfitting, ln C, single-class predictors, references, advice
     @staticmethod
@@ -2725,8 +2731,8 @@ class Checker:
                       r"(\S+): \w+ moves a weight by at most about the learning rate per update, so no weight could move by more "
                       r"than about (" + V + r") from its initial value)?, and the training loss stayed (?:at|near) the uniform guess's "
                       r"ln (\d+)(?: = (" + V + r"))? \((" + V + r") at the last epoch(?:, close to the (" + V + r") of "
-                      r"answering every sequence with the training split's class shares: at most it learned how often each "
-                      r"class occurs)?\)", s)
+                      r"answering every sequence with the training split's class shares: on average its answers were no more "
+                      r"confident than those shares)?\)", s)
         if not m:
             return
         training = (self.r.raw.get("spec") or {}).get("training") or {}
@@ -2749,7 +2755,8 @@ class Checker:
         prior = (-sum(c / sum(counts) * math.log(c / sum(counts)) for c in counts)
                  if counts and len(counts) == classes else None)
         between = (prior is not None and train and math.log(classes) - prior > 1e-4
-                   and prior - 0.01 * math.log(classes) <= train[-1] <= math.log(classes))
+                   and prior - 0.01 * math.log(classes) <= train[-1] <= math.log(classes)
+                   and train[-1] - prior < math.log(classes) - train[-1])
         said_prior = m.group(9)
         if bool(said_prior) != bool(between) or bool(m.group(7)) != bool(between) or ("near" in m.group(0)) != bool(between):
             problems.append(f"the prior's loss {prior} is {'' if between else 'not '}told from ln {classes} here")

@@ -314,7 +314,7 @@ LIES = [
     # The training loss of a model that learned only the class shares: under ln 4, close to -Σ p ln p (1.3768).
     ("chance_level", "close to the 1.3768 of answering every sequence", "close to the 1.3718 of answering every sequence"),
     # model.fit's time against the epochs' sum: the two figures a report gives for the training, told apart.
-    ("chance_level", "took 8.47 s in all, 0.98 s of it outside", "took 8.47 s in all, 0.48 s of it outside"),
+    ("chance_level", "took 8.47 s, 0.98 s of it outside", "took 8.47 s, 0.48 s of it outside"),
     ("default_overfitting", "overfitted from epoch 4", "overfitted from epoch 5"),
     # A model that fitted its training data and overfitted: the cause of its chance result is memorising, stated with
     # the training split's own threshold.

@@ -187,3 +187,6 @@ def test_a_training_loss_at_the_class_shares_prior_is_told_from_the_uniform_gues
     assert u["prior"] == pytest.approx(1.3768, abs=1e-4) and u["train_between_prior"] and u["train_side"] == "at"
     assert not uniform_guess({"loss": [1.3834, 1.3782]}, 4, {"XX": 80, "XY": 80, "YX": 80, "YY": 80})["train_between_prior"]
     assert not uniform_guess({"loss": [1.39, 0.9]}, 4, counts)["train_between_prior"]
+    # Nearer ln 4 than the prior (the 1-epoch default run: 1.3863 against a prior of 1.3858): "at ln 4" alone.
+    near_balanced = {"XX": 826, "XY": 760, "YX": 792, "YY": 822}
+    assert not uniform_guess({"loss": [1.3863]}, 4, near_balanced)["train_between_prior"]

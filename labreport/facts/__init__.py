@@ -18,7 +18,7 @@ from . import curves, describe, diagnosis, forecast, mechanisms, outcome, semina
 
 # Part of the report fingerprint: bump when a verdict's definition changes, so saved
 # reports are rendered again (`batch --check` reports them out of date).
-FACTS_VERSION = "26"
+FACTS_VERSION = "27"
 
 CURVES = {"loss": False, "val_loss": False, "accuracy": True, "val_accuracy": True}  # name -> higher is better
 

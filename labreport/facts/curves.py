@@ -459,11 +459,12 @@ def uniform_guess(history, n_classes: int | None, train_counts: dict | None = No
     """The loss of a uniform guess over C classes, ln C (for two classes, a sigmoid output of 0.5: ln 2),
     and where the last losses stand against it: ``below``, ``at`` (within UNIFORM_NEAR) or ``above``.
 
-    ``train_counts``: the training split's class counts.  A model that learned only how often each class occurs
-    (it answers every sequence with the training shares p) has training loss -Σ p ln p, ``prior``, below ln C
-    when the classes are not balanced.  ``train_between_prior``: the last training loss lies between the two
-    (within UNIFORM_NEAR of ln C below the prior), so "at the uniform guess" says less than the numbers do:
-    chance_level's 1.3782 is under ln 4 = 1.3863 and 0.0014 above its prior, 1.3768.
+    ``train_counts``: the training split's class counts.  A model that answers every sequence with the training
+    shares p has training loss -Σ p ln p, ``prior``, below ln C when the classes are not balanced.
+    ``train_between_prior``: the last training loss lies between the two (within UNIFORM_NEAR of ln C below the
+    prior) and nearer the prior, so "at the uniform guess" says less than the numbers do: chance_level's 1.3782
+    is under ln 4 = 1.3863 and 0.0014 above its prior, 1.3768.  The loss alone says how confident the answers
+    were, not what was learnt: a model can rank the right class first at that loss.
     """
     if not n_classes or n_classes < 2:
         return {"verdict": "unavailable"}
@@ -485,9 +486,10 @@ def uniform_guess(history, n_classes: int | None, train_counts: dict | None = No
 
     val, train = last("val_loss"), last("loss")
     curve, value = ("val_loss", val) if val is not None else ("loss", train)
-    # The prior is told apart from ln C only where it is below it by more than the tolerance "at" allows.
+    # Said only where the last training loss lies nearer the prior than ln C (a balanced split's prior is ln C
+    # itself; the 1-epoch default run's 1.3863 is ln 4, not its prior 1.3858).
     between = (prior is not None and train is not None and level - prior > 1e-4
-               and prior - UNIFORM_NEAR * level <= train <= level)
+               and prior - UNIFORM_NEAR * level <= train <= level and train - prior < level - train)
     return {"verdict": side(value) or "unavailable", "classes": n_classes, "value": level,
             "curve": curve, "last": value, "train_last": train, "train_side": side(train),
             "prior": prior, "train_between_prior": between}
